@@ -1,0 +1,92 @@
+"""Composition root: settings -> store, dispatcher and the enabled platforms; start and stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Mapping
+
+import structlog
+
+from bot import platforms as platform_factories
+from bot.commands import Registry
+from bot.dispatch import Dispatcher
+from bot.platform import Platform
+from bot.settings import Settings
+from bot.store import Store
+from handlers import COMMANDS
+
+log = structlog.get_logger(__name__)
+
+
+def build_platforms(settings: Settings) -> dict[str, Platform]:
+    built = {}
+    for name in settings.enabled_platforms():
+        section = getattr(settings, name)
+        built[name] = platform_factories.build(name, section)
+    return built
+
+
+class App:
+    def __init__(self, settings: Settings, platforms: Mapping[str, Platform] | None = None):
+        self.settings = settings
+        self.platforms = dict(platforms) if platforms is not None else build_platforms(settings)
+        self.registry = Registry(COMMANDS)
+        self.store: Store | None = None
+        self.dispatcher: Dispatcher | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.store = await Store.open(self.settings.store)
+        self.dispatcher = Dispatcher(
+            self.store,
+            self.registry,
+            self.settings.policy,
+            mention_required=self.settings.mention_required,
+            lease_seconds=self.settings.lease_seconds,
+        )
+        for platform in self.platforms.values():
+            self.dispatcher.attach(platform)
+            await platform.start(self.dispatcher.submit)
+        await self.dispatcher.resume()
+        self._sweeper = asyncio.create_task(self.dispatcher.sweep(), name="sweeper")
+
+    async def stop(self, grace_seconds: float = 30.0) -> None:
+        """Stop receiving, let running commands finish (within the grace period), close."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for platform in self.platforms.values():
+            with contextlib.suppress(Exception):
+                await platform.stop()
+        if self.dispatcher is not None:
+            try:
+                await asyncio.wait_for(self.dispatcher.drain(), grace_seconds)
+            except TimeoutError:
+                log.warning("commands still running at stop; they resume on next start")
+                await self.dispatcher.cancel()
+        if self.store is not None:
+            await self.store.close()
+
+    async def __aenter__(self) -> App:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def run_until_signalled(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with self:
+            feeds = [
+                t for p in self.platforms.values() if (t := getattr(p, "feed", None)) is not None
+            ]
+            waiter = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait([waiter, *feeds], return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            for task in done:
+                if task is not waiter and task.exception() is not None:
+                    raise RuntimeError("a platform's event loop died") from task.exception()

@@ -1,0 +1,100 @@
+"""What a command is, what its handler receives, and the registry of commands."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.entitlement import Policy
+from bot.grammar import Grammar, Parsed
+from bot.model import Invocation, Member, RoomInfo, UserRef
+from bot.outcome import ItemResult, Outcome
+from bot.platform import Platform
+
+
+class Journal(Protocol):
+    """Per-target memory of a command, so a re-run after a crash never acts twice."""
+
+    async def previous(self, target: UserRef) -> ItemResult | None: ...
+
+    async def record(self, item: ItemResult) -> None: ...
+
+
+@dataclass(slots=True)
+class Context:
+    platform: Platform
+    invocation: Invocation
+    room: RoomInfo | None
+    parsed: Parsed
+    targets: tuple[UserRef, ...]
+    """Resolved targets that passed the protected check, in the order given."""
+    journal: Journal
+    policy: Policy
+    registry: Registry
+    _members: dict[str, Member] | None = field(default=None)
+
+    async def members(self) -> dict[str, Member]:
+        """The room's members by user id, looked up once per command."""
+        if self._members is None:
+            found = await self.platform.members(self.invocation.room)
+            self._members = {m.user.id: m for m in found}
+        return self._members
+
+    def seed_members(self, members: Iterable[Member]) -> None:
+        self._members = {m.user.id: m for m in members}
+
+
+Handler = Callable[[Context], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    summary: str
+    grammar: Grammar
+    run: Handler
+    needs_room: bool = True
+    """Checks the room is active (and so its membership unlocked) before running."""
+    requires: type | None = None
+    """A capability protocol the platform must implement, else the command is refused."""
+    mutates: bool = True
+
+    @property
+    def usage(self) -> str:
+        return self.grammar.usage(self.name)
+
+
+class Registry:
+    def __init__(self, commands: Sequence[Command]):
+        self._by_name: dict[str, Command] = {}
+        for c in commands:
+            if c.name in self._by_name:
+                raise ValueError(f"command /{c.name} registered twice")
+            self._by_name[c.name] = c
+
+    def get(self, name: str) -> Command | None:
+        return self._by_name.get(name)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def __iter__(self) -> Iterator[Command]:
+        return iter(self._by_name.values())
+
+
+async def run_each(
+    ctx: Context,
+    work: Callable[[UserRef], Awaitable[ItemResult]],
+) -> list[ItemResult]:
+    """Run ``work`` for each target in turn, skipping targets a previous run already settled,
+    and journal each result as soon as it is known."""
+    items = []
+    for target in ctx.targets:
+        prev = await ctx.journal.previous(target)
+        if prev is None:
+            prev = await work(target)
+            await ctx.journal.record(prev)
+        items.append(prev)
+    return items

@@ -1,0 +1,241 @@
+"""The pipeline from a received message to a reply.
+
+``submit`` runs inside the platform's event callback: it only recognises a command, records it
+durably and wakes the room's worker, so the callback returns fast. Each room has its own worker
+task, so a slow command in one room never delays another room. A worker runs the fixed steps:
+parse -> static entitlement -> room state -> live owner check -> targets -> handler -> reply ->
+finish, and never raises into an adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable, Sequence
+
+import structlog
+
+from bot import replies
+from bot.commands import Context, Registry
+from bot.entitlement import Policy, Verdict, decide, decide_static, is_named
+from bot.errors import PlatformError
+from bot.grammar import EmailTarget, ParseError
+from bot.model import Invocation, MentionToken, Token, UserRef, Word
+from bot.outcome import Crashed, ItemResult, Outcome, Refusal, Refused, Report, Status
+from bot.platform import Platform
+from bot.reply import plain
+from bot.store import Job, Store
+
+log = structlog.get_logger(__name__)
+
+
+def split_command(tokens: Sequence[Token], bot: UserRef) -> tuple[bool, str, list[Token]] | None:
+    """(addressed to the bot, command name, argument tokens), or None if no command."""
+    rest = list(tokens)
+    addressed = False
+    if rest and isinstance(rest[0], MentionToken) and rest[0].user.id == bot.id:
+        addressed = True
+        rest = rest[1:]
+    if not rest or not isinstance(rest[0], Word) or not rest[0].text.startswith("/"):
+        return None
+    name = rest[0].text[1:].lower()
+    if not name:
+        return None
+    return addressed, name, rest[1:]
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        policy: Policy,
+        *,
+        mention_required: bool = False,
+        lease_seconds: float = 300.0,
+    ):
+        self._store = store
+        self._registry = registry
+        self._policy = policy
+        self._mention_required = mention_required
+        self._lease = lease_seconds
+        self._instance = uuid.uuid4().hex[:12]
+        self._platforms: dict[str, Platform] = {}
+        self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._protected_emails: dict[str, set[str]] = {}
+        self.on_finished: list[Callable[[int, Outcome], None]] = []
+        """Called with (case id, outcome) after each command's reply (tests, the demo)."""
+
+    def attach(self, platform: Platform) -> None:
+        self._platforms[platform.name] = platform
+
+    # --- inside the event callback: record and return ------------------------------------------
+
+    async def submit(self, inv: Invocation) -> None:
+        platform = self._platforms[inv.platform]
+        found = split_command(inv.tokens, platform.bot_user)
+        if found is None:
+            return
+        addressed, name, _ = found
+        if self._mention_required and not addressed:
+            return
+        if self._registry.get(name) is None and not addressed:
+            return  # someone else's slash command
+        job_id = await self._store.record(inv, name)  # StoreError propagates: redeliver
+        if job_id is None:
+            log.info("duplicate event ignored", platform=inv.platform, event_id=inv.event_id)
+            return
+        log.info("command recorded", case=job_id, command=name, room=inv.room.id)
+        self.wake(inv.platform, inv.room.id)
+
+    # --- workers ------------------------------------------------------------------------------
+
+    def wake(self, platform: str, room: str) -> None:
+        key = (platform, room)
+        task = self._workers.get(key)
+        if task is None or task.done():
+            self._workers[key] = asyncio.create_task(self._work(key), name=f"room:{room}")
+
+    async def resume(self) -> None:
+        """Pick up jobs left queued (or abandoned by a dead instance) in the store."""
+        for platform, room in await self._store.runnable_rooms():
+            if platform in self._platforms:
+                self.wake(platform, room)
+
+    async def sweep(self) -> None:
+        """Forever: pick up jobs whose instance died (their lease ran out)."""
+        while True:
+            await asyncio.sleep(self._lease / 2)
+            await self.resume()
+
+    async def drain(self) -> None:
+        """Wait for every worker to run out of jobs."""
+        while tasks := [t for t in self._workers.values() if not t.done()]:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def cancel(self) -> None:
+        for task in self._workers.values():
+            task.cancel()
+        await asyncio.gather(*self._workers.values(), return_exceptions=True)
+
+    async def _work(self, key: tuple[str, str]) -> None:
+        platform_name, room = key
+        while job := await self._store.claim(platform_name, room, self._instance, self._lease):
+            renew = asyncio.create_task(self._renew(job.id))
+            try:
+                await self._run(job, self._platforms[platform_name])
+            except asyncio.CancelledError:
+                # Stopping: hand the job back so the next start (or another instance) runs it;
+                # its journal makes that run skip targets already done.
+                await asyncio.shield(self._store.release(job.id))
+                raise
+            finally:
+                renew.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renew
+
+    async def _renew(self, job_id: int) -> None:
+        while True:
+            await asyncio.sleep(self._lease / 3)
+            await self._store.renew(job_id, self._lease)
+
+    async def _run(self, job: Job, platform: Platform) -> None:
+        inv = job.invocation
+        bound = log.bind(case=job.id, command=job.command, room=inv.room.id)
+        try:
+            outcome = await self.execute(job, platform)
+        except Exception:
+            bound.exception("command crashed")
+            outcome = Crashed(job.id)
+        reply = replies.render(outcome, inv.caller, job.command)
+        try:
+            await platform.reply(inv.room, reply)
+        except PlatformError as err:
+            bound.error("reply failed", error=str(err), status=err.status)
+        await self._store.finish(job.id, type(outcome).__name__.lower(), plain(reply))
+        bound.info("command finished", outcome=type(outcome).__name__)
+        for callback in self.on_finished:
+            callback(job.id, outcome)
+
+    # --- the steps ----------------------------------------------------------------------------
+
+    async def execute(self, job: Job, platform: Platform) -> Outcome:
+        inv = job.invocation
+        found = split_command(inv.tokens, platform.bot_user)
+        assert found is not None, "only commands are recorded"
+        _, name, args = found
+        command = self._registry.get(name)
+        if command is None:
+            return Refused(Refusal.MALFORMED, replies.unknown_command(name, self._registry.names))
+        try:
+            parsed = command.grammar.parse(args)
+        except ParseError as err:
+            return Refused(
+                Refusal.MALFORMED, replies.malformed(err.problem, err.hint, command.usage)
+            )
+        if command.requires is not None and not isinstance(platform, command.requires):
+            return Refused(Refusal.UNSUPPORTED, replies.unsupported(name, platform.name))
+        static = decide_static(self._policy, name, inv.caller)
+        if static.verdict in (Verdict.DENIED_LISTED, Verdict.NOT_NAMED):
+            return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, static))
+        # Read-only lookups from here on; state changes only inside the handler.
+        journal = self._store.journal(job.id)
+        try:
+            room = await platform.room_info(inv.room) if command.needs_room else None
+            if room is not None and not room.active:
+                return Refused(Refusal.ROOM_DEACTIVATED, replies.room_deactivated())
+            ctx = Context(platform, inv, room, parsed, (), journal, self._policy, self._registry)
+            if static.verdict is Verdict.NEEDS_ROOM_OWNER:
+                caller = (await ctx.members()).get(inv.caller.id)
+                final = decide(self._policy, name, inv.caller, bool(caller and caller.is_owner))
+                if not final.allowed:
+                    return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, final))
+            targets, early = await self._targets(platform, parsed.targets)
+        except PlatformError as err:
+            return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+        await journal.record_all(early)
+        ctx.targets = tuple(t for t in targets if t.id not in {i.target.id for i in early})
+        outcome = await command.run(ctx)
+        if early and isinstance(outcome, Report):
+            order = {t.id: n for n, t in enumerate(targets)}
+            items = sorted((*early, *outcome.items), key=lambda i: order.get(i.target.id, 0))
+            return Report(tuple(items), outcome.headline)
+        return outcome
+
+    async def _targets(
+        self, platform: Platform, given: Sequence[UserRef | EmailTarget]
+    ) -> tuple[list[UserRef], list[ItemResult]]:
+        """Resolve e-mail targets and set aside unknown and protected ones (in given order)."""
+        emails = [t.email for t in given if isinstance(t, EmailTarget)]
+        found = await platform.find_users_by_email(emails) if emails else {}
+        protected = await self._protected(platform)
+        targets: list[UserRef] = []
+        early: list[ItemResult] = []
+        seen: set[str] = set()
+        for t in given:
+            if isinstance(t, EmailTarget):
+                user = found.get(t.email)
+                if user is None:
+                    ghost = UserRef(id="email:" + t.email, email=t.email)
+                    targets.append(ghost)
+                    early.append(ItemResult(ghost, Status.REFUSED, replies.unknown_email(t.email)))
+                    continue
+            else:
+                user = t
+            if user.id in seen:
+                continue
+            seen.add(user.id)
+            targets.append(user)
+            if user.id in protected or is_named(self._policy.protected_entries(), user):
+                early.append(ItemResult(user, Status.REFUSED, replies.protected(user)))
+        return targets, early
+
+    async def _protected(self, platform: Platform) -> set[str]:
+        """Ids that can never be targeted: the bot, and policy entries (ids or e-mails)."""
+        if platform.name not in self._protected_emails:
+            entries = self._policy.protected_entries()
+            emails = [e for e in entries if "@" in e]
+            users = await platform.find_users_by_email(emails) if emails else {}
+            self._protected_emails[platform.name] = {u.id for u in users.values()}
+        return {platform.bot_user.id} | self._protected_emails[platform.name]

@@ -1,0 +1,108 @@
+"""Who may run which command, from the policy in the config file.
+
+The static policy is decided first, from the caller's identity alone: a caller it refuses
+causes no platform call at all. Only when the policy lets room owners run a command does the
+dispatcher make a read-only membership lookup to learn whether the caller owns the room.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.model import UserRef
+
+
+class CommandRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    room_owners: bool = Field(False, description="owners of the room the command is typed in")
+    users: list[str] = Field(default_factory=list, description="user ids or e-mail addresses")
+
+
+def _default_rules() -> dict[str, CommandRule]:
+    return {
+        "kick": CommandRule(room_owners=True),
+        "demote": CommandRule(room_owners=True),
+        "ib-remove": CommandRule(),
+    }
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    commands: dict[str, CommandRule] = Field(default_factory=_default_rules)
+    deny: list[str] = Field(default_factory=list, description="never allowed to run anything")
+    protected: list[str] = Field(default_factory=list, description="can never be targeted")
+    protect_named_users: bool = Field(
+        True, description="users named in any command rule are protected too"
+    )
+
+    def model_post_init(self, _context: object) -> None:
+        # A policy that names only some commands keeps the defaults for the others.
+        merged = _default_rules()
+        merged.update(self.commands)
+        self.commands = merged
+
+    def rule(self, command: str) -> CommandRule:
+        return self.commands.get(command, CommandRule())
+
+    def protected_entries(self) -> set[str]:
+        entries = {p.lower() for p in self.protected}
+        if self.protect_named_users:
+            for rule in self.commands.values():
+                entries.update(u.lower() for u in rule.users)
+        return entries
+
+
+def is_named(entries: Iterable[str], user: UserRef) -> bool:
+    keys = {user.id.lower()}
+    if user.email:
+        keys.add(user.email.lower())
+    return any(e.lower() in keys for e in entries)
+
+
+class Verdict(StrEnum):
+    ALLOWED = "allowed"
+    DENIED_LISTED = "denied_listed"
+    NEEDS_ROOM_OWNER = "needs_room_owner"
+    NOT_NAMED = "not_named"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    verdict: Verdict
+    via: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict is Verdict.ALLOWED
+
+
+OPEN_COMMANDS = frozenset({"help"})
+
+
+def decide_static(policy: Policy, command: str, caller: UserRef) -> Decision:
+    """Decide from identity alone; NEEDS_ROOM_OWNER means "ask the platform, read-only"."""
+    if is_named(policy.deny, caller):
+        return Decision(Verdict.DENIED_LISTED)
+    if command in OPEN_COMMANDS:
+        return Decision(Verdict.ALLOWED, "everyone")
+    rule = policy.rule(command)
+    if is_named(rule.users, caller):
+        return Decision(Verdict.ALLOWED, "named in the policy")
+    if rule.room_owners:
+        return Decision(Verdict.NEEDS_ROOM_OWNER)
+    return Decision(Verdict.NOT_NAMED)
+
+
+def decide(policy: Policy, command: str, caller: UserRef, caller_is_owner: bool) -> Decision:
+    first = decide_static(policy, command, caller)
+    if first.verdict is Verdict.NEEDS_ROOM_OWNER:
+        if caller_is_owner:
+            return Decision(Verdict.ALLOWED, "room owner")
+        return first
+    return first

@@ -1,0 +1,133 @@
+"""Command grammar: declared arguments, parsed from tokens, usage generated from the declaration.
+
+The BDK's slash patterns match an exact token count, so a free-text reason cannot be captured;
+kickbot owns its grammar instead. Targets come only from structured mentions (user ids supplied by
+the platform) or e-mail addresses, never from display-name text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot.model import MentionToken, Token, UserRef, Word
+
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class EmailTarget:
+    email: str
+
+
+Target = UserRef | EmailTarget
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """One or more people: mentions or e-mail addresses."""
+
+    name: str = "user"
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """Exactly one plain word."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rest:
+    """Everything left, as free text (optional)."""
+
+    name: str
+
+
+ArgSpec = Targets | Arg | Rest
+
+
+class ParseError(Exception):
+    def __init__(self, problem: str, hint: str | None = None):
+        super().__init__(problem)
+        self.problem = problem
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    targets: tuple[Target, ...] = ()
+    words: Mapping[str, str] = field(default_factory=dict)
+    rest: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    args: tuple[ArgSpec, ...] = ()
+
+    def usage(self, command: str) -> str:
+        parts = ["/" + command]
+        for a in self.args:
+            match a:
+                case Targets(name):
+                    parts.append(f"@{name} [@{name} …]")
+                case Arg(name):
+                    parts.append(f"<{name}>")
+                case Rest(name):
+                    parts.append(f"[{name}…]")
+        return " ".join(parts)
+
+    def parse(self, tokens: Sequence[Token]) -> Parsed:
+        pos = 0
+        targets: list[Target] = []
+        words: dict[str, str] = {}
+        rest: str | None = None
+        for spec in self.args:
+            match spec:
+                case Targets():
+                    pos = _take_targets(tokens, pos, targets)
+                case Arg(name):
+                    if pos >= len(tokens) or not isinstance(tokens[pos], Word):
+                        raise ParseError(f"The {name} is missing.")
+                    text = tokens[pos].text
+                    if text.startswith("@"):
+                        raise ParseError(f"Expected the {name} here, not a person.")
+                    words[name] = text
+                    pos += 1
+                case Rest():
+                    if pos < len(tokens):
+                        rest = " ".join(t.text for t in tokens[pos:])
+                        pos = len(tokens)
+        if pos < len(tokens):
+            raise ParseError(f"Unexpected text: {' '.join(t.text for t in tokens[pos:])}")
+        return Parsed(tuple(targets), words, rest)
+
+
+def _take_targets(tokens: Sequence[Token], pos: int, out: list[Target]) -> int:
+    seen: set[str] = set()
+    while pos < len(tokens):
+        tok = tokens[pos]
+        if isinstance(tok, MentionToken):
+            target: Target = tok.user
+            key = "id:" + tok.user.id
+        elif _EMAIL.match(tok.text):
+            target = EmailTarget(tok.text.lower())
+            key = "email:" + tok.text.lower()
+        elif tok.text.startswith("@") and len(tok.text) > 1:
+            raise ParseError(
+                f"“{tok.text}” is typed text, not a mention.",
+                "Pick the person from the @-mention list so the message carries their user id, "
+                "or give their e-mail address.",
+            )
+        else:
+            break
+        if key not in seen:
+            seen.add(key)
+            out.append(target)
+        pos += 1
+    if not out:
+        raise ParseError(
+            "Name at least one person.", "Mention them (@-list) or give their e-mail address."
+        )
+    return pos

@@ -1,0 +1,66 @@
+"""What a command produced, as a value. ``replies.render`` turns it into a Reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.model import UserRef
+from bot.reply import Line, Reply
+
+
+class Refusal(StrEnum):
+    """Why a whole command was refused before any state-changing call."""
+
+    MALFORMED = "malformed"
+    NOT_ENTITLED = "not_entitled"
+    ROOM_DEACTIVATED = "room_deactivated"
+    UNSUPPORTED = "unsupported"
+    PLATFORM = "platform"
+
+
+class Status(StrEnum):
+    DONE = "done"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """The result for one target of a command."""
+
+    target: UserRef
+    status: Status
+    line: Line
+    platform_response: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Nothing was changed: no state-changing platform call was made."""
+
+    reason: Refusal
+    detail: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One line per target, in the order given."""
+
+    items: tuple[ItemResult, ...]
+    headline: Reply | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Info:
+    body: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Crashed:
+    """A bug in kickbot: the reply quotes the case id; the log holds the traceback."""
+
+    case_id: int
+
+
+Outcome = Refused | Report | Info | Crashed

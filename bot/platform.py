@@ -1,0 +1,62 @@
+"""The one seam between the core and a chat platform.
+
+Every adapter in ``bot.platforms`` implements ``Platform``; rarer operations are separate
+``runtime_checkable`` capability protocols so the core can ask ``isinstance(p, SupportsIbGroups)``.
+Methods raise ``bot.errors.PlatformError`` subtypes, never SDK exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol, TypeAlias, runtime_checkable
+
+from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
+from bot.reply import Reply
+
+InvocationSink: TypeAlias = Callable[[Invocation], Awaitable[None]]
+"""What an adapter calls for each message; returns once a command in it is durable.
+Raises if it could not be recorded: the adapter must then make the platform redeliver."""
+
+
+class Platform(Protocol):
+    name: str
+
+    @property
+    def bot_user(self) -> UserRef:
+        """The bot's own account (known after ``start``)."""
+        ...
+
+    async def start(self, sink: InvocationSink) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def room_info(self, room: RoomRef) -> RoomInfo: ...
+
+    async def members(self, room: RoomRef) -> Sequence[Member]: ...
+
+    async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
+        """Known users by lower-cased e-mail; unknown addresses are simply absent."""
+        ...
+
+    async def remove_member(self, room: RoomRef, user: UserRef) -> str:
+        """Remove ``user``; returns the platform's response text for the audit log."""
+        ...
+
+    async def demote_owner(self, room: RoomRef, user: UserRef) -> str: ...
+
+    async def reply(self, room: RoomRef, reply: Reply) -> None: ...
+
+
+@runtime_checkable
+class SupportsIbGroups(Protocol):
+    """Information Barrier groups (Symphony)."""
+
+    async def deactivated_users(self, users: Sequence[UserRef]) -> set[str]:
+        """Ids among ``users`` whose accounts are deactivated."""
+        ...
+
+    async def remove_from_ib_group(
+        self, group: str, users: Sequence[UserRef]
+    ) -> tuple[list[str], str]:
+        """Per-user result messages in submitted order ("" = removed) and the raw response."""
+        ...

@@ -1,0 +1,235 @@
+"""Every sentence kickbot says in a room, in one place.
+
+User-typed text and display names go in as ``Untrusted``/``Mention`` segments so that each
+platform's renderer escapes them; nothing here builds markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import errors
+from bot.entitlement import Decision, Verdict
+from bot.model import UserRef
+from bot.outcome import Crashed, Info, ItemResult, Outcome, Refused, Report, Status
+from bot.reply import Code, Line, Mention, Reply, Untrusted, line
+
+
+def _who(user: UserRef) -> Mention | Untrusted:
+    # A target resolved from an e-mail has an id too, so it can always be mentioned.
+    return Mention(user)
+
+
+# --- whole-command refusals -------------------------------------------------------------------
+
+
+def malformed(problem: str, hint: str | None, usage: str) -> Reply:
+    lines: list[Line] = [line(Untrusted(problem))]
+    if hint:
+        lines.append(line(hint))
+    lines.append(line("Usage: ", Code(usage)))
+    return tuple(lines)
+
+
+def unknown_command(name: str, known: Sequence[str]) -> Reply:
+    return (
+        line("I don't know the command ", Code("/" + name), "."),
+        line("Commands: ", Code(", ".join("/" + k for k in known)), " (try ", Code("/help"), ")."),
+    )
+
+
+def not_entitled(command: str, decision: Decision) -> Reply:
+    cmd = Code("/" + command)
+    match decision.verdict:
+        case Verdict.DENIED_LISTED:
+            return (
+                line("You are on this bot's deny list (policy.deny): you may not run ", cmd, "."),
+            )
+        case Verdict.NEEDS_ROOM_OWNER:
+            return (
+                line(
+                    "You may not run ",
+                    cmd,
+                    " here: it needs the right to be an owner of this room, or to be named in ",
+                    Code(f"policy.commands.{command}.users"),
+                    ".",
+                ),
+            )
+        case _:
+            return (
+                line(
+                    "You may not run ",
+                    cmd,
+                    ": only users named in ",
+                    Code(f"policy.commands.{command}.users"),
+                    " may, and you are not named there.",
+                ),
+            )
+
+
+def room_deactivated() -> Reply:
+    return (
+        line(
+            "This room is deactivated: its membership is locked, so nothing was changed. "
+            "Reactivate it first."
+        ),
+    )
+
+
+def unsupported(command: str, platform: str) -> Reply:
+    return (line(Code("/" + command), f" is not available on {platform}."),)
+
+
+def ib_needs_provisioning(group: str) -> Reply:
+    return (
+        line(
+            "The platform refused to change IB group ",
+            Code(group),
+            " (403): the bot's "
+            "service account needs the User Provisioning role. Nothing was changed.",
+        ),
+    )
+
+
+def ib_failed(group: str, err: errors.PlatformError) -> Reply:
+    return (line("Could not change IB group ", Code(group), ": ", *_failure(err)),)
+
+
+# --- per-target lines ---------------------------------------------------------------------------
+
+
+def unknown_email(email: str) -> Line:
+    return line("No user has the e-mail address ", Code(email), ": nothing done.")
+
+
+def protected(user: UserRef) -> Line:
+    return line(_who(user), " is protected (the bot itself or a named admin): not touched.")
+
+
+def not_a_member(user: UserRef) -> Line:
+    return line(_who(user), " is not a member of this room: nothing to do.")
+
+
+def not_an_owner(user: UserRef) -> Line:
+    return line(_who(user), " is not an owner of this room: nothing to demote.")
+
+
+def last_owner_remove(user: UserRef) -> Line:
+    return line(
+        _who(user),
+        " is the last owner of this room: removing them would leave it without an "
+        "owner. Promote someone else first.",
+    )
+
+
+def last_owner_demote(user: UserRef) -> Line:
+    return line(
+        _who(user),
+        " is the last owner of this room and cannot be demoted. Promote someone else first.",
+    )
+
+
+def removed(user: UserRef, reason: str | None) -> Line:
+    if reason:
+        return line("Removed ", _who(user), " — reason: ", Untrusted(reason))
+    return line("Removed ", _who(user), ".")
+
+
+def demoted(user: UserRef) -> Line:
+    return line("Demoted ", _who(user), " to member.")
+
+
+def ib_removed(user: UserRef, group: str) -> Line:
+    return line("Removed ", _who(user), " from IB group ", Code(group), ".")
+
+
+def ib_refused(user: UserRef, message: str) -> Line:
+    return line(
+        "Not removed ", _who(user), " from the IB group: the platform said ", Untrusted(message)
+    )
+
+
+def ib_deactivated(user: UserRef) -> Line:
+    return line(
+        _who(user),
+        "'s account is deactivated: the API cannot remove deactivated users from an "
+        "IB group. Use the Admin Portal.",
+    )
+
+
+def failed(user: UserRef, action: str, err: errors.PlatformError) -> Line:
+    return line(f"Could not {action} ", _who(user), ": ", *_failure(err))
+
+
+def _failure(err: errors.PlatformError) -> Line:
+    said = Untrusted(err.detail) if err.detail else Untrusted("no detail")
+    match err:
+        case errors.Forbidden():
+            return line("the platform refused (403), the bot lacks the right here: ", said)
+        case errors.Unauthorized():
+            return line("the bot's session was refused (401); check its credentials. ", said)
+        case errors.NotFound():
+            return line("not found (404): ", said)
+        case errors.RateLimited():
+            return line("the platform is rate-limiting the bot (429); try again shortly.")
+        case errors.Unavailable():
+            return line(
+                f"the platform failed (HTTP {err.status}); it may not have changed. Try again. ",
+                said,
+            )
+        case _:
+            return line(f"the platform refused (HTTP {err.status}): ", said)
+
+
+# --- whole replies ------------------------------------------------------------------------------
+
+
+def crashed(case_id: int) -> Reply:
+    return (
+        line(
+            f"Something went wrong inside kickbot (case {case_id}). It is logged with its details; "
+            "please report the case number. What is done is listed in the audit log."
+        ),
+    )
+
+
+def help_lines(entries: Sequence[tuple[str, str, str]]) -> Reply:
+    """``entries``: (usage, summary, how-allowed) for the commands this caller may use."""
+    if not entries:
+        return (line("There is no command you may use in this room."),)
+    lines: list[Line] = [line("Commands you may use here:")]
+    for usage, summary, via in entries:
+        lines.append(line("• ", Code(usage), f" — {summary} ({via})"))
+    return tuple(lines)
+
+
+def render(outcome: Outcome, caller: UserRef, command: str) -> Reply:
+    head = line(Mention(caller), " ", Code("/" + command), ": ")
+    match outcome:
+        case Refused(_, detail):
+            return (head + detail[0], *detail[1:])
+        case Report(items, headline):
+            counts = _counts(items)
+            first = head + (line(counts) if headline is None else headline[0])
+            return (first, *(i.line for i in items))
+        case Info(body):
+            return (head + body[0], *body[1:])
+        case Crashed(case_id):
+            c = crashed(case_id)
+            return (head + c[0], *c[1:])
+
+
+def _counts(items: Sequence[ItemResult]) -> str:
+    words = {Status.DONE: "done", Status.REFUSED: "refused", Status.FAILED: "failed"}
+    parts = []
+    for status in Status:
+        n = sum(1 for i in items if i.status is status)
+        if n:
+            parts.append(f"{n} {words[status]}")
+    return ", ".join(parts) or "nothing to do"
+
+
+def lookup_failed(err: errors.PlatformError) -> Reply:
+    return (
+        line("Could not check the room before acting, so nothing was changed: ", *_failure(err)),
+    )

@@ -1,0 +1,106 @@
+"""kickbot's configuration file, validated at load.
+
+Every key is checked (unknown keys are errors that name the key); ``${VAR}`` in a string value
+is replaced from the environment so secrets need not live in the file. Each platform's section
+is validated by its adapter, so that only enabled platforms (and their SDKs) are imported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.entitlement import Policy
+from bot.errors import ConfigError
+
+PLATFORM_SECTIONS = ("symphony",)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    store: str = Field("sqlite:///kickbot.db", description="database URL of the durable store")
+    mention_required: bool = Field(
+        False, description="commands must start with a mention of the bot"
+    )
+    lease_seconds: float = Field(
+        300.0, ge=5.0, description="a running command not renewed this long is taken over"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+    policy: Policy = Field(default_factory=Policy)
+    symphony: dict[str, Any] | None = Field(
+        None, description="symphony-bdk-python's own config keys, as in an existing BDK file"
+    )
+
+    def enabled_platforms(self) -> list[str]:
+        return [p for p in PLATFORM_SECTIONS if getattr(self, p) is not None]
+
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_env(value: Any, where: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: expand_env(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v, f"{where}[{n}]") for n, v in enumerate(value)]
+    if isinstance(value, str):
+
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in os.environ:
+                raise ConfigError(f"{where}: environment variable {name} is not set")
+            return os.environ[name]
+
+        return _VAR.sub(sub, value)
+    return value
+
+
+def parse(data: Any, known_commands: Iterable[str], source: str = "config") -> Settings:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the file must hold a mapping of settings")
+    data = expand_env(data)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_describe(exc)}") from None
+    unknown = sorted(set(settings.policy.commands) - set(known_commands))
+    if unknown:
+        raise ConfigError(
+            f"{source}: policy.commands.{unknown[0]}: unknown command"
+            f" (known: {', '.join(sorted(known_commands))})"
+        )
+    return settings
+
+
+def load(path: str | Path, known_commands: Iterable[str]) -> Settings:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {p}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML: {exc}") from None
+    return parse(data, known_commands, str(p))
+
+
+def _describe(exc: ValidationError) -> str:
+    msgs = []
+    for err in exc.errors():
+        key = ".".join(str(x) for x in err["loc"])
+        if err["type"] == "extra_forbidden":
+            msgs.append(f"{key}: unknown key")
+        else:
+            msgs.append(f"{key}: {err['msg']}")
+    return "; ".join(msgs)

@@ -1,0 +1,293 @@
+"""The durable store: commands (jobs), per-target results, and the audit trail they form.
+
+SQLite through aiosqlite (WAL, so several bot instances on one host can share a file). A command
+is recorded once per (platform, event id): a redelivered event finds its row and does nothing.
+Jobs are claimed with a lease, so a job whose instance died is picked up again, and the
+per-target results let that second run skip what the first already did.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import ConfigError, StoreError
+from bot.model import Invocation, UserRef
+from bot.outcome import ItemResult, Status
+from bot.reply import from_json, plain, to_json
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS commands (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    platform TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    room TEXT NOT NULL,
+    caller_id TEXT NOT NULL,
+    caller_label TEXT NOT NULL,
+    command TEXT NOT NULL,
+    text TEXT NOT NULL,
+    invocation TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued',
+    outcome TEXT,
+    reply TEXT,
+    claimed_by TEXT,
+    lease_until REAL,
+    received_at TEXT NOT NULL,
+    finished_at TEXT,
+    UNIQUE (platform, event_id)
+);
+CREATE INDEX IF NOT EXISTS commands_pending ON commands (state, platform, room);
+CREATE TABLE IF NOT EXISTS results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    command_id INTEGER NOT NULL REFERENCES commands (id),
+    target_id TEXT NOT NULL,
+    target_label TEXT NOT NULL,
+    status TEXT NOT NULL,
+    line TEXT NOT NULL,
+    platform_response TEXT,
+    at TEXT NOT NULL,
+    UNIQUE (command_id, target_id)
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def sqlite_path(url: str) -> str:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        raise ConfigError(f"store: only sqlite:///PATH URLs are supported, not {url!r}")
+    return url[len(prefix) :] or ":memory:"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    command: str
+    invocation: Invocation
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    case: int
+    received_at: str
+    finished_at: str | None
+    platform: str
+    room: str
+    caller: str
+    caller_id: str
+    command: str
+    text: str
+    state: str
+    outcome: str | None
+    results: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in self.__slots__}
+
+
+class Store:
+    def __init__(self, db: aiosqlite.Connection):
+        self._db = db
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        path = sqlite_path(url)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None)
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA busy_timeout=5000")
+            await db.executescript(_SCHEMA)
+        except Exception as exc:  # sqlite3.Error and OSError alike
+            raise StoreError(f"cannot open the store at {url}: {exc}") from exc
+        db.row_factory = aiosqlite.Row
+        return cls(db)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def record(self, inv: Invocation, command: str) -> int | None:
+        """Record a command durably; None when this event was recorded before."""
+        try:
+            cur = await self._db.execute(
+                "INSERT INTO commands (platform, event_id, room, caller_id, caller_label, command,"
+                " text, invocation, received_at) VALUES (?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (platform, event_id) DO NOTHING",
+                (
+                    inv.platform,
+                    inv.event_id,
+                    inv.room.id,
+                    inv.caller.id,
+                    inv.caller.label,
+                    command,
+                    inv.text,
+                    json.dumps(inv.to_json()),
+                    inv.received_at.isoformat(timespec="milliseconds"),
+                ),
+            )
+        except Exception as exc:
+            raise StoreError(f"could not record the command: {exc}") from exc
+        return cur.lastrowid if cur.rowcount == 1 else None
+
+    async def claim(self, platform: str, room: str, owner: str, lease_s: float) -> Job | None:
+        """Take the oldest runnable job in a room (queued, or running with an expired lease)."""
+        now = time.time()
+        async with self._db.execute(
+            "UPDATE commands SET state='running', claimed_by=?, lease_until=? WHERE id = ("
+            " SELECT id FROM commands WHERE platform=? AND room=? AND"
+            " (state='queued' OR (state='running' AND lease_until < ?)) ORDER BY id LIMIT 1)"
+            " RETURNING id, command, invocation",
+            (owner, now + lease_s, platform, room, now),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return Job(row["id"], row["command"], Invocation.from_json(json.loads(row["invocation"])))
+
+    async def runnable_rooms(self) -> list[tuple[str, str]]:
+        async with self._db.execute(
+            "SELECT DISTINCT platform, room FROM commands WHERE state='queued'"
+            " OR (state='running' AND lease_until < ?)",
+            (time.time(),),
+        ) as cur:
+            return [(r["platform"], r["room"]) for r in await cur.fetchall()]
+
+    async def renew(self, job_id: int, lease_s: float) -> None:
+        await self._db.execute(
+            "UPDATE commands SET lease_until=? WHERE id=?", (time.time() + lease_s, job_id)
+        )
+
+    async def release(self, job_id: int) -> None:
+        await self._db.execute(
+            "UPDATE commands SET state='queued', claimed_by=NULL, lease_until=NULL WHERE id=?"
+            " AND state='running'",
+            (job_id,),
+        )
+
+    async def finish(self, job_id: int, outcome: str, reply: str) -> None:
+        await self._db.execute(
+            "UPDATE commands SET state='done', outcome=?, reply=?, finished_at=?, lease_until=NULL"
+            " WHERE id=?",
+            (outcome, reply, _now(), job_id),
+        )
+
+    def journal(self, job_id: int) -> CommandJournal:
+        return CommandJournal(self._db, job_id)
+
+    async def audit(
+        self,
+        *,
+        room: str | None = None,
+        user: str | None = None,
+        since: str | None = None,
+        limit: int | None = None,
+    ) -> list[AuditRow]:
+        where, args = [], []
+        if room:
+            where.append("c.room = ?")
+            args.append(room)
+        if user:
+            where.append(
+                "(c.caller_id = ? OR lower(c.caller_label) = lower(?) OR EXISTS (SELECT 1 FROM"
+                " results r2 WHERE r2.command_id = c.id AND (r2.target_id = ?"
+                " OR lower(r2.target_label) = lower(?))))"
+            )
+            args += [user, user, user, user]
+        if since:
+            where.append("c.received_at >= ?")
+            args.append(since)
+        sql = "SELECT * FROM commands c"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY c.id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        rows = []
+        async with self._db.execute(sql, args) as cur:
+            commands = await cur.fetchall()
+        for c in commands:
+            async with self._db.execute(
+                "SELECT target_id, target_label, status, line, platform_response, at FROM results"
+                " WHERE command_id=? ORDER BY id",
+                (c["id"],),
+            ) as cur:
+                results = [
+                    {
+                        "target_id": r["target_id"],
+                        "target": r["target_label"],
+                        "result": r["status"],
+                        "detail": plain((from_json(json.loads(r["line"])),)),
+                        "platform_response": r["platform_response"],
+                        "at": r["at"],
+                    }
+                    for r in await cur.fetchall()
+                ]
+            rows.append(
+                AuditRow(
+                    case=c["id"],
+                    received_at=c["received_at"],
+                    finished_at=c["finished_at"],
+                    platform=c["platform"],
+                    room=c["room"],
+                    caller=c["caller_label"],
+                    caller_id=c["caller_id"],
+                    command=c["command"],
+                    text=c["text"],
+                    state=c["state"],
+                    outcome=c["outcome"],
+                    results=results,
+                )
+            )
+        return rows
+
+
+class CommandJournal:
+    def __init__(self, db: aiosqlite.Connection, job_id: int):
+        self._db = db
+        self._job_id = job_id
+
+    async def previous(self, target: UserRef) -> ItemResult | None:
+        async with self._db.execute(
+            "SELECT status, line, platform_response FROM results WHERE command_id=? AND"
+            " target_id=?",
+            (self._job_id, target.id),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return ItemResult(
+            target,
+            Status(row["status"]),
+            from_json(json.loads(row["line"])),
+            row["platform_response"],
+        )
+
+    async def record(self, item: ItemResult) -> None:
+        await self._db.execute(
+            "INSERT INTO results (command_id, target_id, target_label, status, line,"
+            " platform_response, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            (
+                self._job_id,
+                item.target.id,
+                item.target.label,
+                item.status.value,
+                json.dumps(to_json(item.line)),
+                item.platform_response,
+                _now(),
+            ),
+        )
+
+    async def record_all(self, items: Sequence[ItemResult]) -> None:
+        for item in items:
+            await self.record(item)

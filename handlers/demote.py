@@ -1,0 +1,44 @@
+"""/demote @user [@user …]: make room owners plain members (never the last owner)."""
+
+from __future__ import annotations
+
+from bot import replies
+from bot.commands import Command, Context, run_each
+from bot.errors import PlatformError
+from bot.grammar import Grammar, Targets
+from bot.model import UserRef
+from bot.outcome import ItemResult, Outcome, Report, Status
+
+
+async def demote(ctx: Context) -> Outcome:
+    members = await ctx.members()
+    owners = {uid for uid, m in members.items() if m.is_owner}
+
+    async def one(target: UserRef) -> ItemResult:
+        if target.id not in members:
+            return ItemResult(target, Status.REFUSED, replies.not_a_member(target))
+        if target.id not in owners:
+            return ItemResult(target, Status.REFUSED, replies.not_an_owner(target))
+        if owners == {target.id}:
+            return ItemResult(target, Status.REFUSED, replies.last_owner_demote(target))
+        try:
+            said = await ctx.platform.demote_owner(ctx.invocation.room, target)
+        except PlatformError as err:
+            return ItemResult(
+                target,
+                Status.FAILED,
+                replies.failed(target, "demote", err),
+                err.response or err.detail,
+            )
+        owners.discard(target.id)
+        return ItemResult(target, Status.DONE, replies.demoted(target), said)
+
+    return Report(tuple(await run_each(ctx, one)))
+
+
+COMMAND = Command(
+    name="demote",
+    summary="make room owners plain members",
+    grammar=Grammar((Targets("user"),)),
+    run=demote,
+)

@@ -1,0 +1,38 @@
+"""/help: the commands this caller may use in this room, usage generated from the grammar."""
+
+from __future__ import annotations
+
+from bot import replies
+from bot.commands import Command, Context
+from bot.entitlement import Verdict, decide_static
+from bot.grammar import Grammar
+from bot.outcome import Info, Outcome
+
+
+async def help_(ctx: Context) -> Outcome:
+    caller = ctx.invocation.caller
+    entries = []
+    for command in ctx.registry:
+        if command.requires is not None and not isinstance(ctx.platform, command.requires):
+            continue
+        decision = decide_static(ctx.policy, command.name, caller)
+        via = decision.via
+        if decision.verdict is Verdict.NEEDS_ROOM_OWNER:
+            member = (await ctx.members()).get(caller.id)
+            if member is None or not member.is_owner:
+                continue
+            via = "room owner"
+        elif not decision.allowed:
+            continue
+        entries.append((command.usage, command.summary, via))
+    return Info(replies.help_lines(entries))
+
+
+COMMAND = Command(
+    name="help",
+    summary="list the commands you may use here",
+    grammar=Grammar(()),
+    run=help_,
+    needs_room=False,
+    mutates=False,
+)

@@ -1,0 +1,46 @@
+"""/kick @user [@user …] [reason…]: remove members from the room the command is typed in."""
+
+from __future__ import annotations
+
+from bot import replies
+from bot.commands import Command, Context, run_each
+from bot.errors import PlatformError
+from bot.grammar import Grammar, Rest, Targets
+from bot.model import UserRef
+from bot.outcome import ItemResult, Outcome, Report, Status
+
+
+async def kick(ctx: Context) -> Outcome:
+    members = await ctx.members()
+    owners = {uid for uid, m in members.items() if m.is_owner}
+    reason = ctx.parsed.rest
+
+    async def one(target: UserRef) -> ItemResult:
+        member = members.get(target.id)
+        if member is None:
+            return ItemResult(target, Status.REFUSED, replies.not_a_member(target))
+        # The platform lets the last owner be removed; the room would be left ownerless.
+        if member.is_owner and owners == {target.id}:
+            return ItemResult(target, Status.REFUSED, replies.last_owner_remove(target))
+        try:
+            said = await ctx.platform.remove_member(ctx.invocation.room, target)
+        except PlatformError as err:
+            return ItemResult(
+                target,
+                Status.FAILED,
+                replies.failed(target, "remove", err),
+                err.response or err.detail,
+            )
+        owners.discard(target.id)
+        del members[target.id]
+        return ItemResult(target, Status.DONE, replies.removed(target, reason), said)
+
+    return Report(tuple(await run_each(ctx, one)))
+
+
+COMMAND = Command(
+    name="kick",
+    summary="remove people from this room",
+    grammar=Grammar((Targets("user"), Rest("reason"))),
+    run=kick,
+)

@@ -1,0 +1,119 @@
+"""Fixtures: an emulated Symphony pod on loopback and the real bot connected to it.
+
+Every test talks to the bot only as a person would: by saying something in a room of the pod and
+reading the bot's reply there; the pod checks every request against the Symphony specs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.platforms.symphony import SymphonyPlatform
+from bot.settings import Settings, parse
+from bot.testing import SymphonyPod
+from bot.testing.symphony_state import SimMessage
+from handlers import COMMANDS
+
+BOT = 1000
+ALICE, BOB, CAROL, DAVE, ERIN, FRANK = 1001, 1002, 1003, 1004, 1005, 1006
+DESK = "hJ4x+Kq/ZW9vbQ=="  # standard base64, with + and /: must be sent URL-safe
+SOLO = "U29sby1Sb29tLTAwMQ"  # one human owner
+GROUP = "571db1f2e4b027c4f055a594"
+
+
+def make_pod() -> SymphonyPod:
+    pod = SymphonyPod(bot_username="kickbot", bot_user_id=BOT, bot_display_name="kickbot")
+    pod.add_user(ALICE, "Alice Owner", email="alice@example.com", username="alice")
+    pod.add_user(BOB, "Bob Member", email="bob@example.com", username="bob")
+    pod.add_user(CAROL, "Carol Owner", email="carol@example.com", username="carol")
+    pod.add_user(DAVE, "Dave External", email="dave@globex.example", username="dave")
+    pod.add_user(ERIN, "Erin Departed", email="erin@example.com", username="erin", active=False)
+    pod.add_user(FRANK, "Frank Compliance", email="frank@example.com", username="frank")
+    pod.bot_roles.add("USER_PROVISIONING")
+    pod.add_room(DESK, "Trading Desk", owners=[ALICE, CAROL], members=[BOT, BOB, DAVE, FRANK])
+    pod.add_room(SOLO, "Solo", owners=[ALICE], members=[BOT, BOB])
+    pod.add_ib_group(GROUP, "Research", members=[BOB, DAVE, ERIN])
+    return pod
+
+
+@pytest.fixture
+async def pod() -> AsyncIterator[SymphonyPod]:
+    async with make_pod() as p:
+        yield p
+        p.assert_no_violations()
+
+
+ConfigMaker = Callable[..., Settings]
+
+
+@pytest.fixture
+def settings_for(pod: SymphonyPod, tmp_path: Path) -> ConfigMaker:
+    key = pod.write_private_key(tmp_path / "bot.pem")
+
+    def make(**overrides: Any) -> Settings:
+        data: dict[str, Any] = {
+            "store": f"sqlite:///{tmp_path}/kickbot.db",
+            "policy": {"commands": {"ib-remove": {"users": ["frank@example.com"]}}},
+            "symphony": pod.bdk_config(key),
+        }
+        data.update(overrides)
+        return parse(data, [c.name for c in COMMANDS], "test")
+
+    return make
+
+
+async def start_bot(settings: Settings) -> App:
+    assert settings.symphony is not None
+    app = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
+    await app.start()
+    return app
+
+
+@pytest.fixture
+async def bot(settings_for: ConfigMaker, pod: SymphonyPod) -> AsyncIterator[App]:
+    app = await start_bot(settings_for())
+    await pod.wait_until_listening()
+    yield app
+    await app.stop()
+
+
+class Room:
+    """Talk in a room of the pod as a person, read the bot's answer."""
+
+    def __init__(self, pod: SymphonyPod, stream_id: str):
+        self.pod = pod
+        self.id = stream_id
+
+    async def say(self, user: int, text: str) -> SimMessage:
+        self.pod.say(user, self.id, text)
+        return await self.pod.next_message(self.id, timeout=20.0)
+
+    @property
+    def members(self) -> dict[int, bool]:
+        return dict(self.pod.room(self.id).members)
+
+
+@pytest.fixture
+def desk(pod: SymphonyPod, bot: App) -> Room:
+    return Room(pod, DESK)
+
+
+@pytest.fixture
+def solo(pod: SymphonyPod, bot: App) -> Room:
+    return Room(pod, SOLO)
+
+
+def changes(pod: SymphonyPod) -> list[str]:
+    """Every state-changing call the pod received (membership and IB group changes)."""
+    return [
+        f"{r.method} {r.path}"
+        for r in pod.requests
+        if r.method == "POST"
+        and ("/membership/" in r.path)
+        and not r.path.endswith("/list")
+    ]

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.errors import ConfigError
+from bot.platforms.symphony import SymphonyPlatform
+from bot.settings import parse
+
+KNOWN = ["kick", "demote", "ib-remove", "help"]
+BDK = {"host": "pod.example.com", "bot": {"username": "kickbot", "privateKey": {"path": "k.pem"}}}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"stor": "x"}, "stor: unknown key"),
+        ({"policy": {"comands": {}}}, "policy.comands: unknown key"),
+        ({"policy": {"commands": {"kick": {"room_owner": True}}}}, "kick.room_owner: unknown key"),
+        ({"policy": {"commands": {"kik": {}}}}, "policy.commands.kik: unknown command"),
+        ({"mention_required": "perhaps"}, "mention_required: Input should be a valid boolean"),
+        ({"store": "${KICKBOT_NO_SUCH_VAR}"}, "KICKBOT_NO_SUCH_VAR is not set"),
+    ],
+    ids=["top", "policy", "rule", "command", "type", "env"],
+)
+def test_bad_config_names_the_key(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse(data, KNOWN)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({**BDK, "datafeed": {"retry": {}}}, "symphony.datafeed.version: required"),
+        ({**BDK, "datafeed": {"version": "v1"}}, "needs datafeed v2"),
+        ({**BDK, "agnet": {}}, "symphony.agnet: unknown key"),
+        ({"host": "x"}, "symphony.bot.username: required"),
+    ],
+    ids=["no-version", "v1", "typo", "no-bot"],
+)
+def test_bad_symphony_section(section: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        SymphonyPlatform(section)
+    assert message in str(err.value)
+
+
+def test_environment_fills_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KICKBOT_TEST_KEY", "/secret/key.pem")
+    settings = parse(
+        {"symphony": {**BDK, "bot": {"username": "k", "privateKey": {"path": "${KICKBOT_TEST_KEY}"}}}},
+        KNOWN,
+    )
+    assert settings.symphony is not None
+    assert settings.symphony["bot"]["privateKey"]["path"] == "/secret/key.pem"
+
+
+def test_shipped_config_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYMPHONY_HOST", "acme.symphony.com")
+    monkeypatch.setenv("SYMPHONY_BOT_USERNAME", "kickbot")
+    monkeypatch.setenv("SYMPHONY_BOT_KEY_PATH", "/keys/kickbot.pem")
+    root = Path(__file__).parent.parent
+    result = CliRunner().invoke(main, ["check-config", str(root / "config/kickbot.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "OK (platforms: symphony)" in result.output
+
+
+def test_policy_example_is_valid() -> None:
+    import yaml
+
+    root = Path(__file__).parent.parent
+    data = yaml.safe_load((root / "config/policy.example.yaml").read_text())
+    settings = parse(data, KNOWN)
+    assert settings.policy.rule("ib-remove").users == ["349026222344891", "it.admin@example.com"]
+
+
+def test_run_with_a_bad_config_exits_with_the_reason(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("policy:\n  deny: [x]\n  protect: [y]\n")
+    result = CliRunner().invoke(main, ["run", "--config", str(bad)])
+    assert result.exit_code != 0
+    assert "policy.protect: unknown key" in result.output

@@ -1,0 +1,120 @@
+"""Datafeed discipline: record fast, act outside the loop, never twice, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiosqlite
+
+from bot.app import App
+from bot.outcome import Outcome
+from bot.testing import SymphonyPod
+from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, SOLO, ConfigMaker, changes, start_bot
+
+
+def finished(app: App) -> asyncio.Queue[tuple[int, Outcome]]:
+    queue: asyncio.Queue[tuple[int, Outcome]] = asyncio.Queue()
+    assert app.dispatcher is not None
+    app.dispatcher.on_finished.append(lambda case, outcome: queue.put_nowait((case, outcome)))
+    return queue
+
+
+async def test_store_failure_gets_the_event_redelivered(
+    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
+) -> None:
+    app = await start_bot(settings_for())
+    try:
+        await pod.wait_until_listening()
+        # Another process holds the database locked: recording fails, the listener raises
+        # EventError, the batch is not acked.
+        async with aiosqlite.connect(tmp_path / "kickbot.db") as other:
+            await other.execute("BEGIN EXCLUSIVE")
+            pod.say(ALICE, DESK, "/kick @bob")
+            await pod.wait_for_calls("POST", r"/agent/v5/datafeeds/.*/read", 3)
+            await asyncio.sleep(0)  # let the listener hit the lock
+            await pod.wait_for_unacked(1)
+            await other.rollback()
+        assert BOB in pod.room(DESK).members
+        assert pod.requeue_unacked() == 1
+        reply = await pod.next_message(DESK, timeout=20)
+        assert "Removed @Bob Member." in reply.text
+        assert len(changes(pod)) == 1
+    finally:
+        await app.stop()
+
+
+async def test_two_instances_share_the_feed_and_act_once(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    first = await start_bot(settings_for())
+    second = await start_bot(settings_for())
+    try:
+        await pod.wait_until_listening()
+        pod.say(ALICE, DESK, "/kick @bob")
+        pod.say(ALICE, SOLO, "/kick @bob")
+        pod.say(ALICE, DESK, "/kick @dave")
+        texts = [(await pod.next_message(DESK)).text, (await pod.next_message(DESK)).text]
+        texts.append((await pod.next_message(SOLO)).text)
+        pod.requeue_unacked()
+        assert sorted(t.split(": ", 1)[1] for t in texts) == sorted(
+            ["1 done\nRemoved @Bob Member.", "1 done\nRemoved @Dave External.",
+             "1 done\nRemoved @Bob Member."]
+        )
+        assert len(pod.datafeeds) == 1
+        assert len(changes(pod)) == 3
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_a_slow_room_does_not_delay_another(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    app = await start_bot(settings_for())
+    try:
+        await pod.wait_until_listening()
+        release = pod.hold_next("POST", r"/pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove")
+        pod.say(ALICE, DESK, "/kick @bob")
+        await pod.wait_for_calls("POST", r"/pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove", 1)
+        reply = await asyncio.wait_for(
+            _say_and_read(pod, SOLO, "/kick @bob"), timeout=15
+        )  # answered while the other room's call is still held
+        assert "Removed @Bob Member." in reply
+        assert BOB in pod.room(DESK).members
+        release.set()
+        assert "Removed @Bob Member." in (await pod.next_message(DESK)).text
+    finally:
+        await app.stop()
+
+
+async def _say_and_read(pod: SymphonyPod, room: str, text: str) -> str:
+    pod.say(ALICE, room, text)
+    return (await pod.next_message(room)).text
+
+
+async def test_restart_resumes_a_recorded_command(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    """A command cut off by a stop (grace period over) is handed back and run by the next start."""
+    app = await start_bot(settings_for())
+    await pod.wait_until_listening()
+    release = pod.hold_next("GET", r"/pod/v3/room/.*/info")
+    pod.say(ALICE, DESK, "/demote @carol")
+    await pod.wait_for_calls("GET", r"/pod/v3/room/.*/info", 1)
+    assert app.dispatcher is not None
+    await app.dispatcher.cancel()  # the process dies mid-command
+    await app.stop(grace_seconds=0)
+    release.set()
+    assert pod.room(DESK).members[CAROL] is True
+
+    again = await start_bot(settings_for())
+    try:
+        queue = finished(again)
+        case, _ = await asyncio.wait_for(queue.get(), timeout=20)
+        assert case == 1
+        assert pod.room(DESK).members[CAROL] is False
+        assert "Demoted @Carol Owner to member." in (await pod.next_message(DESK)).text
+        assert len(changes(pod)) == 1
+    finally:
+        await again.stop()

@@ -1,0 +1,112 @@
+"""/kick end to end: datafeed v2 -> bot -> pod API -> reply in the room."""
+
+from __future__ import annotations
+
+from bot.testing import SymphonyPod
+from tests.conftest import ALICE, BOB, BOT, CAROL, DAVE, FRANK, Room, changes
+
+
+async def test_owner_kicks_member_with_reason(pod: SymphonyPod, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick @bob spamming the desk")
+    assert "Removed @Bob Member — reason: spamming the desk" in reply.text
+    assert reply.text.startswith("@Alice Owner /kick: 1 done")
+    assert f'<mention uid="{ALICE}"/>' in reply.messageml
+    assert BOB not in desk.members
+    # The room id has + and /: the API got it URL-safe.
+    assert changes(pod) == ["POST /pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove"]
+
+
+async def test_several_targets_and_an_email(pod: SymphonyPod, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick @bob dave@globex.example")
+    assert "Removed @Bob Member." in reply.text
+    assert "Removed @Dave External." in reply.text
+    assert BOB not in desk.members and DAVE not in desk.members
+    assert len(changes(pod)) == 2
+
+
+async def test_leading_bot_mention_is_accepted(pod: SymphonyPod, desk: Room) -> None:
+    reply = await desk.say(ALICE, "@kickbot /kick @bob")
+    assert "Removed @Bob Member." in reply.text
+
+
+async def test_member_may_not_kick_and_nothing_changes(pod: SymphonyPod, desk: Room) -> None:
+    reply = await desk.say(BOB, "/kick @dave")
+    assert "You may not run /kick here" in reply.text
+    assert "owner of this room" in reply.text
+    assert DAVE in desk.members
+    assert changes(pod) == []
+
+
+async def test_not_a_member(pod: SymphonyPod, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick erin@example.com")
+    assert "is not a member of this room" in reply.text
+    assert changes(pod) == []
+
+
+async def test_unknown_email(pod: SymphonyPod, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick nobody@example.com")
+    assert "No user has the e-mail address nobody@example.com" in reply.text
+    assert changes(pod) == []
+
+
+async def test_typed_name_is_not_a_mention(pod: SymphonyPod, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick @Robert please")
+    assert "“@Robert” is typed text, not a mention." in reply.text
+    assert "Pick the person from the @-mention list" in reply.text
+    assert "Usage: /kick @user [@user …] [reason…]" in reply.text
+    assert changes(pod) == []
+
+
+async def test_no_target_shows_usage(pod: SymphonyPod, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick")
+    assert "Name at least one person." in reply.text
+    assert changes(pod) == []
+
+
+async def test_the_bot_and_named_admins_are_protected(pod: SymphonyPod, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick @kickbot @frank")
+    assert reply.text.count("is protected") == 2
+    assert BOT in desk.members and FRANK in desk.members
+    assert changes(pod) == []
+
+
+async def test_last_owner_is_never_removed(pod: SymphonyPod, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick @carol @alice")
+    assert "Removed @Carol Owner." in reply.text
+    assert "@Alice Owner is the last owner of this room" in reply.text
+    assert CAROL not in desk.members and desk.members[ALICE] is True
+    assert len(changes(pod)) == 1
+
+
+async def test_deactivated_room_refuses_before_any_call(pod: SymphonyPod, desk: Room) -> None:
+    pod.deactivate_room(desk.id)
+    pod.say(ALICE, desk.id, "/kick @bob")
+    # A deactivated room cannot take the bot's reply either (membership and messages are locked);
+    # what matters is that nothing was attempted.
+    await desk.pod.wait_for_calls("GET", r"/pod/v3/room/.*/info", 1)
+    assert BOB in desk.members
+    assert changes(pod) == []
+
+
+async def test_reason_with_messageml_is_escaped(pod: SymphonyPod, desk: Room) -> None:
+    reason = "<b>spam</b> & ${secret} #{x} </messageML>"
+    reply = await desk.say(ALICE, f"/kick @bob {reason}")
+    assert reason in reply.text
+    assert "<b>" not in reply.messageml and "${" not in reply.messageml
+
+
+async def test_redelivered_event_acts_once(pod: SymphonyPod, desk: Room) -> None:
+    message_id = pod.say(ALICE, desk.id, "/kick @bob")
+    first = await pod.next_message(desk.id)
+    assert "Removed @Bob Member." in first.text
+    pod.redeliver(message_id)
+    pod.say(ALICE, desk.id, "/help")
+    second = await pod.next_message(desk.id)
+    assert "/help" in second.text  # the next reply is the one to /help: no second /kick reply
+    assert len(changes(pod)) == 1
+
+
+async def test_commands_by_other_bots_are_ignored(pod: SymphonyPod, desk: Room) -> None:
+    pod.say(ALICE, desk.id, "/weather london")
+    reply = await desk.say(ALICE, "/help")
+    assert "Commands you may use here" in reply.text
