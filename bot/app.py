@@ -65,6 +65,9 @@ class App:
             except TimeoutError:
                 log.warning("commands still running at stop; they resume on next start")
                 await self.dispatcher.cancel()
+        for platform in self.platforms.values():
+            with contextlib.suppress(Exception):
+                await platform.close()
         if self.store is not None:
             await self.store.close()
 

@@ -63,6 +63,7 @@ class Dispatcher:
         self._instance = uuid.uuid4().hex[:12]
         self._platforms: dict[str, Platform] = {}
         self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._pending: set[tuple[str, str]] = set()
         self._protected_emails: dict[str, set[str]] = {}
         self.on_finished: list[Callable[[int, Outcome], None]] = []
         """Called with (case id, outcome) after each command's reply (tests, the demo)."""
@@ -93,6 +94,9 @@ class Dispatcher:
 
     def wake(self, platform: str, room: str) -> None:
         key = (platform, room)
+        # Marked before the check: a worker that just found no job looks at the mark before
+        # it exits (no await in between), so a job recorded meanwhile is never stranded.
+        self._pending.add(key)
         task = self._workers.get(key)
         if task is None or task.done():
             self._workers[key] = asyncio.create_task(self._work(key), name=f"room:{room}")
@@ -121,7 +125,13 @@ class Dispatcher:
 
     async def _work(self, key: tuple[str, str]) -> None:
         platform_name, room = key
-        while job := await self._store.claim(platform_name, room, self._instance, self._lease):
+        while True:
+            self._pending.discard(key)
+            job = await self._store.claim(platform_name, room, self._instance, self._lease)
+            if job is None:
+                if key in self._pending:
+                    continue
+                return
             renew = asyncio.create_task(self._renew(job.id))
             try:
                 await self._run(job, self._platforms[platform_name])

@@ -10,17 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from bot.model import UserRef
+
+Identity = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)]
+"""A user id (YAML may give it as a number) or an e-mail address."""
 
 
 class CommandRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     room_owners: bool = Field(False, description="owners of the room the command is typed in")
-    users: list[str] = Field(default_factory=list, description="user ids or e-mail addresses")
+    users: list[Identity] = Field(default_factory=list, description="ids or e-mails")
 
 
 def _default_rules() -> dict[str, CommandRule]:
@@ -35,14 +39,15 @@ class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     commands: dict[str, CommandRule] = Field(default_factory=_default_rules)
-    deny: list[str] = Field(default_factory=list, description="never allowed to run anything")
-    protected: list[str] = Field(default_factory=list, description="can never be targeted")
+    deny: list[Identity] = Field(default_factory=list, description="never allowed to run anything")
+    protected: list[Identity] = Field(default_factory=list, description="can never be targeted")
     protect_named_users: bool = Field(
         True, description="users named in any command rule are protected too"
     )
 
     def model_post_init(self, _context: object) -> None:
-        # A policy that names only some commands keeps the defaults for the others.
+        # A policy that names only some commands keeps the defaults for the others; a command
+        # it names gets exactly the rule written (room_owners is false unless said).
         merged = _default_rules()
         merged.update(self.commands)
         self.commands = merged

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.model import MentionToken, Token, UserRef, Word
+from bot.model import MentionToken, Token, UserRef
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -88,10 +88,10 @@ class Grammar:
                 case Targets():
                     pos = _take_targets(tokens, pos, targets)
                 case Arg(name):
-                    if pos >= len(tokens) or not isinstance(tokens[pos], Word):
+                    if pos >= len(tokens):
                         raise ParseError(f"The {name} is missing.")
                     text = tokens[pos].text
-                    if text.startswith("@"):
+                    if isinstance(tokens[pos], MentionToken) or text.startswith("@"):
                         raise ParseError(f"Expected the {name} here, not a person.")
                     words[name] = text
                     pos += 1

@@ -113,7 +113,5 @@ def changes(pod: SymphonyPod) -> list[str]:
     return [
         f"{r.method} {r.path}"
         for r in pod.requests
-        if r.method == "POST"
-        and ("/membership/" in r.path)
-        and not r.path.endswith("/list")
+        if r.method == "POST" and ("/membership/" in r.path) and not r.path.endswith("/list")
     ]

@@ -51,7 +51,12 @@ def test_bad_symphony_section(section: dict[str, object], message: str) -> None:
 def test_environment_fills_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KICKBOT_TEST_KEY", "/secret/key.pem")
     settings = parse(
-        {"symphony": {**BDK, "bot": {"username": "k", "privateKey": {"path": "${KICKBOT_TEST_KEY}"}}}},
+        {
+            "symphony": {
+                **BDK,
+                "bot": {"username": "k", "privateKey": {"path": "${KICKBOT_TEST_KEY}"}},
+            }
+        },
         KNOWN,
     )
     assert settings.symphony is not None

@@ -10,7 +10,7 @@ import aiosqlite
 from bot.app import App
 from bot.outcome import Outcome
 from bot.testing import SymphonyPod
-from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, SOLO, ConfigMaker, changes, start_bot
+from tests.conftest import ALICE, BOB, CAROL, DESK, SOLO, ConfigMaker, changes, start_bot
 
 
 def finished(app: App) -> asyncio.Queue[tuple[int, Outcome]]:
@@ -58,8 +58,11 @@ async def test_two_instances_share_the_feed_and_act_once(
         texts.append((await pod.next_message(SOLO)).text)
         pod.requeue_unacked()
         assert sorted(t.split(": ", 1)[1] for t in texts) == sorted(
-            ["1 done\nRemoved @Bob Member.", "1 done\nRemoved @Dave External.",
-             "1 done\nRemoved @Bob Member."]
+            [
+                "1 done\nRemoved @Bob Member.",
+                "1 done\nRemoved @Dave External.",
+                "1 done\nRemoved @Bob Member.",
+            ]
         )
         assert len(pod.datafeeds) == 1
         assert len(changes(pod)) == 3
@@ -118,3 +121,18 @@ async def test_restart_resumes_a_recorded_command(
         assert len(changes(pod)) == 1
     finally:
         await again.stop()
+
+
+async def test_the_datafeed_loop_is_restarted_after_it_dies(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    app = await start_bot(settings_for())
+    try:
+        await pod.wait_until_listening()
+        # A 400 on read ("the feed no longer exists") ends the BDK's loop for good.
+        pod.fail_next("POST", r"/agent/v5/datafeeds/.*/read", 400)
+        await pod.wait_for_calls("POST", r"/agent/v5/datafeeds/.*/read", 1)
+        reply = await _say_and_read(pod, DESK, "/kick @bob")
+        assert "Removed @Bob Member." in reply
+    finally:
+        await app.stop()

@@ -20,7 +20,10 @@ SCRIPT = """\
 def test_demo_runs_the_real_bot_against_the_emulated_pod(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bot", "demo", "--store", f"sqlite:///{tmp_path}/demo.db"],
-        input=SCRIPT, capture_output=True, text=True, timeout=120,
+        input=SCRIPT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     out = done.stdout
     assert done.returncode == 0, done.stderr + out

@@ -12,7 +12,10 @@ MEMBER = UserRef("4", "Member", "member@example.com")
 
 POLICY = Policy.model_validate(
     {
-        "commands": {"ib-remove": {"users": ["admin@example.com"]}, "kick": {"users": ["3"]}},
+        "commands": {
+            "ib-remove": {"users": ["admin@example.com"]},
+            "kick": {"room_owners": True, "users": ["3"]},
+        },
         "deny": ["3"],
     }
 )
@@ -44,8 +47,10 @@ def test_static_decision_needs_no_lookup_for_refusals() -> None:
 
 def test_defaults_without_policy() -> None:
     policy = Policy()
-    assert policy.rule("kick").room_owners and policy.rule("demote").room_owners
-    assert not policy.rule("ib-remove").room_owners and policy.rule("ib-remove").users == []
+    assert policy.rule("kick").room_owners
+    assert policy.rule("demote").room_owners
+    assert not policy.rule("ib-remove").room_owners
+    assert policy.rule("ib-remove").users == []
 
 
 def test_partial_policy_keeps_other_defaults() -> None:

@@ -11,8 +11,10 @@ IB = Grammar((Arg("group-id"), Targets("user")))
 
 
 def toks(*items: str | UserRef) -> list[Token]:
-    return [MentionToken(i, "@" + (i.display or "")) if isinstance(i, UserRef) else Word(i)
-            for i in items]
+    return [
+        MentionToken(i, "@" + (i.display or "")) if isinstance(i, UserRef) else Word(i)
+        for i in items
+    ]
 
 
 @pytest.mark.parametrize(

@@ -159,6 +159,7 @@ class SymphonyPlatform:
         self._bot: UserRef | None = None
         self._clients = _PodClients()
         self._feed: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def bot_user(self) -> UserRef:
@@ -187,18 +188,42 @@ class SymphonyPlatform:
             raise to_platform_error(exc) from exc
         self._bot = UserRef(str(session.id), session.display_name, session.email_address)
         bdk.datafeed().subscribe(_Listener(sink))
-        self._feed = asyncio.create_task(bdk.datafeed().start(), name="symphony-datafeed")
+        self._stopping = False
+        self._feed = asyncio.create_task(self._run_feed(bdk), name="symphony-datafeed")
         log.info("symphony connected", bot=self._bot.label, bot_id=self._bot.id)
 
+    async def _run_feed(self, bdk: SymphonyBdk) -> None:
+        """Keep the datafeed loop alive: the BDK's loop ends for good on some errors (a 400 on
+        read after the feed expired, retries exhausted); start it again with a backoff."""
+        backoff = 0.5
+        while not self._stopping:
+            try:
+                await bdk.datafeed().start()
+            except Exception as exc:
+                if self._stopping:
+                    return
+                log.error("datafeed loop died; restarting", error=repr(exc), in_s=backoff)
+            else:
+                if self._stopping:
+                    return
+                log.warning("datafeed loop ended; restarting", in_s=backoff)
+            with contextlib.suppress(Exception):
+                await bdk.datafeed().stop()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 60.0)
+
     async def stop(self) -> None:
-        if self._bdk is None:
-            return
-        if self._feed is not None:
+        self._stopping = True
+        if self._bdk is not None and self._feed is not None:
             await self._bdk.datafeed().stop()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._feed, timeout=5)
-        await self._bdk.close_clients()
-        self._bdk = None
+            self._feed = None
+
+    async def close(self) -> None:
+        if self._bdk is not None:
+            await self._bdk.close_clients()
+            self._bdk = None
 
     async def room_info(self, room: RoomRef) -> RoomInfo:
         try:

@@ -2,12 +2,14 @@
 
 Order per request: record it; an unserved route is a 501 and a violation; a missing or unknown
 token is a 401 and a violation (an expired one is a plain 401); a request the spec refuses is a 400
-and a violation; then a failure planned by ``pod.fail_next`` replaces the answer; otherwise the
-handler answers and its response is checked against the spec too.
+and a violation; a request held by ``pod.hold_next`` waits for its release; a failure planned by
+``pod.fail_next`` replaces the answer; otherwise the handler answers, and its response is checked
+against the spec too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -98,13 +100,22 @@ class _Failure:
     retry_after: float | None
 
 
-class FailurePlan:
-    """Errors to answer instead of the real behaviour (``pod.fail_next``)."""
+@dataclass
+class _Hold:
+    method: str
+    path: re.Pattern[str]
+    release: asyncio.Event
+    used: bool = False
+
+
+class Knobs:
+    """Behaviour planned by a test: errors instead of answers, requests held until released."""
 
     def __init__(self) -> None:
         self._failures: list[_Failure] = []
+        self._holds: list[_Hold] = []
 
-    def add(
+    def fail(
         self,
         method: str,
         path_regex: str,
@@ -117,7 +128,12 @@ class FailurePlan:
         failure = _Failure(method.upper(), re.compile(path_regex), status, body, times, retry_after)
         self._failures.append(failure)
 
-    def take(self, method: str, path: str) -> web.Response | None:
+    def hold(self, method: str, path_regex: str) -> asyncio.Event:
+        release = asyncio.Event()
+        self._holds.append(_Hold(method.upper(), re.compile(path_regex), release))
+        return release
+
+    def take_failure(self, method: str, path: str) -> web.Response | None:
         for failure in self._failures:
             if failure.remaining > 0 and failure.method == method and failure.path.search(path):
                 failure.remaining -= 1
@@ -125,6 +141,13 @@ class FailurePlan:
                 if failure.retry_after is not None:
                     response.headers["Retry-After"] = f"{failure.retry_after:g}"
                 return response
+        return None
+
+    def take_hold(self, method: str, path: str) -> asyncio.Event | None:
+        for hold in self._holds:
+            if not hold.used and hold.method == method and hold.path.search(path):
+                hold.used = True
+                return hold.release
         return None
 
 
@@ -152,13 +175,14 @@ class Gateway:
             dict(request.headers),
             parse_body(body, content_type),
         )
-        self._pod.requests.append(recorded)
+        self._pod.record(recorded)
         try:
             response = await self._answer(request, handler, body, content_type)
-        except ApiError as error:
-            if error.violation is not None:
-                self._pod.violate(error.violation, request, error.message)
-            response = error_response(error.status, error.message)
+        except ApiError as error:  # refused before any handler ran
+            response = self._refuse(request, error)
+        except Exception as exc:  # a bug in the double: loud, never a silent pass
+            self._pod.violate("double", request, f"the emulated pod crashed: {exc!r}")
+            response = error_response(500, f"The emulated pod crashed: {exc!r}")
         recorded.status = response.status
         return response
 
@@ -181,24 +205,29 @@ class Gateway:
             query=request.query.items(),
             headers=request.headers.items(),
         )
-        if (error := spec_check.check_request(spec_request)) is not None:
-            raise ApiError(400, f"Request does not match the API spec: {error}", violation="spec")
-        if (failure := self._pod.failures.take(request.method, request.path)) is not None:
+        if (problem := spec_check.check_request(spec_request)) is not None:
+            raise ApiError(400, f"Request does not match the API spec: {problem}", violation="spec")
+        if (release := self._pod.knobs.take_hold(request.method, request.path)) is not None:
+            await release.wait()
+        if (failure := self._pod.knobs.take_failure(request.method, request.path)) is not None:
             return failure  # deliberate, so not checked against the spec
         try:
             response = await handler(request)
         except ApiError as error:
-            if error.violation is not None:
-                self._pod.violate(error.violation, request, error.message)
-            response = error_response(error.status, error.message)
+            response = self._refuse(request, error)
         if isinstance(response, web.Response):
             data = response.body if isinstance(response.body, bytes) else None
             answer = SpecResponse(
                 response.status, data, response.headers.get("Content-Type", ""), response.headers
             )
-            if (error := spec_check.check_response(spec_request, answer)) is not None:
-                self._pod.violate("response", request, f"the double's own response: {error}")
+            if (problem := spec_check.check_response(spec_request, answer)) is not None:
+                self._pod.violate("response", request, f"the double's own response: {problem}")
         return response
+
+    def _refuse(self, request: web.Request, error: ApiError) -> web.Response:
+        if error.violation is not None:
+            self._pod.violate(error.violation, request, error.message)
+        return error_response(error.status, error.message)
 
     def _check_auth(self, request: web.Request, auth: Auth) -> None:
         pod = self._pod

@@ -3,6 +3,10 @@
 Every request is checked against the vendored official specs and the double's own responses
 are checked too; whatever breaks a rule is answered with an error and recorded in
 ``pod.violations`` (``pod.assert_no_violations()`` raises :class:`SpecViolation`).
+Knobs (``fail_next``, ``hold_next``, ``deactivate_room``, ``expire_sessions``,
+``requeue_unacked``, ``redeliver``) are explicit methods; waits (``next_message``,
+``wait_for_calls``, ``wait_until_listening``, ``wait_for_unacked``) wake on state changes, never
+by polling.
 
     async with SymphonyPod() as pod:
         pod.add_user(2, "Jane Doe", username="jane")
@@ -23,22 +27,24 @@ import re
 import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.testing import spec_check
 from bot.testing.messageml import text_to_presentation_ml
-from bot.testing.spec_check import SpecRequest, SpecResponse, SpecViolation
-from bot.testing.symphony_routes import Auth, SymphonyRoutes, error_response, parse_body
+from bot.testing.spec_check import SpecViolation
+from bot.testing.symphony_agent import AgentRoutes
+from bot.testing.symphony_http import Gateway, Knobs
+from bot.testing.symphony_routes import PodRoutes
 from bot.testing.symphony_state import (
+    Changes,
     Datafeed,
+    Feeds,
     RecordedRequest,
     SimGroup,
     SimMessage,
@@ -76,16 +82,6 @@ def _public_from_private(private_key_pem: str) -> str:
     )
 
 
-@dataclass
-class _Failure:
-    method: str
-    path: re.Pattern[str]
-    status: int
-    body: dict[str, Any]
-    remaining: int
-    retry_after: float | None
-
-
 class SymphonyPod:
     """Pod + agent + login + relay on ``http://127.0.0.1:<port>``; see the module docstring."""
 
@@ -114,37 +110,33 @@ class SymphonyPod:
         self.users: dict[int, SimUser] = {}
         self.rooms: dict[str, SimRoom] = {}
         self.groups: dict[str, SimGroup] = {}
-        self.datafeeds: dict[str, Datafeed] = {}
         self.session_tokens: set[str] = set()
         self.km_tokens: set[str] = set()
         self.expired_tokens: set[str] = set()
+        self.knobs = Knobs()
+        self.changes = Changes()
+        self.feeds = Feeds(self.changes.notify)
         self._messages: list[SimMessage] = []
         self._events: dict[str, dict[str, Any]] = {}  # message id -> its MESSAGESENT event
-        self._backlog: list[dict[str, Any]] = []  # said before any datafeed existed
         self._consumed: dict[str, int] = {}  # stream id -> bot messages taken by next_message
-        self._message_added = asyncio.Condition()
-        self._listening = asyncio.Event()
-        self._failures: list[_Failure] = []
+        self._readers: set[str] = set()  # session tokens that have read a datafeed
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
-        self._routes = SymphonyRoutes(self)
         self.add_user(bot_user_id, bot_display_name, username=bot_username)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
         spec_check.self_test()  # a validator that accepts everything must not pass silently
-        app = web.Application(middlewares=[self._middleware])
-        app.add_routes(self._routes.route_defs())
-        self._runner = web.AppRunner(app, access_log=None)
+        routes = PodRoutes(self).routes() + AgentRoutes(self).routes()
+        self._runner = web.AppRunner(Gateway(self, routes).application(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self._port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
-        for feed in self.datafeeds.values():
-            feed.close()  # wakes held reads
+        self.feeds.close()  # wakes held datafeed reads
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -180,7 +172,7 @@ class SymphonyPod:
         return target
 
     def bdk_config(self, private_key_path: str | Path) -> dict[str, Any]:
-        """A BDK config dict pointing pod, agent and key manager at this double."""
+        """A BDK config dict pointing pod, agent and key manager at this (started) double."""
         server = {"scheme": "http", "host": "127.0.0.1", "port": self.port}
         return {
             **server,
@@ -234,7 +226,7 @@ class SymphonyPod:
         members: Iterable[int] = (),
         active: bool = True,
     ) -> SimRoom:
-        """A room; ``stream_id`` may be given in standard or URL-safe base64 (stored URL-safe)."""
+        """A room; ``stream_id`` in standard or URL-safe base64 (kept URL-safe), None: random."""
         owner_ids = list(owners)
         room = SimRoom(
             url_safe_id(stream_id or new_stream_id()),
@@ -261,6 +253,7 @@ class SymphonyPod:
         return room
 
     def room(self, stream_id: str) -> SimRoom:
+        """The room, by its id in either base64 form."""
         return self.rooms[url_safe_id(stream_id)]
 
     def deactivate_room(self, stream_id: str) -> None:
@@ -280,25 +273,26 @@ class SymphonyPod:
         if unknown:
             raise ValueError(f"unknown user ids {unknown}: add_user() them first")
 
-    def lookup_user(self, kind: str, value: str) -> tuple[int, str] | None:
-        """(id, display name) of the user whose uid/email/username is ``value``."""
+    def find_user(self, kind: str, value: str) -> SimUser | None:
+        """The user whose ``kind`` (uid, email or username; case-insensitive) is ``value``."""
         if kind == "uid":
-            user = self.users.get(int(value)) if value.isdigit() else None
-        else:
-            wanted = value.lower()
-            attr = "email" if kind == "email" else "username"
-            user = next(
-                (u for u in self.users.values() if getattr(u, attr).lower() == wanted), None
-            )
+            return self.users.get(int(value)) if value.isdigit() else None
+        attr = "email" if kind == "email" else "username"
+        wanted = value.lower()
+        return next((u for u in self.users.values() if getattr(u, attr).lower() == wanted), None)
+
+    def lookup_user(self, kind: str, value: str) -> tuple[int, str] | None:
+        """(id, display name) of :meth:`find_user`, as mentions need it."""
+        user = self.find_user(kind, value)
         return (user.user_id, user.display_name) if user else None
 
-    # -- conversation ------------------------------------------------------------------------
+    # -- people talking ----------------------------------------------------------------------
 
     def say(self, user_id: int, stream_id: str, text: str) -> str:
         """``user_id`` types ``text`` in the stream; returns the message id.
 
-        ``@username`` / ``@<user id>`` naming a known user becomes a real mention entity.
-        Delivered to every datafeed; said before any feed exists, it waits for the first one.
+        ``@username`` / ``@<user id>`` naming a known user becomes a real mention entity; other
+        ``@words`` stay text. Goes on every datafeed (said before any exists: on the first one).
         """
         presentation_ml, entities = text_to_presentation_ml(text, self.lookup_user)
         return self._post(user_id, stream_id, presentation_ml, json.dumps(entities), text)
@@ -313,21 +307,25 @@ class SymphonyPod:
 
     def _post(self, user_id: int, stream_id: str, pml: str, data: str, text: str) -> str:
         user, room = self.user(user_id), self.room(stream_id)
-        message = SimMessage(new_message_id(), room.stream_id, pml, text, data, user_id)
-        message.presentation_ml = pml
+        message = SimMessage(
+            new_message_id(), room.stream_id, pml, text, data, user_id, presentation_ml=pml
+        )
         self._messages.append(message)
         self.publish(message, user, room)
         return message.message_id
 
     def publish(self, message: SimMessage, user: SimUser, room: SimRoom) -> dict[str, Any]:
         """Put a MESSAGESENT event for ``message`` on the datafeeds; returns its V4Message."""
+        stream: dict[str, Any] = {"streamId": room.stream_id, "streamType": room.stream_type}
+        if room.stream_type == "ROOM":
+            stream["roomName"] = room.name
         v4_message: dict[str, Any] = {
             "messageId": message.message_id,
             "timestamp": message.timestamp,
             "message": message.presentation_ml,
             "data": message.data or "{}",
             "user": user.v4_user(),
-            "stream": self.v4_stream(room),
+            "stream": stream,
             "externalRecipients": False,
             "originalFormat": "com.symphony.messageml.v2",
         }
@@ -340,29 +338,38 @@ class SymphonyPod:
             "payload": {"messageSent": {"message": v4_message}},
         }
         self._events[message.message_id] = event
-        self._enqueue(event)
+        self.feeds.publish(event)
         return v4_message
 
-    @staticmethod
-    def v4_stream(room: SimRoom) -> dict[str, Any]:
-        stream: dict[str, Any] = {"streamId": room.stream_id, "streamType": room.stream_type}
-        if room.stream_type == "ROOM":
-            stream["roomName"] = room.name
-        return stream
+    # -- datafeeds ---------------------------------------------------------------------------
 
-    def _enqueue(self, event: dict[str, Any]) -> None:
-        if not self.datafeeds:
-            self._backlog.append(event)
-        for feed in self.datafeeds.values():
-            feed.enqueue(event)
+    @property
+    def datafeeds(self) -> dict[str, Datafeed]:
+        return self.feeds.by_id
 
     def redeliver(self, message_id: str) -> None:
         """Put the (already delivered) event of ``message_id`` on the datafeeds again."""
-        self._enqueue(self._events[message_id])
+        self.feeds.publish(self._events[message_id])
 
     def requeue_unacked(self) -> int:
-        """Redeliver every batch read but not yet acknowledged now; returns how many."""
-        return sum(feed.requeue_all() for feed in self.datafeeds.values())
+        """Redeliver now every batch read but not acknowledged; returns how many batches."""
+        return self.feeds.requeue_unacked()
+
+    async def wait_for_unacked(self, count: int = 1, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until at least ``count`` batches are read but not acknowledged."""
+        await self.changes.wait_for(lambda: self.feeds.unacked() >= count, timeout)
+
+    def mark_listening(self, session_token: str) -> None:
+        self._readers.add(session_token)
+        self.changes.notify()
+
+    async def wait_until_listening(self, timeout: float = 10.0, *, readers: int = 1) -> None:  # noqa: ASYNC109
+        """Wait until ``readers`` sessions (BDK instances) have read a datafeed.
+
+        Count them all when starting several: a BDK ignores ``datafeed().stop()`` called before
+        its loop has started, and would then read forever.
+        """
+        await self.changes.wait_for(lambda: len(self._readers) >= readers, timeout)
 
     def expire_sessions(self) -> None:
         """Invalidate all session and key-manager tokens (the BDK gets 401, re-authenticates)."""
@@ -370,33 +377,11 @@ class SymphonyPod:
         self.session_tokens.clear()
         self.km_tokens.clear()
 
-    def new_datafeed(self) -> Datafeed:
-        feed = Datafeed(f"{secrets.token_hex(16)}_f")
-        self.datafeeds[feed.feed_id] = feed
-        for event in self._backlog:
-            feed.enqueue(event)
-        self._backlog.clear()
-        return feed
-
-    def schedule_redelivery(self, feed: Datafeed, ack_id: str) -> None:
-        batch = feed.unacked.get(ack_id)
-        if batch is not None:
-            loop = asyncio.get_running_loop()
-            batch.timer = loop.call_later(self.redelivery_seconds, feed.requeue, ack_id)
-
-    def mark_listening(self) -> None:
-        self._listening.set()
-
-    async def wait_until_listening(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Wait until some client has read a datafeed (the bot is listening)."""
-        await asyncio.wait_for(self._listening.wait(), timeout)
-
     # -- what the bot sent -------------------------------------------------------------------
 
-    async def record_bot_message(self, message: SimMessage) -> None:
-        async with self._message_added:
-            self._messages.append(message)
-            self._message_added.notify_all()
+    def record_bot_message(self, message: SimMessage) -> None:
+        self._messages.append(message)
+        self.changes.notify()
 
     def messages(self, stream_id: str, *, include_users: bool = False) -> list[SimMessage]:
         """Messages the bot posted in the stream (with ``include_users``, everyone's)."""
@@ -410,17 +395,14 @@ class SymphonyPod:
     async def next_message(self, stream_id: str, timeout: float = 10.0) -> SimMessage:  # noqa: ASYNC109
         """The bot's next message in the stream not yet returned by ``next_message``."""
         sid = url_safe_id(stream_id)
+        await self.changes.wait_for(
+            lambda: len(self.messages(sid)) > self._consumed.get(sid, 0), timeout
+        )
+        index = self._consumed.get(sid, 0)
+        self._consumed[sid] = index + 1
+        return self.messages(sid)[index]
 
-        def unread() -> bool:
-            return len(self.messages(sid)) > self._consumed.get(sid, 0)
-
-        async with self._message_added:
-            await asyncio.wait_for(self._message_added.wait_for(unread), timeout)
-            index = self._consumed.get(sid, 0)
-            self._consumed[sid] = index + 1
-            return self.messages(sid)[index]
-
-    # -- behaviour knobs and assertions ------------------------------------------------------
+    # -- traffic: knobs, records, assertions -------------------------------------------------
 
     def fail_next(
         self,
@@ -434,32 +416,33 @@ class SymphonyPod:
     ) -> None:
         """Answer the next ``times`` requests matching ``method`` and ``path_regex`` with an error.
 
-        The body defaults to the spec's Error shape ``{"code": status, "message": ...}``.
+        The body defaults to the specs' error shape ``{"code": status, "message": ...}``.
         """
-        self._failures.append(
-            _Failure(
-                method.upper(),
-                re.compile(path_regex),
-                status,
-                body if body is not None else {"code": status, "message": f"injected {status}"},
-                times,
-                retry_after,
-            )
-        )
+        self.knobs.fail(method, path_regex, status, body, times, retry_after)
 
-    def _take_failure(self, method: str, path: str) -> web.Response | None:
-        for failure in self._failures:
-            if failure.remaining > 0 and failure.method == method and failure.path.search(path):
-                failure.remaining -= 1
-                response = web.json_response(failure.body, status=failure.status)
-                if failure.retry_after is not None:
-                    response.headers["Retry-After"] = f"{failure.retry_after:g}"
-                return response
-        return None
+    def hold_next(self, method: str, path_regex: str) -> asyncio.Event:
+        """Hold the next matching request until the returned event is set (then answer it)."""
+        return self.knobs.hold(method, path_regex)
+
+    def record(self, request: RecordedRequest) -> None:
+        self.requests.append(request)
+        self.changes.notify()
 
     def calls(self, method: str, path_regex: str) -> list[RecordedRequest]:
+        """Recorded requests with this method whose path matches ``path_regex`` (re.search)."""
         pattern = re.compile(path_regex)
         return [r for r in self.requests if r.method == method.upper() and pattern.search(r.path)]
+
+    async def wait_for_calls(
+        self,
+        method: str,
+        path_regex: str,
+        count: int = 1,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> list[RecordedRequest]:
+        """Wait until at least ``count`` matching requests have arrived; returns them."""
+        await self.changes.wait_for(lambda: len(self.calls(method, path_regex)) >= count, timeout)
+        return self.calls(method, path_regex)
 
     def violate(self, kind: str, request: web.Request, detail: str) -> None:
         self.violations.append(f"[{kind}] {request.method} {request.path}: {detail}")
@@ -467,80 +450,3 @@ class SymphonyPod:
     def assert_no_violations(self) -> None:
         if self.violations:
             raise SpecViolation(self.violations)
-
-    # -- the request pipeline ----------------------------------------------------------------
-
-    @web.middleware
-    async def _middleware(
-        self,
-        request: web.Request,
-        handler: Handler,
-    ) -> web.StreamResponse:
-        body = await request.read()
-        recorded = RecordedRequest(
-            request.method,
-            request.path,
-            dict(request.query),
-            dict(request.headers),
-            parse_body(body, request.headers.get("Content-Type", "")),
-        )
-        self.requests.append(recorded)
-        response = await self._answer(request, handler, body)
-        recorded.status = response.status
-        return response
-
-    async def _answer(
-        self,
-        request: web.Request,
-        handler: Handler,
-        body: bytes,
-    ) -> web.StreamResponse:
-        if request.match_info.http_exception is not None:
-            detail = "the emulated pod does not serve this route"
-            if "%2F" in request.raw_path.upper() or "%2B" in request.raw_path.upper():
-                detail = "a stream id in the path is not URL-safe base64 (use - and _, no =)"
-            self.violate("unimplemented", request, detail)
-            return error_response(501, f"Not implemented: {request.method} {request.path}")
-        auth = self._routes.auth_for(request.match_info.route)
-        if (refusal := self._check_auth(request, auth)) is not None:
-            return refusal
-        spec_request = SpecRequest(
-            request.method,
-            request.path,
-            body or None,
-            request.headers.get("Content-Type", ""),
-            query=request.query.items(),
-            headers=request.headers.items(),
-        )
-        if (error := spec_check.check_request(spec_request)) is not None:
-            self.violate("spec", request, error)
-            return error_response(400, f"Request does not match the API spec: {error}")
-        if (failure := self._take_failure(request.method, request.path)) is not None:
-            return failure
-        response = await handler(request)
-        if isinstance(response, web.Response):
-            data = response.body if isinstance(response.body, bytes) else None
-            checked = SpecResponse(
-                response.status, data, response.headers.get("Content-Type", ""), response.headers
-            )
-            if (error := spec_check.check_response(spec_request, checked)) is not None:
-                self.violate("response", request, f"the double's own response: {error}")
-        return response
-
-    def _check_auth(self, request: web.Request, auth: Auth) -> web.Response | None:
-        required = {
-            "none": (),
-            "session": (("sessionToken", self.session_tokens),),
-            "session+km": (
-                ("sessionToken", self.session_tokens),
-                ("keyManagerToken", self.km_tokens),
-            ),
-        }[auth]
-        for header, valid in required:
-            token = request.headers.get(header)
-            if token in valid:
-                continue
-            if token not in self.expired_tokens:  # an expired token is normal life, not a bug
-                self.violate("auth", request, f"missing or unknown {header} header")
-            return error_response(401, f"Invalid {header}")
-        return None

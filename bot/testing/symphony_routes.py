@@ -154,7 +154,11 @@ class PodRoutes:
         room = self._room(request)
         return web.json_response(
             [
-                {"id": uid, "owner": owner, "joinDate": room.join_dates[uid]}
+                {
+                    "id": uid,
+                    "owner": owner,
+                    "joinDate": room.join_dates.get(uid, room.creation_date),
+                }
                 for uid, owner in room.members.items()
             ]
         )
@@ -200,12 +204,11 @@ class PodRoutes:
             raise ApiError(400, f"Give between 1 and {MAX_USERS_PER_LOOKUP} values")
         if given[0] == "uid" and not all(v.isdigit() for v in values):
             raise ApiError(400, "uid must be a comma-separated list of user ids")
-        kind = {"uid": "uid", "email": "email", "username": "username"}[given[0]]
+        # `active` absent: everyone; true: active users only; false: deactivated ones only.
         wanted_active = {"true": True, "false": False}.get(query.get("active", "").lower())
         found = []
         for value in values:
-            match = self.pod.lookup_user(kind, value)
-            user = self.pod.users[match[0]] if match else None
+            user = self.pod.find_user(given[0], value)
             if user and (wanted_active is None or user.active == wanted_active):
                 found.append(user.user_v2())
         if not found:
@@ -245,9 +248,11 @@ class PodRoutes:
             elif action == "remove" and uid not in group.members:
                 results.append(f"User {uid} is not a member of group {group.gid}")
             else:
-                (group.members.discard if action == "remove" else group.members.add)(uid)
+                if action == "remove":
+                    group.members.discard(uid)
+                else:
+                    group.members.add(uid)
                 results.append("")
         # Undocumented: overallResult when only some items fail; the double says FAIL.
         overall = "SUCCESS" if all(r == "" for r in results) else "FAIL"
         return web.json_response({"overallResult": overall, "results": results})
-

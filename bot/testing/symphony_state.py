@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -134,6 +136,10 @@ class RecordedRequest:
     status: int | None = None  # filled in once the double has answered
 
 
+ACK_ID_BYTES = 16
+_ACK_ID = re.compile(f"[0-9a-f]{{{2 * ACK_ID_BYTES}}}")
+
+
 @dataclass
 class _Batch:
     events: list[dict[str, Any]]
@@ -153,33 +159,29 @@ class Datafeed:
         self.created_at = now_ms()
         self.pending: deque[dict[str, Any]] = deque()
         self.unacked: dict[str, _Batch] = {}
-        self.acked: set[str] = set()
         self.changed = asyncio.Event()
         self.deleted = False
-        self.reads = 0
 
     def enqueue(self, event: dict[str, Any]) -> None:
         self.pending.append(event)
         self.changed.set()
 
-    def knows(self, ack_id: str) -> bool:
-        return ack_id == "" or ack_id in self.unacked or ack_id in self.acked
+    @staticmethod
+    def well_formed(ack_id: str) -> bool:
+        """The agent refuses a malformed ackId; one it does not know (another feed's) it ignores."""
+        return ack_id == "" or _ACK_ID.fullmatch(ack_id) is not None
 
     def ack(self, ack_id: str) -> None:
         batch = self.unacked.pop(ack_id, None)
-        if batch is not None:
-            if batch.timer is not None:
-                batch.timer.cancel()
-            self.acked.add(ack_id)
+        if batch is not None and batch.timer is not None:
+            batch.timer.cancel()
 
     def take(self) -> tuple[str, list[dict[str, Any]]]:
-        ack_id = secrets.token_hex(16)
+        ack_id = secrets.token_hex(ACK_ID_BYTES)
         events = list(self.pending)
         self.pending.clear()
         if events:
             self.unacked[ack_id] = _Batch(events)
-        else:
-            self.acked.add(ack_id)  # nothing to acknowledge, but the id stays valid
         return ack_id, events
 
     def requeue(self, ack_id: str) -> bool:
@@ -201,3 +203,80 @@ class Datafeed:
             if batch.timer is not None:
                 batch.timer.cancel()
         self.changed.set()
+
+
+class Feeds:
+    """All datafeeds of the pod, and the events said while none existed yet."""
+
+    def __init__(self, on_change: Callable[[], None]) -> None:
+        self.by_id: dict[str, Datafeed] = {}
+        self._backlog: list[dict[str, Any]] = []
+        self._on_change = on_change
+
+    def create(self) -> Datafeed:
+        feed = Datafeed(f"{secrets.token_hex(16)}_f")
+        self.by_id[feed.feed_id] = feed
+        for event in self._backlog:
+            feed.enqueue(event)
+        self._backlog.clear()
+        return feed
+
+    def delete(self, feed: Datafeed) -> None:
+        feed.close()
+        del self.by_id[feed.feed_id]
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Put ``event`` on every feed; with no feed yet, keep it for the first one created.
+
+        (Symphony would drop it; keeping it spares tests a race with the BDK's start-up.)
+        """
+        if not self.by_id:
+            self._backlog.append(event)
+        for feed in self.by_id.values():
+            feed.enqueue(event)
+
+    def take(self, feed: Datafeed, redelivery_seconds: float) -> tuple[str, list[dict[str, Any]]]:
+        """Read a batch; it comes back by itself unless acknowledged within the delay."""
+        ack_id, events = feed.take()
+        batch = feed.unacked.get(ack_id)
+        if batch is not None:
+            loop = asyncio.get_running_loop()
+            batch.timer = loop.call_later(redelivery_seconds, self._expire, feed, ack_id)
+        self._on_change()
+        return ack_id, events
+
+    def _expire(self, feed: Datafeed, ack_id: str) -> None:
+        feed.requeue(ack_id)
+        self._on_change()
+
+    def requeue_unacked(self) -> int:
+        count = sum(feed.requeue_all() for feed in self.by_id.values())
+        self._on_change()
+        return count
+
+    def unacked(self) -> int:
+        return sum(len(feed.unacked) for feed in self.by_id.values())
+
+    def close(self) -> None:
+        for feed in self.by_id.values():
+            feed.close()
+
+
+class Changes:
+    """Wakes waiters whenever the pod's state changes; each re-checks its own condition.
+
+    An ``asyncio.Event`` rather than a ``Condition`` so that synchronous code (``pod.say``, timer
+    callbacks) can signal too. Never polls.
+    """
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:  # noqa: ASYNC109
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._event.clear()
+                await self._event.wait()

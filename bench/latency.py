@@ -1,0 +1,109 @@
+"""Command-to-reply latency of one /kick on loopback, beside the same HTTP calls made directly.
+
+Both paths use symphony-bdk-python against the emulated pod, interleaved in one run:
+- bot:    a person says "/kick @bob" -> datafeed v2 -> kickbot (record, policy, room info,
+          membership list, remove, reply) -> the reply is in the room;
+- direct: the same four pod/agent calls (room info, membership list, remove, message create)
+          made one after another with the same SDK client, no datafeed and no kickbot.
+The ratio bot/direct is kickbot's overhead including datafeed delivery and its SQLite writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from symphony.bdk.core.config.loader import BdkConfigLoader
+from symphony.bdk.core.symphony_bdk import SymphonyBdk
+
+from bot import logs
+from bot.app import App
+from bot.platforms.symphony import SymphonyPlatform
+from bot.settings import parse
+from bot.testing import SymphonyPod
+from handlers import COMMANDS
+
+ROOM, ALICE, BOB = "QmVuY2gtUm9vbS0x", 1001, 1002
+REPLY = (
+    f'<messageML><mention uid="{ALICE}"/> <code>/kick</code>: 1 done<br/>'
+    f'Removed <mention uid="{BOB}"/>&#46;</messageML>'
+)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def run(n: int, warmup: int) -> dict[str, dict[str, float]]:
+    bot_ms: list[float] = []
+    direct_ms: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        pod = SymphonyPod(bot_username="kickbot", bot_user_id=1000, bot_display_name="kickbot")
+        pod.add_user(ALICE, "Alice", email="alice@example.com", username="alice")
+        pod.add_user(BOB, "Bob", email="bob@example.com", username="bob")
+        pod.add_room(ROOM, "Bench", owners=[ALICE], members=[1000, BOB])
+        async with pod:
+            key = pod.write_private_key(Path(tmp) / "bot.pem")
+            cfg = pod.bdk_config(key)
+            settings = parse(
+                {"store": f"sqlite:///{tmp}/bench.db", "symphony": cfg},
+                [c.name for c in COMMANDS],
+            )
+            assert settings.symphony is not None
+            app = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
+            async with app, SymphonyBdk(BdkConfigLoader.load_from_content(json.dumps(cfg))) as sdk:
+                await pod.wait_until_listening()
+                streams, messages = sdk.streams(), sdk.messages()
+                for i in range(warmup + n):
+                    # bot path
+                    pod.room(ROOM).set_member(BOB, False)
+                    t0 = time.perf_counter()
+                    pod.say(ALICE, ROOM, "/kick @bob")
+                    reply = await pod.next_message(ROOM, timeout=30)
+                    t1 = time.perf_counter()
+                    assert "Removed" in reply.text, reply.text
+                    # direct path, same calls, same SDK
+                    pod.room(ROOM).set_member(BOB, False)
+                    t2 = time.perf_counter()
+                    await streams.get_room_info(ROOM)
+                    await streams.list_room_members(ROOM)
+                    await streams.remove_member_from_room(BOB, ROOM)
+                    await messages.send_message(ROOM, REPLY)
+                    t3 = time.perf_counter()
+                    await pod.next_message(ROOM, timeout=30)
+                    if i >= warmup:
+                        bot_ms.append((t1 - t0) * 1000)
+                        direct_ms.append((t3 - t2) * 1000)
+            pod.assert_no_violations()
+    out = {}
+    for name, values in (("bot", bot_ms), ("direct", direct_ms)):
+        out[name] = {
+            "median_ms": statistics.median(values),
+            "p95_ms": pct(values, 0.95),
+            "n": float(len(values)),
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=50, help="measured iterations")
+    parser.add_argument("--warmup", type=int, default=5)
+    args = parser.parse_args()
+    logs.configure("WARNING")
+    res = asyncio.run(run(args.n, args.warmup))
+    for name, r in res.items():
+        median, p95, n = r["median_ms"], r["p95_ms"], int(r["n"])
+        print(f"{name:7} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={n}")
+    ratio = res["bot"]["median_ms"] / res["direct"]["median_ms"]
+    print(f"ratio bot/direct (medians): {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
