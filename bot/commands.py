@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -10,7 +10,7 @@ from bot.entitlement import Policy
 from bot.grammar import Grammar, Parsed
 from bot.model import Invocation, Member, RoomInfo, UserRef
 from bot.outcome import ItemResult, Outcome
-from bot.platform import Platform
+from bot.platform import Platform, SupportsOwnerLookup
 
 
 class Journal(Protocol):
@@ -41,8 +41,12 @@ class Context:
             self._members = {m.user.id: m for m in found}
         return self._members
 
-    def seed_members(self, members: Iterable[Member]) -> None:
-        self._members = {m.user.id: m for m in members}
+    async def caller_is_owner(self) -> bool:
+        """Whether the caller counts as an owner of this room on this platform."""
+        if isinstance(self.platform, SupportsOwnerLookup):
+            return await self.platform.is_room_owner(self.invocation.room, self.invocation.caller)
+        member = (await self.members()).get(self.invocation.caller.id)
+        return member is not None and member.is_owner
 
 
 Handler = Callable[[Context], Awaitable[Outcome]]

@@ -30,19 +30,28 @@ from bot.store import Job, Store
 log = structlog.get_logger(__name__)
 
 
-def split_command(tokens: Sequence[Token], bot: UserRef) -> tuple[bool, str, list[Token]] | None:
+def split_command(
+    tokens: Sequence[Token], bot: UserRef, prefixes: Sequence[str] = ("/",)
+) -> tuple[bool, str, list[Token]] | None:
     """(addressed to the bot, command name, argument tokens), or None if no command."""
     rest = list(tokens)
     addressed = False
     if rest and isinstance(rest[0], MentionToken) and rest[0].user.id == bot.id:
         addressed = True
         rest = rest[1:]
-    if not rest or not isinstance(rest[0], Word) or not rest[0].text.startswith("/"):
+    if not rest or not isinstance(rest[0], Word):
         return None
-    name = rest[0].text[1:].lower()
+    word = rest[0].text
+    prefix = next((p for p in prefixes if word.startswith(p)), None)
+    if prefix is not None:
+        name = word[len(prefix) :]
+    elif addressed:
+        name = word
+    else:
+        return None
     if not name:
         return None
-    return addressed, name, rest[1:]
+    return addressed, name.lower(), rest[1:]
 
 
 class Dispatcher:
@@ -75,7 +84,7 @@ class Dispatcher:
 
     async def submit(self, inv: Invocation) -> None:
         platform = self._platforms[inv.platform]
-        found = split_command(inv.tokens, platform.bot_user)
+        found = split_command(inv.tokens, platform.bot_user, platform.command_prefixes)
         if found is None:
             return
         addressed, name, _ = found
@@ -160,7 +169,7 @@ class Dispatcher:
             outcome = Crashed(job.id)
         reply = replies.render(outcome, inv.caller, job.command)
         try:
-            await platform.reply(inv.room, reply)
+            await platform.reply(inv, reply)
         except PlatformError as err:
             bound.error("reply failed", error=str(err), status=err.status)
         await self._store.finish(job.id, type(outcome).__name__.lower(), plain(reply))
@@ -172,7 +181,7 @@ class Dispatcher:
 
     async def execute(self, job: Job, platform: Platform) -> Outcome:
         inv = job.invocation
-        found = split_command(inv.tokens, platform.bot_user)
+        found = split_command(inv.tokens, platform.bot_user, platform.command_prefixes)
         assert found is not None, "only commands are recorded"
         _, name, args = found
         command = self._registry.get(name)
@@ -185,7 +194,8 @@ class Dispatcher:
                 Refusal.MALFORMED, replies.malformed(err.problem, err.hint, command.usage)
             )
         if command.requires is not None and not isinstance(platform, command.requires):
-            return Refused(Refusal.UNSUPPORTED, replies.unsupported(name, platform.name))
+            why = platform.unsupported.get(name)
+            return Refused(Refusal.UNSUPPORTED, replies.unsupported(name, platform.name, why))
         static = decide_static(self._policy, name, inv.caller)
         if static.verdict in (Verdict.DENIED_LISTED, Verdict.NOT_NAMED):
             return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, static))
@@ -197,8 +207,7 @@ class Dispatcher:
                 return Refused(Refusal.ROOM_DEACTIVATED, replies.room_deactivated())
             ctx = Context(platform, inv, room, parsed, (), journal, self._policy, self._registry)
             if static.verdict is Verdict.NEEDS_ROOM_OWNER:
-                caller = (await ctx.members()).get(inv.caller.id)
-                final = decide(self._policy, name, inv.caller, bool(caller and caller.is_owner))
+                final = decide(self._policy, name, inv.caller, await ctx.caller_is_owner())
                 if not final.allowed:
                     return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, final))
             targets, early = await self._targets(platform, parsed.targets)

@@ -55,6 +55,9 @@ class Invocation:
     room: RoomRef
     caller: UserRef
     tokens: tuple[Token, ...]
+    thread: str | None = None
+    """Where the reply goes inside the room, in the platform's terms (Slack thread ts,
+    Rocket.Chat tmid, Chime webhook URL); None for the room itself (Symphony)."""
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -73,6 +76,7 @@ class Invocation:
                 else {"mention": _user_json(t.user), "text": t.text}
                 for t in self.tokens
             ],
+            "thread": self.thread,
             "received_at": self.received_at.isoformat(),
         }
 
@@ -90,6 +94,7 @@ class Invocation:
             room=RoomRef(data["room"]),
             caller=UserRef(**data["caller"]),
             tokens=tuple(tokens),
+            thread=data.get("thread"),
             received_at=datetime.fromisoformat(data["received_at"]),
         )
 

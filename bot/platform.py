@@ -7,7 +7,7 @@ Methods raise ``bot.errors.PlatformError`` subtypes, never SDK exceptions.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Protocol, TypeAlias, runtime_checkable
 
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
@@ -20,6 +20,11 @@ Raises if it could not be recorded: the adapter must then make the platform rede
 
 class Platform(Protocol):
     name: str
+    command_prefixes: tuple[str, ...]
+    """What starts a command word ("/kick", "!kick"). After a mention of the bot a bare
+    command name works too ("@kickbot kick @bob")."""
+    unsupported: Mapping[str, str]
+    """Command name -> why this platform cannot do it (shown to the user)."""
 
     @property
     def bot_user(self) -> UserRef:
@@ -48,9 +53,22 @@ class Platform(Protocol):
         """Remove ``user``; returns the platform's response text for the audit log."""
         ...
 
+    async def reply(self, inv: Invocation, reply: Reply) -> None:
+        """Answer ``inv`` where it was asked (its room, or its thread)."""
+        ...
+
+
+@runtime_checkable
+class SupportsDemote(Protocol):
     async def demote_owner(self, room: RoomRef, user: UserRef) -> str: ...
 
-    async def reply(self, room: RoomRef, reply: Reply) -> None: ...
+
+@runtime_checkable
+class SupportsOwnerLookup(Protocol):
+    """For platforms where "room owner" is not a flag in the member list (Slack: workspace
+    owners/admins and the channel's creator). Without it, ``members`` decides."""
+
+    async def is_room_owner(self, room: RoomRef, user: UserRef) -> bool: ...
 
 
 @runtime_checkable

@@ -76,8 +76,9 @@ def room_deactivated() -> Reply:
     )
 
 
-def unsupported(command: str, platform: str) -> Reply:
-    return (line(Code("/" + command), f" is not available on {platform}."),)
+def unsupported(command: str, platform: str, why: str | None = None) -> Reply:
+    tail = f": {why}" if why else "."
+    return (line(Code("/" + command), f" is not available on {platform}{tail}"),)
 
 
 def ib_needs_provisioning(group: str) -> Reply:

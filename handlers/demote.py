@@ -8,9 +8,12 @@ from bot.errors import PlatformError
 from bot.grammar import Grammar, Targets
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
+from bot.platform import SupportsDemote
 
 
 async def demote(ctx: Context) -> Outcome:
+    platform = ctx.platform
+    assert isinstance(platform, SupportsDemote)  # Command.requires checked it
     members = await ctx.members()
     owners = {uid for uid, m in members.items() if m.is_owner}
 
@@ -22,7 +25,7 @@ async def demote(ctx: Context) -> Outcome:
         if owners == {target.id}:
             return ItemResult(target, Status.REFUSED, replies.last_owner_demote(target))
         try:
-            said = await ctx.platform.demote_owner(ctx.invocation.room, target)
+            said = await platform.demote_owner(ctx.invocation.room, target)
         except PlatformError as err:
             return ItemResult(
                 target,
@@ -41,4 +44,5 @@ COMMAND = Command(
     summary="make room owners plain members",
     grammar=Grammar((Targets("user"),)),
     run=demote,
+    requires=SupportsDemote,
 )

@@ -18,8 +18,7 @@ async def help_(ctx: Context) -> Outcome:
         decision = decide_static(ctx.policy, command.name, caller)
         via = decision.via
         if decision.verdict is Verdict.NEEDS_ROOM_OWNER:
-            member = (await ctx.members()).get(caller.id)
-            if member is None or not member.is_owner:
+            if not await ctx.caller_is_owner():
                 continue
             via = "room owner"
         elif not decision.allowed:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -148,6 +149,8 @@ def render(reply: Reply) -> str:
 
 class SymphonyPlatform:
     name = "symphony"
+    command_prefixes: tuple[str, ...] = ("/",)
+    unsupported: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, section: dict[str, Any]):
         check_section(section)
@@ -274,9 +277,10 @@ class SymphonyPlatform:
             raise to_platform_error(exc) from exc
         return "200 Owner demoted"
 
-    async def reply(self, room: RoomRef, reply: Reply) -> None:
+    async def reply(self, inv: Invocation, reply: Reply) -> None:
+        # Symphony's message API has no reply-to field: answer in the same room.
         try:
-            await self._sdk().messages().send_message(url_safe_id(room.id), render(reply))
+            await self._sdk().messages().send_message(url_safe_id(inv.room.id), render(reply))
         except Exception as exc:
             raise to_platform_error(exc) from exc
 
