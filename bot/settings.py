@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.entitlement import Policy
 from bot.errors import ConfigError
 
-PLATFORM_SECTIONS = ("symphony",)
+PLATFORM_SECTIONS = ("symphony", "slack", "rocketchat", "chime")
 
 
 class Settings(BaseModel):
@@ -38,6 +38,10 @@ class Settings(BaseModel):
     symphony: dict[str, Any] | None = Field(
         None, description="symphony-bdk-python's own config keys, as in an existing BDK file"
     )
+    # Each of these is validated by its adapter (bot/platforms/<name>.py), imported only if set.
+    slack: dict[str, Any] | None = None
+    rocketchat: dict[str, Any] | None = None
+    chime: dict[str, Any] | None = None
 
     def enabled_platforms(self) -> list[str]:
         return [p for p in PLATFORM_SECTIONS if getattr(self, p) is not None]

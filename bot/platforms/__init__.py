@@ -9,6 +9,9 @@ from bot.platform import Platform
 
 FACTORIES: dict[str, str] = {
     "symphony": "bot.platforms.symphony:SymphonyPlatform",
+    "slack": "bot.platforms.slack:SlackPlatform",
+    "rocketchat": "bot.platforms.rocketchat:RocketChatPlatform",
+    "chime": "bot.platforms.chime:ChimePlatform",
 }
 
 
