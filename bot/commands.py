@@ -20,6 +20,14 @@ class Journal(Protocol):
 
     async def record(self, item: ItemResult) -> None: ...
 
+    async def start(self, target: UserRef) -> None:
+        """Call just before a state-changing call, so a crash leaves "result unknown"."""
+        ...
+
+    async def started(self, target: UserRef) -> bool:
+        """True if an earlier run began a call for ``target`` and died before its result."""
+        ...
+
 
 @dataclass(slots=True)
 class Context:

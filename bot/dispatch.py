@@ -193,6 +193,8 @@ class Dispatcher:
             return Refused(
                 Refusal.MALFORMED, replies.malformed(err.problem, err.hint, command.usage)
             )
+        if parsed.rest:
+            await self._store.note_reason(job.id, parsed.rest)
         if command.requires is not None and not isinstance(platform, command.requires):
             why = platform.unsupported.get(name)
             return Refused(Refusal.UNSUPPORTED, replies.unsupported(name, platform.name, why))

@@ -136,6 +136,24 @@ def removed(user: UserRef, reason: str | None) -> Line:
     return line("Removed ", _who(user), ".")
 
 
+def removed_after_restart(user: UserRef, reason: str | None) -> Line:
+    tail = (" — reason: ", Untrusted(reason)) if reason else (".",)
+    return line(
+        "Removed ",
+        _who(user),
+        " (the call was made before kickbot restarted; the member list confirms it)",
+        *tail,
+    )
+
+
+def demoted_after_restart(user: UserRef) -> Line:
+    return line(
+        "Demoted ",
+        _who(user),
+        " (the call was made before kickbot restarted; the member list confirms it).",
+    )
+
+
 def demoted(user: UserRef) -> Line:
     return line("Demoted ", _who(user), " to member.")
 

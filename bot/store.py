@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS commands (
     caller_label TEXT NOT NULL,
     command TEXT NOT NULL,
     text TEXT NOT NULL,
+    reason TEXT,
     invocation TEXT NOT NULL,
     state TEXT NOT NULL DEFAULT 'queued',
     outcome TEXT,
@@ -87,6 +88,7 @@ class AuditRow:
     caller_id: str
     command: str
     text: str
+    reason: str | None
     state: str
     outcome: str | None
     results: list[dict[str, Any]]
@@ -168,6 +170,9 @@ class Store:
             "UPDATE commands SET lease_until=? WHERE id=?", (time.time() + lease_s, job_id)
         )
 
+    async def note_reason(self, job_id: int, reason: str | None) -> None:
+        await self._db.execute("UPDATE commands SET reason=? WHERE id=?", (reason, job_id))
+
     async def release(self, job_id: int) -> None:
         await self._db.execute(
             "UPDATE commands SET state='queued', claimed_by=NULL, lease_until=NULL WHERE id=?"
@@ -244,6 +249,7 @@ class Store:
                     caller_id=c["caller_id"],
                     command=c["command"],
                     text=c["text"],
+                    reason=c["reason"],
                     state=c["state"],
                     outcome=c["outcome"],
                     results=results,
@@ -260,7 +266,7 @@ class CommandJournal:
     async def previous(self, target: UserRef) -> ItemResult | None:
         async with self._db.execute(
             "SELECT status, line, platform_response FROM results WHERE command_id=? AND"
-            " target_id=?",
+            " target_id=? AND status != 'started'",
             (self._job_id, target.id),
         ) as cur:
             row = await cur.fetchone()
@@ -273,10 +279,29 @@ class CommandJournal:
             row["platform_response"],
         )
 
+    async def start(self, target: UserRef) -> None:
+        """Note that a state-changing call for ``target`` is about to be made."""
+        await self._db.execute(
+            "INSERT INTO results (command_id, target_id, target_label, status, line, at)"
+            " VALUES (?,?,?,'started','[]',?) ON CONFLICT DO NOTHING",
+            (self._job_id, target.id, target.label, _now()),
+        )
+
+    async def started(self, target: UserRef) -> bool:
+        """Whether a call for ``target`` was begun by an earlier run whose result is unknown."""
+        async with self._db.execute(
+            "SELECT 1 FROM results WHERE command_id=? AND target_id=? AND status='started'",
+            (self._job_id, target.id),
+        ) as cur:
+            return await cur.fetchone() is not None
+
     async def record(self, item: ItemResult) -> None:
         await self._db.execute(
             "INSERT INTO results (command_id, target_id, target_label, status, line,"
-            " platform_response, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            " platform_response, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (command_id, target_id)"
+            " DO UPDATE SET status=excluded.status, line=excluded.line,"
+            " platform_response=excluded.platform_response, at=excluded.at"
+            " WHERE results.status='started'",
             (
                 self._job_id,
                 item.target.id,

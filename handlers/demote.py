@@ -21,9 +21,13 @@ async def demote(ctx: Context) -> Outcome:
         if target.id not in members:
             return ItemResult(target, Status.REFUSED, replies.not_a_member(target))
         if target.id not in owners:
+            if await ctx.journal.started(target):  # an earlier run's call went through
+                line = replies.demoted_after_restart(target)
+                return ItemResult(target, Status.DONE, line, "confirmed by the member list")
             return ItemResult(target, Status.REFUSED, replies.not_an_owner(target))
         if owners == {target.id}:
             return ItemResult(target, Status.REFUSED, replies.last_owner_demote(target))
+        await ctx.journal.start(target)
         try:
             said = await platform.demote_owner(ctx.invocation.room, target)
         except PlatformError as err:

@@ -18,10 +18,14 @@ async def kick(ctx: Context) -> Outcome:
     async def one(target: UserRef) -> ItemResult:
         member = members.get(target.id)
         if member is None:
+            if await ctx.journal.started(target):  # an earlier run's call went through
+                line = replies.removed_after_restart(target, reason)
+                return ItemResult(target, Status.DONE, line, "confirmed by the member list")
             return ItemResult(target, Status.REFUSED, replies.not_a_member(target))
         # The platform lets the last owner be removed; the room would be left ownerless.
         if member.is_owner and owners == {target.id}:
             return ItemResult(target, Status.REFUSED, replies.last_owner_remove(target))
+        await ctx.journal.start(target)
         try:
             said = await ctx.platform.remove_member(ctx.invocation.room, target)
         except PlatformError as err:

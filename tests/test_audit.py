@@ -44,6 +44,8 @@ async def test_every_command_and_outcome_is_recorded(
     assert first["room"] == "hJ4x-Kq_ZW9vbQ"
     assert first["outcome"] == "report"
     assert "posting <script> & co" in first["text"]
+    assert first["reason"] == "posting <script> & co"
+    assert first["received_at"] <= first["finished_at"]
     assert sorted((r["target_id"], r["result"]) for r in first["results"]) == [
         (str(BOT), "refused"),
         (str(BOB), "done"),

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from bot.testing import SymphonyPod
-from tests.conftest import ALICE, BOB, BOT, CAROL, DAVE, FRANK, Room, changes
+from tests.conftest import (
+    ALICE,
+    BOB,
+    BOT,
+    CAROL,
+    DAVE,
+    DESK,
+    FRANK,
+    ConfigMaker,
+    Room,
+    changes,
+    start_bot,
+)
 
 
 async def test_owner_kicks_member_with_reason(pod: SymphonyPod, desk: Room) -> None:
@@ -114,3 +126,34 @@ async def test_commands_by_other_bots_are_ignored(pod: SymphonyPod, desk: Room) 
     pod.say(ALICE, desk.id, "/weather london")
     reply = await desk.say(ALICE, "/help")
     assert "Commands you may use here" in reply.text
+
+
+async def test_a_named_user_by_id_may_kick_anywhere(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    app = await start_bot(
+        settings_for(policy={"commands": {"kick": {"room_owners": False, "users": [BOB]}}})
+    )
+    try:
+        await pod.wait_until_listening()
+        pod.say(BOB, DESK, "/kick @dave")
+        assert "Removed @Dave External." in (await pod.next_message(DESK)).text
+        pod.say(ALICE, DESK, "/kick @frank")  # an owner, but the policy no longer says owners
+        reply = (await pod.next_message(DESK)).text
+        assert "only users named in policy.commands.kick.users may" in reply
+        assert len(changes(pod)) == 1
+    finally:
+        await app.stop()
+
+
+async def test_mention_required(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
+    app = await start_bot(settings_for(mention_required=True))
+    try:
+        await pod.wait_until_listening()
+        pod.say(ALICE, DESK, "/kick @bob")  # not addressed to the bot: ignored
+        pod.say(ALICE, DESK, "@kickbot /kick @dave")
+        assert "Removed @Dave External." in (await pod.next_message(DESK)).text
+        assert BOB in pod.room(DESK).members
+        assert len(changes(pod)) == 1
+    finally:
+        await app.stop()
