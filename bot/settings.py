@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.entitlement import Policy
 from bot.errors import ConfigError
 
-PLATFORM_SECTIONS = ("symphony", "slack", "rocketchat", "chime")
+PLATFORM_SECTIONS = ("symphony", "slack", "rocketchat", "chime", "matrix")
 
 
 class Settings(BaseModel):
@@ -42,6 +42,7 @@ class Settings(BaseModel):
     slack: dict[str, Any] | None = None
     rocketchat: dict[str, Any] | None = None
     chime: dict[str, Any] | None = None
+    matrix: dict[str, Any] | None = None
 
     def enabled_platforms(self) -> list[str]:
         return [p for p in PLATFORM_SECTIONS if getattr(self, p) is not None]

@@ -12,6 +12,7 @@ FACTORIES: dict[str, str] = {
     "slack": "bot.platforms.slack:SlackPlatform",
     "rocketchat": "bot.platforms.rocketchat:RocketChatPlatform",
     "chime": "bot.platforms.chime:ChimePlatform",
+    "matrix": "bot.platforms.matrix:MatrixPlatform",
 }
 
 
