@@ -32,6 +32,12 @@ class Settings(BaseModel):
     lease_seconds: float = Field(
         300.0, ge=5.0, description="a running command not renewed this long is taken over"
     )
+    audit_key: str | None = Field(
+        None, description="HMAC key that signs audit pruning checkpoints (use ${VAR})"
+    )
+    audit_retention_days: int | None = Field(
+        None, ge=1, description="`kickbot audit prune` drops records older than this"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
     policy: Policy = Field(default_factory=Policy)

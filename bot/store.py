@@ -18,6 +18,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot import audit
 from bot.errors import ConfigError, StoreError
 from bot.model import Invocation, UserRef
 from bot.outcome import ItemResult, Status
@@ -110,7 +111,7 @@ class Store:
             db = await aiosqlite.connect(path, isolation_level=None)
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA busy_timeout=5000")
-            await db.executescript(_SCHEMA)
+            await db.executescript(_SCHEMA + audit.SCHEMA)
         except Exception as exc:  # sqlite3.Error and OSError alike
             raise StoreError(f"cannot open the store at {url}: {exc}") from exc
         db.row_factory = aiosqlite.Row
@@ -181,11 +182,33 @@ class Store:
         )
 
     async def finish(self, job_id: int, outcome: str, reply: str) -> None:
-        await self._db.execute(
-            "UPDATE commands SET state='done', outcome=?, reply=?, finished_at=?, lease_until=NULL"
-            " WHERE id=?",
-            (outcome, reply, _now(), job_id),
-        )
+        """Close the case and append it, with its per-target results, to the audit chain."""
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            await self._db.execute(
+                "UPDATE commands SET state='done', outcome=?, reply=?, finished_at=?,"
+                " lease_until=NULL WHERE id=?",
+                (outcome, reply, _now(), job_id),
+            )
+            (row,) = await self.audit(case=job_id)
+            case = {
+                k: getattr(row, k)
+                for k in ("platform", "room", "caller", "caller_id", "command", "text", "reason",
+                          "outcome", "received_at", "finished_at")
+            }  # fmt: skip
+            entries: list[tuple[str, dict[str, Any]]] = [("case", {**case, "reply": reply})]
+            entries += [
+                ("result", {"command": row.command, "room": row.room, **r}) for r in row.results
+            ]
+            await audit.append(self._db, job_id, entries)
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        return self._db
 
     def journal(self, job_id: int) -> CommandJournal:
         return CommandJournal(self._db, job_id)
@@ -196,9 +219,14 @@ class Store:
         room: str | None = None,
         user: str | None = None,
         since: str | None = None,
+        case: int | None = None,
         limit: int | None = None,
     ) -> list[AuditRow]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
+        if case is not None:
+            where.append("c.id = ?")
+            args.append(case)
         if room:
             where.append("c.room = ?")
             args.append(room)
