@@ -32,7 +32,8 @@ async def make_cases(url: str, n: int, first: int = 0) -> None:
             case = await store.record(inv, "kick")
             assert case is not None
             job = await store.claim("symphony", "room1", "test", 60)
-            assert job is not None and job.id == case
+            assert job is not None
+            assert job.id == case
             await store.note_reason(case, REASON)
             await store.journal(case).record(
                 ItemResult(
@@ -97,7 +98,7 @@ async def test_untouched_log_verifies(url: str) -> None:
 async def test_tampering_is_named(url: str, sql: str, seq: int, why: str) -> None:
     for statement in sql.split(";"):
         await tamper(url, statement)
-    checked, broken = await check(url)
+    _checked, broken = await check(url)
     assert broken is not None
     assert broken.seq == seq
     assert why in broken.why
@@ -114,8 +115,10 @@ async def test_export_round_trips(url: str, tmp_path: Path) -> None:
         rows = list(csv.DictReader(f))
     as_json = json.loads(out_json.read_text(encoding="utf-8"))
     assert len(rows) == len(as_json) == 6
-    assert rows[0]["kind"] == "case" and rows[0]["reason"] == REASON
-    assert rows[1]["kind"] == "result" and rows[1]["target"] == "Zoë 0"
+    assert rows[0]["kind"] == "case"
+    assert rows[0]["reason"] == REASON
+    assert rows[1]["kind"] == "result"
+    assert rows[1]["target"] == "Zoë 0"
     assert rows[1]["platform_response"] == "200 Member removed"
     # every field survives the CSV round trip exactly as in the JSON export
     for from_csv, from_json in zip(rows, as_json, strict=True):
@@ -131,10 +134,14 @@ async def test_pruning_leaves_a_signed_checkpoint(url: str) -> None:
     await make_cases(url, 1, first=10)  # the chain goes on from the checkpoint
     assert await check(url, b"secret") == (2, None)
     broken = (await check(url, b"wrong key"))[1]
-    assert broken is not None and "signature does not match" in broken.why
+    assert broken is not None
+    assert "signature does not match" in broken.why
     broken = (await check(url, None))[1]
-    assert broken is not None and "no audit key" in broken.why
+    assert broken is not None
+    assert "no audit key" in broken.why
     kept = cli(url, "prune", "--days", "30", "--key", "secret")
-    assert kept.returncode == 0 and "0 records older than 30 days pruned" in kept.stdout
+    assert kept.returncode == 0
+    assert "0 records older than 30 days pruned" in kept.stdout
     refused = cli(url, "prune", "--days", "30")
-    assert refused.returncode != 0 and "pruning needs an audit key" in refused.stderr
+    assert refused.returncode != 0
+    assert "pruning needs an audit key" in refused.stderr
