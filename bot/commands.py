@@ -11,6 +11,7 @@ from bot.grammar import Grammar, Parsed
 from bot.model import Invocation, Member, RoomInfo, UserRef
 from bot.outcome import ItemResult, Outcome
 from bot.platform import Platform, SupportsOwnerLookup
+from bot.store import AuditRow
 
 
 class Journal(Protocol):
@@ -29,6 +30,20 @@ class Journal(Protocol):
         ...
 
 
+class CaseBook(Protocol):
+    """Read access to recorded cases (the store)."""
+
+    async def audit(
+        self,
+        *,
+        room: str | None = None,
+        user: str | None = None,
+        since: str | None = None,
+        case: int | None = None,
+        limit: int | None = None,
+    ) -> list[AuditRow]: ...
+
+
 @dataclass(slots=True)
 class Context:
     platform: Platform
@@ -40,6 +55,8 @@ class Context:
     journal: Journal
     policy: Policy
     registry: Registry
+    cases: CaseBook
+    case_id: int
     _members: dict[str, Member] | None = field(default=None)
 
     async def members(self) -> dict[str, Member]:

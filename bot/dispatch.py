@@ -167,7 +167,7 @@ class Dispatcher:
         except Exception:
             bound.exception("command crashed")
             outcome = Crashed(job.id)
-        reply = replies.render(outcome, inv.caller, job.command)
+        reply = replies.render(outcome, inv.caller, job.command, job.id)
         try:
             await platform.reply(inv, reply)
         except PlatformError as err:
@@ -207,7 +207,10 @@ class Dispatcher:
             room = await platform.room_info(inv.room) if command.needs_room else None
             if room is not None and not room.active:
                 return Refused(Refusal.ROOM_DEACTIVATED, replies.room_deactivated())
-            ctx = Context(platform, inv, room, parsed, (), journal, self._policy, self._registry)
+            ctx = Context(
+                platform, inv, room, parsed, (), journal, self._policy, self._registry,
+                self._store, job.id,
+            )  # fmt: skip
             if static.verdict is Verdict.NEEDS_ROOM_OWNER:
                 final = decide(self._policy, name, inv.caller, await ctx.caller_is_owner())
                 if not final.allowed:

@@ -32,6 +32,7 @@ def _default_rules() -> dict[str, CommandRule]:
         "kick": CommandRule(room_owners=True),
         "demote": CommandRule(room_owners=True),
         "ib-remove": CommandRule(),
+        "case": CommandRule(room_owners=True),
     }
 
 

@@ -13,6 +13,7 @@ from bot.entitlement import Decision, Verdict
 from bot.model import UserRef
 from bot.outcome import Crashed, Info, ItemResult, Outcome, Refused, Report, Status
 from bot.reply import Code, Line, Mention, Reply, Untrusted, line
+from bot.store import AuditRow
 
 
 def _who(user: UserRef) -> Mention | Untrusted:
@@ -94,6 +95,44 @@ def ib_needs_provisioning(group: str) -> Reply:
 
 def ib_failed(group: str, err: errors.PlatformError) -> Reply:
     return (line("Could not change IB group ", Code(group), ": ", *_failure(err)),)
+
+
+def no_such_case(case: int) -> Reply:
+    return (line(f"There is no case {case}."),)
+
+
+def case_elsewhere(case: int) -> Reply:
+    return (
+        line(
+            f"Case {case} happened in another room; only users named in ",
+            Code("policy.commands.case.users"),
+            " may see cases from other rooms.",
+        ),
+    )
+
+
+def case_details(row: AuditRow) -> Reply:
+    lines: list[Line] = [
+        line(
+            f"case {row.case}, {row.received_at} by ",
+            Untrusted(row.caller),
+            " (",
+            Code(row.caller_id),
+            "): ",
+            Code(row.text),
+        ),
+        line(f"Outcome: {row.outcome or row.state}."),
+    ]
+    for r in row.results:
+        lines.append(
+            line(
+                "• ",
+                Untrusted(str(r["target"])),
+                f" — {r['result']}: ",
+                Untrusted(str(r["detail"])),
+            )
+        )
+    return tuple(lines)
 
 
 # --- per-target lines ---------------------------------------------------------------------------
@@ -222,8 +261,8 @@ def help_lines(entries: Sequence[tuple[str, str, str]]) -> Reply:
     return tuple(lines)
 
 
-def render(outcome: Outcome, caller: UserRef, command: str) -> Reply:
-    head = line(Mention(caller), " ", Code("/" + command), ": ")
+def render(outcome: Outcome, caller: UserRef, command: str, case: int) -> Reply:
+    head = line(Mention(caller), " ", Code("/" + command), f" · case {case}: ")
     match outcome:
         case Refused(_, detail):
             return (head + detail[0], *detail[1:])

@@ -1,6 +1,12 @@
 """The commands kickbot knows: one module each, one line here each."""
 
 from bot.commands import Command
-from handlers import demote, help, ib_remove, kick
+from handlers import case, demote, help, ib_remove, kick
 
-COMMANDS: tuple[Command, ...] = (kick.COMMAND, demote.COMMAND, ib_remove.COMMAND, help.COMMAND)
+COMMANDS: tuple[Command, ...] = (
+    kick.COMMAND,
+    demote.COMMAND,
+    ib_remove.COMMAND,
+    case.COMMAND,
+    help.COMMAND,
+)

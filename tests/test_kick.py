@@ -21,7 +21,7 @@ from tests.conftest import (
 async def test_owner_kicks_member_with_reason(pod: SymphonyPod, desk: Room) -> None:
     reply = await desk.say(ALICE, "/kick @bob spamming the desk")
     assert "Removed @Bob Member — reason: spamming the desk" in reply.text
-    assert reply.text.startswith("@Alice Owner /kick: 1 done")
+    assert reply.text.startswith("@Alice Owner /kick · case 1: 1 done")
     assert f'<mention uid="{ALICE}"/>' in reply.messageml
     assert BOB not in desk.members
     # The room id has + and /: the API got it URL-safe.

@@ -1,0 +1,38 @@
+"""/case <number>: show a recorded case (who asked what, and what happened to each target)."""
+
+from __future__ import annotations
+
+from bot import replies
+from bot.commands import Command, Context
+from bot.entitlement import is_named
+from bot.grammar import Arg, Grammar
+from bot.outcome import Info, Outcome, Refusal, Refused
+
+
+async def case(ctx: Context) -> Outcome:
+    text = ctx.parsed.words["number"].lstrip("#")
+    if not text.isdigit():
+        return Refused(
+            Refusal.MALFORMED,
+            replies.malformed(f"“{text}” is not a case number.", None, COMMAND.usage),
+        )
+    number = int(text)
+    rows = await ctx.cases.audit(case=number)
+    if not rows:
+        return Refused(Refusal.MALFORMED, replies.no_such_case(number))
+    row = rows[0]
+    if row.room != ctx.invocation.room.id and not is_named(
+        ctx.policy.rule("case").users, ctx.invocation.caller
+    ):
+        return Refused(Refusal.NOT_ENTITLED, replies.case_elsewhere(number))
+    return Info(replies.case_details(row))
+
+
+COMMAND = Command(
+    name="case",
+    summary="show a recorded case",
+    grammar=Grammar((Arg("number"),)),
+    run=case,
+    needs_room=False,
+    mutates=False,
+)
