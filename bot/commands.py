@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.entitlement import Policy
 from bot.grammar import Grammar, Parsed
@@ -42,6 +42,16 @@ class CaseBook(Protocol):
         case: int | None = None,
         limit: int | None = None,
     ) -> list[AuditRow]: ...
+
+    async def undoable(self, case: int) -> list[tuple[UserRef, dict[str, Any]]]: ...
+
+    async def undone_by(self, case: int) -> int | None: ...
+
+    async def last_case(
+        self, platform: str, room: str, caller_id: str, commands: Sequence[str]
+    ) -> int | None: ...
+
+    async def mark_undoes(self, case: int, undone: int) -> None: ...
 
 
 @dataclass(slots=True)

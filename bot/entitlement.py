@@ -33,6 +33,7 @@ def _default_rules() -> dict[str, CommandRule]:
         "demote": CommandRule(room_owners=True),
         "ib-remove": CommandRule(),
         "case": CommandRule(room_owners=True),
+        "undo": CommandRule(room_owners=True),
     }
 
 
@@ -44,6 +45,9 @@ class Policy(BaseModel):
     protected: list[Identity] = Field(default_factory=list, description="can never be targeted")
     protect_named_users: bool = Field(
         True, description="users named in any command rule are protected too"
+    )
+    undo_window_minutes: int = Field(
+        60, ge=0, description="how long after a case /undo may reverse it"
     )
 
     def model_post_init(self, _context: object) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from bot.model import UserRef
 from bot.reply import Line, Reply
@@ -33,6 +35,8 @@ class ItemResult:
     status: Status
     line: Line
     platform_response: str | None = None
+    undo: Mapping[str, Any] | None = None
+    """What reverses this change (for /undo), e.g. {"op": "add", "owner": true}."""
 
 
 @dataclass(frozen=True, slots=True)

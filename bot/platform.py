@@ -64,6 +64,15 @@ class SupportsDemote(Protocol):
 
 
 @runtime_checkable
+class SupportsUndo(Protocol):
+    """Reverse kick and demote (/undo)."""
+
+    async def add_member(self, room: RoomRef, user: UserRef) -> str: ...
+
+    async def promote_owner(self, room: RoomRef, user: UserRef) -> str: ...
+
+
+@runtime_checkable
 class SupportsOwnerLookup(Protocol):
     """For platforms where "room owner" is not a flag in the member list (Slack: workspace
     owners/admins and the channel's creator). Without it, ``members`` decides."""
@@ -83,4 +92,8 @@ class SupportsIbGroups(Protocol):
         self, group: str, users: Sequence[UserRef]
     ) -> tuple[list[str], str]:
         """Per-user result messages in submitted order ("" = removed) and the raw response."""
+        ...
+
+    async def add_to_ib_group(self, group: str, users: Sequence[UserRef]) -> tuple[list[str], str]:
+        """Per-user result messages in submitted order ("" = added) and the raw response."""
         ...

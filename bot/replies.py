@@ -135,6 +135,33 @@ def case_details(row: AuditRow) -> Reply:
     return tuple(lines)
 
 
+def nothing_to_undo() -> Reply:
+    return (
+        line("You have no case in this room to undo. Give its number: ", Code("/undo 12"), "."),
+    )
+
+
+def not_undoable(case: int, command: str) -> Reply:
+    return (line(f"Case {case} was a ", Code("/" + command), ", which changes nothing to undo."),)
+
+
+def undo_too_late(case: int, minutes: int) -> Reply:
+    return (
+        line(
+            f"Case {case} is past the undo window ({minutes} minutes, "
+            "policy.undo_window_minutes); nothing was changed. Re-add people by hand if needed."
+        ),
+    )
+
+
+def already_undone(case: int, by: int) -> Reply:
+    return (line(f"Case {case} was already undone by case {by}."),)
+
+
+def undo_headline(case: int, items: Sequence[ItemResult]) -> Line:
+    return line(f"undoing case {case}: {_counts(items)}")
+
+
 # --- per-target lines ---------------------------------------------------------------------------
 
 
@@ -195,6 +222,33 @@ def demoted_after_restart(user: UserRef) -> Line:
 
 def demoted(user: UserRef) -> Line:
     return line("Demoted ", _who(user), " to member.")
+
+
+def readded(user: UserRef, owner: bool) -> Line:
+    return line("Re-added ", _who(user), " as owner." if owner else ".")
+
+
+def repromoted(user: UserRef) -> Line:
+    return line("Promoted ", _who(user), " back to owner.")
+
+
+def ib_readded(user: UserRef, group: str) -> Line:
+    return line("Re-added ", _who(user), " to IB group ", Code(group), ".")
+
+
+def ib_readd_refused(user: UserRef, group: str, message: str) -> Line:
+    return line(
+        "Could not re-add ",
+        _who(user),
+        " to IB group ",
+        Code(group),
+        ": the platform said ",
+        Untrusted(message),
+    )
+
+
+def cannot_undo_here(user: UserRef, platform: str) -> Line:
+    return line(f"{platform} offers no way for the bot to reverse the change for ", _who(user), ".")
 
 
 def ib_removed(user: UserRef, group: str) -> Line:

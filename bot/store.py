@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS commands (
     command TEXT NOT NULL,
     text TEXT NOT NULL,
     reason TEXT,
+    undoes INTEGER,
     invocation TEXT NOT NULL,
     state TEXT NOT NULL DEFAULT 'queued',
     outcome TEXT,
@@ -54,6 +55,7 @@ CREATE TABLE IF NOT EXISTS results (
     status TEXT NOT NULL,
     line TEXT NOT NULL,
     platform_response TEXT,
+    undo TEXT,
     at TEXT NOT NULL,
     UNIQUE (command_id, target_id)
 );
@@ -174,6 +176,41 @@ class Store:
     async def note_reason(self, job_id: int, reason: str | None) -> None:
         await self._db.execute("UPDATE commands SET reason=? WHERE id=?", (reason, job_id))
 
+    async def undoable(self, case: int) -> list[tuple[UserRef, dict[str, Any]]]:
+        """The changes a case made that can be reversed, in order."""
+        async with self._db.execute(
+            "SELECT target_id, target_label, undo FROM results WHERE command_id=? AND"
+            " status='done' AND undo IS NOT NULL ORDER BY id",
+            (case,),
+        ) as cur:
+            return [
+                (UserRef(r["target_id"], r["target_label"]), json.loads(r["undo"]))
+                for r in await cur.fetchall()
+            ]
+
+    async def undone_by(self, case: int) -> int | None:
+        async with self._db.execute(
+            "SELECT id FROM commands WHERE undoes=? AND outcome='report' ORDER BY id LIMIT 1",
+            (case,),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row["id"]) if row else None
+
+    async def last_case(
+        self, platform: str, room: str, caller_id: str, commands: Sequence[str]
+    ) -> int | None:
+        marks = ",".join("?" for _ in commands)
+        async with self._db.execute(
+            f"SELECT id FROM commands WHERE platform=? AND room=? AND caller_id=? AND"
+            f" command IN ({marks}) AND outcome='report' ORDER BY id DESC LIMIT 1",
+            (platform, room, caller_id, *commands),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row["id"]) if row else None
+
+    async def mark_undoes(self, case: int, undone: int) -> None:
+        await self._db.execute("UPDATE commands SET undoes=? WHERE id=?", (undone, case))
+
     async def release(self, job_id: int) -> None:
         await self._db.execute(
             "UPDATE commands SET state='queued', claimed_by=NULL, lease_until=NULL WHERE id=?"
@@ -293,7 +330,7 @@ class CommandJournal:
 
     async def previous(self, target: UserRef) -> ItemResult | None:
         async with self._db.execute(
-            "SELECT status, line, platform_response FROM results WHERE command_id=? AND"
+            "SELECT status, line, platform_response, undo FROM results WHERE command_id=? AND"
             " target_id=? AND status != 'started'",
             (self._job_id, target.id),
         ) as cur:
@@ -305,6 +342,7 @@ class CommandJournal:
             Status(row["status"]),
             from_json(json.loads(row["line"])),
             row["platform_response"],
+            json.loads(row["undo"]) if row["undo"] else None,
         )
 
     async def start(self, target: UserRef) -> None:
@@ -326,9 +364,10 @@ class CommandJournal:
     async def record(self, item: ItemResult) -> None:
         await self._db.execute(
             "INSERT INTO results (command_id, target_id, target_label, status, line,"
-            " platform_response, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (command_id, target_id)"
-            " DO UPDATE SET status=excluded.status, line=excluded.line,"
-            " platform_response=excluded.platform_response, at=excluded.at"
+            " platform_response, undo, at) VALUES (?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (command_id, target_id) DO UPDATE SET status=excluded.status,"
+            " line=excluded.line, platform_response=excluded.platform_response,"
+            " undo=excluded.undo, at=excluded.at"
             " WHERE results.status='started'",
             (
                 self._job_id,
@@ -337,6 +376,7 @@ class CommandJournal:
                 item.status.value,
                 json.dumps(to_json(item.line)),
                 item.platform_response,
+                json.dumps(dict(item.undo)) if item.undo is not None else None,
                 _now(),
             ),
         )

@@ -1,12 +1,13 @@
 """The commands kickbot knows: one module each, one line here each."""
 
 from bot.commands import Command
-from handlers import case, demote, help, ib_remove, kick
+from handlers import case, demote, help, ib_remove, kick, undo
 
 COMMANDS: tuple[Command, ...] = (
     kick.COMMAND,
     demote.COMMAND,
     ib_remove.COMMAND,
+    undo.COMMAND,
     case.COMMAND,
     help.COMMAND,
 )

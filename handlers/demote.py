@@ -23,7 +23,8 @@ async def demote(ctx: Context) -> Outcome:
         if target.id not in owners:
             if await ctx.journal.started(target):  # an earlier run's call went through
                 line = replies.demoted_after_restart(target)
-                return ItemResult(target, Status.DONE, line, "confirmed by the member list")
+                undo = {"op": "promote"}
+                return ItemResult(target, Status.DONE, line, "confirmed by member list", undo)
             return ItemResult(target, Status.REFUSED, replies.not_an_owner(target))
         if owners == {target.id}:
             return ItemResult(target, Status.REFUSED, replies.last_owner_demote(target))
@@ -38,7 +39,7 @@ async def demote(ctx: Context) -> Outcome:
                 err.response or err.detail,
             )
         owners.discard(target.id)
-        return ItemResult(target, Status.DONE, replies.demoted(target), said)
+        return ItemResult(target, Status.DONE, replies.demoted(target), said, {"op": "promote"})
 
     return Report(tuple(await run_each(ctx, one)))
 

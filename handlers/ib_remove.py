@@ -43,8 +43,9 @@ async def ib_remove(ctx: Context) -> Outcome:
             return Refused(Refusal.PLATFORM, replies.ib_failed(group, err))
         for target, message in zip(send, results, strict=True):
             if message == "":
+                undo = {"op": "ib-add", "group": group}
                 items[target.id] = ItemResult(
-                    target, Status.DONE, replies.ib_removed(target, group), raw
+                    target, Status.DONE, replies.ib_removed(target, group), raw, undo
                 )
             else:
                 items[target.id] = ItemResult(

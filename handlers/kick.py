@@ -20,7 +20,8 @@ async def kick(ctx: Context) -> Outcome:
         if member is None:
             if await ctx.journal.started(target):  # an earlier run's call went through
                 line = replies.removed_after_restart(target, reason)
-                return ItemResult(target, Status.DONE, line, "confirmed by the member list")
+                undo = {"op": "add", "owner": False}
+                return ItemResult(target, Status.DONE, line, "confirmed by member list", undo)
             return ItemResult(target, Status.REFUSED, replies.not_a_member(target))
         # The platform lets the last owner be removed; the room would be left ownerless.
         if member.is_owner and owners == {target.id}:
@@ -37,7 +38,8 @@ async def kick(ctx: Context) -> Outcome:
             )
         owners.discard(target.id)
         del members[target.id]
-        return ItemResult(target, Status.DONE, replies.removed(target, reason), said)
+        undo = {"op": "add", "owner": member.is_owner}
+        return ItemResult(target, Status.DONE, replies.removed(target, reason), said, undo)
 
     return Report(tuple(await run_each(ctx, one)))
 

@@ -58,7 +58,12 @@ def settings_for(pod: SymphonyPod, tmp_path: Path) -> ConfigMaker:
     def make(**overrides: Any) -> Settings:
         data: dict[str, Any] = {
             "store": f"sqlite:///{tmp_path}/kickbot.db",
-            "policy": {"commands": {"ib-remove": {"users": ["frank@example.com"]}}},
+            "policy": {
+                "commands": {
+                    "ib-remove": {"users": ["frank@example.com"]},
+                    "undo": {"room_owners": True, "users": ["frank@example.com"]},
+                }
+            },
             "symphony": pod.bdk_config(key),
         }
         data.update(overrides)

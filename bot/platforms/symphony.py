@@ -277,6 +277,24 @@ class SymphonyPlatform:
             raise to_platform_error(exc) from exc
         return "200 Owner demoted"
 
+    # --- SupportsUndo -------------------------------------------------------------------------
+
+    async def add_member(self, room: RoomRef, user: UserRef) -> str:
+        try:
+            await self._sdk().streams().add_member_to_room(int(user.id), url_safe_id(room.id))
+        except Exception as exc:
+            raise to_platform_error(exc) from exc
+        return "200 Member added"
+
+    async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
+        try:
+            await (
+                self._sdk().streams().promote_user_to_room_owner(int(user.id), url_safe_id(room.id))
+            )
+        except Exception as exc:
+            raise to_platform_error(exc) from exc
+        return "200 Owner promoted"
+
     async def reply(self, inv: Invocation, reply: Reply) -> None:
         # Symphony's message API has no reply-to field: answer in the same room.
         try:
@@ -300,9 +318,22 @@ class SymphonyPlatform:
     async def remove_from_ib_group(
         self, group: str, users: Sequence[UserRef]
     ) -> tuple[list[str], str]:
+        return await self._ib_bulk("remove", group, users)
+
+    async def add_to_ib_group(self, group: str, users: Sequence[UserRef]) -> tuple[list[str], str]:
+        return await self._ib_bulk("add", group, users)
+
+    async def _ib_bulk(
+        self, op: str, group: str, users: Sequence[UserRef]
+    ) -> tuple[list[str], str]:
         api = InfoBarriersApi(self._clients.factory.get_pod_client())
+        call = (
+            api.v1_admin_group_gid_membership_remove_post
+            if op == "remove"
+            else api.v1_admin_group_gid_membership_add_post
+        )
         try:
-            result = await api.v1_admin_group_gid_membership_remove_post(
+            result = await call(
                 gid=url_safe_id(group),
                 session_token=await self._clients.session.session_token,
                 users=[int(u.id) for u in users],

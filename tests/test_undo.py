@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from bot.testing import SymphonyPod
+from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
+
+
+async def test_undo_a_kick_re_adds_and_re_promotes(pod: SymphonyPod, desk: Room) -> None:
+    await desk.say(ALICE, "/kick @bob @carol")
+    assert BOB not in desk.members
+    assert CAROL not in desk.members
+    reply = await desk.say(ALICE, "/undo")
+    assert "/undo · case 2: undoing case 1: 2 done" in reply.text
+    assert "Re-added @Bob Member." in reply.text
+    assert "Re-added @Carol Owner as owner." in reply.text
+    assert desk.members[BOB] is False
+    assert desk.members[CAROL] is True
+    again = await desk.say(ALICE, "/undo 1")
+    assert "Case 1 was already undone by case 2." in again.text
+
+
+async def test_undo_a_demote(pod: SymphonyPod, desk: Room) -> None:
+    await desk.say(ALICE, "/demote @carol")
+    assert desk.members[CAROL] is False
+    reply = await desk.say(ALICE, "/undo 1")
+    assert "Promoted @Carol Owner back to owner." in reply.text
+    assert desk.members[CAROL] is True
+
+
+async def test_undo_an_ib_removal(pod: SymphonyPod, desk: Room) -> None:
+    await desk.say(FRANK, f"/ib-remove {GROUP} @bob @dave")
+    assert BOB not in pod.group(GROUP).members
+    reply = await desk.say(FRANK, "/undo")
+    assert "Re-added @Bob Member to IB group" in reply.text
+    assert "Re-added @Dave External to IB group" in reply.text
+    assert {BOB, DAVE} <= set(pod.group(GROUP).members)
+
+
+async def test_undo_refusals(pod: SymphonyPod, desk: Room) -> None:
+    assert "You have no case in this room to undo" in (await desk.say(ALICE, "/undo")).text
+    await desk.say(ALICE, "/help")
+    assert "Case 2 was a /help, which changes nothing" in (await desk.say(ALICE, "/undo 2")).text
+    assert "There is no case 99." in (await desk.say(ALICE, "/undo 99")).text
+    assert "You may not run /undo here" in (await desk.say(BOB, "/undo 1")).text
+
+
+async def test_undo_past_the_window_and_after_a_restart(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    first = await start_bot(settings_for())
+    await pod.wait_until_listening()
+    pod.say(ALICE, DESK, "/kick @bob")
+    await pod.next_message(DESK)
+    await first.stop()
+    # A new process with the same store: the case is still there and still undoable.
+    second = await start_bot(settings_for())
+    try:
+        pod.say(ALICE, DESK, "/undo 1")
+        assert "Re-added @Bob Member." in (await pod.next_message(DESK)).text
+        pod.say(ALICE, DESK, "/kick @dave")
+        await pod.next_message(DESK)
+    finally:
+        await second.stop()
+    policy = {"commands": {"ib-remove": {"users": ["frank@example.com"]}}, "undo_window_minutes": 0}
+    third = await start_bot(settings_for(policy=policy))
+    try:
+        pod.say(ALICE, DESK, "/undo 3")
+        reply = (await pod.next_message(DESK)).text
+        assert "Case 3 is past the undo window (0 minutes" in reply
+        assert DAVE not in pod.room(DESK).members
+    finally:
+        await third.stop()
