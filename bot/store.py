@@ -8,13 +8,14 @@ per-target results let that second run skip what the first already did.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
@@ -62,6 +63,24 @@ CREATE TABLE IF NOT EXISTS results (
 """
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _serialised(
+    method: Callable[Concatenate[Any, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, R]]:
+    """Run a store method alone on the shared connection. Room workers run concurrently; a
+    statement of one landing inside another's transaction would be committed or rolled back
+    with it, so every use of the connection takes the store's lock."""
+
+    async def run(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        async with self._lock:
+            return await method(self, *args, **kwargs)
+
+    return run
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -103,6 +122,7 @@ class AuditRow:
 class Store:
     def __init__(self, db: aiosqlite.Connection):
         self._db = db
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -122,6 +142,7 @@ class Store:
     async def close(self) -> None:
         await self._db.close()
 
+    @_serialised
     async def record(self, inv: Invocation, command: str) -> int | None:
         """Record a command durably; None when this event was recorded before."""
         try:
@@ -145,6 +166,7 @@ class Store:
             raise StoreError(f"could not record the command: {exc}") from exc
         return cur.lastrowid if cur.rowcount == 1 else None
 
+    @_serialised
     async def claim(self, platform: str, room: str, owner: str, lease_s: float) -> Job | None:
         """Take the oldest runnable job in a room (queued, or running with an expired lease)."""
         now = time.time()
@@ -160,6 +182,7 @@ class Store:
             return None
         return Job(row["id"], row["command"], Invocation.from_json(json.loads(row["invocation"])))
 
+    @_serialised
     async def runnable_rooms(self) -> list[tuple[str, str]]:
         async with self._db.execute(
             "SELECT DISTINCT platform, room FROM commands WHERE state='queued'"
@@ -168,14 +191,17 @@ class Store:
         ) as cur:
             return [(r["platform"], r["room"]) for r in await cur.fetchall()]
 
+    @_serialised
     async def renew(self, job_id: int, lease_s: float) -> None:
         await self._db.execute(
             "UPDATE commands SET lease_until=? WHERE id=?", (time.time() + lease_s, job_id)
         )
 
+    @_serialised
     async def note_reason(self, job_id: int, reason: str | None) -> None:
         await self._db.execute("UPDATE commands SET reason=? WHERE id=?", (reason, job_id))
 
+    @_serialised
     async def undoable(self, case: int) -> list[tuple[UserRef, dict[str, Any]]]:
         """The changes a case made that can be reversed, in order."""
         async with self._db.execute(
@@ -188,6 +214,7 @@ class Store:
                 for r in await cur.fetchall()
             ]
 
+    @_serialised
     async def undone_by(self, case: int) -> int | None:
         async with self._db.execute(
             "SELECT id FROM commands WHERE undoes=? AND outcome='report' ORDER BY id LIMIT 1",
@@ -208,9 +235,11 @@ class Store:
             row = await cur.fetchone()
         return int(row["id"]) if row else None
 
+    @_serialised
     async def mark_undoes(self, case: int, undone: int) -> None:
         await self._db.execute("UPDATE commands SET undoes=? WHERE id=?", (undone, case))
 
+    @_serialised
     async def release(self, job_id: int) -> None:
         await self._db.execute(
             "UPDATE commands SET state='queued', claimed_by=NULL, lease_until=NULL WHERE id=?"
@@ -218,6 +247,7 @@ class Store:
             (job_id,),
         )
 
+    @_serialised
     async def finish(self, job_id: int, outcome: str, reply: str) -> None:
         """Close the case and append it, with its per-target results, to the audit chain."""
         await self._db.execute("BEGIN IMMEDIATE")
@@ -227,7 +257,7 @@ class Store:
                 " lease_until=NULL WHERE id=?",
                 (outcome, reply, _now(), job_id),
             )
-            (row,) = await self.audit(case=job_id)
+            (row,) = await self._audit(case=job_id)
             case = {
                 k: getattr(row, k)
                 for k in ("platform", "room", "caller", "caller_id", "command", "text", "reason",
@@ -248,9 +278,21 @@ class Store:
         return self._db
 
     def journal(self, job_id: int) -> CommandJournal:
-        return CommandJournal(self._db, job_id)
+        return CommandJournal(self._db, self._lock, job_id)
 
+    @_serialised
     async def audit(
+        self,
+        *,
+        room: str | None = None,
+        user: str | None = None,
+        since: str | None = None,
+        case: int | None = None,
+        limit: int | None = None,
+    ) -> list[AuditRow]:
+        return await self._audit(room=room, user=user, since=since, case=case, limit=limit)
+
+    async def _audit(
         self,
         *,
         room: str | None = None,
@@ -324,10 +366,12 @@ class Store:
 
 
 class CommandJournal:
-    def __init__(self, db: aiosqlite.Connection, job_id: int):
+    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock, job_id: int):
         self._db = db
+        self._lock = lock
         self._job_id = job_id
 
+    @_serialised
     async def previous(self, target: UserRef) -> ItemResult | None:
         async with self._db.execute(
             "SELECT status, line, platform_response, undo FROM results WHERE command_id=? AND"
@@ -345,6 +389,7 @@ class CommandJournal:
             json.loads(row["undo"]) if row["undo"] else None,
         )
 
+    @_serialised
     async def start(self, target: UserRef) -> None:
         """Note that a state-changing call for ``target`` is about to be made."""
         await self._db.execute(
@@ -353,6 +398,7 @@ class CommandJournal:
             (self._job_id, target.id, target.label, _now()),
         )
 
+    @_serialised
     async def started(self, target: UserRef) -> bool:
         """Whether a call for ``target`` was begun by an earlier run whose result is unknown."""
         async with self._db.execute(
@@ -361,6 +407,7 @@ class CommandJournal:
         ) as cur:
             return await cur.fetchone() is not None
 
+    @_serialised
     async def record(self, item: ItemResult) -> None:
         await self._db.execute(
             "INSERT INTO results (command_id, target_id, target_label, status, line,"

@@ -9,8 +9,9 @@ from bot.cli import main
 from bot.errors import ConfigError
 from bot.platforms.symphony import SymphonyPlatform
 from bot.settings import parse
+from handlers import COMMANDS
 
-KNOWN = ["kick", "demote", "ib-remove", "help"]
+KNOWN = [c.name for c in COMMANDS]
 BDK = {"host": "pod.example.com", "bot": {"username": "kickbot", "privateKey": {"path": "k.pem"}}}
 
 
