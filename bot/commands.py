@@ -78,9 +78,12 @@ class Context:
 
     async def caller_is_owner(self) -> bool:
         """Whether the caller counts as an owner of this room on this platform."""
+        return await self.is_owner(self.invocation.caller)
+
+    async def is_owner(self, user: UserRef) -> bool:
         if isinstance(self.platform, SupportsOwnerLookup):
-            return await self.platform.is_room_owner(self.invocation.room, self.invocation.caller)
-        member = (await self.members()).get(self.invocation.caller.id)
+            return await self.platform.is_room_owner(self.invocation.room, user)
+        member = (await self.members()).get(user.id)
         return member is not None and member.is_owner
 
 

@@ -18,7 +18,15 @@ import structlog
 
 from bot import replies
 from bot.commands import Context, Registry
-from bot.entitlement import Policy, Verdict, decide, decide_static, is_named
+from bot.entitlement import (
+    Policy,
+    Verdict,
+    decide,
+    decide_static,
+    is_named,
+    may_act_on,
+    rank_of,
+)
 from bot.errors import PlatformError
 from bot.grammar import EmailTarget, ParseError
 from bot.model import Invocation, MentionToken, Token, UserRef, Word
@@ -74,6 +82,7 @@ class Dispatcher:
         self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._pending: set[tuple[str, str]] = set()
         self._protected_emails: dict[str, set[str]] = {}
+        self._resolved: dict[str, list[set[str]]] = {}
         self.on_finished: list[Callable[[int, Outcome], None]] = []
         """Called with (case id, outcome) after each command's reply (tests, the demo)."""
 
@@ -218,6 +227,11 @@ class Dispatcher:
             targets, early = await self._targets(platform, parsed.targets)
         except PlatformError as err:
             return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+        if command.mutates and targets:
+            try:
+                early += await self._outranked(ctx, platform, targets, early)
+            except PlatformError as err:  # the caller's own rank is unknown: act on nobody
+                return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
         await journal.record_all(early)
         ctx.targets = tuple(t for t in targets if t.id not in {i.target.id for i in early})
         outcome = await command.run(ctx)
@@ -254,6 +268,48 @@ class Dispatcher:
             if user.id in protected or is_named(self._policy.protected_entries(), user):
                 early.append(ItemResult(user, Status.REFUSED, replies.protected(user)))
         return targets, early
+
+    async def _outranked(
+        self,
+        ctx: Context,
+        platform: Platform,
+        targets: Sequence[UserRef],
+        early: Sequence[ItemResult],
+    ) -> list[ItemResult]:
+        """Refuse targets who outrank or equal the caller; a target whose rank cannot be
+        established is refused too (never act on an unknown rank)."""
+        rank_ids = await self._rank_ids(platform)
+        caller = ctx.invocation.caller
+        in_room = ctx.room is not None
+        mine = rank_of(self._policy, caller, rank_ids, in_room and await ctx.caller_is_owner())
+        settled = {i.target.id for i in early}
+        refused = []
+        for target in targets:
+            if target.id in settled or target.id == caller.id:
+                continue
+            try:
+                owner = in_room and await ctx.is_owner(target)
+                theirs = rank_of(self._policy, target, rank_ids, owner)
+            except PlatformError as err:
+                refused.append(
+                    ItemResult(target, Status.REFUSED, replies.rank_unknown(target, err))
+                )
+                continue
+            if not may_act_on(self._policy, mine, theirs, in_room=in_room):
+                line = replies.outranked(target, mine.name, theirs.name)
+                refused.append(ItemResult(target, Status.REFUSED, line))
+        return refused
+
+    async def _rank_ids(self, platform: Platform) -> list[set[str]]:
+        key = "ranks:" + platform.name
+        if key not in self._resolved:
+            out = []
+            for rule in self._policy.ranks:
+                emails = [u.lower() for u in rule.users if "@" in u]
+                users = await platform.find_users_by_email(emails) if emails else {}
+                out.append({u.id for u in users.values()})
+            self._resolved[key] = out
+        return self._resolved[key]
 
     async def _protected(self, platform: Platform) -> set[str]:
         """Ids that can never be targeted: the bot, and policy entries (ids or e-mails)."""

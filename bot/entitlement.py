@@ -7,7 +7,7 @@ dispatcher make a read-only membership lookup to learn whether the caller owns t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
@@ -37,6 +37,13 @@ def _default_rules() -> dict[str, CommandRule]:
     }
 
 
+class RankRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    users: list[Identity] = Field(default_factory=list)
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -45,6 +52,13 @@ class Policy(BaseModel):
     protected: list[Identity] = Field(default_factory=list, description="can never be targeted")
     protect_named_users: bool = Field(
         True, description="users named in any command rule are protected too"
+    )
+    ranks: list[RankRule] = Field(
+        default_factory=list,
+        description="named ranks, highest first; below them: room owner, then member",
+    )
+    owners_may_act_on_owners: bool = Field(
+        False, description="whether a room owner may kick or demote a co-owner"
     )
     undo_window_minutes: int = Field(
         60, ge=0, description="how long after a case /undo may reverse it"
@@ -116,3 +130,37 @@ def decide(policy: Policy, command: str, caller: UserRef, caller_is_owner: bool)
             return Decision(Verdict.ALLOWED, "room owner")
         return first
     return first
+
+
+OWNER_RANK = "room owner"
+MEMBER_RANK = "member"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Rank:
+    """Lower ``level`` = higher rank."""
+
+    level: int
+    name: str
+
+
+def rank_of(policy: Policy, user: UserRef, rank_ids: Sequence[set[str]], is_owner: bool) -> Rank:
+    """``rank_ids[level]``: user ids that rank's e-mail entries resolved to (the dispatcher
+    looks them up once per platform); ids and e-mails written in the policy match directly."""
+    for level, rule in enumerate(policy.ranks):
+        ids = rank_ids[level] if level < len(rank_ids) else set()
+        if user.id in ids or is_named(rule.users, user):
+            return Rank(level, rule.name)
+    n = len(policy.ranks)
+    return Rank(n, OWNER_RANK) if is_owner else Rank(n + 1, MEMBER_RANK)
+
+
+def may_act_on(policy: Policy, caller: Rank, target: Rank, *, in_room: bool = True) -> bool:
+    """Strictly higher rank only. Commands that are not about a room (IB groups) compare only
+    the named ranks: a target with no named rank may be acted on."""
+    if not in_room and target.level >= len(policy.ranks):
+        return True
+    if caller.level < target.level:
+        return True
+    both_owners = caller.name == target.name == OWNER_RANK
+    return both_owners and policy.owners_may_act_on_owners

@@ -173,6 +173,26 @@ def protected(user: UserRef) -> Line:
     return line(_who(user), " is protected (the bot itself or a named admin): not touched.")
 
 
+def outranked(user: UserRef, mine: str, theirs: str) -> Line:
+    if mine != theirs:
+        return line(_who(user), f" outranks you ({theirs} above {mine}): not touched.")
+    hint = (
+        " A room owner may act on a co-owner only if policy.owners_may_act_on_owners is true."
+        if theirs == "room owner"
+        else ""
+    )
+    return line(_who(user), f" has the same rank as you ({theirs}): not touched.{hint}")
+
+
+def rank_unknown(user: UserRef, err: errors.PlatformError) -> Line:
+    return line(
+        "Could not establish the rank of ",
+        _who(user),
+        ", so they were not touched: ",
+        *_failure(err),
+    )
+
+
 def not_a_member(user: UserRef) -> Line:
     return line(_who(user), " is not a member of this room: nothing to do.")
 

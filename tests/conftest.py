@@ -62,7 +62,9 @@ def settings_for(pod: SymphonyPod, tmp_path: Path) -> ConfigMaker:
                 "commands": {
                     "ib-remove": {"users": ["frank@example.com"]},
                     "undo": {"room_owners": True, "users": ["frank@example.com"]},
-                }
+                },
+                # The spine's tests have owners act on co-owners; rank tests set their own.
+                "owners_may_act_on_owners": True,
             },
             "symphony": pod.bdk_config(key),
         }

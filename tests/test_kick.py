@@ -132,7 +132,12 @@ async def test_a_named_user_by_id_may_kick_anywhere(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
     app = await start_bot(
-        settings_for(policy={"commands": {"kick": {"room_owners": False, "users": [BOB]}}})
+        settings_for(
+            policy={
+                "commands": {"kick": {"room_owners": False, "users": [BOB]}},
+                "ranks": [{"name": "moderator", "users": ["bob@example.com"]}],
+            }
+        )
     )
     try:
         await pod.wait_until_listening()
