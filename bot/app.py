@@ -45,6 +45,7 @@ class App:
             self.settings.policy,
             mention_required=self.settings.mention_required,
             lease_seconds=self.settings.lease_seconds,
+            notify=self.settings.notify,
         )
         for platform in self.platforms.values():
             self.dispatcher.attach(platform)

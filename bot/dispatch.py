@@ -31,8 +31,9 @@ from bot.errors import PlatformError
 from bot.grammar import EmailTarget, ParseError
 from bot.model import Invocation, MentionToken, Token, UserRef, Word
 from bot.outcome import Crashed, ItemResult, Outcome, Refusal, Refused, Report, Status
-from bot.platform import Platform
+from bot.platform import Platform, SupportsDirectMessage
 from bot.reply import plain
+from bot.settings import NotifySettings
 from bot.store import Job, Store
 
 log = structlog.get_logger(__name__)
@@ -71,12 +72,14 @@ class Dispatcher:
         *,
         mention_required: bool = False,
         lease_seconds: float = 300.0,
+        notify: NotifySettings | None = None,
     ):
         self._store = store
         self._registry = registry
         self._policy = policy
         self._mention_required = mention_required
         self._lease = lease_seconds
+        self._notify = notify or NotifySettings()
         self._instance = uuid.uuid4().hex[:12]
         self._platforms: dict[str, Platform] = {}
         self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
@@ -235,6 +238,8 @@ class Dispatcher:
         await journal.record_all(early)
         ctx.targets = tuple(t for t in targets if t.id not in {i.target.id for i in early})
         outcome = await command.run(ctx)
+        if name == "kick" and isinstance(outcome, Report) and self._notify.removed_users:
+            outcome = await self._send_notices(ctx, outcome)
         if early and isinstance(outcome, Report):
             order = {t.id: n for n, t in enumerate(targets)}
             items = sorted((*early, *outcome.items), key=lambda i: order.get(i.target.id, 0))
@@ -268,6 +273,25 @@ class Dispatcher:
             if user.id in protected or is_named(self._policy.protected_entries(), user):
                 early.append(ItemResult(user, Status.REFUSED, replies.protected(user)))
         return targets, early
+
+    async def _send_notices(self, ctx: Context, report: Report) -> Report:
+        """Tell each removed person why (at least once: a re-run after a crash may repeat it)."""
+        platform = ctx.platform
+        if not isinstance(platform, SupportsDirectMessage):
+            return report
+        room = ctx.room.name if ctx.room else ctx.invocation.room.id
+        notice = replies.removal_notice(
+            room, ctx.invocation.caller, ctx.parsed.rest, self._notify.contact
+        )
+        notes = list(report.notes)
+        for item in report.items:
+            if item.status is Status.DONE:
+                try:
+                    await platform.send_direct(item.target, notice)
+                except PlatformError as err:
+                    log.warning("removal notice failed", user=item.target.id, error=str(err))
+                    notes.append(replies.notice_failed(item.target, err))
+        return Report(report.items, report.headline, tuple(notes))
 
     async def _outranked(
         self,

@@ -53,6 +53,7 @@ class Report:
 
     items: tuple[ItemResult, ...]
     headline: Reply | None = None
+    notes: tuple[Line, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,11 @@ class SupportsUndo(Protocol):
 
 
 @runtime_checkable
+class SupportsDirectMessage(Protocol):
+    async def send_direct(self, user: UserRef, reply: Reply) -> None: ...
+
+
+@runtime_checkable
 class SupportsOwnerLookup(Protocol):
     """For platforms where "room owner" is not a flag in the member list (Slack: workspace
     owners/admins and the channel's creator). Without it, ``members`` decides."""

@@ -327,8 +327,6 @@ def crashed(case_id: int) -> Reply:
 
 def help_lines(entries: Sequence[tuple[str, str, str]]) -> Reply:
     """``entries``: (usage, summary, how-allowed) for the commands this caller may use."""
-    if not entries:
-        return (line("There is no command you may use in this room."),)
     lines: list[Line] = [line("Commands you may use here:")]
     for usage, summary, via in entries:
         lines.append(line("• ", Code(usage), f" — {summary} ({via})"))
@@ -340,10 +338,10 @@ def render(outcome: Outcome, caller: UserRef, command: str, case: int) -> Reply:
     match outcome:
         case Refused(_, detail):
             return (head + detail[0], *detail[1:])
-        case Report(items, headline):
+        case Report(items, headline, notes):
             counts = _counts(items)
             first = head + (line(counts) if headline is None else headline[0])
-            return (first, *(i.line for i in items))
+            return (first, *(i.line for i in items), *notes)
         case Info(body):
             return (head + body[0], *body[1:])
         case Crashed(case_id):
@@ -359,6 +357,21 @@ def _counts(items: Sequence[ItemResult]) -> str:
         if n:
             parts.append(f"{n} {words[status]}")
     return ", ".join(parts) or "nothing to do"
+
+
+def removal_notice(room: str, caller: UserRef, reason: str | None, contact: str | None) -> Reply:
+    lines: list[Line] = [
+        line("You were removed from the room ", Untrusted(room), " by ", Mention(caller), ".")
+    ]
+    if reason:
+        lines.append(line("Reason: ", Untrusted(reason)))
+    if contact:
+        lines.append(line("Questions: contact ", Untrusted(contact), "."))
+    return tuple(lines)
+
+
+def notice_failed(user: UserRef, err: errors.PlatformError) -> Line:
+    return line("Could not send ", _who(user), " the removal notice: ", *_failure(err))
 
 
 def lookup_failed(err: errors.PlatformError) -> Reply:

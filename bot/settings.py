@@ -22,6 +22,13 @@ from bot.errors import ConfigError
 PLATFORM_SECTIONS = ("symphony", "slack", "rocketchat", "chime", "matrix")
 
 
+class NotifySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    removed_users: bool = Field(False, description="send a removed person a direct message")
+    contact: str | None = Field(None, description="who to contact, named in that message")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -41,6 +48,7 @@ class Settings(BaseModel):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
     policy: Policy = Field(default_factory=Policy)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     symphony: dict[str, Any] | None = Field(
         None, description="symphony-bdk-python's own config keys, as in an existing BDK file"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.testing import SymphonyPod
-from tests.conftest import ALICE, BOB, Room
+from tests.conftest import ALICE, BOB, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
 
 REMOVE = r"/pod/v1/room/.*/membership/remove"
 
@@ -42,3 +42,45 @@ async def test_failed_membership_lookup_changes_nothing(pod: SymphonyPod, desk: 
     reply = await desk.say(ALICE, "/kick @bob")
     assert "Could not check the room before acting, so nothing was changed" in reply.text
     assert pod.calls("POST", REMOVE) == []
+
+
+async def test_an_unexpected_bug_answers_with_the_case_number(pod: SymphonyPod, desk: Room) -> None:
+    # A response the SDK cannot parse is nobody's expected failure: it must not pass silently.
+    pod.fail_next("GET", r"/pod/v2/room/.*/membership/list", 200, body={"not": "a list"})
+    reply = await desk.say(ALICE, "/kick @bob")
+    assert "Something went wrong inside kickbot (case 1)" in reply.text
+    assert "please report the case number" in reply.text
+    assert pod.calls("POST", REMOVE) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(404, "not found (404): "), (429, "the platform is rate-limiting the bot (429)")],
+    ids=["404", "429"],
+)
+async def test_more_remove_failures(
+    pod: SymphonyPod, desk: Room, status: int, expected: str
+) -> None:
+    pod.fail_next("POST", REMOVE, status, times=5)
+    reply = await desk.say(ALICE, "/kick @bob")
+    assert "Could not remove @Bob Member: " + expected in reply.text
+
+
+async def test_ib_group_failure_changes_nothing(pod: SymphonyPod, desk: Room) -> None:
+    pod.fail_next("POST", r"/pod/v1/admin/group/.*/membership/remove", 500, times=5)
+    reply = await desk.say(FRANK, f"/ib-remove {GROUP} @bob")
+    assert f"Could not change IB group {GROUP}: the platform failed (HTTP 500)" in reply.text
+    assert BOB in pod.group(GROUP).members
+
+
+async def test_deny_list_refuses_everything(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
+    app = await start_bot(settings_for(policy={"deny": ["alice@example.com"]}))
+    try:
+        await pod.wait_until_listening()
+        pod.say(ALICE, DESK, "/kick @bob")
+        reply = (await pod.next_message(DESK)).text
+        assert "You are on this bot's deny list (policy.deny): you may not run /kick." in reply
+        assert pod.calls("GET", r"/membership/list") == []
+        assert pod.calls("POST", REMOVE) == []
+    finally:
+        await app.stop()

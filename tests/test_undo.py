@@ -69,3 +69,12 @@ async def test_undo_past_the_window_and_after_a_restart(
         assert DAVE not in pod.room(DESK).members
     finally:
         await third.stop()
+
+
+async def test_undo_reports_a_per_user_refusal(pod: SymphonyPod, desk: Room) -> None:
+    await desk.say(FRANK, f"/ib-remove {GROUP} @bob @dave")
+    pod.user(DAVE).active = False  # deactivated since: the pod refuses to re-add him
+    reply = await desk.say(FRANK, "/undo")
+    assert "undoing case 1: 1 done, 1 failed" in reply.text
+    assert "Re-added @Bob Member to IB group" in reply.text
+    assert f"Could not re-add @Dave External to IB group {GROUP}: the platform said" in reply.text

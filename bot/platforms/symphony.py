@@ -295,6 +295,13 @@ class SymphonyPlatform:
             raise to_platform_error(exc) from exc
         return "200 Owner promoted"
 
+    async def send_direct(self, user: UserRef, reply: Reply) -> None:
+        try:
+            im = await self._sdk().streams().create_im(int(user.id))
+            await self._sdk().messages().send_message(url_safe_id(im.id), render(reply))
+        except Exception as exc:
+            raise to_platform_error(exc) from exc
+
     async def reply(self, inv: Invocation, reply: Reply) -> None:
         # Symphony's message API has no reply-to field: answer in the same room.
         try:

@@ -62,6 +62,7 @@ class PodRoutes:
                 for action in membership
             ),
             Route("GET", "/pod/v3/users", self.users, session),
+            Route("POST", "/pod/v1/im/create", self.im_create, session),
             Route("GET", "/pod/v1/admin/group/{gid}/membership/list", self.ib_list, session),
             *(
                 Route("POST", f"/pod/v1/admin/group/{{gid}}/membership/{action}", self.ib, session)
@@ -120,6 +121,19 @@ class PodRoutes:
         return await self._authenticate(request, "keyManagerToken", self.pod.km_tokens)
 
     # -- pod ---------------------------------------------------------------------------------
+
+    async def im_create(self, request: web.Request) -> web.Response:
+        """The bot's 1:1 IM with one user (the same stream each time, as on a real pod)."""
+        body = await read_json(request)
+        if not isinstance(body, list) or len(body) != 1 or not isinstance(body[0], int):
+            raise ApiError(400, "Expected a list with one user id (an IM)", violation="double")
+        user_id: int = body[0]
+        if user_id not in self.pod.users:
+            raise ApiError(400, f"User {user_id} not found")
+        for room in self.pod.rooms.values():
+            if room.stream_type == "IM" and set(room.members) == {self.pod.bot_user_id, user_id}:
+                return web.json_response({"id": room.stream_id})
+        return web.json_response({"id": self.pod.add_im(user_id).stream_id})
 
     async def session_info(self, request: web.Request) -> web.Response:
         bot = self.pod.user(self.pod.bot_user_id)
