@@ -68,16 +68,33 @@ def check_config(config: Path) -> None:
     click.echo(f"{config}: OK (platforms: {', '.join(platforms) or 'none'})")
 
 
+DEMOS = {
+    "symphony": "bot.demo",
+    "slack": "bot.testing.slack_demo",
+    "rocketchat": "bot.testing.rocketchat_demo",
+    "chime": "bot.testing.chime_demo",
+    "matrix": "bot.testing.matrix_demo",
+}
+
+
 @main.command()
+@click.option(
+    "--platform",
+    type=click.Choice(list(DEMOS)),
+    default="symphony",
+    show_default=True,
+    help="Which emulated platform to run the real bot against.",
+)
 @click.option("--script", type=click.File("r"), default=None, help="Read lines from a file.")
 @click.option("--store", default=None, help="Database URL (default: a file in a temp dir).")
-def demo(script: TextIO | None, store: str | None) -> None:
-    """A local Symphony pod (emulated on 127.0.0.1) with the real bot connected to it."""
-    logs.configure("WARNING")
-    from bot.demo import run_demo
+def demo(platform: str, script: TextIO | None, store: str | None) -> None:
+    """The real bot against a local emulated chat server (Matrix: a real local Synapse)."""
+    import importlib
 
+    logs.configure("WARNING")
+    run_demo = importlib.import_module(DEMOS[platform]).run_demo
     source = script if script is not None else sys.stdin
-    asyncio.run(run_demo(source, store))
+    asyncio.run(run_demo(source, store, sys.stdout))
 
 
 def _store_url(config: Path | None, store: str | None) -> str:

@@ -198,7 +198,13 @@ class Dispatcher:
         _, name, args = found
         command = self._registry.get(name)
         if command is None:
-            return Refused(Refusal.MALFORMED, replies.unknown_command(name, self._registry.names))
+            known = [
+                c.name
+                for c in self._registry
+                if (c.requires is None or isinstance(platform, c.requires))
+                and c.name not in platform.unsupported
+            ]
+            return Refused(Refusal.MALFORMED, replies.unknown_command(name, known))
         try:
             parsed = command.grammar.parse(args)
         except ParseError as err:

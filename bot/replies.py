@@ -297,11 +297,13 @@ def _failure(err: errors.PlatformError) -> Line:
     said = Untrusted(err.detail) if err.detail else Untrusted("no detail")
     match err:
         case errors.Forbidden():
-            return line("the platform refused (403), the bot lacks the right here: ", said)
+            return line(
+                f"the platform refused ({err.status}), the bot lacks the right here: ", said
+            )
         case errors.Unauthorized():
             return line("the bot's session was refused (401); check its credentials. ", said)
         case errors.NotFound():
-            return line("not found (404): ", said)
+            return line(f"not found ({err.status}): ", said)
         case errors.RateLimited():
             return line("the platform is rate-limiting the bot (429); try again shortly.")
         case errors.Unavailable():

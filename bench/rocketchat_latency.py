@@ -1,0 +1,114 @@
+"""Webhook-to-reply latency of one !kick on loopback, beside the same REST calls made directly.
+
+Both paths run against the emulated Rocket.Chat server, interleaved in one run:
+- bot:    a person writes "!kick @bob" -> the outgoing webhook POSTs it to kickbot -> kickbot
+          (token check, users.info look-ups, record, policy, rooms.info, roles, members, kick,
+          reply) -> the reply is in the thread;
+- direct: the very REST calls the bot made in that iteration (read from the server's request
+          log), replayed one after another with the adapter's own httpx client: no webhook, no
+          kickbot.
+The ratio bot/direct is kickbot's overhead including the webhook hop and its SQLite writes.
+The bot runs as with the ``api-bypass-rate-limit`` permission (no pacing), user look-ups cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+
+from bot import logs
+from bot.app import App
+from bot.platforms.rocketchat import RocketChatPlatform
+from bot.settings import parse
+from bot.testing.rocketchat_api import RocketChatServer
+from bot.testing.rocketchat_state import RcRequest
+from handlers import COMMANDS
+
+BOT, ALICE, BOB, ROOM = "kickbot-id", "u-alice", "u-bob", "R-bench"
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def build_server() -> RocketChatServer:
+    server = RocketChatServer(bot_user_id=BOT, bot_username="kickbot", bot_roles=("bot", "admin"))
+    server.add_user(ALICE, "alice")
+    server.add_user(BOB, "bob")
+    server.add_room(ROOM, "bench", "p", owners=[ALICE], members=[BOT, BOB])
+    return server
+
+
+async def measure(n: int, warmup: int) -> dict[str, dict[str, float]]:
+    bot_ms: list[float] = []
+    direct_ms: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        async with build_server() as server:
+            settings = parse(
+                {
+                    "store": f"sqlite:///{tmp}/bench.db",
+                    "rocketchat": server.bot_config(cache_seconds=30),
+                },
+                [c.name for c in COMMANDS],
+            )
+            assert settings.rocketchat is not None
+            platform = RocketChatPlatform(settings.rocketchat)
+            async with App(settings, {"rocketchat": platform}):
+                server.connect(platform.webhook_url)
+                http = platform.rest.http
+                for i in range(warmup + n):
+                    # bot path
+                    server.room(ROOM).add(BOB)
+                    first = len(server.requests)
+                    t0 = time.perf_counter()
+                    delivery = await server.say(ALICE, ROOM, "!kick @bob")
+                    reply = await server.next_message(ROOM, timeout=30)
+                    t1 = time.perf_counter()
+                    assert delivery.status == 200, delivery
+                    assert "Removed @bob" in reply.msg, reply.msg
+                    made: list[RcRequest] = server.requests[first:]
+                    # direct path: the same calls, same client
+                    server.room(ROOM).add(BOB)
+                    t2 = time.perf_counter()
+                    for r in made:
+                        if r.method == "GET":
+                            answer = await http.get(r.endpoint, params=r.query)
+                        else:
+                            answer = await http.post(r.endpoint, json=r.body)
+                        assert answer.status_code == 200, (r.endpoint, answer.text)
+                    t3 = time.perf_counter()
+                    await server.next_message(ROOM, timeout=30)
+                    if i >= warmup:
+                        bot_ms.append((t1 - t0) * 1000)
+                        direct_ms.append((t3 - t2) * 1000)
+            server.assert_no_violations()
+    out = {}
+    for name, values in (("bot", bot_ms), ("direct", direct_ms)):
+        out[name] = {
+            "median_ms": statistics.median(values),
+            "p95_ms": pct(values, 0.95),
+            "n": float(len(values)),
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("-n", type=int, default=50, help="measured iterations")
+    parser.add_argument("--warmup", type=int, default=5)
+    args = parser.parse_args()
+    logs.configure("WARNING")
+    res = asyncio.run(measure(args.n, args.warmup))
+    for name, r in res.items():
+        median, p95, n = r["median_ms"], r["p95_ms"], int(r["n"])
+        print(f"{name:7} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={n}")
+    ratio = res["bot"]["median_ms"] / res["direct"]["median_ms"]
+    print(f"ratio bot/direct (medians): {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
