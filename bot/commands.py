@@ -68,6 +68,7 @@ class Context:
     cases: CaseBook
     case_id: int
     _members: dict[str, Member] | None = field(default=None)
+    _caller_owner: bool | None = field(default=None)
 
     async def members(self) -> dict[str, Member]:
         """The room's members by user id, looked up once per command."""
@@ -77,8 +78,10 @@ class Context:
         return self._members
 
     async def caller_is_owner(self) -> bool:
-        """Whether the caller counts as an owner of this room on this platform."""
-        return await self.is_owner(self.invocation.caller)
+        """Whether the caller counts as an owner of this room on this platform (asked once)."""
+        if self._caller_owner is None:
+            self._caller_owner = await self.is_owner(self.invocation.caller)
+        return self._caller_owner
 
     async def is_owner(self, user: UserRef) -> bool:
         if isinstance(self.platform, SupportsOwnerLookup):

@@ -19,6 +19,7 @@ import structlog
 from bot import replies
 from bot.commands import Context, Registry
 from bot.entitlement import (
+    OWNER_RANK,
     Policy,
     Verdict,
     decide,
@@ -31,7 +32,7 @@ from bot.errors import PlatformError
 from bot.grammar import EmailTarget, ParseError
 from bot.model import Invocation, MentionToken, Token, UserRef, Word
 from bot.outcome import Crashed, ItemResult, Outcome, Refusal, Refused, Report, Status
-from bot.platform import Platform, SupportsDirectMessage
+from bot.platform import Platform, SupportsDirectMessage, SupportsRank
 from bot.reply import plain
 from bot.settings import NotifySettings
 from bot.store import Job, Store
@@ -100,6 +101,7 @@ class Dispatcher:
         if found is None:
             return
         addressed, name, _ = found
+        addressed = addressed or inv.direct
         if self._mention_required and not addressed:
             return
         if self._registry.get(name) is None and not addressed:
@@ -324,6 +326,12 @@ class Dispatcher:
                 refused.append(
                     ItemResult(target, Status.REFUSED, replies.rank_unknown(target, err))
                 )
+                continue
+            if mine.name == theirs.name == OWNER_RANK and isinstance(platform, SupportsRank):
+                # Owners are graded here: the platform's own order decides, never the policy.
+                if not await platform.outranks(ctx.invocation.room, caller, target):
+                    line = replies.outranked_in_room(target)
+                    refused.append(ItemResult(target, Status.REFUSED, line))
                 continue
             if not may_act_on(self._policy, mine, theirs, in_room=in_room):
                 line = replies.outranked(target, mine.name, theirs.name)

@@ -58,6 +58,9 @@ class Invocation:
     thread: str | None = None
     """Where the reply goes inside the room, in the platform's terms (Slack thread ts,
     Rocket.Chat tmid, Chime webhook URL); None for the room itself (Symphony)."""
+    direct: bool = False
+    """The platform routed the message to the bot itself (a Slack slash command), so it counts
+    as addressed to the bot even without a mention."""
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -77,6 +80,7 @@ class Invocation:
                 for t in self.tokens
             ],
             "thread": self.thread,
+            "direct": self.direct,
             "received_at": self.received_at.isoformat(),
         }
 
@@ -95,6 +99,7 @@ class Invocation:
             caller=UserRef(**data["caller"]),
             tokens=tuple(tokens),
             thread=data.get("thread"),
+            direct=bool(data.get("direct", False)),
             received_at=datetime.fromisoformat(data["received_at"]),
         )
 

@@ -49,8 +49,9 @@ class Platform(Protocol):
         """Known users by lower-cased e-mail; unknown addresses are simply absent."""
         ...
 
-    async def remove_member(self, room: RoomRef, user: UserRef) -> str:
-        """Remove ``user``; returns the platform's response text for the audit log."""
+    async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
+        """Remove ``user``; returns the platform's response text for the audit log. Platforms
+        whose API takes a reason (Matrix) pass it on; the others only show it in the reply."""
         ...
 
     async def reply(self, inv: Invocation, reply: Reply) -> None:
@@ -83,6 +84,14 @@ class SupportsOwnerLookup(Protocol):
     owners/admins and the channel's creator). Without it, ``members`` decides."""
 
     async def is_room_owner(self, room: RoomRef, user: UserRef) -> bool: ...
+
+
+@runtime_checkable
+class SupportsRank(Protocol):
+    """Platforms where owners are graded (Matrix power levels): between two owners, whether
+    ``actor`` strictly outranks ``target`` in the room."""
+
+    async def outranks(self, room: RoomRef, actor: UserRef, target: UserRef) -> bool: ...
 
 
 @runtime_checkable

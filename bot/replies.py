@@ -184,6 +184,14 @@ def outranked(user: UserRef, mine: str, theirs: str) -> Line:
     return line(_who(user), f" has the same rank as you ({theirs}): not touched.{hint}")
 
 
+def outranked_in_room(user: UserRef) -> Line:
+    return line(
+        _who(user),
+        " ranks the same as or above you in this room (the platform's own order, "
+        "e.g. Matrix power levels): not touched.",
+    )
+
+
 def rank_unknown(user: UserRef, err: errors.PlatformError) -> Line:
     return line(
         "Could not establish the rank of ",

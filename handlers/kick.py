@@ -28,7 +28,7 @@ async def kick(ctx: Context) -> Outcome:
             return ItemResult(target, Status.REFUSED, replies.last_owner_remove(target))
         await ctx.journal.start(target)
         try:
-            said = await ctx.platform.remove_member(ctx.invocation.room, target)
+            said = await ctx.platform.remove_member(ctx.invocation.room, target, reason)
         except PlatformError as err:
             return ItemResult(
                 target,

@@ -282,7 +282,7 @@ class RocketChatPlatform:
 
     # --- changes ---------------------------------------------------------------------------------
 
-    async def remove_member(self, room: RoomRef, user: UserRef) -> str:
+    async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
         kind = await self._kind(room)
         try:
             await self.rest.post(f"{kind}.kick", {"roomId": room.id, "userId": user.id})

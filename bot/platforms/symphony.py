@@ -259,7 +259,7 @@ class SymphonyPlatform:
             if u.email_address
         }
 
-    async def remove_member(self, room: RoomRef, user: UserRef) -> str:
+    async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
         try:
             await self._sdk().streams().remove_member_from_room(int(user.id), url_safe_id(room.id))
         except Exception as exc:

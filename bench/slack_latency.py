@@ -1,0 +1,135 @@
+"""Slack row of the bench: command-to-reply latency of one /kick on loopback, beside the bare calls.
+
+Both paths run against the emulated Slack workspace (bot/testing/slack_api.py), interleaved:
+- bot:    a signed ``/kick @bob`` slash command is POSTed to kickbot's Request URL -> Bolt (HTTP
+          mode: signature check, ack) -> kickbot (record, policy, channel info, owner lookup,
+          member list, conversations.kick, reply) -> the reply is in the channel;
+- direct: the same Web API calls the bot path made in that iteration (read from the double's
+          request log: channel info, owner lookups, member list, conversations.kick,
+          chat.postMessage), replayed one after another with the same arguments through an
+          AsyncWebClient built exactly as kickbot builds its own, no Bolt and no kickbot.
+The ratio bot/direct is kickbot's overhead including Bolt's dispatch and its SQLite writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import logs
+from bot.app import App
+from bot.platforms.slack import SlackPlatform, web_client
+from bot.settings import parse
+from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack_signing import SignedSender
+from bot.testing.slack_web import RecordedCall
+from handlers import COMMANDS
+
+CHANNEL, ALICE, BOB = "C0BENCH001", "U0ALICE", "U0BOB"
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "median_ms": statistics.median(values),
+        "p95_ms": pct(values, 0.95),
+        "n": float(len(values)),
+    }
+
+
+async def replay(client: AsyncWebClient, call: RecordedCall) -> None:
+    method = call.path.removeprefix("/api/")
+    if "json" in call.headers.get("Content-Type", ""):
+        await client.api_call(method, http_verb=call.method, json=call.body)
+    else:
+        await client.api_call(
+            method, http_verb=call.method, params={**call.query, **(call.body or {})}
+        )
+
+
+async def measure(n: int, warmup: int) -> dict[str, dict[str, float]]:
+    calls = 0
+    bot_ms: list[float] = []
+    direct_ms: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        slack = SlackWorkspace()
+        slack.add_user(ALICE, "alice", "Alice Admin", email="alice@example.com", is_admin=True)
+        slack.add_user(BOB, "bob", "Bob Member", email="bob@example.com")
+        slack.add_channel(CHANNEL, "bench", creator=ALICE, members=[BOB])
+        async with slack:
+            section = {
+                "mode": "http",
+                "bot_token": slack.bot_token,
+                "signing_secret": slack.signing_secret,
+                "api_base_url": slack.api_url,
+                "listen_host": "127.0.0.1",
+                "listen_port": 0,
+            }
+            settings = parse(
+                {"store": f"sqlite:///{tmp}/bench.db", "slack": section},
+                [c.name for c in COMMANDS],
+            )
+            assert settings.slack is not None
+            platform = SlackPlatform(settings.slack)
+            app = App(settings, {"slack": platform})
+            async with (
+                app,
+                SignedSender(platform.listen_url, slack.signing_secret) as sender,
+                aiohttp.ClientSession() as session,
+            ):
+                client = web_client(platform.settings, session)
+                for i in range(warmup + n):
+                    # bot path
+                    slack.join(CHANNEL, BOB)
+                    start = len(slack.requests)
+                    t0 = time.perf_counter()
+                    fields = slack.slash_command(ALICE, CHANNEL, "@bob")
+                    ack = await sender.slash_command(fields)
+                    reply = await slack.next_message(CHANNEL, timeout=30)
+                    t1 = time.perf_counter()
+                    assert ack.status == 200, ack
+                    assert "Removed" in reply.plain, reply.plain
+                    # direct path: the same calls, replayed with the same kind of client
+                    plan = slack.requests[start:]
+                    slack.join(CHANNEL, BOB)
+                    t2 = time.perf_counter()
+                    for call in plan:
+                        await replay(client, call)
+                    t3 = time.perf_counter()
+                    await slack.next_message(CHANNEL, timeout=30)
+                    calls = len(plan)
+                    if i >= warmup:
+                        bot_ms.append((t1 - t0) * 1000)
+                        direct_ms.append((t3 - t2) * 1000)
+        slack.assert_no_violations()
+    return {"bot": summary(bot_ms), "direct": summary(direct_ms), "calls": {"n": float(calls)}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("-n", type=int, default=50, help="measured iterations")
+    parser.add_argument("--warmup", type=int, default=5)
+    args = parser.parse_args()
+    logs.configure("WARNING")
+    res = asyncio.run(measure(args.n, args.warmup))
+    for name in ("bot", "direct"):
+        r = res[name]
+        median, p95, n = r["median_ms"], r["p95_ms"], int(r["n"])
+        print(f"slack {name:7} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={n}")
+    print(f"slack Web API calls per /kick: {int(res['calls']['n'])}")
+    ratio = res["bot"]["median_ms"] / res["direct"]["median_ms"]
+    print(f"slack ratio bot/direct (medians): {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,350 @@
+"""Slack through slack-bolt's AsyncApp: ``/kick`` as a slash command and ``@kickbot kick …`` as a
+mention, in Socket Mode or over HTTP (the Events API, Bolt verifying every signature).
+
+Bolt runs with ``process_before_response``: a listener only looks the caller up and records the
+command (the sink), then Bolt acknowledges; the removal runs after, in the dispatcher. So a
+command is durable before Slack hears "OK"; if recording fails, a mention's delivery gets a 500
+(HTTP) or no ack (Socket Mode) and Slack delivers it again, and a slash command is answered with
+a sentence saying nothing was done. Redeliveries carry the same ``event_id`` (``trigger_id`` for
+slash commands), which the store refuses to record twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import time
+from collections.abc import Awaitable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import aiohttp
+import structlog
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot import errors
+from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef, Word
+from bot.platform import InvocationSink
+from bot.platforms.slack_config import EVENTS_PATH, SlackSettings, api_base_url, load_settings
+from bot.platforms.slack_errors import to_platform_error
+from bot.platforms.slack_text import render, tokenize
+from bot.reply import Reply
+
+log = structlog.get_logger(__name__)
+
+DEMOTE_WHY = (
+    "Slack offers bots no API to demote a channel manager (only Enterprise Grid admins can "
+    "change roles, with a user token). Ask a workspace admin to do it in the channel's settings."
+)
+RECORD_FAILED = (
+    "kickbot could not take this command (it could not look you up or record the command), "
+    "so nothing was done. Please try again; the reason is logged."
+)
+CALLER_TTL_SECONDS = 300.0
+LOOKUP_TIMEOUT_SECONDS = 2
+"""Looking the caller up happens before the ack, which Slack wants within 3 s."""
+RATE_LIMIT_RETRIES = 3
+
+
+def web_client(settings: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:
+    """The Web API client kickbot uses: a 429 waits for ``Retry-After`` and tries again
+    (slack_sdk's handler), as does a dropped connection."""
+    return AsyncWebClient(
+        token=settings.bot_token.get_secret_value(),
+        base_url=api_base_url(settings),
+        session=session,
+        timeout=settings.api_timeout_seconds,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )
+
+
+class SlackPlatform:
+    name = "slack"
+    command_prefixes: tuple[str, ...] = ("/",)
+    unsupported: Mapping[str, str] = MappingProxyType({"demote": DEMOTE_WHY})
+
+    def __init__(self, section: dict[str, Any]):
+        self.settings: SlackSettings = load_settings(section)
+        self._session: aiohttp.ClientSession | None = None
+        self._client: AsyncWebClient | None = None
+        self._quick: AsyncWebClient | None = None
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._bot: UserRef | None = None
+        self._sink: InvocationSink | None = None
+        self._callers: dict[str, tuple[float, UserRef]] = {}
+        self.listen_port: int | None = None
+        """HTTP mode: the port really listened on (``listen_port: 0`` picks a free one)."""
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def bot_user(self) -> UserRef:
+        if self._bot is None:
+            raise RuntimeError("the Slack platform is not started")
+        return self._bot
+
+    def _api(self) -> AsyncWebClient:
+        if self._client is None:
+            raise RuntimeError("the Slack platform is not started")
+        return self._client
+
+    @property
+    def listen_url(self) -> str:
+        """HTTP mode: the Request URL to give Slack (on this host)."""
+        host = self.settings.listen_host
+        host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        return f"http://{host}:{self.listen_port}{EVENTS_PATH}"
+
+    async def start(self, sink: InvocationSink) -> None:
+        s = self.settings
+        token = s.bot_token.get_secret_value()
+        self._session = aiohttp.ClientSession()
+        self._client = web_client(s, self._session)
+        self._quick = AsyncWebClient(
+            token=token,
+            base_url=api_base_url(s),
+            session=self._session,
+            timeout=LOOKUP_TIMEOUT_SECONDS,
+        )
+        try:
+            auth = await self._client.auth_test()
+        except Exception as exc:
+            await self.close()
+            raise to_platform_error("auth.test", exc) from exc
+        self._bot = UserRef(str(auth["user_id"]), str(auth.get("user") or "") or None)
+        self._sink = sink
+        app = AsyncApp(
+            client=self._client,
+            signing_secret=s.signing_secret.get_secret_value() if s.signing_secret else None,
+            request_verification_enabled=s.mode == "http",
+            process_before_response=True,
+            name="kickbot",
+        )
+        app.command(re.compile(r"^/.+"))(self._on_command)
+        app.event("app_mention")(self._on_mention)
+        try:
+            if s.mode == "http":
+                await self._serve_http(app)
+            else:
+                await self._connect_socket(app, s)
+        except BaseException:
+            await self.stop()
+            await self.close()
+            raise
+        log.info("slack connected", mode=s.mode, bot=self._bot.label, bot_id=self._bot.id)
+
+    async def _serve_http(self, app: AsyncApp) -> None:
+        async def handle(request: web.Request) -> web.Response:
+            response = await app.async_dispatch(await to_bolt_request(request))
+            if response.status == 401:
+                log.warning(
+                    "refused a request with a bad or stale Slack signature",
+                    remote=request.remote,
+                    timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+                )
+            return await to_aiohttp_response(response)
+
+        web_app = web.Application()
+        web_app.router.add_post(EVENTS_PATH, handle)
+        self._runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=5.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.listen_host, self.settings.listen_port)
+        await site.start()
+        self.listen_port = int(self._runner.addresses[0][1])
+
+    async def _connect_socket(self, app: AsyncApp, s: SlackSettings) -> None:
+        assert s.app_token is not None
+        handler = AsyncSocketModeHandler(
+            app, app_token=s.app_token.get_secret_value(), web_client=self._client
+        )
+        self._socket = handler
+        # The SDK's connect() retries forever on any error; ask for the URL here so that a bad
+        # app token fails the start with Slack's reason.
+        try:
+            handler.client.wss_uri = await handler.client.issue_new_wss_url()
+        except Exception as exc:
+            raise to_platform_error("apps.connections.open", exc) from exc
+        try:
+            await asyncio.wait_for(handler.connect_async(), timeout=30)  # type: ignore[no-untyped-call]
+        except TimeoutError:
+            raise errors.Unavailable(
+                "cannot open Slack's Socket Mode websocket", status=503
+            ) from None
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._socket is not None:
+            with contextlib.suppress(Exception):
+                await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        self._client = self._quick = None
+
+    # --- receiving ----------------------------------------------------------------------------
+
+    async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        name = str(command.get("command", ""))
+        try:
+            caller = await self._caller(str(command["user_id"]))
+            inv = Invocation(
+                platform=self.name,
+                event_id=str(command["trigger_id"]),
+                room=RoomRef(str(command["channel_id"])),
+                caller=caller,
+                tokens=(Word(name), *tokenize(str(command.get("text", "")))),
+                thread=None,  # Slack does not allow slash commands in threads
+                direct=True,  # Slack routed it to this app: as good as a mention of the bot
+            )
+            assert self._sink is not None
+            await self._sink(inv)
+        except Exception as exc:
+            log.error("could not take a slash command", command=name, error=repr(exc))
+            await ack(text=RECORD_FAILED, response_type="ephemeral")
+            return
+        await ack()
+
+    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Raising here makes Bolt answer 500 (HTTP) or not ack (Socket Mode): Slack retries."""
+        user = event.get("user")
+        if not user or event.get("bot_id"):
+            return
+        try:
+            inv = Invocation(
+                platform=self.name,
+                event_id=str(body["event_id"]),
+                room=RoomRef(str(event["channel"])),
+                caller=await self._caller(str(user)),
+                tokens=tuple(tokenize(str(event.get("text", "")))),
+                thread=str(event.get("thread_ts") or event["ts"]),
+            )
+            assert self._sink is not None
+            await self._sink(inv)
+        except Exception as exc:
+            log.error(
+                "could not take a mention; Slack will deliver it again",
+                event_id=body.get("event_id"),
+                error=repr(exc),
+            )
+            raise
+
+    async def _caller(self, user_id: str) -> UserRef:
+        """The caller with display name and e-mail (the policy may name people by e-mail)."""
+        now = time.monotonic()
+        cached = self._callers.get(user_id)
+        if cached is not None and now - cached[0] < CALLER_TTL_SECONDS:
+            return cached[1]
+        assert self._quick is not None
+        try:
+            found = await self._quick.users_info(user=user_id)
+        except Exception as exc:
+            raise to_platform_error("users.info", exc) from exc
+        user = _user_ref(found["user"])
+        self._callers[user_id] = (now, user)
+        return user
+
+    # --- Platform -----------------------------------------------------------------------------
+
+    async def room_info(self, room: RoomRef) -> RoomInfo:
+        api = self._api()
+        info = (await self._call("conversations.info", api.conversations_info(channel=room.id)))[
+            "channel"
+        ]
+        return RoomInfo(room, str(info.get("name") or room.id), not info.get("is_archived", False))
+
+    async def members(self, room: RoomRef) -> Sequence[Member]:
+        # Slack has no room owners in the member list: owners are workspace admins or the
+        # channel's creator (``is_room_owner``), and removing one never leaves a channel ownerless.
+        found: list[Member] = []
+        try:
+            async for page in await self._api().conversations_members(channel=room.id, limit=200):
+                found.extend(Member(UserRef(str(uid)), False) for uid in page["members"])
+        except Exception as exc:
+            raise to_platform_error("conversations.members", exc) from exc
+        return found
+
+    async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
+        found: dict[str, UserRef] = {}
+        for email in emails:
+            try:
+                response = await self._api().users_lookupByEmail(email=email)
+            except SlackApiError as exc:
+                if exc.response.get("error") == "users_not_found":
+                    continue
+                raise to_platform_error("users.lookupByEmail", exc) from exc
+            except Exception as exc:
+                raise to_platform_error("users.lookupByEmail", exc) from exc
+            found[email.lower()] = _user_ref(response["user"])
+        return found
+
+    async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
+        call = self._api().conversations_kick(channel=room.id, user=user.id)
+        return json.dumps(await self._call("conversations.kick", call))
+
+    async def reply(self, inv: Invocation, reply: Reply) -> None:
+        kwargs: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
+        if inv.thread is not None:
+            kwargs["thread_ts"] = inv.thread
+        call = self._api().chat_postMessage(channel=inv.room.id, text=render(reply), **kwargs)
+        await self._call("chat.postMessage", call)
+
+    # --- SupportsUndo: re-adding is conversations.invite ----------------------------------------
+
+    async def add_member(self, room: RoomRef, user: UserRef) -> str:
+        call = self._api().conversations_invite(channel=room.id, users=user.id)
+        data = await self._call("conversations.invite", call)
+        return json.dumps({"ok": data.get("ok")})
+
+    async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
+        # Never needed for a kick (Slack members carry no owner flag), kept for the protocol.
+        raise errors.Forbidden(
+            "Slack offers bots no API to make someone a channel manager; "
+            "a workspace admin can do it in the channel's settings"
+        )
+
+    # --- SupportsOwnerLookup ------------------------------------------------------------------
+
+    async def is_room_owner(self, room: RoomRef, user: UserRef) -> bool:
+        """A workspace owner or admin, or the channel's creator."""
+        api = self._api()
+        info = (await self._call("users.info", api.users_info(user=user.id)))["user"]
+        if info.get("is_owner") or info.get("is_admin") or info.get("is_primary_owner"):
+            return True
+        call = api.conversations_info(channel=room.id)
+        channel = (await self._call("conversations.info", call))["channel"]
+        return bool(channel.get("creator") == user.id)
+
+    async def _call(self, method: str, call: Awaitable[AsyncSlackResponse]) -> dict[str, Any]:
+        try:
+            response = await call
+        except Exception as exc:
+            raise to_platform_error(method, exc) from exc
+        return response.data if isinstance(response.data, dict) else {}
+
+
+def _user_ref(user: dict[str, Any]) -> UserRef:
+    profile = user.get("profile") or {}
+    display = profile.get("display_name") or profile.get("real_name") or user.get("name")
+    email = profile.get("email")
+    return UserRef(str(user["id"]), str(display) if display else None, email or None)

@@ -1,0 +1,197 @@
+"""``kickbot demo --platform matrix``: a real Synapse on 127.0.0.1, a sample room, the real bot.
+
+Synapse is installed once into its own virtualenv (``KICKBOT_SYNAPSE_VENV``, default
+``~/.cache/kickbot/synapse-venv``) and started fresh for the demo. The person types as one of the
+sample users; "@bob" becomes a pill (a real mention); lines starting with ``:`` drive the demo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import App
+from bot.platforms.matrix import MatrixPlatform
+from bot.settings import parse
+from bot.testing.matrix_synapse import (
+    Account,
+    Homeserver,
+    SynapseServer,
+    Watcher,
+    default_venv,
+    ensure_synapse,
+)
+from handlers import COMMANDS
+
+PEOPLE = ("alice", "bob", "carol", "dave", "erin")
+LEVELS = {"kickbot": 100, "erin": 100, "carol": 50}
+# Owners may act on each other here, so the power-level checks of the adapter show.
+POLICY = {"owners_may_act_on_owners": True}
+
+HELP = """\
+kickbot demo: a real Synapse homeserver on {url} with the real bot syncing from it.
+Room "Ops" (room version 12): alice created it (unlimited power), kickbot and erin have power
+level 100, carol 50 (the kick level: an owner), bob and dave 0. The policy lets owners act
+on owners, and between owners the power levels decide.
+Type a message as the current user; "@bob" becomes a real mention (a pill) of bob. Try:
+  !help      !kick @bob spamming      kickbot: kick @dave      !demote @carol   (as alice)
+  !kick @erin   (as carol: erin's level is above hers; as alice: it is the bot's own)
+Demo commands: :as USER   :members   :audit   :quit
+"""
+
+
+class Console:
+    def __init__(self, hs: Homeserver, users: dict[str, Account], room: str, out: TextIO):
+        self.hs = hs
+        self.users = users
+        self.room = room
+        self.out = out
+        self.user = "alice"
+        self.watcher = Watcher(hs, users["alice"])
+
+    def show(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    async def members(self) -> str:
+        me = self.users["alice"]  # the creator: always in the room
+        joined = await self.hs.joined(me, self.room)
+        power = await self.hs.power_levels(me, self.room)
+        levels = power.get("users", {})
+        names = {a.user_id: n for n, a in self.users.items()}
+        parts = []
+        for name, account in self.users.items():
+            if account.user_id not in joined:
+                continue
+            level = math.inf if name == "alice" else levels.get(account.user_id, 0)
+            tag = " (creator)" if math.isinf(level) else f" ({level})" if level else ""
+            parts.append(names[account.user_id] + tag)
+        return "Ops: " + ", ".join(parts)
+
+    async def say(self, text: str) -> str:
+        body, html, mentioned = [], [], []
+        for word in text.split(" "):
+            account = self.users.get(word[1:]) if word.startswith("@") else None
+            if account is None:
+                body.append(word)
+                html.append(word.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+            else:
+                body.append(account.display_name)
+                html.append(account.pill)
+                mentioned.append(account.user_id)
+        return await self.hs.say(
+            self.users[self.user],
+            self.room,
+            " ".join(body),
+            html=" ".join(html),
+            mentions=mentioned,
+        )
+
+    async def handle(self, text: str, app: App) -> bool:
+        text = text.strip()
+        if not text:
+            return True
+        if text.startswith(":"):
+            return await self._meta(text, app)
+        before = await self.members()
+        event_id = await self.say(text)
+        if text.startswith("!") or text.lower().startswith(("kickbot", "@kickbot")):
+            try:
+                reply = await self.watcher.reply_to(event_id, timeout=20.0)
+            except TimeoutError:
+                self.show("  (no reply from the bot)")
+                return True
+            self.show("  kickbot: " + reply.body.replace("\n", "\n           "))
+            after = await self.members()
+            if after != before:
+                self.show("  now " + after)
+        return True
+
+    async def _meta(self, text: str, app: App) -> bool:
+        cmd, _, arg = text[1:].partition(" ")
+        if cmd in ("quit", "q", "exit"):
+            return False
+        if cmd == "as" and arg in self.users and arg != "kickbot":
+            self.user = arg
+        elif cmd == "members":
+            pass
+        elif cmd == "audit":
+            assert app.store is not None
+            for row in await app.store.audit():
+                self.show(f"  #{row.case} {row.caller}: {row.text} -> {row.outcome or row.state}")
+                for r in row.results:
+                    self.show(f"      {r['result']}: {r['target']}")
+            return True
+        else:
+            self.show("  demo commands: :as USER   :members   :audit   :quit")
+            return True
+        self.show(f"  [{self.user} in {await self.members()}]")
+        return True
+
+
+async def _setup(hs: Homeserver) -> tuple[dict[str, Account], str]:
+    names = ("kickbot", *PEOPLE)
+    accounts = await asyncio.gather(
+        *(hs.register(n, n if n == "kickbot" else n.capitalize()) for n in names)
+    )
+    users = dict(zip(names, accounts, strict=True))
+    room = await hs.create_room(
+        users["alice"],
+        name="Ops",
+        members=[a for n, a in users.items() if n != "alice"],
+        power={users[n].user_id: level for n, level in LEVELS.items()},
+    )
+    return users, room
+
+
+async def run_demo(
+    source: TextIO, store: str | None, out: TextIO, *, synapse_venv: Path | None = None
+) -> None:
+    python = await asyncio.to_thread(ensure_synapse, synapse_venv or default_venv(), out)
+    with tempfile.TemporaryDirectory(prefix="kickbot-matrix-demo-") as tmp:
+        server = SynapseServer(python, Path(tmp) / "synapse")
+        await asyncio.to_thread(server.start)
+        try:
+            async with Homeserver.of(server) as hs:
+                users, room = await _setup(hs)
+                bot = users["kickbot"]
+                settings = parse(
+                    {
+                        "store": store or f"sqlite:///{tmp}/kickbot.db",
+                        "policy": POLICY,
+                        "matrix": {
+                            "homeserver": server.url,
+                            "user_id": bot.user_id,
+                            "access_token": bot.access_token,
+                            "sync_token_file": f"{tmp}/matrix-sync.json",
+                        },
+                    },
+                    [c.name for c in COMMANDS],
+                    "demo",
+                )
+                assert settings.matrix is not None
+                app = App(settings, {"matrix": MatrixPlatform(settings.matrix)})
+                console = Console(hs, users, room, out)
+                async with app, console.watcher:
+                    await _loop(console, app, source, out, server.url)
+        finally:
+            await asyncio.to_thread(server.stop)
+
+
+async def _loop(console: Console, app: App, source: TextIO, out: TextIO, url: str) -> None:
+    console.show(HELP.format(url=url))
+    console.show(f"  [{console.user} in {await console.members()}]")
+    interactive = source.isatty()
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            print(f"{console.user}> ", end="", file=out, flush=True)
+        line = await loop.run_in_executor(None, source.readline)
+        if not line:
+            break
+        if not interactive:
+            console.show(f"{console.user}> {line.rstrip()}")
+        if not await console.handle(line, app):
+            break

@@ -1,0 +1,199 @@
+"""``kickbot demo --platform slack``: an emulated Slack workspace on 127.0.0.1, the real bot.
+
+The bot runs in HTTP mode through slack-bolt: ``/kick …`` and ``/demote …`` lines are delivered as
+really signed slash commands, ``@kickbot …`` lines as ``app_mention`` events, exactly as in the
+tests. The person types as one of the sample users; lines starting with ``:`` drive the demo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from typing import Any, TextIO
+
+from bot.app import App
+from bot.platforms.slack import SlackPlatform
+from bot.settings import parse
+from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack_signing import SignedSender
+from handlers import COMMANDS
+
+USERS = {
+    # name: (id, real name, e-mail, role)
+    "alice": ("U0ALICE", "Alice Admin", "alice@example.com", "admin"),
+    "owen": ("U0OWEN", "Owen Owner", "owen@example.com", "owner"),
+    "carol": ("U0CAROL", "Carol Creator", "carol@example.com", ""),
+    "bob": ("U0BOB", "Bob Member", "bob@example.com", ""),
+    "dave": ("U0DAVE", "Dave External", "dave@globex.example", ""),
+    "erin": ("U0ERIN", "Erin Elsewhere", "erin@example.com", ""),
+    "frank": ("U0FRANK", "Frank Compliance", "frank@example.com", ""),
+}
+CHANNELS = {
+    # name: (id, creator, members, general?)
+    "desk": ("C0DESK0001", "carol", ["alice", "bob", "dave", "frank", "owen"], False),
+    "general": ("C0GENERAL1", "owen", ["alice", "bob", "carol", "dave", "frank"], True),
+}
+SLASH_COMMANDS = ("/kick", "/demote")
+POLICY = {
+    "commands": {"kick": {"room_owners": True, "users": ["frank@example.com"]}},
+    "ranks": [{"name": "compliance", "users": ["frank@example.com"]}],
+}
+
+HELP = """\
+kickbot demo: a local Slack workspace on {url} with the real bot connected over HTTP (Bolt).
+Channels: #desk (created by carol) and #general. Users: alice (workspace admin), owen (workspace
+owner), carol, bob, dave, erin (in no channel), frank (may /kick: named in the policy by e-mail).
+"/kick …" and "/demote …" are sent as signed slash commands, "@kickbot …" as a mention (the bot
+answers in its thread); "@bob" becomes a real mention of bob, "@Robert" stays typed text. Try:
+  /kick @bob spamming      @kickbot help      @kickbot kick @dave      /demote @carol
+Demo commands: :as USER   :channel desk|general   :members   :audit   :quit
+"""
+
+
+def _build_workspace() -> SlackWorkspace:
+    slack = SlackWorkspace()
+    for name, (uid, real, email, role) in USERS.items():
+        slack.add_user(
+            uid, name, real, email=email, is_admin=role == "admin", is_owner=role == "owner"
+        )
+    for name, (cid, creator, members, general) in CHANNELS.items():
+        slack.add_channel(
+            cid,
+            name,
+            creator=USERS[creator][0],
+            members=[USERS[m][0] for m in members],
+            general=general,
+        )
+    return slack
+
+
+class Console:
+    def __init__(self, slack: SlackWorkspace, sender: SignedSender, out: TextIO):
+        self.slack = slack
+        self.sender = sender
+        self.out = out
+        self.user = "alice"
+        self.channel = "desk"
+
+    def show(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    @property
+    def channel_id(self) -> str:
+        return CHANNELS[self.channel][0]
+
+    def members(self) -> str:
+        names = {uid: name for name, (uid, *_rest) in USERS.items()}
+        names[self.slack.bot_user_id] = "kickbot"
+        channel = self.slack.channel(self.channel_id)
+        return f"#{channel.name}: " + ", ".join(sorted(names[m] for m in channel.members))
+
+    async def handle(self, text: str, app: App) -> bool:
+        text = text.strip()
+        if not text:
+            return True
+        if text.startswith(":"):
+            return await self._meta(text, app)
+        uid = USERS[self.user][0]
+        before = self.members()
+        word, _, rest = text.partition(" ")
+        if word in SLASH_COMMANDS:
+            fields = self.slack.slash_command(uid, self.channel_id, rest, command=word)
+            got = await self.sender.slash_command(fields)
+            if got.status != 200 or got.body:
+                self.show(f"  (Slack shows only you: {got.status} {got.body})")
+        elif word.lower() == "@kickbot":
+            got = await self.sender.event(self.slack.mention(uid, self.channel_id, text))
+            if got.status != 200:
+                self.show(f"  (the bot answered Slack {got.status}; Slack would deliver again)")
+        elif word.startswith("/"):
+            self.show(f"  (Slack: {word} is not a valid command)")
+            return True
+        else:
+            self.show("  (said in the channel; the bot only hears /kick, /demote and @kickbot)")
+            return True
+        try:
+            msg = await self.slack.next_message(self.channel_id, timeout=15.0)
+        except TimeoutError:
+            self.show("  (no reply from the bot)")
+            return True
+        where = " (in the thread)" if msg.thread_ts else ""
+        self.show(f"  kickbot{where}: " + msg.plain.replace("\n", "\n           "))
+        after = self.members()
+        if after != before:
+            self.show("  now " + after)
+        return True
+
+    async def _meta(self, text: str, app: App) -> bool:
+        cmd, _, arg = text[1:].partition(" ")
+        if cmd in ("quit", "q", "exit"):
+            return False
+        if cmd == "as" and arg in USERS:
+            self.user = arg
+        elif cmd == "channel" and arg in CHANNELS:
+            self.channel = arg
+        elif cmd == "members":
+            pass
+        elif cmd == "audit":
+            assert app.store is not None
+            for row in await app.store.audit():
+                self.show(f"  #{row.case} {row.caller}: {row.text} -> {row.outcome or row.state}")
+                for r in row.results:
+                    self.show(f"      {r['result']}: {r['target']}")
+            return True
+        else:
+            self.show(
+                "  demo commands: :as USER   :channel desk|general   :members   :audit   :quit"
+            )
+            return True
+        self.show(f"  [{self.user} in {self.members()}]")
+        return True
+
+
+async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    with tempfile.TemporaryDirectory(prefix="kickbot-slack-demo-") as tmp:
+        async with _build_workspace() as slack:
+            section: dict[str, Any] = {
+                "mode": "http",
+                "bot_token": slack.bot_token,
+                "signing_secret": slack.signing_secret,
+                "api_base_url": slack.api_url,
+                "listen_host": "127.0.0.1",
+                "listen_port": 0,
+            }
+            settings = parse(
+                {
+                    "store": store or f"sqlite:///{tmp}/kickbot.db",
+                    "policy": POLICY,
+                    "slack": section,
+                },
+                [c.name for c in COMMANDS],
+                "demo",
+            )
+            assert settings.slack is not None
+            platform = SlackPlatform(settings.slack)
+            app = App(settings, {"slack": platform})
+            async with app, SignedSender(platform.listen_url, slack.signing_secret) as sender:
+                console = Console(slack, sender, out)
+                console.show(HELP.format(url=slack.url))
+                console.show(f"  [{console.user} in {console.members()}]")
+                interactive = source.isatty()
+                loop = asyncio.get_running_loop()
+                while True:
+                    if interactive:
+                        print(f"{console.user}> ", end="", file=out, flush=True)
+                    line = await loop.run_in_executor(None, source.readline)
+                    if not line:
+                        break
+                    if not interactive:
+                        console.show(f"{console.user}> {line.rstrip()}")
+                    if not await console.handle(line, app):
+                        break
+            violations = list(slack.violations)
+    if violations:
+        print("The emulated workspace saw calls that break the Slack spec:", file=out)
+        for v in violations:
+            print("  " + v, file=out)
+        raise SystemExit(1)

@@ -1,0 +1,145 @@
+"""Fixtures: a Chime double (model-checked API, webhooks, signed events) and the real bot.
+
+Tests talk to the bot only as Chime would: a person mentions the bot in a room (a signed Mention
+event to kickbot's endpoint) and the test reads what the bot posted to the room's webhook. The
+double checks every API call against the botocore model and its SigV4 signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.platforms.chime import ChimePlatform
+from bot.settings import Settings, parse
+from bot.testing.chime_api import DEFAULT_ACCOUNT_ID, ChimeDouble
+from bot.testing.chime_state import WebhookMessage
+from handlers import COMMANDS
+
+ALICE = "a11ce000-0000-4000-8000-000000000001"  # Administrator of DESK and SOLO
+BOB = "b0b00000-0000-4000-8000-000000000002"
+CAROL = "ca201000-0000-4000-8000-000000000003"  # Administrator of DESK
+DAVE = "da7e0000-0000-4000-8000-000000000004"
+ERIN = "e2140000-0000-4000-8000-000000000005"  # in the account, in no room
+FRANK = "f2a4c000-0000-4000-8000-000000000006"  # compliance, named in the policy
+DESK = "d35c0000-0000-4000-8000-00000000de5c"
+SOLO = "5010c000-0000-4000-8000-0000000050f0"
+EMAIL = {
+    ALICE: "alice@example.com",
+    BOB: "bob@example.com",
+    CAROL: "carol@example.com",
+    DAVE: "dave@globex.example",
+    ERIN: "erin@example.com",
+    FRANK: "frank@example.com",
+}
+AWS_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "CHIME_BOT_SECURITY_TOKEN")
+
+
+def make_double() -> ChimeDouble:
+    chime = ChimeDouble()
+    for uid, name in (
+        (ALICE, "Alice Owner"),
+        (BOB, "Bob Member"),
+        (CAROL, "Carol Owner"),
+        (DAVE, "Dave External"),
+        (ERIN, "Erin Elsewhere"),
+        (FRANK, "Frank Compliance"),
+    ):
+        chime.add_user(uid, name, EMAIL[uid])
+    chime.add_room(DESK, "Trading Desk", administrators=[ALICE, CAROL], members=[BOB, DAVE, FRANK])
+    chime.add_room(SOLO, "Solo", administrators=[ALICE], members=[BOB])
+    return chime
+
+
+@pytest.fixture
+async def chime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[ChimeDouble]:
+    async with make_double() as double:
+        for name in AWS_ENV:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in double.credentials_env().items():
+            monkeypatch.setenv(name, value)
+        # Nothing from the machine's own AWS files may leak into the tests.
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+        yield double
+        double.assert_no_violations()
+
+
+ConfigMaker = Callable[..., Settings]
+
+
+@pytest.fixture
+def settings_for(chime: ChimeDouble, tmp_path: Path) -> ConfigMaker:
+    def make(chime_overrides: dict[str, Any] | None = None, **overrides: Any) -> Settings:
+        data: dict[str, Any] = {
+            "store": f"sqlite:///{tmp_path}/kickbot.db",
+            "policy": {
+                "commands": {
+                    "ib-remove": {"users": ["frank@example.com"]},
+                    "undo": {"room_owners": True, "users": ["frank@example.com"]},
+                },
+                # Like the spine's tests, owners act on co-owners; the rank test sets its own.
+                "owners_may_act_on_owners": True,
+            },
+            "chime": chime.config(**(chime_overrides or {})),
+        }
+        data.update(overrides)
+        return parse(data, [c.name for c in COMMANDS], "test")
+
+    return make
+
+
+async def start_bot(settings: Settings, chime: ChimeDouble) -> App:
+    assert settings.chime is not None
+    platform = ChimePlatform(settings.chime)
+    app = App(settings, {"chime": platform})
+    await app.start()
+    chime.events.endpoint = platform.listen_url
+    return app
+
+
+@pytest.fixture
+async def bot(settings_for: ConfigMaker, chime: ChimeDouble) -> AsyncIterator[App]:
+    app = await start_bot(settings_for(), chime)
+    yield app
+    await app.stop()
+
+
+class Room:
+    """Talk in a Chime room as a person (mentioning the bot), read the bot's webhook reply."""
+
+    def __init__(self, chime: ChimeDouble, room_id: str):
+        self.chime = chime
+        self.id = room_id
+
+    async def say(self, user: str, text: str, *, addressed: bool = True) -> WebhookMessage:
+        await self.send(user, text, addressed=addressed)
+        return await self.chime.next_message(self.id, timeout=20.0)
+
+    async def send(self, user: str, text: str, *, addressed: bool = True) -> None:
+        delivery = await self.chime.events.mention(EMAIL[user], self.id, text, addressed=addressed)
+        assert delivery.status == 200, delivery.attempts
+
+    @property
+    def roles(self) -> dict[str, str]:
+        return dict(self.chime.room(self.id).roles)
+
+
+@pytest.fixture
+def desk(chime: ChimeDouble, bot: App) -> Room:
+    return Room(chime, DESK)
+
+
+@pytest.fixture
+def solo(chime: ChimeDouble, bot: App) -> Room:
+    return Room(chime, SOLO)
+
+
+def path(room: str, member: str | None = None) -> str:
+    """The API path of a room's memberships (or of one membership)."""
+    base = f"/accounts/{DEFAULT_ACCOUNT_ID}/rooms/{room}/memberships"
+    return f"{base}/{member}" if member else base

@@ -1,0 +1,161 @@
+"""/kick on Chime end to end: signed Mention event -> kickbot -> Chime API -> webhook reply."""
+
+from __future__ import annotations
+
+from bot.testing.chime_api import ChimeDouble
+from tests.chime.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    DESK,
+    FRANK,
+    SOLO,
+    ConfigMaker,
+    Room,
+    path,
+    start_bot,
+)
+
+
+async def test_owner_kicks_member_with_reason(chime: ChimeDouble, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick @bob@example.com spamming the desk")
+    assert reply.text.startswith("@alice@example.com /kick · case 1: 1 done")
+    assert "Removed @bob@example.com — reason: spamming the desk" in reply.text
+    assert reply.content.startswith("@alice@example.com ")  # a real mention of the caller
+    assert BOB not in desk.roles
+    assert chime.state_changes() == [f"DELETE {path(DESK, BOB)}"]
+    assert [c.status for c in chime.calls("DeleteRoomMembership")] == [204]
+
+
+async def test_bare_command_after_the_mention(chime: ChimeDouble, desk: Room) -> None:
+    reply = await desk.say(ALICE, "kick @bob@example.com")
+    assert "Removed @bob@example.com." in reply.text
+    assert BOB not in desk.roles
+
+
+async def test_several_targets_and_a_plain_email(chime: ChimeDouble, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick @bob@example.com dave@globex.example")
+    assert "Removed @bob@example.com." in reply.text
+    assert "Removed @dave@globex.example." in reply.text
+    assert BOB not in desk.roles
+    assert DAVE not in desk.roles
+    # The plain address was looked up among the account's users.
+    assert {"user-email": "dave@globex.example"} in [c.query for c in chime.calls("ListUsers")]
+    assert len(chime.state_changes()) == 2
+
+
+async def test_member_may_not_kick_and_nothing_changes(chime: ChimeDouble, desk: Room) -> None:
+    reply = await desk.say(BOB, "/kick @dave@globex.example")
+    assert "You may not run /kick here" in reply.text
+    assert "owner of this room" in reply.text
+    assert DAVE in desk.roles
+    assert chime.state_changes() == []
+    assert not [c for c in chime.requests if c.method in ("DELETE", "POST") and c.operation]
+
+
+async def test_denied_caller_causes_no_change_call(
+    chime: ChimeDouble, settings_for: ConfigMaker
+) -> None:
+    app = await start_bot(settings_for(policy={"deny": ["bob@example.com"]}), chime)
+    try:
+        before = len([c for c in chime.requests if c.operation])
+        reply = await Room(chime, DESK).say(BOB, "/kick @dave@globex.example")
+        assert "You are on this bot's deny list" in reply.text
+        # Only the sender lookup (a read) happened; no membership change was attempted.
+        made = [c.operation for c in chime.requests if c.operation][before:]
+        assert set(made) <= {"ListRoomMemberships"}
+        assert chime.state_changes() == []
+    finally:
+        await app.stop()
+
+
+async def test_email_of_someone_not_in_the_room(chime: ChimeDouble, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick erin@example.com")
+    assert "@erin@example.com is not a member of this room: nothing to do." in reply.text
+    assert chime.state_changes() == []
+
+
+async def test_mention_of_someone_not_in_the_room(chime: ChimeDouble, desk: Room) -> None:
+    # "@erin@example.com" is not a room member: read as her address, found in the account.
+    reply = await desk.say(ALICE, "/kick @erin@example.com")
+    assert "@erin@example.com is not a member of this room" in reply.text
+    assert chime.state_changes() == []
+
+
+async def test_unknown_email(chime: ChimeDouble, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick nobody@example.com")
+    assert "No user has the e-mail address nobody@example.com: nothing done." in reply.text
+    assert chime.state_changes() == []
+
+
+async def test_typed_name_is_not_a_mention(chime: ChimeDouble, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick @Robert please")
+    assert "“@Robert” is typed text, not a mention." in reply.text
+    assert "Usage: /kick @user [@user …] [reason…]" in reply.text
+    assert chime.state_changes() == []
+
+
+async def test_no_target_shows_usage(chime: ChimeDouble, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick")
+    assert "Name at least one person." in reply.text
+    assert chime.state_changes() == []
+
+
+async def test_the_bot_and_named_admins_are_protected(chime: ChimeDouble, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick @kickbot@example.com @frank@example.com")
+    assert reply.text.count("is protected") == 2
+    assert chime.bot.user_id in desk.roles
+    assert FRANK in desk.roles
+    assert chime.state_changes() == []
+
+
+async def test_last_administrator_is_never_removed(chime: ChimeDouble, solo: Room) -> None:
+    # Chime itself would remove the last Administrator: the bot refuses before any call.
+    reply = await solo.say(ALICE, "/kick @alice@example.com")
+    assert "@alice@example.com is the last owner of this room" in reply.text
+    assert solo.roles[ALICE] == "Administrator"
+    assert chime.state_changes() == []
+
+
+async def test_second_to_last_administrator_goes_the_last_stays(
+    chime: ChimeDouble, desk: Room
+) -> None:
+    reply = await desk.say(ALICE, "/kick @carol@example.com @alice@example.com")
+    assert "Removed @carol@example.com." in reply.text
+    assert "@alice@example.com is the last owner of this room" in reply.text
+    assert CAROL not in desk.roles
+    assert desk.roles[ALICE] == "Administrator"
+    assert chime.state_changes() == [f"DELETE {path(DESK, CAROL)}"]
+
+
+async def test_unaddressed_mention_text_is_not_a_command(chime: ChimeDouble, desk: Room) -> None:
+    # The bot only hears messages that mention it; one that does not start with the mention
+    # and holds no /command is not a command, so nothing is looked up or answered.
+    await desk.send(ALICE, "thanks @kickbot@example.com", addressed=False)
+    reply = await desk.say(ALICE, "/help")
+    assert "Commands you may use here" in reply.text
+    assert len(chime.messages(DESK)) == 1
+
+
+async def test_paginated_member_list_is_read_to_the_end(
+    chime: ChimeDouble, settings_for: ConfigMaker
+) -> None:
+    app = await start_bot(settings_for({"page_size": 2}), chime)
+    try:
+        reply = await Room(chime, DESK).say(ALICE, "/kick @frank@example.com @dave@globex.example")
+        # Frank is last in the list (page 3 of 2-member pages) and still found (protected).
+        assert "@frank@example.com is protected" in reply.text
+        assert "Removed @dave@globex.example." in reply.text
+        tokens = [c.query.get("next-token") for c in chime.calls("ListRoomMemberships")]
+        assert "page-4" in tokens
+        assert all(c.query["max-results"] == "2" for c in chime.calls("ListRoomMemberships"))
+    finally:
+        await app.stop()
+
+
+async def test_room_ids_are_taken_from_the_event(chime: ChimeDouble, solo: Room) -> None:
+    reply = await solo.say(ALICE, "/kick @bob@example.com")
+    assert "Removed @bob@example.com." in reply.text
+    assert chime.state_changes() == [f"DELETE {path(SOLO, BOB)}"]
+    assert BOB in chime.room(DESK).roles

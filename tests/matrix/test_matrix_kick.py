@@ -1,0 +1,190 @@
+"""!kick end to end against a real Synapse: /sync -> kickbot -> POST /kick -> reply in thread."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import errors
+from bot.app import App
+from bot.model import RoomRef, UserRef
+from bot.platforms.matrix import MatrixPlatform
+from tests.matrix.conftest import World
+
+
+def head(body: str) -> str:
+    return body.splitlines()[0]
+
+
+async def test_owner_kicks_with_reason_and_the_reply_is_in_the_thread(
+    world: World, bot: App
+) -> None:
+    bob = world.bob
+    cmd = await world.say(
+        world.alice,
+        f"!kick {bob.display_name} spamming <b>x</b>",
+        html=f"!kick {bob.pill} spamming &lt;b&gt;x&lt;/b&gt;",
+    )
+    reply = await world.watcher.reply_to(cmd)
+    assert reply.sender == world.bot.user_id
+    assert reply.content["msgtype"] == "m.notice"
+    assert reply.relates_to["rel_type"] == "m.thread"
+    assert reply.relates_to["event_id"] == cmd
+    assert head(reply.body).startswith("Alice /kick")
+    assert head(reply.body).endswith("1 done")
+    assert "Removed Bob — reason: spamming <b>x</b>" in reply.body
+    assert "spamming &lt;b&gt;x&lt;/b&gt;" in reply.html
+    assert "<b>" not in reply.html
+    assert f'<a href="https://matrix.to/#/{world.alice.user_id}">Alice</a>' in reply.html
+    assert reply.content["m.mentions"]["user_ids"] == [world.alice.user_id, bob.user_id]
+    assert bob.user_id not in await world.joined()
+    assert world.proxy.changes() == [f"POST /_matrix/client/v3/rooms/{world.ops}/kick -> 200"]
+
+
+async def test_the_reason_reaches_the_server(world: World, bot: App) -> None:
+    await world.ask(world.alice, f"!kick {world.bob.user_id} spamming")
+    member = await world.hs.state(world.watcher.who, world.ops, "m.room.member", world.bob.user_id)
+    assert member["membership"] == "leave"
+    assert member.get("reason") == "spamming"
+
+
+async def test_user_ids_typed_in_full_and_the_bot_addressed_by_name(world: World, bot: App) -> None:
+    reply = await world.ask(world.alice, f"kickbot: kick {world.dave.user_id}")
+    assert "Removed Dave." in reply.body
+    reply = await world.ask(world.alice, f"{world.bot.user_id} !kick {world.bob.user_id}")
+    assert "Removed Bob." in reply.body
+    assert not {world.dave.user_id, world.bob.user_id} & await world.joined()
+    assert len(world.kicks()) == 2
+
+
+async def test_a_member_may_not_kick_and_nothing_is_called(world: World, bot: App) -> None:
+    reply = await world.ask(world.bob, f"!kick {world.dave.user_id}")
+    assert "You may not run /kick here" in reply.body
+    assert world.dave.user_id in await world.joined()
+    assert world.proxy.changes() == []
+
+
+async def test_an_equal_power_level_is_refused_before_any_call(world: World, bot: App) -> None:
+    reply = await world.ask(world.carol, f"!kick {world.frank.user_id}")
+    assert "Frank ranks the same as or above you in this room" in reply.body
+    assert world.proxy.changes() == []
+
+
+async def test_a_target_at_or_above_the_bots_level_is_refused_before_the_call(
+    world: World,
+) -> None:
+    await world.start_bot(world.settings(policy={"owners_may_act_on_owners": True}))
+    # alice (the creator) outranks erin, but erin's level is the bot's own: the server would
+    # refuse, so the adapter refuses before the call.
+    reply = await world.ask(world.alice, f"!kick {world.erin.user_id}")
+    assert head(reply.body).endswith("1 failed")
+    assert (
+        f"{world.erin.user_id} has power level 100, the same as or above the bot's (100)"
+        in reply.body
+    )
+    # carol (50) does not outrank erin (100) or alice (the creator): the core refuses first.
+    reply = await world.ask(world.carol, f"!kick {world.erin.user_id} {world.alice.user_id}")
+    assert head(reply.body).endswith("2 refused")
+    assert reply.body.count("ranks the same as or above you in this room") == 2
+    assert {world.erin.user_id, world.alice.user_id} <= await world.joined()
+    assert world.proxy.changes() == []
+
+
+async def test_not_a_member_and_typed_names_change_nothing(world: World, bot: App) -> None:
+    reply = await world.ask(world.alice, f"!kick {world.zed.user_id}")
+    assert f"{world.zed.user_id} is not a member of this room" in reply.body
+    reply = await world.ask(world.alice, "!kick @bob please")
+    assert "“@bob” is typed text, not a mention." in reply.body
+    assert world.proxy.changes() == []
+
+
+async def test_the_bot_is_protected(world: World, bot: App) -> None:
+    reply = await world.ask(world.alice, f"!kick {world.bot.user_id}")
+    assert "is protected" in reply.body
+    assert world.proxy.changes() == []
+
+
+async def test_help_lists_what_the_caller_may_do(world: World, bot: App) -> None:
+    owner = await world.ask(world.carol, "!help")
+    assert "Commands you may use here" in owner.body
+    assert "/kick" in owner.body
+    assert "/demote" in owner.body
+    member = await world.ask(world.bob, "!help")
+    assert "/kick" not in member.body
+    assert "/help" in member.body
+
+
+async def test_a_command_in_a_thread_is_answered_in_that_thread(world: World, bot: App) -> None:
+    root = await world.say(world.alice, "who keeps posting links?")
+    cmd = await world.say(world.alice, f"!kick {world.bob.user_id}", thread=root)
+    reply = await world.watcher.reply_to(cmd)
+    assert reply.relates_to["rel_type"] == "m.thread"
+    assert reply.relates_to["event_id"] == root
+    assert "Removed Bob." in reply.body
+
+
+async def test_notices_edits_and_the_bots_own_messages_are_not_commands(
+    world: World, bot: App
+) -> None:
+    bob = world.bob.user_id
+    await world.say(world.alice, f"!kick {bob}", msgtype="m.notice")
+    original = await world.say(world.alice, "typo")
+    await world.hs.send(
+        world.alice,
+        world.ops,
+        "m.room.message",
+        {
+            "msgtype": "m.text",
+            "body": f"* !kick {bob}",
+            "m.new_content": {"msgtype": "m.text", "body": f"!kick {bob}"},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": original},
+        },
+    )
+    await world.hs.say(world.bot, world.ops, f"!kick {bob}")  # as if the bot said it
+    reply = await world.ask(world.alice, "!help")
+    assert "Commands you may use here" in reply.body
+    assert bob in await world.joined()
+    assert world.proxy.changes() == []
+    assert len(world.watcher.from_user(world.bot.user_id)) == 2  # its own message + the help
+
+
+async def test_the_adapter_checks_the_callers_rank_and_passes_the_reason(world: World) -> None:
+    """The core does not pass the caller or reason yet; the adapter takes both (see report)."""
+    platform = MatrixPlatform(world.section())
+
+    async def sink(_: object) -> None:
+        return None
+
+    await platform.start(sink)
+    try:
+        room = RoomRef(world.ops)
+        with pytest.raises(errors.Forbidden) as err:
+            await platform.remove_member(
+                room, UserRef(world.frank.user_id), caller=UserRef(world.carol.user_id)
+            )
+        assert err.value.detail == (
+            f"{world.frank.user_id} has power level 50, the same as or above yours (50)"
+        )
+        with pytest.raises(errors.Forbidden) as err:
+            await platform.remove_member(
+                room, UserRef(world.dave.user_id), caller=UserRef(world.bob.user_id)
+            )
+        assert "power level 0, below the 50 needed to kick" in err.value.detail
+        assert world.proxy.changes() == []
+        assert await platform.outranks(
+            room, UserRef(world.alice.user_id), UserRef(world.bot.user_id)
+        )
+        assert not await platform.outranks(
+            room, UserRef(world.carol.user_id), UserRef(world.frank.user_id)
+        )
+        assert await platform.power_level(room, UserRef(world.erin.user_id)) == 100
+        said = await platform.remove_member(
+            room, UserRef(world.bob.user_id), "spamming", caller=UserRef(world.carol.user_id)
+        )
+        assert said == f"200 kicked {world.bob.user_id} (reason: spamming)"
+        member = await world.hs.state(
+            world.watcher.who, world.ops, "m.room.member", world.bob.user_id
+        )
+        assert member == {"membership": "leave", "reason": "spamming"}
+    finally:
+        await platform.stop()
+        await platform.close()

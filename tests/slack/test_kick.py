@@ -1,0 +1,135 @@
+"""/kick on Slack end to end, in HTTP mode and in Socket Mode: Slack delivery -> Bolt -> kickbot
+-> Web API (the double) -> the reply in the channel or the mention's thread."""
+
+from __future__ import annotations
+
+from bot.testing.slack_api import SlackWorkspace
+from tests.slack.conftest import ALICE, BOB, BOT, DAVE, DESK, ERIN, FRANK, Channel, kicks
+
+
+async def test_slash_command_kicks_and_answers_in_the_channel(
+    slack: SlackWorkspace, desk: Channel
+) -> None:
+    reply = await desk.slash(ALICE, "@bob spamming the desk")
+    assert reply.plain.startswith("@Alice Admin /kick")
+    assert "1 done" in reply.plain
+    assert "Removed @Bob Member — reason: spamming the desk" in reply.plain
+    assert reply.text.startswith(f"<@{ALICE}> `/kick`")
+    assert reply.thread_ts is None  # a visible channel message: slash commands have no thread
+    assert reply.via == "chat.postMessage"
+    assert BOB not in desk.members
+    assert kicks(slack) == [{"channel": DESK, "user": BOB}]
+
+
+async def test_mention_kicks_and_answers_in_its_thread(
+    slack: SlackWorkspace, desk: Channel
+) -> None:
+    event = slack.mention(ALICE, DESK, "@kickbot kick @bob")
+    assert event["event"]["text"] == f"<@{BOT}> kick <@{BOB}>"
+    ack = await desk.bot.transport.event(event)
+    assert ack.ok
+    reply = await slack.next_message(DESK)
+    assert "Removed @Bob Member." in reply.plain
+    assert reply.thread_ts == event["event"]["ts"]
+    assert BOB not in desk.members
+
+
+async def test_mention_inside_a_thread_answers_in_that_thread(
+    slack: SlackWorkspace, desk: Channel
+) -> None:
+    parent = slack.mention(BOB, DESK, "buy my coins")["event"]["ts"]
+    event = slack.mention(ALICE, DESK, "@kickbot /kick @bob", thread_ts=parent)
+    assert (await desk.bot.transport.event(event)).ok
+    reply = await slack.next_message(DESK, thread_ts=parent)
+    assert "Removed @Bob Member." in reply.plain
+    assert reply.thread_ts == parent  # the thread's parent, never the reply's own ts
+
+
+async def test_several_targets_and_an_email(slack: SlackWorkspace, desk: Channel) -> None:
+    reply = await desk.slash(ALICE, "@bob dave@globex.example")
+    assert "Removed @Bob Member." in reply.plain
+    assert "Removed @Dave External." in reply.plain
+    assert BOB not in desk.members
+    assert DAVE not in desk.members
+    assert kicks(slack) == [{"channel": DESK, "user": BOB}, {"channel": DESK, "user": DAVE}]
+
+
+async def test_member_may_not_kick_and_no_kick_is_attempted(
+    slack: SlackWorkspace, desk: Channel
+) -> None:
+    reply = await desk.slash(BOB, "@dave")
+    assert "You may not run /kick here" in reply.plain
+    assert "owner of this room" in reply.plain
+    assert DAVE in desk.members
+    assert slack.calls("conversations.kick") == []
+
+
+async def test_typed_name_is_not_a_mention(slack: SlackWorkspace, desk: Channel) -> None:
+    reply = await desk.slash(ALICE, "@Robert please")
+    assert "“@Robert” is typed text, not a mention." in reply.plain
+    assert "Pick the person from the @-mention list" in reply.plain
+    assert slack.calls("conversations.kick") == []
+
+
+async def test_a_known_name_typed_without_the_picker_is_refused(
+    slack: SlackWorkspace, desk: Channel
+) -> None:
+    # "@bob" sent as plain text (no <@U…>): a name, not an id, so it must not be acted on.
+    reply = await desk.mention(ALICE, f"<@{BOT}> kick @bob", raw=True)
+    assert "“@bob” is typed text, not a mention." in reply.plain
+    assert BOB in desk.members
+    assert slack.calls("conversations.kick") == []
+
+
+async def test_not_a_member_is_said_without_a_call(slack: SlackWorkspace, desk: Channel) -> None:
+    reply = await desk.slash(ALICE, "@erin")
+    assert "@Erin Elsewhere is not a member of this room" in reply.plain
+    assert ERIN not in desk.members
+    assert slack.calls("conversations.kick") == []
+
+
+async def test_the_bot_and_named_users_are_protected(slack: SlackWorkspace, desk: Channel) -> None:
+    reply = await desk.slash(ALICE, "@kickbot @frank")
+    assert reply.plain.count("is protected") == 2
+    assert BOT in desk.members
+    assert FRANK in desk.members
+    assert slack.calls("conversations.kick") == []
+
+
+async def test_user_text_is_escaped(slack: SlackWorkspace, desk: Channel) -> None:
+    reason = "<!channel> & <https://evil.example|click> *now*"
+    fields = slack.slash_command(ALICE, DESK, "", command="/kick")
+    fields["text"] = f"<@{BOB}|bob> &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; *now*"
+    ack = await desk.bot.transport.slash(fields)
+    assert ack.ok
+    reply = await slack.next_message(DESK)
+    assert f"reason: {reason}" in reply.plain
+    assert "<!channel>" not in reply.text
+    assert "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;" in reply.text
+    assert reply.text.count("<@") == 2  # the caller and bob, nothing else
+
+
+async def test_help_lists_what_the_caller_may_do(slack: SlackWorkspace, desk: Channel) -> None:
+    reply = await desk.mention(ALICE, "@kickbot help")
+    assert "Commands you may use here" in reply.plain
+    assert "/kick @user [@user …] [reason…]" in reply.plain
+    assert "/demote" not in reply.plain  # not available on Slack, so not offered
+    plain = await desk.mention(BOB, "@kickbot help")
+    assert "/kick" not in plain.plain.replace("/help", "")
+
+
+async def test_demote_says_slack_has_no_api_for_it(slack: SlackWorkspace, desk: Channel) -> None:
+    reply = await desk.slash(ALICE, "@bob", command="/demote")
+    assert "/demote is not available on slack" in reply.plain
+    assert "Slack offers bots no API to demote a channel manager" in reply.plain
+    assert BOB in desk.members
+
+
+async def test_undo_re_adds_with_conversations_invite(slack: SlackWorkspace, desk: Channel) -> None:
+    await desk.slash(ALICE, "@bob")
+    assert BOB not in desk.members
+    reply = await desk.slash(ALICE, "", command="/undo")
+    assert "Re-added @Bob Member." in reply.plain
+    assert BOB in desk.members
+    invites = slack.calls("conversations.invite")
+    assert [{**r.query, **(r.body or {})} for r in invites] == [{"channel": DESK, "users": BOB}]

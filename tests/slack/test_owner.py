@@ -1,0 +1,85 @@
+"""Who may /kick on Slack: "room owner" means a workspace owner or admin (users.info) or the
+channel's creator (conversations.info); the policy may also name people by id or e-mail."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.testing.slack_api import SlackWorkspace
+from tests.slack.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    DESK,
+    FRANK,
+    OWEN,
+    Channel,
+    SettingsMaker,
+    kicks,
+    start_bot,
+    stop_bot,
+)
+
+
+@pytest.mark.parametrize(
+    ("caller", "why"),
+    [(ALICE, "workspace admin"), (OWEN, "workspace owner"), (CAROL, "channel creator")],
+)
+async def test_owners_may_kick(
+    slack: SlackWorkspace, desk_http: Channel, caller: str, why: str
+) -> None:
+    reply = await desk_http.slash(caller, "@dave")
+    assert "Removed @Dave External." in reply.plain, why
+    assert kicks(slack) == [{"channel": DESK, "user": DAVE}]
+
+
+async def test_a_plain_member_may_not(slack: SlackWorkspace, desk_http: Channel) -> None:
+    reply = await desk_http.slash(BOB, "@dave")
+    assert "You may not run /kick here" in reply.plain
+    assert DAVE in desk_http.members
+    assert slack.calls("conversations.kick") == []
+    # Only reads were made to decide: who the caller is, and who created the channel.
+    assert {r.path for r in slack.requests} <= {
+        "/api/auth.test",
+        "/api/users.info",
+        "/api/conversations.info",
+        "/api/chat.postMessage",
+    }
+
+
+async def test_creator_of_another_channel_is_not_an_owner_here(
+    slack: SlackWorkspace, desk_http: Channel
+) -> None:
+    slack.channel(DESK).creator = ALICE
+    reply = await desk_http.slash(CAROL, "@dave")
+    assert "You may not run /kick here" in reply.plain
+    assert slack.calls("conversations.kick") == []
+
+
+async def test_named_by_email_in_the_policy(slack: SlackWorkspace, desk_http: Channel) -> None:
+    reply = await desk_http.slash(FRANK, "@dave")  # frank@example.com in policy.commands.kick
+    assert "Removed @Dave External." in reply.plain
+
+
+async def test_deny_list_by_email_makes_no_platform_change(
+    slack: SlackWorkspace, slack_settings: SettingsMaker
+) -> None:
+    settings = slack_settings("http", policy={"deny": ["alice@example.com"]})
+    bot = await start_bot(slack, settings, "http")
+    try:
+        reply = await Channel(slack, bot, DESK).slash(ALICE, "@dave")
+    finally:
+        await stop_bot(bot)
+    assert "You are on this bot's deny list" in reply.plain
+    assert slack.calls("conversations.kick") == []
+    assert slack.calls("conversations.members") == []
+
+
+async def test_owners_do_not_act_on_each_other(slack: SlackWorkspace, desk_http: Channel) -> None:
+    # Targets are ranked with the same Slack rule: the creator and the admin are both owners.
+    reply = await desk_http.slash(CAROL, "@alice @owen")
+    assert reply.plain.count("has the same rank as you (room owner)") == 2
+    assert slack.calls("conversations.kick") == []
+    reply = await desk_http.slash(FRANK, "@alice")  # a named rank above owners
+    assert "Removed @Alice Admin." in reply.plain
