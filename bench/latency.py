@@ -10,18 +10,15 @@ The ratio bot/direct is kickbot's overhead including datafeed delivery and its S
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from bench_common import Results, print_ratio, print_results, run, summarise
 from symphony.bdk.core.config.loader import BdkConfigLoader
 from symphony.bdk.core.symphony_bdk import SymphonyBdk
 
-from bot import logs
 from bot.app import App
 from bot.platforms.symphony import SymphonyPlatform
 from bot.settings import parse
@@ -35,12 +32,7 @@ REPLY = (
 )
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-async def run(n: int, warmup: int) -> dict[str, dict[str, float]]:
+async def measure(n: int, warmup: int) -> Results:
     bot_ms: list[float] = []
     direct_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,28 +73,13 @@ async def run(n: int, warmup: int) -> dict[str, dict[str, float]]:
                         bot_ms.append((t1 - t0) * 1000)
                         direct_ms.append((t3 - t2) * 1000)
             pod.assert_no_violations()
-    out = {}
-    for name, values in (("bot", bot_ms), ("direct", direct_ms)):
-        out[name] = {
-            "median_ms": statistics.median(values),
-            "p95_ms": pct(values, 0.95),
-            "n": float(len(values)),
-        }
-    return out
+    return summarise(bot=bot_ms, direct=direct_ms)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=50, help="measured iterations")
-    parser.add_argument("--warmup", type=int, default=5)
-    args = parser.parse_args()
-    logs.configure("WARNING")
-    res = asyncio.run(run(args.n, args.warmup))
-    for name, r in res.items():
-        median, p95, n = r["median_ms"], r["p95_ms"], int(r["n"])
-        print(f"{name:7} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={n}")
-    ratio = res["bot"]["median_ms"] / res["direct"]["median_ms"]
-    print(f"ratio bot/direct (medians): {ratio:.2f}")
+    res = run(__doc__, measure)
+    print_results(res)
+    print_ratio(res)
 
 
 if __name__ == "__main__":

@@ -13,15 +13,14 @@ Synapse comes from ``KICKBOT_SYNAPSE_VENV`` (default ``~/.cache/kickbot/synapse-
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from functools import partial
 from pathlib import Path
 
-from bot import logs
+from bench_common import Results, print_ratio, print_results, run, summarise
+
 from bot.app import App
 from bot.platforms.matrix import MatrixPlatform
 from bot.settings import parse
@@ -37,11 +36,6 @@ from bot.testing.matrix_synapse import (
 from handlers import COMMANDS
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _is(event_id: str, seen: Seen) -> bool:
     return seen.event_id == event_id
 
@@ -55,7 +49,7 @@ async def _direct(hs: Homeserver, bot: Account, room: str, target: Account) -> N
     await hs.request(bot, "POST", f"{base}/kick", {"user_id": target.user_id})
 
 
-async def measure(n: int, warmup: int) -> dict[str, dict[str, float]]:
+async def measure(n: int, warmup: int) -> Results:
     python = await asyncio.to_thread(ensure_synapse, default_venv())
     bot_ms: list[float] = []
     direct_ms: list[float] = []
@@ -111,28 +105,13 @@ async def measure(n: int, warmup: int) -> dict[str, dict[str, float]]:
                             direct_ms.append((t3 - t2) * 1000)
         finally:
             await asyncio.to_thread(server.stop)
-    out = {}
-    for name, values in (("bot", bot_ms), ("direct", direct_ms)):
-        out[name] = {
-            "median_ms": statistics.median(values),
-            "p95_ms": pct(values, 0.95),
-            "n": float(len(values)),
-        }
-    return out
+    return summarise(bot=bot_ms, direct=direct_ms)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("-n", type=int, default=30, help="measured iterations")
-    parser.add_argument("--warmup", type=int, default=3)
-    args = parser.parse_args()
-    logs.configure("WARNING")
-    res = asyncio.run(measure(args.n, args.warmup))
-    for name, r in res.items():
-        median, p95, n = r["median_ms"], r["p95_ms"], int(r["n"])
-        print(f"{name:7} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={n}")
-    ratio = res["bot"]["median_ms"] / res["direct"]["median_ms"]
-    print(f"ratio bot/direct (medians): {ratio:.2f}")
+    res = run(__doc__, measure)
+    print_results(res)
+    print_ratio(res)
 
 
 if __name__ == "__main__":

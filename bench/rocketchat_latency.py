@@ -13,13 +13,11 @@ The bot runs as with the ``api-bypass-rate-limit`` permission (no pacing), user 
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import statistics
 import tempfile
 import time
 
-from bot import logs
+from bench_common import Results, print_ratio, print_results, run, summarise
+
 from bot.app import App
 from bot.platforms.rocketchat import RocketChatPlatform
 from bot.settings import parse
@@ -30,11 +28,6 @@ from handlers import COMMANDS
 BOT, ALICE, BOB, ROOM = "kickbot-id", "u-alice", "u-bob", "R-bench"
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def build_server() -> RocketChatServer:
     server = RocketChatServer(bot_user_id=BOT, bot_username="kickbot", bot_roles=("bot", "admin"))
     server.add_user(ALICE, "alice")
@@ -43,7 +36,7 @@ def build_server() -> RocketChatServer:
     return server
 
 
-async def measure(n: int, warmup: int) -> dict[str, dict[str, float]]:
+async def measure(n: int, warmup: int) -> Results:
     bot_ms: list[float] = []
     direct_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,28 +79,13 @@ async def measure(n: int, warmup: int) -> dict[str, dict[str, float]]:
                         bot_ms.append((t1 - t0) * 1000)
                         direct_ms.append((t3 - t2) * 1000)
             server.assert_no_violations()
-    out = {}
-    for name, values in (("bot", bot_ms), ("direct", direct_ms)):
-        out[name] = {
-            "median_ms": statistics.median(values),
-            "p95_ms": pct(values, 0.95),
-            "n": float(len(values)),
-        }
-    return out
+    return summarise(bot=bot_ms, direct=direct_ms)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("-n", type=int, default=50, help="measured iterations")
-    parser.add_argument("--warmup", type=int, default=5)
-    args = parser.parse_args()
-    logs.configure("WARNING")
-    res = asyncio.run(measure(args.n, args.warmup))
-    for name, r in res.items():
-        median, p95, n = r["median_ms"], r["p95_ms"], int(r["n"])
-        print(f"{name:7} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={n}")
-    ratio = res["bot"]["median_ms"] / res["direct"]["median_ms"]
-    print(f"ratio bot/direct (medians): {ratio:.2f}")
+    res = run(__doc__, measure)
+    print_results(res)
+    print_ratio(res)
 
 
 if __name__ == "__main__":

@@ -13,16 +13,13 @@ The ratio bot/direct is kickbot's overhead including Bolt's dispatch and its SQL
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import statistics
 import tempfile
 import time
 
 import aiohttp
+from bench_common import Results, print_ratio, print_results, run, summarise
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import logs
 from bot.app import App
 from bot.platforms.slack import SlackPlatform, web_client
 from bot.settings import parse
@@ -32,19 +29,6 @@ from bot.testing.slack_web import RecordedCall
 from handlers import COMMANDS
 
 CHANNEL, ALICE, BOB = "C0BENCH001", "U0ALICE", "U0BOB"
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {
-        "median_ms": statistics.median(values),
-        "p95_ms": pct(values, 0.95),
-        "n": float(len(values)),
-    }
 
 
 async def replay(client: AsyncWebClient, call: RecordedCall) -> None:
@@ -57,7 +41,7 @@ async def replay(client: AsyncWebClient, call: RecordedCall) -> None:
         )
 
 
-async def measure(n: int, warmup: int) -> dict[str, dict[str, float]]:
+async def measure(n: int, warmup: int) -> Results:
     calls = 0
     bot_ms: list[float] = []
     direct_ms: list[float] = []
@@ -112,23 +96,14 @@ async def measure(n: int, warmup: int) -> dict[str, dict[str, float]]:
                         bot_ms.append((t1 - t0) * 1000)
                         direct_ms.append((t3 - t2) * 1000)
         slack.assert_no_violations()
-    return {"bot": summary(bot_ms), "direct": summary(direct_ms), "calls": {"n": float(calls)}}
+    return {**summarise(bot=bot_ms, direct=direct_ms), "calls": {"n": float(calls)}}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("-n", type=int, default=50, help="measured iterations")
-    parser.add_argument("--warmup", type=int, default=5)
-    args = parser.parse_args()
-    logs.configure("WARNING")
-    res = asyncio.run(measure(args.n, args.warmup))
-    for name in ("bot", "direct"):
-        r = res[name]
-        median, p95, n = r["median_ms"], r["p95_ms"], int(r["n"])
-        print(f"slack {name:7} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={n}")
+    res = run(__doc__, measure)
+    print_results(res, "slack ")
     print(f"slack Web API calls per /kick: {int(res['calls']['n'])}")
-    ratio = res["bot"]["median_ms"] / res["direct"]["median_ms"]
-    print(f"slack ratio bot/direct (medians): {ratio:.2f}")
+    print_ratio(res, "slack ")
 
 
 if __name__ == "__main__":

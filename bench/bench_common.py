@@ -1,0 +1,49 @@
+"""What every bench script shares: the figures it computes from two lists of timings, and the
+command line that runs a ``measure(n, warmup)`` and prints them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+Results = dict[str, dict[str, float]]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summarise(**series: list[float]) -> Results:
+    """{"bot": {...}, "direct": {...}}: median, p95 and count of each series (milliseconds)."""
+    return {
+        name: {"median_ms": statistics.median(v), "p95_ms": pct(v, 0.95), "n": float(len(v))}
+        for name, v in series.items()
+    }
+
+
+def print_results(res: Results, label: str = "") -> None:
+    for name in ("bot", "direct"):
+        r = res[name]
+        median, p95, n = r["median_ms"], r["p95_ms"], int(r["n"])
+        print(f"{label}{name:7} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={n}")
+
+
+def print_ratio(res: Results, label: str = "") -> None:
+    ratio = res["bot"]["median_ms"] / res["direct"]["median_ms"]
+    print(f"{label}ratio bot/direct (medians): {ratio:.2f}")
+
+
+def run(doc: str | None, measure: Callable[[int, int], Coroutine[Any, Any, Results]]) -> Results:
+    """Parse ``-n``/``--warmup``, run ``measure`` quietly, print the rows and the ratio."""
+    from bot import logs
+
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("-n", type=int, default=50, help="measured iterations")
+    parser.add_argument("--warmup", type=int, default=5)
+    args = parser.parse_args()
+    logs.configure("WARNING")
+    return asyncio.run(measure(args.n, args.warmup))
