@@ -6,7 +6,6 @@ Everything goes over real HTTP through symphony-bdk-python's datafeed v2, exactl
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from pathlib import Path
 from typing import TextIO
@@ -15,6 +14,7 @@ from bot.app import App
 from bot.platforms.symphony import SymphonyPlatform
 from bot.settings import parse
 from bot.testing import SymphonyPod
+from bot.testing.console import fail_on_violations, repl
 from handlers import COMMANDS
 
 DESK = "hJ4x+Kq/ZW9vbQ=="  # standard base64 as the Symphony client shows it
@@ -141,21 +141,6 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
                 console = Console(pod, out)
                 console.show(HELP.format(url=pod.url, group=GROUP))
                 console.show(f"  [{console.user} in {console.members()}]")
-                interactive = source.isatty()
-                loop = asyncio.get_running_loop()
-                while True:
-                    if interactive:
-                        print(f"{console.user}> ", end="", file=out, flush=True)
-                    line = await loop.run_in_executor(None, source.readline)
-                    if not line:
-                        break
-                    if not interactive:
-                        console.show(f"{console.user}> {line.rstrip()}")
-                    if not await console.handle(line, app):
-                        break
+                await repl(source, out, console, lambda line: console.handle(line, app))
             violations = list(pod.violations)
-    if violations:
-        console.show("The emulated pod saw requests that break the Symphony spec:")
-        for v in violations:
-            console.show("  " + v)
-        raise SystemExit(1)
+    fail_on_violations(violations, "the Symphony spec", out)

@@ -8,7 +8,6 @@ Amazon Chime reached end of support on 2026-02-20: this is the only place the ad
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
@@ -21,6 +20,7 @@ from bot.app import App
 from bot.platforms.chime import ChimePlatform
 from bot.settings import parse
 from bot.testing.chime_api import ChimeDouble
+from bot.testing.console import fail_on_violations, repl
 from handlers import COMMANDS
 
 DESK = "d35c0000-0000-4000-8000-00000000de5c"
@@ -180,21 +180,6 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
                 console = Console(chime, app, out)
                 console.show(HELP.format(url=chime.url))
                 console.show(f"  [{console.user} in {console.members()}]")
-                interactive = source.isatty()
-                loop = asyncio.get_running_loop()
-                while True:
-                    if interactive:
-                        print(f"{console.user}> ", end="", file=out, flush=True)
-                    line = await loop.run_in_executor(None, source.readline)
-                    if not line:
-                        break
-                    if not interactive:
-                        console.show(f"{console.user}> {line.rstrip()}")
-                    if not await console.handle(line):
-                        break
+                await repl(source, out, console, console.handle)
             violations = list(chime.violations)
-    if violations:
-        print("The Chime double saw requests that break the Chime API model:", file=out)
-        for v in violations:
-            print("  " + v, file=out)
-        raise SystemExit(1)
+    fail_on_violations(violations, "the Chime API model", out)

@@ -16,6 +16,7 @@ from typing import TextIO
 from bot.app import App
 from bot.platforms.matrix import MatrixPlatform
 from bot.settings import parse
+from bot.testing.console import repl
 from bot.testing.matrix_synapse import (
     Account,
     Homeserver,
@@ -183,15 +184,4 @@ async def run_demo(
 async def _loop(console: Console, app: App, source: TextIO, out: TextIO, url: str) -> None:
     console.show(HELP.format(url=url))
     console.show(f"  [{console.user} in {await console.members()}]")
-    interactive = source.isatty()
-    loop = asyncio.get_running_loop()
-    while True:
-        if interactive:
-            print(f"{console.user}> ", end="", file=out, flush=True)
-        line = await loop.run_in_executor(None, source.readline)
-        if not line:
-            break
-        if not interactive:
-            console.show(f"{console.user}> {line.rstrip()}")
-        if not await console.handle(line, app):
-            break
+    await repl(source, out, console, lambda line: console.handle(line, app))

@@ -7,13 +7,13 @@ webhook integration delivers a message; lines starting with ``:`` drive the demo
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from typing import TextIO
 
 from bot.app import App
 from bot.platforms.rocketchat import RocketChatPlatform
 from bot.settings import parse
+from bot.testing.console import fail_on_violations, repl
 from bot.testing.rocketchat_api import RocketChatServer
 from handlers import COMMANDS
 
@@ -146,21 +146,6 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO) -> None:
                 server.connect(platform.webhook_url)
                 console.show(HELP.format(url=server.url))
                 console.show(f"  [{console.user} in {console.members()}]")
-                interactive = source.isatty()
-                loop = asyncio.get_running_loop()
-                while True:
-                    if interactive:
-                        print(f"{console.user}> ", end="", file=out, flush=True)
-                    line = await loop.run_in_executor(None, source.readline)
-                    if not line:
-                        break
-                    if not interactive:
-                        console.show(f"{console.user}> {line.rstrip()}")
-                    if not await console.handle(line, app):
-                        break
+                await repl(source, out, console, lambda line: console.handle(line, app))
             violations = list(server.violations)
-    if violations:
-        console.show("The emulated server saw requests that break the Rocket.Chat spec:")
-        for v in violations:
-            console.show("  " + v)
-        raise SystemExit(1)
+    fail_on_violations(violations, "the Rocket.Chat spec", out)

@@ -7,7 +7,6 @@ tests. The person types as one of the sample users; lines starting with ``:`` dr
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import tempfile
 from typing import Any, TextIO
@@ -15,6 +14,7 @@ from typing import Any, TextIO
 from bot.app import App
 from bot.platforms.slack import SlackPlatform
 from bot.settings import parse
+from bot.testing.console import fail_on_violations, repl
 from bot.testing.slack_api import SlackWorkspace
 from bot.testing.slack_signing import SignedSender
 from handlers import COMMANDS
@@ -179,21 +179,6 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
                 console = Console(slack, sender, out)
                 console.show(HELP.format(url=slack.url))
                 console.show(f"  [{console.user} in {console.members()}]")
-                interactive = source.isatty()
-                loop = asyncio.get_running_loop()
-                while True:
-                    if interactive:
-                        print(f"{console.user}> ", end="", file=out, flush=True)
-                    line = await loop.run_in_executor(None, source.readline)
-                    if not line:
-                        break
-                    if not interactive:
-                        console.show(f"{console.user}> {line.rstrip()}")
-                    if not await console.handle(line, app):
-                        break
+                await repl(source, out, console, lambda line: console.handle(line, app))
             violations = list(slack.violations)
-    if violations:
-        print("The emulated workspace saw calls that break the Slack spec:", file=out)
-        for v in violations:
-            print("  " + v, file=out)
-        raise SystemExit(1)
+    fail_on_violations(violations, "the Slack spec", out)
