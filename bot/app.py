@@ -46,6 +46,7 @@ class App:
             mention_required=self.settings.mention_required,
             lease_seconds=self.settings.lease_seconds,
             notify=self.settings.notify,
+            bulk=self.settings.bulk,
         )
         for platform in self.platforms.values():
             self.dispatcher.attach(platform)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.entitlement import Policy
 from bot.grammar import Grammar, Parsed
 from bot.model import Invocation, Member, RoomInfo, UserRef
 from bot.outcome import ItemResult, Outcome
+from bot.pacing import RoomPacing
 from bot.platform import Platform, SupportsOwnerLookup
-from bot.store import AuditRow
+from bot.store import AuditRow, PendingConfirmation
+
+T = TypeVar("T")
 
 
 class Journal(Protocol):
@@ -53,6 +57,16 @@ class CaseBook(Protocol):
 
     async def mark_undoes(self, case: int, undone: int) -> None: ...
 
+    async def pending_confirmation(self, case: int) -> PendingConfirmation | None: ...
+
+    async def confirm(self, case: int, by_case: int) -> bool:
+        """Release a plan awaiting confirmation to run; False if it was confirmed or expired
+        meanwhile."""
+        ...
+
+
+ProgressHook = Callable[[Sequence[ItemResult]], Awaitable[None]]
+
 
 @dataclass(slots=True)
 class Context:
@@ -67,8 +81,45 @@ class Context:
     registry: Registry
     cases: CaseBook
     case_id: int
+    dry_run: bool = False
+    """Run every check, make no state-changing call (``change`` returns None)."""
+    pacing: RoomPacing | None = None
+    progress: ProgressHook | None = None
     _members: dict[str, Member] | None = field(default=None)
     _caller_owner: bool | None = field(default=None)
+    _interval: float | None = field(default=None)
+
+    def rehearsal(self) -> Context:
+        """A dry-run copy: handlers update its member map as if they had acted, so a later
+        target sees the room as it would be (e.g. the last owner left)."""
+        members = dict(self._members) if self._members is not None else None
+        return dataclasses.replace(self, dry_run=True, progress=None, _members=members)
+
+    async def pace_interval(self) -> float:
+        """Seconds between state-changing calls in this room (0: not paced), decided once per
+        command from the room's size when it started."""
+        if self._interval is None:
+            if self.pacing is None or self.room is None:
+                self._interval = 0.0
+            else:
+                self._interval = self.pacing.interval_for(len(await self.members()))
+        return self._interval
+
+    async def pace(self) -> None:
+        """Wait for this room's pace before a state-changing call (jumbo rooms only)."""
+        interval = await self.pace_interval()
+        if self.pacing is not None and interval > 0:
+            await self.pacing.wait(self.platform.name, self.invocation.room.id, interval)
+
+    async def change(self, call: Callable[[], Awaitable[T]], *targets: UserRef) -> T | None:
+        """Make a state-changing call for ``targets``: paced, and journalled as started so a
+        crash leaves "result unknown". In a dry run nothing is called and the result is None."""
+        if self.dry_run:
+            return None
+        await self.pace()
+        for target in targets:
+            await self.journal.start(target)
+        return await call()
 
     async def members(self) -> dict[str, Member]:
         """The room's members by user id, looked up once per command."""
@@ -109,6 +160,10 @@ class Command:
     def usage(self) -> str:
         return self.grammar.usage(self.name)
 
+    @property
+    def options(self) -> str:
+        return self.grammar.options()
+
 
 class Registry:
     def __init__(self, commands: Sequence[Command]):
@@ -134,12 +189,14 @@ async def run_each(
     work: Callable[[UserRef], Awaitable[ItemResult]],
 ) -> list[ItemResult]:
     """Run ``work`` for each target in turn, skipping targets a previous run already settled,
-    and journal each result as soon as it is known."""
-    items = []
+    and journal each result as soon as it is known (and report progress, for long commands)."""
+    items: list[ItemResult] = []
     for target in ctx.targets:
         prev = await ctx.journal.previous(target)
         if prev is None:
             prev = await work(target)
             await ctx.journal.record(prev)
         items.append(prev)
+        if ctx.progress is not None:
+            await ctx.progress(items)
     return items

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import Callable, Sequence
 
 import structlog
 
 from bot import replies
-from bot.commands import Context, Registry
+from bot.commands import Context, Handler, Registry
 from bot.entitlement import (
     OWNER_RANK,
     Policy,
@@ -31,10 +32,22 @@ from bot.entitlement import (
 from bot.errors import PlatformError
 from bot.grammar import EmailTarget, ParseError
 from bot.model import Invocation, MentionToken, Token, UserRef, Word
-from bot.outcome import Crashed, ItemResult, Outcome, Refusal, Refused, Report, Status
+from bot.outcome import (
+    Awaiting,
+    Crashed,
+    ItemResult,
+    Outcome,
+    Plan,
+    Refusal,
+    Refused,
+    Report,
+    Status,
+)
+from bot.pacing import Clock, RoomPacing, Sleep, paced_seconds
 from bot.platform import Platform, SupportsDirectMessage, SupportsRank
+from bot.progress import Progress
 from bot.reply import plain
-from bot.settings import NotifySettings
+from bot.settings import BulkSettings, NotifySettings
 from bot.store import Job, Store
 
 log = structlog.get_logger(__name__)
@@ -74,6 +87,9 @@ class Dispatcher:
         mention_required: bool = False,
         lease_seconds: float = 300.0,
         notify: NotifySettings | None = None,
+        bulk: BulkSettings | None = None,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Clock = time.monotonic,
     ):
         self._store = store
         self._registry = registry
@@ -81,6 +97,14 @@ class Dispatcher:
         self._mention_required = mention_required
         self._lease = lease_seconds
         self._notify = notify or NotifySettings()
+        self._bulk = bulk or BulkSettings()
+        self._monotonic = monotonic
+        self._pacing = RoomPacing(
+            self._bulk.jumbo_members,
+            self._bulk.jumbo_interval_seconds,
+            sleep=sleep,
+            monotonic=monotonic,
+        )
         self._instance = uuid.uuid4().hex[:12]
         self._platforms: dict[str, Platform] = {}
         self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
@@ -125,7 +149,11 @@ class Dispatcher:
             self._workers[key] = asyncio.create_task(self._work(key), name=f"room:{room}")
 
     async def resume(self) -> None:
-        """Pick up jobs left queued (or abandoned by a dead instance) in the store."""
+        """Pick up jobs left queued (or abandoned by a dead instance) in the store, and close
+        plans whose confirmation time has run out."""
+        expired = await self._store.expire_confirmations(plain(replies.plan_expired()))
+        if expired:
+            log.info("plans expired unconfirmed", cases=expired)
         for platform, room in await self._store.runnable_rooms():
             if platform in self._platforms:
                 self.wake(platform, room)
@@ -182,10 +210,19 @@ class Dispatcher:
             bound.exception("command crashed")
             outcome = Crashed(job.id)
         reply = replies.render(outcome, inv.caller, job.command, job.id)
+        wait = outcome.awaiting if isinstance(outcome, Plan) else None
+        if wait is not None:
+            # Durable before it is shown: a /confirm can only follow a stored plan.
+            await self._store.await_confirmation(
+                job.id, wait.changes, wait.estimate_seconds, wait.within_minutes * 60
+            )
         try:
             await platform.reply(inv, reply)
         except PlatformError as err:
             bound.error("reply failed", error=str(err), status=err.status)
+        if wait is not None:
+            bound.info("command awaits confirmation")
+            return
         await self._store.finish(job.id, type(outcome).__name__.lower(), plain(reply))
         bound.info("command finished", outcome=type(outcome).__name__)
         for callback in self.on_finished:
@@ -211,7 +248,8 @@ class Dispatcher:
             parsed = command.grammar.parse(args)
         except ParseError as err:
             return Refused(
-                Refusal.MALFORMED, replies.malformed(err.problem, err.hint, command.usage)
+                Refusal.MALFORMED,
+                replies.malformed(err.problem, err.hint, command.usage, command.options),
             )
         if parsed.rest:
             await self._store.note_reason(job.id, parsed.rest)
@@ -229,7 +267,7 @@ class Dispatcher:
                 return Refused(Refusal.ROOM_DEACTIVATED, replies.room_deactivated())
             ctx = Context(
                 platform, inv, room, parsed, (), journal, self._policy, self._registry,
-                self._store, job.id,
+                self._store, job.id, dry_run="dry-run" in parsed.flags, pacing=self._pacing,
             )  # fmt: skip
             if static.verdict is Verdict.NEEDS_ROOM_OWNER:
                 final = decide(self._policy, name, inv.caller, await ctx.caller_is_owner())
@@ -245,14 +283,72 @@ class Dispatcher:
                 return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
         await journal.record_all(early)
         ctx.targets = tuple(t for t in targets if t.id not in {i.target.id for i in early})
+        order = {t.id: n for n, t in enumerate(targets)}
+
+        def merged(items: Sequence[ItemResult]) -> tuple[ItemResult, ...]:
+            return tuple(sorted((*early, *items), key=lambda i: order.get(i.target.id, 0)))
+
+        try:
+            if ctx.dry_run:
+                outcome = await command.run(ctx)
+                return Plan(merged(outcome.items)) if isinstance(outcome, Report) else outcome
+            big = command.mutates and len(ctx.targets) > self._bulk.confirm_above
+            if big and not await self._store.is_confirmed(job.id):
+                plan = await self._plan(ctx, command.run, job.id)
+                if isinstance(plan, Plan):
+                    return Plan(merged(plan.items), plan.awaiting)
+                if plan is not None:
+                    return plan
+            if big:
+                ctx.progress = self._progress(job, platform, len(ctx.targets))
+        except PlatformError as err:  # a read in the rehearsal, or the room's size
+            return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
         outcome = await command.run(ctx)
         if name == "kick" and isinstance(outcome, Report) and self._notify.removed_users:
             outcome = await self._send_notices(ctx, outcome)
         if early and isinstance(outcome, Report):
-            order = {t.id: n for n, t in enumerate(targets)}
-            items = sorted((*early, *outcome.items), key=lambda i: order.get(i.target.id, 0))
-            return Report(tuple(items), outcome.headline)
+            return Report(merged(outcome.items), outcome.headline)
         return outcome
+
+    async def _plan(self, ctx: Context, run: Handler, case: int) -> Outcome | None:
+        """Rehearse the command; a plan changing more than ``confirm_above`` targets is held
+        for confirmation (returned), a smaller one lets the command run now (None)."""
+        outcome = await run(ctx.rehearsal())
+        if not isinstance(outcome, Report):
+            return outcome  # refused as a whole: the real run would be too
+        changes = sum(1 for i in outcome.items if i.status is Status.PLANNED)
+        if changes <= self._bulk.confirm_above:
+            return None
+        interval = await ctx.pace_interval()
+        members = len(await ctx.members()) if ctx.room is not None else None
+        awaiting = Awaiting(
+            case,
+            changes,
+            self._bulk.confirm_above,
+            self._bulk.confirm_within_minutes,
+            paced_seconds(changes, interval),
+            interval,
+            members,
+        )
+        return Plan(outcome.items, awaiting)
+
+    def _progress(self, job: Job, platform: Platform, total: int) -> Progress:
+        inv = job.invocation
+
+        async def post(items: Sequence[ItemResult], total: int, left: float | None) -> None:
+            reply = replies.progress(inv.caller, job.command, job.id, items, total, left)
+            try:
+                await platform.reply(inv, reply)
+            except PlatformError as err:
+                log.warning("progress report failed", case=job.id, error=str(err))
+
+        return Progress(
+            total,
+            post,
+            every_percent=self._bulk.progress_every_percent,
+            every_seconds=self._bulk.progress_every_seconds,
+            monotonic=self._monotonic,
+        )
 
     async def _targets(
         self, platform: Platform, given: Sequence[UserRef | EmailTarget]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.model import MentionToken, Token, UserRef
+from bot.model import MentionToken, Token, UserRef, Word
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
@@ -48,6 +48,17 @@ class Rest:
 ArgSpec = Targets | Arg | Rest
 
 
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """An option word such as ``--dry-run``, accepted anywhere after the command."""
+
+    name: str
+
+
+_FLAG = re.compile(r"^(?:--|\u2014)([A-Za-z][A-Za-z0-9-]*)$")
+"""``--name``, or ``—name`` as phones autocorrect it."""
+
+
 class ParseError(Exception):
     def __init__(self, problem: str, hint: str | None = None):
         super().__init__(problem)
@@ -60,11 +71,13 @@ class Parsed:
     targets: tuple[Target, ...] = ()
     words: Mapping[str, str] = field(default_factory=dict)
     rest: str | None = None
+    flags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class Grammar:
     args: tuple[ArgSpec, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
     def usage(self, command: str) -> str:
         parts = ["/" + command]
@@ -78,7 +91,12 @@ class Grammar:
                     parts.append(f"[{name}…]")
         return " ".join(parts)
 
+    def options(self) -> str:
+        """The declared flags as usage shows them ("" when there are none)."""
+        return " ".join(f"[--{f.name}]" for f in self.flags)
+
     def parse(self, tokens: Sequence[Token]) -> Parsed:
+        flags, tokens = self._take_flags(tokens)
         pos = 0
         targets: list[Target] = []
         words: dict[str, str] = {}
@@ -101,7 +119,28 @@ class Grammar:
                         pos = len(tokens)
         if pos < len(tokens):
             raise ParseError(f"Unexpected text: {' '.join(t.text for t in tokens[pos:])}")
-        return Parsed(tuple(targets), words, rest)
+        return Parsed(tuple(targets), words, rest, flags)
+
+    def _take_flags(self, tokens: Sequence[Token]) -> tuple[frozenset[str], list[Token]]:
+        """Set option words aside, wherever they are. An unknown option is an error, never
+        text: a mistyped ``--dry-run`` must not become the reason of a real removal."""
+        known = {f.name for f in self.flags}
+        found: set[str] = set()
+        rest: list[Token] = []
+        for tok in tokens:
+            m = _FLAG.match(tok.text) if isinstance(tok, Word) else None
+            if m is None:
+                rest.append(tok)
+            elif m.group(1).lower() in known:
+                found.add(m.group(1).lower())
+            else:
+                hint = (
+                    "Options: " + ", ".join("--" + f.name for f in self.flags) + "."
+                    if self.flags
+                    else "This command takes no options."
+                )
+                raise ParseError(f"Unknown option “{tok.text}”.", hint)
+        return frozenset(found), rest
 
 
 def _take_targets(tokens: Sequence[Token], pos: int, out: list[Target]) -> int:

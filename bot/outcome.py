@@ -25,6 +25,8 @@ class Status(StrEnum):
     DONE = "done"
     REFUSED = "refused"
     FAILED = "failed"
+    PLANNED = "planned"
+    """A dry run (or a plan awaiting confirmation) would do this; nothing was called."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,32 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class Awaiting:
+    """A plan held until its caller confirms it with ``/confirm <case>``."""
+
+    case: int
+    changes: int
+    """How many targets the plan would change."""
+    threshold: int
+    """bulk.confirm_above: more changes than this need a confirmation."""
+    within_minutes: float
+    estimate_seconds: float
+    interval_seconds: float
+    """The room's pace (0: not paced)."""
+    members: int | None
+    """The room's member count (None: not a room command)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a command would do, target by target; nothing was changed. ``awaiting`` is set
+    when the plan waits for a confirmation, None for a dry run."""
+
+    items: tuple[ItemResult, ...]
+    awaiting: Awaiting | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Info:
     body: Reply
 
@@ -68,4 +96,4 @@ class Crashed:
     case_id: int
 
 
-Outcome = Refused | Report | Info | Crashed
+Outcome = Refused | Report | Plan | Info | Crashed

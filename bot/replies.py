@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from bot import errors
 from bot.entitlement import Decision, Verdict
 from bot.model import UserRef
-from bot.outcome import Crashed, Info, ItemResult, Outcome, Refused, Report, Status
+from bot.outcome import Awaiting, Crashed, Info, ItemResult, Outcome, Plan, Refused, Report, Status
 from bot.reply import Code, Line, Mention, Reply, Untrusted, line
-from bot.store import AuditRow
+from bot.store import AuditRow, PendingConfirmation
+
+PLAN_LINES = 25
+"""Targets listed in a plan; the rest are counted (every one is in the case, /case <n>)."""
 
 
 def _who(user: UserRef) -> Mention | Untrusted:
@@ -24,11 +27,14 @@ def _who(user: UserRef) -> Mention | Untrusted:
 # --- whole-command refusals -------------------------------------------------------------------
 
 
-def malformed(problem: str, hint: str | None, usage: str) -> Reply:
+def malformed(problem: str, hint: str | None, usage: str, options: str = "") -> Reply:
     lines: list[Line] = [line(Untrusted(problem))]
     if hint:
         lines.append(line(hint))
-    lines.append(line("Usage: ", Code(usage)))
+    if options:
+        lines.append(line("Usage: ", Code(usage), " ", Code(options)))
+    else:
+        lines.append(line("Usage: ", Code(usage)))
     return tuple(lines)
 
 
@@ -158,6 +164,73 @@ def already_undone(case: int, by: int) -> Reply:
     return (line(f"Case {case} was already undone by case {by}."),)
 
 
+def not_awaiting(case: int) -> Reply:
+    return (line(f"Case {case} is not waiting for a confirmation."),)
+
+
+def confirm_elsewhere(case: int) -> Reply:
+    return (line(f"Case {case} was asked for in another room: confirm it there."),)
+
+
+def confirm_not_yours(pending: PendingConfirmation) -> Reply:
+    return (
+        line(
+            "Only ",
+            Untrusted(pending.caller.label),
+            f", who asked for case {pending.case}, can confirm it. Nothing was changed.",
+        ),
+    )
+
+
+def already_confirmed(case: int, by: int) -> Reply:
+    return (line(f"Case {case} was already confirmed (case {by})."),)
+
+
+def confirm_too_late(case: int) -> Reply:
+    return (
+        line(
+            f"Case {case} was not confirmed in time (bulk.confirm_within_minutes) and has "
+            "expired; nothing was changed. Ask again to get a new plan."
+        ),
+    )
+
+
+def plan_expired() -> Reply:
+    return (line("Not confirmed in time (bulk.confirm_within_minutes): nothing was changed."),)
+
+
+def confirmed(pending: PendingConfirmation) -> Reply:
+    pace = (
+        f", about {duration(pending.estimate_seconds)} at this room's pace"
+        if pending.estimate_seconds >= 1
+        else ""
+    )
+    return (
+        line(
+            f"Confirmed case {pending.case}: ",
+            Code("/" + pending.command),
+            f" of {_people(pending.targets)} starts now{pace}; its summary follows.",
+        ),
+    )
+
+
+def duration(seconds: float) -> str:
+    s = round(seconds)
+    if s < 1:
+        return "less than a second"
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        m, rest = divmod(s, 60)
+        return f"{m} min {rest} s" if rest else f"{m} min"
+    h, rest = divmod(s, 3600)
+    return f"{h} h {rest // 60} min"
+
+
+def _people(n: int) -> str:
+    return "1 person" if n == 1 else f"{n:,} people"
+
+
 def undo_headline(case: int, items: Sequence[ItemResult]) -> Line:
     return line(f"undoing case {case}: {_counts(items)}")
 
@@ -279,6 +352,22 @@ def cannot_undo_here(user: UserRef, platform: str) -> Line:
     return line(f"{platform} offers no way for the bot to reverse the change for ", _who(user), ".")
 
 
+def would_remove(user: UserRef, reason: str | None) -> Line:
+    if reason:
+        return line("Would remove ", _who(user), " — reason: ", Untrusted(reason))
+    return line("Would remove ", _who(user), ".")
+
+
+def would_demote(user: UserRef) -> Line:
+    return line("Would demote ", _who(user), " to member.")
+
+
+def would_ib_remove(user: UserRef, group: str) -> Line:
+    return line(
+        "Would ask the platform to remove ", _who(user), " from IB group ", Code(group), "."
+    )
+
+
 def ib_removed(user: UserRef, group: str) -> Line:
     return line("Removed ", _who(user), " from IB group ", Code(group), ".")
 
@@ -335,11 +424,34 @@ def crashed(case_id: int) -> Reply:
     )
 
 
-def help_lines(entries: Sequence[tuple[str, str, str]]) -> Reply:
-    """``entries``: (usage, summary, how-allowed) for the commands this caller may use."""
+def progress(
+    caller: UserRef,
+    command: str,
+    case: int,
+    items: Sequence[ItemResult],
+    total: int,
+    left_seconds: float | None,
+) -> Reply:
+    done = len(items)
+    tail = f" About {duration(left_seconds)} left." if left_seconds and left_seconds >= 1 else ""
+    return (
+        line(
+            Mention(caller),
+            " ",
+            Code("/" + command),
+            f" · case {case}: in progress, {done:,} of {total:,} handled"
+            f" ({100 * done // total} %): {_counts(items)}.{tail}",
+        ),
+    )
+
+
+def help_lines(entries: Sequence[tuple[str, str, str, str]]) -> Reply:
+    """``entries``: (usage, options, summary, how-allowed) for the commands this caller may
+    use; options ("" for none) are a code span of their own after the usage."""
     lines: list[Line] = [line("Commands you may use here:")]
-    for usage, summary, via in entries:
-        lines.append(line("• ", Code(usage), f" — {summary} ({via})"))
+    for usage, options, summary, via in entries:
+        shown = line(Code(usage), " ", Code(options)) if options else line(Code(usage))
+        lines.append(line("• ", *shown, f" — {summary} ({via})"))
     return tuple(lines)
 
 
@@ -352,6 +464,15 @@ def render(outcome: Outcome, caller: UserRef, command: str, case: int) -> Reply:
             counts = _counts(items)
             first = head + (line(counts) if headline is None else headline[0])
             return (first, *(i.line for i in items), *notes)
+        case Plan(items, awaiting):
+            if awaiting is None:
+                first = head + line(f"dry run, nothing was changed: {_counts(items)}")
+                return (first, *_plan_lines(items, case))
+            return (
+                head + _awaiting_head(awaiting, items),
+                *_plan_lines(items, case),
+                *_confirm(awaiting),
+            )
         case Info(body):
             return (head + body[0], *body[1:])
         case Crashed(case_id):
@@ -359,10 +480,54 @@ def render(outcome: Outcome, caller: UserRef, command: str, case: int) -> Reply:
             return (head + c[0], *c[1:])
 
 
+def _plan_lines(items: Sequence[ItemResult], case: int) -> list[Line]:
+    lines = [
+        i.line if i.status is Status.PLANNED else line("Would refuse: ") + i.line
+        for i in items[:PLAN_LINES]
+    ]
+    if len(items) > PLAN_LINES:
+        more = len(items) - PLAN_LINES
+        lines.append(line(f"… and {more:,} more (all of them: ", Code(f"/case {case}"), ")."))
+    return lines
+
+
+def _awaiting_head(plan: Awaiting, items: Sequence[ItemResult]) -> Line:
+    return line(
+        f"plan: {_counts(items)}. That is more than the {plan.threshold} changes this bot makes "
+        "without a confirmation (bulk.confirm_above), so nothing is done yet:"
+    )
+
+
+def _confirm(plan: Awaiting) -> list[Line]:
+    if plan.interval_seconds > 0:
+        pace = line(
+            f"At this room's pace (one change every {plan.interval_seconds:g} s: it has "
+            f"{plan.members:,} members) it will take about {duration(plan.estimate_seconds)}."
+        )
+    elif plan.members is not None:
+        pace = line(f"This room is not paced ({plan.members:,} members), so it will take seconds.")
+    else:
+        pace = line("It is one request to the platform.")
+    minutes = f"{plan.within_minutes:g} minute" + ("" if plan.within_minutes == 1 else "s")
+    return [
+        pace,
+        line(
+            "To go ahead, answer ",
+            Code(f"/confirm {plan.case}"),
+            f" here within {minutes}; only you can confirm it.",
+        ),
+    ]
+
+
 def _counts(items: Sequence[ItemResult]) -> str:
-    words = {Status.DONE: "done", Status.REFUSED: "refused", Status.FAILED: "failed"}
+    words = {
+        Status.DONE: "done",
+        Status.REFUSED: "refused",
+        Status.FAILED: "failed",
+        Status.PLANNED: "would be done",
+    }
     parts = []
-    for status in Status:
+    for status in (Status.DONE, Status.PLANNED, Status.REFUSED, Status.FAILED):
         n = sum(1 for i in items if i.status is status)
         if n:
             parts.append(f"{n} {words[status]}")

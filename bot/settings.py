@@ -29,6 +29,31 @@ class NotifySettings(BaseModel):
     contact: str | None = Field(None, description="who to contact, named in that message")
 
 
+class BulkSettings(BaseModel):
+    """Commands with many targets, and jumbo rooms."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confirm_above: int = Field(
+        5, ge=0, description="a command changing more targets than this waits for /confirm"
+    )
+    confirm_within_minutes: float = Field(
+        10.0, ge=0, description="how long a plan waits for /confirm before it expires"
+    )
+    jumbo_members: int = Field(
+        1000, ge=0, description="rooms with more members than this are paced"
+    )
+    jumbo_interval_seconds: float = Field(
+        3.0, ge=0, description="one state-changing call per this many seconds in a jumbo room"
+    )
+    progress_every_percent: float = Field(
+        10.0, gt=0, le=100, description="a long command reports progress after this share"
+    )
+    progress_every_seconds: float = Field(
+        60.0, ge=0, description="... and no more often than this (the rarer of the two wins)"
+    )
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,6 +74,7 @@ class Settings(BaseModel):
     log_format: Literal["console", "json"] = "console"
     policy: Policy = Field(default_factory=Policy)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    bulk: BulkSettings = Field(default_factory=BulkSettings)
     symphony: dict[str, Any] | None = Field(
         None, description="symphony-bdk-python's own config keys, as in an existing BDK file"
     )

@@ -60,6 +60,14 @@ CREATE TABLE IF NOT EXISTS results (
     at TEXT NOT NULL,
     UNIQUE (command_id, target_id)
 );
+CREATE TABLE IF NOT EXISTS confirmations (
+    case_id INTEGER PRIMARY KEY REFERENCES commands (id),
+    targets INTEGER NOT NULL,
+    estimate_seconds REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    confirmed_by INTEGER,
+    confirmed_at TEXT
+);
 """
 
 
@@ -117,6 +125,27 @@ class AuditRow:
 
     def as_dict(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in self.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class PendingConfirmation:
+    """A case whose plan was shown and waits (or waited) for its caller's ``/confirm``."""
+
+    case: int
+    platform: str
+    room: str
+    caller: UserRef
+    command: str
+    targets: int
+    estimate_seconds: float
+    expires_at: float
+    """Epoch seconds."""
+    confirmed_by: int | None
+    state: str
+
+    @property
+    def expired(self) -> bool:
+        return self.confirmed_by is None and time.time() >= self.expires_at
 
 
 class Store:
@@ -240,6 +269,92 @@ class Store:
         await self._db.execute("UPDATE commands SET undoes=? WHERE id=?", (undone, case))
 
     @_serialised
+    async def await_confirmation(
+        self, job_id: int, targets: int, estimate_s: float, within_s: float
+    ) -> None:
+        """Park a claimed case until its caller confirms it (see ``confirm``)."""
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            await self._db.execute(
+                "INSERT INTO confirmations (case_id, targets, estimate_seconds, expires_at)"
+                " VALUES (?,?,?,?) ON CONFLICT (case_id) DO UPDATE SET targets=excluded.targets,"
+                " estimate_seconds=excluded.estimate_seconds, expires_at=excluded.expires_at",
+                (job_id, targets, estimate_s, time.time() + within_s),
+            )
+            await self._db.execute(
+                "UPDATE commands SET state='awaiting', claimed_by=NULL, lease_until=NULL"
+                " WHERE id=?",
+                (job_id,),
+            )
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+
+    @_serialised
+    async def pending_confirmation(self, case: int) -> PendingConfirmation | None:
+        async with self._db.execute(
+            "SELECT c.id, c.platform, c.room, c.caller_id, c.caller_label, c.command, c.state,"
+            " f.targets, f.estimate_seconds, f.expires_at, f.confirmed_by FROM commands c"
+            " JOIN confirmations f ON f.case_id = c.id WHERE c.id=?",
+            (case,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return PendingConfirmation(
+            case=row["id"],
+            platform=row["platform"],
+            room=row["room"],
+            caller=UserRef(row["caller_id"], row["caller_label"]),
+            command=row["command"],
+            targets=row["targets"],
+            estimate_seconds=row["estimate_seconds"],
+            expires_at=row["expires_at"],
+            confirmed_by=row["confirmed_by"],
+            state=row["state"],
+        )
+
+    @_serialised
+    async def confirm(self, case: int, by_case: int) -> bool:
+        """Queue an awaiting case again, marked confirmed, if it has not expired."""
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            cur = await self._db.execute(
+                "UPDATE confirmations SET confirmed_by=?, confirmed_at=? WHERE case_id=? AND"
+                " confirmed_by IS NULL AND expires_at > ? AND EXISTS (SELECT 1 FROM commands"
+                " WHERE id=? AND state='awaiting')",
+                (by_case, _now(), case, time.time(), case),
+            )
+            if cur.rowcount == 1:
+                await self._db.execute("UPDATE commands SET state='queued' WHERE id=?", (case,))
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        return cur.rowcount == 1
+
+    @_serialised
+    async def is_confirmed(self, case: int) -> bool:
+        async with self._db.execute(
+            "SELECT 1 FROM confirmations WHERE case_id=? AND confirmed_by IS NOT NULL", (case,)
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    @_serialised
+    async def expire_confirmations(self, reply: str) -> list[int]:
+        """Close every case whose plan was not confirmed in time (outcome "expired")."""
+        async with self._db.execute(
+            "SELECT c.id FROM commands c JOIN confirmations f ON f.case_id = c.id"
+            " WHERE c.state='awaiting' AND f.confirmed_by IS NULL AND f.expires_at <= ?",
+            (time.time(),),
+        ) as cur:
+            expired = [int(r["id"]) for r in await cur.fetchall()]
+        for case in expired:
+            await self._finish(case, "expired", reply)
+        return expired
+
+    @_serialised
     async def release(self, job_id: int) -> None:
         await self._db.execute(
             "UPDATE commands SET state='queued', claimed_by=NULL, lease_until=NULL WHERE id=?"
@@ -250,6 +365,9 @@ class Store:
     @_serialised
     async def finish(self, job_id: int, outcome: str, reply: str) -> None:
         """Close the case and append it, with its per-target results, to the audit chain."""
+        await self._finish(job_id, outcome, reply)
+
+    async def _finish(self, job_id: int, outcome: str, reply: str) -> None:
         await self._db.execute("BEGIN IMMEDIATE")
         try:
             await self._db.execute(
@@ -375,7 +493,7 @@ class CommandJournal:
     async def previous(self, target: UserRef) -> ItemResult | None:
         async with self._db.execute(
             "SELECT status, line, platform_response, undo FROM results WHERE command_id=? AND"
-            " target_id=? AND status != 'started'",
+            " target_id=? AND status NOT IN ('started', 'planned')",
             (self._job_id, target.id),
         ) as cur:
             row = await cur.fetchone()
@@ -394,7 +512,8 @@ class CommandJournal:
         """Note that a state-changing call for ``target`` is about to be made."""
         await self._db.execute(
             "INSERT INTO results (command_id, target_id, target_label, status, line, at)"
-            " VALUES (?,?,?,'started','[]',?) ON CONFLICT DO NOTHING",
+            " VALUES (?,?,?,'started','[]',?) ON CONFLICT (command_id, target_id) DO UPDATE"
+            " SET status='started', line='[]', at=excluded.at WHERE results.status='planned'",
             (self._job_id, target.id, target.label, _now()),
         )
 
@@ -415,7 +534,7 @@ class CommandJournal:
             " ON CONFLICT (command_id, target_id) DO UPDATE SET status=excluded.status,"
             " line=excluded.line, platform_response=excluded.platform_response,"
             " undo=excluded.undo, at=excluded.at"
-            " WHERE results.status='started'",
+            " WHERE results.status IN ('started', 'planned')",
             (
                 self._job_id,
                 item.target.id,

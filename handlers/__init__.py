@@ -1,7 +1,7 @@
 """The commands kickbot knows: one module each, one line here each."""
 
 from bot.commands import Command
-from handlers import case, demote, help, ib_remove, kick, undo
+from handlers import case, confirm, demote, help, ib_remove, kick, undo
 
 COMMANDS: tuple[Command, ...] = (
     kick.COMMAND,
@@ -9,5 +9,6 @@ COMMANDS: tuple[Command, ...] = (
     ib_remove.COMMAND,
     undo.COMMAND,
     case.COMMAND,
+    confirm.COMMAND,
     help.COMMAND,
 )

@@ -1,11 +1,11 @@
-"""/demote @user [@user …]: make room owners plain members (never the last owner)."""
+"""/demote @user [@user …] [--dry-run]: make room owners plain members (never the last owner)."""
 
 from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context, run_each
 from bot.errors import PlatformError
-from bot.grammar import Grammar, Targets
+from bot.grammar import Flag, Grammar, Targets
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.platform import SupportsDemote
@@ -28,9 +28,10 @@ async def demote(ctx: Context) -> Outcome:
             return ItemResult(target, Status.REFUSED, replies.not_an_owner(target))
         if owners == {target.id}:
             return ItemResult(target, Status.REFUSED, replies.last_owner_demote(target))
-        await ctx.journal.start(target)
         try:
-            said = await platform.demote_owner(ctx.invocation.room, target)
+            said = await ctx.change(
+                lambda: platform.demote_owner(ctx.invocation.room, target), target
+            )
         except PlatformError as err:
             return ItemResult(
                 target,
@@ -39,6 +40,8 @@ async def demote(ctx: Context) -> Outcome:
                 err.response or err.detail,
             )
         owners.discard(target.id)
+        if said is None:  # a dry run: nothing was called
+            return ItemResult(target, Status.PLANNED, replies.would_demote(target))
         return ItemResult(target, Status.DONE, replies.demoted(target), said, {"op": "promote"})
 
     return Report(tuple(await run_each(ctx, one)))
@@ -47,7 +50,7 @@ async def demote(ctx: Context) -> Outcome:
 COMMAND = Command(
     name="demote",
     summary="make room owners plain members",
-    grammar=Grammar((Targets("user"),)),
+    grammar=Grammar((Targets("user"),), (Flag("dry-run"),)),
     run=demote,
     requires=SupportsDemote,
 )

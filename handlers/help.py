@@ -23,7 +23,7 @@ async def help_(ctx: Context) -> Outcome:
             via = "room owner"
         elif not decision.allowed:
             continue
-        entries.append((command.usage, command.summary, via))
+        entries.append((command.usage, command.options, command.summary, via))
     return Info(replies.help_lines(entries))
 
 

@@ -1,4 +1,5 @@
-"""/ib-remove <group-id> @user [@user …]: remove users from an Information Barrier group.
+"""/ib-remove <group-id> @user [@user …] [--dry-run]: remove users from an Information Barrier
+group.
 
 One bulk call; the platform answers with one message per user in submitted order, "" meaning
 removed. Deactivated accounts are set aside first: the API cannot remove them.
@@ -9,7 +10,8 @@ from __future__ import annotations
 from bot import replies
 from bot.commands import Command, Context
 from bot.errors import Forbidden, PlatformError
-from bot.grammar import Arg, Grammar, Targets
+from bot.grammar import Arg, Flag, Grammar, Targets
+from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups
 
@@ -36,30 +38,42 @@ async def ib_remove(ctx: Context) -> Outcome:
     send = [t for t in todo if t.id not in inactive]
     if send:
         try:
-            results, raw = await platform.remove_from_ib_group(group, send)
+            answer = await ctx.change(lambda: platform.remove_from_ib_group(group, send))
         except Forbidden:
             return Refused(Refusal.PLATFORM, replies.ib_needs_provisioning(group))
         except PlatformError as err:
             return Refused(Refusal.PLATFORM, replies.ib_failed(group, err))
-        for target, message in zip(send, results, strict=True):
-            if message == "":
-                undo = {"op": "ib-add", "group": group}
-                items[target.id] = ItemResult(
-                    target, Status.DONE, replies.ib_removed(target, group), raw, undo
-                )
-            else:
-                items[target.id] = ItemResult(
-                    target, Status.FAILED, replies.ib_refused(target, message), raw
-                )
+        if answer is None:  # a dry run: nothing was called
+            for target in send:
+                line = replies.would_ib_remove(target, group)
+                items[target.id] = ItemResult(target, Status.PLANNED, line)
+        else:
+            items.update(_results(send, group, *answer))
     for target in todo:
         await ctx.journal.record(items[target.id])
     return Report(tuple(items[t.id] for t in ctx.targets))
 
 
+def _results(
+    sent: list[UserRef], group: str, messages: list[str], raw: str
+) -> dict[str, ItemResult]:
+    """The platform answers one message per user, in submitted order; "" means removed."""
+    items = {}
+    for target, message in zip(sent, messages, strict=True):
+        if message == "":
+            undo = {"op": "ib-add", "group": group}
+            line = replies.ib_removed(target, group)
+            items[target.id] = ItemResult(target, Status.DONE, line, raw, undo)
+        else:
+            line = replies.ib_refused(target, message)
+            items[target.id] = ItemResult(target, Status.FAILED, line, raw)
+    return items
+
+
 COMMAND = Command(
     name="ib-remove",
     summary="remove users from an Information Barrier group",
-    grammar=Grammar((Arg("group-id"), Targets("user"))),
+    grammar=Grammar((Arg("group-id"), Targets("user")), (Flag("dry-run"),)),
     run=ib_remove,
     needs_room=False,
     requires=SupportsIbGroups,

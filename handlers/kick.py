@@ -1,11 +1,12 @@
-"""/kick @user [@user …] [reason…]: remove members from the room the command is typed in."""
+"""/kick @user [@user …] [reason…] [--dry-run]: remove members from the room the command is
+typed in."""
 
 from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context, run_each
 from bot.errors import PlatformError
-from bot.grammar import Grammar, Rest, Targets
+from bot.grammar import Flag, Grammar, Rest, Targets
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 
@@ -26,9 +27,10 @@ async def kick(ctx: Context) -> Outcome:
         # The platform lets the last owner be removed; the room would be left ownerless.
         if member.is_owner and owners == {target.id}:
             return ItemResult(target, Status.REFUSED, replies.last_owner_remove(target))
-        await ctx.journal.start(target)
         try:
-            said = await ctx.platform.remove_member(ctx.invocation.room, target, reason)
+            said = await ctx.change(
+                lambda: ctx.platform.remove_member(ctx.invocation.room, target, reason), target
+            )
         except PlatformError as err:
             return ItemResult(
                 target,
@@ -38,6 +40,8 @@ async def kick(ctx: Context) -> Outcome:
             )
         owners.discard(target.id)
         del members[target.id]
+        if said is None:  # a dry run: nothing was called
+            return ItemResult(target, Status.PLANNED, replies.would_remove(target, reason))
         undo = {"op": "add", "owner": member.is_owner}
         return ItemResult(target, Status.DONE, replies.removed(target, reason), said, undo)
 
@@ -47,6 +51,6 @@ async def kick(ctx: Context) -> Outcome:
 COMMAND = Command(
     name="kick",
     summary="remove people from this room",
-    grammar=Grammar((Targets("user"), Rest("reason"))),
+    grammar=Grammar((Targets("user"), Rest("reason")), (Flag("dry-run"),)),
     run=kick,
 )

@@ -73,16 +73,21 @@ async def _reverse(
         if room_id == ctx.invocation.room.id
         else type(ctx.invocation.room)(room_id)
     )
+    # Changes in this room keep its pace (jumbo rooms); another room's size is not looked up.
+    pace = ctx.pace if room_id == ctx.invocation.room.id else _no_pace
     try:
         match how.get("op"):
             case "add" if isinstance(platform, SupportsUndo):
+                await pace()
                 said = await platform.add_member(room, target)
                 if how.get("owner"):
+                    await pace()
                     said += "; " + await platform.promote_owner(room, target)
                 return ItemResult(
                     target, Status.DONE, replies.readded(target, bool(how.get("owner"))), said
                 )
             case "promote" if isinstance(platform, SupportsUndo):
+                await pace()
                 said = await platform.promote_owner(room, target)
                 return ItemResult(target, Status.DONE, replies.repromoted(target), said)
             case "ib-add" if isinstance(platform, SupportsIbGroups):
@@ -101,6 +106,10 @@ async def _reverse(
             target, Status.FAILED, replies.failed(target, "undo the change for", err),
             err.response or err.detail,
         )  # fmt: skip
+
+
+async def _no_pace() -> None:
+    return None
 
 
 COMMAND = Command(

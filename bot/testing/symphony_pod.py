@@ -25,6 +25,7 @@ import functools
 import json
 import re
 import secrets
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
@@ -106,6 +107,8 @@ class SymphonyPod:
         self.hold_seconds = hold_seconds
         self.bot_roles: set[str] = set()
         self.requests: list[RecordedRequest] = []
+        self.request_times: list[float] = []
+        """``time.monotonic()`` at which each of ``requests`` arrived (same order)."""
         self.violations: list[str] = []
         self.users: dict[int, SimUser] = {}
         self.rooms: dict[str, SimRoom] = {}
@@ -426,7 +429,17 @@ class SymphonyPod:
 
     def record(self, request: RecordedRequest) -> None:
         self.requests.append(request)
+        self.request_times.append(time.monotonic())
         self.changes.notify()
+
+    def call_times(self, method: str, path_regex: str) -> list[float]:
+        """When each request matching :meth:`calls` arrived (``time.monotonic()``)."""
+        pattern = re.compile(path_regex)
+        return [
+            at
+            for r, at in zip(self.requests, self.request_times, strict=True)
+            if r.method == method.upper() and pattern.search(r.path)
+        ]
 
     def calls(self, method: str, path_regex: str) -> list[RecordedRequest]:
         """Recorded requests with this method whose path matches ``path_regex`` (re.search)."""

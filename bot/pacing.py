@@ -1,0 +1,83 @@
+"""Pacing of state-changing calls in jumbo rooms (Symphony: one change every 3 s above 1,000
+members).
+
+aiolimiter's clock is the event loop's own and cannot be replaced, so the pacer is a leaky bucket
+of size one written here over an injected ``monotonic``/``sleep`` pair: tests drive it on a clock
+they control, production uses ``time.monotonic`` and ``asyncio.sleep``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+
+def paced_seconds(changes: int, interval: float) -> float:
+    """How long ``changes`` calls take at one per ``interval`` (the first one waits for none)."""
+    return max(changes - 1, 0) * interval
+
+
+class Pacer:
+    """At most one call per ``interval`` seconds: ``await pacer.wait()`` before each call.
+
+    Waiters are served in arrival order; the interval is measured between the starts of calls,
+    so a slow call does not add to the wait that follows it.
+    """
+
+    def __init__(
+        self, interval: float, *, sleep: Sleep = asyncio.sleep, monotonic: Clock = time.monotonic
+    ):
+        if interval < 0:
+            raise ValueError("interval must be >= 0")
+        self.interval = interval
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._next = -math.inf
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            delay = self._next - self._monotonic()
+            if delay > 0:
+                await self._sleep(delay)
+            self._next = self._monotonic() + self.interval
+
+
+class RoomPacing:
+    """Which rooms are jumbo, and one :class:`Pacer` per jumbo room (shared by its commands)."""
+
+    def __init__(
+        self,
+        jumbo_members: int,
+        interval: float,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Clock = time.monotonic,
+    ):
+        self.jumbo_members = jumbo_members
+        self.interval = interval
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._pacers: dict[tuple[str, str], Pacer] = {}
+
+    def interval_for(self, members: int) -> float:
+        """The pace for a room of ``members`` members (0: not paced)."""
+        return self.interval if members > self.jumbo_members else 0.0
+
+    async def wait(self, platform: str, room: str, interval: float) -> None:
+        """Wait for the room's turn; ``interval`` is what ``interval_for`` gave when the command
+        started (a room shrinking below the threshold mid-command keeps its pace)."""
+        if interval <= 0:
+            return
+        key = (platform, room)
+        pacer = self._pacers.get(key)
+        if pacer is None or pacer.interval != interval:
+            pacer = self._pacers[key] = Pacer(
+                interval, sleep=self._sleep, monotonic=self._monotonic
+            )
+        await pacer.wait()

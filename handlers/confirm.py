@@ -1,0 +1,48 @@
+"""/confirm <case>: let a plan that changes many targets go ahead (its caller only, in its room,
+before it expires).
+
+The confirmed case itself runs again from the start, with every check, as its own caller: this
+handler only releases it (the store queues it in its room again, marked confirmed).
+"""
+
+from __future__ import annotations
+
+from bot import replies
+from bot.commands import Command, Context
+from bot.grammar import Arg, Grammar
+from bot.outcome import Info, Outcome, Refusal, Refused
+
+
+async def confirm(ctx: Context) -> Outcome:
+    text = ctx.parsed.words["case"].lstrip("#")
+    if not text.isdigit():
+        return Refused(
+            Refusal.MALFORMED,
+            replies.malformed(f"“{text}” is not a case number.", None, COMMAND.usage),
+        )
+    number = int(text)
+    pending = await ctx.cases.pending_confirmation(number)
+    if pending is None:
+        if not await ctx.cases.audit(case=number):
+            return Refused(Refusal.MALFORMED, replies.no_such_case(number))
+        return Refused(Refusal.MALFORMED, replies.not_awaiting(number))
+    inv = ctx.invocation
+    if (pending.platform, pending.room) != (inv.platform, inv.room.id):
+        return Refused(Refusal.NOT_ENTITLED, replies.confirm_elsewhere(number))
+    if pending.caller.id != inv.caller.id:
+        return Refused(Refusal.NOT_ENTITLED, replies.confirm_not_yours(pending))
+    if pending.confirmed_by is not None:
+        return Refused(Refusal.MALFORMED, replies.already_confirmed(number, pending.confirmed_by))
+    if pending.expired or not await ctx.cases.confirm(number, ctx.case_id):
+        return Refused(Refusal.MALFORMED, replies.confirm_too_late(number))
+    return Info(replies.confirmed(pending))
+
+
+COMMAND = Command(
+    name="confirm",
+    summary="go ahead with a plan you asked for (many targets)",
+    grammar=Grammar((Arg("case"),)),
+    run=confirm,
+    needs_room=False,
+    mutates=False,
+)
