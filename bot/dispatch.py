@@ -418,14 +418,20 @@ class Dispatcher:
             try:
                 owner = in_room and await ctx.is_owner(target)
                 theirs = rank_of(self._policy, target, rank_ids, owner)
+                # Owners graded by the platform (Matrix power levels): its order decides.
+                graded = (
+                    isinstance(platform, SupportsRank) and mine.name == theirs.name == OWNER_RANK
+                )
+                below = False
+                if graded and isinstance(platform, SupportsRank):
+                    below = not await platform.outranks(ctx.invocation.room, caller, target)
             except PlatformError as err:
                 refused.append(
                     ItemResult(target, Status.REFUSED, replies.rank_unknown(target, err))
                 )
                 continue
-            if mine.name == theirs.name == OWNER_RANK and isinstance(platform, SupportsRank):
-                # Owners are graded here: the platform's own order decides, never the policy.
-                if not await platform.outranks(ctx.invocation.room, caller, target):
+            if graded:
+                if below:
                     line = replies.outranked_in_room(target)
                     refused.append(ItemResult(target, Status.REFUSED, line))
                 continue

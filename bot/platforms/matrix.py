@@ -51,6 +51,11 @@ def to_platform_error(resp: Any) -> errors.PlatformError:
     transport = getattr(resp, "transport_response", None)
     status = int(getattr(transport, "status", 0) or 0) or None
     retry_ms = getattr(resp, "retry_after_ms", None)
+    body = getattr(resp, "content", None)
+    if not code and isinstance(body, dict):  # an error body nio kept as content (see _call)
+        code = str(body.get("errcode") or "")
+        message = str(body.get("error") or message)
+        retry_ms = body.get("retry_after_ms", retry_ms)
     raw: dict[str, Any] = {"errcode": code, "error": message}
     if retry_ms is not None:
         raw["retry_after_ms"] = retry_ms
@@ -75,9 +80,15 @@ async def _call(what: str, call: Awaitable[T]) -> T:
         raise errors.Unavailable(
             f"cannot reach the homeserver ({what}): {exc!r}", status=503
         ) from exc
-    if isinstance(resp, ErrorResponse):
+    if isinstance(resp, ErrorResponse) or _http_status(resp) >= 400:
+        # nio 0.26 returns some error answers as a success type: RoomGetStateEventResponse keeps
+        # the error body as the event's content (power levels read as {"errcode": …}).
         raise to_platform_error(resp)
     return resp
+
+
+def _http_status(resp: Any) -> int:
+    return int(getattr(getattr(resp, "transport_response", None), "status", 0) or 0)
 
 
 class MatrixPlatform:

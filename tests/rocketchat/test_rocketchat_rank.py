@@ -1,0 +1,182 @@
+"""Rank on Rocket.Chat: nobody acts on someone who outranks or equals them; a rank that cannot
+be established refuses; !undo reverses a kick and a demote, once.
+
+Ranks, highest first: compliance (named by e-mail), admin (named by user id), room owner (the
+room's owner or moderator role, or the server's global admin role), member. Members and the
+named ranks are given !kick by name in the policy, so every pair reaches the rank check.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.testing.rocketchat_api import RocketChatServer
+from tests.rocketchat.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    DESK,
+    ERIN,
+    FRANK,
+    GRACE,
+    Room,
+    settings_maker,
+    start_bot,
+    visible,
+)
+
+HEDY = "u-hedy"  # compliance, by e-mail
+IVAN = "u-ivan"  # admin, by id
+JUNE = "u-june"  # admin, by id
+MONA = "u-mona"  # moderator of desk
+GUS = "u-gus"  # global admin
+
+# kind -> (caller, a second person of the same kind to be the target of their own kind).
+KINDS = {
+    "compliance": (FRANK, HEDY),
+    "admin": (IVAN, JUNE),
+    "room owner role": (ALICE, CAROL),
+    "moderator role": (DAVE, MONA),
+    "global admin": (GRACE, GUS),
+    "member": (BOB, ERIN),
+}
+RANK = {"compliance": "compliance", "admin": "admin", "room owner role": "room owner",
+        "moderator role": "room owner", "global admin": "room owner",
+        "member": "member"}  # fmt: skip
+LEVEL = {"compliance": 0, "admin": 1, "room owner": 2, "member": 3}
+PAIRS = [(c, t) for c in KINDS for t in KINDS]
+
+POLICY: dict[str, Any] = {
+    "commands": {
+        "kick": {
+            "room_owners": True,
+            "users": ["frank@example.com", "hedy@example.com", IVAN, JUNE, BOB, ERIN],
+        }
+    },
+    "ranks": [
+        {"name": "compliance", "users": ["frank@example.com", "hedy@example.com"]},
+        {"name": "admin", "users": [IVAN, JUNE]},
+    ],
+    "protect_named_users": False,
+}
+
+
+def add_people(server: RocketChatServer) -> None:
+    server.add_user(HEDY, "hedy", name="Hedy Compliance", email="hedy@example.com")
+    server.add_user(IVAN, "ivan", name="Ivan Admin", email="ivan@example.com")
+    server.add_user(JUNE, "june", name="June Admin", email="june@example.com")
+    server.add_user(MONA, "mona", name="Mona Moderator", email="mona@example.com")
+    server.add_user(GUS, "gus", name="Gus Admin", roles=("user", "admin"))
+    desk = server.room(DESK)
+    for user in (HEDY, IVAN, JUNE, GRACE, GUS, ERIN):
+        desk.add(user)
+    desk.add(MONA, "moderator")
+
+
+def refusal(mine: str, theirs: str) -> str:
+    if mine == theirs:
+        return f"has the same rank as you ({theirs}): not touched."
+    return f"outranks you ({theirs} above {mine}): not touched."
+
+
+@pytest.mark.parametrize(("caller_kind", "target_kind"), PAIRS, ids=[f"{c}->{t}" for c, t in PAIRS])
+async def test_rank_matrix(
+    server: RocketChatServer, tmp_path: Path, caller_kind: str, target_kind: str
+) -> None:
+    add_people(server)
+    caller = KINDS[caller_kind][0]
+    target = KINDS[target_kind][1 if caller_kind == target_kind else 0]
+    username = server.user(target).username
+    app = await start_bot(settings_maker(server, tmp_path)(policy=POLICY), server)
+    try:
+        reply = visible((await Room(server, DESK).say(caller, f"!kick @{username}")).msg)
+    finally:
+        await app.stop()
+    mine, theirs = RANK[caller_kind], RANK[target_kind]
+    if LEVEL[mine] < LEVEL[theirs]:
+        assert f"Removed @{username}." in reply
+        assert target not in server.room(DESK).members
+        assert server.changing_calls() == [f"groups.kick {target}"]
+    else:
+        assert f"@{username} {refusal(mine, theirs)}" in reply
+        assert target in server.room(DESK).members
+        assert server.changing_calls() == []
+
+
+async def test_owners_may_act_on_co_owners_when_the_policy_says_so(
+    server: RocketChatServer, tmp_path: Path
+) -> None:
+    add_people(server)
+    policy = {**POLICY, "owners_may_act_on_owners": True}
+    app = await start_bot(settings_maker(server, tmp_path)(policy=policy), server)
+    try:
+        reply = visible((await Room(server, DESK).say(DAVE, "!kick @carol @grace")).msg)
+    finally:
+        await app.stop()
+    assert "Removed @carol." in reply
+    assert "Removed @grace." in reply
+    assert server.changing_calls() == [f"groups.kick {CAROL}", f"groups.kick {GRACE}"]
+
+
+async def test_a_failed_rank_lookup_refuses_that_target_only(
+    server: RocketChatServer, desk: Room
+) -> None:
+    # Users are read at delivery (usernames, the caller), then the dispatcher reads the room
+    # (rooms.info first) and ranks each target without a room role with users.info. Holding
+    # rooms.info lets the test plan a users.info failure that only the targets' look-ups meet.
+    server.room(DESK).add(ERIN)
+    release = server.hold_next("rooms.info")
+    delivery = await desk.post(ALICE, "!kick @bob @erin")
+    assert delivery.status == 200
+    await server.wait_for_calls("rooms.info")
+    server.fail_next("users.info", "error-not-allowed", status=403, message="Not allowed")
+    release.set()
+    reply = visible((await server.next_message(DESK, timeout=20.0)).msg)
+    assert "Could not establish the rank of @bob, so they were not touched" in reply
+    assert "Removed @erin." in reply
+    (failed,) = server.calls("users.info", status=403)
+    assert failed.query == {"userId": BOB}
+    assert BOB in desk.members
+    assert server.changing_calls() == [f"groups.kick {ERIN}"]
+
+
+async def test_a_failed_room_lookup_refuses_the_whole_command(
+    server: RocketChatServer, desk: Room
+) -> None:
+    server.fail_next("groups.roles", "error-not-allowed", status=403, message="Not allowed")
+    reply = visible((await desk.say(ALICE, "!kick @bob")).msg)
+    assert "Could not check the room before acting, so nothing was changed" in reply
+    assert BOB in desk.members
+    assert server.changing_calls() == []
+
+
+async def test_undo_of_a_kick_re_invites_once(server: RocketChatServer, desk: Room) -> None:
+    await desk.say(ALICE, "!kick @bob")
+    assert BOB not in desk.members
+    reply = visible((await desk.say(ALICE, "!undo")).msg)
+    assert "undoing case 1: 1 done" in reply
+    assert "Re-added @bob." in reply
+    assert BOB in desk.members
+    assert server.room(DESK).roles.get(BOB, set()) == set()
+    again = visible((await desk.say(ALICE, "!undo 1")).msg)
+    assert "Case 1 was already undone by case 2." in again
+    assert server.changing_calls() == [f"groups.kick {BOB}", f"groups.invite {BOB}"]
+
+
+async def test_undo_of_a_demote_gives_the_owner_role_back_once(
+    server: RocketChatServer, desk: Room
+) -> None:
+    await desk.say(ALICE, "!demote @carol")
+    assert desk.owners == {ALICE}
+    reply = visible((await desk.say(ALICE, "!undo 1")).msg)
+    assert "Promoted @carol back to owner." in reply
+    assert desk.owners == {ALICE, CAROL}
+    assert CAROL in desk.members
+    again = visible((await desk.say(ALICE, "!undo 1")).msg)
+    assert "Case 1 was already undone by case 2." in again
+    assert desk.owners == {ALICE, CAROL}
+    assert server.changing_calls() == [f"groups.removeOwner {CAROL}", f"groups.addOwner {CAROL}"]

@@ -1,0 +1,182 @@
+"""Rank on Slack: nobody acts on someone who outranks or equals them; a rank that cannot be
+established refuses; /undo of a kick re-invites, once.
+
+Ranks, highest first: compliance (named by e-mail), admin (named by user id), room owner (a
+workspace owner or admin, or the channel's creator), member. Members and the named ranks are
+given /kick by name in the policy, so every pair reaches the rank check (a member is otherwise
+refused earlier, by the static policy).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.testing.slack_api import SlackWorkspace
+from tests.slack.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    DESK,
+    FRANK,
+    OWEN,
+    Channel,
+    SettingsMaker,
+    kicks,
+    start_bot,
+    stop_bot,
+)
+
+GRACE = "U0GRACE"  # compliance, by e-mail
+HANK = "U0HANK"  # admin, by id
+OLGA = "U0OLGA"  # workspace owner
+IVY = "U0IVY"  # workspace admin
+MIA = "U0MIA"  # member
+
+REAL_NAMES = {FRANK: "Frank Compliance", GRACE: "Grace Compliance", DAVE: "Dave External",
+              HANK: "Hank Admin", OWEN: "Owen Owner", OLGA: "Olga Owner", ALICE: "Alice Admin",
+              IVY: "Ivy Admin", CAROL: "Carol Creator", BOB: "Bob Member",
+              MIA: "Mia Member"}  # fmt: skip
+
+# kind -> (caller, a second person of the same kind to be the target of their own kind).
+KINDS: dict[str, tuple[str, str | None]] = {
+    "compliance": (FRANK, GRACE),
+    "admin": (DAVE, HANK),
+    "workspace owner": (OWEN, OLGA),
+    "workspace admin": (ALICE, IVY),
+    "channel creator": (CAROL, None),  # a channel has one creator
+    "member": (BOB, MIA),
+}
+RANK = {"compliance": "compliance", "admin": "admin", "workspace owner": "room owner",
+        "workspace admin": "room owner", "channel creator": "room owner",
+        "member": "member"}  # fmt: skip
+LEVEL = {"compliance": 0, "admin": 1, "room owner": 2, "member": 3}
+PAIRS = [(c, t) for c in KINDS for t in KINDS if c != t or KINDS[t][1] is not None]
+
+POLICY: dict[str, Any] = {
+    "commands": {
+        "kick": {
+            "room_owners": True,
+            "users": ["frank@example.com", "grace@example.com", DAVE, HANK, BOB, MIA],
+        }
+    },
+    "ranks": [
+        {"name": "compliance", "users": ["frank@example.com", "grace@example.com"]},
+        {"name": "admin", "users": [DAVE, HANK]},
+    ],
+    "protect_named_users": False,
+}
+READS = {
+    "/api/auth.test",
+    "/api/users.info",
+    "/api/users.lookupByEmail",
+    "/api/conversations.info",
+    "/api/conversations.members",
+    "/api/chat.postMessage",
+}
+
+
+def add_people(slack: SlackWorkspace) -> None:
+    slack.add_user(GRACE, "grace", REAL_NAMES[GRACE], email="grace@example.com")
+    slack.add_user(HANK, "hank", REAL_NAMES[HANK], email="hank@example.com")
+    slack.add_user(OLGA, "olga", REAL_NAMES[OLGA], email="olga@example.com", is_owner=True)
+    slack.add_user(IVY, "ivy", REAL_NAMES[IVY], email="ivy@example.com", is_admin=True)
+    slack.add_user(MIA, "mia", REAL_NAMES[MIA], email="mia@example.com")
+    for user in (GRACE, HANK, OLGA, IVY, MIA):
+        slack.join(DESK, user)
+
+
+def target_of(caller_kind: str, target_kind: str) -> str:
+    first, second = KINDS[target_kind]
+    if caller_kind != target_kind:
+        return first
+    assert second is not None
+    return second
+
+
+def refusal(mine: str, theirs: str) -> str:
+    if mine == theirs:
+        return f"has the same rank as you ({theirs}): not touched."
+    return f"outranks you ({theirs} above {mine}): not touched."
+
+
+@pytest.mark.parametrize(("caller_kind", "target_kind"), PAIRS, ids=[f"{c}->{t}" for c, t in PAIRS])
+async def test_rank_matrix(
+    slack: SlackWorkspace, slack_settings: SettingsMaker, caller_kind: str, target_kind: str
+) -> None:
+    add_people(slack)
+    caller, target = KINDS[caller_kind][0], target_of(caller_kind, target_kind)
+    name = slack.users[target].name
+    bot = await start_bot(slack, slack_settings("http", policy=POLICY), "http")
+    try:
+        reply = await Channel(slack, bot, DESK).slash(caller, f"@{name}")
+    finally:
+        await stop_bot(bot)
+    mine, theirs = RANK[caller_kind], RANK[target_kind]
+    if LEVEL[mine] < LEVEL[theirs]:
+        assert f"Removed @{REAL_NAMES[target]}." in reply.plain
+        assert target not in slack.members(DESK)
+        assert kicks(slack) == [{"channel": DESK, "user": target}]
+    else:
+        assert f"@{REAL_NAMES[target]} {refusal(mine, theirs)}" in reply.plain
+        assert target in slack.members(DESK)
+        assert {r.path for r in slack.requests} <= READS
+
+
+CO_OWNERS = [("channel creator", "workspace owner"), ("workspace admin", "channel creator")]
+
+
+@pytest.mark.parametrize(
+    ("caller_kind", "target_kind"), CO_OWNERS, ids=[f"{c}->{t}" for c, t in CO_OWNERS]
+)
+async def test_owners_may_act_on_co_owners_when_the_policy_says_so(
+    slack: SlackWorkspace, slack_settings: SettingsMaker, caller_kind: str, target_kind: str
+) -> None:
+    caller, target = KINDS[caller_kind][0], KINDS[target_kind][0]
+    policy = {**POLICY, "owners_may_act_on_owners": True}
+    bot = await start_bot(slack, slack_settings("http", policy=policy), "http")
+    try:
+        reply = await Channel(slack, bot, DESK).slash(caller, f"@{slack.users[target].name}")
+    finally:
+        await stop_bot(bot)
+    assert f"Removed @{REAL_NAMES[target]}." in reply.plain
+    assert kicks(slack) == [{"channel": DESK, "user": target}]
+
+
+async def test_a_failed_rank_lookup_refuses_that_target_only(
+    slack: SlackWorkspace, desk_http: Channel
+) -> None:
+    # The dispatcher looks the caller up (users.info), resolves the policy's e-mail entries
+    # (users.lookupByEmail), then ranks each target (users.info). Holding the first e-mail
+    # look-up lets the test plan a users.info failure that only the targets' look-ups can meet.
+    release = slack.hold_next("users.lookupByEmail")
+    fields = slack.slash_command(ALICE, DESK, "@bob @dave", command="/kick")
+    assert (await desk_http.bot.transport.slash(fields)).ok
+    await slack.wait_for_calls("users.lookupByEmail")
+    slack.fail_next("users.info", "fatal_error")
+    release.set()
+    reply = await slack.next_message(DESK, timeout=20.0)
+    assert "Could not establish the rank of @Bob Member, so they were not touched" in reply.plain
+    assert "Removed @Dave External." in reply.plain
+    looked_up = [{**r.query, **(r.body or {})}["user"] for r in slack.calls("users.info")]
+    assert looked_up == [ALICE, ALICE, BOB, DAVE]  # ingress, owner check, then each target
+    assert BOB in desk_http.members
+    assert kicks(slack) == [{"channel": DESK, "user": DAVE}]
+
+
+async def test_undo_of_a_kick_re_invites_once(slack: SlackWorkspace, desk_http: Channel) -> None:
+    await desk_http.slash(ALICE, "@bob @dave")
+    assert not {BOB, DAVE} & set(desk_http.members)
+    reply = await desk_http.slash(ALICE, "", command="/undo")
+    assert "/undo · case 2: undoing case 1: 2 done" in reply.plain
+    assert "Re-added @Bob Member." in reply.plain
+    assert "Re-added @Dave External." in reply.plain
+    assert {BOB, DAVE} <= set(desk_http.members)
+    invites = [{**r.query, **(r.body or {})} for r in slack.calls("conversations.invite")]
+    assert [(i["channel"], i["users"]) for i in invites] == [(DESK, BOB), (DESK, DAVE)]
+    again = await desk_http.slash(ALICE, "1", command="/undo")
+    assert "Case 1 was already undone by case 2." in again.plain
+    assert len(slack.calls("conversations.invite")) == 2
+    assert len(slack.calls("conversations.kick")) == 2
