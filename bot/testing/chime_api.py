@@ -25,8 +25,7 @@ import asyncio
 import json
 import secrets
 from collections.abc import Iterable
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
@@ -46,6 +45,7 @@ from bot.testing.chime_state import (
 )
 from bot.testing.chime_webhooks import PREFIX as WEBHOOKS
 from bot.testing.chime_webhooks import Webhooks
+from bot.testing.loopback import LoopbackServer
 from bot.testing.spec_check import SpecViolation
 from bot.testing.symphony_state import Changes
 
@@ -60,7 +60,7 @@ CHANGING = frozenset(
 )
 
 
-class ChimeDouble:
+class ChimeDouble(LoopbackServer):
     def __init__(
         self,
         *,
@@ -94,43 +94,18 @@ class ChimeDouble:
         self.changes = Changes()
         self.events = ChimeEvents(self)
         self._consumed: dict[str, int] = {}
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
+        super().__init__()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
+        await self._serve(app)
 
     async def stop(self) -> None:
         await self.events.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("ChimeDouble is not started")
-        return f"http://127.0.0.1:{self._port}"
+        await self._close()
 
     # -- kickbot's configuration -------------------------------------------------------------
 

@@ -31,12 +31,12 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
+from bot.testing.loopback import LoopbackServer
 from bot.testing.rocketchat_gateway import (
     NOT_LOGGED_IN,
     Failure,
@@ -76,7 +76,7 @@ class _Target:
     token: str
 
 
-class RocketChatServer:
+class RocketChatServer(LoopbackServer):
     """A Rocket.Chat server on ``http://127.0.0.1:<port>``; see the module docstring."""
 
     def __init__(
@@ -98,9 +98,8 @@ class RocketChatServer:
         self._consumed: dict[tuple[str, str | None], int] = {}
         self._payloads: dict[str, dict[str, Any]] = {}
         self._target: _Target | None = None
-        self._runner: web.AppRunner | None = None
+        super().__init__()
         self._session: aiohttp.ClientSession | None = None
-        self._port: int | None = None
         self.gateway = Gateway(
             self.world,
             endpoints(lambda _message: self.changes.notify()),
@@ -115,11 +114,7 @@ class RocketChatServer:
 
     async def start(self) -> None:
         self_test()
-        self._runner = web.AppRunner(self.gateway.application(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
+        await self._serve(self.gateway.application())
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
 
     async def stop(self) -> None:
@@ -127,27 +122,7 @@ class RocketChatServer:
         if self._session is not None:
             await self._session.close()
             self._session = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("RocketChatServer is not started")
-        return f"http://127.0.0.1:{self._port}"
+        await self._close()
 
     def bot_config(self, **overrides: Any) -> dict[str, Any]:
         """A ``rocketchat:`` config section for kickbot pointing at this (started) server.

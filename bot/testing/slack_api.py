@@ -25,11 +25,9 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-from aiohttp import web
-
+from bot.testing.loopback import LoopbackServer
 from bot.testing.slack_methods import WebMethods
 from bot.testing.slack_socket import SocketModeServer
 from bot.testing.slack_state import (
@@ -63,7 +61,7 @@ class _Hook:
     uses: int = 0
 
 
-class SlackWorkspace:
+class SlackWorkspace(LoopbackServer):
     """A workspace with one app installed (its bot user ``bot_user_id``)."""
 
     def __init__(
@@ -104,8 +102,7 @@ class SlackWorkspace:
         self._messages: list[SlackMessage] = []
         self._taken: set[int] = set()
         self._hooks: dict[str, _Hook] = {}
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
+        super().__init__()
         self.add_user(bot_user_id, bot_name, bot_name, is_bot=True)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -113,38 +110,11 @@ class SlackWorkspace:
     async def start(self) -> None:
         self_test()  # a validator that accepts everything must not pass silently
         gateway = WebGateway(self, WebMethods(self).methods())
-        self._runner = web.AppRunner(gateway.application(), access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self._port = int(self._runner.addresses[0][1])
+        await self._serve(gateway.application())
 
     async def stop(self) -> None:
         await self.socket.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("SlackWorkspace is not started")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        await self._close()
 
     @property
     def api_url(self) -> str:

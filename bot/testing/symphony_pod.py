@@ -29,14 +29,14 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.testing import spec_check
+from bot.testing.loopback import LoopbackServer
 from bot.testing.messageml import text_to_presentation_ml
 from bot.testing.spec_check import SpecViolation
 from bot.testing.symphony_agent import AgentRoutes
@@ -83,7 +83,7 @@ def _public_from_private(private_key_pem: str) -> str:
     )
 
 
-class SymphonyPod:
+class SymphonyPod(LoopbackServer):
     """Pod + agent + login + relay on ``http://127.0.0.1:<port>``; see the module docstring."""
 
     def __init__(
@@ -123,8 +123,7 @@ class SymphonyPod:
         self._events: dict[str, dict[str, Any]] = {}  # message id -> its MESSAGESENT event
         self._consumed: dict[str, int] = {}  # stream id -> bot messages taken by next_message
         self._readers: set[str] = set()  # session tokens that have read a datafeed
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
+        super().__init__()
         self.add_user(bot_user_id, bot_display_name, username=bot_username)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -132,39 +131,11 @@ class SymphonyPod:
     async def start(self) -> None:
         spec_check.self_test()  # a validator that accepts everything must not pass silently
         routes = PodRoutes(self).routes() + AgentRoutes(self).routes()
-        self._runner = web.AppRunner(Gateway(self, routes).application(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
+        await self._serve(Gateway(self, routes).application())
 
     async def stop(self) -> None:
         self.feeds.close()  # wakes held datafeed reads
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("SymphonyPod is not started")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        await self._close()
 
     # -- BDK configuration -------------------------------------------------------------------
 
