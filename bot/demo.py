@@ -14,7 +14,7 @@ from bot.app import App
 from bot.platforms.symphony import SymphonyPlatform
 from bot.settings import parse
 from bot.testing import SymphonyPod
-from bot.testing.console import fail_on_violations, repl
+from bot.testing.console import ConsoleBase, fail_on_violations, repl
 from handlers import COMMANDS
 
 DESK = "hJ4x+Kq/ZW9vbQ=="  # standard base64 as the Symphony client shows it
@@ -55,15 +55,12 @@ def _build_pod() -> SymphonyPod:
     return pod
 
 
-class Console:
+class Console(ConsoleBase):
     def __init__(self, pod: SymphonyPod, out: TextIO):
         self.pod = pod
         self.out = out
         self.user = "alice"
         self.room = DESK
-
-    def show(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
 
     def members(self) -> str:
         room = self.pod.room(self.room)
@@ -89,10 +86,7 @@ class Console:
             except TimeoutError:
                 self.show("  (no reply from the bot)")
                 return True
-            self.show("  kickbot: " + msg.text.replace("\n", "\n           "))
-            after = self.members()
-            if after != before:
-                self.show("  now " + after)
+            self.show_reply(msg.text, before, self.members())
         return True
 
     async def _meta(self, text: str, app: App) -> bool:
@@ -106,11 +100,7 @@ class Console:
         elif cmd == "members":
             pass
         elif cmd == "audit":
-            assert app.store is not None
-            for row in await app.store.audit():
-                self.show(f"  #{row.case} {row.caller}: {row.text} -> {row.outcome or row.state}")
-                for r in row.results:
-                    self.show(f"      {r['result']}: {r['target']}")
+            await self.show_audit(app)
             return True
         else:
             self.show("  demo commands: :as USER   :room desk|ops   :members   :audit   :quit")

@@ -20,7 +20,7 @@ from bot.app import App
 from bot.platforms.chime import ChimePlatform
 from bot.settings import parse
 from bot.testing.chime_api import ChimeDouble
-from bot.testing.console import fail_on_violations, repl
+from bot.testing.console import ConsoleBase, fail_on_violations, repl
 from handlers import COMMANDS
 
 DESK = "d35c0000-0000-4000-8000-00000000de5c"
@@ -80,16 +80,13 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-class Console:
+class Console(ConsoleBase):
     def __init__(self, chime: ChimeDouble, app: App, out: TextIO):
         self.chime = chime
         self.app = app
         self.out = out
         self.user = "alice"
         self.room = DESK
-
-    def show(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
 
     def members(self) -> str:
         room = self.chime.room(self.room)
@@ -130,10 +127,7 @@ class Console:
         except TimeoutError:
             self.show("  (no reply from the bot)")
             return True
-        self.show("  kickbot: " + reply.text.replace("\n", "\n           "))
-        after = self.members()
-        if after != before:
-            self.show("  now " + after)
+        self.show_reply(reply.text, before, self.members())
         return True
 
     async def _meta(self, text: str) -> bool:
@@ -145,11 +139,7 @@ class Console:
         elif cmd == "room" and arg in ("desk", "ops"):
             self.room = DESK if arg == "desk" else OPS
         elif cmd == "audit":
-            assert self.app.store is not None
-            for row in await self.app.store.audit():
-                self.show(f"  #{row.case} {row.caller}: {row.text} -> {row.outcome or row.state}")
-                for r in row.results:
-                    self.show(f"      {r['result']}: {r['target']}")
+            await self.show_audit(self.app)
             return True
         elif cmd != "members":
             self.show("  demo commands: :as USER   :room desk|ops   :members   :audit   :quit")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 class Speaker(Protocol):
@@ -38,3 +41,25 @@ def fail_on_violations(violations: Sequence[str], what: str, out: TextIO) -> Non
         for v in violations:
             print("  " + v, file=out)
         raise SystemExit(1)
+
+
+class ConsoleBase:
+    """What every demo console prints the same way: lines, the bot's reply with the membership
+    change it caused, and the audit log."""
+
+    out: TextIO
+
+    def show(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def show_reply(self, text: str, before: str, after: str, where: str = "") -> None:
+        self.show(f"  kickbot{where}: " + text.replace("\n", "\n           "))
+        if after != before:
+            self.show("  now " + after)
+
+    async def show_audit(self, app: App) -> None:
+        assert app.store is not None
+        for row in await app.store.audit():
+            self.show(f"  #{row.case} {row.caller}: {row.text} -> {row.outcome or row.state}")
+            for r in row.results:
+                self.show(f"      {r['result']}: {r['target']}")

@@ -16,7 +16,7 @@ from typing import TextIO
 from bot.app import App
 from bot.platforms.matrix import MatrixPlatform
 from bot.settings import parse
-from bot.testing.console import repl
+from bot.testing.console import ConsoleBase, repl
 from bot.testing.matrix_synapse import (
     Account,
     Homeserver,
@@ -44,7 +44,7 @@ Demo commands: :as USER   :members   :audit   :quit
 """
 
 
-class Console:
+class Console(ConsoleBase):
     def __init__(self, hs: Homeserver, users: dict[str, Account], room: str, out: TextIO):
         self.hs = hs
         self.users = users
@@ -52,9 +52,6 @@ class Console:
         self.out = out
         self.user = "alice"
         self.watcher = Watcher(hs, users["alice"])
-
-    def show(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
 
     async def members(self) -> str:
         me = self.users["alice"]  # the creator: always in the room
@@ -104,10 +101,7 @@ class Console:
             except TimeoutError:
                 self.show("  (no reply from the bot)")
                 return True
-            self.show("  kickbot: " + reply.body.replace("\n", "\n           "))
-            after = await self.members()
-            if after != before:
-                self.show("  now " + after)
+            self.show_reply(reply.body, before, await self.members())
         return True
 
     async def _meta(self, text: str, app: App) -> bool:
@@ -119,11 +113,7 @@ class Console:
         elif cmd == "members":
             pass
         elif cmd == "audit":
-            assert app.store is not None
-            for row in await app.store.audit():
-                self.show(f"  #{row.case} {row.caller}: {row.text} -> {row.outcome or row.state}")
-                for r in row.results:
-                    self.show(f"      {r['result']}: {r['target']}")
+            await self.show_audit(app)
             return True
         else:
             self.show("  demo commands: :as USER   :members   :audit   :quit")

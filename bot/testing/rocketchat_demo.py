@@ -13,7 +13,7 @@ from typing import TextIO
 from bot.app import App
 from bot.platforms.rocketchat import RocketChatPlatform
 from bot.settings import parse
-from bot.testing.console import fail_on_violations, repl
+from bot.testing.console import ConsoleBase, fail_on_violations, repl
 from bot.testing.rocketchat_api import RocketChatServer
 from handlers import COMMANDS
 
@@ -59,7 +59,7 @@ def build_server() -> RocketChatServer:
     return server
 
 
-class Console:
+class Console(ConsoleBase):
     def __init__(self, server: RocketChatServer, out: TextIO) -> None:
         self.server = server
         self.out = out
@@ -96,10 +96,7 @@ class Console:
             except TimeoutError:
                 self.show("  (no reply from the bot)")
                 return True
-            self.show("  kickbot: " + reply.msg.replace("\n", "\n           "))
-            after = self.members()
-            if after != before:
-                self.show("  now " + after)
+            self.show_reply(reply.msg, before, self.members())
         return True
 
     async def _meta(self, text: str, app: App) -> bool:
@@ -113,11 +110,7 @@ class Console:
         elif cmd == "members":
             pass
         elif cmd == "audit":
-            assert app.store is not None
-            for row in await app.store.audit():
-                self.show(f"  #{row.case} {row.caller}: {row.text} -> {row.outcome or row.state}")
-                for r in row.results:
-                    self.show(f"      {r['result']}: {r['target']}")
+            await self.show_audit(app)
             return True
         else:
             self.show("  demo commands: :as USER   :room desk|town   :members   :audit   :quit")

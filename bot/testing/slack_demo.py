@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from bot.app import App
 from bot.platforms.slack import SlackPlatform
 from bot.settings import parse
-from bot.testing.console import fail_on_violations, repl
+from bot.testing.console import ConsoleBase, fail_on_violations, repl
 from bot.testing.slack_api import SlackWorkspace
 from bot.testing.slack_signing import SignedSender
 from handlers import COMMANDS
@@ -68,16 +68,13 @@ def _build_workspace() -> SlackWorkspace:
     return slack
 
 
-class Console:
+class Console(ConsoleBase):
     def __init__(self, slack: SlackWorkspace, sender: SignedSender, out: TextIO):
         self.slack = slack
         self.sender = sender
         self.out = out
         self.user = "alice"
         self.channel = "desk"
-
-    def show(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
 
     @property
     def channel_id(self) -> str:
@@ -119,10 +116,7 @@ class Console:
             self.show("  (no reply from the bot)")
             return True
         where = " (in the thread)" if msg.thread_ts else ""
-        self.show(f"  kickbot{where}: " + msg.plain.replace("\n", "\n           "))
-        after = self.members()
-        if after != before:
-            self.show("  now " + after)
+        self.show_reply(msg.plain, before, self.members(), where)
         return True
 
     async def _meta(self, text: str, app: App) -> bool:
@@ -136,11 +130,7 @@ class Console:
         elif cmd == "members":
             pass
         elif cmd == "audit":
-            assert app.store is not None
-            for row in await app.store.audit():
-                self.show(f"  #{row.case} {row.caller}: {row.text} -> {row.outcome or row.state}")
-                for r in row.results:
-                    self.show(f"      {r['result']}: {r['target']}")
+            await self.show_audit(app)
             return True
         else:
             self.show(
