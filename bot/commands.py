@@ -155,6 +155,9 @@ class Command:
     requires: type | None = None
     """A capability protocol the platform must implement, else the command is refused."""
     mutates: bool = True
+    fans_out: bool = False
+    """Acts beyond its targets' count (offboarding: one person, many rooms), so it is always
+    rehearsed first and held for /confirm when the rehearsal changes more than the limit."""
 
     @property
     def usage(self) -> str:

@@ -292,7 +292,11 @@ class Dispatcher:
             if ctx.dry_run:
                 outcome = await command.run(ctx)
                 return Plan(merged(outcome.items)) if isinstance(outcome, Report) else outcome
-            big = command.mutates and len(ctx.targets) > self._bulk.confirm_above
+            big = command.mutates and (
+                len(ctx.targets) > self._bulk.confirm_above
+                or command.fans_out
+                or (bool(ctx.targets) and await ctx.pace_interval() > 0)  # a jumbo room
+            )
             if big and not await self._store.is_confirmed(job.id):
                 plan = await self._plan(ctx, command.run, job.id)
                 if isinstance(plan, Plan):
@@ -317,9 +321,9 @@ class Dispatcher:
         if not isinstance(outcome, Report):
             return outcome  # refused as a whole: the real run would be too
         changes = sum(1 for i in outcome.items if i.status is Status.PLANNED)
-        if changes <= self._bulk.confirm_above:
-            return None
         interval = await ctx.pace_interval()
+        if changes <= self._bulk.confirm_above and not (changes and interval > 0):
+            return None
         members = len(await ctx.members()) if ctx.room is not None else None
         awaiting = Awaiting(
             case,

@@ -26,9 +26,11 @@ Target = UserRef | EmailTarget
 
 @dataclass(frozen=True, slots=True)
 class Targets:
-    """One or more people: mentions or e-mail addresses."""
+    """One or more people: mentions or e-mail addresses. ``unless`` names flags that stand in
+    for the list (``/kick --external``): with one of them given, no person is needed."""
 
     name: str = "user"
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,15 @@ class Flag:
     name: str
 
 
-_FLAG = re.compile(r"^(?:--|\u2014)([A-Za-z][A-Za-z0-9-]*)$")
+@dataclass(frozen=True, slots=True)
+class Option:
+    """An option with a value, ``--name VALUE`` or ``--name=VALUE``; may be repeated."""
+
+    name: str
+    value: str = "value"
+
+
+_FLAG = re.compile(r"^(?:--|\u2014)([A-Za-z][A-Za-z0-9-]*)(?:=(.*))?$")
 """``--name``, or ``—name`` as phones autocorrect it."""
 
 
@@ -72,12 +82,19 @@ class Parsed:
     words: Mapping[str, str] = field(default_factory=dict)
     rest: str | None = None
     flags: frozenset[str] = frozenset()
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Option name -> the values given, in order."""
+
+    def value(self, name: str) -> str | None:
+        """The last value given for option ``name``, if any."""
+        given = self.values.get(name)
+        return given[-1] if given else None
 
 
 @dataclass(frozen=True, slots=True)
 class Grammar:
     args: tuple[ArgSpec, ...] = ()
-    flags: tuple[Flag, ...] = ()
+    flags: tuple[Flag | Option, ...] = ()
 
     def usage(self, command: str) -> str:
         parts = ["/" + command]
@@ -93,18 +110,21 @@ class Grammar:
 
     def options(self) -> str:
         """The declared flags as usage shows them ("" when there are none)."""
-        return " ".join(f"[--{f.name}]" for f in self.flags)
+        return " ".join(
+            f"[--{f.name} <{f.value}>]" if isinstance(f, Option) else f"[--{f.name}]"
+            for f in self.flags
+        )
 
     def parse(self, tokens: Sequence[Token]) -> Parsed:
-        flags, tokens = self._take_flags(tokens)
+        flags, values, tokens = self._take_flags(tokens)
         pos = 0
         targets: list[Target] = []
         words: dict[str, str] = {}
         rest: str | None = None
         for spec in self.args:
             match spec:
-                case Targets():
-                    pos = _take_targets(tokens, pos, targets)
+                case Targets(_, unless):
+                    pos = _take_targets(tokens, pos, targets, bool(flags & set(unless)))
                 case Arg(name):
                     if pos >= len(tokens):
                         raise ParseError(f"The {name} is missing.")
@@ -119,20 +139,44 @@ class Grammar:
                         pos = len(tokens)
         if pos < len(tokens):
             raise ParseError(f"Unexpected text: {' '.join(t.text for t in tokens[pos:])}")
-        return Parsed(tuple(targets), words, rest, flags)
+        return Parsed(tuple(targets), words, rest, flags, values)
 
-    def _take_flags(self, tokens: Sequence[Token]) -> tuple[frozenset[str], list[Token]]:
-        """Set option words aside, wherever they are. An unknown option is an error, never
-        text: a mistyped ``--dry-run`` must not become the reason of a real removal."""
-        known = {f.name for f in self.flags}
+    def _take_flags(
+        self, tokens: Sequence[Token]
+    ) -> tuple[frozenset[str], dict[str, tuple[str, ...]], list[Token]]:
+        """Set option words (and option values) aside, wherever they are. An unknown option is
+        an error, never text: a mistyped ``--dry-run`` must not become the reason of a real
+        removal."""
+        known = {f.name: f for f in self.flags}
         found: set[str] = set()
+        values: dict[str, tuple[str, ...]] = {}
         rest: list[Token] = []
-        for tok in tokens:
+        toks = list(tokens)
+        i = 0
+        while i < len(toks):
+            tok = toks[i]
+            i += 1
             m = _FLAG.match(tok.text) if isinstance(tok, Word) else None
+            spec = known.get(m.group(1).lower()) if m else None
             if m is None:
                 rest.append(tok)
-            elif m.group(1).lower() in known:
-                found.add(m.group(1).lower())
+            elif isinstance(spec, Option):
+                value = m.group(2)
+                if value is None:
+                    if i >= len(toks) or not isinstance(toks[i], Word):
+                        raise ParseError(
+                            f"--{spec.name} needs a {spec.value}.",
+                            f"Write it as --{spec.name} <{spec.value}>.",
+                        )
+                    value = toks[i].text
+                    i += 1
+                if not value:
+                    raise ParseError(f"--{spec.name} needs a {spec.value}.")
+                values[spec.name] = (*values.get(spec.name, ()), value)
+            elif spec is not None and m.group(2) is None:
+                found.add(spec.name)
+            elif spec is not None:
+                raise ParseError(f"--{spec.name} takes no value.")
             else:
                 hint = (
                     "Options: " + ", ".join("--" + f.name for f in self.flags) + "."
@@ -140,10 +184,12 @@ class Grammar:
                     else "This command takes no options."
                 )
                 raise ParseError(f"Unknown option “{tok.text}”.", hint)
-        return frozenset(found), rest
+        return frozenset(found), values, rest
 
 
-def _take_targets(tokens: Sequence[Token], pos: int, out: list[Target]) -> int:
+def _take_targets(
+    tokens: Sequence[Token], pos: int, out: list[Target], optional: bool = False
+) -> int:
     seen: set[str] = set()
     while pos < len(tokens):
         tok = tokens[pos]
@@ -165,7 +211,7 @@ def _take_targets(tokens: Sequence[Token], pos: int, out: list[Target]) -> int:
             seen.add(key)
             out.append(target)
         pos += 1
-    if not out:
+    if not out and not optional:
         raise ParseError(
             "Name at least one person.", "Mention them (@-list) or give their e-mail address."
         )

@@ -111,8 +111,10 @@ async def test_jumbo_room_removals_are_spaced_on_the_double(
         await pod.wait_until_listening()
         room = Room(pod, JUMBO)
         targets = crowd[:6]
-        reply = await room.say(ALICE, f"/kick {mentions(targets)}")
-        assert "6 done" in reply.text
+        plan = await room.say(ALICE, f"/kick {mentions(targets)}")
+        assert "/confirm 1" in plan.text  # a jumbo room: always shown first
+        await room.say(ALICE, "/confirm 1")
+        assert "6 done" in (await pod.next_message(JUMBO)).text
     finally:
         await app.stop()
     times = pod.call_times("POST", r"/membership/remove")
@@ -130,7 +132,9 @@ async def test_undo_in_a_jumbo_room_keeps_the_pace(
     try:
         await pod.wait_until_listening()
         room = Room(pod, JUMBO)
-        assert "4 done" in (await room.say(ALICE, f"/kick {mentions(crowd[:4])}")).text
+        assert "/confirm 1" in (await room.say(ALICE, f"/kick {mentions(crowd[:4])}")).text
+        await room.say(ALICE, "/confirm 1")
+        assert "4 done" in (await pod.next_message(JUMBO)).text
         assert "undoing case 1: 4 done" in (await room.say(ALICE, "/undo")).text
     finally:
         await app.stop()
