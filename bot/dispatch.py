@@ -44,13 +44,21 @@ from bot.outcome import (
     Status,
 )
 from bot.pacing import Clock, RoomPacing, Sleep, paced_seconds
-from bot.platform import Platform, SupportsDirectMessage, SupportsRank
+from bot.platform import (
+    Platform,
+    SupportsDirectMessage,
+    SupportsExternalMembers,
+    SupportsRank,
+)
 from bot.progress import Progress
 from bot.reply import plain
 from bot.settings import BulkSettings, NotifySettings
 from bot.store import Job, Store
 
 log = structlog.get_logger(__name__)
+
+FILTERS = ("external", "all-except-owners")
+"""Flags that choose targets from the room's member list (``/kick --external``)."""
 
 
 def split_command(
@@ -273,7 +281,17 @@ class Dispatcher:
                 final = decide(self._policy, name, inv.caller, await ctx.caller_is_owner())
                 if not final.allowed:
                     return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, final))
-            targets, early = await self._targets(platform, parsed.targets)
+            given: list[UserRef | EmailTarget] = list(parsed.targets)
+            filters = [f for f in FILTERS if f in parsed.flags]
+            if filters:
+                if "external" in filters and not isinstance(platform, SupportsExternalMembers):
+                    cannot = replies.filter_unsupported("external", platform.name)
+                    return Refused(Refusal.UNSUPPORTED, cannot)
+                chosen = await self._filtered(ctx, filters)
+                if not chosen and not given:
+                    return Refused(Refusal.MALFORMED, replies.filter_matched_nobody(filters))
+                given += chosen
+            targets, early = await self._targets(platform, given)
         except PlatformError as err:
             return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
         if command.mutates and targets:
@@ -295,10 +313,11 @@ class Dispatcher:
             big = command.mutates and (
                 len(ctx.targets) > self._bulk.confirm_above
                 or command.fans_out
+                or bool(filters)
                 or (bool(ctx.targets) and await ctx.pace_interval() > 0)  # a jumbo room
             )
             if big and not await self._store.is_confirmed(job.id):
-                plan = await self._plan(ctx, command.run, job.id)
+                plan = await self._plan(ctx, command.run, job.id, always=bool(filters))
                 if isinstance(plan, Plan):
                     return Plan(merged(plan.items), plan.awaiting)
                 if plan is not None:
@@ -314,15 +333,24 @@ class Dispatcher:
             return Report(merged(outcome.items), outcome.headline)
         return outcome
 
-    async def _plan(self, ctx: Context, run: Handler, case: int) -> Outcome | None:
-        """Rehearse the command; a plan changing more than ``confirm_above`` targets is held
-        for confirmation (returned), a smaller one lets the command run now (None)."""
+    async def _plan(
+        self, ctx: Context, run: Handler, case: int, *, always: bool = False
+    ) -> Outcome | None:
+        """Rehearse the command; a plan changing more than ``confirm_above`` targets, any
+        change in a jumbo room, or any change to people chosen by a filter (``always``) is held
+        for confirmation (returned); otherwise the command runs now (None)."""
         outcome = await run(ctx.rehearsal())
         if not isinstance(outcome, Report):
             return outcome  # refused as a whole: the real run would be too
         changes = sum(1 for i in outcome.items if i.status is Status.PLANNED)
         interval = await ctx.pace_interval()
-        if changes <= self._bulk.confirm_above and not (changes and interval > 0):
+        if changes > self._bulk.confirm_above:
+            why = "limit"
+        elif changes and interval > 0:
+            why = "jumbo"
+        elif changes and always:
+            why = "filter"
+        else:
             return None
         members = len(await ctx.members()) if ctx.room is not None else None
         awaiting = Awaiting(
@@ -333,6 +361,7 @@ class Dispatcher:
             paced_seconds(changes, interval),
             interval,
             members,
+            why,
         )
         return Plan(outcome.items, awaiting)
 
@@ -353,6 +382,19 @@ class Dispatcher:
             every_seconds=self._bulk.progress_every_seconds,
             monotonic=self._monotonic,
         )
+
+    async def _filtered(self, ctx: Context, filters: Sequence[str]) -> list[UserRef]:
+        """The room's members a filter flag chooses (never the bot or the caller), in the
+        member list's order."""
+        members = await ctx.members()
+        skip = {ctx.platform.bot_user.id, ctx.invocation.caller.id}
+        chosen = [m for m in members.values() if m.user.id not in skip]
+        if "all-except-owners" in filters:
+            chosen = [m for m in chosen if not m.is_owner]
+        if "external" in filters and isinstance(ctx.platform, SupportsExternalMembers):
+            external = await ctx.platform.external_members(ctx.invocation.room)
+            chosen = [m for m in chosen if m.user.id in external]
+        return [m.user for m in chosen]
 
     async def _targets(
         self, platform: Platform, given: Sequence[UserRef | EmailTarget]

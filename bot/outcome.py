@@ -73,6 +73,9 @@ class Awaiting:
     """The room's pace (0: not paced)."""
     members: int | None
     """The room's member count (None: not a room command)."""
+    why: str = "limit"
+    """Why it is held: "limit" (more changes than the threshold), "jumbo" (a paced room),
+    "filter" (targets chosen by a filter such as --external: the count is always shown first)."""
 
 
 @dataclass(frozen=True, slots=True)

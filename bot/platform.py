@@ -111,3 +111,12 @@ class SupportsIbGroups(Protocol):
     async def add_to_ib_group(self, group: str, users: Sequence[UserRef]) -> tuple[list[str], str]:
         """Per-user result messages in submitted order ("" = added) and the raw response."""
         ...
+
+
+@runtime_checkable
+class SupportsExternalMembers(Protocol):
+    """Platforms that can tell members of another company (Symphony: cross-company rooms)."""
+
+    async def external_members(self, room: RoomRef) -> set[str]:
+        """Ids of the room's members who belong to another company than the bot's."""
+        ...

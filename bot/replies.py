@@ -17,6 +17,9 @@ from bot.store import AuditRow, PendingConfirmation
 
 PLAN_LINES = 25
 """Targets listed in a plan; the rest are counted (every one is in the case, /case <n>)."""
+REPORT_LINES = 25
+"""Per-target lines in a final report, likewise (Symphony allows 40 mentions per message)."""
+NOTE_LINES = 10
 
 
 def _who(user: UserRef) -> Mention | Untrusted:
@@ -463,7 +466,7 @@ def render(outcome: Outcome, caller: UserRef, command: str, case: int) -> Reply:
         case Report(items, headline, notes):
             counts = _counts(items)
             first = head + (line(counts) if headline is None else headline[0])
-            return (first, *(i.line for i in items), *notes)
+            return (first, *_report_lines(items, case), *_capped(notes, NOTE_LINES))
         case Plan(items, awaiting):
             if awaiting is None:
                 first = head + line(f"dry run, nothing was changed: {_counts(items)}")
@@ -480,6 +483,26 @@ def render(outcome: Outcome, caller: UserRef, command: str, case: int) -> Reply:
             return (head + c[0], *c[1:])
 
 
+def _report_lines(items: Sequence[ItemResult], case: int) -> list[Line]:
+    """A long report lists what went wrong first, then what was done, up to REPORT_LINES (a
+    chat message has a size limit and Symphony allows 40 mentions in one)."""
+    if len(items) <= REPORT_LINES:
+        return [i.line for i in items]
+    first = [i for i in items if i.status is not Status.DONE]
+    shown = (first + [i for i in items if i.status is Status.DONE])[:REPORT_LINES]
+    more = len(items) - len(shown)
+    return [
+        *(i.line for i in shown),
+        line(f"… and {more:,} more (all of them: ", Code(f"/case {case}"), ")."),
+    ]
+
+
+def _capped(lines: Sequence[Line], most: int) -> list[Line]:
+    if len(lines) <= most:
+        return list(lines)
+    return [*lines[:most], line(f"… and {len(lines) - most:,} more notes like these.")]
+
+
 def _plan_lines(items: Sequence[ItemResult], case: int) -> list[Line]:
     lines = [
         i.line if i.status is Status.PLANNED else line("Would refuse: ") + i.line
@@ -492,10 +515,18 @@ def _plan_lines(items: Sequence[ItemResult], case: int) -> list[Line]:
 
 
 def _awaiting_head(plan: Awaiting, items: Sequence[ItemResult]) -> Line:
-    return line(
-        f"plan: {_counts(items)}. That is more than the {plan.threshold} changes this bot makes "
-        "without a confirmation (bulk.confirm_above), so nothing is done yet:"
-    )
+    if plan.why == "jumbo":
+        why = (
+            "Changes in a room this size are paced and always shown first, so nothing is done yet:"
+        )
+    elif plan.why == "filter":
+        why = "People chosen by a filter are always counted first, so nothing is done yet:"
+    else:
+        why = (
+            f"That is more than the {plan.threshold} changes this bot makes without a "
+            "confirmation (bulk.confirm_above), so nothing is done yet:"
+        )
+    return line(f"plan: {_counts(items)}. {why}")
 
 
 def _confirm(plan: Awaiting) -> list[Line]:
@@ -553,3 +584,17 @@ def lookup_failed(err: errors.PlatformError) -> Reply:
     return (
         line("Could not check the room before acting, so nothing was changed: ", *_failure(err)),
     )
+
+
+def filter_unsupported(flag: str, platform: str) -> Reply:
+    return (
+        line(
+            Code("--" + flag),
+            f" is not available on {platform}: it cannot tell who that is. Nothing was changed.",
+        ),
+    )
+
+
+def filter_matched_nobody(flags: Sequence[str]) -> Reply:
+    shown = " ".join("--" + f for f in flags)
+    return (line("Nobody in this room matches ", Code(shown), ". Nothing was changed."),)

@@ -1,5 +1,5 @@
-"""/kick @user [@user …] [reason…] [--dry-run]: remove members from the room the command is
-typed in."""
+"""/kick @user [@user …] [reason…] [--dry-run] [--external] [--all-except-owners]: remove
+members from the room the command is typed in; the filters choose them from the member list."""
 
 from __future__ import annotations
 
@@ -51,6 +51,9 @@ async def kick(ctx: Context) -> Outcome:
 COMMAND = Command(
     name="kick",
     summary="remove people from this room",
-    grammar=Grammar((Targets("user"), Rest("reason")), (Flag("dry-run"),)),
+    grammar=Grammar(
+        (Targets("user", unless=("external", "all-except-owners")), Rest("reason")),
+        (Flag("dry-run"), Flag("external"), Flag("all-except-owners")),
+    ),
     run=kick,
 )

@@ -247,6 +247,18 @@ class SymphonyPlatform:
             raise to_platform_error(exc) from exc
         return [Member(UserRef(str(m.id)), bool(m.owner)) for m in found or []]
 
+    async def external_members(self, room: RoomRef) -> set[str]:
+        """Through the admin membership list, the only one that says who is external."""
+        try:
+            pages = (
+                await self._sdk()
+                .streams()
+                .list_all_stream_members(url_safe_id(room.id), chunk_size=1000)
+            )
+            return {str(m.user.user_id) async for m in pages if m.user and m.user.is_external}
+        except Exception as exc:
+            raise to_platform_error(exc) from exc
+
     async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
         try:
             found = await self._sdk().users().list_users_by_emails(list(emails))

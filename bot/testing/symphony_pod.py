@@ -106,6 +106,8 @@ class SymphonyPod(LoopbackServer):
         self.redelivery_seconds = redelivery_seconds
         self.hold_seconds = hold_seconds
         self.bot_roles: set[str] = set()
+        self.company = "Acme"
+        """The pod's own company: members of any other are external."""
         self.requests: list[RecordedRequest] = []
         self.request_times: list[float] = []
         """``time.monotonic()`` at which each of ``requests`` arrived (same order)."""

@@ -61,6 +61,7 @@ class PodRoutes:
                 Route("POST", f"/pod/v1/room/{{id}}/membership/{action}", self.membership, session)
                 for action in membership
             ),
+            Route("GET", "/pod/v1/admin/stream/{id}/membership/list", self.stream_members, session),
             Route("GET", "/pod/v3/users", self.users, session),
             Route("POST", "/pod/v1/im/create", self.im_create, session),
             Route("GET", "/pod/v1/admin/group/{gid}/membership/list", self.ib_list, session),
@@ -175,6 +176,37 @@ class PodRoutes:
                 }
                 for uid, owner in room.members.items()
             ]
+        )
+
+    async def stream_members(self, request: web.Request) -> web.Response:
+        """The admin membership list: pages of members with their company and whether they are
+        external to the pod's company."""
+        if USER_PROVISIONING not in self.pod.bot_roles:
+            raise ApiError(403, "The user lacks the required entitlement to perform this operation")
+        room = find_stream(self.pod, request.match_info["id"])
+        skip = int(request.query.get("skip", "0"))
+        limit = min(int(request.query.get("limit", "100")), 1000)
+        everyone = sorted(room.members.items())
+        page = []
+        for uid, owner in everyone[skip : skip + limit]:
+            user = self.pod.users.get(uid)
+            company = user.company if user else self.pod.company
+            page.append(
+                {
+                    "user": {
+                        "userId": uid,
+                        "email": user.email if user else "",
+                        "displayName": user.display_name if user else "",
+                        "company": company,
+                        "isExternal": company != self.pod.company,
+                    },
+                    "isOwner": owner,
+                    "isCreator": uid == room.created_by,
+                    "joinDate": room.join_dates.get(uid, room.creation_date),
+                }
+            )
+        return web.json_response(
+            {"count": len(everyone), "skip": skip, "limit": limit, "members": page}
         )
 
     async def membership(self, request: web.Request) -> web.Response:

@@ -1,0 +1,125 @@
+"""/kick --external and --all-except-owners: targets chosen from the room's member list, always
+counted first and confirmed by the caller."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.testing import SymphonyPod
+from tests.conftest import (
+    ALICE,
+    BOB,
+    BOT,
+    CAROL,
+    DAVE,
+    DESK,
+    FRANK,
+    ConfigMaker,
+    Room,
+    changes,
+    start_bot,
+)
+from tests.crowd import CROWD, add_crowd, mentions
+
+
+async def test_external_members_are_counted_first_then_removed(pod: SymphonyPod, bot: App) -> None:
+    pod.users[DAVE].company = "Globex"
+    room = Room(pod, DESK)
+    plan = await room.say(ALICE, "/kick --external cross-company clean-up")
+    assert plan.text.startswith(
+        "@Alice Owner /kick · case 1: plan: 1 would be done. People chosen by a filter are"
+        " always counted first, so nothing is done yet:"
+    )
+    assert "Would remove @Dave External — reason: cross-company clean-up" in plan.text
+    assert "/confirm 1" in plan.text
+    assert changes(pod) == []
+    # the admin list (the one that tells who is external) was read, nothing else changed
+    assert pod.calls("GET", r"/admin/stream/.*/membership/list")
+
+    await room.say(ALICE, "/confirm 1")
+    done = await pod.next_message(DESK)
+    assert done.text.startswith("@Alice Owner /kick · case 1: 1 done")
+    assert DAVE not in room.members
+    assert {ALICE, CAROL, BOB, FRANK, BOT} <= set(room.members)
+
+
+async def test_all_except_owners_spares_owners_the_bot_and_the_caller(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    crowd = add_crowd(pod, CROWD, 7)
+    app = await start_bot(settings_for(bulk={"confirm_above": 3}))
+    try:
+        await pod.wait_until_listening()
+        room = Room(pod, CROWD)
+        plan = await room.say(ALICE, "/kick --all-except-owners")
+        assert "plan: 7 would be done. That is more than the 3 changes" in plan.text
+        assert plan.text.count("Would remove @Member") == 7
+        await room.say(ALICE, "/confirm 1")
+        done = await pod.next_message(CROWD)
+        assert done.text.startswith("@Alice Owner /kick · case 1: 7 done")
+    finally:
+        await app.stop()
+    assert not set(crowd) & set(room.members)
+    assert set(room.members) == {ALICE, CAROL, BOT}
+
+
+async def test_filters_combine_with_each_other_and_with_mentions(
+    pod: SymphonyPod, bot: App
+) -> None:
+    crowd = add_crowd(pod, CROWD, 4)
+    for uid in crowd[:2]:
+        pod.users[uid].company = "Globex"
+    pod.users[CAROL].company = "Globex"  # an external owner: spared by --all-except-owners
+    room = Room(pod, CROWD)
+    plan = await room.say(ALICE, f"/kick {mentions(crowd[3:])} --external --all-except-owners")
+    assert "plan: 3 would be done." in plan.text
+    for uid in (crowd[0], crowd[1], crowd[3]):
+        assert f"Would remove @Member {uid}" in plan.text
+    assert "Carol" not in plan.text
+
+
+async def test_a_filter_that_matches_nobody_changes_nothing(pod: SymphonyPod, bot: App) -> None:
+    room = Room(pod, DESK)
+    reply = await room.say(ALICE, "/kick --external")
+    assert "Nobody in this room matches --external. Nothing was changed." in reply.text
+    assert changes(pod) == []
+
+
+async def test_an_unentitled_caller_gets_no_member_lookup_and_no_change(
+    pod: SymphonyPod, bot: App
+) -> None:
+    pod.users[DAVE].company = "Globex"
+    reply = await Room(pod, DESK).say(BOB, "/kick --all-except-owners")
+    assert "You may not run /kick here" in reply.text
+    assert changes(pod) == []
+    assert not pod.calls("GET", r"/admin/stream/.*/membership/list")
+
+
+async def test_without_the_admin_role_the_external_filter_is_refused_clearly(
+    pod: SymphonyPod, bot: App
+) -> None:
+    pod.bot_roles.clear()
+    reply = await Room(pod, DESK).say(ALICE, "/kick --external")
+    assert "Could not check the room before acting, so nothing was changed" in reply.text
+    assert "403" in reply.text
+    assert changes(pod) == []
+
+
+async def test_a_long_report_lists_problems_first_and_counts_the_rest(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    crowd = add_crowd(pod, CROWD, 30)
+    app = await start_bot(settings_for(bulk={"confirm_above": 100}))
+    try:
+        await pod.wait_until_listening()
+        room = Room(pod, CROWD)
+        reply = await room.say(ALICE, f"/kick {mentions(crowd)} @bob")
+    finally:
+        await app.stop()
+    text = reply.text
+    assert text.startswith("@Alice Owner /kick · case 1: 30 done, 1 refused")
+    lines = text.splitlines()
+    assert "Bob Member" in lines[1]  # problems first
+    assert "not a member" in lines[1]
+    assert text.count("Removed @Member") == 24
+    assert lines[-1] == "… and 6 more (all of them: /case 1)."
+    assert text.count("@") <= 40  # Symphony's mention limit per message
