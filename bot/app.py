@@ -62,6 +62,7 @@ class App:
             with contextlib.suppress(Exception):
                 await platform.stop()
         if self.dispatcher is not None:
+            self.dispatcher.pause()
             try:
                 await asyncio.wait_for(self.dispatcher.drain(), grace_seconds)
             except TimeoutError:

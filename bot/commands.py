@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.entitlement import Policy
 from bot.grammar import Grammar, Parsed
-from bot.model import Invocation, Member, RoomInfo, UserRef
+from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome
 from bot.pacing import RoomPacing
 from bot.platform import Platform, SupportsOwnerLookup
@@ -66,6 +66,17 @@ class CaseBook(Protocol):
 
 
 ProgressHook = Callable[[Sequence[ItemResult]], Awaitable[None]]
+HaltCheck = Callable[[], Awaitable[str | None]]
+"""Why a running command must stop before its next target ("stopping": the bot is shutting
+down; "cancelled": someone ran /cancel), or None to go on."""
+
+
+class Halted(Exception):
+    """Raised between targets when a command must stop; its journal keeps what was done."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(slots=True)
@@ -85,15 +96,44 @@ class Context:
     """Run every check, make no state-changing call (``change`` returns None)."""
     pacing: RoomPacing | None = None
     progress: ProgressHook | None = None
+    halt: HaltCheck | None = None
+    cancelled: bool = False
+    """Set by ``run_each`` when a /cancel stopped the command: its report is partial."""
     _members: dict[str, Member] | None = field(default=None)
     _caller_owner: bool | None = field(default=None)
     _interval: float | None = field(default=None)
+    _acting: RoomRef | None = field(default=None)
+
+    @property
+    def acting_room(self) -> RoomRef:
+        """Where this context acts: the room the command was typed in, unless ``for_room``."""
+        return self._acting if self._acting is not None else self.invocation.room
+
+    def for_room(self, info: RoomInfo) -> Context:
+        """This command acting in another room (offboarding: one person, many rooms). Member
+        list, owner checks and pace are that room's, and its journal entries are keyed by the
+        room, so one person has an entry per room. Replies still go where it was asked."""
+        return dataclasses.replace(
+            self,
+            room=info,
+            journal=ScopedJournal(self.journal, info.room.id),
+            progress=None,
+            _acting=info.room,
+            _members=None,
+            _caller_owner=None,
+            _interval=None,
+        )
 
     def rehearsal(self) -> Context:
         """A dry-run copy: handlers update its member map as if they had acted, so a later
         target sees the room as it would be (e.g. the last owner left)."""
         members = dict(self._members) if self._members is not None else None
-        return dataclasses.replace(self, dry_run=True, progress=None, _members=members)
+        return dataclasses.replace(self, dry_run=True, progress=None, halt=None, _members=members)
+
+    async def check_halt(self) -> None:
+        """Raise ``Halted`` if the command must stop now (between two targets)."""
+        if self.halt is not None and (reason := await self.halt()) is not None:
+            raise Halted(reason)
 
     async def pace_interval(self) -> float:
         """Seconds between state-changing calls in this room (0: not paced), decided once per
@@ -109,7 +149,7 @@ class Context:
         """Wait for this room's pace before a state-changing call (jumbo rooms only)."""
         interval = await self.pace_interval()
         if self.pacing is not None and interval > 0:
-            await self.pacing.wait(self.platform.name, self.invocation.room.id, interval)
+            await self.pacing.wait(self.platform.name, self.acting_room.id, interval)
 
     async def change(self, call: Callable[[], Awaitable[T]], *targets: UserRef) -> T | None:
         """Make a state-changing call for ``targets``: paced, and journalled as started so a
@@ -117,6 +157,7 @@ class Context:
         if self.dry_run:
             return None
         await self.pace()
+        await self.check_halt()  # a stop that came during the pause acts before the call
         for target in targets:
             await self.journal.start(target)
         return await call()
@@ -124,7 +165,7 @@ class Context:
     async def members(self) -> dict[str, Member]:
         """The room's members by user id, looked up once per command."""
         if self._members is None:
-            found = await self.platform.members(self.invocation.room)
+            found = await self.platform.members(self.acting_room)
             self._members = {m.user.id: m for m in found}
         return self._members
 
@@ -136,7 +177,7 @@ class Context:
 
     async def is_owner(self, user: UserRef) -> bool:
         if isinstance(self.platform, SupportsOwnerLookup):
-            return await self.platform.is_room_owner(self.invocation.room, user)
+            return await self.platform.is_room_owner(self.acting_room, user)
         member = (await self.members()).get(user.id)
         return member is not None and member.is_owner
 
@@ -192,14 +233,49 @@ async def run_each(
     work: Callable[[UserRef], Awaitable[ItemResult]],
 ) -> list[ItemResult]:
     """Run ``work`` for each target in turn, skipping targets a previous run already settled,
-    and journal each result as soon as it is known (and report progress, for long commands)."""
+    and journal each result as soon as it is known (and report progress, for long commands).
+    A /cancel ends the loop with the results so far (``ctx.cancelled``); a shutdown raises
+    ``Halted`` so the job is handed back and resumes on the next start."""
     items: list[ItemResult] = []
     for target in ctx.targets:
         prev = await ctx.journal.previous(target)
         if prev is None:
-            prev = await work(target)
+            try:
+                await ctx.check_halt()
+                prev = await work(target)
+            except Halted as halted:
+                if halted.reason != "cancelled":
+                    raise
+                ctx.cancelled = True
+                break
             await ctx.journal.record(prev)
         items.append(prev)
         if ctx.progress is not None:
             await ctx.progress(items)
     return items
+
+
+class ScopedJournal:
+    """A journal whose entries are keyed ``<scope>/<user id>`` (scope: a room or an IB group),
+    so one person can have one entry per room in the same case. Results come back with the
+    person as the target; the store keeps the scoped id (``/case`` shows the room)."""
+
+    def __init__(self, inner: Journal, scope: str):
+        self._inner = inner
+        self.scope = scope
+
+    def key(self, target: UserRef) -> UserRef:
+        return UserRef(f"{self.scope}/{target.id}", target.display, target.email)
+
+    async def previous(self, target: UserRef) -> ItemResult | None:
+        prev = await self._inner.previous(self.key(target))
+        return None if prev is None else dataclasses.replace(prev, target=target)
+
+    async def record(self, item: ItemResult) -> None:
+        await self._inner.record(dataclasses.replace(item, target=self.key(item.target)))
+
+    async def start(self, target: UserRef) -> None:
+        await self._inner.start(self.key(target))
+
+    async def started(self, target: UserRef) -> bool:
+        return await self._inner.started(self.key(target))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import structlog
 
 from bot import replies
-from bot.commands import Context, Handler, Registry
+from bot.commands import Context, HaltCheck, Halted, Handler, Registry
 from bot.entitlement import (
     OWNER_RANK,
     Policy,
@@ -113,6 +113,7 @@ class Dispatcher:
             sleep=sleep,
             monotonic=monotonic,
         )
+        self._stopping = False
         self._instance = uuid.uuid4().hex[:12]
         self._platforms: dict[str, Platform] = {}
         self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
@@ -138,7 +139,7 @@ class Dispatcher:
             return
         if self._registry.get(name) is None and not addressed:
             return  # someone else's slash command
-        job_id = await self._store.record(inv, name)  # StoreError propagates: redeliver
+        job_id = await self._store.record(inv, name, lane="change")  # StoreError: redeliver
         if job_id is None:
             log.info("duplicate event ignored", platform=inv.platform, event_id=inv.event_id)
             return
@@ -162,7 +163,7 @@ class Dispatcher:
         expired = await self._store.expire_confirmations(plain(replies.plan_expired()))
         if expired:
             log.info("plans expired unconfirmed", cases=expired)
-        for platform, room in await self._store.runnable_rooms():
+        for platform, room, _lane in await self._store.runnable_rooms():
             if platform in self._platforms:
                 self.wake(platform, room)
 
@@ -177,6 +178,12 @@ class Dispatcher:
         while tasks := [t for t in self._workers.values() if not t.done()]:
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    def pause(self) -> None:
+        """Shutting down: take no new job, and stop running ones after the call in flight.
+        A stopped job goes back to the queue with its journal, so the next start (or another
+        instance) resumes it where it stopped."""
+        self._stopping = True
+
     async def cancel(self) -> None:
         for task in self._workers.values():
             task.cancel()
@@ -184,9 +191,11 @@ class Dispatcher:
 
     async def _work(self, key: tuple[str, str]) -> None:
         platform_name, room = key
-        while True:
+        while not self._stopping:
             self._pending.discard(key)
-            job = await self._store.claim(platform_name, room, self._instance, self._lease)
+            job = await self._store.claim(
+                platform_name, room, self._instance, self._lease, lane="change"
+            )
             if job is None:
                 if key in self._pending:
                     continue
@@ -214,6 +223,12 @@ class Dispatcher:
         bound = log.bind(case=job.id, command=job.command, room=inv.room.id)
         try:
             outcome = await self.execute(job, platform)
+        except Halted:
+            await self._store.release(job.id)
+            bound.info("command paused for shutdown; it resumes on the next start")
+            with contextlib.suppress(PlatformError):
+                await platform.reply(inv, replies.paused(inv.caller, job.command, job.id))
+            return
         except Exception:
             bound.exception("command crashed")
             outcome = Crashed(job.id)
@@ -324,6 +339,7 @@ class Dispatcher:
                     return plan
             if big:
                 ctx.progress = self._progress(job, platform, len(ctx.targets))
+            ctx.halt = self._halt_check()
         except PlatformError as err:  # a read in the rehearsal, or the room's size
             return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
         outcome = await command.run(ctx)
@@ -364,6 +380,12 @@ class Dispatcher:
             why,
         )
         return Plan(outcome.items, awaiting)
+
+    def _halt_check(self) -> HaltCheck:
+        async def halt() -> str | None:
+            return "stopping" if self._stopping else None
+
+        return halt
 
     def _progress(self, job: Job, platform: Platform, total: int) -> Progress:
         inv = job.invocation

@@ -598,3 +598,120 @@ def filter_unsupported(flag: str, platform: str) -> Reply:
 def filter_matched_nobody(flags: Sequence[str]) -> Reply:
     shown = " ".join("--" + f for f in flags)
     return (line("Nobody in this room matches ", Code(shown), ". Nothing was changed."),)
+
+
+def paused(caller: UserRef, command: str, case: int) -> Reply:
+    return (
+        line(
+            Mention(caller),
+            " ",
+            Code("/" + command),
+            f" · case {case}: paused, the bot is restarting. What is done is kept; the rest"
+            " resumes when it is back.",
+        ),
+    )
+
+
+# --- offboarding --------------------------------------------------------------------------------
+
+
+def _in(room: str) -> Untrusted:
+    return Untrusted(f"“{room}”")
+
+
+def offboard_one_person(given: int) -> Reply:
+    return (
+        line(
+            Code("/offboard"),
+            f" takes exactly one person and you named {given}: offboard them one at a time."
+            " Nothing was changed.",
+        ),
+    )
+
+
+def offboard_self() -> Reply:
+    return (line("You cannot offboard yourself. Nothing was changed."),)
+
+
+def offboard_no_ib_groups(platform: str) -> Reply:
+    return (
+        line(
+            Code("--ib-group"),
+            f": {platform} has no Information Barrier groups (only Symphony does)."
+            " Nothing was changed.",
+        ),
+    )
+
+
+def offboard_rooms_failed(user: UserRef, err: errors.PlatformError) -> Reply:
+    return (
+        line(
+            "Could not list the rooms of ", _who(user), ", so nothing was changed: ", *_failure(err)
+        ),
+    )
+
+
+def offboard_headline(user: UserRef, rooms: int, groups: int, items: Sequence[ItemResult]) -> Line:
+    where = f"{rooms} room" + ("" if rooms == 1 else "s")
+    if groups:
+        where += f" and {groups} IB group" + ("" if groups == 1 else "s")
+    if not items:
+        return line(
+            "offboarding ", _who(user), ": not in any room the bot can act in; nothing to do."
+        )
+    return line("offboarding ", _who(user), f" from {where}: {_counts(items)}.")
+
+
+def offboard_removed(user: UserRef, room: str, reason: str | None) -> Line:
+    tail = (" — reason: ", Untrusted(reason)) if reason else (".",)
+    return line("Removed ", _who(user), " from ", _in(room), *tail)
+
+
+def offboard_removed_after_restart(user: UserRef, room: str) -> Line:
+    return line(
+        "Removed ",
+        _who(user),
+        " from ",
+        _in(room),
+        " (the call was cut off by a restart; the member list confirms it).",
+    )
+
+
+def offboard_would_remove(user: UserRef, room: str, members: int, interval: float) -> Line:
+    if interval > 0:
+        pace = f" (a large room: {members:,} members, one change every {interval:g} s)."
+        return line("Would remove ", _who(user), " from ", _in(room), pace)
+    return line("Would remove ", _who(user), " from ", _in(room), ".")
+
+
+def offboard_not_member(user: UserRef, room: str) -> Line:
+    return line("Skipped ", _in(room), ": ", _who(user), " is no longer a member.")
+
+
+def offboard_deactivated(room: str) -> Line:
+    return line("Skipped ", _in(room), ": the room is deactivated, so its membership is locked.")
+
+
+def offboard_last_owner(user: UserRef, room: str) -> Line:
+    return line(
+        "Refused in ",
+        _in(room),
+        ": ",
+        _who(user),
+        " is its last owner and removing them would leave the room ownerless."
+        " Make someone else an owner there first.",
+    )
+
+
+def offboard_failed(user: UserRef, room: str, err: errors.PlatformError) -> Line:
+    return line("Failed in ", _in(room), ": could not remove ", _who(user), ": ", *_failure(err))
+
+
+def readded_to_room(user: UserRef, room: str, owner: bool) -> Line:
+    return line("Re-added ", _who(user), " to ", _in(room), " as owner." if owner else ".")
+
+
+def offboard_ib_failed(user: UserRef, group: str, err: errors.PlatformError) -> Line:
+    return line(
+        "Failed in IB group ", Code(group), ": could not remove ", _who(user), ": ", *_failure(err)
+    )
