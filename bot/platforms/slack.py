@@ -93,6 +93,9 @@ class SlackPlatform:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
+    change_interval_seconds = 60 / 50
+    """``conversations.kick`` is Tier 3: 50+ calls per minute per workspace."""
+
     @property
     def bot_user(self) -> UserRef:
         if self._bot is None:
@@ -307,6 +310,19 @@ class SlackPlatform:
         if inv.thread is not None:
             kwargs["thread_ts"] = inv.thread
         call = self._api().chat_postMessage(channel=inv.room.id, text=render(reply), **kwargs)
+        await self._call("chat.postMessage", call)
+
+    # --- SupportsDirectMessage: conversations.open, then a message there -----------------------
+
+    async def send_direct(self, user: UserRef, reply: Reply) -> None:
+        api = self._api()
+        opened = await self._call("conversations.open", api.conversations_open(users=user.id))
+        channel = str((opened.get("channel") or {}).get("id") or "")
+        if not channel:
+            raise errors.BadRequest(f"Slack opened no direct message with {user.id}")
+        call = api.chat_postMessage(
+            channel=channel, text=render(reply), unfurl_links=False, unfurl_media=False
+        )
         await self._call("chat.postMessage", call)
 
     # --- SupportsUndo: re-adding is conversations.invite ----------------------------------------

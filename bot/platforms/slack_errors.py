@@ -85,6 +85,7 @@ _ANY: dict[str, tuple[_Kind, str]] = {
         "this call needs the bot token (xoxb-…); check slack.bot_token",
     ),
     "user_is_bot": (errors.BadRequest, "Slack does not allow this for bot users"),
+    "user_disabled": (errors.NotFound, "this user's Slack account is deactivated"),
     "user_is_restricted": (errors.Forbidden, "Slack does not allow this for guest accounts"),
 }
 

@@ -46,7 +46,7 @@ from bot.testing.symphony_state import Changes
 DEFAULT_SCOPES = frozenset(
     {
         "app_mentions:read", "channels:manage", "channels:read", "chat:write", "commands",
-        "groups:read", "groups:write", "users:read", "users:read.email",
+        "groups:read", "groups:write", "im:write", "users:read", "users:read.email",
     }
 )  # fmt: skip
 
@@ -102,6 +102,7 @@ class SlackWorkspace(LoopbackServer):
         self._messages: list[SlackMessage] = []
         self._taken: set[int] = set()
         self._hooks: dict[str, _Hook] = {}
+        self._ims: dict[str, str] = {}
         super().__init__()
         self.add_user(bot_user_id, bot_name, bot_name, is_bot=True)
 
@@ -180,6 +181,20 @@ class SlackWorkspace(LoopbackServer):
 
     def members(self, channel_id: str) -> list[str]:
         return list(self.channels[channel_id].members)
+
+    def open_im(self, user_id: str) -> tuple[str, bool]:
+        """The id of the bot's direct message with ``user_id`` and whether it existed before."""
+        if (known := self._ims.get(user_id)) is not None:
+            return known, True
+        im = "D" + secrets.token_hex(5).upper()
+        self.channels[im] = SlackChannel(im, im, self.bot_user_id, [self.bot_user_id, user_id])
+        self.channels[im].is_im = True
+        self._ims[user_id] = im
+        return im, False
+
+    def im_of(self, user_id: str) -> str | None:
+        """The bot's direct message with ``user_id``, if one was opened."""
+        return self._ims.get(user_id)
 
     def user_by_name(self, name: str) -> SlackUser | None:
         wanted = name.lower()

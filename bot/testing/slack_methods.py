@@ -21,6 +21,11 @@ READ_SCOPES = {"public": ("channels:read",), "private": ("groups:read",)}
 WRITE_SCOPES = {"public": ("channels:manage", "channels:write"), "private": ("groups:write",)}
 
 
+def _dm_scopes(call: Call) -> tuple[str, ...]:
+    """A 1:1 direct message needs ``im:write``, a group DM ``mpim:write``."""
+    return ("mpim:write",) if "," in str(call.params.get("users", "")) else ("im:write",)
+
+
 class WebMethods:
     def __init__(self, workspace: SlackWorkspace) -> None:
         self.ws = workspace
@@ -58,6 +63,11 @@ class WebMethods:
                 self.conversations_invite,
                 ("channel", "users"),
                 lambda c: self._scopes(c, WRITE_SCOPES),
+            ),
+            Method(
+                "conversations.open",
+                self.conversations_open,
+                scopes=_dm_scopes,
             ),
             Method(
                 "chat.postMessage", self.chat_post_message, ("channel",), lambda c: ("chat:write",)
@@ -141,6 +151,8 @@ class WebMethods:
             raise MethodError("user_not_found")
         if target == ws.bot_user_id:
             raise MethodError("cant_kick_self")
+        if channel.is_im:
+            raise MethodError("method_not_supported_for_channel_type")
         if channel.is_general:
             raise MethodError("cant_kick_from_general")
         if ws.who_can_kick[channel.kind] == "admins":
@@ -171,6 +183,28 @@ class WebMethods:
         channel.members.extend(users)
         ws.changes.notify()
         return {"channel": channel.to_obj(ws.bot_user_id)}
+
+    def conversations_open(self, call: Call) -> dict[str, Any]:
+        """A 1:1 direct message with the bot: opened once, the same id ever after (Slack
+        answers ``already_open`` then). Group DMs are not emulated."""
+        ws = self.ws
+        if resume := str(call.params.get("channel", "")):
+            channel = ws.channels.get(resume)
+            if channel is None or not channel.is_im:
+                raise MethodError("channel_not_found")
+            return {"channel": {"id": channel.id}, "no_op": True, "already_open": True}
+        users = [u for u in str(call.params.get("users", "")).split(",") if u]
+        if not users:
+            raise MethodError("users_list_not_supplied")
+        if len(users) > 1:
+            raise MethodError("invalid_user_combination", violation="unimplemented: group DM")
+        user = ws.users.get(users[0])
+        if user is None:
+            raise MethodError("user_not_found")
+        if user.deleted:
+            raise MethodError("user_disabled")
+        im, opened_before = ws.open_im(user.id)
+        return {"channel": {"id": im}, "no_op": opened_before, "already_open": opened_before}
 
     def chat_post_message(self, call: Call) -> dict[str, Any]:
         ws = self.ws

@@ -84,6 +84,8 @@ class SlackChannel:
     is_private: bool = False
     is_archived: bool = False
     created: int = field(default_factory=lambda: int(time.time()))
+    is_im: bool = False
+    """A direct message between the bot and one person (``conversations.open``)."""
 
     @property
     def kind(self) -> str:
@@ -102,7 +104,7 @@ class SlackChannel:
             "is_channel": not self.is_private,
             "is_group": self.is_private,
             "is_general": self.is_general,
-            "is_im": False,
+            "is_im": self.is_im,
             "is_mpim": False,
             "is_private": self.is_private,
             "is_shared": False,

@@ -1,0 +1,95 @@
+"""Removal notices on Slack: a direct message (conversations.open, chat.postMessage) to each
+person removed, in escaped mrkdwn; a notice that cannot be sent is said in the channel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.testing.slack_api import SlackWorkspace
+from tests.slack.conftest import (
+    ALICE,
+    BOB,
+    DAVE,
+    DESK,
+    Bot,
+    Channel,
+    SettingsMaker,
+    start_bot,
+    stop_bot,
+)
+
+NOTIFY = {"removed_users": True, "contact": "compliance@example.com"}
+
+
+@pytest.fixture
+async def notifying(slack: SlackWorkspace, slack_settings: SettingsMaker) -> AsyncIterator[Channel]:
+    started: Bot = await start_bot(slack, slack_settings("http", notify=NOTIFY), "http")
+    yield Channel(slack, started, DESK)
+    await stop_bot(started)
+
+
+async def test_removed_person_gets_a_direct_message(
+    slack: SlackWorkspace, notifying: Channel
+) -> None:
+    reply = await notifying.slash(ALICE, "@bob posted <!channel> & *spam*")
+    assert "Removed @Bob Member" in reply.plain
+    assert BOB not in notifying.members
+    im = slack.im_of(BOB)
+    assert im is not None
+    assert slack.channel(im).members == [slack.bot_user_id, BOB]
+    notice = await slack.next_message(im)
+    assert notice.plain.splitlines() == [
+        "You were removed from the room desk by @Alice Admin.",
+        "Reason: posted <!channel> & *spam*",
+        "Questions: contact compliance@example.com.",
+    ]
+    assert notice.text.startswith(f"You were removed from the room desk by <@{ALICE}>.")
+    # The reason cannot ping the channel or format: Slack's three escapes.
+    assert "Reason: posted &lt;!channel&gt; &amp; *spam*" in notice.text
+    assert [{**c.query, **(c.body or {})} for c in slack.calls("conversations.open")] == [
+        {"users": BOB}
+    ]
+
+
+async def test_each_removed_person_gets_their_own_notice_and_the_im_is_reused(
+    slack: SlackWorkspace, notifying: Channel
+) -> None:
+    slack.open_im(DAVE)  # an earlier conversation: Slack answers already_open
+    await notifying.slash(ALICE, "@bob @dave")
+    for user in (BOB, DAVE):
+        im = slack.im_of(user)
+        assert im is not None
+        assert "You were removed from the room desk" in (await slack.next_message(im)).plain
+    assert len([c for c in slack.channels.values() if c.is_im]) == 2
+
+
+async def test_without_im_write_the_notice_failure_is_said_and_the_removal_counts(
+    slack: SlackWorkspace, notifying: Channel
+) -> None:
+    slack.scopes.discard("im:write")  # an app installed from an older manifest
+    reply = await notifying.slash(ALICE, "@bob")
+    assert "1 done" in reply.plain
+    assert BOB not in notifying.members
+    assert "Could not send @Bob Member the removal notice: the platform refused (403)" in (
+        reply.plain
+    )
+    assert "the bot's token lacks the OAuth scope im:write" in reply.plain
+    assert slack.im_of(BOB) is None
+
+
+async def test_a_deactivated_account_is_said(slack: SlackWorkspace, notifying: Channel) -> None:
+    slack.users[BOB].deleted = True
+    reply = await notifying.slash(ALICE, "@bob")
+    assert "Removed @Bob Member." in reply.plain
+    assert (
+        "Could not send @Bob Member the removal notice: not found (404): this user's Slack "
+        "account is deactivated (Slack: user_disabled)" in reply.plain
+    )
+    assert slack.im_of(BOB) is None
+
+
+async def test_no_notice_by_default(slack: SlackWorkspace, desk_http: Channel) -> None:
+    await desk_http.slash(ALICE, "@bob")
+    assert slack.calls("conversations.open") == []
