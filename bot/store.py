@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS commands (
     lease_until REAL,
     received_at TEXT NOT NULL,
     finished_at TEXT,
+    lane TEXT NOT NULL DEFAULT 'change',
+    not_before REAL,
+    cancel_requested_by INTEGER,
+    total INTEGER,
     UNIQUE (platform, event_id)
 );
 CREATE INDEX IF NOT EXISTS commands_pending ON commands (state, platform, room);
@@ -71,6 +75,19 @@ CREATE TABLE IF NOT EXISTS confirmations (
 """
 
 
+# Columns added after the first release, for files created before them.
+_ADDED_COLUMNS = {
+    "lane": "TEXT NOT NULL DEFAULT 'change'",
+    "not_before": "REAL",
+    "cancel_requested_by": "INTEGER",
+    "total": "INTEGER",
+}
+
+LANES = ("change", "control")
+"""'change' jobs act on a room, one at a time per room across instances; 'control' jobs
+(listing, cancelling) never wait behind them."""
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -91,6 +108,19 @@ def _serialised(
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+_RUNNABLE = (
+    "((state='queued' AND (not_before IS NULL OR not_before <= ?))"
+    " OR (state='running' AND lease_until < ?))"
+)
+"""A job that could be claimed now; takes (now, now)."""
+
+
+def _lane(lane: str) -> str:
+    if lane not in LANES:
+        raise ValueError(f"unknown lane {lane!r}")
+    return lane
 
 
 def sqlite_path(url: str) -> str:
@@ -148,6 +178,24 @@ class PendingConfirmation:
         return self.confirmed_by is None and time.time() >= self.expires_at
 
 
+@dataclass(frozen=True, slots=True)
+class OpenJob:
+    """A case not finished yet, as ``/jobs`` lists it."""
+
+    case: int
+    command: str
+    caller: UserRef
+    state: str
+    """'queued', 'scheduled' (queued with a future ``not_before``), 'running' or 'awaiting'."""
+    not_before: float | None
+    """Epoch seconds."""
+    total: int | None
+    settled: int
+    """Targets with a final result (not merely planned or started)."""
+    received_at: str
+    cancel_requested: bool
+
+
 class Store:
     def __init__(self, db: aiosqlite.Connection):
         self._db = db
@@ -163,6 +211,11 @@ class Store:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA busy_timeout=5000")
             await db.executescript(_SCHEMA + audit.SCHEMA)
+            async with db.execute("PRAGMA table_info(commands)") as cur:
+                present = {row[1] for row in await cur.fetchall()}
+            for column, decl in _ADDED_COLUMNS.items():
+                if column not in present:
+                    await db.execute(f"ALTER TABLE commands ADD COLUMN {column} {decl}")
         except Exception as exc:  # sqlite3.Error and OSError alike
             raise StoreError(f"cannot open the store at {url}: {exc}") from exc
         db.row_factory = aiosqlite.Row
@@ -172,12 +225,13 @@ class Store:
         await self._db.close()
 
     @_serialised
-    async def record(self, inv: Invocation, command: str) -> int | None:
+    async def record(self, inv: Invocation, command: str, lane: str = "change") -> int | None:
         """Record a command durably; None when this event was recorded before."""
+        lane = _lane(lane)
         try:
             cur = await self._db.execute(
                 "INSERT INTO commands (platform, event_id, room, caller_id, caller_label, command,"
-                " text, invocation, received_at) VALUES (?,?,?,?,?,?,?,?,?)"
+                " text, invocation, received_at, lane) VALUES (?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT (platform, event_id) DO NOTHING",
                 (
                     inv.platform,
@@ -189,6 +243,7 @@ class Store:
                     inv.text,
                     json.dumps(inv.to_json()),
                     inv.received_at.isoformat(timespec="milliseconds"),
+                    lane,
                 ),
             )
         except Exception as exc:
@@ -196,15 +251,22 @@ class Store:
         return cur.lastrowid if cur.rowcount == 1 else None
 
     @_serialised
-    async def claim(self, platform: str, room: str, owner: str, lease_s: float) -> Job | None:
-        """Take the oldest runnable job in a room (queued, or running with an expired lease)."""
+    async def claim(
+        self, platform: str, room: str, owner: str, lease_s: float, lane: str = "change"
+    ) -> Job | None:
+        """Take the oldest runnable job of a lane in a room: queued and due, or running with an
+        expired lease. A 'change' job is not taken while another instance holds a live lease on
+        a 'change' job of the same room: a room runs one change at a time."""
         now = time.time()
         async with self._db.execute(
             "UPDATE commands SET state='running', claimed_by=?, lease_until=? WHERE id = ("
-            " SELECT id FROM commands WHERE platform=? AND room=? AND"
-            " (state='queued' OR (state='running' AND lease_until < ?)) ORDER BY id LIMIT 1)"
-            " RETURNING id, command, invocation",
-            (owner, now + lease_s, platform, room, now),
+            " SELECT id FROM commands WHERE platform=? AND room=? AND lane=? AND "
+            + _RUNNABLE
+            + " AND NOT (lane='change' AND EXISTS (SELECT 1 FROM commands o WHERE"
+            " o.platform=commands.platform AND o.room=commands.room AND o.lane='change' AND"
+            " o.state='running' AND o.lease_until >= ? AND o.claimed_by <> ?))"
+            " ORDER BY id LIMIT 1) RETURNING id, command, invocation",
+            (owner, now + lease_s, platform, room, _lane(lane), now, now, now, owner),
         ) as cur:
             row = await cur.fetchone()
         if row is None:
@@ -212,13 +274,107 @@ class Store:
         return Job(row["id"], row["command"], Invocation.from_json(json.loads(row["invocation"])))
 
     @_serialised
-    async def runnable_rooms(self) -> list[tuple[str, str]]:
+    async def runnable_rooms(self) -> list[tuple[str, str, str]]:
+        """(platform, room, lane) of every room with a job that could be claimed now."""
+        now = time.time()
         async with self._db.execute(
-            "SELECT DISTINCT platform, room FROM commands WHERE state='queued'"
-            " OR (state='running' AND lease_until < ?)",
+            "SELECT DISTINCT platform, room, lane FROM commands WHERE " + _RUNNABLE,
+            (now, now),
+        ) as cur:
+            return [(r["platform"], r["room"], r["lane"]) for r in await cur.fetchall()]
+
+    @_serialised
+    async def defer(self, job_id: int, not_before: float) -> None:
+        """Queue a job again, not to be claimed before ``not_before`` (epoch seconds)."""
+        await self._db.execute(
+            "UPDATE commands SET state='queued', claimed_by=NULL, lease_until=NULL, not_before=?"
+            " WHERE id=? AND state <> 'done'",
+            (not_before, job_id),
+        )
+
+    @_serialised
+    async def next_due(self) -> float | None:
+        """The earliest future ``not_before`` of a queued job (epoch seconds), if any."""
+        async with self._db.execute(
+            "SELECT min(not_before) FROM commands WHERE state='queued' AND not_before > ?",
             (time.time(),),
         ) as cur:
-            return [(r["platform"], r["room"]) for r in await cur.fetchall()]
+            row = await cur.fetchone()
+        return float(row[0]) if row is not None and row[0] is not None else None
+
+    @_serialised
+    async def note_total(self, job_id: int, total: int) -> None:
+        await self._db.execute("UPDATE commands SET total=? WHERE id=?", (total, job_id))
+
+    @_serialised
+    async def request_cancel(self, case: int, by_case: int, reply: str) -> str:
+        """Cancel a case on behalf of ``by_case``: "cancelled" (it had not started, or waited
+        for a confirmation: it is now finished, outcome "cancelled", in the audit chain),
+        "stopping" (it is running: its worker stops after the current target), "finished"
+        (already done, nothing changed) or "unknown" (no such case)."""
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            async with self._db.execute("SELECT state FROM commands WHERE id=?", (case,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                answer = "unknown"
+            elif row["state"] == "done":
+                answer = "finished"
+            else:
+                await self._db.execute(
+                    "UPDATE commands SET cancel_requested_by=? WHERE id=?", (by_case, case)
+                )
+                if row["state"] == "running":
+                    answer = "stopping"
+                else:
+                    await self._finish_in_transaction(case, "cancelled", reply)
+                    answer = "cancelled"
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        return answer
+
+    @_serialised
+    async def cancel_requested(self, case: int) -> bool:
+        async with self._db.execute(
+            "SELECT 1 FROM commands WHERE id=? AND cancel_requested_by IS NOT NULL", (case,)
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    @_serialised
+    async def open_jobs(self, platform: str, room: str) -> list[OpenJob]:
+        """The room's unfinished cases, oldest first."""
+        now = time.time()
+        async with self._db.execute(
+            "SELECT c.id, c.command, c.caller_id, c.caller_label, c.state, c.not_before,"
+            " c.total, c.received_at, c.cancel_requested_by, (SELECT count(*) FROM results r"
+            " WHERE r.command_id = c.id AND r.status NOT IN ('started', 'planned')) AS settled"
+            " FROM commands c WHERE c.platform=? AND c.room=? AND c.state <> 'done'"
+            " ORDER BY c.id",
+            (platform, room),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            OpenJob(
+                case=r["id"],
+                command=r["command"],
+                caller=UserRef(r["caller_id"], r["caller_label"]),
+                state=(
+                    "scheduled"
+                    if r["state"] == "queued"
+                    and r["not_before"] is not None
+                    and r["not_before"] > now
+                    else r["state"]
+                ),
+                not_before=r["not_before"],
+                total=r["total"],
+                settled=r["settled"],
+                received_at=r["received_at"],
+                cancel_requested=r["cancel_requested_by"] is not None,
+            )
+            for r in rows
+        ]
 
     @_serialised
     async def renew(self, job_id: int, lease_s: float) -> None:
@@ -370,26 +526,29 @@ class Store:
     async def _finish(self, job_id: int, outcome: str, reply: str) -> None:
         await self._db.execute("BEGIN IMMEDIATE")
         try:
-            await self._db.execute(
-                "UPDATE commands SET state='done', outcome=?, reply=?, finished_at=?,"
-                " lease_until=NULL WHERE id=?",
-                (outcome, reply, _now(), job_id),
-            )
-            (row,) = await self._audit(case=job_id)
-            case = {
-                k: getattr(row, k)
-                for k in ("platform", "room", "caller", "caller_id", "command", "text", "reason",
-                          "outcome", "received_at", "finished_at")
-            }  # fmt: skip
-            entries: list[tuple[str, dict[str, Any]]] = [("case", {**case, "reply": reply})]
-            entries += [
-                ("result", {"command": row.command, "room": row.room, **r}) for r in row.results
-            ]
-            await audit.append(self._db, job_id, entries)
+            await self._finish_in_transaction(job_id, outcome, reply)
             await self._db.execute("COMMIT")
         except BaseException:
             await self._db.execute("ROLLBACK")
             raise
+
+    async def _finish_in_transaction(self, job_id: int, outcome: str, reply: str) -> None:
+        await self._db.execute(
+            "UPDATE commands SET state='done', outcome=?, reply=?, finished_at=?,"
+            " lease_until=NULL WHERE id=?",
+            (outcome, reply, _now(), job_id),
+        )
+        (row,) = await self._audit(case=job_id)
+        case = {
+            k: getattr(row, k)
+            for k in ("platform", "room", "caller", "caller_id", "command", "text", "reason",
+                      "outcome", "received_at", "finished_at")
+        }  # fmt: skip
+        entries: list[tuple[str, dict[str, Any]]] = [("case", {**case, "reply": reply})]
+        entries += [
+            ("result", {"command": row.command, "room": row.room, **r}) for r in row.results
+        ]
+        await audit.append(self._db, job_id, entries)
 
     @property
     def connection(self) -> aiosqlite.Connection:

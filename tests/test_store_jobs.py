@@ -1,0 +1,203 @@
+"""Job state in the store: lanes, scheduling, cancellation, progress and the list of open jobs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot import audit
+from bot.model import Invocation, RoomRef, UserRef, Word
+from bot.outcome import ItemResult, Status
+from bot.reply import line
+from bot.store import OpenJob, Store
+
+ALICE = UserRef("1", "Alice", "alice@example.com")
+ROOM, OTHER = "room1", "room2"
+A, B = "instance-a", "instance-b"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = await Store.open(f"sqlite:///{tmp_path}/jobs.db")
+    yield s
+    await s.close()
+
+
+_events = iter(range(10**6))
+
+
+async def record(
+    store: Store, command: str = "kick", *, room: str = ROOM, lane: str = "change"
+) -> int:
+    inv = Invocation("symphony", f"m{next(_events)}", RoomRef(room), ALICE, (Word(f"/{command}"),))
+    case = await store.record(inv, command, lane=lane)
+    assert case is not None
+    return case
+
+
+async def claimed(store: Store, owner: str, lane: str = "change", room: str = ROOM) -> int | None:
+    job = await store.claim("symphony", room, owner, 60, lane=lane)
+    return None if job is None else job.id
+
+
+async def test_a_room_runs_one_change_job_at_a_time_across_instances(store: Store) -> None:
+    first, second = await record(store), await record(store)
+    assert await claimed(store, A) == first
+    assert await claimed(store, B) is None  # A holds a live lease on a change job here
+    assert await claimed(store, A) == second  # A's own worker decides its order itself
+    elsewhere = await record(store, room=OTHER)
+    assert await claimed(store, B, room=OTHER) == elsewhere  # other rooms are not held up
+
+
+async def test_control_jobs_never_wait_behind_a_change_job(store: Store) -> None:
+    change = await record(store)
+    control = await record(store, "jobs", lane="control")
+    assert await store.runnable_rooms() == [
+        ("symphony", ROOM, "change"),
+        ("symphony", ROOM, "control"),
+    ]
+    assert await claimed(store, A) == change
+    assert await claimed(store, B, lane="change") is None
+    assert await claimed(store, B, lane="control") == control
+    assert await store.runnable_rooms() == []
+
+
+async def test_an_expired_lease_frees_the_room_for_another_instance(store: Store) -> None:
+    first, second = await record(store), await record(store)
+    job = await store.claim("symphony", ROOM, A, -1)  # A's lease has already run out
+    assert job is not None
+    assert job.id == first
+    assert await store.runnable_rooms() == [("symphony", ROOM, "change")]
+    assert await claimed(store, B) == first  # the abandoned job first, then the queue
+    assert await claimed(store, A) is None  # now B holds the room
+    await store.finish(first, "report", "done")
+    assert await claimed(store, A) == second
+
+
+async def test_an_unknown_lane_is_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="unknown lane 'bulk'"):
+        await record(store, lane="bulk")
+    with pytest.raises(ValueError, match="unknown lane"):
+        await store.claim("symphony", ROOM, A, 60, lane="bulk")
+
+
+async def test_a_deferred_job_waits_until_it_is_due(store: Store) -> None:
+    case = await record(store)
+    assert await claimed(store, A) == case
+    later = time.time() + 3600
+    await store.defer(case, later)
+    assert await store.next_due() == pytest.approx(later)
+    assert await store.runnable_rooms() == []
+    assert await claimed(store, A) is None
+    assert await claimed(store, B) is None  # the deferred job holds no lease
+    (job,) = await store.open_jobs("symphony", ROOM)
+    assert job.state == "scheduled"
+    assert job.not_before == pytest.approx(later)
+    await store.defer(case, time.time() - 1)  # now due
+    assert await store.next_due() is None
+    assert await store.runnable_rooms() == [("symphony", ROOM, "change")]
+    (job,) = await store.open_jobs("symphony", ROOM)
+    assert job.state == "queued"
+    assert await claimed(store, B) == case
+
+
+async def test_next_due_is_the_earliest_future_start(store: Store) -> None:
+    assert await store.next_due() is None
+    soon, late = time.time() + 60, time.time() + 600
+    first, second = await record(store), await record(store, room=OTHER)
+    await store.defer(first, late)
+    await store.defer(second, soon)
+    assert await store.next_due() == pytest.approx(soon)
+    await store.request_cancel(second, 99, "cancelled")
+    assert await store.next_due() == pytest.approx(late)
+
+
+async def chain_case(store: Store, case: int) -> dict[str, object]:
+    rows = await audit.export_rows(store.connection, None, None)
+    (entry,) = [r for r in rows if r["case"] == case and r["kind"] == "case"]
+    return entry
+
+
+async def test_cancelling_a_queued_case_finishes_it_in_the_audit_chain(store: Store) -> None:
+    case = await record(store)
+    by = await record(store, "cancel", lane="control")
+    assert await store.request_cancel(case, by, "Cancelled by case 2.") == "cancelled"
+    assert await store.cancel_requested(case)
+    (row,) = await store.audit(case=case)
+    assert (row.state, row.outcome) == ("done", "cancelled")
+    assert (await chain_case(store, case))["outcome"] == "cancelled"
+    assert await audit.verify(store.connection, None) == (1, None)
+    assert await claimed(store, A) is None  # nothing left to run in the change lane
+    assert await store.request_cancel(case, by, "again") == "finished"
+    assert await audit.verify(store.connection, None) == (1, None)  # nothing appended
+
+
+async def test_cancelling_a_scheduled_or_awaiting_case_finishes_it(store: Store) -> None:
+    scheduled, awaiting = await record(store), await record(store)
+    await store.defer(scheduled, time.time() + 3600)
+    assert await claimed(store, A) == awaiting
+    await store.await_confirmation(awaiting, 7, 3.0, 600)
+    assert await store.request_cancel(scheduled, 9, "stop") == "cancelled"
+    assert await store.request_cancel(awaiting, 9, "stop") == "cancelled"
+    assert not await store.confirm(awaiting, 10)  # a cancelled plan cannot be confirmed
+    assert [r.outcome for r in await store.audit()] == ["cancelled", "cancelled"]
+    assert await store.open_jobs("symphony", ROOM) == []
+
+
+async def test_cancelling_a_running_case_asks_its_worker_to_stop(store: Store) -> None:
+    case = await record(store)
+    assert await claimed(store, A) == case
+    assert not await store.cancel_requested(case)
+    assert await store.request_cancel(case, 5, "stop") == "stopping"
+    assert await store.cancel_requested(case)
+    (row,) = await store.audit(case=case)
+    assert (row.state, row.outcome) == ("running", None)  # its worker finishes it
+    (job,) = await store.open_jobs("symphony", ROOM)
+    assert job.cancel_requested
+    assert await store.request_cancel(case, 6, "stop") == "stopping"
+
+
+async def test_cancelling_an_unknown_case(store: Store) -> None:
+    assert await store.request_cancel(404, 1, "stop") == "unknown"
+    assert not await store.cancel_requested(404)
+
+
+async def test_open_jobs_show_state_progress_and_caller(store: Store) -> None:
+    running, queued = await record(store), await record(store, "demote")
+    await record(store, room=OTHER)
+    done = await record(store)
+    await store.finish(done, "report", "done")
+    assert await claimed(store, A) == running
+    await store.note_total(running, 4)
+    journal = store.journal(running)
+    targets = [UserRef(str(10 + i), f"T{i}") for i in range(4)]
+    await journal.record(ItemResult(targets[0], Status.PLANNED, line("Would remove")))
+    await journal.start(targets[0])  # a call in flight is not settled
+    await journal.record(ItemResult(targets[1], Status.DONE, line("Removed")))
+    await journal.record(ItemResult(targets[2], Status.REFUSED, line("Refused")))
+    await journal.record(ItemResult(targets[3], Status.PLANNED, line("Would remove")))
+    first, second = await store.open_jobs("symphony", ROOM)
+    assert first == OpenJob(
+        case=running,
+        command="kick",
+        caller=UserRef("1", "Alice"),
+        state="running",
+        not_before=None,
+        total=4,
+        settled=2,
+        received_at=first.received_at,
+        cancel_requested=False,
+    )
+    assert first.received_at.startswith(str(time.gmtime().tm_year))
+    assert (second.case, second.command, second.state, second.total, second.settled) == (
+        queued,
+        "demote",
+        "queued",
+        None,
+        0,
+    )
+    assert [j.case for j in await store.open_jobs("symphony", OTHER)] == [queued + 1]
+    assert await store.open_jobs("slack", ROOM) == []
