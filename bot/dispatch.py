@@ -46,6 +46,7 @@ from bot.outcome import (
 from bot.pacing import Clock, RoomPacing, Sleep, paced_seconds
 from bot.platform import (
     Platform,
+    PublishesChangeRate,
     SupportsDirectMessage,
     SupportsExternalMembers,
     SupportsRank,
@@ -369,14 +370,21 @@ class Dispatcher:
         else:
             return None
         members = len(await ctx.members()) if ctx.room is not None else None
+        published = (
+            ctx.platform.change_interval_seconds
+            if isinstance(ctx.platform, PublishesChangeRate)
+            else 0.0
+        )
         awaiting = Awaiting(
             case,
             changes,
             self._bulk.confirm_above,
             self._bulk.confirm_within_minutes,
-            paced_seconds(changes, interval),
+            paced_seconds(changes, max(interval, published)),
             interval,
             members,
+            published if published > interval else 0.0,
+            ctx.platform.name,
             why,
         )
         return Plan(outcome.items, awaiting)

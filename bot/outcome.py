@@ -73,6 +73,10 @@ class Awaiting:
     """The room's pace (0: not paced)."""
     members: int | None
     """The room's member count (None: not a room command)."""
+    platform_interval_seconds: float = 0.0
+    """The platform's published limit, as seconds per change (0: none), when it is slower
+    than the room's pace: the estimate uses it."""
+    platform: str = ""
     why: str = "limit"
     """Why it is held: "limit" (more changes than the threshold), "jumbo" (a paced room),
     "filter" (targets chosen by a filter such as --external: the count is always shown first)."""

@@ -120,3 +120,24 @@ class SupportsExternalMembers(Protocol):
     async def external_members(self, room: RoomRef) -> set[str]:
         """Ids of the room's members who belong to another company than the bot's."""
         ...
+
+
+@runtime_checkable
+class SupportsUserRooms(Protocol):
+    """Platforms that can list one person's rooms (offboarding)."""
+
+    async def rooms_of(self, user: UserRef) -> Sequence[RoomInfo]:
+        """The rooms, active or not, where ``user`` is a member and the bot could act (an
+        inactive one is reported as skipped, never acted in)."""
+        ...
+
+
+@runtime_checkable
+class PublishesChangeRate(Protocol):
+    """Platforms with a published limit on membership changes (Slack's Tier 3, Rocket.Chat's
+    per-endpoint limiter). The adapter keeps to it; the core uses it to estimate long jobs."""
+
+    @property
+    def change_interval_seconds(self) -> float:
+        """Seconds between membership changes at the published limit."""
+        ...

@@ -15,6 +15,19 @@ from bot.outcome import Awaiting, Crashed, Info, ItemResult, Outcome, Plan, Refu
 from bot.reply import Code, Line, Mention, Reply, Untrusted, line
 from bot.store import AuditRow, PendingConfirmation
 
+PLATFORM_NAMES = {
+    "symphony": "Symphony",
+    "slack": "Slack",
+    "rocketchat": "Rocket.Chat",
+    "chime": "Amazon Chime",
+    "matrix": "Matrix",
+}
+
+
+def platform_name(name: str) -> str:
+    return PLATFORM_NAMES.get(name, name)
+
+
 PLAN_LINES = 25
 """Targets listed in a plan; the rest are counted (every one is in the case, /case <n>)."""
 REPORT_LINES = 25
@@ -88,7 +101,7 @@ def room_deactivated() -> Reply:
 
 def unsupported(command: str, platform: str, why: str | None = None) -> Reply:
     tail = f": {why}" if why else "."
-    return (line(Code("/" + command), f" is not available on {platform}{tail}"),)
+    return (line(Code("/" + command), f" is not available on {platform_name(platform)}{tail}"),)
 
 
 def ib_needs_provisioning(group: str) -> Reply:
@@ -530,7 +543,13 @@ def _awaiting_head(plan: Awaiting, items: Sequence[ItemResult]) -> Line:
 
 
 def _confirm(plan: Awaiting) -> list[Line]:
-    if plan.interval_seconds > 0:
+    if plan.platform_interval_seconds > 0:
+        pace = line(
+            f"At {platform_name(plan.platform)}'s published limit (one change every "
+            f"{plan.platform_interval_seconds:g} s) it will take about "
+            f"{duration(plan.estimate_seconds)}."
+        )
+    elif plan.interval_seconds > 0:
         pace = line(
             f"At this room's pace (one change every {plan.interval_seconds:g} s: it has "
             f"{plan.members:,} members) it will take about {duration(plan.estimate_seconds)}."
@@ -590,7 +609,8 @@ def filter_unsupported(flag: str, platform: str) -> Reply:
     return (
         line(
             Code("--" + flag),
-            f" is not available on {platform}: it cannot tell who that is. Nothing was changed.",
+            f" is not available on {platform_name(platform)}: it cannot tell who that is."
+            " Nothing was changed.",
         ),
     )
 

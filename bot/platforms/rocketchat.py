@@ -69,6 +69,13 @@ class RocketChatPlatform:
         return self._bot
 
     @property
+    def change_interval_seconds(self) -> float:
+        """The server's default limiter: ``rate_limit_calls`` per ``rate_limit_seconds`` on
+        each endpoint (10 per 60 s), so one removal every 6 s at most."""
+        calls = self.config.rate_limit_calls
+        return self.config.rate_limit_seconds / calls if calls > 0 else 0.0
+
+    @property
     def rest(self) -> RestClient:
         if self._rest is None:
             raise RuntimeError("the Rocket.Chat platform is not started")
@@ -331,6 +338,29 @@ class RocketChatPlatform:
         finally:
             self._roles.drop(room.id)
         return f"{kind}.addOwner: success"
+
+    # --- direct messages -------------------------------------------------------------------------
+
+    async def send_direct(self, user: UserRef, reply: Reply) -> None:
+        """``dm.create`` (alias ``im.create``) by username, then ``chat.postMessage`` there."""
+        record = await self._directory_().find("userId", user.id)
+        if record is None or not record.ref.display:
+            raise errors.NotFound(f"Rocket.Chat knows no user with the id {user.id}")
+        try:
+            body = await self.rest.post("dm.create", {"username": record.ref.display})
+        except errors.Forbidden as err:
+            err.detail = (
+                "the bot may not open direct messages: give its role the create-d permission "
+                f"(Administration › Workspace › Permissions). {err.detail}"
+            )
+            err.args = (err.detail,)
+            raise
+        room = body.get("room") or {}
+        rid = str(room.get("rid") or room.get("_id") or "")
+        if not rid:
+            raise errors.BadRequest(f"Rocket.Chat opened no direct message with {user.id}")
+        text = render(reply, self.config.prefix)
+        await self.rest.post("chat.postMessage", {"roomId": rid, "text": text, "parseUrls": False})
 
     # --- replies ---------------------------------------------------------------------------------
 

@@ -70,8 +70,9 @@ async def test_help_for_a_plain_member(chime: ChimeDouble, desk: Room) -> None:
 
 async def test_ib_remove_is_unsupported_on_chime(chime: ChimeDouble, desk: Room) -> None:
     reply = await desk.say(ALICE, "/ib-remove 42 @bob@example.com")
-    assert "/ib-remove is not available on chime: Amazon Chime has no information barrier" in (
-        reply.text
+    assert (
+        "/ib-remove is not available on Amazon Chime: Amazon Chime has no information barrier"
+        in (reply.text)
     )
     assert chime.state_changes() == []
 

@@ -77,4 +77,4 @@ async def test_owners_are_ranked_by_power_level(world: World) -> None:
 
 async def test_ib_remove_is_not_available(world: World, bot: App) -> None:
     reply = await world.ask(world.alice, f"!ib-remove group1 {world.bob.user_id}")
-    assert "is not available on matrix: Matrix has no information barriers." in reply.body
+    assert "is not available on Matrix: Matrix has no information barriers." in reply.body

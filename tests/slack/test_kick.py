@@ -120,7 +120,7 @@ async def test_help_lists_what_the_caller_may_do(slack: SlackWorkspace, desk: Ch
 
 async def test_demote_says_slack_has_no_api_for_it(slack: SlackWorkspace, desk: Channel) -> None:
     reply = await desk.slash(ALICE, "@bob", command="/demote")
-    assert "/demote is not available on slack" in reply.plain
+    assert "/demote is not available on Slack" in reply.plain
     assert "Slack offers bots no API to demote a channel manager" in reply.plain
     assert BOB in desk.members
 
