@@ -46,3 +46,9 @@ class Progress:
         left = elapsed / done * (self.total - done) if done else None
         self.posted += 1
         await self._post(items, self.total, left)
+
+    def expect(self, total: int) -> None:
+        """Set the total once the command knows it (offboarding: its rooms, listed as it starts;
+        the dispatcher counted one target)."""
+        self._step = self._step / self.total * total if self.total else 0.0
+        self.total = total

@@ -1,12 +1,13 @@
 """The commands kickbot knows: one module each, one line here each."""
 
 from bot.commands import Command
-from handlers import case, confirm, demote, help, ib_remove, kick, undo
+from handlers import case, confirm, demote, help, ib_remove, kick, offboard, undo
 
 COMMANDS: tuple[Command, ...] = (
     kick.COMMAND,
     demote.COMMAND,
     ib_remove.COMMAND,
+    offboard.COMMAND,
     undo.COMMAND,
     case.COMMAND,
     confirm.COMMAND,

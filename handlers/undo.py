@@ -6,6 +6,7 @@ and the undo is a case of its own; a case can be undone once, within the policy'
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,11 +16,11 @@ from bot.commands import Command, Context
 from bot.entitlement import is_named
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
-from bot.model import UserRef
+from bot.model import RoomInfo, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUndo
 
-UNDOABLE = ("kick", "demote", "ib-remove")
+UNDOABLE = ("kick", "demote", "ib-remove", "offboard")
 
 
 async def undo(ctx: Context) -> Outcome:
@@ -58,7 +59,11 @@ async def undo(ctx: Context) -> Outcome:
     for target, how in steps:
         prev = await ctx.journal.previous(target)
         if prev is None:
-            prev = await _reverse(ctx, row.room, target, how)
+            # An offboarding acted in many rooms: each step names its room and its person
+            # (its journal id is scoped by the room).
+            person = UserRef(str(how["user"]), target.display) if "user" in how else target
+            prev = await _reverse(ctx, str(how.get("room", row.room)), person, how)
+            prev = dataclasses.replace(prev, target=target)
             await ctx.journal.record(prev)
         items.append(prev)
     return Report(tuple(items), (replies.undo_headline(number, items),))
@@ -75,6 +80,8 @@ async def _reverse(
     )
     # Changes in this room keep its pace (jumbo rooms); another room's size is not looked up.
     pace = ctx.pace if room_id == ctx.invocation.room.id else _no_pace
+    if "room" in how and room_id != ctx.invocation.room.id:  # that room's own pace
+        pace = ctx.for_room(RoomInfo(room, str(how.get("name", room_id)), True)).pace
     try:
         match how.get("op"):
             case "add" if isinstance(platform, SupportsUndo):
@@ -83,9 +90,13 @@ async def _reverse(
                 if how.get("owner"):
                     await pace()
                     said += "; " + await platform.promote_owner(room, target)
-                return ItemResult(
-                    target, Status.DONE, replies.readded(target, bool(how.get("owner"))), said
+                owner = bool(how.get("owner"))
+                line = (
+                    replies.readded_to_room(target, str(how["name"]), owner)
+                    if "name" in how
+                    else replies.readded(target, owner)
                 )
+                return ItemResult(target, Status.DONE, line, said)
             case "promote" if isinstance(platform, SupportsUndo):
                 await pace()
                 said = await platform.promote_owner(room, target)

@@ -349,9 +349,14 @@ class RocketChatPlatform:
         try:
             body = await self.rest.post("dm.create", {"username": record.ref.display})
         except errors.Forbidden as err:
+            said = (
+                err.detail[err.detail.rfind(" (Rocket.Chat:") :]
+                if "(Rocket.Chat:" in err.detail
+                else ""
+            )
             err.detail = (
                 "the bot may not open direct messages: give its role the create-d permission "
-                f"(Administration › Workspace › Permissions). {err.detail}"
+                f"(Administration › Workspace › Permissions){said}"
             )
             err.args = (err.detail,)
             raise

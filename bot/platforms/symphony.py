@@ -31,6 +31,8 @@ from symphony.bdk.gen import ApiException
 from symphony.bdk.gen.agent_model.v4_initiator import V4Initiator
 from symphony.bdk.gen.agent_model.v4_message_sent import V4MessageSent
 from symphony.bdk.gen.pod_api.info_barriers_api import InfoBarriersApi
+from symphony.bdk.gen.pod_model.stream_filter import StreamFilter
+from symphony.bdk.gen.pod_model.stream_type import StreamType
 
 from bot import errors
 from bot.model import Invocation, Member, MentionToken, RoomInfo, RoomRef, Token, UserRef, Word
@@ -163,6 +165,8 @@ class SymphonyPlatform:
         self._clients = _PodClients()
         self._feed: asyncio.Task[None] | None = None
         self._stopping = False
+        self.rooms_page_size = 1000
+        """Streams per call of the admin user-streams list (the API allows up to 1000)."""
 
     @property
     def bot_user(self) -> UserRef:
@@ -258,6 +262,31 @@ class SymphonyPlatform:
             return {str(m.user.user_id) async for m in pages if m.user and m.user.is_external}
         except Exception as exc:
             raise to_platform_error(exc) from exc
+
+    # --- SupportsUserRooms --------------------------------------------------------------------
+
+    async def rooms_of(self, user: UserRef) -> Sequence[RoomInfo]:
+        """Every room ``user`` is a member of, active or not, through the admin list of the
+        user's streams (User Provisioning, the role that also lets the bot act in any room);
+        the list carries each room's name. Paged ``rooms_page_size`` at a time."""
+        wanted = StreamFilter(stream_types=[StreamType(type="ROOM")], include_inactive_streams=True)
+        streams = self._sdk().streams()
+        try:
+            pages = await streams.list_all_user_streams_admin(
+                int(user.id), wanted, chunk_size=self.rooms_page_size
+            )
+            found = [s async for s in pages]
+        except Exception as exc:
+            raise to_platform_error(exc) from exc
+        rooms = []
+        for s in found:
+            kind = s.stream_type.type if s.stream_type else None
+            if kind != "ROOM" or not s.id:
+                continue
+            room = RoomRef(url_safe_id(s.id))
+            name = s.room_attributes.name if s.room_attributes else None
+            rooms.append(RoomInfo(room, name or room.id, s.active is not False))
+        return rooms
 
     async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
         try:

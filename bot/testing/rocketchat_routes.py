@@ -22,7 +22,12 @@ class Call:
 
 
 Endpoint = Callable[[World, Call], Awaitable[dict[str, Any]]]
-SPEC_OF = {"me": "authentication", "users.info": "user-management", "chat.postMessage": "messaging"}
+SPEC_OF = {
+    "me": "authentication",
+    "users.info": "user-management",
+    "chat.postMessage": "messaging",
+    "dm.create": "messaging",
+}
 """Which vendored spec describes an endpoint (default: rooms)."""
 
 
@@ -148,13 +153,24 @@ def room_endpoints(kind: str) -> dict[str, Endpoint]:
     }
 
 
+async def dm_create(world: World, call: Call) -> dict[str, Any]:
+    """``dm.create`` (``im.create`` is the same route): one ``username``; group DMs are not
+    emulated."""
+    username = call.body.get("username")
+    if not isinstance(username, str) or not username:
+        raise RcError("invalid-params", "must have required property 'username' [invalid-params]")
+    room = world.open_direct(call.caller, username)
+    usernames = [world.users[u].username for u in room.members]
+    return {"room": {"t": "d", "rid": room.id, "usernames": usernames}}
+
+
 def post_message(on_post: Callable[[RcMessage], None]) -> Endpoint:
     async def handler(world: World, call: Call) -> dict[str, Any]:
         room = world.rooms.get(str(call.body.get("roomId") or ""))
         if room is None:
             raise RcError("error-room-not-found", "No room found by the id given")
         if not world.can_access(call.caller, room) or (
-            room.type == "p" and call.caller not in room.members
+            room.type in ("p", "d") and call.caller not in room.members
         ):
             raise RcError("error-not-allowed")
         tmid = call.body.get("tmid")
@@ -185,4 +201,5 @@ def endpoints(on_post: Callable[[RcMessage], None]) -> dict[str, Endpoint]:
         **room_endpoints("groups"),
         **room_endpoints("channels"),
         "chat.postMessage": post_message(on_post),
+        "dm.create": dm_create,
     }

@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-RoomType = Literal["c", "p"]
+RoomType = Literal["c", "p", "d"]
+"""Public channel, private group, direct message."""
 
 # The default permission -> roles of a fresh server, for the permissions the double checks.
 DEFAULT_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -19,6 +20,7 @@ DEFAULT_PERMISSIONS: dict[str, frozenset[str]] = {
     "add-user-to-joined-room": frozenset({"admin", "owner", "moderator"}),
     "add-user-to-any-c-room": frozenset({"admin"}),
     "add-user-to-any-p-room": frozenset(),
+    "create-d": frozenset({"admin", "user", "bot", "livechat-agent"}),
 }
 
 # errorType -> the server's message (the REST answer's "error" is "<message> [<errorType>]").
@@ -307,6 +309,22 @@ class World:
             kind = "owner" if role == "owner" else "moderator"
             raise RcError(f"error-user-already-{kind}")
         room.roles.setdefault(user_id, set()).add(role)
+
+    def open_direct(self, caller: str, username: str) -> RcRoom:
+        """``createDirectMessage``: the caller's 1:1 room with ``username``, made on first use;
+        its id is both user ids sorted and joined, as the server makes it."""
+        if not self.has_permission(caller, "create-d", None):
+            raise RcError("error-not-allowed")
+        me = self.user(caller)
+        to = self.find_user("username", username)
+        if to is None or to.id == me.id:
+            raise RcError("error-invalid-user")
+        rid = "".join(sorted((me.id, to.id)))
+        room = self.rooms.get(rid)
+        if room is None:
+            room = RcRoom(rid, rid, "d", members=[me.id, to.id], creator=me.id)
+            self.rooms[rid] = room
+        return room
 
     def invite(self, caller: str, room: RcRoom, user_id: str) -> None:
         any_room = "add-user-to-any-p-room" if room.type == "p" else "add-user-to-any-c-room"

@@ -63,6 +63,7 @@ class PodRoutes:
             ),
             Route("GET", "/pod/v1/admin/stream/{id}/membership/list", self.stream_members, session),
             Route("GET", "/pod/v3/users", self.users, session),
+            Route("POST", "/pod/v1/admin/user/{uid}/streams/list", self.user_streams, session),
             Route("POST", "/pod/v1/im/create", self.im_create, session),
             Route("GET", "/pod/v1/admin/group/{gid}/membership/list", self.ib_list, session),
             *(
@@ -208,6 +209,47 @@ class PodRoutes:
         return web.json_response(
             {"count": len(everyone), "skip": skip, "limit": limit, "members": page}
         )
+
+    async def user_streams(self, request: web.Request) -> web.Response:
+        """The admin list of one user's streams (User Provisioning): oldest first, paged by
+        skip/limit (default 50, at most 1000), filtered by type; inactive streams only when
+        ``includeInactiveStreams`` is true."""
+        if USER_PROVISIONING not in self.pod.bot_roles:
+            raise ApiError(403, "The user lacks the required entitlement to perform this operation")
+        uid = int(request.match_info["uid"])
+        if uid not in self.pod.users:
+            raise ApiError(400, f"User {uid} not found")
+        body = await read_json(request) or {}
+        types = {t.get("type") for t in body.get("streamTypes") or []}
+        inactive = bool(body.get("includeInactiveStreams", False))
+        skip = int(request.query.get("skip", "0"))
+        limit = int(request.query.get("limit", "50"))
+        if skip < 0 or not 0 < limit <= 1000:
+            raise ApiError(400, "skip must be >= 0 and limit between 1 and 1000")
+        streams = sorted(
+            (
+                s
+                for s in self.pod.rooms.values()
+                if uid in s.members
+                and (not types or s.stream_type in types)
+                and (s.active or inactive)
+            ),
+            key=lambda s: (s.creation_date, s.stream_id),
+        )
+        page = []
+        for s in streams[skip : skip + limit]:
+            entry: dict[str, Any] = {
+                "id": s.stream_id,
+                "crossPod": False,
+                "active": s.active,
+                "streamType": {"type": s.stream_type},
+            }
+            if s.stream_type == "ROOM":
+                entry["roomAttributes"] = {"name": s.name}
+            else:
+                entry["streamAttributes"] = {"members": sorted(s.members)}
+            page.append(entry)
+        return web.json_response(page)
 
     async def membership(self, request: web.Request) -> web.Response:
         action = request.path.rsplit("/", 1)[1]

@@ -1,0 +1,162 @@
+"""/offboard @user [reason…] [--ib-group <group>]… [--dry-run]: remove one person from every room
+the bot can act in where they are a member, and from the named IB groups (Symphony).
+
+Each room is handled through ``ctx.for_room``: that room's member list, last-owner guard, pace (a
+jumbo room keeps its one change per interval) and journal entry (keyed by the room), so a job
+cut off mid-way resumes without acting twice. A resumed run also lists the rooms an earlier run
+already settled: the platform no longer counts the person as a member there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from bot import replies
+from bot.commands import Command, Context, ScopedJournal
+from bot.errors import PlatformError
+from bot.grammar import Flag, Grammar, Option, Rest, Targets
+from bot.model import RoomInfo, RoomRef, UserRef
+from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
+from bot.platform import SupportsIbGroups, SupportsUserRooms
+from bot.progress import Progress
+
+_Work = Callable[[], Awaitable[ItemResult]]
+
+IB_SCOPE = "ib:"
+"""Journal scope prefix of an IB group's entry (room ids never start with it)."""
+
+
+async def offboard(ctx: Context) -> Outcome:
+    platform = ctx.platform
+    assert isinstance(platform, SupportsUserRooms)  # Command.requires checked it
+    if len(ctx.parsed.targets) != 1:
+        return Refused(Refusal.MALFORMED, replies.offboard_one_person(len(ctx.parsed.targets)))
+    groups = ctx.parsed.values.get("ib-group", ())
+    if groups and not isinstance(platform, SupportsIbGroups):
+        return Refused(Refusal.UNSUPPORTED, replies.offboard_no_ib_groups(platform.name))
+    if not ctx.targets:  # unknown, protected or outranking: the dispatcher has said why
+        return Report(())
+    (user,) = ctx.targets
+    if user.id == ctx.invocation.caller.id:
+        return Refused(Refusal.MALFORMED, replies.offboard_self())
+    try:
+        rooms = await _rooms(ctx, platform, user)
+    except PlatformError as err:
+        return Refused(Refusal.PLATFORM, replies.offboard_rooms_failed(user, err))
+    if isinstance(ctx.progress, Progress):
+        ctx.progress.expect(len(rooms) + len(groups))
+    items: list[ItemResult] = []
+    for info in rooms:
+        room_ctx = ctx.for_room(info)
+        items.append(await _settled(room_ctx, user, partial(_leave_room, room_ctx, user)))
+        if ctx.progress is not None:
+            await ctx.progress(items)
+    for group in groups:
+        assert isinstance(platform, SupportsIbGroups)
+        group_ctx = dataclasses.replace(ctx, journal=ScopedJournal(ctx.journal, IB_SCOPE + group))
+        work = partial(_leave_group, group_ctx, platform, user, group)
+        items.append(await _settled(group_ctx, user, work))
+        if ctx.progress is not None:
+            await ctx.progress(items)
+    headline = replies.offboard_headline(user, len(rooms), len(groups), items)
+    return Report(tuple(items), (headline,))
+
+
+async def _settled(ctx: Context, user: UserRef, work: _Work) -> ItemResult:
+    """The result an earlier run recorded for this room (or group), else do it and record it."""
+    prev = await ctx.journal.previous(user)
+    if prev is None:
+        prev = await work()
+        await ctx.journal.record(prev)
+    return prev
+
+
+async def _rooms(ctx: Context, platform: SupportsUserRooms, user: UserRef) -> list[RoomInfo]:
+    """The person's rooms now, plus rooms this case already has an entry for (an earlier run
+    removed them there, so the platform no longer lists the room)."""
+    rooms = list(await platform.rooms_of(user))
+    known = {r.room.id for r in rooms}
+    suffix = "/" + user.id
+    for row in await ctx.cases.audit(case=ctx.case_id):
+        for result in row.results:
+            key = str(result["target_id"])
+            room_id = key.removesuffix(suffix)
+            if room_id == key or key.startswith(IB_SCOPE) or room_id in known:
+                continue
+            known.add(room_id)
+            try:
+                rooms.append(await ctx.platform.room_info(RoomRef(room_id)))
+            except PlatformError:
+                rooms.append(RoomInfo(RoomRef(room_id), room_id, True))
+    return rooms
+
+
+async def _leave_room(ctx: Context, user: UserRef) -> ItemResult:
+    room = ctx.room
+    assert room is not None  # a for_room context
+    reason = ctx.parsed.rest
+    if not room.active:
+        return ItemResult(user, Status.REFUSED, replies.offboard_deactivated(room.name))
+    try:
+        members = await ctx.members()
+        member = members.get(user.id)
+        if member is None:
+            if await ctx.journal.started(user):  # an earlier run's call went through
+                line = replies.offboard_removed_after_restart(user, room.name)
+                undo = _undo(room, user, owner=False)
+                return ItemResult(user, Status.DONE, line, "confirmed by member list", undo)
+            return ItemResult(user, Status.REFUSED, replies.offboard_not_member(user, room.name))
+        owners = {uid for uid, m in members.items() if m.is_owner}
+        if member.is_owner and owners == {user.id}:
+            return ItemResult(user, Status.REFUSED, replies.offboard_last_owner(user, room.name))
+        said = await ctx.change(lambda: ctx.platform.remove_member(room.room, user, reason), user)
+        if said is None:  # a dry run: nothing was called
+            interval = await ctx.pace_interval()
+            line = replies.offboard_would_remove(user, room.name, len(members), interval)
+            return ItemResult(user, Status.PLANNED, line)
+    except PlatformError as err:
+        line = replies.offboard_failed(user, room.name, err)
+        return ItemResult(user, Status.FAILED, line, err.response or err.detail)
+    line = replies.offboard_removed(user, room.name, reason)
+    return ItemResult(user, Status.DONE, line, said, _undo(room, user, owner=member.is_owner))
+
+
+def _undo(room: RoomInfo, user: UserRef, *, owner: bool) -> dict[str, object]:
+    """Re-add to this room (the journal's target id is scoped by the room, so the person's own
+    id travels along)."""
+    return {"op": "add", "room": room.room.id, "name": room.name, "owner": owner, "user": user.id}
+
+
+async def _leave_group(
+    ctx: Context, platform: SupportsIbGroups, user: UserRef, group: str
+) -> ItemResult:
+    try:
+        if user.id in await platform.deactivated_users([user]):
+            return ItemResult(user, Status.REFUSED, replies.ib_deactivated(user))
+        answer = await ctx.change(lambda: platform.remove_from_ib_group(group, [user]), user)
+    except PlatformError as err:
+        line = replies.offboard_ib_failed(user, group, err)
+        return ItemResult(user, Status.FAILED, line, err.response or err.detail)
+    if answer is None:  # a dry run: nothing was called
+        return ItemResult(user, Status.PLANNED, replies.would_ib_remove(user, group))
+    (message,), raw = answer
+    if message:
+        return ItemResult(user, Status.FAILED, replies.ib_refused(user, message), raw)
+    undo = {"op": "ib-add", "group": group, "user": user.id}
+    return ItemResult(user, Status.DONE, replies.ib_removed(user, group), raw, undo)
+
+
+COMMAND = Command(
+    name="offboard",
+    summary="remove one person from every room the bot can act in (and IB groups)",
+    grammar=Grammar(
+        (Targets("user"), Rest("reason")),
+        (Flag("dry-run"), Option("ib-group", "group")),
+    ),
+    run=offboard,
+    needs_room=False,
+    requires=SupportsUserRooms,
+    fans_out=True,
+)

@@ -1,0 +1,320 @@
+"""/offboard on the Symphony double, end to end: one person out of every room the bot can act in
+(the admin list of the user's streams), and out of IB groups."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.dispatch import Dispatcher
+from bot.platforms.symphony import SymphonyPlatform
+from bot.settings import Settings
+from bot.store import Store
+from bot.testing import SymphonyPod
+from tests.conftest import (
+    ALICE,
+    BOB,
+    BOT,
+    CAROL,
+    DESK,
+    FRANK,
+    GROUP,
+    SOLO,
+    ConfigMaker,
+    Room,
+    changes,
+    start_bot,
+)
+from tests.crowd import JUMBO, add_crowd
+from tests.test_pacing import FakeClock
+
+CORNER = "Qm9icy1Db3JuZXItMDAx"  # Bob is its only owner
+OLD = "T2xkLURlc2stMDAwMDE"  # deactivated
+CORNER_NAME = "Bob's <b>Corner</b>"
+LEAVING = "leaving the firm"
+STREAMS = r"/pod/v1/admin/user/\d+/streams/list"
+REMOVE = r"/pod/v1/room/[^/]+/membership/remove"
+
+POLICY: dict[str, Any] = {
+    "commands": {
+        "offboard": {"users": ["frank@example.com"]},
+        "undo": {"room_owners": True, "users": ["frank@example.com"]},
+        "case": {"room_owners": True, "users": ["frank@example.com"]},
+    },
+}
+
+
+def bobs_world(pod: SymphonyPod) -> list[int]:
+    """Bob, besides the desk and Solo: the only owner of a room, a member of a deactivated
+    room and of a jumbo room (1,005 members). Returns the jumbo room's crowd."""
+    pod.add_room(CORNER, CORNER_NAME, owners=[BOB], members=[BOT, ALICE])
+    pod.add_room(OLD, "Old Desk", owners=[ALICE], members=[BOT, BOB], active=False)
+    crowd = add_crowd(pod, JUMBO, 1001, name="Jumbo")
+    pod.room(JUMBO).set_member(BOB, owner=False)
+    return crowd
+
+
+def removals(pod: SymphonyPod) -> list[tuple[str, int]]:
+    """(room, user id) of every removal the pod received, in order."""
+    return [(r.path.split("/")[4], r.body["id"]) for r in pod.calls("POST", REMOVE)]
+
+
+async def start_on_clock(settings: Settings, clock: FakeClock) -> App:
+    """The bot as ``App.start`` builds it, but its dispatcher paces on ``clock``."""
+    assert settings.symphony is not None
+    app = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
+    app.store = await Store.open(settings.store)
+    app.dispatcher = Dispatcher(
+        app.store,
+        app.registry,
+        settings.policy,
+        bulk=settings.bulk,
+        sleep=clock.sleep,
+        monotonic=clock.monotonic,
+    )
+    for platform in app.platforms.values():
+        app.dispatcher.attach(platform)
+        await platform.start(app.dispatcher.submit)
+    await app.dispatcher.resume()
+    return app
+
+
+@pytest.fixture
+async def offboarding(pod: SymphonyPod, settings_for: ConfigMaker) -> AsyncIterator[App]:
+    bobs_world(pod)
+    app = await start_bot(settings_for(policy=POLICY))
+    await pod.wait_until_listening()
+    yield app
+    await app.stop()
+
+
+async def test_offboarding_end_to_end_then_undo(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    crowd = bobs_world(pod)
+    clock = FakeClock()
+    app = await start_on_clock(settings_for(policy=POLICY), clock)
+    try:
+        await pod.wait_until_listening()
+        desk, jumbo = Room(pod, DESK), Room(pod, JUMBO)
+        # A change in the jumbo room just before: its pace holds the offboarding's removal there.
+        assert "/confirm 1" in (await jumbo.say(ALICE, f"/kick @m{crowd[0]}")).text
+        await jumbo.say(ALICE, "/confirm 1")
+        assert "1 done" in (await pod.next_message(JUMBO)).text
+        assert clock.slept == []
+
+        reply = await desk.say(FRANK, f"/offboard @bob {LEAVING} --ib-group {GROUP}")
+        text = reply.text
+        assert text.startswith(
+            "@Frank Compliance /offboard · case 3: offboarding @Bob Member from 5 rooms and"
+            " 1 IB group: 4 done, 2 refused."
+        ), text
+        for name in ("Trading Desk", "Solo", "Jumbo"):
+            assert f"Removed @Bob Member from “{name}” — reason: {LEAVING}" in text
+        assert (
+            f"Refused in “{CORNER_NAME}”: @Bob Member is its last owner and removing them would"
+            " leave the room ownerless. Make someone else an owner there first." in text
+        )
+        assert "Skipped “Old Desk”: the room is deactivated, so its membership is locked." in text
+        assert f"Removed @Bob Member from IB group {GROUP}." in text
+        assert "&lt;b&gt;Corner&lt;/b&gt;" in reply.messageml  # a room name is user text
+
+        assert clock.slept == [3.0]  # the jumbo room's removal kept its pace; no other waited
+        for room in (DESK, SOLO, JUMBO):
+            assert BOB not in pod.room(room).members
+        assert pod.room(CORNER).members[BOB] is True
+        assert BOB in pod.room(OLD).members
+        assert BOB not in pod.group(GROUP).members
+        assert sorted(removals(pod)[1:]) == sorted(
+            (pod.room(r).stream_id, BOB) for r in (DESK, SOLO, JUMBO)
+        )
+
+        case = await desk.say(FRANK, "/case 3")  # one entry per room and group
+        assert case.text.count("• Bob Member — done: Removed @Bob Member from") == 4
+
+        undo = await desk.say(FRANK, "/undo")
+        assert undo.text.startswith("@Frank Compliance /undo · case 5: undoing case 3: 4 done")
+        for name in ("Trading Desk", "Solo", "Jumbo"):
+            assert f"Re-added @Bob Member to “{name}”." in undo.text
+        assert f"Re-added @Bob Member to IB group {GROUP}" in undo.text
+        for room in (DESK, SOLO, JUMBO):
+            assert pod.room(room).members[BOB] is False
+        assert BOB in pod.group(GROUP).members
+        assert clock.slept == [3.0, 3.0]  # the re-add in the jumbo room waited for its pace too
+    finally:
+        await app.stop()
+
+
+async def test_a_dry_run_shows_each_room_and_changes_nothing(
+    pod: SymphonyPod, offboarding: App
+) -> None:
+    desk = Room(pod, DESK)
+    reply = await desk.say(FRANK, f"/offboard @bob --dry-run --ib-group={GROUP}")
+    text = reply.text
+    assert text.startswith(
+        "@Frank Compliance /offboard · case 1: dry run, nothing was changed: 4 would be done,"
+        " 2 refused"
+    ), text
+    assert "Would remove @Bob Member from “Trading Desk”." in text
+    assert "Would remove @Bob Member from “Solo”." in text
+    assert (
+        "Would remove @Bob Member from “Jumbo” (a large room: 1,005 members, one change every"
+        " 3 s)." in text
+    )
+    assert "Would refuse: Skipped “Old Desk”" in text
+    assert f"Would refuse: Refused in “{CORNER_NAME}”" in text
+    assert f"Would ask the platform to remove @Bob Member from IB group {GROUP}." in text
+    assert changes(pod) == []
+
+
+async def test_above_the_limit_it_waits_for_the_callers_confirmation(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    bobs_world(pod)
+    app = await start_bot(settings_for(policy=POLICY, bulk={"confirm_above": 2}))
+    try:
+        await pod.wait_until_listening()
+        desk = Room(pod, DESK)
+        plan = await desk.say(FRANK, "/offboard bob@example.com")
+        assert plan.text.startswith(
+            "@Frank Compliance /offboard · case 1: plan: 3 would be done, 2 refused. That is more"
+            " than the 2 changes this bot makes without a confirmation"
+        ), plan.text
+        assert "Would remove @Bob Member from “Solo”." in plan.text
+        assert "/confirm 1" in plan.text
+        assert changes(pod) == []
+        other = await desk.say(CAROL, "/confirm 1")
+        assert "Only Frank Compliance, who asked for case 1, can confirm it." in other.text
+        assert changes(pod) == []
+        assert "Confirmed case 1" in (await desk.say(FRANK, "/confirm 1")).text
+        summary = await pod.next_message(DESK, timeout=20)
+        assert summary.text.startswith(
+            "@Frank Compliance /offboard · case 1: offboarding @Bob Member from 5 rooms:"
+            " 3 done, 2 refused."
+        ), summary.text
+        assert "Removed @Bob Member from “Solo”." in summary.text
+        assert len(changes(pod)) == 3
+    finally:
+        await app.stop()
+
+
+async def test_only_callers_the_policy_names_may_offboard(
+    pod: SymphonyPod, offboarding: App
+) -> None:
+    desk = Room(pod, DESK)
+    reply = await desk.say(ALICE, "/offboard @bob")  # an owner of this room: not enough
+    assert (
+        "You may not run /offboard: only users named in policy.commands.offboard.users may,"
+        " and you are not named there." in reply.text
+    )
+    assert pod.calls("POST", STREAMS) == []
+    assert changes(pod) == []
+
+
+async def test_bad_requests_are_refused_and_change_nothing(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    bobs_world(pod)
+    # Callers named in the policy are protected by default; here they are not, so the
+    # handler's own guard against offboarding oneself is what answers.
+    app = await start_bot(settings_for(policy={**POLICY, "protect_named_users": False}))
+    try:
+        await pod.wait_until_listening()
+        await bad_requests(pod)
+    finally:
+        await app.stop()
+
+
+async def bad_requests(pod: SymphonyPod) -> None:
+    desk = Room(pod, DESK)
+    several = await desk.say(FRANK, "/offboard @bob @dave")
+    assert (
+        "/offboard takes exactly one person and you named 2: offboard them one at a time."
+        " Nothing was changed." in several.text
+    )
+    assert (
+        "You cannot offboard yourself. Nothing was changed."
+        in (await desk.say(FRANK, "/offboard @frank")).text
+    )
+    unknown = await desk.say(FRANK, "/offboard nobody@example.com")
+    assert "No user has the e-mail address nobody@example.com: nothing done." in unknown.text
+    nothing = await desk.say(FRANK, "/offboard @erin")
+    assert (
+        "offboarding @Erin Departed: not in any room the bot can act in; nothing to do."
+        in nothing.text
+    )
+    assert changes(pod) == []
+
+
+async def test_the_rooms_come_page_by_page(pod: SymphonyPod, offboarding: App) -> None:
+    platform = offboarding.platforms["symphony"]
+    assert isinstance(platform, SymphonyPlatform)
+    platform.rooms_page_size = 2
+    reply = await Room(pod, DESK).say(FRANK, "/offboard @bob --dry-run")
+    assert "4 would be done" not in reply.text  # no IB group this time
+    assert "3 would be done, 2 refused" in reply.text
+    pages = [(r.query.get("skip"), r.query.get("limit")) for r in pod.calls("POST", STREAMS)]
+    assert pages[:3] == [("0", "2"), ("2", "2"), ("4", "2")]
+
+
+async def test_without_the_admin_role_it_says_so_and_changes_nothing(
+    pod: SymphonyPod, offboarding: App
+) -> None:
+    pod.bot_roles.discard("USER_PROVISIONING")
+    reply = await Room(pod, DESK).say(FRANK, "/offboard @bob")
+    assert (
+        "Could not list the rooms of @Bob Member, so nothing was changed: the platform refused"
+        " (403), the bot lacks the right here" in reply.text
+    )
+    assert changes(pod) == []
+
+
+async def test_one_room_refusing_is_a_failed_line(pod: SymphonyPod, offboarding: App) -> None:
+    solo = pod.room(SOLO).stream_id
+    pod.fail_next("POST", rf"/room/{solo}/membership/remove", 403)
+    text = (await Room(pod, DESK).say(FRANK, "/offboard @bob --ib-group nosuchgroup")).text
+    assert "2 done, 2 refused, 2 failed" in text, text
+    assert "Failed in IB group nosuchgroup: could not remove @Bob Member:" in text
+    assert "Failed in “Solo”: could not remove @Bob Member: the platform refused (403)" in text
+    assert BOB in pod.room(SOLO).members
+    assert BOB not in pod.room(DESK).members
+
+
+async def test_a_job_cut_off_mid_way_resumes_without_acting_twice(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    bobs_world(pod)
+    first = await start_bot(settings_for(policy=POLICY))
+    await pod.wait_until_listening()
+    held = pod.hold_next("POST", rf"/room/{JUMBO}/membership/remove")
+    pod.say(FRANK, DESK, "/offboard @bob")
+    await pod.wait_for_calls("POST", rf"/room/{JUMBO}/membership/remove")
+    before = removals(pod)  # the jumbo room is Bob's newest: the others came first
+    assert first.dispatcher is not None
+    await first.dispatcher.cancel()  # the process dies while that removal is in flight
+    await first.stop(grace_seconds=0)
+    pod.room(JUMBO).drop_member(BOB)  # the pod had applied it; the bot never heard
+    held.set()
+
+    second = await start_bot(settings_for(policy=POLICY))
+    try:
+        summary = await pod.next_message(DESK, timeout=20)
+    finally:
+        await second.stop()
+    text = summary.text
+    assert text.startswith(
+        "@Frank Compliance /offboard · case 1: offboarding @Bob Member from 5 rooms: 3 done,"
+        " 2 refused."
+    ), text
+    assert (
+        "Removed @Bob Member from “Jumbo” (the call was cut off by a restart; the member list"
+        " confirms it)." in text
+    )
+    for name in ("Trading Desk", "Solo"):  # settled before the cut: no longer Bob's rooms
+        assert f"Removed @Bob Member from “{name}”." in text
+    rooms = [room for room, _ in removals(pod)]
+    assert len(rooms) == len(set(rooms)) == 3  # each room asked exactly once
+    assert sorted(before[:2]) == sorted((pod.room(r).stream_id, BOB) for r in (DESK, SOLO))
