@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -14,6 +15,7 @@ import click
 
 from bot import logs
 from bot.errors import KickbotError
+from bot.platforms import FACTORIES as PLATFORM_FACTORIES
 from bot.settings import Settings, load
 from bot.store import Store
 
@@ -237,3 +239,62 @@ def prune(config: Path | None, store: str | None, key: str | None, days: int | N
         _store_url(config, store), lambda db: chain.prune(db.connection, before, secret)
     )
     click.echo(f"{count} records older than {keep} days pruned; checkpoint signed")
+
+
+class _ClickTerminal:
+    def show(self, text: str) -> None:
+        click.echo(text)
+
+    def ask(self, question: str) -> bool:
+        return click.confirm(question, default=False)
+
+    @contextlib.contextmanager
+    def progress(self, total: int) -> Iterator[Callable[[int], None]]:
+        with click.progressbar(length=total, label="Offboarding", file=sys.stderr) as bar:
+            yield bar.update
+
+
+@main.command()
+@click.argument("email")
+@click.option(
+    "--platform",
+    type=click.Choice(sorted(PLATFORM_FACTORIES)),
+    required=True,
+    help="Where to offboard (the command line supports Symphony).",
+)
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    default=Path("config/kickbot.yaml"),
+    show_default=True,
+)
+@click.option("--ib-group", "groups", multiple=True, help="Also remove from this IB group.")
+@click.option("--reason", default=None, help="Recorded in the case and shown with each removal.")
+@click.option("--dry-run", is_flag=True, help="Show the plan only.")
+@click.option("--yes", is_flag=True, help="Do not ask before acting.")
+def offboard(
+    email: str,
+    platform: str,
+    config: Path,
+    groups: tuple[str, ...],
+    reason: str | None,
+    dry_run: bool,
+    yes: bool,
+) -> None:
+    """Remove one person (by e-mail) from every room the bot can act in, and from IB groups.
+
+    Shows the plan and asks before acting (unless --yes); a case in the audit log, by
+    cli:<os user>. Exit status: 0 done, 1 a room or group failed or it was refused, 2 declined.
+    """
+    from bot.cli_offboard import OffboardRequest
+    from bot.cli_offboard import offboard as run_offboard
+
+    settings = _load(config)
+    logs.configure("WARNING")
+    request = OffboardRequest(email, platform, groups, reason, dry_run, yes)
+    try:
+        status = asyncio.run(run_offboard(settings, request, _ClickTerminal()))
+    except KickbotError as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.exit(status)

@@ -141,3 +141,11 @@ class PublishesChangeRate(Protocol):
     def change_interval_seconds(self) -> float:
         """Seconds between membership changes at the published limit."""
         ...
+
+
+@runtime_checkable
+class SupportsCallsOnly(Protocol):
+    """Platforms that can sign in for outgoing calls without receiving events (the command
+    line acts through them next to a running bot)."""
+
+    async def connect(self) -> None: ...

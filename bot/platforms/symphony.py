@@ -184,7 +184,9 @@ class SymphonyPlatform:
             raise RuntimeError("the Symphony platform is not started")
         return self._bdk
 
-    async def start(self, sink: InvocationSink) -> None:
+    async def connect(self) -> None:
+        """Sign in for outgoing calls only (the command line): no datafeed is read, so the
+        events of a bot running on the same service account are left to it."""
         bdk = SymphonyBdk(self._config)
         self._bdk = bdk
         bdk.extensions().register(self._clients)
@@ -194,10 +196,14 @@ class SymphonyPlatform:
             await bdk.close_clients()
             raise to_platform_error(exc) from exc
         self._bot = UserRef(str(session.id), session.display_name, session.email_address)
+
+    async def start(self, sink: InvocationSink) -> None:
+        await self.connect()
+        bdk = self._sdk()
         bdk.datafeed().subscribe(_Listener(sink))
         self._stopping = False
         self._feed = asyncio.create_task(self._run_feed(bdk), name="symphony-datafeed")
-        log.info("symphony connected", bot=self._bot.label, bot_id=self._bot.id)
+        log.info("symphony connected", bot=self.bot_user.label, bot_id=self.bot_user.id)
 
     async def _run_feed(self, bdk: SymphonyBdk) -> None:
         """Keep the datafeed loop alive: the BDK's loop ends for good on some errors (a 400 on

@@ -1,0 +1,257 @@
+"""``kickbot offboard EMAIL --platform P``: the /offboard command from a terminal, for admins.
+
+It is a case in the bot's own store, run through the same dispatcher steps and the same handler
+as the chat command, by the caller ``cli:<os user>`` (whoever can read the bot's config is an
+admin, so the policy is extended to name that caller for this run only; protected users and
+named ranks still apply). The plan comes first; the changes only after the operator agrees (or
+``--yes``), with a progress bar; then the summary. The platform is signed in for outgoing calls
+only, so a bot running on the same account keeps receiving its events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import getpass
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot import replies
+from bot.commands import Registry
+from bot.dispatch import Dispatcher
+from bot.entitlement import Policy
+from bot.errors import ConfigError, KickbotError
+from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef, Word
+from bot.outcome import Outcome, Plan, Report, Status
+from bot.platform import InvocationSink, Platform, SupportsCallsOnly, SupportsUserRooms
+from bot.reply import Reply, plain
+from bot.settings import Settings
+from bot.store import Job, Store
+
+CLI_ROOM = "cli"
+"""The room id command-line cases are recorded under (they answer on the terminal)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OffboardRequest:
+    email: str
+    platform: str
+    groups: tuple[str, ...] = ()
+    reason: str | None = None
+    dry_run: bool = False
+    yes: bool = False
+
+
+class Terminal(Protocol):
+    """What the command needs from the terminal (click in production)."""
+
+    def show(self, text: str) -> None: ...
+
+    def ask(self, question: str) -> bool: ...
+
+    def progress(self, total: int) -> contextlib.AbstractContextManager[Callable[[int], None]]:
+        """A progress bar over ``total`` steps; the value is "advance by n"."""
+        ...
+
+
+class OffboardFailed(KickbotError):
+    """The offboarding could not start (unknown person, refused, nothing configured)."""
+
+
+class _OnTerminal:
+    """The platform as the dispatcher sees it from a terminal: every call goes to the real
+    platform, except replies, which are the job's progress reports (one per room or group
+    handled: the command line asks for one after each) and advance the progress bar."""
+
+    def __init__(self, inner: Platform, on_reply: Callable[[Reply], None]):
+        self._inner = inner
+        self.on_reply = on_reply
+        self.name = inner.name
+        self.command_prefixes = inner.command_prefixes
+        self.unsupported = inner.unsupported
+
+    @property
+    def bot_user(self) -> UserRef:
+        return self._inner.bot_user
+
+    async def start(self, sink: InvocationSink) -> None:
+        raise RuntimeError("the command line receives no events")
+
+    async def stop(self) -> None:
+        await self._inner.stop()
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+    async def room_info(self, room: RoomRef) -> RoomInfo:
+        return await self._inner.room_info(room)
+
+    async def members(self, room: RoomRef) -> Sequence[Member]:
+        return await self._inner.members(room)
+
+    async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
+        return await self._inner.find_users_by_email(emails)
+
+    async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
+        return await self._inner.remove_member(room, user, reason)
+
+    async def reply(self, inv: Invocation, reply: Reply) -> None:
+        self.on_reply(reply)
+
+    def __getattr__(self, name: str) -> Any:
+        """Capabilities (``rooms_of``, IB groups…) are the real platform's own, so capability
+        checks (``isinstance(p, SupportsUserRooms)``) answer as they would for it."""
+        return getattr(self._inner, name)
+
+
+async def offboard(settings: Settings, request: OffboardRequest, terminal: Terminal) -> int:
+    """Run the offboarding; the exit status: 0 done (or nothing to do), 1 some room or group
+    failed or the command was refused, 2 the operator said no."""
+    section = getattr(settings, request.platform, None)
+    if section is None:
+        raise ConfigError(f"{request.platform}: not configured in this file")
+    from bot.platforms import build
+
+    platform = build(request.platform, section)
+    if not isinstance(platform, SupportsCallsOnly) or not isinstance(platform, SupportsUserRooms):
+        raise ConfigError(
+            f"offboarding from the command line is not available on "
+            f"{replies.platform_name(request.platform)}"
+        )
+    store = await Store.open(settings.store)
+    try:
+        await platform.connect()
+        try:
+            return await _run(settings, request, platform, store, terminal)
+        finally:
+            await platform.close()
+    finally:
+        await store.close()
+
+
+async def _run(
+    settings: Settings,
+    request: OffboardRequest,
+    platform: Platform,
+    store: Store,
+    terminal: Terminal,
+) -> int:
+    found = await platform.find_users_by_email([request.email.lower()])
+    person = found.get(request.email.lower())
+    if person is None:
+        raise OffboardFailed(f"no user has the e-mail address {request.email}")
+    terminal.show(f"{person.label} <{request.email}> (user id {person.id})")
+    os_user = getpass.getuser()
+    caller = UserRef(f"cli:{os_user}", f"cli:{os_user}")
+    from handlers import COMMANDS
+
+    on_terminal = _OnTerminal(platform, lambda _reply: None)
+    dispatcher = Dispatcher(
+        store,
+        Registry(COMMANDS),
+        _policy_naming(settings, caller),
+        lease_seconds=settings.lease_seconds,
+        # The operator's answer replaces /confirm; a progress report after every room or
+        # group drives the progress bar.
+        bulk=settings.bulk.model_copy(
+            update={
+                "confirm_above": 2**31,
+                "progress_every_percent": 1e-9,
+                "progress_every_seconds": 0.0,
+            }
+        ),
+    )
+    dispatcher.attach(on_terminal)
+    inv = Invocation(
+        platform=platform.name,
+        event_id=f"cli:{uuid.uuid4().hex}",
+        room=RoomRef(CLI_ROOM),
+        caller=caller,
+        tokens=_tokens(request),
+    )
+    case = await store.record(inv, "offboard")
+    instance = f"cli-{uuid.uuid4().hex[:8]}"
+    job = await store.claim(platform.name, CLI_ROOM, instance, settings.lease_seconds)
+    if case is None or job is None or job.id != case:
+        raise OffboardFailed("another command-line job is running on this store; try again")
+    renew = asyncio.create_task(_renew(store, case, settings.lease_seconds))
+    finished = False
+
+    async def finish(outcome: str, text: str) -> None:
+        nonlocal finished
+        await store.finish(case, outcome, text)
+        finished = True
+
+    try:
+        rehearsal = dataclasses.replace(inv, tokens=(*inv.tokens, Word("--dry-run")))
+        plan = await dispatcher.execute(Job(case, "offboard", rehearsal), on_terminal)
+        text = _text(plan, caller, case)
+        terminal.show(text)
+        if not isinstance(plan, Plan):
+            await finish(type(plan).__name__.lower(), text)
+            return 1
+        changes = sum(1 for i in plan.items if i.status is Status.PLANNED)
+        if request.dry_run or changes == 0:
+            await finish("plan", text)
+            return 0
+        question = f"Make these {changes} change{'' if changes == 1 else 's'} (case {case})?"
+        if not request.yes and not terminal.ask(question):
+            await finish("declined", text + "\nDeclined at the terminal: nothing was changed.")
+            terminal.show("Nothing was changed.")
+            return 2
+        steps = len(plan.items)
+        with terminal.progress(steps) as advance:
+            handled = 0
+
+            def step(_reply: Reply) -> None:
+                nonlocal handled
+                handled += 1
+                advance(1)
+
+            on_terminal.on_reply = step
+            outcome = await dispatcher.execute(Job(case, "offboard", inv), on_terminal)
+            advance(max(steps - handled, 0))  # the last step reports no progress: it ends
+        text = _text(outcome, caller, case)
+        terminal.show(text)
+        await finish(type(outcome).__name__.lower(), text)
+        failed = not isinstance(outcome, Report) or any(
+            i.status is Status.FAILED for i in outcome.items
+        )
+        return 1 if failed else 0
+    finally:
+        renew.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renew
+        if not finished:  # interrupted: close the case with what its journal holds
+            with contextlib.suppress(Exception):
+                await asyncio.shield(store.finish(case, "interrupted", "Interrupted."))
+
+
+def _tokens(request: OffboardRequest) -> tuple[Word, ...]:
+    words = [Word("/offboard"), Word(request.email)]
+    words += [Word(w) for w in (request.reason or "").split()]
+    for group in request.groups:
+        words += [Word("--ib-group"), Word(group)]
+    return tuple(words)
+
+
+def _policy_naming(settings: Settings, caller: UserRef) -> Policy:
+    """The config's policy with ``caller`` named for /offboard (this run only)."""
+    policy = settings.policy.model_copy(deep=True)
+    rule = policy.rule("offboard").model_copy(deep=True)
+    rule.users = [*rule.users, caller.id]
+    policy.commands["offboard"] = rule
+    return policy
+
+
+def _text(outcome: Outcome, caller: UserRef, case: int) -> str:
+    return plain(replies.render(outcome, caller, "offboard", case))
+
+
+async def _renew(store: Store, case: int, lease: float) -> None:
+    while True:
+        await asyncio.sleep(lease / 3)
+        await store.renew(case, lease)

@@ -1,0 +1,171 @@
+"""`kickbot offboard EMAIL --platform symphony` against the Symphony double: as a real process,
+and through click's runner (in a thread: the double serves on the test's event loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from bot.cli_offboard import OffboardRequest, offboard
+from bot.store import Store
+from bot.testing import SymphonyPod
+from tests.conftest import BOB, DESK, GROUP, SOLO, ConfigMaker, changes
+from tests.crowd import JUMBO
+from tests.test_offboard import CORNER, OLD, bobs_world
+
+
+@pytest.fixture
+def config_file(pod: SymphonyPod, tmp_path: Path) -> Path:
+    key = pod.write_private_key(tmp_path / "bot.pem")
+    path = tmp_path / "kickbot.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "store": f"sqlite:///{tmp_path}/kickbot.db",
+                "symphony": pod.bdk_config(key),
+                "policy": {"protected": ["carol@example.com"]},
+            }
+        )
+    )
+    return path
+
+
+async def kickbot(*args: str, stdin: bytes = b"") -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(proc.communicate(stdin), 120)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode()
+
+
+async def invoke(*args: str, answer: str = "") -> Result:
+    return await asyncio.to_thread(
+        CliRunner().invoke, main, list(args), input=answer, catch_exceptions=False
+    )
+
+
+async def test_offboard_as_a_process_plans_acts_and_records_a_case(
+    pod: SymphonyPod, config_file: Path, tmp_path: Path
+) -> None:
+    bobs_world(pod)
+    status, out = await kickbot(
+        "offboard", "bob@example.com", "--platform", "symphony", "--config", str(config_file),
+        "--ib-group", GROUP, "--reason", "leaving the firm", "--yes",
+    )  # fmt: skip
+    assert status == 0, out
+    assert "Bob Member <bob@example.com> (user id 1002)" in out
+    assert "dry run, nothing was changed: 4 would be done, 2 refused" in out  # the plan first
+    assert "Would remove @Bob Member from “Jumbo” (a large room: 1,005 members" in out
+    assert "offboarding @Bob Member from 5 rooms and 1 IB group: 4 done, 2 refused." in out
+    assert "Removed @Bob Member from “Solo” — reason: leaving the firm" in out
+    for room in (DESK, SOLO, JUMBO):
+        assert BOB not in pod.room(room).members
+    assert BOB in pod.room(CORNER).members
+    assert BOB in pod.room(OLD).members
+    assert BOB not in pod.group(GROUP).members
+
+    store = await Store.open(f"sqlite:///{tmp_path}/kickbot.db")
+    try:
+        (row,) = await store.audit()
+    finally:
+        await store.close()
+    assert row.caller == f"cli:{getpass.getuser()}"
+    assert row.command == "offboard"
+    assert row.outcome == "report"
+    assert row.reason == "leaving the firm"
+    assert sum(r["result"] == "done" for r in row.results) == 4
+
+
+async def test_a_failed_room_makes_the_exit_status_non_zero(
+    pod: SymphonyPod, config_file: Path
+) -> None:
+    bobs_world(pod)
+    pod.fail_next("POST", rf"/room/{pod.room(SOLO).stream_id}/membership/remove", 500, times=3)
+    status, out = await kickbot(
+        "offboard", "bob@example.com", "--platform", "symphony", "--config", str(config_file),
+        "--yes",
+    )  # fmt: skip
+    assert status == 1, out
+    assert "Failed in “Solo”: could not remove @Bob Member" in out
+    assert BOB in pod.room(SOLO).members
+    assert BOB not in pod.room(DESK).members
+
+
+async def test_it_asks_first_and_no_changes_nothing(pod: SymphonyPod, config_file: Path) -> None:
+    bobs_world(pod)
+    args = ("offboard", "bob@example.com", "--platform", "symphony", "--config", str(config_file))
+    result = await invoke(*args, answer="n\n")
+    assert result.exit_code == 2, result.output
+    assert "Make these 3 changes (case 1)? [y/N]" in result.output
+    assert "Nothing was changed." in result.output
+    assert changes(pod) == []
+
+    result = await invoke(*args, answer="y\n")
+    assert result.exit_code == 0, result.output
+    assert "offboarding @Bob Member from 5 rooms: 3 done, 2 refused." in result.output
+    assert len(changes(pod)) == 3
+
+
+async def test_dry_run_unknown_and_protected_people(pod: SymphonyPod, config_file: Path) -> None:
+    bobs_world(pod)
+    base = ("--platform", "symphony", "--config", str(config_file))
+    dry = await invoke("offboard", "bob@example.com", *base, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Would remove @Bob Member from “Trading Desk”." in dry.output
+    unknown = await invoke("offboard", "nobody@example.com", *base, "--yes")
+    assert unknown.exit_code == 1
+    assert "Error: no user has the e-mail address nobody@example.com" in unknown.output
+    protected = await invoke("offboard", "carol@example.com", *base, "--yes")
+    assert protected.exit_code == 0, protected.output
+    assert "@Carol Owner is protected" in protected.output
+    slack = await invoke("offboard", "bob@example.com", "--platform", "slack", "--config",
+                         str(config_file))  # fmt: skip
+    assert slack.exit_code == 1
+    assert "Error: slack: not configured in this file" in slack.output
+    assert changes(pod) == []
+
+
+class Recorder:
+    """A terminal that answers yes and records what it was shown and each progress step."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+        self.steps: list[int] = []
+        self.total: int | None = None
+
+    def show(self, text: str) -> None:
+        self.shown.append(text)
+
+    def ask(self, question: str) -> bool:
+        self.shown.append(question)
+        return True
+
+    @contextlib.contextmanager
+    def progress(self, total: int) -> Iterator[Callable[[int], None]]:
+        self.total = total
+        yield self.steps.append
+
+
+async def test_the_progress_bar_advances_room_by_room(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    bobs_world(pod)
+    terminal = Recorder()
+    request = OffboardRequest("bob@example.com", "symphony", (GROUP,))
+    assert await offboard(settings_for(), request, terminal) == 0
+    assert terminal.total == 6  # five rooms and the group
+    assert terminal.steps == [1, 1, 1, 1, 1, 1]  # one per room or group handled
+    assert terminal.shown[2] == "Make these 4 changes (case 1)?"
+    assert BOB not in pod.group(GROUP).members
