@@ -318,3 +318,22 @@ async def test_a_job_cut_off_mid_way_resumes_without_acting_twice(
     rooms = [room for room, _ in removals(pod)]
     assert len(rooms) == len(set(rooms)) == 3  # each room asked exactly once
     assert sorted(before[:2]) == sorted((pod.room(r).stream_id, BOB) for r in (DESK, SOLO))
+
+
+async def test_progress_is_counted_in_rooms(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
+    bobs_world(pod)
+    bulk = {"progress_every_percent": 40, "progress_every_seconds": 0}
+    app = await start_bot(settings_for(policy=POLICY, bulk=bulk))
+    try:
+        await pod.wait_until_listening()
+        desk = Room(pod, DESK)
+        first = await desk.say(FRANK, f"/offboard @bob --ib-group {GROUP}")
+        # Six steps (five rooms, one group): a report after 40 % of them, i.e. the third.
+        assert first.text == (
+            "@Frank Compliance /offboard · case 1: in progress, 3 of 6 handled (50 %):"
+            " 2 done, 1 refused."
+        )
+        summary = await pod.next_message(DESK)
+        assert "4 done, 2 refused." in summary.text
+    finally:
+        await app.stop()
