@@ -657,7 +657,7 @@ def offboard_no_ib_groups(platform: str) -> Reply:
     return (
         line(
             Code("--ib-group"),
-            f": {platform} has no Information Barrier groups (only Symphony does)."
+            f": {platform_name(platform)} has no Information Barrier groups (only Symphony does)."
             " Nothing was changed.",
         ),
     )

@@ -339,6 +339,28 @@ class SlackPlatform:
             "a workspace admin can do it in the channel's settings"
         )
 
+    # --- SupportsUserRooms --------------------------------------------------------------------
+
+    async def rooms_of(self, user: UserRef) -> Sequence[RoomInfo]:
+        """The channels the bot is in (its own ``users.conversations``, public and private,
+        archived ones too) where ``user`` is a member. Listing ``user``'s channels instead would
+        name public channels the bot is not in, where it cannot act."""
+        channels: list[dict[str, Any]] = []
+        try:
+            async for page in await self._api().users_conversations(
+                types="public_channel,private_channel", exclude_archived=False, limit=200
+            ):
+                channels.extend(page["channels"])
+        except Exception as exc:
+            raise to_platform_error("users.conversations", exc) from exc
+        rooms = []
+        for channel in channels:
+            room = RoomRef(str(channel["id"]))
+            if any(m.user.id == user.id for m in await self.members(room)):
+                name = str(channel.get("name") or room.id)
+                rooms.append(RoomInfo(room, name, not channel.get("is_archived", False)))
+        return rooms
+
     # --- SupportsOwnerLookup ------------------------------------------------------------------
 
     async def is_room_owner(self, room: RoomRef, user: UserRef) -> bool:

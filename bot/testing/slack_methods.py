@@ -53,6 +53,11 @@ class WebMethods:
                 lambda c: self._scopes(c, READ_SCOPES),
             ),
             Method(
+                "users.conversations",
+                self.users_conversations,
+                scopes=lambda c: ("channels:read", "groups:read"),
+            ),
+            Method(
                 "conversations.kick",
                 self.conversations_kick,
                 ("channel", "user"),
@@ -141,6 +146,54 @@ class WebMethods:
         return {
             "members": page,
             "response_metadata": {"next_cursor": next_cursor if end < len(channel.members) else ""},
+        }
+
+    def users_conversations(self, call: Call) -> dict[str, Any]:
+        """The channels a user is in (default: the caller), oldest first; private ones only
+        where the bot is a member too. The objects carry no ``is_member`` (as documented)."""
+        ws = self.ws
+        who = str(call.params.get("user") or ws.bot_user_id)
+        if who not in ws.users:
+            raise MethodError("user_not_found")
+        kinds = {t for t in str(call.params.get("types") or "public_channel").split(",") if t}
+        if kinds - {"public_channel", "private_channel", "mpim", "im"}:
+            raise MethodError("invalid_types")
+        no_archived = str(call.params.get("exclude_archived", "false")).lower() in ("1", "true")
+        try:
+            limit = int(call.params.get("limit", 100))
+        except ValueError:
+            raise MethodError("invalid_limit") from None
+        if not 1 <= limit <= 1000:
+            raise MethodError("invalid_limit")
+        chosen = [
+            c
+            for c in sorted(ws.channels.values(), key=lambda c: (c.created, c.id))
+            if not c.is_im
+            and who in c.members
+            and ("private_channel" if c.is_private else "public_channel") in kinds
+            and not (no_archived and c.is_archived)
+            and (not c.is_private or ws.bot_user_id in c.members)
+        ]
+        start = 0
+        if cursor := str(call.params.get("cursor", "")):
+            try:
+                kind, _, offset = base64.b64decode(cursor, validate=True).decode().partition(":")
+                start = int(offset)
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                raise MethodError("invalid_cursor") from None
+            if kind != "offset" or not 0 < start < len(chosen):
+                raise MethodError("invalid_cursor")
+        page = chosen[start : start + limit]
+        end = start + len(page)
+        objs = []
+        for c in page:
+            obj = c.to_obj(ws.bot_user_id)
+            del obj["is_member"]
+            objs.append(obj)
+        next_cursor = base64.b64encode(f"offset:{end}".encode()).decode()
+        return {
+            "channels": objs,
+            "response_metadata": {"next_cursor": next_cursor if end < len(chosen) else ""},
         }
 
     def conversations_kick(self, call: Call) -> dict[str, Any]:
