@@ -735,3 +735,37 @@ def offboard_ib_failed(user: UserRef, group: str, err: errors.PlatformError) -> 
     return line(
         "Failed in IB group ", Code(group), ": could not remove ", _who(user), ": ", *_failure(err)
     )
+
+
+# --- invite-only undo, owner levels, notices per platform --------------------------------------
+
+
+def invited_back(user: UserRef, owner: bool) -> Line:
+    return line(
+        "Invited ",
+        _who(user),
+        " back" + (" as owner" if owner else ""),
+        " (the platform cannot make anyone join; they are back once they accept).",
+    )
+
+
+def invited_back_to_room(user: UserRef, room: str, owner: bool) -> Line:
+    return line(
+        "Invited ",
+        _who(user),
+        " back to ",
+        _in(room),
+        " as owner" if owner else "",
+        " (they are back once they accept).",
+    )
+
+
+def level_restored(user: UserRef, level: int) -> Line:
+    return line("Gave ", _who(user), f" back power level {level}.")
+
+
+def notices_unsupported(platform: str) -> Line:
+    return line(
+        f"{platform_name(platform)} bots cannot send direct messages, so the people removed "
+        "were not told (notify.removed_users is on)."
+    )

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol, runtime_checkable
+
 from bot import replies
 from bot.commands import Command, Context, run_each
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Targets
-from bot.model import UserRef
+from bot.model import RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.platform import SupportsDemote
+
+
+@runtime_checkable
+class SupportsOwnerLevels(Protocol):
+    """Platforms where being an owner is a level (Matrix power levels): a demotion keeps the
+    level it takes away in its undo data, and /undo gives back exactly that level."""
+
+    async def owner_level(self, room: RoomRef, user: UserRef) -> int | None:
+        """The user's level now (None when it cannot be given back, e.g. unlimited)."""
+        ...
+
+    async def restore_owner_level(self, room: RoomRef, user: UserRef, level: int) -> str: ...
 
 
 async def demote(ctx: Context) -> Outcome:
@@ -23,15 +37,26 @@ async def demote(ctx: Context) -> Outcome:
         if target.id not in owners:
             if await ctx.journal.started(target):  # an earlier run's call went through
                 line = replies.demoted_after_restart(target)
-                undo = {"op": "promote"}
-                return ItemResult(target, Status.DONE, line, "confirmed by member list", undo)
+                unknown_level = {"op": "promote"}  # the level taken away was not kept
+                return ItemResult(
+                    target, Status.DONE, line, "confirmed by member list", unknown_level
+                )
             return ItemResult(target, Status.REFUSED, replies.not_an_owner(target))
         if owners == {target.id}:
             return ItemResult(target, Status.REFUSED, replies.last_owner_demote(target))
+        undo: dict[str, Any] = {"op": "promote"}
+
+        async def call() -> str:
+            # Read just before the change (after any pacing): the level it takes away.
+            room = ctx.invocation.room
+            if isinstance(platform, SupportsOwnerLevels):
+                taken = await platform.owner_level(room, target)
+                if taken is not None:
+                    undo["level"] = taken
+            return await platform.demote_owner(room, target)
+
         try:
-            said = await ctx.change(
-                lambda: platform.demote_owner(ctx.invocation.room, target), target
-            )
+            said = await ctx.change(call, target)
         except PlatformError as err:
             return ItemResult(
                 target,
@@ -42,7 +67,7 @@ async def demote(ctx: Context) -> Outcome:
         owners.discard(target.id)
         if said is None:  # a dry run: nothing was called
             return ItemResult(target, Status.PLANNED, replies.would_demote(target))
-        return ItemResult(target, Status.DONE, replies.demoted(target), said, {"op": "promote"})
+        return ItemResult(target, Status.DONE, replies.demoted(target), said, undo)
 
     return Report(tuple(await run_each(ctx, one)))
 

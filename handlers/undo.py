@@ -9,18 +9,27 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from bot import replies
 from bot.commands import Command, Context
 from bot.entitlement import is_named
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
-from bot.model import RoomInfo, UserRef
+from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUndo
+from handlers.demote import SupportsOwnerLevels
 
 UNDOABLE = ("kick", "demote", "ib-remove", "offboard")
+
+
+@runtime_checkable
+class SupportsInviteOnly(Protocol):
+    """Platforms that cannot put anyone back in a room, only invite them (Matrix): the undo's
+    line says "invited back", not "re-added"."""
+
+    async def invite(self, room: RoomRef, user: UserRef) -> str: ...
 
 
 async def undo(ctx: Context) -> Outcome:
@@ -86,19 +95,33 @@ async def _reverse(
         match how.get("op"):
             case "add" if isinstance(platform, SupportsUndo):
                 await pace()
+                invited = isinstance(platform, SupportsInviteOnly)
                 said = await platform.add_member(room, target)
                 if how.get("owner"):
                     await pace()
                     said += "; " + await platform.promote_owner(room, target)
                 owner = bool(how.get("owner"))
-                line = (
-                    replies.readded_to_room(target, str(how["name"]), owner)
-                    if "name" in how
-                    else replies.readded(target, owner)
-                )
+                if invited:
+                    line = (
+                        replies.invited_back_to_room(target, str(how["name"]), owner)
+                        if "name" in how
+                        else replies.invited_back(target, owner)
+                    )
+                else:
+                    line = (
+                        replies.readded_to_room(target, str(how["name"]), owner)
+                        if "name" in how
+                        else replies.readded(target, owner)
+                    )
                 return ItemResult(target, Status.DONE, line, said)
             case "promote" if isinstance(platform, SupportsUndo):
                 await pace()
+                level = how.get("level")
+                if isinstance(level, int) and isinstance(platform, SupportsOwnerLevels):
+                    said = await platform.restore_owner_level(room, target, level)
+                    return ItemResult(
+                        target, Status.DONE, replies.level_restored(target, level), said
+                    )
                 said = await platform.promote_owner(room, target)
                 return ItemResult(target, Status.DONE, replies.repromoted(target), said)
             case "ib-add" if isinstance(platform, SupportsIbGroups):

@@ -17,13 +17,23 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import math
 from collections.abc import Awaitable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 import structlog
 from aiohttp import ClientError
-from nio import AsyncClient, AsyncClientConfig, ErrorResponse, MessageDirection
+from nio import (
+    Api,
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    MessageDirection,
+    RoomPreset,
+    RoomVisibility,
+)
+from nio.responses import EmptyResponse
 
 from bot import errors
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
@@ -32,8 +42,10 @@ from bot.platforms.matrix_power import (
     Creation,
     PowerLevels,
     check_may_act,
+    check_may_set,
     demoted_content,
     show,
+    with_level,
 )
 from bot.platforms.matrix_state import MatrixSettings, SyncTokenFile, parse_section
 from bot.platforms.matrix_text import render, tokens
@@ -107,6 +119,8 @@ class MatrixPlatform:
         self._sink: InvocationSink | None = None
         self._feed: asyncio.Task[None] | None = None
         self._creations: dict[str, Creation] = {}
+        self._direct_lock = asyncio.Lock()
+        """``m.direct`` is read, changed and written whole: one writer at a time."""
         self._filter: dict[str, Any] = {
             "room": {"timeline": {"limit": s.timeline_limit}, "ephemeral": {"types": []}},
             "presence": {"types": []},
@@ -408,15 +422,130 @@ class MatrixPlatform:
         )
         return f"200 power level of {user.id}: {show(before)} -> {power.users_default}"
 
-    async def reply(self, inv: Invocation, reply: Reply) -> None:
-        body, formatted, mentioned = render(reply)
-        content: dict[str, Any] = {
-            "msgtype": "m.notice",
-            "body": body,
-            "format": "org.matrix.custom.html",
-            "formatted_body": formatted,
-            "m.mentions": {"user_ids": mentioned},
+    # --- SupportsUndo -------------------------------------------------------------------------
+
+    async def invite(self, room: RoomRef, user: UserRef) -> str:
+        """Matrix cannot make anyone join a room: they are invited and are back once they
+        accept (their power level entry stayed in the room's power levels)."""
+        power = await self._power(room.id)
+        mine = power.level(self.bot_user.id)
+        if mine < power.invite:
+            raise errors.Forbidden(
+                f"the bot ({self.bot_user.id}) has power level {show(mine)}, below the "
+                f"{power.invite} needed to invite in this room"
+            )
+        await _call("invite", self._nio().room_invite(room.id, user.id))
+        return f"200 invited {user.id}"
+
+    async def add_member(self, room: RoomRef, user: UserRef) -> str:
+        return await self.invite(room, user)
+
+    async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
+        """Owner again = at least the room's kick level (used when the level taken away is not
+        known, e.g. a demotion confirmed after a restart, or a kicked owner invited back)."""
+        power = await self._power(room.id)
+        return await self._raise_level(room, power, user, power.kick)
+
+    async def owner_level(self, room: RoomRef, user: UserRef) -> int | None:
+        """The level a demotion takes away (None for a creator: nobody can demote them)."""
+        level = (await self._power(room.id)).level(user.id)
+        return None if math.isinf(level) else int(level)
+
+    async def restore_owner_level(self, room: RoomRef, user: UserRef, level: int) -> str:
+        return await self._raise_level(room, await self._power(room.id), user, level)
+
+    async def _raise_level(
+        self, room: RoomRef, power: PowerLevels, user: UserRef, level: int
+    ) -> str:
+        current = power.level(user.id)
+        if current >= level:  # given back already (or more) by someone else: leave it
+            return f"200 power level of {user.id} is already {show(current)}"
+        check_may_set(power, self.bot_user.id, user.id, level)
+        content = with_level(power, user.id, level)
+        await _call(
+            "power levels", self._nio().room_put_state(room.id, "m.room.power_levels", content)
+        )
+        return f"200 power level of {user.id}: {show(current)} -> {level}"
+
+    # --- SupportsDirectMessage ----------------------------------------------------------------
+
+    async def send_direct(self, user: UserRef, reply: Reply) -> None:
+        async with self._direct_lock:
+            room_id = await self._direct_room(user.id)
+        await _call(
+            "send", self._nio().room_send(room_id, "m.room.message", _notice_content(reply))
+        )
+
+    async def _direct_room(self, user_id: str) -> str:
+        """The bot's direct room with ``user_id``: the newest one recorded in the bot's
+        ``m.direct`` account data that still reaches them, else a new private room created
+        with ``is_direct`` inviting them, then recorded in ``m.direct``."""
+        direct = await self._direct_map()
+        for room_id in reversed(direct.get(user_id, [])):
+            if await self._reaches(room_id, user_id):
+                return room_id
+        created = await _call(
+            "create a direct room",
+            self._nio().room_create(
+                visibility=RoomVisibility.private,
+                preset=RoomPreset.private_chat,
+                is_direct=True,
+                invite=[user_id],
+            ),
+        )
+        direct[user_id] = [*direct.get(user_id, []), created.room_id]
+        client = self._nio()
+        # nio has no setter for account data; its own request path keeps its retries and
+        # error parsing (the GET path of list_direct_rooms is the PUT path too).
+        _method, path = Api.direct_room_list(client.access_token, self.bot_user.id)
+        await _call("m.direct", client._send(EmptyResponse, "PUT", path, Api.to_json(direct)))
+        return str(created.room_id)
+
+    async def _direct_map(self) -> dict[str, list[str]]:
+        try:
+            resp = await _call("m.direct", self._nio().list_direct_rooms())
+        except errors.NotFound:
+            return {}  # never set
+        rooms = getattr(resp, "rooms", None)
+        if not isinstance(rooms, dict):
+            return {}
+        return {
+            str(user): [str(r) for r in ids if isinstance(r, str)]
+            for user, ids in rooms.items()
+            if isinstance(ids, list)
         }
+
+    async def _membership(self, room_id: str, user_id: str) -> str | None:
+        try:
+            resp = await _call(
+                "membership", self._nio().room_get_state_event(room_id, "m.room.member", user_id)
+            )
+        except (errors.Forbidden, errors.NotFound):
+            return None
+        content = resp.content if isinstance(resp.content, dict) else {}
+        membership = content.get("membership")
+        return membership if isinstance(membership, str) else None
+
+    async def _reaches(self, room_id: str, user_id: str) -> bool:
+        """Whether a recorded direct room still reaches ``user_id``: the bot is joined, and
+        they are joined or invited (one who left is invited again; one who is banned is not)."""
+        if await self._membership(room_id, self.bot_user.id) != "join":
+            return False
+        theirs = await self._membership(room_id, user_id)
+        if theirs in ("join", "invite"):
+            return True
+        if theirs != "leave":
+            return False
+        try:
+            await _call("invite", self._nio().room_invite(room_id, user_id))
+        except errors.PlatformError as err:
+            log.info("a recorded direct room no longer reaches", room=room_id, error=err.detail)
+            return False
+        return True
+
+    async def reply(self, inv: Invocation, reply: Reply) -> None:
+        content = _notice_content(reply)
+        body = str(content["body"])
         if inv.thread is not None:
             content["m.relates_to"] = {
                 "rel_type": "m.thread",
@@ -433,3 +562,15 @@ class MatrixPlatform:
             "send",
             self._nio().room_send(inv.room.id, "m.room.message", content, tx_id=f"kb{digest}"),
         )
+
+
+def _notice_content(reply: Reply) -> dict[str, Any]:
+    """An ``m.notice`` with plain and HTML bodies; only kickbot's own mentions ping."""
+    body, formatted, mentioned = render(reply)
+    return {
+        "msgtype": "m.notice",
+        "body": body,
+        "format": "org.matrix.custom.html",
+        "formatted_body": formatted,
+        "m.mentions": {"user_ids": mentioned},
+    }

@@ -71,6 +71,10 @@ class PowerLevels:
         return _int(self.content.get("kick"), 50)
 
     @property
+    def invite(self) -> int:
+        return _int(self.content.get("invite"), 0)
+
+    @property
     def state_default(self) -> int:
         return _int(self.content.get("state_default"), 50)
 
@@ -135,3 +139,34 @@ def demoted_content(power: PowerLevels, target: str) -> dict[str, Any]:
     users.pop(target, None)
     content["users"] = users
     return content
+
+
+def with_level(power: PowerLevels, target: str, level: int) -> dict[str, Any]:
+    """The new ``m.room.power_levels`` content with ``target`` at ``level``."""
+    content = dict(power.content)
+    content["users"] = {**power.users, target: level}
+    return content
+
+
+def check_may_set(power: PowerLevels, bot: str, target: str, level: int) -> None:
+    """Raise ``Forbidden`` unless the bot may raise ``target`` to ``level``: the server wants
+    the level for ``m.room.power_levels``, a new level no higher than the bot's own, and a
+    target below the bot."""
+    mine = power.level(bot)
+    needed = power.event_level("m.room.power_levels")
+    if mine < needed:
+        raise errors.Forbidden(
+            f"the bot ({bot}) has power level {show(mine)}, below the {needed} needed to change "
+            "power levels in this room"
+        )
+    if level > mine:
+        raise errors.Forbidden(
+            f"{target} had power level {level}, above the bot's ({show(mine)}): only someone "
+            "at that level or higher can give it back"
+        )
+    theirs = power.level(target)
+    if theirs >= mine:
+        raise errors.Forbidden(
+            f"{target} has power level {show(theirs)}, the same as or above the bot's "
+            f"({show(mine)})"
+        )

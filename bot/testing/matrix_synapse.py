@@ -411,6 +411,13 @@ class Homeserver:
                 return None
             raise
 
+    async def send_state(
+        self, who: Account, room: str, event_type: str, content: Any, key: str = ""
+    ) -> str:
+        path = f"/_matrix/client/v3/rooms/{room}/state/{event_type}/{quote(key)}"
+        event_id: str = (await self.request(who, "PUT", path, content))["event_id"]
+        return event_id
+
     async def joined(self, who: Account, room: str) -> set[str]:
         data = await self.request(who, "GET", f"/_matrix/client/v3/rooms/{room}/joined_members")
         return set(data["joined"])

@@ -188,10 +188,3 @@ async def test_the_adapter_checks_the_callers_rank_and_passes_the_reason(world: 
     finally:
         await platform.stop()
         await platform.close()
-
-
-async def test_undo_says_matrix_offers_no_way_back(world: World, bot: App) -> None:
-    await world.ask(world.alice, f"!kick {world.bob.user_id}")
-    reply = await world.ask(world.alice, "!undo")
-    assert "matrix offers no way for the bot to reverse the change for" in reply.body
-    assert world.bob.user_id not in await world.joined()
