@@ -68,6 +68,16 @@ def check_config(config: Path) -> None:
     except KickbotError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{config}: OK (platforms: {', '.join(platforms) or 'none'})")
+    if settings.notify.removed_users:
+        from bot.platform import SupportsDirectMessage
+        from bot.replies import platform_name
+
+        for name, platform in platforms.items():
+            if not isinstance(platform, SupportsDirectMessage):
+                click.echo(
+                    f"warning: notify.removed_users is on, but {platform_name(name)} bots cannot "
+                    "send direct messages: people removed there are not told (the reply says so)"
+                )
 
 
 DEMOS = {

@@ -458,7 +458,10 @@ class Dispatcher:
         """Tell each removed person why (at least once: a re-run after a crash may repeat it)."""
         platform = ctx.platform
         if not isinstance(platform, SupportsDirectMessage):
-            return report
+            if not any(item.status is Status.DONE for item in report.items):
+                return report
+            note = replies.notices_unsupported(platform.name)  # said, never silently skipped
+            return Report(report.items, report.headline, (*report.notes, note))
         room = ctx.room.name if ctx.room else ctx.invocation.room.id
         notice = replies.removal_notice(
             room, ctx.invocation.caller, ctx.parsed.rest, self._notify.contact

@@ -279,6 +279,22 @@ class RocketChatPlatform:
         except errors.BadRequest:
             return None  # a direct message or another kind: no room roles there
 
+    async def rooms_of(self, user: UserRef) -> Sequence[RoomInfo]:
+        """The rooms the bot has joined (``rooms.get``: channels and private groups; direct
+        messages are left out) where ``user`` is a member; archived ones are listed inactive."""
+        body = await self.rest.get("rooms.get")
+        rooms = []
+        for data in body.get("update") or ():
+            kind = ROOM_KINDS.get(str(data.get("t") or "")) if isinstance(data, dict) else None
+            if kind is None:
+                continue
+            room = RoomRef(str(data["_id"]))
+            self._kinds[room.id] = kind
+            if any(m.user.id == user.id for m in await self.members(room)):
+                name = str(data.get("fname") or data.get("name") or room.id)
+                rooms.append(RoomInfo(room, name, not bool(data.get("archived", False))))
+        return rooms
+
     async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
         found = {}
         for email in emails:

@@ -153,6 +153,12 @@ def room_endpoints(kind: str) -> dict[str, Endpoint]:
     }
 
 
+async def rooms_get(world: World, call: Call) -> dict[str, Any]:
+    """The caller's joined rooms (channels, private groups, direct messages), all as updates."""
+    mine = [room for room in world.rooms.values() if call.caller in room.members]
+    return {"update": [room.info() for room in mine], "remove": []}
+
+
 async def dm_create(world: World, call: Call) -> dict[str, Any]:
     """``dm.create`` (``im.create`` is the same route): one ``username``; group DMs are not
     emulated."""
@@ -188,7 +194,7 @@ def post_message(on_post: Callable[[RcMessage], None]) -> Endpoint:
 
 
 GETS = frozenset(
-    {"me", "users.info", "rooms.info"}
+    {"me", "users.info", "rooms.info", "rooms.get"}
     | {f"{k}.{e}" for k in ("groups", "channels") for e in ("info", "roles", "members")}
 )
 
@@ -198,6 +204,7 @@ def endpoints(on_post: Callable[[RcMessage], None]) -> dict[str, Endpoint]:
         "me": me,
         "users.info": users_info,
         "rooms.info": rooms_info,
+        "rooms.get": rooms_get,
         **room_endpoints("groups"),
         **room_endpoints("channels"),
         "chat.postMessage": post_message(on_post),

@@ -1,0 +1,90 @@
+"""Removal notices on Amazon Chime: a chat bot can answer only in the conversation that called
+it (the event's webhook); the API has no call that sends anyone a direct message. With notices
+on, the reply says so instead of silently sending nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.app import App
+from bot.cli import main
+from bot.platform import SupportsDirectMessage
+from bot.platforms.chime import ChimePlatform
+from bot.testing.chime_api import ChimeDouble
+from tests.chime.conftest import ALICE, BOB, DESK, ConfigMaker, Room, start_bot
+
+NOTIFY = {"removed_users": True, "contact": "compliance@example.com"}
+UNSUPPORTED = (
+    "Amazon Chime bots cannot send direct messages, so the people removed were not told "
+    "(notify.removed_users is on)."
+)
+
+
+@pytest.fixture
+async def notifying(settings_for: ConfigMaker, chime: ChimeDouble) -> AsyncIterator[Room]:
+    app: App = await start_bot(settings_for(notify=NOTIFY), chime)
+    yield Room(chime, DESK)
+    await app.stop()
+
+
+def test_the_chime_api_has_no_way_to_message_a_person() -> None:
+    """The model kickbot follows: messages only ever go back to a webhook; no operation sends,
+    creates a conversation or posts a message (only redactions name messages)."""
+    model = Path(__file__).parents[2] / "bot/testing/specs/chime-service-2.json"
+    operations = json.loads(model.read_text(encoding="utf-8"))["operations"]
+    about_messages = sorted(o for o in operations if "Message" in o or "Conversation" in o)
+    assert about_messages == ["RedactConversationMessage", "RedactRoomMessage"]
+
+
+async def test_a_kick_says_the_removed_people_were_not_told(
+    chime: ChimeDouble, notifying: Room
+) -> None:
+    reply = await notifying.say(ALICE, "/kick @bob@example.com spamming")
+    assert "Removed @bob@example.com — reason: spamming" in reply.text
+    assert BOB not in notifying.roles
+    assert reply.text.splitlines()[-1] == UNSUPPORTED
+
+
+async def test_nothing_is_said_when_nobody_was_removed(chime: ChimeDouble, notifying: Room) -> None:
+    reply = await notifying.say(ALICE, "/kick erin@example.com")
+    assert "1 refused" in reply.text
+    assert UNSUPPORTED not in reply.text
+
+
+async def test_not_said_with_notices_off(chime: ChimeDouble, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick @bob@example.com")
+    assert "Removed @bob@example.com." in reply.text
+    assert UNSUPPORTED not in reply.text
+
+
+def test_the_adapter_offers_no_direct_messages() -> None:
+    assert not issubclass(ChimePlatform, SupportsDirectMessage)
+
+
+def test_check_config_warns_that_chime_cannot_notify(
+    chime: ChimeDouble, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CHIME_ACCOUNT_ID", chime.account_id)
+    monkeypatch.setenv("CHIME_BOT_ID", chime.bot.user_id)
+    monkeypatch.setenv("CHIME_BOT_EMAIL", chime.bot.email)
+    monkeypatch.setenv("CHIME_BOT_SECURITY_TOKEN", chime.security_token)
+    example = Path(__file__).parents[2] / "config/chime.example.yaml"
+    config = tmp_path / "chime.yaml"
+    config.write_text(
+        example.read_text(encoding="utf-8") + "\nnotify:\n  removed_users: true\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["check-config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "OK (platforms: chime)" in result.output
+    assert (
+        "warning: notify.removed_users is on, but Amazon Chime bots cannot send direct "
+        "messages: people removed there are not told (the reply says so)" in result.output
+    )
+    quiet = CliRunner().invoke(main, ["check-config", str(example)])
+    assert "warning" not in quiet.output
