@@ -467,6 +467,21 @@ class MatrixPlatform:
         )
         return f"200 power level of {user.id}: {show(current)} -> {level}"
 
+    # --- SupportsUserRooms --------------------------------------------------------------------
+
+    async def rooms_of(self, user: UserRef) -> Sequence[RoomInfo]:
+        """The rooms the bot has joined where ``user`` has joined too, except the bot's direct
+        rooms (``m.direct``): they are how it tells people they were removed."""
+        joined = await _call("joined rooms", self._nio().joined_rooms())
+        direct = {r for ids in (await self._direct_map()).values() for r in ids}
+        rooms = []
+        for room_id in joined.rooms:
+            if room_id in direct:
+                continue
+            if any(u.id == user.id for u in await self._joined(room_id)):
+                rooms.append(await self.room_info(RoomRef(room_id)))
+        return rooms
+
     # --- SupportsDirectMessage ----------------------------------------------------------------
 
     async def send_direct(self, user: UserRef, reply: Reply) -> None:
