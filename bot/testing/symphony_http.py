@@ -3,8 +3,9 @@
 Order per request: record it; an unserved route is a 501 and a violation; a missing or unknown
 token is a 401 and a violation (an expired one is a plain 401); a request the spec refuses is a 400
 and a violation; a request held by ``pod.hold_next`` waits for its release; a failure planned by
-``pod.fail_next`` replaces the answer; otherwise the handler answers, and its response is checked
-against the spec too.
+``pod.fail_next`` replaces the answer; a membership change refused by ``pod.knobs.limit`` (a
+:class:`~bot.testing.ratelimit.JumboRoomLimit`, off unless set) is a 429; otherwise the handler
+answers, and its response is checked against the spec too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from email.message import Message
@@ -23,6 +25,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.testing import spec_check
+from bot.testing.ratelimit import JumboRoomLimit
 from bot.testing.spec_check import SpecRequest, SpecResponse
 from bot.testing.symphony_state import RecordedRequest
 
@@ -114,6 +117,7 @@ class Knobs:
     def __init__(self) -> None:
         self._failures: list[_Failure] = []
         self._holds: list[_Hold] = []
+        self.limit: JumboRoomLimit | None = None
 
     def fail(
         self,
@@ -189,6 +193,7 @@ class Gateway:
     async def _answer(
         self, request: web.Request, handler: Handler, body: bytes, content_type: str
     ) -> web.StreamResponse:
+        arrived = time.monotonic()  # before the spec check, whose duration varies
         if request.match_info.http_exception is not None:
             raise ApiError(
                 501,
@@ -211,6 +216,12 @@ class Gateway:
             await release.wait()
         if (failure := self._pod.knobs.take_failure(request.method, request.path)) is not None:
             return failure  # deliberate, so not checked against the spec
+        limit = self._pod.knobs.limit
+        if (
+            limit is not None
+            and (limited := limit.check(request.method, request.path, arrived)) is not None
+        ):
+            return limited  # the spec has no 429: not checked either
         try:
             response = await handler(request)
         except ApiError as error:

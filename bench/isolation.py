@@ -1,0 +1,55 @@
+"""Isolation: single /kick commands in many small rooms, alone and while a jumbo room is emptied.
+
+``rooms`` rooms of one member each get one ``/kick`` each, one after another (each waits for its
+answer), first with nothing else going on, then while ``/kick --all-except-owners`` empties a
+room of ``big_room`` members at its pace (``interval``). Latency = said in the room -> the bot's
+answer posted. Target: p95 with the big job <= 1.2 x p95 alone.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from bench_common import pct
+from symphony_world import World, mention, world
+
+
+async def _singles(w: World, rooms: list[str], target: int) -> list[float]:
+    latencies = []
+    for room in rooms:
+        seconds, answer = await w.answer(w.say(room, f"/kick {mention(target)}"))
+        if "Removed" not in answer.text:
+            raise RuntimeError(f"unexpected answer: {answer.text}")
+        latencies.append(seconds * 1000)
+    return latencies
+
+
+def _figures(ms: list[float]) -> dict[str, float]:
+    return {"p50_ms": statistics.median(ms), "p95_ms": pct(ms, 0.95), "n": len(ms)}
+
+
+async def measure(rooms: int, big_room: int, interval: float, jumbo: int) -> dict[str, Any]:
+    bulk = {"jumbo_interval_seconds": interval, "jumbo_members": jumbo}
+    async with world(bulk=bulk) as w:
+        w.stop_grace = 1.0  # the big job is still running at the end: cancel it
+        (target,) = w.add_members(1)
+        small = [w.add_room([target]) for _ in range(2 * rooms)]
+        big = w.add_room(w.add_members(big_room, start=1))
+        alone = await _singles(w, small[:rooms], target)
+        case = await w.confirmed_job(big, "/kick --all-except-owners")
+        await w.pod.wait_for_calls("POST", r"/membership/remove", count=2)
+        before = len(w.pod.calls("POST", r"/membership/remove"))
+        loaded = await _singles(w, small[rooms:], target)
+        during = len(w.pod.calls("POST", r"/membership/remove")) - before
+    a, b = _figures(alone), _figures(loaded)
+    return {
+        "alone": a,
+        "with_big_job": b,
+        "big_room_members": big_room,
+        "big_job_case": case,
+        "big_job_interval_ms": interval * 1000,
+        "big_job_removals_meanwhile": during,
+        "p95_ratio": b["p95_ms"] / a["p95_ms"],
+        "p50_ratio": b["p50_ms"] / a["p50_ms"],
+    }

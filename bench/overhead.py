@@ -1,0 +1,50 @@
+"""Overhead per command, per platform: the existing latency benches, one after another.
+
+Each platform's module measures the bot path and the direct path interleaved in one run with the
+same HTTP client settings the bot uses (see each module's docstring); this collects their
+median, p95 and ratio. Matrix needs a local Synapse (``KICKBOT_SYNAPSE_VENV`` or the repository's
+``.synapse-venv``); it is skipped, and said so, when none is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+MODULES = {
+    "symphony": "latency",
+    "slack": "slack_latency",
+    "rocketchat": "rocketchat_latency",
+    "chime": "chime_latency",
+    "matrix": "matrix_latency",
+}
+REPO = Path(__file__).resolve().parent.parent
+
+
+def synapse_available() -> bool:
+    from bot.testing.matrix_synapse import default_venv
+
+    if "KICKBOT_SYNAPSE_VENV" not in os.environ and (REPO / ".synapse-venv").is_dir():
+        os.environ["KICKBOT_SYNAPSE_VENV"] = str(REPO / ".synapse-venv")
+    return (default_venv() / "bin" / "python").exists()
+
+
+async def measure(platforms: list[str], n: int, warmup: int) -> dict[str, Any]:
+    rows: dict[str, Any] = {}
+    for name in platforms:
+        if name == "matrix" and not synapse_available():
+            rows[name] = {"skipped": "no local Synapse installed"}
+            continue
+        module = importlib.import_module(MODULES[name])
+        res = await module.measure(n, warmup)
+        rows[name] = {
+            "bot_median_ms": res["bot"]["median_ms"],
+            "bot_p95_ms": res["bot"]["p95_ms"],
+            "direct_median_ms": res["direct"]["median_ms"],
+            "direct_p95_ms": res["direct"]["p95_ms"],
+            "ratio": res["bot"]["median_ms"] / res["direct"]["median_ms"],
+            "n": int(res["bot"]["n"]),
+        }
+    return rows

@@ -1,0 +1,280 @@
+"""Every benchmark in one run: prints a table, writes JSON.
+
+    .venv/bin/python bench/run_all.py                 # realistic sizes (~6 min on 2 cores)
+    .venv/bin/python bench/run_all.py --quick         # tiny sizes: checks that every bench runs
+    .venv/bin/python bench/run_all.py --only pacing --json out.json
+
+All on loopback against the shipped doubles (bot/testing), with the clients built as the bot
+builds them. Figures that are compared are measured side by side in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench modules import each other
+
+import host_cost
+import isolation
+import overhead
+import pace_accuracy
+import throughput
+
+SECTIONS = ("overhead", "isolation", "throughput", "pacing", "host")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    overhead_n: int
+    overhead_warmup: int
+    overhead_platforms: tuple[str, ...]
+    isolation_rooms: int
+    isolation_big_room: int
+    throughput_rooms: tuple[int, ...]
+    throughput_commands: int
+    pace_removals: int
+    pace_rooms: int
+    pace_per_room: int
+    interval: float
+    jumbo_members: int
+    host_rooms: int
+    host_commands: int
+    host_modes: tuple[str, ...]
+
+
+FULL = Sizes(
+    overhead_n=50,
+    overhead_warmup=5,
+    overhead_platforms=("symphony", "slack", "rocketchat", "chime", "matrix"),
+    isolation_rooms=200,
+    isolation_big_room=5000,
+    throughput_rooms=(1, 10, 100, 1000),
+    throughput_commands=1000,
+    pace_removals=1000,
+    pace_rooms=100,
+    pace_per_room=20,
+    interval=0.02,
+    jumbo_members=1000,
+    host_rooms=100,
+    host_commands=500,
+    host_modes=("symphony", "all"),
+)
+QUICK = Sizes(
+    overhead_n=1,
+    overhead_warmup=0,
+    overhead_platforms=("symphony", "slack", "rocketchat", "chime"),
+    isolation_rooms=3,
+    isolation_big_room=30,
+    throughput_rooms=(1, 3),
+    throughput_commands=6,
+    pace_removals=5,
+    pace_rooms=3,
+    pace_per_room=2,
+    interval=0.02,
+    jumbo_members=10,
+    host_rooms=2,
+    host_commands=4,
+    host_modes=("symphony",),
+)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "processor": platform.processor() or _cpu_model(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "?"
+
+
+async def run_sections(sizes: Sizes, only: set[str]) -> dict[str, Any]:
+    s = sizes
+    plan: dict[str, Callable[[], Coroutine[Any, Any, Any]]] = {
+        "overhead": lambda: overhead.measure(
+            list(s.overhead_platforms), s.overhead_n, s.overhead_warmup
+        ),
+        "isolation": lambda: isolation.measure(
+            s.isolation_rooms, s.isolation_big_room, s.interval, s.jumbo_members
+        ),
+        "throughput": lambda: _throughput(s),
+        "pacing": lambda: _pacing(s),
+        "host": lambda: host_cost.measure(
+            s.host_rooms,
+            s.host_commands,
+            s.host_modes,
+            breakdown=s is FULL,
+            idle_seconds=1.0 if s is FULL else 0.1,
+        ),
+    }
+    results: dict[str, Any] = {}
+    for name in SECTIONS:
+        if name in only:
+            print(f"… {name}", file=sys.stderr, flush=True)
+            t0 = time.perf_counter()
+            results[name] = await plan[name]()
+            results[name + "_wall_s"] = time.perf_counter() - t0
+    return results
+
+
+async def _throughput(s: Sizes) -> dict[str, Any]:
+    rows = []
+    for rooms in s.throughput_rooms:
+        profile = rooms == max(s.throughput_rooms)
+        rows.append(await throughput.measure(rooms, s.throughput_commands, profile=profile))
+    return {"runs": rows}
+
+
+async def _pacing(s: Sizes) -> dict[str, Any]:
+    return {
+        "watched": await pace_accuracy.one_job(
+            s.pace_removals, s.interval, s.jumbo_members, enforce=False
+        ),
+        "enforced": await pace_accuracy.one_job(
+            s.pace_removals, s.interval, s.jumbo_members, enforce=True
+        ),
+        "many_rooms": await pace_accuracy.many_jobs(
+            s.pace_rooms, s.pace_per_room, s.interval, s.jumbo_members
+        ),
+    }
+
+
+def table(res: dict[str, Any]) -> list[str]:
+    """The human-readable summary, one line per figure."""
+    out: list[str] = []
+    m = res["machine"]
+    out.append(
+        f"machine: {m['cores']} cores, {m['processor']}, Python {m['python']}, {m['system']}"
+    )
+    if "overhead" in res:
+        out.append("")
+        out.append("1. overhead per command   bot median / p95      direct median / p95   ratio")
+        for name, row in res["overhead"].items():
+            if "skipped" in row:
+                out.append(f"   {name:11} skipped: {row['skipped']}")
+                continue
+            out.append(
+                f"   {name:11} {row['bot_median_ms']:8.1f} / {row['bot_p95_ms']:6.1f} ms"
+                f"    {row['direct_median_ms']:8.1f} / {row['direct_p95_ms']:6.1f} ms"
+                f"   {row['ratio']:.2f}  (n={row['n']}, target <= 1.10)"
+            )
+    if "isolation" in res:
+        i = res["isolation"]
+        out.append("")
+        out.append(
+            f"2. isolation: {i['alone']['n']} single /kick in {i['alone']['n']} rooms, p50 / p95"
+        )
+        out.append(
+            f"   alone          {i['alone']['p50_ms']:7.1f} / {i['alone']['p95_ms']:7.1f} ms"
+        )
+        out.append(
+            f"   with big job   {i['with_big_job']['p50_ms']:7.1f} / "
+            f"{i['with_big_job']['p95_ms']:7.1f} ms   ({i['big_room_members']:,}-member room "
+            f"emptied at {i['big_job_interval_ms']:g} ms/change, "
+            f"{i['big_job_removals_meanwhile']} removals meanwhile)"
+        )
+        out.append(
+            f"   p95 ratio {i['p95_ratio']:.2f} (target <= 1.2), p50 ratio {i['p50_ratio']:.2f}"
+        )
+    if "throughput" in res:
+        out.append("")
+        out.append("3. throughput (double's spec checks off)   commands   seconds   commands/s")
+        for r in res["throughput"]["runs"]:
+            out.append(
+                f"   {r['rooms']:5} rooms                         {r['commands']:8}"
+                f"  {r['seconds']:8.2f}   {r['commands_per_s']:9.1f}"
+            )
+        prof = next((r["profile"] for r in res["throughput"]["runs"] if "profile" in r), None)
+        if prof:
+            shares = ", ".join(f"{k} {v:.0%}" for k, v in prof["by_component"].items() if v >= 0.01)
+            out.append(f"   profile of the largest run (main thread): {shares}")
+            top = ", ".join(f"{k} {v:.2f}s" for k, v in prof["top_kickbot"][:4])
+            out.append(f"   kickbot frames (incl. callees): {top}")
+    if "pacing" in res:
+        p = res["pacing"]
+        out.append("")
+        out.append(
+            "4. pacing      removals  configured  achieved (error)    min gap  429s  total/ideal"
+        )
+        for key in ("watched", "enforced"):
+            j = p[key]
+            out.append(
+                f"   {key:9} {j['removals']:9}  {j['configured_ms']:7.1f} ms"
+                f" {j['achieved_ms']:7.2f} ms"
+                f" ({j['error_pct']:+.1f} %) {j['min_gap_ms']:7.2f} ms {j['rejected_429']:5}"
+                f"  {j['total_s']:.1f}/{j['ideal_s']:.1f} s"
+            )
+        mr = p["many_rooms"]
+        out.append(
+            f"   {mr['rooms']} jobs in {mr['rooms']} rooms at once"
+            f" ({mr['per_room']} removals each):"
+            f" {mr['all_jobs_s']:.2f} s vs one job alone {mr['one_job_s']:.2f} s"
+            f" (x{mr['ratio']:.1f}; ideal {mr['ideal_s']:.2f} s)"
+        )
+    if "host" in res:
+        h = res["host"]
+        out.append("")
+        out.append(
+            f"5. cost to host (bare python {h['bare_python_mib']:.1f} MiB)"
+            "  ready   RSS idle  RSS load  SDK baseline  own idle/load"
+        )
+        for key in ("symphony", "all"):
+            if key not in h:
+                continue
+            r = h[key]
+            out.append(
+                f"   {'+'.join(r['platforms']):30} {r['ready_s']:5.2f} s {r['rss_idle_mib']:7.1f}"
+                f"   {r['rss_load_peak_mib']:7.1f}    {r['sdk_baseline_mib']:7.1f}"
+                f"      {r['own_idle_mib']:5.1f}/{r['own_load_mib']:.1f} MiB"
+                f"  (target <= 20; disabled SDKs loaded: "
+                f"{', '.join(r['sdks_of_disabled_platforms_loaded']) or 'none'})"
+            )
+            if deps := r["own_dependencies_alone_mib"]:
+                each = ", ".join(f"{k} {v:.1f}" for k, v in deps.items())
+                out.append(f"      kickbot's dependencies, each imported alone (MiB): {each}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test's)")
+    parser.add_argument("--only", action="append", choices=SECTIONS, help="repeatable")
+    parser.add_argument("--json", type=Path, default=Path("bench/results.json"))
+    args = parser.parse_args(argv)
+    from bot import logs
+
+    logs.configure("ERROR")
+    sizes = QUICK if args.quick else FULL
+    res: dict[str, Any] = {"machine": machine(), "sizes": sizes.__dict__, "quick": args.quick}
+    res.update(asyncio.run(run_sections(sizes, set(args.only or SECTIONS))))
+    lines = table(res)
+    print("\n".join(lines))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(res, indent=2, default=str) + "\n")
+    print(f"\nwritten: {args.json}")
+    return res
+
+
+if __name__ == "__main__":
+    main()
