@@ -153,6 +153,16 @@ class ChimePlatform:
         self._roster.put(room.id, found)
         return found
 
+    async def rooms_of(self, user: UserRef) -> Sequence[RoomInfo]:
+        """The rooms the bot belongs to (``ListRooms?member-id=<bot>``) where ``user`` is a
+        member too (chat rooms have no deactivated state)."""
+        rooms = []
+        async for data in self._api().list_rooms(self.bot_user.id):
+            room = RoomRef(str(data.get("RoomId") or ""))
+            if room.id and any(m.user.id == user.id for m in await self.members(room)):
+                rooms.append(RoomInfo(room, str(data.get("Name") or room.id), True))
+        return rooms
+
     async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
         """From the account's users (``ListUsers?user-email=``, one address per call)."""
         found: dict[str, UserRef] = {}

@@ -269,6 +269,25 @@ class ChimeClient:
             if not token:
                 return
 
+    async def list_rooms(self, member_id: str) -> AsyncIterator[Json]:
+        """The rooms ``member_id`` belongs to (``ListRooms?member-id=``), page by page."""
+        token: str | None = None
+        while True:
+            params: dict[str, str | int] = {
+                "member-id": member_id,
+                "max-results": self._settings.page_size,
+            }
+            if token:
+                params["next-token"] = token
+            url = f"/accounts/{self._account}/rooms"
+            answer = await self._send("ListRooms", "GET", url, 200, params=params)
+            for item in answer.data.get("Rooms") or []:
+                if isinstance(item, dict):
+                    yield item
+            token = answer.data.get("NextToken") or None
+            if not token:
+                return
+
     async def delete_room_membership(
         self, room_id: str, member_id: str, attempts: Attempts
     ) -> None:

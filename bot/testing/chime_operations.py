@@ -47,7 +47,19 @@ class Operations:
             "UpdateRoomMembership": self._update_membership,
             "CreateRoomMembership": self._create_membership,
             "ListUsers": self._list_users,
+            "ListRooms": self._list_rooms,
         }
+
+    def _list_rooms(self, params: Params) -> Answer:
+        """The account's rooms, or with ``MemberId`` those that member belongs to, paged."""
+        who = params.get("MemberId")
+        rooms = [r for r in self.rooms.values() if who is None or who in r.memberships]
+        items = [self._get_room({"RoomId": r.room_id})[1]["Room"] for r in rooms]
+        page, token = self._page(items, params)
+        data: dict[str, Any] = {"Rooms": page}
+        if token:
+            data["NextToken"] = token
+        return 200, data
 
     def _room(self, params: Params) -> ChimeRoom:
         room = self.rooms.get(params["RoomId"])
