@@ -769,3 +769,12 @@ def notices_unsupported(platform: str) -> Line:
         f"{platform_name(platform)} bots cannot send direct messages, so the people removed "
         "were not told (notify.removed_users is on)."
     )
+
+
+def offboard_cancelled(user: UserRef, items: Sequence[ItemResult], total: int) -> Line:
+    return line(
+        "offboarding ",
+        _who(user),
+        f": cancelled after {len(items):,} of {total:,} rooms and groups: {_counts(items)}."
+        " The rest was not touched.",
+    )

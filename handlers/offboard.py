@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 from bot import replies
-from bot.commands import Command, Context, ScopedJournal
+from bot.commands import Command, Context, Halted, ScopedJournal
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.model import RoomInfo, RoomRef, UserRef
@@ -47,17 +47,23 @@ async def offboard(ctx: Context) -> Outcome:
         return Refused(Refusal.PLATFORM, replies.offboard_rooms_failed(user, err))
     if isinstance(ctx.progress, Progress):
         ctx.progress.expect(len(rooms) + len(groups))
-    items: list[ItemResult] = []
+    steps: list[tuple[Context, _Work]] = []
     for info in rooms:
         room_ctx = ctx.for_room(info)
-        items.append(await _settled(room_ctx, user, partial(_leave_room, room_ctx, user)))
-        if ctx.progress is not None:
-            await ctx.progress(items)
+        steps.append((room_ctx, partial(_leave_room, room_ctx, user)))
     for group in groups:
         assert isinstance(platform, SupportsIbGroups)
         group_ctx = dataclasses.replace(ctx, journal=ScopedJournal(ctx.journal, IB_SCOPE + group))
-        work = partial(_leave_group, group_ctx, platform, user, group)
-        items.append(await _settled(group_ctx, user, work))
+        steps.append((group_ctx, partial(_leave_group, group_ctx, platform, user, group)))
+    items: list[ItemResult] = []
+    for step_ctx, work in steps:
+        try:
+            items.append(await _settled(step_ctx, user, work))
+        except Halted as halted:  # a shutdown hands the job back; a /cancel ends it here
+            if halted.reason != "cancelled":
+                raise
+            stopped = replies.offboard_cancelled(user, items, len(steps))
+            return Report(tuple(items), (stopped,))
         if ctx.progress is not None:
             await ctx.progress(items)
     headline = replies.offboard_headline(user, len(rooms), len(groups), items)
