@@ -13,7 +13,7 @@ from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome
 from bot.pacing import RoomPacing
 from bot.platform import Platform, SupportsOwnerLookup
-from bot.store import AuditRow, PendingConfirmation
+from bot.store import AuditRow, OpenJob, PendingConfirmation
 
 T = TypeVar("T")
 
@@ -58,6 +58,13 @@ class CaseBook(Protocol):
     async def mark_undoes(self, case: int, undone: int) -> None: ...
 
     async def pending_confirmation(self, case: int) -> PendingConfirmation | None: ...
+
+    async def open_jobs(self, platform: str, room: str) -> list[OpenJob]: ...
+
+    async def request_cancel(self, case: int, by_case: int, reply: str) -> str:
+        """ "cancelled" (closed before it ran), "stopping" (running: stops after the current
+        target), "finished" (too late) or "unknown"."""
+        ...
 
     async def confirm(self, case: int, by_case: int) -> bool:
         """Release a plan awaiting confirmation to run; False if it was confirmed or expired

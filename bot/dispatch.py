@@ -14,10 +14,11 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 import structlog
 
-from bot import replies
+from bot import replies, schedule
 from bot.commands import Context, HaltCheck, Halted, Handler, Registry
 from bot.entitlement import (
     OWNER_RANK,
@@ -41,6 +42,7 @@ from bot.outcome import (
     Refusal,
     Refused,
     Report,
+    Scheduled,
     Status,
 )
 from bot.pacing import Clock, RoomPacing, Sleep, paced_seconds
@@ -115,10 +117,11 @@ class Dispatcher:
             monotonic=monotonic,
         )
         self._stopping = False
+        self._tz = schedule.zone(self._bulk.timezone)
         self._instance = uuid.uuid4().hex[:12]
         self._platforms: dict[str, Platform] = {}
-        self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self._pending: set[tuple[str, str]] = set()
+        self._workers: dict[tuple[str, str, str], asyncio.Task[None]] = {}
+        self._pending: set[tuple[str, str, str]] = set()
         self._protected_emails: dict[str, set[str]] = {}
         self._resolved: dict[str, list[set[str]]] = {}
         self.on_finished: list[Callable[[int, Outcome], None]] = []
@@ -140,23 +143,27 @@ class Dispatcher:
             return
         if self._registry.get(name) is None and not addressed:
             return  # someone else's slash command
-        job_id = await self._store.record(inv, name, lane="change")  # StoreError: redeliver
+        command = self._registry.get(name)
+        # Commands that change nothing (/jobs, /cancel, /confirm, /help) have their own lane,
+        # so they are answered while a long job holds the room's change lane.
+        lane = "control" if command is not None and not command.mutates else "change"
+        job_id = await self._store.record(inv, name, lane=lane)  # StoreError: redeliver
         if job_id is None:
             log.info("duplicate event ignored", platform=inv.platform, event_id=inv.event_id)
             return
         log.info("command recorded", case=job_id, command=name, room=inv.room.id)
-        self.wake(inv.platform, inv.room.id)
+        self.wake(inv.platform, inv.room.id, lane)
 
     # --- workers ------------------------------------------------------------------------------
 
-    def wake(self, platform: str, room: str) -> None:
-        key = (platform, room)
+    def wake(self, platform: str, room: str, lane: str = "change") -> None:
+        key = (platform, room, lane)
         # Marked before the check: a worker that just found no job looks at the mark before
         # it exits (no await in between), so a job recorded meanwhile is never stranded.
         self._pending.add(key)
         task = self._workers.get(key)
         if task is None or task.done():
-            self._workers[key] = asyncio.create_task(self._work(key), name=f"room:{room}")
+            self._workers[key] = asyncio.create_task(self._work(key), name=f"{lane}:{room}")
 
     async def resume(self) -> None:
         """Pick up jobs left queued (or abandoned by a dead instance) in the store, and close
@@ -164,14 +171,19 @@ class Dispatcher:
         expired = await self._store.expire_confirmations(plain(replies.plan_expired()))
         if expired:
             log.info("plans expired unconfirmed", cases=expired)
-        for platform, room, _lane in await self._store.runnable_rooms():
+        for platform, room, lane in await self._store.runnable_rooms():
             if platform in self._platforms:
-                self.wake(platform, room)
+                self.wake(platform, room, lane)
 
     async def sweep(self) -> None:
-        """Forever: pick up jobs whose instance died (their lease ran out)."""
+        """Forever: pick up jobs whose instance died (their lease ran out) and scheduled jobs
+        that fell due (``--at``)."""
         while True:
-            await asyncio.sleep(self._lease / 2)
+            wait = self._lease / 2
+            due = await self._store.next_due()
+            if due is not None:
+                wait = max(0.0, min(wait, due - time.time()))
+            await asyncio.sleep(wait)
             await self.resume()
 
     async def drain(self) -> None:
@@ -190,13 +202,11 @@ class Dispatcher:
             task.cancel()
         await asyncio.gather(*self._workers.values(), return_exceptions=True)
 
-    async def _work(self, key: tuple[str, str]) -> None:
-        platform_name, room = key
+    async def _work(self, key: tuple[str, str, str]) -> None:
+        platform_name, room, lane = key
         while not self._stopping:
             self._pending.discard(key)
-            job = await self._store.claim(
-                platform_name, room, self._instance, self._lease, lane="change"
-            )
+            job = await self._store.claim(platform_name, room, self._instance, self._lease, lane)
             if job is None:
                 if key in self._pending:
                     continue
@@ -204,6 +214,8 @@ class Dispatcher:
             renew = asyncio.create_task(self._renew(job.id))
             try:
                 await self._run(job, self._platforms[platform_name])
+                if lane == "control":  # a /confirm may have queued a change job again
+                    self.wake(platform_name, room, "change")
             except asyncio.CancelledError:
                 # Stopping: hand the job back so the next start (or another instance) runs it;
                 # its journal makes that run skip targets already done.
@@ -234,6 +246,13 @@ class Dispatcher:
             bound.exception("command crashed")
             outcome = Crashed(job.id)
         reply = replies.render(outcome, inv.caller, job.command, job.id)
+        if isinstance(outcome, Scheduled):
+            await self._store.defer(job.id, outcome.at.timestamp())
+            delay = max(0.0, outcome.at.timestamp() - time.time())
+            asyncio.get_running_loop().call_later(
+                delay, self.wake, inv.platform, inv.room.id, "change"
+            )
+            bound.info("command scheduled", at=outcome.at.isoformat())
         wait = outcome.awaiting if isinstance(outcome, Plan) else None
         if wait is not None:
             # Durable before it is shown: a /confirm can only follow a stored plan.
@@ -246,6 +265,8 @@ class Dispatcher:
             bound.error("reply failed", error=str(err), status=err.status)
         if wait is not None:
             bound.info("command awaits confirmation")
+            return
+        if isinstance(outcome, Scheduled):
             return
         await self._store.finish(job.id, type(outcome).__name__.lower(), plain(reply))
         bound.info("command finished", outcome=type(outcome).__name__)
@@ -275,6 +296,15 @@ class Dispatcher:
                 Refusal.MALFORMED,
                 replies.malformed(err.problem, err.hint, command.usage, command.options),
             )
+        runs_at: datetime | None = None
+        if (at_text := parsed.value("at")) is not None:
+            asked = inv.received_at  # fixed, so a re-run after a restart finds the same time
+            try:
+                runs_at = schedule.parse_at(at_text, asked, self._tz)
+            except schedule.BadTime:
+                return Refused(Refusal.MALFORMED, replies.bad_time(at_text, self._bulk.timezone))
+            if runs_at <= asked:
+                return Refused(Refusal.MALFORMED, replies.time_passed(runs_at))
         if parsed.rest:
             await self._store.note_reason(job.id, parsed.rest)
         if command.requires is not None and not isinstance(platform, command.requires):
@@ -333,25 +363,41 @@ class Dispatcher:
                 or (bool(ctx.targets) and await ctx.pace_interval() > 0)  # a jumbo room
             )
             if big and not await self._store.is_confirmed(job.id):
-                plan = await self._plan(ctx, command.run, job.id, always=bool(filters))
+                plan = await self._plan(
+                    ctx, command.run, job.id, always=bool(filters), runs_at=runs_at
+                )
                 if isinstance(plan, Plan):
                     return Plan(merged(plan.items), plan.awaiting)
                 if plan is not None:
                     return plan
+            if runs_at is not None and runs_at.timestamp() > time.time():
+                return Scheduled(runs_at, len(ctx.targets))
             if big:
                 ctx.progress = self._progress(job, platform, len(ctx.targets))
-            ctx.halt = self._halt_check()
+            ctx.halt = self._halt_check(job, big)
+            if big:
+                await self._store.note_total(job.id, len(ctx.targets))
         except PlatformError as err:  # a read in the rehearsal, or the room's size
             return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
         outcome = await command.run(ctx)
+        if ctx.cancelled and isinstance(outcome, Report):
+            settled = [i for i in outcome.items if i.status is not Status.PLANNED]
+            headline = (replies.stopped_by_cancel(settled, len(ctx.targets)),)
+            outcome = Report(outcome.items, headline, outcome.notes)
         if name == "kick" and isinstance(outcome, Report) and self._notify.removed_users:
             outcome = await self._send_notices(ctx, outcome)
         if early and isinstance(outcome, Report):
-            return Report(merged(outcome.items), outcome.headline)
+            return Report(merged(outcome.items), outcome.headline, outcome.notes)
         return outcome
 
     async def _plan(
-        self, ctx: Context, run: Handler, case: int, *, always: bool = False
+        self,
+        ctx: Context,
+        run: Handler,
+        case: int,
+        *,
+        always: bool = False,
+        runs_at: datetime | None = None,
     ) -> Outcome | None:
         """Rehearse the command; a plan changing more than ``confirm_above`` targets, any
         change in a jumbo room, or any change to people chosen by a filter (``always``) is held
@@ -386,12 +432,29 @@ class Dispatcher:
             published if published > interval else 0.0,
             ctx.platform.name,
             why,
+            self._working_hours(runs_at) if interval > 0 else None,
+            runs_at,
         )
         return Plan(outcome.items, awaiting)
 
-    def _halt_check(self) -> HaltCheck:
+    def _working_hours(self, runs_at: datetime | None) -> str | None:
+        """The configured working hours, if the job would run within them."""
+        b = self._bulk
+        moment = runs_at or datetime.now(UTC)
+        if schedule.in_working_hours(moment, b.working_hours, b.working_days, self._tz):
+            return f"{b.working_hours} {b.working_days}, {b.timezone}"
+        return None
+
+    def _halt_check(self, job: Job, long: bool) -> HaltCheck:
+        """A shutdown stops any command between targets; a /cancel is looked for (in the store,
+        where another instance may have put it) only by long commands."""
+
         async def halt() -> str | None:
-            return "stopping" if self._stopping else None
+            if self._stopping:
+                return "stopping"
+            if long and await self._store.cancel_requested(job.id):
+                return "cancelled"
+            return None
 
         return halt
 

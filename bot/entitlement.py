@@ -33,6 +33,7 @@ def _default_rules() -> dict[str, CommandRule]:
         "demote": CommandRule(room_owners=True),
         "ib-remove": CommandRule(),
         "case": CommandRule(room_owners=True),
+        "jobs": CommandRule(room_owners=True),
         "undo": CommandRule(room_owners=True),
     }
 
@@ -107,7 +108,7 @@ class Decision:
 
 
 OPEN_COMMANDS = frozenset({"help"})
-OWN_CASE_COMMANDS = frozenset({"confirm"})
+OWN_CASE_COMMANDS = frozenset({"confirm", "cancel"})
 """Commands about a case the caller asked for: open to whoever may run the original command,
 which the handler checks by identity and the confirmed command checks again, in full, when it
 runs. A rule written for them in the policy replaces that default."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -78,6 +79,10 @@ class Awaiting:
     than the room's pace: the estimate uses it."""
     platform: str = ""
     why: str = "limit"
+    working_hours: str | None = None
+    """Set when a jumbo plan is asked for in working hours: those hours, as configured."""
+    runs_at: datetime | None = None
+    """``--at``: when it will run once confirmed."""
     """Why it is held: "limit" (more changes than the threshold), "jumbo" (a paced room),
     "filter" (targets chosen by a filter such as --external: the count is always shown first)."""
 
@@ -103,4 +108,13 @@ class Crashed:
     case_id: int
 
 
-Outcome = Refused | Report | Plan | Info | Crashed
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """Held until ``at`` (``--at``): the job goes back to the queue, due then."""
+
+    at: datetime
+    """Aware, in the configured time zone."""
+    targets: int
+
+
+Outcome = Refused | Report | Plan | Info | Crashed | Scheduled

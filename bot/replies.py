@@ -7,13 +7,25 @@ platform's renderer escapes them; nothing here builds markup.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from bot import errors
 from bot.entitlement import Decision, Verdict
 from bot.model import UserRef
-from bot.outcome import Awaiting, Crashed, Info, ItemResult, Outcome, Plan, Refused, Report, Status
+from bot.outcome import (
+    Awaiting,
+    Crashed,
+    Info,
+    ItemResult,
+    Outcome,
+    Plan,
+    Refused,
+    Report,
+    Scheduled,
+    Status,
+)
 from bot.reply import Code, Line, Mention, Reply, Untrusted, line
-from bot.store import AuditRow, PendingConfirmation
+from bot.store import AuditRow, OpenJob, PendingConfirmation
 
 PLATFORM_NAMES = {
     "symphony": "Symphony",
@@ -494,6 +506,16 @@ def render(outcome: Outcome, caller: UserRef, command: str, case: int) -> Reply:
         case Crashed(case_id):
             c = crashed(case_id)
             return (head + c[0], *c[1:])
+        case Scheduled(at, targets):
+            return (
+                head
+                + line(
+                    f"scheduled: it runs at {_local(at)} (in {duration(_until(at))}) for "
+                    f"{_people(targets)}, with every check made again then."
+                ),
+                line("To drop it, answer ", Code(f"/cancel {case}"), "; ", Code("/jobs"),
+                     " lists what is waiting."),
+            )  # fmt: skip
 
 
 def _report_lines(items: Sequence[ItemResult], case: int) -> list[Line]:
@@ -559,8 +581,21 @@ def _confirm(plan: Awaiting) -> list[Line]:
     else:
         pace = line("It is one request to the platform.")
     minutes = f"{plan.within_minutes:g} minute" + ("" if plan.within_minutes == 1 else "s")
+    extra: list[Line] = []
+    if plan.runs_at is not None:
+        extra.append(line(f"Once confirmed, it runs at {_local(plan.runs_at)}."))
+    if plan.working_hours is not None:
+        extra.append(
+            line(
+                f"That is within working hours ({plan.working_hours}): Symphony advises changing"
+                " rooms this size outside them. To run it later, ask again with ",
+                Code("--at HH:MM"),
+                ".",
+            )
+        )
     return [
         pace,
+        *extra,
         line(
             "To go ahead, answer ",
             Code(f"/confirm {plan.case}"),
@@ -735,6 +770,123 @@ def offboard_ib_failed(user: UserRef, group: str, err: errors.PlatformError) -> 
     return line(
         "Failed in IB group ", Code(group), ": could not remove ", _who(user), ": ", *_failure(err)
     )
+
+
+# --- /jobs and /cancel ------------------------------------------------------------------------
+
+
+def _utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _job_state(job: OpenJob) -> str:
+    if job.cancel_requested:
+        return "stopping (cancel asked)"
+    if job.state == "running":
+        if job.total:
+            return f"running, {job.settled:,} of {job.total:,} handled"
+        return "running"
+    if job.state == "scheduled" and job.not_before is not None:
+        return f"scheduled for {_utc(job.not_before)}"
+    if job.state == "awaiting":
+        return "waiting for its caller's /confirm"
+    return "queued"
+
+
+def jobs_list(jobs: Sequence[OpenJob]) -> Reply:
+    if not jobs:
+        return (line("No jobs are running or waiting in this room."),)
+    lines: list[Line] = [line(f"{len(jobs)} unfinished in this room:")]
+    for job in jobs[:PLAN_LINES]:
+        lines.append(
+            line(
+                f"• case {job.case} ",
+                Code("/" + job.command),
+                " by ",
+                Untrusted(job.caller.label),
+                f": {_job_state(job)}",
+            )
+        )
+    if len(jobs) > PLAN_LINES:
+        lines.append(line(f"… and {len(jobs) - PLAN_LINES:,} more."))
+    lines.append(line("Stop one with ", Code("/cancel <case>"), "."))
+    return tuple(lines)
+
+
+def cancel_elsewhere(case: int) -> Reply:
+    return (line(f"Case {case} runs in another room: cancel it there."),)
+
+
+def cancel_too_late(case: int, outcome: str | None) -> Reply:
+    what = "was cancelled already" if outcome == "cancelled" else "has finished"
+    return (
+        line(
+            f"Case {case} {what}: there is nothing left to cancel. ",
+            Code(f"/undo {case}"),
+            " reverses what it did, within the undo window.",
+        ),
+    )
+
+
+def cancel_not_yours(case: int, caller: str) -> Reply:
+    return (
+        line(
+            "Only ",
+            Untrusted(caller),
+            f", who asked for case {case}, or an owner of this room can cancel it."
+            " Nothing was changed.",
+        ),
+    )
+
+
+def cancelled_before_start(by_case: int) -> Reply:
+    return (line(f"Cancelled by case {by_case} before it changed anything."),)
+
+
+def cancelled(case: int, command: str) -> Reply:
+    return (line(f"Cancelled case {case} (", Code("/" + command), "): it had changed nothing."),)
+
+
+def cancel_stopping(case: int) -> Reply:
+    return (
+        line(
+            f"Case {case} stops after the change in hand; its summary follows with what was done."
+        ),
+    )
+
+
+def stopped_by_cancel(items: Sequence[ItemResult], total: int) -> Line:
+    return line(
+        f"cancelled after {len(items):,} of {total:,}: {_counts(items)}. The rest was not touched."
+    )
+
+
+# --- --at ---------------------------------------------------------------------------------------
+
+
+def _local(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M ") + (at.tzname() or "")
+
+
+def _until(at: datetime) -> float:
+    return max(0.0, at.timestamp() - datetime.now(UTC).timestamp())
+
+
+def bad_time(text: str, timezone: str) -> Reply:
+    return (
+        line("“", Untrusted(text), "” is not a time kickbot understands."),
+        line(
+            "Write ",
+            Code("--at 19:30"),
+            f" (the next 19:30, {timezone}) or ",
+            Code("--at 2026-11-25T06:00"),
+            ". Nothing was changed.",
+        ),
+    )
+
+
+def time_passed(at: datetime) -> Reply:
+    return (line(f"{_local(at)} has passed already. Nothing was changed."),)
 
 
 # --- invite-only undo, owner levels, notices per platform --------------------------------------

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot import schedule
 from bot.entitlement import Policy
 from bot.errors import ConfigError
 
@@ -52,6 +53,40 @@ class BulkSettings(BaseModel):
     progress_every_seconds: float = Field(
         60.0, ge=0, description="... and no more often than this (the rarer of the two wins)"
     )
+    timezone: str = Field("UTC", description="time zone of --at times and of working hours")
+    working_hours: str = Field(
+        "08:00-18:00", description="a jumbo plan asked for within these hours says so"
+    )
+    working_days: str = Field("mon-fri", description="the days working_hours apply to")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            schedule.zone(value)
+        except Exception as exc:
+            raise ValueError(
+                f"unknown time zone {value!r} (use a name like Europe/London)"
+            ) from exc
+        return value
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        try:
+            schedule.parse_hours(value)
+        except schedule.BadTime as exc:
+            raise ValueError(f"{value!r} is not HH:MM-HH:MM") from exc
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        try:
+            schedule.parse_days(value)
+        except schedule.BadTime as exc:
+            raise ValueError(f"{value!r} is not a list of days such as mon-fri") from exc
+        return value
 
 
 class Settings(BaseModel):

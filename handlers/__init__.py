@@ -1,7 +1,18 @@
 """The commands kickbot knows: one module each, one line here each."""
 
 from bot.commands import Command
-from handlers import case, confirm, demote, help, ib_remove, kick, offboard, undo
+from handlers import (
+    cancel,
+    case,
+    confirm,
+    demote,
+    help,
+    ib_remove,
+    jobs,
+    kick,
+    offboard,
+    undo,
+)
 
 COMMANDS: tuple[Command, ...] = (
     kick.COMMAND,
@@ -11,5 +22,7 @@ COMMANDS: tuple[Command, ...] = (
     undo.COMMAND,
     case.COMMAND,
     confirm.COMMAND,
+    jobs.COMMAND,
+    cancel.COMMAND,
     help.COMMAND,
 )

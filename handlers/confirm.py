@@ -31,6 +31,8 @@ async def confirm(ctx: Context) -> Outcome:
         return Refused(Refusal.NOT_ENTITLED, replies.confirm_elsewhere(number))
     if pending.caller.id != inv.caller.id:
         return Refused(Refusal.NOT_ENTITLED, replies.confirm_not_yours(pending))
+    if pending.state == "done" and pending.confirmed_by is None and not pending.expired:
+        return Refused(Refusal.MALFORMED, replies.not_awaiting(number))  # cancelled
     if pending.confirmed_by is not None:
         return Refused(Refusal.MALFORMED, replies.already_confirmed(number, pending.confirmed_by))
     if pending.expired or not await ctx.cases.confirm(number, ctx.case_id):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot import replies
 from bot.commands import Command, Context, run_each
 from bot.errors import PlatformError
-from bot.grammar import Flag, Grammar, Rest, Targets
+from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 
@@ -53,7 +53,7 @@ COMMAND = Command(
     summary="remove people from this room",
     grammar=Grammar(
         (Targets("user", unless=("external", "all-except-owners")), Rest("reason")),
-        (Flag("dry-run"), Flag("external"), Flag("all-except-owners")),
+        (Flag("dry-run"), Flag("external"), Flag("all-except-owners"), Option("at", "time")),
     ),
     run=kick,
 )

@@ -113,7 +113,7 @@ async def test_a_mistyped_option_is_refused_never_read_as_a_reason(
 ) -> None:
     reply = await desk.say(ALICE, "/kick @bob --dryrun")
     assert "Unknown option “--dryrun”." in reply.text
-    assert "Options: --dry-run, --external, --all-except-owners." in reply.text
+    assert "Options: --dry-run, --external, --all-except-owners, --at." in reply.text
     assert "Usage: /kick @user [@user …] [reason…] [--dry-run]" in reply.text
     reply = await desk.say(ALICE, "/undo --dry-run")
     assert "Unknown option “--dry-run”." in reply.text
@@ -127,7 +127,8 @@ async def test_usage_and_help_show_the_option(pod: SymphonyPod, desk: Room) -> N
     assert "Usage: /demote @user [@user …] [--dry-run]" in reply.text
     reply = await desk.say(ALICE, "/help")
     assert (
-        "/kick @user [@user …] [reason…] [--dry-run] [--external] [--all-except-owners] — remove"
+        "/kick @user [@user …] [reason…] [--dry-run] [--external] [--all-except-owners]"
+        " [--at <time>] — remove"
         in reply.text
     )
     assert "/confirm <case> — go ahead with a plan you asked for" in reply.text

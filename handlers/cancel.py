@@ -1,0 +1,49 @@
+"""/cancel <case>: stop a job cleanly. A queued, scheduled or unconfirmed case is closed at once;
+a running one stops after the target in hand, and its summary says what was done (which /undo
+can reverse). Its caller may cancel it; so may an owner of the room it runs in."""
+
+from __future__ import annotations
+
+from bot import replies
+from bot.commands import Command, Context
+from bot.grammar import Arg, Grammar
+from bot.outcome import Info, Outcome, Refusal, Refused
+from bot.reply import plain
+
+
+async def cancel(ctx: Context) -> Outcome:
+    text = ctx.parsed.words["case"].lstrip("#")
+    if not text.isdigit():
+        return Refused(
+            Refusal.MALFORMED,
+            replies.malformed(f"“{text}” is not a case number.", None, COMMAND.usage),
+        )
+    number = int(text)
+    inv = ctx.invocation
+    rows = await ctx.cases.audit(case=number)
+    if not rows:
+        return Refused(Refusal.MALFORMED, replies.no_such_case(number))
+    row = rows[0]
+    if (row.platform, row.room) != (inv.platform, inv.room.id):
+        return Refused(Refusal.NOT_ENTITLED, replies.cancel_elsewhere(number))
+    if row.state == "done":
+        return Refused(Refusal.MALFORMED, replies.cancel_too_late(number, row.outcome))
+    if row.caller_id != inv.caller.id and not await ctx.caller_is_owner():
+        return Refused(Refusal.NOT_ENTITLED, replies.cancel_not_yours(number, row.caller))
+    said = await ctx.cases.request_cancel(
+        number, ctx.case_id, plain(replies.cancelled_before_start(ctx.case_id))
+    )
+    if said == "finished":
+        return Refused(Refusal.MALFORMED, replies.cancel_too_late(number, "report"))
+    if said == "stopping":
+        return Info(replies.cancel_stopping(number))
+    return Info(replies.cancelled(number, row.command))
+
+
+COMMAND = Command(
+    name="cancel",
+    summary="stop a job (yours, or any in a room you own)",
+    grammar=Grammar((Arg("case"),)),
+    run=cancel,
+    mutates=False,
+)

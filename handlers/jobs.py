@@ -1,0 +1,27 @@
+"""/jobs: the room's unfinished cases (running, queued, scheduled, waiting for /confirm), with
+their progress, so a long job can be watched or cancelled."""
+
+from __future__ import annotations
+
+from bot import replies
+from bot.commands import Command, Context
+from bot.grammar import Grammar
+from bot.outcome import Info, Outcome
+
+
+async def jobs(ctx: Context) -> Outcome:
+    inv = ctx.invocation
+    found = [
+        j for j in await ctx.cases.open_jobs(inv.platform, inv.room.id) if j.case != ctx.case_id
+    ]
+    return Info(replies.jobs_list(found))
+
+
+COMMAND = Command(
+    name="jobs",
+    summary="list the unfinished cases in this room",
+    grammar=Grammar(),
+    run=jobs,
+    needs_room=False,
+    mutates=False,
+)
