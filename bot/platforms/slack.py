@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 import structlog
 from aiohttp import web
+from aiolimiter import AsyncLimiter
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -80,6 +81,8 @@ class SlackPlatform:
 
     def __init__(self, section: dict[str, Any]):
         self.settings: SlackSettings = load_settings(section)
+        per_minute = self.settings.changes_per_minute
+        self._changes = AsyncLimiter(per_minute, 60) if per_minute else None
         self._session: aiohttp.ClientSession | None = None
         self._client: AsyncWebClient | None = None
         self._quick: AsyncWebClient | None = None
@@ -93,8 +96,17 @@ class SlackPlatform:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    change_interval_seconds = 60 / 50
-    """``conversations.kick`` is Tier 3: 50+ calls per minute per workspace."""
+    @property
+    def change_interval_seconds(self) -> float:
+        """``conversations.kick``/``invite`` are Tier 3: 50+ calls per minute per workspace.
+        Changes are paced to ``changes_per_minute`` (a burst of that many, then evenly), so
+        a long job stays under the limit instead of meeting 429s."""
+        per_minute = self.settings.changes_per_minute
+        return 60 / per_minute if per_minute else 0.0
+
+    async def _paced_change(self) -> None:
+        if self._changes is not None:
+            await self._changes.acquire()
 
     @property
     def bot_user(self) -> UserRef:
@@ -302,6 +314,7 @@ class SlackPlatform:
         return found
 
     async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
+        await self._paced_change()
         call = self._api().conversations_kick(channel=room.id, user=user.id)
         return json.dumps(await self._call("conversations.kick", call))
 
@@ -328,6 +341,7 @@ class SlackPlatform:
     # --- SupportsUndo: re-adding is conversations.invite ----------------------------------------
 
     async def add_member(self, room: RoomRef, user: UserRef) -> str:
+        await self._paced_change()
         call = self._api().conversations_invite(channel=room.id, users=user.id)
         data = await self._call("conversations.invite", call)
         return json.dumps({"ok": data.get("ok")})

@@ -36,6 +36,9 @@ class SlackSettings(BaseModel):
     listen_host: str = Field("0.0.0.0", description="HTTP mode: address to listen on")
     listen_port: int = Field(3000, ge=0, le=65535, description="HTTP mode: port (0: any free)")
     api_timeout_seconds: int = Field(10, ge=1, description="per Web API call")
+    changes_per_minute: int = Field(
+        50, ge=0, description="membership changes per minute (Tier 3: 50); 0 = no pacing"
+    )
 
 
 def load_settings(section: Any) -> SlackSettings:
