@@ -45,6 +45,9 @@ PLAN_LINES = 25
 REPORT_LINES = 25
 """Per-target lines in a final report, likewise (Symphony allows 40 mentions per message)."""
 NOTE_LINES = 10
+CASE_LINES = 200
+"""Targets listed by /case: a chat message has a size limit (Symphony: about 80,000 characters
+of MessageML)."""
 
 
 def _who(user: UserRef) -> Mention | Untrusted:
@@ -157,13 +160,22 @@ def case_details(row: AuditRow) -> Reply:
         ),
         line(f"Outcome: {row.outcome or row.state}."),
     ]
-    for r in row.results:
+    for r in row.results[:CASE_LINES]:
         lines.append(
             line(
                 "• ",
                 Untrusted(str(r["target"])),
                 f" — {r['result']}: ",
                 Untrusted(str(r["detail"])),
+            )
+        )
+    if len(row.results) > CASE_LINES:
+        more = len(row.results) - CASE_LINES
+        lines.append(
+            line(
+                f"… and {more:,} more; every one is in the audit log (",
+                Code("kickbot audit export"),
+                ").",
             )
         )
     return tuple(lines)

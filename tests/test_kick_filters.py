@@ -123,3 +123,24 @@ async def test_a_long_report_lists_problems_first_and_counts_the_rest(
     assert text.count("Removed @Member") == 24
     assert lines[-1] == "… and 6 more (all of them: /case 1)."
     assert text.count("@") <= 40  # Symphony's mention limit per message
+
+
+async def test_a_case_of_hundreds_lists_the_first_200(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    crowd = add_crowd(pod, CROWD, 205)
+    app = await start_bot(settings_for(bulk={"confirm_above": 1000}))
+    try:
+        await pod.wait_until_listening()
+        room = Room(pod, CROWD)
+        pod.say(ALICE, CROWD, "/kick --all-except-owners")
+        assert "/confirm 1" in (await pod.next_message(CROWD, timeout=30)).text
+        await room.say(ALICE, "/confirm 1")
+        done = await pod.next_message(CROWD, timeout=60)
+        assert done.text.startswith("@Alice Owner /kick · case 1: 205 done")
+        case = await room.say(ALICE, "/case 1")
+    finally:
+        await app.stop()
+    assert case.text.count("— done: Removed") == 200
+    assert case.text.endswith("… and 5 more; every one is in the audit log (kickbot audit export).")
+    assert not set(crowd) & set(room.members)
