@@ -337,3 +337,20 @@ async def test_progress_is_counted_in_rooms(pod: SymphonyPod, settings_for: Conf
         assert "4 done, 2 refused." in summary.text
     finally:
         await app.stop()
+
+
+async def test_a_cancel_stops_it_between_rooms(pod: SymphonyPod, offboarding: App) -> None:
+    desk = Room(pod, DESK)
+    held = pod.hold_next("POST", rf"/room/{JUMBO}/membership/remove")  # Bob's newest room
+    pod.say(FRANK, DESK, f"/offboard @bob --ib-group {GROUP}")
+    await pod.wait_for_calls("POST", rf"/room/{JUMBO}/membership/remove")
+    assert "Case 1 stops after the change in hand" in (await desk.say(FRANK, "/cancel 1")).text
+    held.set()
+    summary = await pod.next_message(DESK, timeout=20)
+    assert summary.text.startswith(
+        "@Frank Compliance /offboard · case 1: offboarding @Bob Member: cancelled after 5 of 6"
+        " rooms and groups: 3 done, 2 refused. The rest was not touched."
+    ), summary.text
+    assert BOB not in pod.room(JUMBO).members
+    assert BOB in pod.group(GROUP).members  # the group came after the cancel
+    assert pod.calls("POST", rf"/admin/group/{GROUP}/membership/remove") == []
