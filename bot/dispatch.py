@@ -54,7 +54,7 @@ from bot.platform import (
     SupportsRank,
 )
 from bot.progress import Progress
-from bot.reply import plain
+from bot.reply import Reply, plain, with_prefix
 from bot.settings import BulkSettings, NotifySettings
 from bot.store import Job, Store
 
@@ -240,7 +240,7 @@ class Dispatcher:
             await self._store.release(job.id)
             bound.info("command paused for shutdown; it resumes on the next start")
             with contextlib.suppress(PlatformError):
-                await platform.reply(inv, replies.paused(inv.caller, job.command, job.id))
+                await self._reply(platform, inv, replies.paused(inv.caller, job.command, job.id))
             return
         except Exception:
             bound.exception("command crashed")
@@ -260,7 +260,7 @@ class Dispatcher:
                 job.id, wait.changes, wait.estimate_seconds, wait.within_minutes * 60
             )
         try:
-            await platform.reply(inv, reply)
+            await self._reply(platform, inv, reply)
         except PlatformError as err:
             bound.error("reply failed", error=str(err), status=err.status)
         if wait is not None:
@@ -272,6 +272,10 @@ class Dispatcher:
         bound.info("command finished", outcome=type(outcome).__name__)
         for callback in self.on_finished:
             callback(job.id, outcome)
+
+    @staticmethod
+    async def _reply(platform: Platform, inv: Invocation, reply: Reply) -> None:
+        await platform.reply(inv, with_prefix(reply, platform.command_prefixes[0]))
 
     # --- the steps ----------------------------------------------------------------------------
 
@@ -464,7 +468,7 @@ class Dispatcher:
         async def post(items: Sequence[ItemResult], total: int, left: float | None) -> None:
             reply = replies.progress(inv.caller, job.command, job.id, items, total, left)
             try:
-                await platform.reply(inv, reply)
+                await self._reply(platform, inv, reply)
             except PlatformError as err:
                 log.warning("progress report failed", case=job.id, error=str(err))
 

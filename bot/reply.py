@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.model import UserRef
@@ -84,3 +85,18 @@ def from_json(data: list[dict[str, object]]) -> Line:
         else:
             segs.append(kinds[kind](str(value)))
     return tuple(segs)
+
+
+_COMMAND = re.compile(r"(?<![\w/])/(?=[a-z][a-z-]*\b)")
+
+
+def with_prefix(reply: Reply, prefix: str) -> Reply:
+    """Commands are written ``/kick`` in sentences and usage; where the platform's trigger is
+    another (Matrix and Rocket.Chat: ``!kick``, since their clients take ``/`` for their own
+    commands) code spans show that trigger instead, so what the reply says can be typed."""
+    if prefix == "/":
+        return reply
+    return tuple(
+        tuple(Code(_COMMAND.sub(prefix, seg.text)) if isinstance(seg, Code) else seg for seg in ln)
+        for ln in reply
+    )

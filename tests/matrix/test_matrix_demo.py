@@ -34,7 +34,7 @@ async def test_the_demo_runs_the_real_bot_against_a_real_synapse(tmp_path: Path)
     assert "Commands you may use here" in text
     assert "Removed Bob — reason: spamming <b>loudly</b>" in text
     assert "now Ops: kickbot (100), alice (creator), carol (50), dave, erin (100)" in text
-    assert "You may not run /kick here" in text
+    assert "You may not run !kick here" in text
     assert "Erin ranks the same as or above you in this room" in text
     assert "Demoted Carol to member." in text
     assert "now Ops: kickbot (100), alice (creator), carol, dave, erin (100)" in text

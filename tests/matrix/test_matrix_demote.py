@@ -28,7 +28,7 @@ async def test_the_creator_demotes_a_moderator(world: World, bot: App) -> None:
     ]
     # Carol is a plain member now: she may no longer kick.
     reply = await world.ask(world.carol, f"!kick {world.bob.user_id}")
-    assert "You may not run /kick here" in reply.body
+    assert "You may not run !kick here" in reply.body
 
 
 async def test_the_last_member_at_the_top_level_is_never_lowered(world: World, bot: App) -> None:
@@ -53,7 +53,7 @@ async def test_the_last_owner_guard_of_the_core(world: World, bot: App) -> None:
 
 async def test_refusals_change_nothing(world: World, bot: App) -> None:
     reply = await world.ask(world.bob, f"!demote {world.carol.user_id}")
-    assert "You may not run /demote here" in reply.body
+    assert "You may not run !demote here" in reply.body
     reply = await world.ask(world.alice, f"!demote {world.dave.user_id}")
     assert "Dave is not an owner of this room" in reply.body
     assert world.proxy.changes() == []
