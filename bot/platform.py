@@ -149,3 +149,23 @@ class SupportsCallsOnly(Protocol):
     line acts through them next to a running bot)."""
 
     async def connect(self) -> None: ...
+
+
+@runtime_checkable
+class SupportsOwnerLevels(Protocol):
+    """Platforms where being an owner is a level (Matrix power levels): a demotion keeps the
+    level it takes away in its undo data, and /undo gives back exactly that level."""
+
+    async def owner_level(self, room: RoomRef, user: UserRef) -> int | None:
+        """The user's level now (None when it cannot be given back, e.g. unlimited)."""
+        ...
+
+    async def restore_owner_level(self, room: RoomRef, user: UserRef, level: int) -> str: ...
+
+
+@runtime_checkable
+class SupportsInviteOnly(Protocol):
+    """Platforms that cannot put anyone back in a room, only invite them (Matrix): the undo's
+    line says "invited back", not "re-added"."""
+
+    async def invite(self, room: RoomRef, user: UserRef) -> str: ...

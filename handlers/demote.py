@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from bot import replies
 from bot.commands import Command, Context, run_each
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Targets
-from bot.model import RoomRef, UserRef
+from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
-from bot.platform import SupportsDemote
-
-
-@runtime_checkable
-class SupportsOwnerLevels(Protocol):
-    """Platforms where being an owner is a level (Matrix power levels): a demotion keeps the
-    level it takes away in its undo data, and /undo gives back exactly that level."""
-
-    async def owner_level(self, room: RoomRef, user: UserRef) -> int | None:
-        """The user's level now (None when it cannot be given back, e.g. unlimited)."""
-        ...
-
-    async def restore_owner_level(self, room: RoomRef, user: UserRef, level: int) -> str: ...
+from bot.platform import SupportsDemote, SupportsOwnerLevels
 
 
 async def demote(ctx: Context) -> Outcome:

@@ -9,27 +9,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from bot import replies
 from bot.commands import Command, Context
 from bot.entitlement import is_named
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
-from bot.model import RoomInfo, RoomRef, UserRef
+from bot.model import RoomInfo, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
-from bot.platform import SupportsIbGroups, SupportsUndo
-from handlers.demote import SupportsOwnerLevels
+from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLevels, SupportsUndo
 
 UNDOABLE = ("kick", "demote", "ib-remove", "offboard")
-
-
-@runtime_checkable
-class SupportsInviteOnly(Protocol):
-    """Platforms that cannot put anyone back in a room, only invite them (Matrix): the undo's
-    line says "invited back", not "re-added"."""
-
-    async def invite(self, room: RoomRef, user: UserRef) -> str: ...
 
 
 async def undo(ctx: Context) -> Outcome:
