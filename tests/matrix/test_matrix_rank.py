@@ -5,7 +5,7 @@ Ranks, highest first: compliance and admin (named by user id: a homeserver does 
 e-mails), room owner (a power level at or above the room's kick level, 50) and member (here 49,
 just below). Owners are graded by the platform's own order: between two owners, only a strictly
 higher power level acts. Members and the named ranks are given !kick by name in the policy, so
-every pair reaches the rank check. Matrix has no /undo (the adapter has no SupportsUndo).
+every pair reaches the rank check (its undo is tested in test_matrix_undo.py).
 
 One world, one kickbot for the module (through a ``FaultyLink`` in front of the recording
 proxy, so a test can make one homeserver call fail). Rooms are created by the bot (room version
