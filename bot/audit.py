@@ -18,28 +18,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Connection
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    seq INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    case_id INTEGER NOT NULL,
-    payload TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit_checkpoints (
-    through_seq INTEGER PRIMARY KEY,
-    through_hash TEXT NOT NULL,
-    pruned INTEGER NOT NULL,
-    at TEXT NOT NULL,
-    signature TEXT NOT NULL
-);
-"""
+from bot.store.database import Database, advisory_lock
+from bot.store.schema import audit_checkpoints, audit_log
 
 GENESIS = "0" * 64
+CHAIN_LOCK = "audit-chain"
+_BATCH = 1000
+"""Records read at a time when walking the whole log."""
 
 
 def _canonical(data: Any) -> str:
@@ -51,33 +39,49 @@ def record_hash(prev: str, seq: int, at: str, kind: str, case_id: int, payload: 
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-async def append(
-    db: aiosqlite.Connection, case_id: int, entries: Sequence[tuple[str, dict[str, Any]]]
-) -> None:
-    """Append records (kind, payload) for one case at the end of the chain. Call inside a
-    write transaction (BEGIN IMMEDIATE), so that concurrent writers cannot fork the chain."""
+def append(conn: Connection, case_id: int, entries: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Append records (kind, payload) for one case at the end of the chain. Call inside an
+    atomic unit (see ``Database.run``): it takes the chain's lock, so concurrent writers (other
+    instances on PostgreSQL) append one after another and the chain never forks."""
+    advisory_lock(conn, CHAIN_LOCK)
     at = datetime.now(UTC).isoformat(timespec="milliseconds")
-    async with db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1") as cur:
-        last = await cur.fetchone()
-    if last is not None:
-        seq, prev = last[0], last[1]
-    else:
-        async with db.execute(
-            "SELECT through_seq, through_hash FROM audit_checkpoints"
-            " ORDER BY through_seq DESC LIMIT 1"
-        ) as cur:
-            cp = await cur.fetchone()
-        seq, prev = (cp[0], cp[1]) if cp else (0, GENESIS)
+    seq, prev = _chain_end(conn)
+    rows = []
     for kind, data in entries:
         seq += 1
         payload = _canonical(data)
         digest = record_hash(prev, seq, at, kind, case_id, payload)
-        await db.execute(
-            "INSERT INTO audit_log (seq, at, kind, case_id, payload, prev_hash, hash)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (seq, at, kind, case_id, payload, prev, digest),
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "kind": kind,
+                "case_id": case_id,
+                "payload": payload,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
         prev = digest
+    if rows:
+        conn.execute(insert(audit_log), rows)
+
+
+def _chain_end(conn: Connection) -> tuple[int, str]:
+    """The last record's (seq, hash): of the log, else of the last checkpoint, else genesis."""
+    last = conn.execute(
+        select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+    ).first()
+    if last is not None:
+        return int(last.seq), str(last.hash)
+    cp = _checkpoint(conn)
+    return (int(cp.through_seq), str(cp.through_hash)) if cp is not None else (0, GENESIS)
+
+
+def _checkpoint(conn: Connection) -> Any:
+    return conn.execute(
+        select(audit_checkpoints).order_by(audit_checkpoints.c.through_seq.desc()).limit(1)
+    ).first()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,25 +98,27 @@ def sign(key: bytes, through_seq: int, through_hash: str, pruned: int) -> str:
     return hmac.new(key, msg, hashlib.sha256).hexdigest()
 
 
-async def verify(db: aiosqlite.Connection, key: bytes | None) -> tuple[int, Broken | None]:
+async def verify(db: Database, key: bytes | None) -> tuple[int, Broken | None]:
     """(records checked, the first broken record or None)."""
-    async with db.execute(
-        "SELECT through_seq, through_hash, pruned, signature FROM audit_checkpoints"
-        " ORDER BY through_seq DESC LIMIT 1"
-    ) as cur:
-        cp = await cur.fetchone()
-    expected_seq, prev = 1, GENESIS
-    if cp is not None:
-        if key is None:
-            return 0, Broken(cp[0], "a pruning checkpoint exists but no audit key is configured")
-        if not hmac.compare_digest(sign(key, cp[0], cp[1], cp[2]), cp[3]):
-            return 0, Broken(cp[0], "the pruning checkpoint's signature does not match")
-        expected_seq, prev = cp[0] + 1, cp[1]
-    checked = 0
-    async with db.execute(
-        "SELECT seq, at, kind, case_id, payload, prev_hash, hash FROM audit_log ORDER BY seq"
-    ) as cur:
-        async for seq, at, kind, case_id, payload, prev_hash, digest in cur:
+
+    def check(conn: Connection) -> tuple[int, Broken | None]:
+        cp = _checkpoint(conn)
+        expected_seq, prev = 1, GENESIS
+        if cp is not None:
+            if key is None:
+                why = "a pruning checkpoint exists but no audit key is configured"
+                return 0, Broken(cp.through_seq, why)
+            signature = sign(key, cp.through_seq, cp.through_hash, cp.pruned)
+            if not hmac.compare_digest(signature, cp.signature):
+                return 0, Broken(
+                    cp.through_seq, "the pruning checkpoint's signature does not match"
+                )
+            expected_seq, prev = cp.through_seq + 1, cp.through_hash
+        checked = 0
+        rows = conn.execute(
+            select(audit_log).order_by(audit_log.c.seq).execution_options(yield_per=_BATCH)
+        )
+        for seq, at, kind, case_id, payload, prev_hash, digest in rows:
             if seq != expected_seq:
                 if seq > expected_seq:
                     return checked, Broken(expected_seq, "missing (deleted)")
@@ -123,35 +129,38 @@ async def verify(db: aiosqlite.Connection, key: bytes | None) -> tuple[int, Brok
                 return checked, Broken(seq, "its content does not match its hash (edited)")
             prev, expected_seq = digest, seq + 1
             checked += 1
-    return checked, None
+        return checked, None
+
+    return await db.run(check)
 
 
-async def prune(db: aiosqlite.Connection, before: str, key: bytes) -> int:
+async def prune(db: Database, before: str, key: bytes) -> int:
     """Delete records older than ``before`` (ISO time), leaving a signed checkpoint."""
-    await db.execute("BEGIN IMMEDIATE")
-    try:
-        async with db.execute(
-            "SELECT seq, hash FROM audit_log WHERE at < ? ORDER BY seq DESC LIMIT 1", (before,)
-        ) as cur:
-            last = await cur.fetchone()
+
+    def cut(conn: Connection) -> int:
+        advisory_lock(conn, CHAIN_LOCK)
+        last = conn.execute(
+            select(audit_log.c.seq, audit_log.c.hash)
+            .where(audit_log.c.at < before)
+            .order_by(audit_log.c.seq.desc())
+            .limit(1)
+        ).first()
         if last is None:
-            await db.execute("COMMIT")
             return 0
-        async with db.execute("SELECT count(*) FROM audit_log WHERE seq <= ?", (last[0],)) as cur:
-            row = await cur.fetchone()
-        count = int(row[0]) if row else 0
-        at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        await db.execute(
-            "INSERT INTO audit_checkpoints (through_seq, through_hash, pruned, at, signature)"
-            " VALUES (?,?,?,?,?)",
-            (last[0], last[1], count, at, sign(key, last[0], last[1], count)),
+        count = int(conn.scalar(select(func.count()).where(audit_log.c.seq <= last.seq)) or 0)
+        conn.execute(
+            insert(audit_checkpoints).values(
+                through_seq=last.seq,
+                through_hash=last.hash,
+                pruned=count,
+                at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                signature=sign(key, last.seq, last.hash, count),
+            )
         )
-        await db.execute("DELETE FROM audit_log WHERE seq <= ?", (last[0],))
-        await db.execute("COMMIT")
-    except BaseException:
-        await db.execute("ROLLBACK")
-        raise
-    return count
+        conn.execute(audit_log.delete().where(audit_log.c.seq <= last.seq))
+        return count
+
+    return await db.run(cut, atomic=True)
 
 
 EXPORT_FIELDS = (
@@ -160,28 +169,35 @@ EXPORT_FIELDS = (
 )  # fmt: skip
 
 
-async def export_rows(
-    db: aiosqlite.Connection, since: str | None, until: str | None
-) -> list[dict[str, Any]]:
-    where, args = [], []
+async def export_rows(db: Database, since: str | None, until: str | None) -> list[dict[str, Any]]:
+    query = (
+        select(
+            audit_log.c.seq,
+            audit_log.c.at,
+            audit_log.c.kind,
+            audit_log.c.case_id,
+            audit_log.c.payload,
+            audit_log.c.hash,
+        )
+        .order_by(audit_log.c.seq)
+        .execution_options(yield_per=_BATCH)
+    )
     if since:
-        where.append("at >= ?")
-        args.append(since)
+        query = query.where(audit_log.c.at >= since)
     if until:
-        where.append("at < ?")
-        args.append(until)
-    sql = "SELECT seq, at, kind, case_id, payload, hash FROM audit_log"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    rows = []
-    async with db.execute(sql + " ORDER BY seq", args) as cur:
-        async for seq, at, kind, case_id, payload, digest in cur:
+        query = query.where(audit_log.c.at < until)
+
+    def read(conn: Connection) -> list[dict[str, Any]]:
+        rows = []
+        for seq, at, kind, case_id, payload, digest in conn.execute(query):
             data = json.loads(payload)
             row = {f: "" for f in EXPORT_FIELDS}
             row.update({k: ("" if v is None else v) for k, v in data.items() if k in row})
             row.update({"seq": seq, "at": at, "kind": kind, "case": case_id, "hash": digest})
             rows.append(row)
-    return rows
+        return rows
+
+    return await db.run(read)
 
 
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:

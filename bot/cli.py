@@ -193,7 +193,7 @@ def verify(config: Path | None, store: str | None, key: str | None) -> None:
 
     secret = _key(config, key)
     checked, broken = _with_store(
-        _store_url(config, store), lambda db: chain.verify(db.connection, secret)
+        _store_url(config, store), lambda db: chain.verify(db.database, secret)
     )
     if broken is not None:
         raise click.ClickException(f"audit chain broken at {broken} ({checked} records fine)")
@@ -218,7 +218,7 @@ def export(
     from bot import audit as chain
 
     rows = _with_store(
-        _store_url(config, store), lambda db: chain.export_rows(db.connection, since, until)
+        _store_url(config, store), lambda db: chain.export_rows(db.database, since, until)
     )
     if fmt == "csv":
         output.write_text(chain.to_csv(rows), encoding="utf-8")
@@ -246,7 +246,7 @@ def prune(config: Path | None, store: str | None, key: str | None, days: int | N
         )
     before = (datetime.now(UTC) - timedelta(days=keep)).isoformat(timespec="milliseconds")
     count = _with_store(
-        _store_url(config, store), lambda db: chain.prune(db.connection, before, secret)
+        _store_url(config, store), lambda db: chain.prune(db.database, before, secret)
     )
     click.echo(f"{count} records older than {keep} days pruned; checkpoint signed")
 

@@ -122,3 +122,25 @@ def changes(pod: SymphonyPod) -> list[str]:
         for r in pod.requests
         if r.method == "POST" and ("/membership/" in r.path) and not r.path.endswith("/list")
     ]
+
+
+# --- stores: every store test runs on SQLite and, with KICKBOT_TEST_DATABASE_URL, PostgreSQL ---
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A store URL: a SQLite file, or a fresh PostgreSQL schema (see ``tests/stores.py``)."""
+    from tests.stores import store_url_for
+
+    async with store_url_for(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def settings_on_store(settings_for: ConfigMaker, store_url: str) -> ConfigMaker:
+    """``settings_for`` with the bot's store at ``store_url`` (override ``store=`` to change)."""
+
+    def make(**overrides: Any) -> Settings:
+        return settings_for(**{"store": store_url, **overrides})
+
+    return make

@@ -8,14 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import aiosqlite
 import pytest
+from sqlalchemy import text
 
 from bot import audit
 from bot.model import Invocation, MentionToken, RoomRef, UserRef, Word
 from bot.outcome import ItemResult, Status
 from bot.reply import line
 from bot.store import Store
+from bot.store.database import Database
 
 REASON = 'spam, "quoted" & naïve — 東京'
 
@@ -53,21 +54,26 @@ def cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-async def url(tmp_path: Path) -> str:
-    u = f"sqlite:///{tmp_path}/audit.db"
-    await make_cases(u, 3)  # 3 cases x (case record + 1 result) = 6 records
-    return u
+async def url(store_url: str) -> str:
+    """A store (SQLite, and PostgreSQL when configured) holding 3 closed cases."""
+    await make_cases(store_url, 3)  # 3 cases x (case record + 1 result) = 6 records
+    return store_url
 
 
 async def check(url: str, key: bytes | None = None) -> tuple[int, audit.Broken | None]:
-    async with aiosqlite.connect(url.removeprefix("sqlite:///")) as db:
+    db = Database.connect(url)
+    try:
         return await audit.verify(db, key)
+    finally:
+        await db.close()
 
 
 async def tamper(url: str, sql: str) -> None:
-    async with aiosqlite.connect(url.removeprefix("sqlite:///")) as db:
-        await db.execute(sql)
-        await db.commit()
+    db = Database.connect(url)
+    try:
+        await db.run(lambda conn: conn.execute(text(sql)), atomic=True)
+    finally:
+        await db.close()
 
 
 async def test_untouched_log_verifies(url: str) -> None:
@@ -128,8 +134,11 @@ async def test_export_round_trips(url: str, tmp_path: Path) -> None:
 
 
 async def test_pruning_leaves_a_signed_checkpoint(url: str) -> None:
-    async with aiosqlite.connect(url.removeprefix("sqlite:///"), isolation_level=None) as db:
+    db = Database.connect(url)
+    try:
         assert await audit.prune(db, "2999-01-01", b"secret") == 6
+    finally:
+        await db.close()
     assert await check(url, b"secret") == (0, None)
     await make_cases(url, 1, first=10)  # the chain goes on from the checkpoint
     assert await check(url, b"secret") == (2, None)

@@ -130,7 +130,7 @@ async def test_an_unconfirmed_plan_expires(pod: SymphonyPod, settings_for: Confi
         assert "planned: Would remove @Member 5000." in case.text
         assert "has expired" in (await room.say(ALICE, "/confirm 1")).text
         assert second.store is not None
-        checked, broken = await audit.verify(second.store.connection, None)
+        checked, broken = await audit.verify(second.store.database, None)
         assert broken is None
         assert checked >= 1 + 1 + len(crowd)  # case 2's entry, then case 1's and its results
     finally:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +20,8 @@ A, B = "instance-a", "instance-b"
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(f"sqlite:///{tmp_path}/jobs.db")
+async def store(store_url: str) -> AsyncIterator[Store]:
+    s = await Store.open(store_url)
     yield s
     await s.close()
 
@@ -116,7 +116,7 @@ async def test_next_due_is_the_earliest_future_start(store: Store) -> None:
 
 
 async def chain_case(store: Store, case: int) -> dict[str, object]:
-    rows = await audit.export_rows(store.connection, None, None)
+    rows = await audit.export_rows(store.database, None, None)
     (entry,) = [r for r in rows if r["case"] == case and r["kind"] == "case"]
     return entry
 
@@ -129,10 +129,10 @@ async def test_cancelling_a_queued_case_finishes_it_in_the_audit_chain(store: St
     (row,) = await store.audit(case=case)
     assert (row.state, row.outcome) == ("done", "cancelled")
     assert (await chain_case(store, case))["outcome"] == "cancelled"
-    assert await audit.verify(store.connection, None) == (1, None)
+    assert await audit.verify(store.database, None) == (1, None)
     assert await claimed(store, A) is None  # nothing left to run in the change lane
     assert await store.request_cancel(case, by, "again") == "finished"
-    assert await audit.verify(store.connection, None) == (1, None)  # nothing appended
+    assert await audit.verify(store.database, None) == (1, None)  # nothing appended
 
 
 async def test_cancelling_a_scheduled_or_awaiting_case_finishes_it(store: Store) -> None:
@@ -201,3 +201,48 @@ async def test_open_jobs_show_state_progress_and_caller(store: Store) -> None:
     )
     assert [j.case for j in await store.open_jobs("symphony", OTHER)] == [queued + 1]
     assert await store.open_jobs("slack", ROOM) == []
+
+
+async def test_instances_claiming_at_once_take_each_job_once(store_url: str) -> None:
+    first, second = await Store.open(store_url), await Store.open(store_url)
+    try:
+        cases = [await record(first, "jobs", lane="control") for _ in range(30)]
+
+        async def drain(store: Store, owner: str) -> list[int]:
+            taken = []
+            while (job := await store.claim("symphony", ROOM, owner, 60, "control")) is not None:
+                taken.append(job.id)
+            return taken
+
+        by_first, by_second = await asyncio.gather(drain(first, A), drain(second, B))
+        assert sorted(by_first + by_second) == cases  # every job once, none twice
+
+        for n in range(5):  # two instances race for a room's two change jobs: one wins
+            room = f"race{n}"
+            await record(first, room=room)
+            await record(first, room=room)
+            taken = await asyncio.gather(
+                first.claim("symphony", room, A, 60), second.claim("symphony", room, B, 60)
+            )
+            assert len([job for job in taken if job is not None]) == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_instances_finishing_at_once_keep_one_chain(store_url: str) -> None:
+    first, second = await Store.open(store_url), await Store.open(store_url)
+    try:
+        cases = [await record(first) for _ in range(12)]
+        await asyncio.gather(
+            *(
+                (first if i % 2 else second).finish(case, "report", f"done {case}")
+                for i, case in enumerate(cases)
+            )
+        )
+        assert await audit.verify(first.database, None) == (len(cases), None)
+        rows = await audit.export_rows(first.database, None, None)
+        assert sorted(int(r["case"]) for r in rows) == cases
+    finally:
+        await first.close()
+        await second.close()

@@ -1,0 +1,19 @@
+"""The durable store: commands (jobs), per-target results, and the audit trail they form.
+
+``Store.open("sqlite:///kickbot.db")`` (embedded, one host) or
+``Store.open("postgresql://user@host/db")`` (several instances); see ``bot.store.store``.
+"""
+
+from bot.store.journal import CommandJournal
+from bot.store.records import AuditRow, Job, OpenJob, PendingConfirmation
+from bot.store.store import LANES, Store
+
+__all__ = [
+    "LANES",
+    "AuditRow",
+    "CommandJournal",
+    "Job",
+    "OpenJob",
+    "PendingConfirmation",
+    "Store",
+]

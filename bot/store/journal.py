@@ -1,0 +1,134 @@
+"""The per-target journal of one command: a call is noted before it is made, its result after,
+so a second run (after a crash or a lease expiry) skips what is settled and checks what was in
+flight."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from bot.model import UserRef
+from bot.outcome import ItemResult, Status
+from bot.reply import from_json, to_json
+from bot.store.database import Database, insert_for
+from bot.store.schema import results
+
+UNSETTLED = ("started", "planned")
+"""Result rows that are not a final result: a call in flight, or a planned change."""
+
+_FINAL_COLUMNS = ("status", "line", "platform_response", "undo", "at")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@functools.cache
+def _starting(dialect: str) -> Any:
+    """INSERT a 'started' row, or turn a 'planned' one into it (built once per dialect)."""
+    stmt = insert_for(dialect, results)  # the values come with each execution
+    return stmt.on_conflict_do_update(
+        index_elements=[results.c.command_id, results.c.target_id],
+        set_={"status": "started", "line": "[]", "at": stmt.excluded.at},
+        where=results.c.status == "planned",
+    )
+
+
+@functools.cache
+def _settling(dialect: str) -> Any:
+    """INSERT a final result, or write it over a 'started' or 'planned' row."""
+    stmt = insert_for(dialect, results)  # the values come with each execution
+    return stmt.on_conflict_do_update(
+        index_elements=[results.c.command_id, results.c.target_id],
+        set_={c: stmt.excluded[c] for c in _FINAL_COLUMNS},
+        where=results.c.status.in_(UNSETTLED),
+    )
+
+
+class CommandJournal:
+    def __init__(self, db: Database, job_id: int):
+        self._db = db
+        self._job_id = job_id
+
+    async def previous(self, target: UserRef) -> ItemResult | None:
+        def read(conn: Connection) -> ItemResult | None:
+            row = conn.execute(
+                select(
+                    results.c.status, results.c.line, results.c.platform_response, results.c.undo
+                ).where(
+                    results.c.command_id == self._job_id,
+                    results.c.target_id == target.id,
+                    results.c.status.not_in(UNSETTLED),
+                )
+            ).first()
+            if row is None:
+                return None
+            return ItemResult(
+                target,
+                Status(row.status),
+                from_json(json.loads(row.line)),
+                row.platform_response,
+                json.loads(row.undo) if row.undo else None,
+            )
+
+        return await self._db.run(read)
+
+    async def start(self, target: UserRef) -> None:
+        """Note that a state-changing call for ``target`` is about to be made."""
+        row = {
+            "command_id": self._job_id,
+            "target_id": target.id,
+            "target_label": target.label,
+            "status": "started",
+            "line": "[]",
+            "platform_response": None,
+            "undo": None,
+            "at": now_iso(),
+        }
+
+        def write(conn: Connection) -> None:
+            conn.execute(_starting(conn.dialect.name), row)
+
+        await self._db.run(write)
+
+    async def started(self, target: UserRef) -> bool:
+        """Whether a call for ``target`` was begun by an earlier run whose result is unknown."""
+
+        def read(conn: Connection) -> bool:
+            found = conn.scalar(
+                select(results.c.id).where(
+                    results.c.command_id == self._job_id,
+                    results.c.target_id == target.id,
+                    results.c.status == "started",
+                )
+            )
+            return found is not None
+
+        return await self._db.run(read)
+
+    async def record(self, item: ItemResult) -> None:
+        row = {
+            "command_id": self._job_id,
+            "target_id": item.target.id,
+            "target_label": item.target.label,
+            "status": item.status.value,
+            "line": json.dumps(to_json(item.line)),
+            "platform_response": item.platform_response,
+            "undo": json.dumps(dict(item.undo)) if item.undo is not None else None,
+            "at": now_iso(),
+        }
+
+        def write(conn: Connection) -> None:
+            conn.execute(_settling(conn.dialect.name), row)
+
+        await self._db.run(write)
+
+    async def record_all(self, items: Sequence[ItemResult]) -> None:
+        for item in items:
+            await self.record(item)

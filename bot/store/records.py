@@ -1,0 +1,75 @@
+"""What the store hands out: claimed jobs, audit rows, plans awaiting confirmation, open jobs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bot.model import Invocation, UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    command: str
+    invocation: Invocation
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    case: int
+    received_at: str
+    finished_at: str | None
+    platform: str
+    room: str
+    caller: str
+    caller_id: str
+    command: str
+    text: str
+    reason: str | None
+    state: str
+    outcome: str | None
+    results: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in self.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class PendingConfirmation:
+    """A case whose plan was shown and waits (or waited) for its caller's ``/confirm``."""
+
+    case: int
+    platform: str
+    room: str
+    caller: UserRef
+    command: str
+    targets: int
+    estimate_seconds: float
+    expires_at: float
+    """Epoch seconds."""
+    confirmed_by: int | None
+    state: str
+
+    @property
+    def expired(self) -> bool:
+        return self.confirmed_by is None and time.time() >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class OpenJob:
+    """A case not finished yet, as ``/jobs`` lists it."""
+
+    case: int
+    command: str
+    caller: UserRef
+    state: str
+    """'queued', 'scheduled' (queued with a future ``not_before``), 'running' or 'awaiting'."""
+    not_before: float | None
+    """Epoch seconds."""
+    total: int | None
+    settled: int
+    """Targets with a final result (not merely planned or started)."""
+    received_at: str
+    cancel_requested: bool

@@ -1,0 +1,103 @@
+"""The store's tables, as the code queries them.
+
+The database gets them only through the Alembic migrations in ``bot/migrations`` (a test checks
+that the migrated database matches these definitions on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData()
+
+commands = Table(
+    "commands",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", Text, nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("room", Text, nullable=False),
+    Column("caller_id", Text, nullable=False),
+    Column("caller_label", Text, nullable=False),
+    Column("command", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("reason", Text),
+    Column("undoes", Integer),
+    Column("invocation", Text, nullable=False),
+    # 'queued', 'running', 'awaiting' (a plan waiting for /confirm) or 'done'
+    Column("state", Text, nullable=False, server_default=text("'queued'")),
+    Column("outcome", Text),
+    Column("reply", Text),
+    Column("claimed_by", Text),
+    Column("lease_until", Float),  # epoch seconds
+    Column("received_at", Text, nullable=False),
+    Column("finished_at", Text),
+    # 'change' (acts on the room: one at a time per room) or 'control' (/jobs, /cancel)
+    Column("lane", Text, nullable=False, server_default=text("'change'")),
+    Column("not_before", Float),  # epoch seconds: a queued job is not claimed before then
+    Column("cancel_requested_by", Integer),  # the case of the /cancel that stops this one
+    Column("total", Integer),
+    UniqueConstraint("platform", "event_id"),
+    Index("commands_pending", "state", "platform", "room"),
+    sqlite_autoincrement=True,
+)
+
+results = Table(
+    "results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("command_id", Integer, ForeignKey("commands.id"), nullable=False),
+    Column("target_id", Text, nullable=False),
+    Column("target_label", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("line", Text, nullable=False),
+    Column("platform_response", Text),
+    Column("undo", Text),
+    Column("at", Text, nullable=False),
+    UniqueConstraint("command_id", "target_id"),
+    sqlite_autoincrement=True,
+)
+
+confirmations = Table(
+    "confirmations",
+    metadata,
+    Column("case_id", Integer, ForeignKey("commands.id"), primary_key=True, autoincrement=False),
+    Column("targets", Integer, nullable=False),
+    Column("estimate_seconds", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("confirmed_by", Integer),
+    Column("confirmed_at", Text),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("case_id", Integer, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("through_seq", Integer, primary_key=True, autoincrement=False),
+    Column("through_hash", Text, nullable=False),
+    Column("pruned", Integer, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("signature", Text, nullable=False),
+)

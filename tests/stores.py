@@ -1,0 +1,60 @@
+"""Databases for store tests: a SQLite file, or a fresh PostgreSQL schema per test.
+
+PostgreSQL tests run when ``KICKBOT_TEST_DATABASE_URL`` names a database
+(``postgresql://postgres@127.0.0.1:5432/test``) and are skipped, saying why, when it is unset.
+Each gets its own schema (the store URL carries ``?search_path=…``), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from bot.store.database import engine_url
+
+POSTGRES_ENV = "KICKBOT_TEST_DATABASE_URL"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_base() -> str:
+    """The PostgreSQL URL to test against; skips the test when there is none."""
+    base = os.environ.get(POSTGRES_ENV, "")
+    if not base:
+        pytest.skip(f"{POSTGRES_ENV} is not set")
+    return base
+
+
+@contextlib.asynccontextmanager
+async def postgres_schema(base: str) -> AsyncIterator[str]:
+    """A store URL on a new, empty schema of ``base``'s database; the schema is dropped after."""
+    name = f"kickbot_test_{uuid.uuid4().hex[:12]}"
+    engine = create_async_engine(engine_url(base)[0], poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{name}"'))
+        try:
+            url = make_url(base).update_query_dict({"search_path": name})
+            yield url.render_as_string(hide_password=False)
+        finally:
+            async with engine.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+    finally:
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def store_url_for(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path}/kickbot.db"
+        return
+    async with postgres_schema(postgres_base()) as url:
+        yield url
