@@ -13,6 +13,7 @@ from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome
 from bot.pacing import RoomPacing
 from bot.platform import Platform, SupportsOwnerLookup
+from bot.progress import Progress
 from bot.store import AuditRow, OpenJob, PendingConfirmation
 
 T = TypeVar("T")
@@ -60,6 +61,8 @@ class CaseBook(Protocol):
     async def pending_confirmation(self, case: int) -> PendingConfirmation | None: ...
 
     async def open_jobs(self, platform: str, room: str) -> list[OpenJob]: ...
+
+    async def note_total(self, job_id: int, total: int) -> None: ...
 
     async def request_cancel(self, case: int, by_case: int, reply: str) -> str:
         """ "cancelled" (closed before it ran), "stopping" (running: stops after the current
@@ -136,6 +139,15 @@ class Context:
         target sees the room as it would be (e.g. the last owner left)."""
         members = dict(self._members) if self._members is not None else None
         return dataclasses.replace(self, dry_run=True, progress=None, halt=None, _members=members)
+
+    async def expect(self, total: int) -> None:
+        """The command's real number of changes, once it knows it (offboarding: the rooms and
+        groups it found), for progress reports and /jobs."""
+        if self.dry_run:
+            return
+        if isinstance(self.progress, Progress):
+            self.progress.expect(total)
+        await self.cases.note_total(self.case_id, total)
 
     async def check_halt(self) -> None:
         """Raise ``Halted`` if the command must stop now (between two targets)."""

@@ -368,7 +368,12 @@ class Dispatcher:
             )
             if big and not await self._store.is_confirmed(job.id):
                 plan = await self._plan(
-                    ctx, command.run, job.id, always=bool(filters), runs_at=runs_at
+                    ctx,
+                    command.run,
+                    job.id,
+                    always=bool(filters),
+                    runs_at=runs_at,
+                    fans_out=command.fans_out,
                 )
                 if isinstance(plan, Plan):
                     return Plan(merged(plan.items), plan.awaiting)
@@ -402,6 +407,7 @@ class Dispatcher:
         *,
         always: bool = False,
         runs_at: datetime | None = None,
+        fans_out: bool = False,
     ) -> Outcome | None:
         """Rehearse the command; a plan changing more than ``confirm_above`` targets, any
         change in a jumbo room, or any change to people chosen by a filter (``always``) is held
@@ -438,6 +444,7 @@ class Dispatcher:
             why,
             self._working_hours(runs_at) if interval > 0 else None,
             runs_at,
+            changes if fans_out else 1,
         )
         return Plan(outcome.items, awaiting)
 

@@ -31,6 +31,8 @@ class Targets:
 
     name: str = "user"
     unless: tuple[str, ...] = ()
+    one: bool = False
+    """Usage shows a single person (the handler refuses more, in its own words)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,8 @@ class Grammar:
         parts = ["/" + command]
         for a in self.args:
             match a:
+                case Targets(name, _, True):
+                    parts.append(f"@{name}")
                 case Targets(name):
                     parts.append(f"@{name} [@{name} …]")
                 case Arg(name):

@@ -83,6 +83,8 @@ class Awaiting:
     """Set when a jumbo plan is asked for in working hours: those hours, as configured."""
     runs_at: datetime | None = None
     """``--at``: when it will run once confirmed."""
+    requests: int = 1
+    """State-changing requests outside any room's pace (offboarding: one per room or group)."""
     """Why it is held: "limit" (more changes than the threshold), "jumbo" (a paced room),
     "filter" (targets chosen by a filter such as --external: the count is always shown first)."""
 

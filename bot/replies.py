@@ -590,6 +590,11 @@ def _confirm(plan: Awaiting) -> list[Line]:
         )
     elif plan.members is not None:
         pace = line(f"This room is not paced ({plan.members:,} members), so it will take seconds.")
+    elif plan.requests > 1:
+        pace = line(
+            f"It is {plan.requests:,} requests to the platform, one per room or group, so it"
+            " will take seconds."
+        )
     else:
         pace = line("It is one request to the platform.")
     minutes = f"{plan.within_minutes:g} minute" + ("" if plan.within_minutes == 1 else "s")

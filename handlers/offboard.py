@@ -20,7 +20,6 @@ from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUserRooms
-from bot.progress import Progress
 
 _Work = Callable[[], Awaitable[ItemResult]]
 
@@ -45,8 +44,7 @@ async def offboard(ctx: Context) -> Outcome:
         rooms = await _rooms(ctx, platform, user)
     except PlatformError as err:
         return Refused(Refusal.PLATFORM, replies.offboard_rooms_failed(user, err))
-    if isinstance(ctx.progress, Progress):
-        ctx.progress.expect(len(rooms) + len(groups))
+    await ctx.expect(len(rooms) + len(groups))
     steps: list[tuple[Context, _Work]] = []
     for info in rooms:
         room_ctx = ctx.for_room(info)
@@ -158,8 +156,8 @@ COMMAND = Command(
     name="offboard",
     summary="remove one person from every room the bot can act in (and IB groups)",
     grammar=Grammar(
-        (Targets("user"), Rest("reason")),
-        (Flag("dry-run"), Option("ib-group", "group")),
+        (Targets("user", one=True), Rest("reason")),
+        (Flag("dry-run"), Option("ib-group", "group"), Option("at", "time")),
     ),
     run=offboard,
     needs_room=False,

@@ -184,8 +184,13 @@ async def test_above_the_limit_it_waits_for_the_callers_confirmation(
             " than the 2 changes this bot makes without a confirmation"
         ), plan.text
         assert "Would remove @Bob Member from “Solo”." in plan.text
+        assert "It is 3 requests to the platform, one per room or group" in plan.text
         assert "/confirm 1" in plan.text
         assert changes(pod) == []
+        listing = await desk.say(ALICE, "/jobs")
+        assert "• case 1 /offboard by Frank Compliance: waiting for its caller's /confirm" in (
+            listing.text
+        )
         other = await desk.say(CAROL, "/confirm 1")
         assert "Only Frank Compliance, who asked for case 1, can confirm it." in other.text
         assert changes(pod) == []
