@@ -172,9 +172,14 @@ async def _run(
         caller=caller,
         tokens=_tokens(request),
     )
-    case = await store.record(inv, "offboard")
     instance = f"cli-{uuid.uuid4().hex[:8]}"
-    job = await store.claim(platform.name, CLI_ROOM, instance, settings.lease_seconds)
+    lease = settings.lease_seconds
+    # A command-line run that was killed left its case running with a lapsed lease: close it
+    # (its journal and audit record keep what it did) so it does not block this one.
+    while (dead := await store.claim(platform.name, CLI_ROOM, instance, lease, "cli")) is not None:
+        await store.finish(dead.id, "interrupted", plain(replies.cli_interrupted()))
+    case = await store.record(inv, "offboard", lane="cli")  # a running bot leaves it alone
+    job = await store.claim(platform.name, CLI_ROOM, instance, lease, "cli")
     if case is None or job is None or job.id != case:
         raise OffboardFailed("another command-line job is running on this store; try again")
     renew = asyncio.create_task(_renew(store, case, settings.lease_seconds))

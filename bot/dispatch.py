@@ -172,7 +172,7 @@ class Dispatcher:
         if expired:
             log.info("plans expired unconfirmed", cases=expired)
         for platform, room, lane in await self._store.runnable_rooms():
-            if platform in self._platforms:
+            if platform in self._platforms and lane != "cli":
                 self.wake(platform, room, lane)
 
     async def sweep(self) -> None:

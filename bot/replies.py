@@ -947,3 +947,12 @@ def offboard_cancelled(user: UserRef, items: Sequence[ItemResult], total: int) -
         f": cancelled after {len(items):,} of {total:,} rooms and groups: {_counts(items)}."
         " The rest was not touched.",
     )
+
+
+def cli_interrupted() -> Reply:
+    return (
+        line(
+            "Interrupted: the command line that ran it stopped. What it did is in its results;"
+            " run it again to finish (rooms already done are skipped)."
+        ),
+    )

@@ -169,3 +169,52 @@ async def test_the_progress_bar_advances_room_by_room(
     assert terminal.steps == [1, 1, 1, 1, 1, 1]  # one per room or group handled
     assert terminal.shown[2] == "Make these 4 changes (case 1)?"
     assert BOB not in pod.group(GROUP).members
+
+
+async def test_a_killed_command_line_case_is_closed_by_the_next_run_and_left_alone_by_a_bot(
+    pod: SymphonyPod, config_file: Path, tmp_path: Path, settings_for: ConfigMaker
+) -> None:
+    """A command-line case whose process died (its lease lapsed) is never taken by a bot; the
+    next command-line run closes it as interrupted and then does its own work."""
+    from bot.cli_offboard import CLI_ROOM
+    from bot.model import Invocation, RoomRef, UserRef, Word
+    from tests.conftest import start_bot
+
+    bobs_world(pod)
+    url = f"sqlite:///{tmp_path}/kickbot.db"
+    store = await Store.open(url)
+    try:
+        dead = Invocation(
+            platform="symphony",
+            event_id="cli:dead",
+            room=RoomRef(CLI_ROOM),
+            caller=UserRef("cli:someone", "cli:someone"),
+            tokens=(Word("/offboard"), Word("bob@example.com")),
+        )
+        case = await store.record(dead, "offboard", lane="cli")
+        assert case is not None
+        assert await store.claim("symphony", CLI_ROOM, "dead-cli", 0.0, "cli") is not None
+    finally:
+        await store.close()
+
+    app = await start_bot(settings_for(store=url))  # resumes and sweeps: must leave it
+    try:
+        await pod.wait_until_listening()
+        assert app.dispatcher is not None
+        await app.dispatcher.resume()
+        await app.dispatcher.drain()
+    finally:
+        await app.stop()
+    assert changes(pod) == []
+
+    args = ("offboard", "bob@example.com", "--platform", "symphony", "--config", str(config_file))
+    result = await invoke(*args, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "3 done" in result.output
+    store = await Store.open(url)
+    try:
+        first, second = await store.audit()
+    finally:
+        await store.close()
+    assert (first.case, first.outcome) == (case, "interrupted")
+    assert second.outcome == "report"

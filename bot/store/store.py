@@ -43,9 +43,10 @@ from bot.store.migrate import upgrade_database
 from bot.store.records import AuditRow, Job, OpenJob, PendingConfirmation
 from bot.store.schema import commands, confirmations, results
 
-LANES = ("change", "control")
+LANES = ("change", "control", "cli")
 """'change' jobs act on a room, one at a time per room across instances; 'control' jobs
-(listing, cancelling) never wait behind them."""
+(listing, cancelling) never wait behind them; 'cli' jobs belong to a command-line run
+(``kickbot offboard``) and are never taken by a bot."""
 
 _OTHER = commands.alias("other")
 _TARGET = results.alias("target")
