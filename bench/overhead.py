@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,12 @@ async def measure(platforms: list[str], n: int, warmup: int) -> dict[str, Any]:
             rows[name] = {"skipped": "no local Synapse installed"}
             continue
         module = importlib.import_module(MODULES[name])
-        res = await module.measure(n, warmup)
+        try:
+            res = await module.measure(n, warmup)
+        except Exception as exc:  # one platform's failure must not hide the others' figures
+            traceback.print_exc()
+            rows[name] = {"skipped": f"failed: {exc!r}"}
+            continue
         rows[name] = {
             "bot_median_ms": res["bot"]["median_ms"],
             "bot_p95_ms": res["bot"]["p95_ms"],

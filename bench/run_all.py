@@ -17,6 +17,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,7 +110,11 @@ def _cpu_model() -> str:
     return "?"
 
 
-async def run_sections(sizes: Sizes, only: set[str]) -> dict[str, Any]:
+async def run_sections(
+    sizes: Sizes, only: set[str], results: dict[str, Any], save: Callable[[], None]
+) -> None:
+    """Run the chosen sections into ``results``; a section that fails is recorded as such (and
+    the others still run); ``save`` after each."""
     s = sizes
     plan: dict[str, Callable[[], Coroutine[Any, Any, Any]]] = {
         "overhead": lambda: overhead.measure(
@@ -128,14 +133,17 @@ async def run_sections(sizes: Sizes, only: set[str]) -> dict[str, Any]:
             idle_seconds=1.0 if s is FULL else 0.1,
         ),
     }
-    results: dict[str, Any] = {}
     for name in SECTIONS:
         if name in only:
             print(f"… {name}", file=sys.stderr, flush=True)
             t0 = time.perf_counter()
-            results[name] = await plan[name]()
+            try:
+                results[name] = await plan[name]()
+            except Exception as exc:
+                traceback.print_exc()
+                results[name] = {"error": repr(exc)}
             results[name + "_wall_s"] = time.perf_counter() - t0
-    return results
+            save()
 
 
 async def _throughput(s: Sizes) -> dict[str, Any]:
@@ -163,10 +171,16 @@ async def _pacing(s: Sizes) -> dict[str, Any]:
 def table(res: dict[str, Any]) -> list[str]:
     """The human-readable summary, one line per figure."""
     out: list[str] = []
+    for name in SECTIONS:
+        if "error" in res.get(name, {}):
+            out.append(f"{name}: FAILED {res[name]['error']}")
+    res = {k: v for k, v in res.items() if not (k in SECTIONS and "error" in v)}
     m = res["machine"]
     out.append(
         f"machine: {m['cores']} cores, {m['processor']}, Python {m['python']}, {m['system']}"
     )
+    load = ", ".join(f"{x:.1f}" for x in m["load_average_at_start"])
+    out.append(f"load average at start (1, 5, 15 min): {load}; other work on the host skews it all")
     if "overhead" in res:
         out.append("")
         out.append("1. overhead per command   bot median / p95      direct median / p95   ratio")
@@ -267,12 +281,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     logs.configure("ERROR")
     sizes = QUICK if args.quick else FULL
     res: dict[str, Any] = {"machine": machine(), "sizes": sizes.__dict__, "quick": args.quick}
-    res.update(asyncio.run(run_sections(sizes, set(args.only or SECTIONS))))
-    lines = table(res)
-    print("\n".join(lines))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(res, indent=2, default=str) + "\n")
+
+    def save() -> None:
+        args.json.write_text(json.dumps(res, indent=2, default=str) + "\n")
+
+    asyncio.run(run_sections(sizes, set(args.only or SECTIONS), res, save))
+    print("\n".join(table(res)))
     print(f"\nwritten: {args.json}")
+    failed = [name for name in SECTIONS if "error" in res.get(name, {})]
+    if failed:
+        sys.exit(f"failed: {', '.join(failed)}")
     return res
 
 
