@@ -43,7 +43,7 @@ commands = Table(
     Column("lease_until", Float),  # epoch seconds
     Column("received_at", Text, nullable=False),
     Column("finished_at", Text),
-    # 'change' (acts on the room: one at a time per room) or 'control' (/jobs, /cancel)
+    # one of bot.store.store.LANES: 'change' (acts on the room, one at a time), 'control', 'cli'
     Column("lane", Text, nullable=False, server_default=text("'change'")),
     Column("not_before", Float),  # epoch seconds: a queued job is not claimed before then
     Column("cancel_requested_by", Integer),  # the case of the /cancel that stops this one
