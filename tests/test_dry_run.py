@@ -128,8 +128,7 @@ async def test_usage_and_help_show_the_option(pod: SymphonyPod, desk: Room) -> N
     reply = await desk.say(ALICE, "/help")
     assert (
         "/kick @user [@user …] [reason…] [--dry-run] [--external] [--all-except-owners]"
-        " [--at <time>] — remove"
-        in reply.text
+        " [--at <time>] — remove" in reply.text
     )
     assert "/confirm <case> — go ahead with a plan you asked for" in reply.text
 
