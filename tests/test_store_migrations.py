@@ -116,7 +116,7 @@ async def inspect_store(url: str) -> tuple[str | None, list[object]]:
 async def test_a_new_store_is_migrated_to_the_code_schema(store_url: str) -> None:
     store = await Store.open(store_url)
     await store.close()
-    assert migrations.head() == migrations.JOB_STATE
+    assert migrations.head() == migrations.JOB_STATE == migrations.HEAD
     assert await inspect_store(store_url) == (migrations.head(), [])
 
 
@@ -239,3 +239,28 @@ async def test_an_impossible_sqlite_path_is_a_store_error(tmp_path: Path) -> Non
     (tmp_path / "file").write_text("")
     with pytest.raises(StoreError, match="cannot open the store at"):
         await Store.open(f"sqlite:///{tmp_path}/file/kickbot.db")  # under a file
+
+
+def test_opening_an_up_to_date_store_does_not_load_alembic(tmp_path: Path) -> None:
+    """Alembic and PostgreSQL's driver cost memory and start-up time: an SQLite store that is
+    already at the newest revision (the usual start) loads neither."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path}/k.db"
+    script = (
+        "import asyncio, sys\n"
+        "from bot.store import Store\n"
+        "async def main():\n"
+        f"    store = await Store.open({url!r})\n"
+        "    await store.close()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in ('alembic', 'asyncpg', 'sqlalchemy.ext.asyncio')"
+        " if m in sys.modules))\n"
+    )
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "alembic" in first.stdout  # a new file is migrated
+    again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "[]"

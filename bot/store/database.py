@@ -22,14 +22,17 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Table, create_engine, event, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:  # PostgreSQL's parts are imported only for a PostgreSQL store
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import ConfigError
 
@@ -85,6 +88,8 @@ class Database:
     def connect(cls, url: str) -> Database:
         parsed, connect_args = engine_url(url)
         if parsed.get_backend_name() == "postgresql":
+            from sqlalchemy.ext.asyncio import create_async_engine
+
             return cls(parsed, create_async_engine(parsed, connect_args=connect_args))
         path = parsed.database or ":memory:"
         if path != ":memory:":
@@ -96,12 +101,18 @@ class Database:
         db._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kickbot-store")
         return db
 
+    def _async_engine(self) -> AsyncEngine:
+        from sqlalchemy.ext.asyncio import AsyncEngine
+
+        assert isinstance(self.engine, AsyncEngine)
+        return self.engine
+
     async def run(self, work: Callable[[Connection], T], *, atomic: bool = False) -> T:
         """Run ``work`` on a connection. PostgreSQL: always one transaction. SQLite: one
         transaction holding the write lock if ``atomic``, else each statement on its own
         (enough for reads and single-statement writes, and cheaper)."""
-        if isinstance(self.engine, AsyncEngine):
-            async with self.engine.begin() as conn:
+        if self.is_postgres:
+            async with self._async_engine().begin() as conn:
                 return await conn.run_sync(work)
         assert self._thread is not None
         loop = asyncio.get_running_loop()
@@ -123,8 +134,8 @@ class Database:
         return result
 
     async def close(self) -> None:
-        if isinstance(self.engine, AsyncEngine):
-            await self.engine.dispose()
+        if self.is_postgres:
+            await self._async_engine().dispose()
             return
         assert self._thread is not None
         await asyncio.get_running_loop().run_in_executor(self._thread, self._close_sqlite)
@@ -158,6 +169,8 @@ def insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
 
 def insert_for(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
     return sqlite.insert(table)
 
