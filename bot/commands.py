@@ -175,10 +175,12 @@ class Context:
         crash leaves "result unknown". In a dry run nothing is called and the result is None."""
         if self.dry_run:
             return None
-        await self.pace()
-        await self.check_halt()  # a stop that came during the pause acts before the call
+        await self.check_halt()
         for target in targets:
             await self.journal.start(target)
+        # The pace last: the request leaves the moment the room's turn comes, so the gaps the
+        # platform sees are the paced ones (store work in between would make them uneven).
+        await self.pace()
         return await call()
 
     async def members(self) -> dict[str, Member]:

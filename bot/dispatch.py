@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -59,6 +60,9 @@ from bot.settings import BulkSettings, NotifySettings
 from bot.store import Job, Store
 
 log = structlog.get_logger(__name__)
+
+CANCEL_POLL_SECONDS = 1.0
+"""How often a long command looks for a /cancel (which may come through another instance)."""
 
 FILTERS = ("external", "all-except-owners")
 """Flags that choose targets from the room's member list (``/kick --external``)."""
@@ -460,11 +464,20 @@ class Dispatcher:
         """A shutdown stops any command between targets; a /cancel is looked for (in the store,
         where another instance may have put it) only by long commands."""
 
+        looked = -math.inf
+
         async def halt() -> str | None:
+            nonlocal looked
             if self._stopping:
                 return "stopping"
-            if long and await self._store.cancel_requested(job.id):
+            if self._store.cancelled_here(job.id):
                 return "cancelled"
+            # At most once a second: a jumbo job's every target would otherwise add a store
+            # round trip, queued ahead of other rooms' commands.
+            if long and self._monotonic() - looked >= CANCEL_POLL_SECONDS:
+                looked = self._monotonic()
+                if await self._store.cancel_requested(job.id):
+                    return "cancelled"
             return None
 
         return halt

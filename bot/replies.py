@@ -254,6 +254,11 @@ def confirmed(pending: PendingConfirmation) -> Reply:
     )
 
 
+def _about(seconds: float) -> str:
+    said = duration(seconds)
+    return said if seconds < 1 else "about " + said
+
+
 def duration(seconds: float) -> str:
     s = round(seconds)
     if s < 1:
@@ -580,13 +585,12 @@ def _confirm(plan: Awaiting) -> list[Line]:
     if plan.platform_interval_seconds > 0:
         pace = line(
             f"At {platform_name(plan.platform)}'s published limit (one change every "
-            f"{plan.platform_interval_seconds:g} s) it will take about "
-            f"{duration(plan.estimate_seconds)}."
+            f"{plan.platform_interval_seconds:g} s) it will take {_about(plan.estimate_seconds)}."
         )
     elif plan.interval_seconds > 0:
         pace = line(
             f"At this room's pace (one change every {plan.interval_seconds:g} s: it has "
-            f"{plan.members:,} members) it will take about {duration(plan.estimate_seconds)}."
+            f"{plan.members:,} members) it will take {_about(plan.estimate_seconds)}."
         )
     elif plan.members is not None:
         pace = line(f"This room is not paced ({plan.members:,} members), so it will take seconds.")

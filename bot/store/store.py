@@ -121,6 +121,9 @@ def _claiming(lane: str) -> Any:
 class Store:
     def __init__(self, db: Database):
         self._db = db
+        self._cancelled_here: set[int] = set()
+        """Running cases a /cancel through this process asked to stop: seen at once, without
+        a query (a /cancel through another instance is found by ``cancel_requested``)."""
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -309,7 +312,13 @@ class Store:
             _finish(conn, case, "cancelled", reply)
             return "cancelled"
 
-        return await self._db.run(cancel, atomic=True)
+        answer = await self._db.run(cancel, atomic=True)
+        if answer == "stopping":
+            self._cancelled_here.add(case)
+        return answer
+
+    def cancelled_here(self, case: int) -> bool:
+        return case in self._cancelled_here
 
     async def cancel_requested(self, case: int) -> bool:
         def read(conn: Connection) -> bool:
