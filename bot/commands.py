@@ -181,7 +181,11 @@ class Context:
         # The pace last: the request leaves the moment the room's turn comes, so the gaps the
         # platform sees are the paced ones (store work in between would make them uneven).
         await self.pace()
-        return await call()
+        try:
+            return await call()
+        finally:
+            if self.pacing is not None:
+                self.pacing.done(self.platform.name, self.acting_room.id)
 
     async def members(self) -> dict[str, Member]:
         """The room's members by user id, looked up once per command."""

@@ -9,7 +9,9 @@ they control, production uses ``time.monotonic`` and ``asyncio.sleep``.
 from __future__ import annotations
 
 import asyncio
+import collections
 import math
+import statistics
 import time
 from collections.abc import Awaitable, Callable
 
@@ -22,6 +24,8 @@ def paced_seconds(changes: int, interval: float) -> float:
     return max(changes - 1, 0) * interval
 
 
+SLOW_CALL = 3.0
+"""A call taking this many times the usual time is taken to have been retried."""
 SPIN_SECONDS = 0.0015
 """The end of a pacing wait spent yielding to the loop rather than on a timer."""
 
@@ -42,6 +46,8 @@ class Pacer:
         self._sleep = sleep
         self._monotonic = monotonic
         self._next = -math.inf
+        self._released = -math.inf
+        self._durations: collections.deque[float] = collections.deque(maxlen=16)
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
@@ -56,7 +62,20 @@ class Pacer:
                 await self._sleep(delay - SPIN_SECONDS if precise else delay)
                 while precise and self._monotonic() < self._next:  # noqa: ASYNC110 (a spin
                     await asyncio.sleep(0)  # of at most SPIN_SECONDS, not a wait for an event)
-            self._next = self._monotonic() + self.interval
+            self._released = self._monotonic()
+            self._next = self._released + self.interval
+
+    def done(self) -> None:
+        """The call let go last has ended. One far slower than usual was made to wait or was
+        retried (a 429 and the client's retry): its last request left about one usual call
+        time before now, so the next waits a whole interval from then, not from its first try
+        (else the retry and the next call would come too close, and be refused in turn)."""
+        took = self._monotonic() - self._released
+        usual = statistics.median(self._durations) if self._durations else None
+        self._durations.append(took)
+        if usual is None or took <= SLOW_CALL * usual:
+            return
+        self._next = max(self._next, self._released + took - usual + self.interval)
 
 
 class RoomPacing:
@@ -92,3 +111,9 @@ class RoomPacing:
                 interval, sleep=self._sleep, monotonic=self._monotonic
             )
         await pacer.wait()
+
+    def done(self, platform: str, room: str) -> None:
+        """The paced call in ``room`` has ended (see ``Pacer.done``)."""
+        pacer = self._pacers.get((platform, room))
+        if pacer is not None:
+            pacer.done()

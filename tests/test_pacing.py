@@ -54,6 +54,21 @@ async def test_time_already_spent_counts() -> None:
     assert clock.slept == [pytest.approx(1.0), pytest.approx(3.0)]
 
 
+async def test_a_retried_call_pushes_the_next_one_a_whole_interval_past_its_last_try() -> None:
+    clock = FakeClock()
+    pacer = Pacer(3.0, sleep=clock.sleep, monotonic=clock.monotonic)
+    starts = []
+    for took in (0.05, 0.05, 2.05, 0.05):  # the third was refused (429) and retried 2 s later
+        await pacer.wait()
+        starts.append(clock.now)
+        clock.now += took
+        pacer.done()
+    # its last try left at about 6.0 + 2.05 - 0.05 = 8.0; the next one a whole 3 s after that
+    assert starts == [0.0, 3.0, 6.0, pytest.approx(11.0)]
+    await pacer.wait()
+    assert clock.now == pytest.approx(14.0)  # ordinary calls: the ordinary pace again
+
+
 async def test_concurrent_waiters_are_spaced_in_arrival_order() -> None:
     clock = FakeClock()
     pacer = Pacer(3.0, sleep=clock.sleep, monotonic=clock.monotonic)
