@@ -394,7 +394,11 @@ def ib_readd_refused(user: UserRef, group: str, message: str) -> Line:
 
 
 def cannot_undo_here(user: UserRef, platform: str) -> Line:
-    return line(f"{platform} offers no way for the bot to reverse the change for ", _who(user), ".")
+    return line(
+        f"{platform_name(platform)} offers no way for the bot to reverse the change for ",
+        _who(user),
+        ".",
+    )
 
 
 def would_remove(user: UserRef, reason: str | None) -> Line:

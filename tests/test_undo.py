@@ -78,3 +78,31 @@ async def test_undo_reports_a_per_user_refusal(pod: SymphonyPod, desk: Room) -> 
     assert "undoing case 1: 1 done, 1 failed" in reply.text
     assert "Re-added @Bob Member to IB group" in reply.text
     assert f"Could not re-add @Dave External to IB group {GROUP}: the platform said" in reply.text
+
+
+async def test_a_change_this_version_cannot_reverse_is_refused_by_name(
+    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: object
+) -> None:
+    """Undo data written by another version (an operation this one does not know) is refused
+    for that person, and nothing is called."""
+    import sqlite3
+    from pathlib import Path
+
+    settings = settings_for()
+    app = await start_bot(settings)
+    try:
+        await pod.wait_until_listening()
+        desk = Room(pod, DESK)
+        await desk.say(ALICE, "/kick @bob")
+        path = settings.store.removeprefix("sqlite:///")
+        with sqlite3.connect(Path(path)) as db:
+            db.execute('UPDATE results SET undo = \'{"op": "teleport"}\' WHERE command_id = 1')
+        calls = len(pod.requests)
+        reply = await desk.say(ALICE, "/undo 1")
+    finally:
+        await app.stop()
+    assert "Symphony offers no way for the bot to reverse the change for @Bob Member." in (
+        reply.text
+    )
+    assert not [r for r in pod.requests[calls:] if "/membership/" in r.path]
+    assert BOB not in desk.members
