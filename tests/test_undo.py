@@ -81,7 +81,7 @@ async def test_undo_reports_a_per_user_refusal(pod: SymphonyPod, desk: Room) -> 
 
 
 async def test_a_change_this_version_cannot_reverse_is_refused_by_name(
-    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: object
+    pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
     """Undo data written by another version (an operation this one does not know) is refused
     for that person, and nothing is called."""
