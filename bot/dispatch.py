@@ -322,7 +322,7 @@ class Dispatcher:
         if static.verdict in (Verdict.DENIED_LISTED, Verdict.NOT_NAMED):
             return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, static))
         # Read-only lookups from here on; state changes only inside the handler.
-        journal = self._store.journal(job.id)
+        journal = self._store.journal(job.id, job.settled)
         try:
             room = await platform.room_info(inv.room) if command.needs_room else None
             if room is not None and not room.active:

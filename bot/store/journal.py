@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from bot.model import UserRef
 from bot.outcome import ItemResult, Status
 from bot.reply import from_json, to_json
 from bot.store.database import Database, insert_for
+from bot.store.records import SettledRow
 from bot.store.schema import results
 
 UNSETTLED = ("started", "planned")
@@ -52,11 +53,27 @@ def _settling(dialect: str) -> Any:
 
 
 class CommandJournal:
-    def __init__(self, db: Database, job_id: int):
+    def __init__(self, db: Database, job_id: int, settled: Mapping[str, SettledRow] | None = None):
         self._db = db
         self._job_id = job_id
+        self._settled = dict(settled) if settled is not None else None
+        """Final results by target id, when read with the claim (this run holds the lease,
+        so only it adds to them); None: ask the store."""
 
     async def previous(self, target: UserRef) -> ItemResult | None:
+        if self._settled is not None:
+            found = self._settled.get(target.id)
+            if found is None:
+                return None
+            status, line, response, undo = found
+            return ItemResult(
+                target,
+                Status(status),
+                from_json(json.loads(line)),
+                response,
+                json.loads(undo) if undo else None,
+            )
+
         def read(conn: Connection) -> ItemResult | None:
             row = conn.execute(
                 select(
@@ -113,14 +130,16 @@ class CommandJournal:
         return await self._db.run(read)
 
     async def record(self, item: ItemResult) -> None:
+        line = json.dumps(to_json(item.line))
+        undo = json.dumps(dict(item.undo)) if item.undo is not None else None
         row = {
             "command_id": self._job_id,
             "target_id": item.target.id,
             "target_label": item.target.label,
             "status": item.status.value,
-            "line": json.dumps(to_json(item.line)),
+            "line": line,
             "platform_response": item.platform_response,
-            "undo": json.dumps(dict(item.undo)) if item.undo is not None else None,
+            "undo": undo,
             "at": now_iso(),
         }
 
@@ -128,6 +147,9 @@ class CommandJournal:
             conn.execute(_settling(conn.dialect.name), row)
 
         await self._db.run(write)
+        if self._settled is not None and item.status.value not in UNSETTLED:
+            settled = (item.status.value, line, item.platform_response, undo)
+            self._settled.setdefault(item.target.id, settled)
 
     async def record_all(self, items: Sequence[ItemResult]) -> None:
         for item in items:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.model import Invocation, UserRef
+
+SettledRow = tuple[str, str, str | None, str | None]
+"""A final result as stored: status, line (JSON), platform response, undo data (JSON)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +18,9 @@ class Job:
     id: int
     command: str
     invocation: Invocation
+    settled: Mapping[str, SettledRow] | None = None
+    """Target id -> its final result from an earlier run, read with the claim (None: not
+    read; the journal then asks the store per target)."""
 
 
 @dataclass(frozen=True, slots=True)

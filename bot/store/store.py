@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -40,7 +40,7 @@ from bot.reply import from_json, plain
 from bot.store.database import Database, advisory_lock, insert, insert_for
 from bot.store.journal import UNSETTLED, CommandJournal, now_iso
 from bot.store.migrate import upgrade_database
-from bot.store.records import AuditRow, Job, OpenJob, PendingConfirmation
+from bot.store.records import AuditRow, Job, OpenJob, PendingConfirmation, SettledRow
 from bot.store.schema import commands, confirmations, results
 
 LANES = ("change", "control", "cli")
@@ -147,8 +147,10 @@ class Store:
     def database(self) -> Database:
         return self._db
 
-    def journal(self, job_id: int) -> CommandJournal:
-        return CommandJournal(self._db, job_id)
+    def journal(
+        self, job_id: int, settled: Mapping[str, SettledRow] | None = None
+    ) -> CommandJournal:
+        return CommandJournal(self._db, job_id, settled)
 
     # --- jobs -----------------------------------------------------------------------------
 
@@ -208,7 +210,22 @@ class Store:
             ).first()
             if row is None:
                 return None
-            return Job(row.id, row.command, Invocation.from_json(json.loads(row.invocation)))
+            # In the same hop: what earlier runs settled (usually nothing), so the journal
+            # needs no read per target.
+            settled = {
+                r.target_id: (r.status, r.line, r.platform_response, r.undo)
+                for r in conn.execute(
+                    select(
+                        results.c.target_id,
+                        results.c.status,
+                        results.c.line,
+                        results.c.platform_response,
+                        results.c.undo,
+                    ).where(results.c.command_id == row.id, results.c.status.not_in(UNSETTLED))
+                )
+            }
+            invocation = Invocation.from_json(json.loads(row.invocation))
+            return Job(row.id, row.command, invocation, settled)
 
         return await self._db.run(take)
 
