@@ -43,13 +43,20 @@ class Arg:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseNumber:
+    """A case number: ``12`` or ``#12`` (kept as its digits in ``Parsed.words``)."""
+
+    name: str = "case"
+
+
+@dataclass(frozen=True, slots=True)
 class Rest:
     """Everything left, as free text (optional)."""
 
     name: str
 
 
-ArgSpec = Targets | Arg | Rest
+ArgSpec = Targets | Arg | CaseNumber | Rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +113,7 @@ class Grammar:
                     parts.append(f"@{name}")
                 case Targets(name):
                     parts.append(f"@{name} [@{name} …]")
-                case Arg(name):
+                case Arg(name) | CaseNumber(name):
                     parts.append(f"<{name}>")
                 case Rest(name):
                     parts.append(f"[{name}…]")
@@ -135,6 +142,14 @@ class Grammar:
                     text = tokens[pos].text
                     if isinstance(tokens[pos], MentionToken) or text.startswith("@"):
                         raise ParseError(f"Expected the {name} here, not a person.")
+                    words[name] = text
+                    pos += 1
+                case CaseNumber(name):
+                    if pos >= len(tokens):
+                        raise ParseError(f"The {name} is missing.")
+                    text = tokens[pos].text.lstrip("#")
+                    if not text.isdigit():
+                        raise ParseError(f"“{text}” is not a case number.")
                     words[name] = text
                     pos += 1
                 case Rest():

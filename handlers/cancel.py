@@ -6,19 +6,13 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context
-from bot.grammar import Arg, Grammar
+from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 from bot.reply import plain
 
 
 async def cancel(ctx: Context) -> Outcome:
-    text = ctx.parsed.words["case"].lstrip("#")
-    if not text.isdigit():
-        return Refused(
-            Refusal.MALFORMED,
-            replies.malformed(f"“{text}” is not a case number.", None, COMMAND.usage),
-        )
-    number = int(text)
+    number = int(ctx.parsed.words["case"])
     inv = ctx.invocation
     rows = await ctx.cases.audit(case=number)
     if not rows:
@@ -43,7 +37,7 @@ async def cancel(ctx: Context) -> Outcome:
 COMMAND = Command(
     name="cancel",
     summary="stop a job (yours, or any in a room you own)",
-    grammar=Grammar((Arg("case"),)),
+    grammar=Grammar((CaseNumber("case"),)),
     run=cancel,
     mutates=False,
 )

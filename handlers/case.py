@@ -5,18 +5,12 @@ from __future__ import annotations
 from bot import replies
 from bot.commands import Command, Context
 from bot.entitlement import is_named
-from bot.grammar import Arg, Grammar
+from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 
 
 async def case(ctx: Context) -> Outcome:
-    text = ctx.parsed.words["number"].lstrip("#")
-    if not text.isdigit():
-        return Refused(
-            Refusal.MALFORMED,
-            replies.malformed(f"“{text}” is not a case number.", None, COMMAND.usage),
-        )
-    number = int(text)
+    number = int(ctx.parsed.words["number"])
     rows = await ctx.cases.audit(case=number)
     if not rows:
         return Refused(Refusal.MALFORMED, replies.no_such_case(number))
@@ -31,7 +25,7 @@ async def case(ctx: Context) -> Outcome:
 COMMAND = Command(
     name="case",
     summary="show a recorded case",
-    grammar=Grammar((Arg("number"),)),
+    grammar=Grammar((CaseNumber("number"),)),
     run=case,
     needs_room=False,
     mutates=False,

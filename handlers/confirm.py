@@ -9,18 +9,12 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context
-from bot.grammar import Arg, Grammar
+from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 
 
 async def confirm(ctx: Context) -> Outcome:
-    text = ctx.parsed.words["case"].lstrip("#")
-    if not text.isdigit():
-        return Refused(
-            Refusal.MALFORMED,
-            replies.malformed(f"“{text}” is not a case number.", None, COMMAND.usage),
-        )
-    number = int(text)
+    number = int(ctx.parsed.words["case"])
     pending = await ctx.cases.pending_confirmation(number)
     if pending is None:
         if not await ctx.cases.audit(case=number):
@@ -43,7 +37,7 @@ async def confirm(ctx: Context) -> Outcome:
 COMMAND = Command(
     name="confirm",
     summary="go ahead with a plan you asked for (many targets)",
-    grammar=Grammar((Arg("case"),)),
+    grammar=Grammar((CaseNumber("case"),)),
     run=confirm,
     needs_room=False,
     mutates=False,
