@@ -161,7 +161,8 @@ class Context:
             if self.pacing is None or self.room is None:
                 self._interval = 0.0
             else:
-                self._interval = self.pacing.interval_for(len(await self.members()))
+                members = len(await self.members())
+                self._interval = self.pacing.interval_for(members, self.platform.name)
         return self._interval
 
     async def pace(self) -> None:

@@ -46,7 +46,7 @@ from bot.outcome import (
     Scheduled,
     Status,
 )
-from bot.pacing import Clock, RoomPacing, Sleep, paced_seconds
+from bot.pacing import Clock, PaceRule, RoomPacing, Sleep, paced_seconds
 from bot.platform import (
     Platform,
     PublishesChangeRate,
@@ -117,6 +117,9 @@ class Dispatcher:
         self._pacing = RoomPacing(
             self._bulk.jumbo_members,
             self._bulk.jumbo_interval_seconds,
+            rules=[
+                PaceRule(r.platform, r.above_members, r.interval_seconds) for r in self._bulk.paces
+            ],
             sleep=sleep,
             monotonic=monotonic,
         )

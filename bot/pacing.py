@@ -13,7 +13,8 @@ import collections
 import math
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -78,6 +79,16 @@ class Pacer:
         self._next = max(self._next, self._released + took - usual + self.interval)
 
 
+@dataclass(frozen=True, slots=True)
+class PaceRule:
+    """Rooms of more than ``above_members`` members (on ``platform``, or on any if None) get
+    one state-changing call every ``interval_seconds``."""
+
+    platform: str | None
+    above_members: int
+    interval_seconds: float
+
+
 class RoomPacing:
     """Which rooms are jumbo, and one :class:`Pacer` per jumbo room (shared by its commands)."""
 
@@ -86,18 +97,27 @@ class RoomPacing:
         jumbo_members: int,
         interval: float,
         *,
+        rules: Sequence[PaceRule] = (),
         sleep: Sleep = asyncio.sleep,
         monotonic: Clock = time.monotonic,
     ):
         self.jumbo_members = jumbo_members
         self.interval = interval
+        self._rules = [PaceRule(None, jumbo_members, interval), *rules]
         self._sleep = sleep
         self._monotonic = monotonic
         self._pacers: dict[tuple[str, str], Pacer] = {}
 
-    def interval_for(self, members: int) -> float:
-        """The pace for a room of ``members`` members (0: not paced)."""
-        return self.interval if members > self.jumbo_members else 0.0
+    def interval_for(self, members: int, platform: str | None = None) -> float:
+        """The pace for a room of ``members`` members on ``platform`` (0: not paced): the rule
+        for the largest size the room is above wins, a platform's own over the general one."""
+        matching = [
+            r for r in self._rules if r.platform in (None, platform) and members > r.above_members
+        ]
+        if not matching:
+            return 0.0
+        best = max(matching, key=lambda r: (r.above_members, r.platform is not None))
+        return best.interval_seconds
 
     async def wait(self, platform: str, room: str, interval: float) -> None:
         """Wait for the room's turn; ``interval`` is what ``interval_for`` gave when the command

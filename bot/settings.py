@@ -30,6 +30,18 @@ class NotifySettings(BaseModel):
     contact: str | None = Field(None, description="who to contact, named in that message")
 
 
+class PaceSettings(BaseModel):
+    """A pace for rooms above a size, on one platform or all (``bulk.paces``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    platform: Literal["symphony", "slack", "rocketchat", "chime", "matrix"] | None = Field(
+        None, description="the platform it applies to (all when left out)"
+    )
+    above_members: int = Field(ge=0, description="rooms with more members than this")
+    interval_seconds: float = Field(ge=0, description="one state-changing call per this")
+
+
 class BulkSettings(BaseModel):
     """Commands with many targets, and jumbo rooms."""
 
@@ -46,6 +58,11 @@ class BulkSettings(BaseModel):
     )
     jumbo_interval_seconds: float = Field(
         3.0, ge=0, description="one state-changing call per this many seconds in a jumbo room"
+    )
+    paces: list[PaceSettings] = Field(
+        default_factory=list,
+        description="more paces by platform and room size; the largest size a room is above"
+        " wins, a platform's own rule over the general one",
     )
     progress_every_percent: float = Field(
         10.0, gt=0, le=100, description="a long command reports progress after this share"

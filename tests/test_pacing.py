@@ -168,3 +168,39 @@ async def test_the_plan_says_how_long_a_jumbo_job_takes(pod: SymphonyPod, bot: A
         in plan.text
     )
     assert pod.calls("POST", r"/membership/remove") == []
+
+
+def test_paces_by_platform_and_room_size() -> None:
+    from bot.pacing import PaceRule
+
+    pacing = RoomPacing(
+        1000,
+        3.0,
+        rules=[
+            PaceRule(None, 10_000, 5.0),
+            PaceRule("slack", 500, 1.2),
+            PaceRule("symphony", 1000, 4.0),
+        ],
+    )
+    assert pacing.interval_for(1000, "symphony") == 0.0
+    assert pacing.interval_for(1001, "symphony") == 4.0  # its own rule over the general one
+    assert pacing.interval_for(1001, "matrix") == 3.0
+    assert pacing.interval_for(501, "slack") == 1.2
+    assert pacing.interval_for(1001, "slack") == 3.0  # the larger size's rule wins
+    assert pacing.interval_for(20_000, "symphony") == 5.0
+    assert pacing.interval_for(20_000, None) == 5.0
+
+
+async def test_a_platform_pace_rule_reaches_the_plan(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    crowd = add_crowd(pod, JUMBO, 12, name="Small but paced")
+    rule = {"platform": "symphony", "above_members": 10, "interval_seconds": 0.5}
+    app = await start_bot(settings_for(bulk={"paces": [rule]}))
+    try:
+        await pod.wait_until_listening()
+        plan = await Room(pod, JUMBO).say(ALICE, f"/kick {mentions(crowd[:3])}")
+    finally:
+        await app.stop()
+    assert "Changes in a room this size are paced and always shown first" in plan.text
+    assert "At this room's pace (one change every 0.5 s: it has 15 members)" in plan.text

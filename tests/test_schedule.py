@@ -10,8 +10,10 @@ import pytest
 from bot import schedule
 from bot.errors import ConfigError
 from bot.settings import parse
+from handlers import COMMANDS
 
 LONDON = ZoneInfo("Europe/London")
+KNOWN = [c.name for c in COMMANDS]
 NOW = datetime(2026, 11, 24, 17, 30, tzinfo=UTC)  # a Tuesday
 
 
@@ -59,6 +61,16 @@ def test_days_and_hours() -> None:
 )
 def test_bad_schedule_settings_name_the_key(bulk: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as err:
-        parse({"bulk": bulk}, ["kick"], "test")
+        parse({"bulk": bulk}, KNOWN, "test")
     assert message in str(err.value)
     assert "bulk." in str(err.value)
+
+
+def test_pace_rules_are_validated() -> None:
+    known = KNOWN
+    rule = {"platform": "slack", "above_members": 500, "interval_seconds": 1.2}
+    settings = parse({"bulk": {"paces": [rule]}}, known, "test")
+    assert settings.bulk.paces[0].platform == "slack"
+    with pytest.raises(ConfigError) as err:
+        parse({"bulk": {"paces": [{"platform": "irc", "above_members": 1}]}}, known, "test")
+    assert "bulk.paces.0" in str(err.value)
