@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.app import App
@@ -148,3 +149,28 @@ async def test_a_jumbo_plan_in_working_hours_says_so(
     finally:
         await app.stop()
     assert changes(pod) == []
+
+
+async def test_jobs_shows_queued_running_and_stopping_cases_and_counts_past_25(
+    pod: SymphonyPod, bot: App
+) -> None:
+    desk = Room(pod, DESK)
+    held = pod.hold_next("POST", REMOVE)
+    pod.say(ALICE, DESK, "/kick @bob")  # case 1: its removal is held, so it stays running
+    await pod.wait_for_calls("POST", REMOVE, 1, timeout=30)
+    for _ in range(26):
+        pod.say(ALICE, DESK, "/kick @dave")  # cases 2-27: queued behind it
+    assert bot.store is not None
+    for _ in range(200):
+        if len(await bot.store.open_jobs("symphony", pod.room(DESK).stream_id)) == 27:
+            break
+        await asyncio.sleep(0.05)
+    listing = await desk.say(CAROL, "/jobs")
+    assert "27 unfinished in this room:" in listing.text
+    assert "• case 1 /kick by Alice Owner: running" in listing.text
+    assert "• case 2 /kick by Alice Owner: queued" in listing.text
+    assert "… and 2 more." in listing.text
+    assert "stops after the change in hand" in (await desk.say(ALICE, "/cancel 1")).text
+    again = await desk.say(CAROL, "/jobs")
+    assert "• case 1 /kick by Alice Owner: stopping (cancel asked)" in again.text
+    held.set()

@@ -45,3 +45,23 @@ async def test_no_notice_by_default(pod: SymphonyPod, settings_for: ConfigMaker)
         assert pod.calls("POST", r"/pod/v1/im/create") == []
     finally:
         await app.stop()
+
+
+async def test_many_failed_notices_are_counted_after_ten(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    from tests.crowd import CROWD, add_crowd, mentions
+
+    crowd = add_crowd(pod, CROWD, 12)
+    settings = settings_for(notify={"removed_users": True}, bulk={"confirm_above": 100})
+    app = await start_bot(settings)
+    try:
+        await pod.wait_until_listening()
+        pod.fail_next("POST", r"/pod/v1/im/create", 403, times=12)
+        pod.say(ALICE, CROWD, f"/kick {mentions(crowd)}")
+        reply = (await pod.next_message(CROWD)).text
+    finally:
+        await app.stop()
+    assert reply.startswith("@Alice Owner /kick · case 1: 12 done")
+    assert reply.count("the removal notice: the platform refused (403)") == 10
+    assert reply.endswith("… and 2 more notes like these.")

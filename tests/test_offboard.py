@@ -359,3 +359,17 @@ async def test_a_cancel_stops_it_between_rooms(pod: SymphonyPod, offboarding: Ap
     assert BOB not in pod.room(JUMBO).members
     assert BOB in pod.group(GROUP).members  # the group came after the cancel
     assert pod.calls("POST", rf"/admin/group/{GROUP}/membership/remove") == []
+
+
+async def test_a_room_the_person_left_meanwhile_is_skipped(
+    pod: SymphonyPod, offboarding: App
+) -> None:
+    solo = pod.room(SOLO).stream_id
+    held = pod.hold_next("GET", rf"/room/{solo}/membership/list")
+    pod.say(FRANK, DESK, "/offboard @bob --dry-run")
+    await pod.wait_for_calls("GET", rf"/room/{solo}/membership/list", 1, timeout=20)
+    pod.room(SOLO).drop_member(BOB)  # Bob leaves Solo between the room list and its members
+    held.set()
+    reply = await pod.next_message(DESK, timeout=20)
+    assert "Skipped “Solo”: @Bob Member is no longer a member." in reply.text
+    assert changes(pod) == []
