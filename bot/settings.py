@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from bot import schedule
 from bot.entitlement import Policy
@@ -40,6 +40,13 @@ class PaceSettings(BaseModel):
     )
     above_members: int = Field(ge=0, description="rooms with more members than this")
     interval_seconds: float = Field(ge=0, description="one state-changing call per this")
+
+
+_SCHEDULE_CHECKS: dict[str, tuple[Callable[[str], object], str]] = {
+    "timezone": (schedule.zone, "a known time zone (use a name like Europe/London)"),
+    "working_hours": (schedule.parse_hours, "HH:MM-HH:MM"),
+    "working_days": (schedule.parse_days, "a list of days such as mon-fri"),
+}
 
 
 class BulkSettings(BaseModel):
@@ -76,33 +83,14 @@ class BulkSettings(BaseModel):
     )
     working_days: str = Field("mon-fri", description="the days working_hours apply to")
 
-    @field_validator("timezone")
+    @field_validator("timezone", "working_hours", "working_days")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
+    def _schedule(cls, value: str, info: ValidationInfo) -> str:
+        check, expected = _SCHEDULE_CHECKS[info.field_name or ""]
         try:
-            schedule.zone(value)
-        except Exception as exc:
-            raise ValueError(
-                f"unknown time zone {value!r} (use a name like Europe/London)"
-            ) from exc
-        return value
-
-    @field_validator("working_hours")
-    @classmethod
-    def _hours(cls, value: str) -> str:
-        try:
-            schedule.parse_hours(value)
-        except schedule.BadTime as exc:
-            raise ValueError(f"{value!r} is not HH:MM-HH:MM") from exc
-        return value
-
-    @field_validator("working_days")
-    @classmethod
-    def _days(cls, value: str) -> str:
-        try:
-            schedule.parse_days(value)
-        except schedule.BadTime as exc:
-            raise ValueError(f"{value!r} is not a list of days such as mon-fri") from exc
+            check(value)
+        except Exception as exc:  # ZoneInfo's errors vary; BadTime for the others
+            raise ValueError(f"{value!r} is not {expected}") from exc
         return value
 
 

@@ -54,7 +54,7 @@ def test_days_and_hours() -> None:
 @pytest.mark.parametrize(
     ("bulk", "message"),
     [
-        ({"timezone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
+        ({"timezone": "Mars/Olympus"}, "'Mars/Olympus' is not a known time zone"),
         ({"working_hours": "8 to 6"}, "'8 to 6' is not HH:MM-HH:MM"),
         ({"working_days": "weekdays"}, "'weekdays' is not a list of days"),
     ],
