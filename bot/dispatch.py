@@ -164,6 +164,8 @@ class Dispatcher:
     # --- workers ------------------------------------------------------------------------------
 
     def wake(self, platform: str, room: str, lane: str = "change") -> None:
+        if self._stopping:  # e.g. a scheduled job's timer firing after shutdown began
+            return
         key = (platform, room, lane)
         # Marked before the check: a worker that just found no job looks at the mark before
         # it exits (no await in between), so a job recorded meanwhile is never stranded.
