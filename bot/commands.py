@@ -267,8 +267,7 @@ async def run_each(
         prev = await ctx.journal.previous(target)
         if prev is None:
             try:
-                await ctx.check_halt()
-                prev = await work(target)
+                prev = await work(target)  # ctx.change looks for a stop before each call
             except Halted as halted:
                 if halted.reason != "cancelled":
                     raise

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.app import App
 from bot.testing import SymphonyPod
 from tests.conftest import ALICE, BOB, CAROL, DESK, SOLO, ConfigMaker, Room, changes, start_bot
@@ -165,6 +167,8 @@ async def test_jobs_shows_queued_running_and_stopping_cases_and_counts_past_25(
         if len(await bot.store.open_jobs("symphony", pod.room(DESK).stream_id)) == 27:
             break
         await asyncio.sleep(0.05)
+    else:
+        pytest.fail("the 27 commands were not all recorded")
     listing = await desk.say(CAROL, "/jobs")
     assert "27 unfinished in this room:" in listing.text
     assert "• case 1 /kick by Alice Owner: running" in listing.text

@@ -373,3 +373,16 @@ async def test_a_room_the_person_left_meanwhile_is_skipped(
     reply = await pod.next_message(DESK, timeout=20)
     assert "Skipped “Solo”: @Bob Member is no longer a member." in reply.text
     assert changes(pod) == []
+
+
+async def test_an_offboarding_can_be_scheduled_and_cancelled(
+    pod: SymphonyPod, offboarding: App
+) -> None:
+    desk = Room(pod, DESK)
+    reply = await desk.say(FRANK, "/offboard @bob --at 23:59 leaving")
+    assert "@Frank Compliance /offboard · case 1: scheduled: it runs at " in reply.text
+    assert "To drop it, answer /cancel 1" in reply.text
+    listing = await desk.say(ALICE, "/jobs")
+    assert "• case 1 /offboard by Frank Compliance: scheduled for" in listing.text
+    assert "Cancelled case 1 (/offboard)" in (await desk.say(FRANK, "/cancel 1")).text
+    assert changes(pod) == []
