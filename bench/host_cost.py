@@ -9,16 +9,24 @@ a bare ``python -c``.
   sampled while ``commands`` single /kick commands in ``rooms`` rooms go through (the
   throughput workload);
 - SDK baseline: a fresh interpreter importing exactly the SDK modules kickbot had loaded (the
-  list the child reports), measured in the same run; kickbot's own = RSS idle - baseline; and,
+  list the child reports), measured in the same run; kickbot's own = RSS idle - baseline, split
+  into its imports (a fresh interpreter importing every module the child had loaded, minus the
+  baseline) and what it holds at run time (the rest); and,
   to say where kickbot's own share goes, each of its own dependencies imported alone (the
   modules of it the child had loaded) minus a bare interpreter.
 The child also reports which SDK packages it loaded: a platform not enabled must not appear.
+
+The child runs on a host's install: a venv (``bench/.host-venv``, made once and again when
+pyproject.toml changes) with kickbot and its platform extras only, none of the dev tools (one of
+them brings ``rich``, which structlog imports when it is there); ``python`` says which
+interpreter to use instead (the smoke test's: the running one).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import subprocess
@@ -29,6 +37,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from bot_process import bot_process, child_env
 from symphony_world import ALICE, BenchPod, World, mention
 
 from bot.testing.chime_api import ChimeDouble
@@ -68,7 +77,25 @@ def rss_kib(pid: int | str = "self", field: str = "VmRSS") -> int:
     raise RuntimeError(f"no {field} for {pid}")
 
 
-def baseline_kib(modules: list[str]) -> int:
+HOST_VENV = HERE / ".host-venv"
+HOST_EXTRAS = "symphony,slack,rocketchat,chime"
+
+
+def host_python() -> str:
+    """The interpreter of a host's install of kickbot (made or refreshed here, ~20 s)."""
+    python = HOST_VENV / "bin" / "python"
+    stamp = HOST_VENV / "pyproject.sha256"
+    want = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()
+    if not python.exists() or not stamp.exists() or stamp.read_text() != want:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(HOST_VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", f"{REPO}[{HOST_EXTRAS}]"], check=True
+        )
+        stamp.write_text(want)
+    return str(python)
+
+
+def baseline_kib(modules: list[str], python: str = sys.executable) -> int:
     """RSS of a fresh interpreter after importing ``modules`` (each on its own; one that will
     not import alone is skipped)."""
     probe = (
@@ -78,7 +105,7 @@ def baseline_kib(modules: list[str]) -> int:
         "    except Exception: pass\n"
         "print(open('/proc/self/status').read().split('VmRSS:')[1].split()[0])\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    out = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)
     return int(out.stdout.strip())
 
 
@@ -96,7 +123,7 @@ async def doubles(
             "store": f"sqlite:///{tmp}/{mode}.db",
             "symphony": pod.bdk_config(key),
         }
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env = child_env()
         if mode == "all":
             slack = await stack.enter_async_context(SlackWorkspace())
             data["slack"] = {
@@ -112,7 +139,7 @@ async def doubles(
             data["rocketchat"] = rc.bot_config()
             chime = await stack.enter_async_context(ChimeDouble())
             data["chime"] = chime.config()
-            env.update(chime.credentials_env(), AWS_CONFIG_FILE=os.devnull)
+            env = child_env({**chime.credentials_env(), "AWS_CONFIG_FILE": os.devnull})
         yield pod, data, env
 
 
@@ -132,37 +159,28 @@ async def _load(w: World, rooms: int, commands: int, pid: int) -> tuple[float, i
 
 
 async def one_mode(
-    mode: str, rooms: int, commands: int, breakdown: bool, idle_seconds: float
+    python: str, mode: str, rooms: int, commands: int, breakdown: bool, idle_seconds: float
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         async with doubles(mode, tmp) as (pod, data, env):
             config = tmp / "kickbot.json"
             config.write_text(json.dumps(data))
-            env["PYTHONPATH"] = str(REPO)
+            # The first start creates the store (schema migrations: Alembic is loaded); a host
+            # restarts against its store far more often, so the figures below are a restart's.
             started = time.perf_counter()
-            child = await asyncio.create_subprocess_exec(
-                sys.executable,
-                str(HERE / "host_child.py"),
-                str(config),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                env=env,
-            )
-            assert child.stdout is not None
-            assert child.stdin is not None
-            try:
-                line = await asyncio.wait_for(child.stdout.readline(), 120)
-                report = json.loads(line)
+            async with bot_process(config, env, python=python) as (child, _):
                 await pod.wait_until_listening(timeout=60)
+                first_ready = time.perf_counter() - started
+                await asyncio.sleep(idle_seconds)
+                first_idle = rss_kib(child.pid)
+            started = time.perf_counter()
+            async with bot_process(config, env, python=python) as (child, report):
+                await pod.wait_until_listening(timeout=60, readers=2)
                 ready = time.perf_counter() - started
                 await asyncio.sleep(idle_seconds)
                 idle = rss_kib(child.pid)
                 rate, peak = await _load(World(pod), rooms, commands, child.pid)
-            finally:
-                child.stdin.write(b"stop\n")
-                await child.stdin.drain()
-                await asyncio.wait_for(child.wait(), 60)
             pod.assert_no_violations()
     everything: list[str] = report["modules"]
     modules = [m for m in everything if m.split(".")[0] in SDK_PACKAGES]
@@ -175,17 +193,20 @@ async def one_mode(
         for pkg in pkgs
         if pkg in loaded
     )
-    base = baseline_kib(modules)
+    base = baseline_kib(modules, python)
+    imported = baseline_kib(everything, python)
     dependencies: dict[str, float] = {}
     if breakdown:
-        bare = baseline_kib([])
+        bare = baseline_kib([], python)
         dependencies = {
-            dep: (baseline_kib(mods) - bare) / 1024
+            dep: (baseline_kib(mods, python) - bare) / 1024
             for dep in OWN_DEPENDENCIES
             if (mods := [m for m in everything if m.split(".")[0] == dep])
         }
     return {
         "platforms": enabled,
+        "first_start_ready_s": first_ready,
+        "first_start_rss_idle_mib": first_idle / 1024,
         "ready_s": ready,
         "rss_idle_mib": idle / 1024,
         "rss_load_peak_mib": peak / 1024,
@@ -193,6 +214,8 @@ async def one_mode(
         "sdk_baseline_mib": base / 1024,
         "own_idle_mib": (idle - base) / 1024,
         "own_load_mib": (peak - base) / 1024,
+        "own_imports_mib": (imported - base) / 1024,
+        "own_runtime_idle_mib": (idle - imported) / 1024,
         "own_dependencies_alone_mib": dependencies,
         "sdk_packages_loaded": loaded,
         "sdks_of_disabled_platforms_loaded": foreign,
@@ -205,10 +228,16 @@ async def measure(
     modes: tuple[str, ...],
     breakdown: bool = True,
     idle_seconds: float = 1.0,
+    python: str | None = None,
 ) -> dict[str, Any]:
     """``modes``: "symphony" (only Symphony enabled) and/or "all"; ``breakdown``: measure each
-    of kickbot's own dependencies too (one interpreter each)."""
-    result: dict[str, Any] = {"bare_python_mib": baseline_kib([]) / 1024}
+    of kickbot's own dependencies too (one interpreter each); ``python``: the interpreter to run
+    kickbot on (default: a host's install, :func:`host_python`)."""
+    interpreter = python or await asyncio.to_thread(host_python)
+    result: dict[str, Any] = {
+        "bare_python_mib": baseline_kib([], interpreter) / 1024,
+        "python": interpreter,
+    }
     for mode in modes:
-        result[mode] = await one_mode(mode, rooms, commands, breakdown, idle_seconds)
+        result[mode] = await one_mode(interpreter, mode, rooms, commands, breakdown, idle_seconds)
     return result

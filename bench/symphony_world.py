@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import tempfile
 import time
@@ -20,6 +21,8 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bot_process import bot_process
 
 from bot.app import App
 from bot.platforms.symphony import SymphonyPlatform
@@ -103,9 +106,6 @@ class World:
         self.pod = pod
         self.app = app
         self._said: dict[str, int] = defaultdict(int)  # replies expected so far, per room
-        self.stop_grace = 30.0
-        """How long commands still running at the end may take (a bench that leaves a long
-        job running sets it low: the job is cancelled, as at a restart)."""
 
     def add_members(self, count: int, start: int = 0) -> list[int]:
         ids = [member_id(n) for n in range(start, start + count)]
@@ -154,30 +154,45 @@ class World:
 
 @contextlib.asynccontextmanager
 async def world(
-    *, bulk: dict[str, Any] | None = None, spec_checks: bool = True
+    *,
+    bulk: dict[str, Any] | None = None,
+    spec_checks: bool = True,
+    own_process: bool = False,
+    stop_grace: float = 30.0,
 ) -> AsyncIterator[World]:
-    """A started pod with Alice, and the bot connected to it (SQLite store in a temp dir)."""
+    """A started pod with Alice, and the bot connected to it (SQLite store in a temp dir).
+    ``stop_grace``: how long commands still running at the end may take (a bench that leaves a
+    long job running sets it low: the job is cancelled, as at a restart).
+
+    With ``own_process`` the bot runs as a host runs it, in a process of its own
+    (bench/bot_process.py), so that the double's work is not done on the bot's event loop."""
     with tempfile.TemporaryDirectory() as tmp:
         pod = BenchPod()
         pod.add_user(ALICE, "Alice", email="alice@example.com", username="alice")
         async with pod, contextlib.AsyncExitStack() as stack:
             stack.enter_context(checks_after_start(spec_checks))
             key = pod.write_private_key(Path(tmp) / "bot.pem")
-            settings = parse(
-                {
-                    "store": f"sqlite:///{tmp}/bench.db",
-                    "symphony": pod.bdk_config(key),
-                    "bulk": {"confirm_above": 1_000_000, **(bulk or {})},
-                },
-                [c.name for c in COMMANDS],
-            )
-            assert settings.symphony is not None
-            app = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
-            await app.start()
-            w = World(pod, app)
-            try:
-                await pod.wait_until_listening()
-                yield w
-            finally:
-                await app.stop(grace_seconds=w.stop_grace)
+            data = {
+                "store": f"sqlite:///{tmp}/bench.db",
+                "symphony": pod.bdk_config(key),
+                "bulk": {"confirm_above": 1_000_000, **(bulk or {})},
+            }
+            if own_process:
+                w = World(pod)
+                config = Path(tmp) / "kickbot.json"
+                config.write_text(json.dumps(data))
+                async with bot_process(config, grace_seconds=stop_grace):
+                    await pod.wait_until_listening(timeout=60)
+                    yield w
+            else:
+                settings = parse(data, [c.name for c in COMMANDS])
+                assert settings.symphony is not None
+                app = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
+                await app.start()
+                w = World(pod, app)
+                try:
+                    await pod.wait_until_listening()
+                    yield w
+                finally:
+                    await app.stop(grace_seconds=stop_grace)
             pod.assert_no_violations()

@@ -56,7 +56,8 @@ def test_every_bench_writes_its_figures(runs: list[tuple[str, dict[str, object]]
         rest[k] for k in ("isolation", "throughput", "pacing", "host")
     )
     assert isinstance(isolation, dict)
-    assert isolation["p95_ratio"] > 0
+    assert [r["big_job_interval_ms"] for r in isolation["runs"]] == [3000, 20]
+    assert all(r["p95_ratio"] > 0 for r in isolation["runs"])
     assert isinstance(throughput, dict)
     assert [r["rooms"] for r in throughput["runs"]] == [1, 3]
     assert any("profile" in r for r in throughput["runs"])
