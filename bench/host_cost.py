@@ -233,7 +233,7 @@ async def measure(
     """``modes``: "symphony" (only Symphony enabled) and/or "all"; ``breakdown``: measure each
     of kickbot's own dependencies too (one interpreter each); ``python``: the interpreter to run
     kickbot on (default: a host's install, :func:`host_python`)."""
-    interpreter = python or await asyncio.to_thread(host_python)
+    interpreter: str = python if python is not None else await asyncio.to_thread(host_python)
     result: dict[str, Any] = {
         "bare_python_mib": baseline_kib([], interpreter) / 1024,
         "python": interpreter,
