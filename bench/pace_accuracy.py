@@ -29,7 +29,7 @@ async def one_job(
     """``removals`` listed members removed from a room that stays jumbo throughout (it has
     ``jumbo`` more members); with ``enforce``, the double refuses early changes with a 429."""
     bulk = {"jumbo_interval_seconds": interval, "jumbo_members": jumbo}
-    async with world(bulk=bulk) as w:
+    async with world(bulk=bulk, own_process=True) as w:
         members = w.add_members(removals + jumbo)
         room = w.add_room(members)
         pod = w.pod
@@ -70,7 +70,7 @@ async def one_job(
 async def _timed_jobs(rooms: int, per_room: int, interval: float, jumbo: int) -> float:
     """Seconds from the first /confirm to the last summary, ``rooms`` jobs at once."""
     bulk = {"jumbo_interval_seconds": interval, "jumbo_members": jumbo}
-    async with world(bulk=bulk, spec_checks=False) as w:
+    async with world(bulk=bulk, spec_checks=False, own_process=True) as w:
         members = w.add_members(jumbo + 1)
         targets = " ".join(mention(uid) for uid in members[:per_room])
         ids = [w.add_room(members) for _ in range(rooms)]
