@@ -31,13 +31,15 @@ async def bot_process(
     *,
     python: str = sys.executable,
     grace_seconds: float = 2.0,
+    script: Path = HERE / "host_child.py",
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, dict[str, Any]]]:
     """kickbot started on the settings file ``config`` and its ready report (the modules it
     loaded); stopped at the end (a line on its stdin; commands still running get
-    ``grace_seconds``, then are cancelled, as at a restart)."""
+    ``grace_seconds``, then are cancelled, as at a restart). ``script``: another program run the
+    same way (bench/host_direct.py)."""
     child = await asyncio.create_subprocess_exec(
         python,
-        str(HERE / "host_child.py"),
+        str(script),
         str(config),
         str(grace_seconds),
         stdin=asyncio.subprocess.PIPE,

@@ -8,6 +8,8 @@ a bare ``python -c``.
 - RSS idle: ``VmRSS`` ``idle_seconds`` (1 s) after ready; under load: the highest ``VmRSS``
   sampled while ``commands`` single /kick commands in ``rooms`` rooms go through (the
   throughput workload);
+- SDK running (Symphony only): bench/host_direct.py, the BDK reading its datafeed and making the
+  calls of a /kick under the same load, with nothing of kickbot; kickbot's own over it too;
 - SDK baseline: a fresh interpreter importing exactly the SDK modules kickbot had loaded (the
   list the child reports), measured in the same run; kickbot's own = RSS idle - baseline, split
   into its imports (a fresh interpreter importing every module the child had loaded, minus the
@@ -181,6 +183,17 @@ async def one_mode(
                 await asyncio.sleep(idle_seconds)
                 idle = rss_kib(child.pid)
                 rate, peak = await _load(World(pod), rooms, commands, child.pid)
+            direct: dict[str, float] = {}
+            if mode == "symphony":
+                async with bot_process(
+                    config, env, python=python, script=HERE / "host_direct.py"
+                ) as (child, _):
+                    await pod.wait_until_listening(timeout=60, readers=3)
+                    await asyncio.sleep(idle_seconds)
+                    direct["idle"] = rss_kib(child.pid)
+                    direct["rate"], direct["peak"] = await _load(
+                        World(pod), rooms, commands, child.pid
+                    )
             pod.assert_no_violations()
     everything: list[str] = report["modules"]
     modules = [m for m in everything if m.split(".")[0] in SDK_PACKAGES]
@@ -217,6 +230,17 @@ async def one_mode(
         "own_imports_mib": (imported - base) / 1024,
         "own_runtime_idle_mib": (idle - imported) / 1024,
         "own_dependencies_alone_mib": dependencies,
+        "sdk_running": (
+            {
+                "rss_idle_mib": direct["idle"] / 1024,
+                "rss_load_peak_mib": direct["peak"] / 1024,
+                "load_commands_per_s": direct["rate"],
+                "own_idle_mib": (idle - direct["idle"]) / 1024,
+                "own_load_mib": (peak - direct["peak"]) / 1024,
+            }
+            if direct
+            else None
+        ),
         "sdk_packages_loaded": loaded,
         "sdks_of_disabled_platforms_loaded": foreign,
     }

@@ -284,6 +284,13 @@ def table(res: dict[str, Any]) -> list[str]:
                 f"      first start (creates the store): ready {r['first_start_ready_s']:.2f} s,"
                 f" RSS idle {r['first_start_rss_idle_mib']:.1f} MiB"
             )
+            if sdk := r.get("sdk_running"):
+                out.append(
+                    f"      SDK running alone (BDK on its datafeed, the same calls):"
+                    f" RSS idle {sdk['rss_idle_mib']:.1f}, load {sdk['rss_load_peak_mib']:.1f}"
+                    f" MiB; kickbot's own over it: {sdk['own_idle_mib']:.1f} idle,"
+                    f" {sdk['own_load_mib']:.1f} under load (target <= 20)"
+                )
             if deps := r["own_dependencies_alone_mib"]:
                 each = ", ".join(f"{k} {v:.1f}" for k, v in deps.items())
                 out.append(f"      kickbot's dependencies, each imported alone (MiB): {each}")
