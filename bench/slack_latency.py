@@ -8,7 +8,9 @@ Both paths run against the emulated Slack workspace (bot/testing/slack_api.py), 
           request log: channel info, owner lookups, member list, conversations.kick,
           chat.postMessage), replayed one after another with the same arguments through an
           AsyncWebClient built exactly as kickbot builds its own, no Bolt and no kickbot.
-The ratio bot/direct is kickbot's overhead including Bolt's dispatch and its SQLite writes.
+The bot path is timed from the command arriving (the signed request written to kickbot's socket)
+to the reply being in the channel. The ratio bot/direct is kickbot's overhead including Bolt's
+dispatch and its SQLite writes.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ async def measure(n: int, warmup: int) -> Results:
                 "api_base_url": slack.api_url,
                 "listen_host": "127.0.0.1",
                 "listen_port": 0,
+                # Slack's Tier 3 (50+ a minute) would pace the run's 55 removals after the
+                # 50th: pacing is section 4's; here the limiter stays in the path but never waits.
+                "changes_per_minute": 100_000,
             }
             settings = parse(
                 {"store": f"sqlite:///{tmp}/bench.db", "slack": section},
@@ -76,11 +81,12 @@ async def measure(n: int, warmup: int) -> Results:
                     # bot path
                     slack.join(CHANNEL, BOB)
                     start = len(slack.requests)
-                    t0 = time.perf_counter()
                     fields = slack.slash_command(ALICE, CHANNEL, "@bob")
                     ack = await sender.slash_command(fields)
                     reply = await slack.next_message(CHANNEL, timeout=30)
                     t1 = time.perf_counter()
+                    assert sender.sent_at is not None
+                    t0 = sender.sent_at
                     assert ack.status == 200, ack
                     assert "Removed" in reply.plain, reply.plain
                     # direct path: the same calls, replayed with the same kind of client

@@ -34,6 +34,8 @@ class SignedSender:
         self.url = url
         self.signing_secret = signing_secret
         self._session: aiohttp.ClientSession | None = None
+        self.sent_at: float | None = None
+        """``time.perf_counter()`` when the last request's body was written to the socket."""
 
     async def __aenter__(self) -> Self:
         return self
@@ -80,6 +82,9 @@ class SignedSender:
         raw = json.dumps(dict(body)).encode()
         return await self.post(raw, "application/json", headers=headers, **how)
 
+    async def _chunk_sent(self, *_: object) -> None:
+        self.sent_at = time.perf_counter()
+
     async def post(
         self,
         body: bytes,
@@ -93,7 +98,9 @@ class SignedSender:
         """POST ``body`` signed with ``secret`` (default: the right one) at ``timestamp``
         (default: now); ``signature`` replaces the computed one (a forgery)."""
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            trace = aiohttp.TraceConfig()
+            trace.on_request_chunk_sent.append(self._chunk_sent)
+            self._session = aiohttp.ClientSession(trace_configs=[trace])
         signed = self.sign(body, timestamp=timestamp, secret=secret)
         if signature is not None:
             signed["X-Slack-Signature"] = signature

@@ -188,6 +188,7 @@ class Gateway:
             self._pod.violate("double", request, f"the emulated pod crashed: {exc!r}")
             response = error_response(500, f"The emulated pod crashed: {exc!r}")
         recorded.status = response.status
+        recorded.answered_at = time.perf_counter()
         return response
 
     async def _answer(

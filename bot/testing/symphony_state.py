@@ -134,6 +134,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any  # parsed JSON, the multipart form fields as a dict, or the raw text
     status: int | None = None  # filled in once the double has answered
+    answered_at: float | None = None  # time.perf_counter() when its answer was ready to send
 
 
 ACK_ID_BYTES = 16
