@@ -64,6 +64,8 @@ def test_every_bench_writes_its_figures(runs: list[tuple[str, dict[str, object]]
     assert isinstance(pacing, dict)
     assert pacing["watched"]["remove_calls"] == 5
     assert pacing["enforced"]["enforced"] is True
+    assert pacing["published"]["configured_ms"] == 3000
+    assert pacing["published"]["remove_calls"] == 2
     assert pacing["many_rooms"]["all_jobs_s"] > 0
     assert isinstance(host, dict)
     assert host["symphony"]["sdks_of_disabled_platforms_loaded"] == []

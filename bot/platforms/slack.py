@@ -55,6 +55,8 @@ RECORD_FAILED = (
 )
 CALLER_TTL_SECONDS = 300.0
 LOOKUP_TIMEOUT_SECONDS = 2
+CREATORS_KEPT = 10_000
+"""Channels whose creator is remembered (the oldest noted is forgotten first)."""
 """Looking the caller up happens before the ack, which Slack wants within 3 s."""
 RATE_LIMIT_RETRIES = 3
 
@@ -91,6 +93,7 @@ class SlackPlatform:
         self._bot: UserRef | None = None
         self._sink: InvocationSink | None = None
         self._callers: dict[str, tuple[float, UserRef]] = {}
+        self._creators: dict[str, str] = {}  # channel id -> its creator's user id
         self.listen_port: int | None = None
         """HTTP mode: the port really listened on (``listen_port: 0`` picks a free one)."""
 
@@ -286,6 +289,7 @@ class SlackPlatform:
         info = (await self._call("conversations.info", api.conversations_info(channel=room.id)))[
             "channel"
         ]
+        self._note_creator(room.id, info)
         return RoomInfo(room, str(info.get("name") or room.id), not info.get("is_archived", False))
 
     async def members(self, room: RoomRef) -> Sequence[Member]:
@@ -383,9 +387,24 @@ class SlackPlatform:
         info = (await self._call("users.info", api.users_info(user=user.id)))["user"]
         if info.get("is_owner") or info.get("is_admin") or info.get("is_primary_owner"):
             return True
-        call = api.conversations_info(channel=room.id)
-        channel = (await self._call("conversations.info", call))["channel"]
-        return bool(channel.get("creator") == user.id)
+        creator = self._creators.get(room.id)
+        if creator is None:
+            call = api.conversations_info(channel=room.id)
+            creator = self._note_creator(
+                room.id, (await self._call("conversations.info", call))["channel"]
+            )
+        return creator == user.id
+
+    def _note_creator(self, channel: str, info: Mapping[str, Any]) -> str | None:
+        """Keep a channel's creator (it never changes), so that the owner check after a
+        ``room_info`` makes no second ``conversations.info`` call."""
+        creator = info.get("creator")
+        if not isinstance(creator, str) or not creator:
+            return None
+        if len(self._creators) >= CREATORS_KEPT:
+            del self._creators[next(iter(self._creators))]
+        self._creators[channel] = creator
+        return creator
 
     async def _call(self, method: str, call: Awaitable[AsyncSlackResponse]) -> dict[str, Any]:
         try:

@@ -32,6 +32,9 @@ async def test_owners_may_kick(
     reply = await desk_http.slash(caller, "@dave")
     assert "Removed @Dave External." in reply.plain, why
     assert kicks(slack) == [{"channel": DESK, "user": DAVE}]
+    # The channel is read once: its creator, known from that read, decides both owner checks
+    # (the caller's and the target's).
+    assert len(slack.calls("conversations.info")) == 1
 
 
 async def test_a_plain_member_may_not(slack: SlackWorkspace, desk_http: Channel) -> None:
