@@ -29,21 +29,34 @@ SLOW_CALL = 3.0
 """A call taking this many times the usual time is taken to have been retried."""
 SPIN_SECONDS = 0.0015
 """The end of a pacing wait spent yielding to the loop rather than on a timer."""
+JITTER_MARGIN = 0.01
+"""Calls are spaced this fraction more than the interval (30 ms at Symphony's 3 s): a request
+can reach the platform a few milliseconds later or sooner than it was let go (measured here on
+loopback: up to 3.6 ms), and the platform counts arrivals, so the gap it sees must not fall
+short of the interval when one request was late and the next was not."""
 
 
 class Pacer:
-    """At most one call per ``interval`` seconds: ``await pacer.wait()`` before each call.
+    """At most one call per ``interval`` seconds (and the jitter ``margin``): ``await
+    pacer.wait()`` before each call.
 
     Waiters are served in arrival order; the interval is measured between the starts of calls,
     so a slow call does not add to the wait that follows it.
     """
 
     def __init__(
-        self, interval: float, *, sleep: Sleep = asyncio.sleep, monotonic: Clock = time.monotonic
+        self,
+        interval: float,
+        *,
+        margin: float = JITTER_MARGIN,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Clock = time.monotonic,
     ):
         if interval < 0:
             raise ValueError("interval must be >= 0")
         self.interval = interval
+        self.spacing = interval * (1 + margin)
+        """What the calls are really spaced by: the interval and the jitter margin."""
         self._sleep = sleep
         self._monotonic = monotonic
         self._next = -math.inf
@@ -64,7 +77,7 @@ class Pacer:
                 while precise and self._monotonic() < self._next:  # noqa: ASYNC110 (a spin
                     await asyncio.sleep(0)  # of at most SPIN_SECONDS, not a wait for an event)
             self._released = self._monotonic()
-            self._next = self._released + self.interval
+            self._next = self._released + self.spacing
 
     def done(self) -> None:
         """The call let go last has ended. One far slower than usual was made to wait or was
@@ -76,7 +89,7 @@ class Pacer:
         self._durations.append(took)
         if usual is None or took <= SLOW_CALL * usual:
             return
-        self._next = max(self._next, self._released + took - usual + self.interval)
+        self._next = max(self._next, self._released + took - usual + self.spacing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +111,12 @@ class RoomPacing:
         interval: float,
         *,
         rules: Sequence[PaceRule] = (),
+        margin: float = JITTER_MARGIN,
         sleep: Sleep = asyncio.sleep,
         monotonic: Clock = time.monotonic,
     ):
         self.jumbo_members = jumbo_members
+        self._margin = margin
         self.interval = interval
         self._rules = [PaceRule(None, jumbo_members, interval), *rules]
         self._sleep = sleep
@@ -128,7 +143,7 @@ class RoomPacing:
         pacer = self._pacers.get(key)
         if pacer is None or pacer.interval != interval:
             pacer = self._pacers[key] = Pacer(
-                interval, sleep=self._sleep, monotonic=self._monotonic
+                interval, margin=self._margin, sleep=self._sleep, monotonic=self._monotonic
             )
         await pacer.wait()
 

@@ -32,7 +32,7 @@ class FakeClock:
 
 async def test_first_call_is_free_then_one_per_interval() -> None:
     clock = FakeClock()
-    pacer = Pacer(3.0, sleep=clock.sleep, monotonic=clock.monotonic)
+    pacer = Pacer(3.0, margin=0.0, sleep=clock.sleep, monotonic=clock.monotonic)
     starts = []
     for _ in range(4):
         await pacer.wait()
@@ -43,7 +43,7 @@ async def test_first_call_is_free_then_one_per_interval() -> None:
 
 async def test_time_already_spent_counts() -> None:
     clock = FakeClock()
-    pacer = Pacer(3.0, sleep=clock.sleep, monotonic=clock.monotonic)
+    pacer = Pacer(3.0, margin=0.0, sleep=clock.sleep, monotonic=clock.monotonic)
     await pacer.wait()
     clock.now += 2.0  # the call itself took 2 s
     await pacer.wait()
@@ -56,7 +56,7 @@ async def test_time_already_spent_counts() -> None:
 
 async def test_a_retried_call_pushes_the_next_one_a_whole_interval_past_its_last_try() -> None:
     clock = FakeClock()
-    pacer = Pacer(3.0, sleep=clock.sleep, monotonic=clock.monotonic)
+    pacer = Pacer(3.0, margin=0.0, sleep=clock.sleep, monotonic=clock.monotonic)
     starts = []
     for took in (0.05, 0.05, 2.05, 0.05):  # the third was refused (429) and retried 2 s later
         await pacer.wait()
@@ -71,7 +71,7 @@ async def test_a_retried_call_pushes_the_next_one_a_whole_interval_past_its_last
 
 async def test_concurrent_waiters_are_spaced_in_arrival_order() -> None:
     clock = FakeClock()
-    pacer = Pacer(3.0, sleep=clock.sleep, monotonic=clock.monotonic)
+    pacer = Pacer(3.0, margin=0.0, sleep=clock.sleep, monotonic=clock.monotonic)
     starts: dict[str, float] = {}
 
     async def call(name: str) -> None:
@@ -84,7 +84,7 @@ async def test_concurrent_waiters_are_spaced_in_arrival_order() -> None:
 
 async def test_rooms_are_paced_apart_and_only_when_jumbo() -> None:
     clock = FakeClock()
-    pacing = RoomPacing(1000, 3.0, sleep=clock.sleep, monotonic=clock.monotonic)
+    pacing = RoomPacing(1000, 3.0, margin=0.0, sleep=clock.sleep, monotonic=clock.monotonic)
     assert pacing.interval_for(1000) == 0.0
     assert pacing.interval_for(1001) == 3.0
     assert paced_seconds(10, pacing.interval_for(1001)) == 27.0
@@ -97,6 +97,18 @@ async def test_rooms_are_paced_apart_and_only_when_jumbo() -> None:
     assert clock.slept == [3.0]
     await pacing.wait("symphony", "c", 0.0)  # not a jumbo room
     assert clock.slept == [3.0]
+
+
+async def test_calls_are_spaced_a_little_more_than_the_interval() -> None:
+    # The platform counts arrivals: a late request followed by one on time must not look early.
+    clock = FakeClock()
+    pacer = Pacer(3.0, sleep=clock.sleep, monotonic=clock.monotonic)
+    starts = []
+    for _ in range(3):
+        await pacer.wait()
+        starts.append(clock.now)
+    assert starts == [0.0, pytest.approx(3.03), pytest.approx(6.06)]
+    assert pacer.interval == 3.0
 
 
 def test_a_negative_interval_is_refused() -> None:
