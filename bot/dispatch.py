@@ -46,7 +46,7 @@ from bot.outcome import (
     Scheduled,
     Status,
 )
-from bot.pacing import Clock, PaceRule, RoomPacing, Sleep, paced_seconds
+from bot.pacing import JITTER_MARGIN, Clock, PaceRule, RoomPacing, Sleep, paced_seconds
 from bot.platform import (
     Platform,
     PublishesChangeRate,
@@ -445,7 +445,8 @@ class Dispatcher:
             changes,
             self._bulk.confirm_above,
             self._bulk.confirm_within_minutes,
-            paced_seconds(changes, max(interval, published)),
+            # the room's own pace is kept with the pacer's jitter margin (bot/pacing.py)
+            paced_seconds(changes, max(interval * (1 + JITTER_MARGIN), published)),
             interval,
             members,
             published if published > interval else 0.0,

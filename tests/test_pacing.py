@@ -182,6 +182,14 @@ async def test_the_plan_says_how_long_a_jumbo_job_takes(pod: SymphonyPod, bot: A
     assert pod.calls("POST", r"/membership/remove") == []
 
 
+async def test_the_plan_counts_the_jitter_margin(pod: SymphonyPod, bot: App) -> None:
+    # 100 gaps of 3 s and 1 %: 303 s, not 300 s
+    crowd = add_crowd(pod, JUMBO, 1001, name="Jumbo")
+    plan = await Room(pod, JUMBO).say(ALICE, f"/kick {mentions(crowd[:101])}")
+    assert "it will take about 5 min 3 s." in plan.text
+    assert pod.calls("POST", r"/membership/remove") == []
+
+
 def test_paces_by_platform_and_room_size() -> None:
     from bot.pacing import PaceRule
 
