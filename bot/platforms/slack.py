@@ -55,9 +55,9 @@ RECORD_FAILED = (
 )
 CALLER_TTL_SECONDS = 300.0
 LOOKUP_TIMEOUT_SECONDS = 2
+"""Looking the caller up happens before the ack, which Slack wants within 3 s."""
 CREATORS_KEPT = 10_000
 """Channels whose creator is remembered (the oldest noted is forgotten first)."""
-"""Looking the caller up happens before the ack, which Slack wants within 3 s."""
 RATE_LIMIT_RETRIES = 3
 
 
