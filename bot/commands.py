@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from bot.entitlement import Policy
@@ -254,29 +255,41 @@ class Registry:
         return iter(self._by_name.values())
 
 
+Step = tuple[Context, UserRef, Callable[[], Awaitable[ItemResult]]]
+"""One piece of a command's work: the context whose journal keeps its result, the person it is
+for, and the work itself."""
+
+
+async def settle_each(ctx: Context, steps: Sequence[Step]) -> tuple[list[ItemResult], bool]:
+    """Run the steps in turn, skipping those a previous run already settled, and journal each
+    result as soon as it is known (and report progress, for long commands). Returns the results
+    and whether a /cancel ended the loop early; a shutdown raises ``Halted`` so the job is handed
+    back and resumes on the next start."""
+    items: list[ItemResult] = []
+    for journalled, target, work in steps:
+        prev = await journalled.journal.previous(target)
+        if prev is None:
+            try:
+                prev = await work()  # ctx.change looks for a stop before each call
+            except Halted as halted:
+                if halted.reason != "cancelled":
+                    raise
+                return items, True
+            await journalled.journal.record(prev)
+        items.append(prev)
+        if ctx.progress is not None:
+            await ctx.progress(items)
+    return items, False
+
+
 async def run_each(
     ctx: Context,
     work: Callable[[UserRef], Awaitable[ItemResult]],
 ) -> list[ItemResult]:
-    """Run ``work`` for each target in turn, skipping targets a previous run already settled,
-    and journal each result as soon as it is known (and report progress, for long commands).
-    A /cancel ends the loop with the results so far (``ctx.cancelled``); a shutdown raises
-    ``Halted`` so the job is handed back and resumes on the next start."""
-    items: list[ItemResult] = []
-    for target in ctx.targets:
-        prev = await ctx.journal.previous(target)
-        if prev is None:
-            try:
-                prev = await work(target)  # ctx.change looks for a stop before each call
-            except Halted as halted:
-                if halted.reason != "cancelled":
-                    raise
-                ctx.cancelled = True
-                break
-            await ctx.journal.record(prev)
-        items.append(prev)
-        if ctx.progress is not None:
-            await ctx.progress(items)
+    """``work`` for each target in turn (see ``settle_each``); a /cancel sets ``ctx.cancelled``
+    and the results so far are returned."""
+    items, cancelled = await settle_each(ctx, [(ctx, t, partial(work, t)) for t in ctx.targets])
+    ctx.cancelled = ctx.cancelled or cancelled
     return items
 
 

@@ -10,18 +10,15 @@ already settled: the platform no longer counts the person as a member there.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
 from functools import partial
 
 from bot import replies
-from bot.commands import Command, Context, Halted, ScopedJournal
+from bot.commands import Command, Context, ScopedJournal, Step, settle_each
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUserRooms
-
-_Work = Callable[[], Awaitable[ItemResult]]
 
 IB_SCOPE = "ib:"
 """Journal scope prefix of an IB group's entry (room ids never start with it)."""
@@ -45,36 +42,20 @@ async def offboard(ctx: Context) -> Outcome:
     except PlatformError as err:
         return Refused(Refusal.PLATFORM, replies.offboard_rooms_failed(user, err))
     await ctx.expect(len(rooms) + len(groups))
-    steps: list[tuple[Context, _Work]] = []
+    steps: list[Step] = []
     for info in rooms:
         room_ctx = ctx.for_room(info)
-        steps.append((room_ctx, partial(_leave_room, room_ctx, user)))
+        steps.append((room_ctx, user, partial(_leave_room, room_ctx, user)))
     for group in groups:
         assert isinstance(platform, SupportsIbGroups)
         group_ctx = dataclasses.replace(ctx, journal=ScopedJournal(ctx.journal, IB_SCOPE + group))
-        steps.append((group_ctx, partial(_leave_group, group_ctx, platform, user, group)))
-    items: list[ItemResult] = []
-    for step_ctx, work in steps:
-        try:
-            items.append(await _settled(step_ctx, user, work))
-        except Halted as halted:  # a shutdown hands the job back; a /cancel ends it here
-            if halted.reason != "cancelled":
-                raise
-            stopped = replies.offboard_cancelled(user, items, len(steps))
-            return Report(tuple(items), (stopped,))
-        if ctx.progress is not None:
-            await ctx.progress(items)
+        steps.append((group_ctx, user, partial(_leave_group, group_ctx, platform, user, group)))
+    items, cancelled = await settle_each(ctx, steps)
+    if cancelled:
+        stopped = replies.offboard_cancelled(user, items, len(steps))
+        return Report(tuple(items), (stopped,))
     headline = replies.offboard_headline(user, len(rooms), len(groups), items)
     return Report(tuple(items), (headline,))
-
-
-async def _settled(ctx: Context, user: UserRef, work: _Work) -> ItemResult:
-    """The result an earlier run recorded for this room (or group), else do it and record it."""
-    prev = await ctx.journal.previous(user)
-    if prev is None:
-        prev = await work()
-        await ctx.journal.record(prev)
-    return prev
 
 
 async def _rooms(ctx: Context, platform: SupportsUserRooms, user: UserRef) -> list[RoomInfo]:
