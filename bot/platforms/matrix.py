@@ -502,12 +502,10 @@ class MatrixPlatform:
         created = await _call(
             "create a direct room",
             self._nio().room_create(
-                visibility=RoomVisibility.private,
-                preset=RoomPreset.private_chat,
-                is_direct=True,
-                invite=[user_id],
+                visibility=RoomVisibility.private, preset=RoomPreset.private_chat, is_direct=True
             ),
         )
+        await self._invite_direct(str(created.room_id), user_id)
         direct[user_id] = [*direct.get(user_id, []), created.room_id]
         client = self._nio()
         # nio has no setter for account data; its own request path keeps its retries and
@@ -515,6 +513,20 @@ class MatrixPlatform:
         _method, path = Api.direct_room_list(client.access_token, self.bot_user.id)
         await _call("m.direct", client._send(EmptyResponse, "PUT", path, Api.to_json(direct)))
         return str(created.room_id)
+
+    async def _invite_direct(self, room_id: str, user_id: str) -> None:
+        """Invite ``user_id`` into the new direct room (an invite marked ``is_direct``, as
+        ``createRoom`` would make it). Invited apart from the creation so that a refused invite
+        (someone who blocks invites) leaves no empty room behind: the bot leaves and forgets it."""
+        client = self._nio()
+        content = {"membership": "invite", "is_direct": True}
+        try:
+            await _call("invite", client.room_put_state(room_id, "m.room.member", content, user_id))
+        except errors.PlatformError:
+            with contextlib.suppress(errors.PlatformError):
+                await _call("leave", client.room_leave(room_id))
+                await _call("forget", client.room_forget(room_id))
+            raise
 
     async def _direct_map(self) -> dict[str, list[str]]:
         try:

@@ -76,6 +76,7 @@ async def test_someone_who_refuses_invites_is_said_and_the_removal_counts(world:
     bob = world.bob
     path = f"/_matrix/client/v3/user/{quote(bob.user_id)}/account_data/m.invite_permission_config"
     await world.hs.request(bob, "PUT", path, {"default_action": "block"})
+    before = await bot_rooms(world)
     reply = await world.ask(world.alice, f"!kick {bob.user_id}")
     assert "1 done" in reply.body
     assert bob.user_id not in await world.joined()
@@ -84,6 +85,12 @@ async def test_someone_who_refuses_invites_is_said_and_the_removal_counts(world:
         "right here: M_INVITE_BLOCKED: You are not permitted to invite this user." in reply.body
     )
     assert bob.user_id not in await direct_rooms_or_empty(world)
+    assert await bot_rooms(world) == before  # no empty room is left from the notice
+
+
+async def bot_rooms(world: World) -> set[str]:
+    found = await world.hs.request(world.bot, "GET", "/_matrix/client/v3/joined_rooms")
+    return set(found["joined_rooms"])
 
 
 async def direct_rooms_or_empty(world: World) -> dict[str, list[str]]:
