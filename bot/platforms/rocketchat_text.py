@@ -61,14 +61,21 @@ def render(reply: Reply, prefix: str) -> str:
     lines = []
     for ln in reply:
         parts = []
+        after_mention = False
         for seg in ln:
             match seg:
                 case Mention(user):
-                    parts.append(mention(user))
+                    part = mention(user)
                 case Code(text):
-                    parts.append(code(text, prefix))
+                    part = code(text, prefix)
                 case Text(text) | Untrusted(text):
-                    parts.append(escape(text))
+                    part = escape(text)
+            if after_mention and USERNAME.match(part):
+                # "@alice." would name the user "alice." (usernames may hold dots): the
+                # server neither links nor notifies it (Rocket.Chat issue #956)
+                part = ZWSP + part
+            parts.append(part)
+            after_mention = isinstance(seg, Mention) and part.startswith("@")
         lines.append("".join(parts))
     return "\n".join(lines)
 

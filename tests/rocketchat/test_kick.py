@@ -51,6 +51,8 @@ async def test_room_type_is_looked_up_once(server: RocketChatServer, town: Room)
 async def test_mention_of_the_bot_then_a_bare_command(server: RocketChatServer, desk: Room) -> None:
     reply = await desk.say(ALICE, "@kickbot kick @bob")
     assert "Removed @bob." in visible(reply.msg)
+    # a full stop right after a mention is not read as part of the username (it notifies bob)
+    assert reply.mentions == ["alice", "bob"]
     assert BOB not in desk.members
 
 
