@@ -39,19 +39,16 @@ def _figures(ms: list[float]) -> dict[str, float]:
 
 
 async def measure(
-    rooms: int, big_room: int, intervals: tuple[float, ...], jumbo: int, *, own_process: bool = True
+    rooms: int, big_room: int, intervals: tuple[float, ...], jumbo: int
 ) -> dict[str, Any]:
     """One run per pace in ``intervals`` (each with its own "alone" beside it)."""
-    runs = [await one_pace(rooms, big_room, i, jumbo, own_process=own_process) for i in intervals]
-    return {"runs": runs, "own_process": own_process}
+    return {"runs": [await one_pace(rooms, big_room, i, jumbo) for i in intervals]}
 
 
-async def one_pace(
-    rooms: int, big_room: int, interval: float, jumbo: int, *, own_process: bool
-) -> dict[str, Any]:
+async def one_pace(rooms: int, big_room: int, interval: float, jumbo: int) -> dict[str, Any]:
     bulk = {"jumbo_interval_seconds": interval, "jumbo_members": jumbo}
     # stop_grace: the big job is still running at the end: cancel it
-    async with world(bulk=bulk, own_process=own_process, stop_grace=1.0) as w:
+    async with world(bulk=bulk, own_process=True, stop_grace=1.0) as w:
         (target,) = w.add_members(1)
         small = [w.add_room([target]) for _ in range(2 * rooms)]
         big = w.add_room(w.add_members(big_room, start=1))

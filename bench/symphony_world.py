@@ -100,11 +100,10 @@ def checks_after_start(on: bool) -> contextlib.AbstractContextManager[None]:
 
 
 class World:
-    """The pod, its users and rooms, and the running bot; say things, wait for answers."""
+    """The pod, its users and rooms (the bot connected to it); say things, wait for answers."""
 
-    def __init__(self, pod: BenchPod, app: App | None = None):
+    def __init__(self, pod: BenchPod):
         self.pod = pod
-        self.app = app
         self._said: dict[str, int] = defaultdict(int)  # replies expected so far, per room
 
     def add_members(self, count: int, start: int = 0) -> list[int]:
@@ -189,7 +188,7 @@ async def world(
                 assert settings.symphony is not None
                 app = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
                 await app.start()
-                w = World(pod, app)
+                w = World(pod)
                 try:
                     await pod.wait_until_listening()
                     yield w
