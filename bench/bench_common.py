@@ -7,9 +7,35 @@ import argparse
 import asyncio
 import statistics
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 Results = dict[str, dict[str, float]]
+
+
+class Finished:
+    """Counts the cases the bot has closed (the dispatcher's ``on_finished``), so an iteration
+    waits for the bot to be at rest before the next thing is timed: a case closes after its
+    reply (the audit chain's write), and without the wait that write runs during the direct
+    path and the next command, each slowing the other for reasons of the bench's making."""
+
+    def __init__(self, app: App):
+        assert app.dispatcher is not None, "the app is started"
+        self.count = 0
+        self._changed = asyncio.Event()
+        app.dispatcher.on_finished.append(self._closed)
+
+    def _closed(self, _case: int, _outcome: object) -> None:
+        self.count += 1
+        self._changed.set()
+
+    async def reach(self, count: int) -> None:
+        async with asyncio.timeout(30):
+            while self.count < count:
+                self._changed.clear()
+                await self._changed.wait()
 
 
 def pct(values: list[float], q: float) -> float:

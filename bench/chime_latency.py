@@ -17,7 +17,7 @@ import tempfile
 import time
 from contextlib import nullcontext
 
-from bench_common import Results, print_ratio, print_results, run, summarise
+from bench_common import Finished, Results, print_ratio, print_results, run, summarise
 
 from bot.app import App
 from bot.platforms.chime import ChimePlatform
@@ -49,6 +49,7 @@ async def measure(n: int, warmup: int) -> Results:
                 direct = ChimeClient(platform.settings, resolve_credentials(platform.settings))
             app = App(settings, {"chime": platform})
             async with app:
+                finished = Finished(app)
                 chime.events.endpoint = platform.listen_url
                 for i in range(warmup + n):
                     # bot path
@@ -62,6 +63,7 @@ async def measure(n: int, warmup: int) -> Results:
                     t1 = time.perf_counter()
                     assert delivery.status == 200, delivery.attempts
                     assert "Removed" in reply.text, reply.text
+                    await finished.reach(i + 1)
                     # direct path, same calls, same signed client
                     room = f"bench-direct-{i}"
                     chime.add_room(room, "Bench", administrators=[ALICE], members=[BOB])

@@ -55,8 +55,8 @@ SDK_PACKAGES = frozenset(
 OWN_DEPENDENCIES = (
     "sqlalchemy",
     "alembic",
-    "asyncpg",
-    "aiosqlite",
+    "sqlite3",
+    "psycopg",
     "pydantic",
     "structlog",
     "yaml",

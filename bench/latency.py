@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import Results, print_ratio, print_results, run, summarise
+from bench_common import Finished, Results, print_ratio, print_results, run, summarise
 from symphony.bdk.core.config.loader import BdkConfigLoader
 from symphony.bdk.core.symphony_bdk import SymphonyBdk
 
@@ -63,6 +63,7 @@ async def measure(n: int, warmup: int) -> Results:
             async with app, SymphonyBdk(BdkConfigLoader.load_from_content(json.dumps(cfg))) as sdk:
                 await pod.wait_until_listening()
                 streams, messages = sdk.streams(), sdk.messages()
+                finished = Finished(app)
                 for i in range(warmup + n):
                     # bot path
                     pod.room(ROOM).set_member(BOB, False)
@@ -72,6 +73,7 @@ async def measure(n: int, warmup: int) -> Results:
                     t1 = time.perf_counter()
                     t0 = arrived(pod, said)
                     assert "Removed" in reply.text, reply.text
+                    await finished.reach(i + 1)
                     # direct path, same calls, same SDK
                     pod.room(ROOM).set_member(BOB, False)
                     t2 = time.perf_counter()

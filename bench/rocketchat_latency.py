@@ -16,7 +16,7 @@ from __future__ import annotations
 import tempfile
 import time
 
-from bench_common import Results, print_ratio, print_results, run, summarise
+from bench_common import Finished, Results, print_ratio, print_results, run, summarise
 
 from bot.app import App
 from bot.platforms.rocketchat import RocketChatPlatform
@@ -50,7 +50,8 @@ async def measure(n: int, warmup: int) -> Results:
             )
             assert settings.rocketchat is not None
             platform = RocketChatPlatform(settings.rocketchat)
-            async with App(settings, {"rocketchat": platform}):
+            async with App(settings, {"rocketchat": platform}) as app:
+                finished = Finished(app)
                 server.connect(platform.webhook_url)
                 http = platform.rest.http
                 for i in range(warmup + n):
@@ -63,6 +64,7 @@ async def measure(n: int, warmup: int) -> Results:
                     t1 = time.perf_counter()
                     assert delivery.status == 200, delivery
                     assert "Removed @bob" in reply.msg, reply.msg
+                    await finished.reach(i + 1)
                     made: list[RcRequest] = server.requests[first:]
                     # direct path: the same calls, same client
                     server.room(ROOM).add(BOB)

@@ -19,7 +19,7 @@ import tempfile
 import time
 
 import aiohttp
-from bench_common import Results, print_ratio, print_results, run, summarise
+from bench_common import Finished, Results, print_ratio, print_results, run, summarise
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
@@ -77,6 +77,7 @@ async def measure(n: int, warmup: int) -> Results:
                 aiohttp.ClientSession() as session,
             ):
                 client = web_client(platform.settings, session)
+                finished = Finished(app)
                 for i in range(warmup + n):
                     # bot path
                     slack.join(CHANNEL, BOB)
@@ -89,6 +90,7 @@ async def measure(n: int, warmup: int) -> Results:
                     t0 = sender.sent_at
                     assert ack.status == 200, ack
                     assert "Removed" in reply.plain, reply.plain
+                    await finished.reach(i + 1)
                     # direct path: the same calls, replayed with the same kind of client
                     plan = slack.requests[start:]
                     slack.join(CHANNEL, BOB)

@@ -18,16 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.engine import Connection
-
-from bot.store.database import Database, advisory_lock
-from bot.store.schema import audit_checkpoints, audit_log
+from bot.store.database import Connection, Database, Row, advisory_lock
 
 GENESIS = "0" * 64
 CHAIN_LOCK = "audit-chain"
-_BATCH = 1000
-"""Records read at a time when walking the whole log."""
 
 
 def _canonical(data: Any) -> str:
@@ -64,24 +58,27 @@ def append(conn: Connection, case_id: int, entries: Sequence[tuple[str, dict[str
         )
         prev = digest
     if rows:
-        conn.execute(insert(audit_log), rows)
+        conn.execute_many(
+            "INSERT INTO audit_log (seq, at, kind, case_id, payload, prev_hash, hash)"
+            " VALUES (:seq, :at, :kind, :case_id, :payload, :prev_hash, :hash)",
+            rows,
+        )
 
 
 def _chain_end(conn: Connection) -> tuple[int, str]:
     """The last record's (seq, hash): of the log, else of the last checkpoint, else genesis."""
-    last = conn.execute(
-        select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-    ).first()
+    last = conn.row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
     if last is not None:
-        return int(last.seq), str(last.hash)
+        return int(last["seq"]), str(last["hash"])
     cp = _checkpoint(conn)
-    return (int(cp.through_seq), str(cp.through_hash)) if cp is not None else (0, GENESIS)
+    return (int(cp["through_seq"]), str(cp["through_hash"])) if cp is not None else (0, GENESIS)
 
 
-def _checkpoint(conn: Connection) -> Any:
-    return conn.execute(
-        select(audit_checkpoints).order_by(audit_checkpoints.c.through_seq.desc()).limit(1)
-    ).first()
+def _checkpoint(conn: Connection) -> Row | None:
+    return conn.row(
+        "SELECT through_seq, through_hash, pruned, at, signature FROM audit_checkpoints"
+        " ORDER BY through_seq DESC LIMIT 1"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,18 +102,17 @@ async def verify(db: Database, key: bytes | None) -> tuple[int, Broken | None]:
         cp = _checkpoint(conn)
         expected_seq, prev = 1, GENESIS
         if cp is not None:
+            through, through_hash = int(cp["through_seq"]), str(cp["through_hash"])
             if key is None:
                 why = "a pruning checkpoint exists but no audit key is configured"
-                return 0, Broken(cp.through_seq, why)
-            signature = sign(key, cp.through_seq, cp.through_hash, cp.pruned)
-            if not hmac.compare_digest(signature, cp.signature):
-                return 0, Broken(
-                    cp.through_seq, "the pruning checkpoint's signature does not match"
-                )
-            expected_seq, prev = cp.through_seq + 1, cp.through_hash
+                return 0, Broken(through, why)
+            signature = sign(key, through, through_hash, int(cp["pruned"]))
+            if not hmac.compare_digest(signature, str(cp["signature"])):
+                return 0, Broken(through, "the pruning checkpoint's signature does not match")
+            expected_seq, prev = through + 1, through_hash
         checked = 0
-        rows = conn.execute(
-            select(audit_log).order_by(audit_log.c.seq).execution_options(yield_per=_BATCH)
+        rows = conn.stream(
+            "SELECT seq, at, kind, case_id, payload, prev_hash, hash FROM audit_log ORDER BY seq"
         )
         for seq, at, kind, case_id, payload, prev_hash, digest in rows:
             if seq != expected_seq:
@@ -139,25 +135,27 @@ async def prune(db: Database, before: str, key: bytes) -> int:
 
     def cut(conn: Connection) -> int:
         advisory_lock(conn, CHAIN_LOCK)
-        last = conn.execute(
-            select(audit_log.c.seq, audit_log.c.hash)
-            .where(audit_log.c.at < before)
-            .order_by(audit_log.c.seq.desc())
-            .limit(1)
-        ).first()
+        last = conn.row(
+            "SELECT seq, hash FROM audit_log WHERE at < :before ORDER BY seq DESC LIMIT 1",
+            {"before": before},
+        )
         if last is None:
             return 0
-        count = int(conn.scalar(select(func.count()).where(audit_log.c.seq <= last.seq)) or 0)
+        seq, digest = int(last["seq"]), str(last["hash"])
+        through = {"seq": seq}
+        count = int(conn.value("SELECT count(*) FROM audit_log WHERE seq <= :seq", through) or 0)
         conn.execute(
-            insert(audit_checkpoints).values(
-                through_seq=last.seq,
-                through_hash=last.hash,
-                pruned=count,
-                at=datetime.now(UTC).isoformat(timespec="milliseconds"),
-                signature=sign(key, last.seq, last.hash, count),
-            )
+            "INSERT INTO audit_checkpoints (through_seq, through_hash, pruned, at, signature)"
+            " VALUES (:seq, :hash, :pruned, :at, :signature)",
+            {
+                "seq": seq,
+                "hash": digest,
+                "pruned": count,
+                "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "signature": sign(key, seq, digest, count),
+            },
         )
-        conn.execute(audit_log.delete().where(audit_log.c.seq <= last.seq))
+        conn.execute("DELETE FROM audit_log WHERE seq <= :seq", through)
         return count
 
     return await db.run(cut, atomic=True)
@@ -170,26 +168,17 @@ EXPORT_FIELDS = (
 
 
 async def export_rows(db: Database, since: str | None, until: str | None) -> list[dict[str, Any]]:
+    where = [w for w, given in (("at >= :since", since), ("at < :until", until)) if given]
     query = (
-        select(
-            audit_log.c.seq,
-            audit_log.c.at,
-            audit_log.c.kind,
-            audit_log.c.case_id,
-            audit_log.c.payload,
-            audit_log.c.hash,
-        )
-        .order_by(audit_log.c.seq)
-        .execution_options(yield_per=_BATCH)
+        "SELECT seq, at, kind, case_id, payload, hash FROM audit_log"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY seq"
     )
-    if since:
-        query = query.where(audit_log.c.at >= since)
-    if until:
-        query = query.where(audit_log.c.at < until)
 
     def read(conn: Connection) -> list[dict[str, Any]]:
         rows = []
-        for seq, at, kind, case_id, payload, digest in conn.execute(query):
+        params = {"since": since, "until": until}
+        for seq, at, kind, case_id, payload, digest in conn.stream(query, params):
             data = json.loads(payload)
             row = {f: "" for f in EXPORT_FIELDS}
             row.update({k: ("" if v is None else v) for k, v in data.items() if k in row})

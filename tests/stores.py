@@ -13,13 +13,10 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import psycopg
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
-from bot.store.database import engine_url
+from bot.store.database import parse_url
 
 POSTGRES_ENV = "KICKBOT_TEST_DATABASE_URL"
 BACKENDS = ("sqlite", "postgresql")
@@ -37,18 +34,13 @@ def postgres_base() -> str:
 async def postgres_schema(base: str) -> AsyncIterator[str]:
     """A store URL on a new, empty schema of ``base``'s database; the schema is dropped after."""
     name = f"kickbot_test_{uuid.uuid4().hex[:12]}"
-    engine = create_async_engine(engine_url(base)[0], poolclass=NullPool)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    conninfo = parse_url(base).conninfo
+    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+        await conn.execute(f'CREATE SCHEMA "{name}"')
         try:
-            url = make_url(base).update_query_dict({"search_path": name})
-            yield url.render_as_string(hide_password=False)
+            yield f"{conninfo}{'&' if '?' in conninfo else '?'}search_path={name}"
         finally:
-            async with engine.begin() as conn:
-                await conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-    finally:
-        await engine.dispose()
+            await conn.execute(f'DROP SCHEMA "{name}" CASCADE')
 
 
 @contextlib.asynccontextmanager

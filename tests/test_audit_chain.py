@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from bot import audit
 from bot.model import Invocation, MentionToken, RoomRef, UserRef, Word
@@ -71,7 +70,7 @@ async def check(url: str, key: bytes | None = None) -> tuple[int, audit.Broken |
 async def tamper(url: str, sql: str) -> None:
     db = Database.connect(url)
     try:
-        await db.run(lambda conn: conn.execute(text(sql)), atomic=True)
+        await db.run(lambda conn: conn.execute(sql), atomic=True)
     finally:
         await db.close()
 

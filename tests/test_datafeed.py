@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from pathlib import Path
-
-import aiosqlite
 
 from bot.app import App
 from bot.outcome import Outcome
@@ -28,13 +28,13 @@ async def test_store_failure_gets_the_event_redelivered(
         await pod.wait_until_listening()
         # Another process holds the database locked: recording fails, the listener raises
         # EventError, the batch is not acked.
-        async with aiosqlite.connect(tmp_path / "kickbot.db") as other:
-            await other.execute("BEGIN EXCLUSIVE")
+        with contextlib.closing(sqlite3.connect(tmp_path / "kickbot.db")) as other:
+            other.execute("BEGIN EXCLUSIVE")
             pod.say(ALICE, DESK, "/kick @bob")
             await pod.wait_for_calls("POST", r"/agent/v5/datafeeds/.*/read", 3)
             await asyncio.sleep(0)  # let the listener hit the lock
             await pod.wait_for_unacked(1)
-            await other.rollback()
+            other.rollback()
         assert BOB in pod.room(DESK).members
         assert pod.requeue_unacked() == 1
         reply = await pod.next_message(DESK, timeout=20)

@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
 
 from bot import audit
 from bot.store.database import Database
-from bot.store.schema import commands
 from bot.testing import SymphonyPod
 from bot.testing.symphony_state import RecordedRequest
 from tests.conftest import ALICE
@@ -70,11 +68,12 @@ async def job_row(url: str, case: int) -> tuple[str, str | None]:
     db = Database.connect(url)
     try:
         row = await db.run(
-            lambda conn: conn.execute(
-                select(commands.c.state, commands.c.claimed_by).where(commands.c.id == case)
-            ).one()
+            lambda conn: conn.row(
+                "SELECT state, claimed_by FROM commands WHERE id = :case", {"case": case}
+            )
         )
-        return row.state, row.claimed_by
+        assert row is not None
+        return row["state"], row["claimed_by"]
     finally:
         await db.close()
 

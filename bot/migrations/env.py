@@ -4,12 +4,11 @@ store URL with ``-x url=…``."""
 
 from __future__ import annotations
 
-import asyncio
-
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.store.database import Database
+from bot.store.database import parse_url
+from bot.store.migrate import sqlalchemy_connection
 from bot.store.schema import metadata
 
 
@@ -23,12 +22,9 @@ def run(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def run_from_url(url: str) -> None:
-    db = Database.connect(url)
-    try:
-        await db.run(run, atomic=True)
-    finally:
-        await db.close()
+def run_from_url(url: str) -> None:
+    with sqlalchemy_connection(parse_url(url)) as connection:
+        run(connection)
 
 
 if context.is_offline_mode():
@@ -37,4 +33,4 @@ given = context.config.attributes.get("connection")
 if given is not None:
     run(given)
 else:
-    asyncio.run(run_from_url(context.get_x_argument(as_dictionary=True)["url"]))
+    run_from_url(context.get_x_argument(as_dictionary=True)["url"])

@@ -1,159 +1,295 @@
 """The connection to the store's database: SQLite (embedded, one host) or PostgreSQL (shared by
-several instances), one SQLAlchemy Core code for both.
+several instances), through each one's own driver (the standard library's ``sqlite3``;
+``psycopg`` for PostgreSQL), with one SQL for both.
 
-Every use of the database is a plain function of a SQLAlchemy ``Connection`` handed to
-``Database.run``, which runs it as one unit:
+The store runs no SQLAlchemy: loaded, it is about 11.5 MiB of a host's memory, more than the rest
+of kickbot's code, for statements that are the same SQL on both databases (``INSERT … ON
+CONFLICT``, ``UPDATE … RETURNING``). SQLAlchemy and Alembic still make and upgrade the schema
+(``bot/store/migrate.py``), loaded only when a store needs upgrading.
 
-- PostgreSQL: on the asyncio engine (asyncpg), in a transaction, through ``run_sync``; a pool of
-  connections; concurrency is row locks and advisory locks (see ``advisory_lock``).
+Every use of the database is a plain function of a ``Connection`` handed to ``Database.run``,
+which runs it as one unit on a thread of the store's:
+
+- PostgreSQL: in a transaction, on a connection of its own (kept for the next unit once done);
+  concurrency is row locks and advisory locks (see ``advisory_lock``).
 - SQLite: on the process's one connection, which lives on one thread of its own; the whole
-  function runs there in one hop from the event loop. Going through an asyncio driver instead
-  costs a thread round trip per driver call (cursor, execute, fetch, close: about 45 per
-  command against about 10 here), which made the command path several times slower. WAL (so
-  several processes on one host can share the file), a 5 s busy timeout, one writer: an
-  ``atomic`` unit takes the write lock when it begins (``BEGIN IMMEDIATE``), so it never fails
-  half-way because another process wrote in between; other units autocommit each statement.
+  function runs there in one hop from the event loop. WAL (so several processes on one host
+  can share the file), a 5 s busy timeout, one writer: an ``atomic`` unit takes the write lock
+  when it begins (``BEGIN IMMEDIATE``), so it never fails half-way because another process
+  wrote in between; other units autocommit each statement.
+
+Statements name their parameters ``:name`` (sqlite3's style; turned into psycopg's
+``%(name)s`` for PostgreSQL).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import re
+import sqlite3
+import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
-
-from sqlalchemy import Table, create_engine, event, func, select
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError
-from sqlalchemy.pool import NullPool
-
-if TYPE_CHECKING:  # PostgreSQL's parts are imported only for a PostgreSQL store
-    from sqlalchemy.dialects import postgresql
-    from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import Any, Literal, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.errors import ConfigError
 
 T = TypeVar("T")
+Row = dict[str, Any]
 
 BUSY_TIMEOUT_MS = 5000
-_LOCK_CLASS = 0x6B69636B  # "kick": the first key of every advisory lock kickbot takes
+POSTGRES_THREADS = 8
+"""Units running at once on PostgreSQL (each on a connection of its own)."""
+LOCK_CLASS = 0x6B69636B  # "kick": the first key of every advisory lock kickbot takes
+_STREAM_BATCH = 1000
 
-SUPPORTED = "sqlite:///PATH, postgresql://USER@HOST/DB or postgresql+asyncpg://…"
+SUPPORTED = "sqlite:///PATH or postgresql://USER@HOST/DB"
+_SQLITE_DRIVERS = ("", "pysqlite", "aiosqlite")
+_POSTGRES_DRIVERS = ("", "psycopg", "asyncpg")  # asyncpg: the driver of earlier releases
 
 
-def engine_url(url: str) -> tuple[URL, dict[str, Any]]:
-    """The SQLAlchemy URL (with the driver the store uses) and connect arguments.
+@dataclass(frozen=True, slots=True)
+class StoreURL:
+    """A store's database URL, as the store uses it."""
 
-    A PostgreSQL URL may name the schema to use: ``?search_path=kickbot``."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigError(f"store: {url!r} is not a database URL ({SUPPORTED})") from None
-    backend, _, driver = parsed.drivername.partition("+")
-    connect_args: dict[str, Any] = {}
-    if backend == "sqlite" and driver in ("", "pysqlite", "aiosqlite"):
-        return parsed.set(drivername="sqlite+pysqlite"), connect_args
-    if backend in ("postgresql", "postgres") and driver in ("", "asyncpg"):
-        query = dict(parsed.query)
+    backend: Literal["sqlite", "postgresql"]
+    path: str = ":memory:"
+    """SQLite: the file."""
+    conninfo: str = ""
+    """PostgreSQL: the libpq URL (no driver in the scheme, no ``search_path``)."""
+    search_path: str | None = None
+    """PostgreSQL: the schema to use (``?search_path=kickbot`` in the URL)."""
+
+    @property
+    def shown(self) -> str:
+        """For messages: the URL without its password."""
+        if self.backend == "sqlite":
+            return f"sqlite:///{'' if self.path == ':memory:' else self.path}"
+        parts = urlsplit(self.conninfo)
+        netloc = parts.netloc
+        if parts.password is not None:
+            netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+
+    @property
+    def sqlalchemy(self) -> str:
+        """The URL for SQLAlchemy (the migrations), with the same driver."""
+        if self.backend == "sqlite":
+            return f"sqlite+pysqlite:///{'' if self.path == ':memory:' else self.path}"
+        return "postgresql+psycopg" + self.conninfo.removeprefix("postgresql")
+
+    @property
+    def connect_args(self) -> dict[str, str]:
+        """psycopg's connection arguments beside the URL."""
+        return {"options": f"-c search_path={self.search_path}"} if self.search_path else {}
+
+
+def parse_url(url: str) -> StoreURL:
+    """Read a store URL. A PostgreSQL URL may name the schema to use: ``?search_path=kickbot``."""
+    parts = urlsplit(url)
+    if not parts.scheme or "://" not in url:
+        raise ConfigError(f"store: {url!r} is not a database URL ({SUPPORTED})")
+    backend, _, driver = parts.scheme.partition("+")
+    if backend == "sqlite" and driver in _SQLITE_DRIVERS:
+        path = url.split("://", 1)[1].removeprefix("/")
+        return StoreURL("sqlite", path=path.split("?", 1)[0] or ":memory:")
+    if backend in ("postgresql", "postgres") and driver in _POSTGRES_DRIVERS:
+        query = dict(parse_qsl(parts.query))
         search_path = query.pop("search_path", None)
-        if search_path is not None:
-            connect_args["server_settings"] = {"search_path": str(search_path)}
-        return parsed.set(drivername="postgresql+asyncpg", query=query), connect_args
-    raise ConfigError(f"store: unsupported database URL {parsed.drivername}:// ({SUPPORTED})")
+        conninfo = urlunsplit(parts._replace(scheme="postgresql", query=urlencode(query)))
+        return StoreURL("postgresql", conninfo=conninfo, search_path=search_path)
+    raise ConfigError(f"store: unsupported database URL {parts.scheme}:// ({SUPPORTED})")
 
 
-def sqlite_path(url: str) -> str:
-    """The file of a SQLite store URL (``:memory:`` for none)."""
-    parsed, _ = engine_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        raise ConfigError(f"store: {url!r} is not a SQLite URL")
-    return parsed.database or ":memory:"
+@functools.lru_cache(maxsize=512)
+def _postgres_sql(sql: str) -> str:
+    """``:name`` parameters as psycopg's ``%(name)s`` (a literal ``%`` doubled)."""
+    return re.sub(
+        r"%|(?<![:\w]):(\w+)",
+        lambda m: "%%" if m.group(0) == "%" else f"%({m.group(1)})s",
+        sql,
+    )
+
+
+class Connection:
+    """One unit's connection: SQL with ``:name`` parameters; rows as dicts."""
+
+    def __init__(self, raw: Any, dialect: Literal["sqlite", "postgresql"]):
+        self.raw = raw
+        self.dialect = dialect
+        self.is_postgres = dialect == "postgresql"
+
+    def _cursor(self, sql: str, params: Mapping[str, Any] | None) -> Any:
+        if self.is_postgres:
+            return self.raw.execute(_postgres_sql(sql), params or {})
+        return self.raw.execute(sql, params or {})
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        """Run a statement; the rows it changed."""
+        return int(self._cursor(sql, params).rowcount)
+
+    def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if self.is_postgres:
+            self.raw.cursor().executemany(_postgres_sql(sql), rows)
+        else:
+            self.raw.executemany(sql, rows)
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        cursor = self._cursor(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+    def row(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
+        cursor = self._cursor(sql, params)
+        values = cursor.fetchone()
+        if values is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], values, strict=True))
+
+    def value(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row (None: no row)."""
+        values = self._cursor(sql, params).fetchone()
+        return None if values is None else values[0]
+
+    def values(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """The first column of every row."""
+        return [values[0] for values in self._cursor(sql, params).fetchall()]
+
+    def stream(
+        self, sql: str, params: Mapping[str, Any] | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows (as tuples) read a batch at a time, for walking a whole table."""
+        if not self.is_postgres:
+            yield from self.raw.execute(sql, params or {})
+            return
+        with self.raw.cursor(name="kickbot_stream") as cursor:
+            cursor.itersize = _STREAM_BATCH
+            cursor.execute(_postgres_sql(sql), params or {})
+            yield from cursor
+
+
+def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """``(:name0, :name1, …)`` and its parameters, for ``… IN`` a list of values."""
+    params = {f"{name}{i}": v for i, v in enumerate(values)}
+    return "(" + ", ".join(f":{key}" for key in params) + ")", params
 
 
 class Database:
     """Where the store's statements run: ``await db.run(work)`` with ``work(conn)`` a function
-    of a SQLAlchemy ``Connection``."""
+    of a ``Connection``."""
 
-    def __init__(self, url: URL, engine: AsyncEngine | Engine):
+    def __init__(self, url: StoreURL):
         self.url = url
-        self.engine = engine
-        self.is_postgres = url.get_backend_name() == "postgresql"
-        self._thread: ThreadPoolExecutor | None = None
-        self._sqlite: Connection | None = None
+        self.is_postgres = url.backend == "postgresql"
+        self.errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+        """What the driver raises when the database fails a unit."""
+        self._thread: ThreadPoolExecutor
+        self._sqlite: sqlite3.Connection | None = None
+        self._idle: list[Any] = []  # PostgreSQL connections between units
 
     @classmethod
     def connect(cls, url: str) -> Database:
-        parsed, connect_args = engine_url(url)
-        if parsed.get_backend_name() == "postgresql":
-            from sqlalchemy.ext.asyncio import create_async_engine
+        """A database for a store URL (connections are made when first used)."""
+        db = cls(parse_url(url))
+        if db.is_postgres:
+            import psycopg  # only for a PostgreSQL store
 
-            return cls(parsed, create_async_engine(parsed, connect_args=connect_args))
-        path = parsed.database or ":memory:"
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            db.errors = (psycopg.Error,)
+            db._thread = ThreadPoolExecutor(POSTGRES_THREADS, thread_name_prefix="kickbot-store")
+            return db
+        if db.url.path != ":memory:":
+            Path(db.url.path).parent.mkdir(parents=True, exist_ok=True)
         # One connection, made and used on the store's own thread for the process's life.
-        engine = create_engine(parsed, poolclass=NullPool)
-        _sqlite_rules(engine)
-        db = cls(parsed, engine)
         db._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kickbot-store")
         return db
-
-    def _async_engine(self) -> AsyncEngine:
-        from sqlalchemy.ext.asyncio import AsyncEngine
-
-        assert isinstance(self.engine, AsyncEngine)
-        return self.engine
 
     async def run(self, work: Callable[[Connection], T], *, atomic: bool = False) -> T:
         """Run ``work`` on a connection. PostgreSQL: always one transaction. SQLite: one
         transaction holding the write lock if ``atomic``, else each statement on its own
         (enough for reads and single-statement writes, and cheaper)."""
-        if self.is_postgres:
-            async with self._async_engine().begin() as conn:
-                return await conn.run_sync(work)
-        assert self._thread is not None
         loop = asyncio.get_running_loop()
+        if self.is_postgres:
+            return await loop.run_in_executor(self._thread, self._run_postgres, work)
         return await loop.run_in_executor(self._thread, self._run_sqlite, work, atomic)
 
     def _run_sqlite(self, work: Callable[[Connection], T], atomic: bool) -> T:
         if self._sqlite is None:
-            assert isinstance(self.engine, Engine)
-            self._sqlite = self.engine.connect()
-        conn = self._sqlite
-        if atomic:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            self._sqlite = _open_sqlite(self.url.path)
+        raw = self._sqlite
+        if not atomic:
+            return work(Connection(raw, "sqlite"))
+        raw.execute("BEGIN IMMEDIATE")
         try:
-            result = work(conn)
+            result = work(Connection(raw, "sqlite"))
         except BaseException:
-            conn.rollback()
+            raw.execute("ROLLBACK")
             raise
-        conn.commit()  # COMMIT if atomic; otherwise only ends SQLAlchemy's notional transaction
+        raw.execute("COMMIT")
+        return result
+
+    def _run_postgres(self, work: Callable[[Connection], T]) -> T:
+        import psycopg
+        from psycopg.conninfo import make_conninfo
+
+        try:
+            raw = self._idle.pop()
+        except IndexError:
+            conninfo = make_conninfo(self.url.conninfo, **self.url.connect_args)
+            raw = psycopg.connect(conninfo, autocommit=True)
+        try:
+            with raw.transaction():
+                result = work(Connection(raw, "postgresql"))
+        finally:
+            if raw.closed or raw.broken:
+                raw.close()
+            else:
+                self._idle.append(raw)
         return result
 
     async def close(self) -> None:
-        if self.is_postgres:
-            await self._async_engine().dispose()
-            return
-        assert self._thread is not None
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._close_sqlite)
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._close_connections)
         self._thread.shutdown(wait=False)
 
-    def _close_sqlite(self) -> None:
+    def _close_connections(self) -> None:
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None
-        assert isinstance(self.engine, Engine)
-        self.engine.dispose()
+        while self._idle:
+            self._idle.pop().close()
+
+
+def _open_sqlite(path: str) -> sqlite3.Connection:
+    # The driver's own transaction handling off: the store says BEGIN IMMEDIATE itself.
+    raw = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    _switch_to_wal(raw)
+    return raw
+
+
+def _switch_to_wal(raw: sqlite3.Connection) -> None:
+    """WAL is a property of the file, kept once set. Setting it takes the file's exclusive lock,
+    for which SQLite does not apply the busy timeout: processes opening a new file at once
+    would fail ("database is locked"), so the switch waits for the lock itself, as long."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            raw.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def advisory_lock(conn: Connection, name: str) -> None:
     """PostgreSQL: hold a lock named ``name`` until the transaction ends (instances that ask
     for the same name wait their turn). SQLite: nothing (atomic units hold the write lock)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, lock_key(name))))
+    if conn.is_postgres:
+        params = {"cls": LOCK_CLASS, "key": lock_key(name)}
+        conn.execute("SELECT pg_advisory_xact_lock(:cls, :key)", params)
 
 
 def lock_key(name: str) -> int:
@@ -162,23 +298,8 @@ def lock_key(name: str) -> int:
     return value - 2**32 if value >= 2**31 else value
 
 
-def insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that can say ``ON CONFLICT`` in the connection's dialect."""
-    return insert_for(conn.dialect.name, table)
-
-
-def insert_for(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
-def _sqlite_rules(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # The driver's own transaction handling off: the store says BEGIN IMMEDIATE itself.
-        dbapi_connection.isolation_level = None
-        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # before WAL: it
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")  # may have to wait for the lock
+def for_update(conn: Connection, of: str | None = None, *, skip_locked: bool = False) -> str:
+    """PostgreSQL's row-locking clause (SQLite: none; its writers take the whole file)."""
+    if not conn.is_postgres:
+        return ""
+    return " FOR UPDATE" + (f" OF {of}" if of else "") + (" SKIP LOCKED" if skip_locked else "")

@@ -4,52 +4,39 @@ flight."""
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
 
 from bot.model import UserRef
 from bot.outcome import ItemResult, Status
 from bot.reply import from_json, to_json
-from bot.store.database import Database, insert_for
+from bot.store.database import Connection, Database
 from bot.store.records import SettledRow
-from bot.store.schema import results
 
 UNSETTLED = ("started", "planned")
 """Result rows that are not a final result: a call in flight, or a planned change."""
+UNSETTLED_SQL = "('started', 'planned')"
 
-_FINAL_COLUMNS = ("status", "line", "platform_response", "undo", "at")
+_COLUMNS = "command_id, target_id, target_label, status, line, platform_response, undo, at"
+_VALUES = ":command_id, :target_id, :target_label, :status, :line, :platform_response, :undo, :at"
+STARTING = f"""
+INSERT INTO results ({_COLUMNS}) VALUES ({_VALUES})
+ON CONFLICT (command_id, target_id) DO UPDATE
+SET status = 'started', line = '[]', at = excluded.at
+WHERE results.status = 'planned'"""
+"""INSERT a 'started' row, or turn a 'planned' one into it."""
+SETTLING = f"""
+INSERT INTO results ({_COLUMNS}) VALUES ({_VALUES})
+ON CONFLICT (command_id, target_id) DO UPDATE
+SET status = excluded.status, line = excluded.line,
+    platform_response = excluded.platform_response, undo = excluded.undo, at = excluded.at
+WHERE results.status IN {UNSETTLED_SQL}"""
+"""INSERT a final result, or write it over a 'started' or 'planned' row."""
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-@functools.cache
-def _starting(dialect: str) -> Any:
-    """INSERT a 'started' row, or turn a 'planned' one into it (built once per dialect)."""
-    stmt = insert_for(dialect, results)  # the values come with each execution
-    return stmt.on_conflict_do_update(
-        index_elements=[results.c.command_id, results.c.target_id],
-        set_={"status": "started", "line": "[]", "at": stmt.excluded.at},
-        where=results.c.status == "planned",
-    )
-
-
-@functools.cache
-def _settling(dialect: str) -> Any:
-    """INSERT a final result, or write it over a 'started' or 'planned' row."""
-    stmt = insert_for(dialect, results)  # the values come with each execution
-    return stmt.on_conflict_do_update(
-        index_elements=[results.c.command_id, results.c.target_id],
-        set_={c: stmt.excluded[c] for c in _FINAL_COLUMNS},
-        where=results.c.status.in_(UNSETTLED),
-    )
 
 
 class CommandJournal:
@@ -75,23 +62,20 @@ class CommandJournal:
             )
 
         def read(conn: Connection) -> ItemResult | None:
-            row = conn.execute(
-                select(
-                    results.c.status, results.c.line, results.c.platform_response, results.c.undo
-                ).where(
-                    results.c.command_id == self._job_id,
-                    results.c.target_id == target.id,
-                    results.c.status.not_in(UNSETTLED),
-                )
-            ).first()
+            row = conn.row(
+                "SELECT status, line, platform_response, undo FROM results"
+                " WHERE command_id = :case AND target_id = :target"
+                f" AND status NOT IN {UNSETTLED_SQL}",
+                {"case": self._job_id, "target": target.id},
+            )
             if row is None:
                 return None
             return ItemResult(
                 target,
-                Status(row.status),
-                from_json(json.loads(row.line)),
-                row.platform_response,
-                json.loads(row.undo) if row.undo else None,
+                Status(row["status"]),
+                from_json(json.loads(row["line"])),
+                row["platform_response"],
+                json.loads(row["undo"]) if row["undo"] else None,
             )
 
         return await self._db.run(read)
@@ -110,7 +94,7 @@ class CommandJournal:
         }
 
         def write(conn: Connection) -> None:
-            conn.execute(_starting(conn.dialect.name), row)
+            conn.execute(STARTING, row)
 
         await self._db.run(write)
 
@@ -118,12 +102,10 @@ class CommandJournal:
         """Whether a call for ``target`` was begun by an earlier run whose result is unknown."""
 
         def read(conn: Connection) -> bool:
-            found = conn.scalar(
-                select(results.c.id).where(
-                    results.c.command_id == self._job_id,
-                    results.c.target_id == target.id,
-                    results.c.status == "started",
-                )
+            found = conn.value(
+                "SELECT id FROM results WHERE command_id = :case AND target_id = :target"
+                " AND status = 'started'",
+                {"case": self._job_id, "target": target.id},
             )
             return found is not None
 
@@ -144,7 +126,7 @@ class CommandJournal:
         }
 
         def write(conn: Connection) -> None:
-            conn.execute(_settling(conn.dialect.name), row)
+            conn.execute(SETTLING, row)
 
         await self._db.run(write)
         if self._settled is not None and item.status.value not in UNSETTLED:

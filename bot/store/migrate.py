@@ -5,24 +5,25 @@ transaction under an advisory lock, so the second waits and then finds nothing t
 the write transaction (``BEGIN IMMEDIATE``) does the same. A SQLite file made before the store
 used migrations (tables, no ``alembic_version``) is stamped with the revision its tables match,
 then upgraded like any other.
+
+SQLAlchemy and Alembic are imported only when a store needs upgrading: they cost memory and
+start-up time, and an up-to-date store, the usual case, needs neither.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, MetaData, String, Table, inspect, select
-from sqlalchemy.engine import Connection
-
-from bot.store.database import Database, advisory_lock
+from bot.store.database import LOCK_CLASS, Connection, Database, StoreURL, lock_key
 
 if TYPE_CHECKING:
+    import sqlalchemy
     from alembic.config import Config
-
-# Alembic itself is imported only when a store needs upgrading (it costs memory and start-up
-# time, and an up-to-date store, the usual case, needs none of it).
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 INITIAL = "0001"
@@ -31,9 +32,10 @@ JOB_STATE = "0002"
 """Lanes, scheduling, cancellation and totals (the last ad-hoc columns)."""
 HEAD = JOB_STATE
 """The newest revision shipped (a test checks it against Alembic's own answer)."""
+MIGRATION_LOCK = "migrate"
 
 
-def config(connection: Connection | None = None) -> Config:
+def config(connection: sqlalchemy.Connection | None = None) -> Config:
     from alembic.config import Config
 
     cfg = Config()
@@ -52,20 +54,57 @@ def head() -> str:
     return revision
 
 
-def current(connection: Connection) -> str | None:
+def current(conn: Connection) -> str | None:
     """The store's revision, read without Alembic (None: never migrated)."""
-    if not inspect(connection).has_table("alembic_version"):
+    if conn.is_postgres:
+        exists = conn.value("SELECT to_regclass('alembic_version') IS NOT NULL")
+    else:
+        exists = conn.value(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        )
+    if not exists:
         return None
-    version = Table("alembic_version", MetaData(), Column("version_num", String))
-    rows = connection.execute(select(version.c.version_num)).scalars().all()
-    return rows[0] if len(rows) == 1 else None
+    rows = conn.values("SELECT version_num FROM alembic_version")
+    return str(rows[0]) if len(rows) == 1 else None
 
 
-def upgrade(connection: Connection) -> None:
+@contextmanager
+def sqlalchemy_connection(url: StoreURL) -> Iterator[sqlalchemy.Connection]:
+    """A SQLAlchemy connection to the store, in a transaction that holds the migration lock
+    (SQLite: the write lock), committed when the block ends."""
+    from sqlalchemy import create_engine, event, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url.sqlalchemy, poolclass=NullPool, connect_args=url.connect_args)
+    if url.backend == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def autocommit(dbapi_connection: Any, _record: Any) -> None:
+            # The driver's own transaction handling off: BEGIN IMMEDIATE is said below.
+            dbapi_connection.isolation_level = None
+
+    try:
+        with engine.connect() as conn:
+            if url.backend == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                lock = text("SELECT pg_advisory_xact_lock(:cls, :key)")
+                conn.execute(lock, {"cls": LOCK_CLASS, "key": lock_key(MIGRATION_LOCK)})
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+    finally:
+        engine.dispose()
+
+
+def upgrade(connection: sqlalchemy.Connection) -> None:
     """Upgrade to head inside the caller's transaction (which commits it)."""
     from alembic import command
+    from sqlalchemy import inspect
 
-    advisory_lock(connection, "migrate")
     cfg = config(connection)
     tables = inspect(connection)
     if tables.has_table("commands") and not tables.has_table("alembic_version"):
@@ -74,7 +113,12 @@ def upgrade(connection: Connection) -> None:
     command.upgrade(cfg, "head")
 
 
+def _upgrade(url: StoreURL) -> None:
+    with sqlalchemy_connection(url) as conn:
+        upgrade(conn)
+
+
 async def upgrade_database(db: Database) -> None:
     if await db.run(current) == HEAD:
         return  # the usual case: nothing to do, no lock taken
-    await db.run(upgrade, atomic=True)
+    await asyncio.to_thread(_upgrade, db.url)

@@ -1,7 +1,7 @@
 """The durable store: commands (jobs), per-target results, and the audit trail they form.
 
-One code for SQLite (embedded, the default) and PostgreSQL (several instances sharing one
-database), through SQLAlchemy Core: each method is one unit of work run by ``Database.run``.
+One SQL for SQLite (embedded, the default) and PostgreSQL (several instances sharing one
+database): each method is one unit of work run by ``Database.run``.
 A command is recorded once per (platform, event id): a redelivered event finds its row and does
 nothing. Jobs are claimed with a lease, renewed while they run, so a job whose instance died is
 picked up again once the lease runs out, and the per-target results let that second run skip
@@ -18,40 +18,47 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Float,
-    Row,
-    and_,
-    bindparam,
-    exists,
-    func,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot import audit
 from bot.errors import StoreError
 from bot.model import Invocation, UserRef
 from bot.reply import from_json, plain
-from bot.store.database import Database, advisory_lock, insert, insert_for
-from bot.store.journal import UNSETTLED, CommandJournal, now_iso
+from bot.store.database import Connection, Database, Row, advisory_lock, for_update, in_list
+from bot.store.journal import UNSETTLED_SQL, CommandJournal, now_iso
 from bot.store.migrate import upgrade_database
 from bot.store.records import AuditRow, Job, OpenJob, PendingConfirmation, SettledRow
-from bot.store.schema import commands, confirmations, results
 
 LANES = ("change", "control", "cli")
 """'change' jobs act on a room, one at a time per room across instances; 'control' jobs
 (listing, cancelling) never wait behind them; 'cli' jobs belong to a command-line run
 (``kickbot offboard``) and are never taken by a bot."""
 
-_OTHER = commands.alias("other")
-_TARGET = results.alias("target")
 _IN_CHUNK = 500
 """Ids per ``IN (…)`` when reading results of many cases."""
+
+_COMMAND_COLUMNS = (
+    "id, platform, event_id, room, caller_id, caller_label, command, text, reason, undoes,"
+    " invocation, state, outcome, reply, claimed_by, lease_until, received_at, finished_at,"
+    " lane, not_before, cancel_requested_by, total"
+)
+RUNNABLE = (
+    "((state = 'queued' AND (not_before IS NULL OR not_before <= :now))"
+    " OR (state = 'running' AND lease_until < :now))"
+)
+"""A job that could be claimed now: queued and due, or running with an expired lease."""
+
+RECORDING = """
+INSERT INTO commands (platform, event_id, room, caller_id, caller_label, command, text,
+                      invocation, received_at, lane)
+VALUES (:platform, :event_id, :room, :caller_id, :caller_label, :command, :text,
+        :invocation, :received_at, :lane)
+ON CONFLICT (platform, event_id) DO NOTHING
+RETURNING id"""
+"""INSERT a command unless its event was recorded before; RETURNING its id."""
+
+SETTLED = (
+    "SELECT target_id, status, line, platform_response, undo FROM results"
+    f" WHERE command_id = :case AND status NOT IN {UNSETTLED_SQL}"
+)
 
 
 def _lane(lane: str) -> str:
@@ -60,62 +67,28 @@ def _lane(lane: str) -> str:
     return lane
 
 
-def _runnable(now: float | ColumnElement[float]) -> ColumnElement[bool]:
-    """A job that could be claimed now: queued and due, or running with an expired lease."""
-    return or_(
-        and_(
-            commands.c.state == "queued",
-            or_(commands.c.not_before.is_(None), commands.c.not_before <= now),
-        ),
-        and_(commands.c.state == "running", commands.c.lease_until < now),
-    )
-
-
 @functools.cache
-def _recording(dialect: str) -> Any:
-    """INSERT a command unless its event was recorded before; RETURNING its id."""
-    return (
-        insert_for(dialect, commands)
-        .on_conflict_do_nothing(index_elements=[commands.c.platform, commands.c.event_id])
-        .returning(commands.c.id)
+def _claiming(lane: str, postgres: bool) -> str:
+    """Claim the oldest runnable job of ``lane`` in a room (parameters: platform, room, owner,
+    now, until). A 'change' job is not taken while another instance holds a live lease on a
+    'change' job of the same room."""
+    busy = (
+        " AND NOT EXISTS (SELECT 1 FROM commands other"
+        " WHERE other.platform = commands.platform AND other.room = commands.room"
+        " AND other.lane = 'change' AND other.state = 'running'"
+        " AND other.lease_until >= :now AND other.claimed_by != :owner)"
+        if lane == "change"
+        else ""
     )
-
-
-@functools.cache
-def _claiming(lane: str) -> Any:
-    """Claim the oldest runnable job of ``lane`` in a room (parameters: in_platform, in_room,
-    owner, now, until)."""
-    now = bindparam("now", type_=Float)
-    candidates = select(commands.c.id).where(
-        commands.c.platform == bindparam("in_platform"),
-        commands.c.room == bindparam("in_room"),
-        commands.c.lane == lane,
-        _runnable(now),
-    )
-    if lane == "change":
-        candidates = candidates.where(
-            ~exists().where(
-                _OTHER.c.platform == commands.c.platform,
-                _OTHER.c.room == commands.c.room,
-                _OTHER.c.lane == "change",
-                _OTHER.c.state == "running",
-                _OTHER.c.lease_until >= now,
-                _OTHER.c.claimed_by != bindparam("owner"),
-            )
-        )
-    oldest = (
-        candidates.correlate(None)  # its own FROM commands, not the UPDATE's row
-        .order_by(commands.c.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    return (
-        update(commands)
-        .where(commands.c.id == oldest)
-        .values(state="running", claimed_by=bindparam("owner"), lease_until=bindparam("until"))
-        .returning(commands.c.id, commands.c.command, commands.c.invocation)
-    )
+    locking = " FOR UPDATE SKIP LOCKED" if postgres else ""
+    return f"""
+UPDATE commands SET state = 'running', claimed_by = :owner, lease_until = :until
+WHERE id = (
+    SELECT id FROM commands
+    WHERE platform = :platform AND room = :room AND lane = '{lane}' AND {RUNNABLE}{busy}
+    ORDER BY id LIMIT 1{locking}
+)
+RETURNING id, command, invocation"""
 
 
 class Store:
@@ -134,10 +107,9 @@ class Store:
             raise StoreError(f"cannot open the store at {url}: {exc}") from exc
         try:
             await upgrade_database(db)
-        except (SQLAlchemyError, OSError) as exc:
+        except Exception as exc:  # the driver's errors, SQLAlchemy's (migrating), OSError
             await db.close()
-            shown = db.url.render_as_string(hide_password=True)
-            raise StoreError(f"cannot open the store at {shown}: {exc}") from exc
+            raise StoreError(f"cannot open the store at {db.url.shown}: {exc}") from exc
         return cls(db)
 
     async def close(self) -> None:
@@ -172,12 +144,13 @@ class Store:
         }
 
         def write(conn: Connection) -> int | None:
-            case_id = conn.scalar(_recording(conn.dialect.name), row)
+            case_id = conn.value(RECORDING, row)
             return None if case_id is None else int(case_id)
 
+        failures: tuple[type[Exception], ...] = (*self._db.errors, OSError)
         try:
             return await self._db.run(write)
-        except (SQLAlchemyError, OSError) as exc:
+        except failures as exc:
             raise StoreError(f"could not record the command: {exc}") from exc
 
     async def claim(
@@ -198,34 +171,26 @@ class Store:
                 # each take one of two queued jobs before either sees the other's running.
                 advisory_lock(conn, f"claim\0{platform}\0{room}")
             now = time.time()
-            row = conn.execute(
-                _claiming(lane),
+            row = conn.row(
+                _claiming(lane, conn.is_postgres),
                 {
-                    "in_platform": platform,
-                    "in_room": room,
+                    "platform": platform,
+                    "room": room,
                     "owner": owner,
                     "now": now,
                     "until": now + lease_s,
                 },
-            ).first()
+            )
             if row is None:
                 return None
             # In the same hop: what earlier runs settled (usually nothing), so the journal
             # needs no read per target.
-            settled = {
-                r.target_id: (r.status, r.line, r.platform_response, r.undo)
-                for r in conn.execute(
-                    select(
-                        results.c.target_id,
-                        results.c.status,
-                        results.c.line,
-                        results.c.platform_response,
-                        results.c.undo,
-                    ).where(results.c.command_id == row.id, results.c.status.not_in(UNSETTLED))
-                )
+            settled: dict[str, SettledRow] = {
+                r["target_id"]: (r["status"], r["line"], r["platform_response"], r["undo"])
+                for r in conn.rows(SETTLED, {"case": row["id"]})
             }
-            invocation = Invocation.from_json(json.loads(row.invocation))
-            return Job(row.id, row.command, invocation, settled)
+            invocation = Invocation.from_json(json.loads(row["invocation"]))
+            return Job(int(row["id"]), row["command"], invocation, settled)
 
         return await self._db.run(take)
 
@@ -233,13 +198,12 @@ class Store:
         """(platform, room, lane) of every room with a job that could be claimed now."""
 
         def read(conn: Connection) -> list[tuple[str, str, str]]:
-            rows = conn.execute(
-                select(commands.c.platform, commands.c.room, commands.c.lane)
-                .where(_runnable(time.time()))
-                .distinct()
-                .order_by(commands.c.platform, commands.c.room, commands.c.lane)
+            rows = conn.rows(
+                f"SELECT DISTINCT platform, room, lane FROM commands WHERE {RUNNABLE}"
+                " ORDER BY platform, room, lane",
+                {"now": time.time()},
             )
-            return [(r.platform, r.room, r.lane) for r in rows]
+            return [(r["platform"], r["room"], r["lane"]) for r in rows]
 
         return await self._db.run(read)
 
@@ -248,11 +212,7 @@ class Store:
 
     async def release(self, job_id: int) -> None:
         await self._update(
-            job_id,
-            state="queued",
-            claimed_by=None,
-            lease_until=None,
-            only=commands.c.state == "running",
+            job_id, state="queued", claimed_by=None, lease_until=None, only="state = 'running'"
         )
 
     async def defer(self, job_id: int, not_before: float) -> None:
@@ -263,17 +223,16 @@ class Store:
             claimed_by=None,
             lease_until=None,
             not_before=not_before,
-            only=commands.c.state != "done",
+            only="state != 'done'",
         )
 
     async def next_due(self) -> float | None:
         """The earliest future ``not_before`` of a queued job (epoch seconds), if any."""
 
         def read(conn: Connection) -> float | None:
-            due = conn.scalar(
-                select(func.min(commands.c.not_before)).where(
-                    commands.c.state == "queued", commands.c.not_before > time.time()
-                )
+            due = conn.value(
+                "SELECT min(not_before) FROM commands WHERE state = 'queued' AND not_before > :now",
+                {"now": time.time()},
             )
             return None if due is None else float(due)
 
@@ -288,16 +247,16 @@ class Store:
     async def mark_undoes(self, case: int, undone: int) -> None:
         await self._update(case, undoes=undone)
 
-    async def _update(
-        self, job_id: int, *, only: ColumnElement[bool] | None = None, **values: Any
-    ) -> None:
-        """Set columns of one command (if it meets ``only``): one statement."""
-        stmt = update(commands).where(commands.c.id == job_id).values(**values)
+    async def _update(self, job_id: int, *, only: str | None = None, **values: Any) -> None:
+        """Set columns of one command (if it meets the condition ``only``): one statement."""
+        assignments = ", ".join(f"{column} = :{column}" for column in values)
+        sql = f"UPDATE commands SET {assignments} WHERE id = :case_id"
         if only is not None:
-            stmt = stmt.where(only)
+            sql += f" AND {only}"
+        params = {**values, "case_id": job_id}
 
         def write(conn: Connection) -> None:
-            conn.execute(stmt)
+            conn.execute(sql, params)
 
         await self._db.run(write)
 
@@ -314,16 +273,14 @@ class Store:
         (already done, nothing changed) or "unknown" (no such case)."""
 
         def cancel(conn: Connection) -> str:
-            state = conn.scalar(
-                select(commands.c.state).where(commands.c.id == case).with_for_update()
-            )
+            given = {"case": case, "by": by_case}
+            locked = for_update(conn)
+            state = conn.value(f"SELECT state FROM commands WHERE id = :case{locked}", given)
             if state is None:
                 return "unknown"
             if state == "done":
                 return "finished"
-            conn.execute(
-                update(commands).where(commands.c.id == case).values(cancel_requested_by=by_case)
-            )
+            conn.execute("UPDATE commands SET cancel_requested_by = :by WHERE id = :case", given)
             if state == "running":
                 return "stopping"
             _finish(conn, case, "cancelled", reply)
@@ -339,45 +296,42 @@ class Store:
 
     async def cancel_requested(self, case: int) -> bool:
         def read(conn: Connection) -> bool:
-            by = conn.scalar(select(commands.c.cancel_requested_by).where(commands.c.id == case))
+            by = conn.value(
+                "SELECT cancel_requested_by FROM commands WHERE id = :case", {"case": case}
+            )
             return by is not None
 
         return await self._db.run(read)
 
     async def open_jobs(self, platform: str, room: str) -> list[OpenJob]:
         """The room's unfinished cases, oldest first."""
-        settled = (
-            select(func.count())
-            .where(results.c.command_id == commands.c.id, results.c.status.not_in(UNSETTLED))
-            .scalar_subquery()
+        sql = (
+            "SELECT id, command, caller_id, caller_label, state, not_before, total, received_at,"
+            " cancel_requested_by, (SELECT count(*) FROM results WHERE command_id = commands.id"
+            f" AND status NOT IN {UNSETTLED_SQL}) AS settled FROM commands"
+            " WHERE platform = :platform AND room = :room AND state != 'done' ORDER BY id"
         )
 
         def read(conn: Connection) -> list[OpenJob]:
             now = time.time()
-            rows = conn.execute(
-                select(commands, settled.label("settled"))
-                .where(
-                    commands.c.platform == platform,
-                    commands.c.room == room,
-                    commands.c.state != "done",
-                )
-                .order_by(commands.c.id)
-            )
+            rows = conn.rows(sql, {"platform": platform, "room": room})
             return [
                 OpenJob(
-                    case=r.id,
-                    command=r.command,
-                    caller=UserRef(r.caller_id, r.caller_label),
+                    case=r["id"],
+                    command=r["command"],
+                    caller=UserRef(r["caller_id"], r["caller_label"]),
                     state=(
                         "scheduled"
-                        if r.state == "queued" and r.not_before is not None and r.not_before > now
-                        else r.state
+                        if r["state"] == "queued"
+                        and r["not_before"] is not None
+                        and r["not_before"] > now
+                        else r["state"]
                     ),
-                    not_before=r.not_before,
-                    total=r.total,
-                    settled=r.settled,
-                    received_at=r.received_at,
-                    cancel_requested=r.cancel_requested_by is not None,
+                    not_before=r["not_before"],
+                    total=r["total"],
+                    settled=int(r["settled"]),
+                    received_at=r["received_at"],
+                    cancel_requested=r["cancel_requested_by"] is not None,
                 )
                 for r in rows
             ]
@@ -390,44 +344,37 @@ class Store:
         """The changes a case made that can be reversed, in order."""
 
         def read(conn: Connection) -> list[tuple[UserRef, dict[str, Any]]]:
-            rows = conn.execute(
-                select(results.c.target_id, results.c.target_label, results.c.undo)
-                .where(
-                    results.c.command_id == case,
-                    results.c.status == "done",
-                    results.c.undo.is_not(None),
-                )
-                .order_by(results.c.id)
+            rows = conn.rows(
+                "SELECT target_id, target_label, undo FROM results WHERE command_id = :case"
+                " AND status = 'done' AND undo IS NOT NULL ORDER BY id",
+                {"case": case},
             )
-            return [(UserRef(r.target_id, r.target_label), json.loads(r.undo)) for r in rows]
+            return [
+                (UserRef(r["target_id"], r["target_label"]), json.loads(r["undo"])) for r in rows
+            ]
 
         return await self._db.run(read)
 
     async def undone_by(self, case: int) -> int | None:
         return await self._first_case(
-            select(commands.c.id)
-            .where(commands.c.undoes == case, commands.c.outcome == "report")
-            .order_by(commands.c.id)
+            "SELECT id FROM commands WHERE undoes = :case AND outcome = 'report' ORDER BY id",
+            {"case": case},
         )
 
     async def last_case(
         self, platform: str, room: str, caller_id: str, names: Sequence[str]
     ) -> int | None:
+        listed, named = in_list("name", names)
         return await self._first_case(
-            select(commands.c.id)
-            .where(
-                commands.c.platform == platform,
-                commands.c.room == room,
-                commands.c.caller_id == caller_id,
-                commands.c.command.in_(list(names)),
-                commands.c.outcome == "report",
-            )
-            .order_by(commands.c.id.desc())
+            "SELECT id FROM commands WHERE platform = :platform AND room = :room"
+            f" AND caller_id = :caller AND command IN {listed} AND outcome = 'report'"
+            " ORDER BY id DESC",
+            {"platform": platform, "room": room, "caller": caller_id, **named},
         )
 
-    async def _first_case(self, query: Any) -> int | None:
+    async def _first_case(self, sql: str, params: Mapping[str, Any]) -> int | None:
         def read(conn: Connection) -> int | None:
-            found = conn.scalar(query.limit(1))
+            found = conn.value(sql + " LIMIT 1", params)
             return None if found is None else int(found)
 
         return await self._db.run(read)
@@ -439,49 +386,50 @@ class Store:
     ) -> None:
         """Park a claimed case until its caller confirms it (see ``confirm``)."""
 
+        plan = {
+            "case": job_id,
+            "targets": targets,
+            "estimate": estimate_s,
+            "expires": time.time() + within_s,
+        }
+
         def park(conn: Connection) -> None:
-            stmt = insert(conn, confirmations).values(
-                case_id=job_id,
-                targets=targets,
-                estimate_seconds=estimate_s,
-                expires_at=time.time() + within_s,
+            conn.execute(
+                "INSERT INTO confirmations (case_id, targets, estimate_seconds, expires_at)"
+                " VALUES (:case, :targets, :estimate, :expires)"
+                " ON CONFLICT (case_id) DO UPDATE SET targets = excluded.targets,"
+                " estimate_seconds = excluded.estimate_seconds, expires_at = excluded.expires_at",
+                plan,
             )
             conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[confirmations.c.case_id],
-                    set_={
-                        c: stmt.excluded[c] for c in ("targets", "estimate_seconds", "expires_at")
-                    },
-                )
-            )
-            conn.execute(
-                update(commands)
-                .where(commands.c.id == job_id)
-                .values(state="awaiting", claimed_by=None, lease_until=None)
+                "UPDATE commands SET state = 'awaiting', claimed_by = NULL, lease_until = NULL"
+                " WHERE id = :case",
+                plan,
             )
 
         await self._db.run(park, atomic=True)
 
     async def pending_confirmation(self, case: int) -> PendingConfirmation | None:
         def read(conn: Connection) -> PendingConfirmation | None:
-            row = conn.execute(
-                select(commands, confirmations)
-                .join(confirmations, confirmations.c.case_id == commands.c.id)
-                .where(commands.c.id == case)
-            ).first()
+            row = conn.row(
+                "SELECT c.id, c.platform, c.room, c.caller_id, c.caller_label, c.command, c.state,"
+                " p.targets, p.estimate_seconds, p.expires_at, p.confirmed_by"
+                " FROM commands c JOIN confirmations p ON p.case_id = c.id WHERE c.id = :case",
+                {"case": case},
+            )
             if row is None:
                 return None
             return PendingConfirmation(
-                case=row.id,
-                platform=row.platform,
-                room=row.room,
-                caller=UserRef(row.caller_id, row.caller_label),
-                command=row.command,
-                targets=row.targets,
-                estimate_seconds=row.estimate_seconds,
-                expires_at=row.expires_at,
-                confirmed_by=row.confirmed_by,
-                state=row.state,
+                case=row["id"],
+                platform=row["platform"],
+                room=row["room"],
+                caller=UserRef(row["caller_id"], row["caller_label"]),
+                command=row["command"],
+                targets=row["targets"],
+                estimate_seconds=row["estimate_seconds"],
+                expires_at=row["expires_at"],
+                confirmed_by=row["confirmed_by"],
+                state=row["state"],
             )
 
         return await self._db.run(read)
@@ -490,22 +438,19 @@ class Store:
         """Queue an awaiting case again, marked confirmed, if it has not expired."""
 
         def release(conn: Connection) -> bool:
-            open_plan = exists().where(
-                confirmations.c.case_id == case,
-                confirmations.c.confirmed_by.is_(None),
-                confirmations.c.expires_at > time.time(),
-            )
+            given = {"case": case, "by": by_case, "now": time.time(), "at": now_iso()}
             queued = conn.execute(
-                update(commands)
-                .where(commands.c.id == case, commands.c.state == "awaiting", open_plan)
-                .values(state="queued")
+                "UPDATE commands SET state = 'queued' WHERE id = :case AND state = 'awaiting'"
+                " AND EXISTS (SELECT 1 FROM confirmations WHERE case_id = :case"
+                " AND confirmed_by IS NULL AND expires_at > :now)",
+                given,
             )
-            if queued.rowcount != 1:
+            if queued != 1:
                 return False
             conn.execute(
-                update(confirmations)
-                .where(confirmations.c.case_id == case)
-                .values(confirmed_by=by_case, confirmed_at=now_iso())
+                "UPDATE confirmations SET confirmed_by = :by, confirmed_at = :at"
+                " WHERE case_id = :case",
+                given,
             )
             return True
 
@@ -513,8 +458,8 @@ class Store:
 
     async def is_confirmed(self, case: int) -> bool:
         def read(conn: Connection) -> bool:
-            by = conn.scalar(
-                select(confirmations.c.confirmed_by).where(confirmations.c.case_id == case)
+            by = conn.value(
+                "SELECT confirmed_by FROM confirmations WHERE case_id = :case", {"case": case}
             )
             return by is not None
 
@@ -524,18 +469,11 @@ class Store:
         """Close every case whose plan was not confirmed in time (outcome "expired")."""
 
         def expire(conn: Connection) -> list[int]:
-            expired = list(
-                conn.scalars(
-                    select(commands.c.id)
-                    .join(confirmations, confirmations.c.case_id == commands.c.id)
-                    .where(
-                        commands.c.state == "awaiting",
-                        confirmations.c.confirmed_by.is_(None),
-                        confirmations.c.expires_at <= time.time(),
-                    )
-                    .order_by(commands.c.id)
-                    .with_for_update(of=commands, skip_locked=True)
-                )
+            expired = conn.values(
+                "SELECT c.id FROM commands c JOIN confirmations p ON p.case_id = c.id"
+                " WHERE c.state = 'awaiting' AND p.confirmed_by IS NULL AND p.expires_at <= :now"
+                f" ORDER BY c.id{for_update(conn, 'c', skip_locked=True)}",
+                {"now": time.time()},
             )
             for case_id in expired:
                 _finish(conn, case_id, "expired", reply)
@@ -562,11 +500,11 @@ class Store:
 def _finish(conn: Connection, job_id: int, outcome: str, reply: str) -> None:
     """Close a case and append it to the audit chain, inside the caller's atomic unit."""
     closed = conn.execute(
-        update(commands)
-        .where(commands.c.id == job_id, commands.c.state != "done")
-        .values(state="done", outcome=outcome, reply=reply, finished_at=now_iso(), lease_until=None)
+        "UPDATE commands SET state = 'done', outcome = :outcome, reply = :reply,"
+        " finished_at = :at, lease_until = NULL WHERE id = :case AND state != 'done'",
+        {"case": job_id, "outcome": outcome, "reply": reply, "at": now_iso()},
     )
-    if closed.rowcount != 1:
+    if closed != 1:
         return  # closed already (another instance's sweep): in the chain once
     (row,) = _audit(conn, case=job_id)
     case = {
@@ -588,68 +526,65 @@ def _audit(
     case: int | None = None,
     limit: int | None = None,
 ) -> list[AuditRow]:
-    query = select(commands).order_by(commands.c.id)
+    where: list[str] = []
     if case is not None:
-        query = query.where(commands.c.id == case)
+        where.append("id = :case")
     if room:
-        query = query.where(commands.c.room == room)
+        where.append("room = :room")
     if user:
-        query = query.where(
-            or_(
-                commands.c.caller_id == user,
-                func.lower(commands.c.caller_label) == func.lower(user),
-                exists().where(
-                    _TARGET.c.command_id == commands.c.id,
-                    or_(
-                        _TARGET.c.target_id == user,
-                        func.lower(_TARGET.c.target_label) == func.lower(user),
-                    ),
-                ),
-            )
+        where.append(
+            "(caller_id = :user OR lower(caller_label) = lower(:user) OR EXISTS ("
+            "SELECT 1 FROM results target WHERE target.command_id = commands.id"
+            " AND (target.target_id = :user OR lower(target.target_label) = lower(:user))))"
         )
     if since:
-        query = query.where(commands.c.received_at >= since)
+        where.append("received_at >= :since")
+    sql = f"SELECT {_COMMAND_COLUMNS} FROM commands"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY id"
     if limit:
-        query = query.limit(int(limit))
-    found = list(conn.execute(query))
-    per_case: dict[int, list[dict[str, Any]]] = {c.id: [] for c in found}
+        sql += f" LIMIT {int(limit)}"
+    found = conn.rows(sql, {"case": case, "room": room, "user": user, "since": since})
+    per_case: dict[int, list[dict[str, Any]]] = {c["id"]: [] for c in found}
     ids = list(per_case)
     for start in range(0, len(ids), _IN_CHUNK):
-        rows = conn.execute(
-            select(results)
-            .where(results.c.command_id.in_(ids[start : start + _IN_CHUNK]))
-            .order_by(results.c.command_id, results.c.id)
+        listed, params = in_list("case", ids[start : start + _IN_CHUNK])
+        rows = conn.rows(
+            "SELECT command_id, target_id, target_label, status, line, platform_response, at"
+            f" FROM results WHERE command_id IN {listed} ORDER BY command_id, id",
+            params,
         )
         for r in rows:
-            per_case[r.command_id].append(_result(r))
+            per_case[r["command_id"]].append(_result(r))
     return [
         AuditRow(
-            case=c.id,
-            received_at=c.received_at,
-            finished_at=c.finished_at,
-            platform=c.platform,
-            room=c.room,
-            caller=c.caller_label,
-            caller_id=c.caller_id,
-            command=c.command,
-            text=c.text,
-            reason=c.reason,
-            state=c.state,
-            outcome=c.outcome,
-            results=per_case[c.id],
+            case=c["id"],
+            received_at=c["received_at"],
+            finished_at=c["finished_at"],
+            platform=c["platform"],
+            room=c["room"],
+            caller=c["caller_label"],
+            caller_id=c["caller_id"],
+            command=c["command"],
+            text=c["text"],
+            reason=c["reason"],
+            state=c["state"],
+            outcome=c["outcome"],
+            results=per_case[c["id"]],
         )
         for c in found
     ]
 
 
-def _result(r: Row[Any]) -> dict[str, Any]:
+def _result(r: Row) -> dict[str, Any]:
     return {
-        "target_id": r.target_id,
-        "target": r.target_label,
-        "result": r.status,
-        "detail": plain((from_json(json.loads(r.line)),)),
-        "platform_response": r.platform_response,
-        "at": r.at,
+        "target_id": r["target_id"],
+        "target": r["target_label"],
+        "result": r["status"],
+        "detail": plain((from_json(json.loads(r["line"])),)),
+        "platform_response": r["platform_response"],
+        "at": r["at"],
     }
 
 
