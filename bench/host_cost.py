@@ -19,9 +19,10 @@ a bare ``python -c``.
 The child also reports which SDK packages it loaded: a platform not enabled must not appear.
 
 The child runs on a host's install: a venv (``bench/.host-venv``, made once and again when
-pyproject.toml changes) with kickbot and its platform extras only, none of the dev tools (one of
-them brings ``rich``, which structlog imports when it is there); ``python`` says which
-interpreter to use instead (the smoke test's: the running one).
+pyproject.toml changes; kickbot reinstalled in it when its code changes) with kickbot and its
+platform extras only, none of the dev tools (one of them brings ``rich``, which structlog
+imports when it is there); ``python`` says which interpreter to use instead (the smoke test's:
+the running one).
 """
 
 from __future__ import annotations
@@ -83,17 +84,32 @@ HOST_VENV = HERE / ".host-venv"
 HOST_EXTRAS = "symphony,slack,rocketchat,chime"
 
 
+def _installed_source() -> str:
+    """A digest of what a host's install copies: pyproject.toml and kickbot's packages."""
+    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes())
+    for package in ("bot", "handlers"):
+        for path in sorted((REPO / package).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(REPO)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def host_python() -> str:
-    """The interpreter of a host's install of kickbot (made or refreshed here, ~20 s)."""
+    """The interpreter of a host's install of kickbot: made when pyproject.toml changes (~20 s),
+    kickbot itself installed again when its code does (the install is a copy, not a link)."""
     python = HOST_VENV / "bin" / "python"
-    stamp = HOST_VENV / "pyproject.sha256"
-    want = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()
-    if not python.exists() or not stamp.exists() or stamp.read_text() != want:
+    deps_stamp, code_stamp = HOST_VENV / "pyproject.sha256", HOST_VENV / "source.sha256"
+    deps = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()
+    code = _installed_source()
+    pip = [str(python), "-m", "pip", "install", "-q"]
+    if not python.exists() or not deps_stamp.exists() or deps_stamp.read_text() != deps:
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(HOST_VENV)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", f"{REPO}[{HOST_EXTRAS}]"], check=True
-        )
-        stamp.write_text(want)
+        subprocess.run([*pip, f"{REPO}[{HOST_EXTRAS}]"], check=True)
+        deps_stamp.write_text(deps)
+    elif not code_stamp.exists() or code_stamp.read_text() != code:
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(REPO)], check=True)
+    code_stamp.write_text(code)
     return str(python)
 
 

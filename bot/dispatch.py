@@ -154,12 +154,30 @@ class Dispatcher:
         # Commands that change nothing (/jobs, /cancel, /confirm, /help) have their own lane,
         # so they are answered while a long job holds the room's change lane.
         lane = "control" if command is not None and not command.mutates else "change"
-        job_id = await self._store.record(inv, name, lane=lane)  # StoreError: redeliver
+        key = (inv.platform, inv.room.id, lane)
+        worker = self._workers.get(key)
+        if self._stopping or (worker is not None and not worker.done()):
+            job_id = await self._store.record(inv, name, lane=lane)  # StoreError: redeliver
+            if job_id is not None:
+                self.wake(*key)
+        else:
+            # No worker on this lane of the room: record and claim in one transaction, and
+            # hand the job to a worker started now (before the await, so that a command
+            # arriving meanwhile finds it and leaves the claiming to it).
+            handoff: asyncio.Future[Job | None] = asyncio.get_running_loop().create_future()
+            self._start_worker(key, handoff)
+            try:
+                job_id, job = await self._store.record_and_claim(
+                    inv, name, lane, self._instance, self._lease
+                )
+            except BaseException:
+                handoff.set_result(None)  # the worker claims for itself
+                raise
+            handoff.set_result(job)
         if job_id is None:
             log.info("duplicate event ignored", platform=inv.platform, event_id=inv.event_id)
             return
         log.info("command recorded", case=job_id, command=name, room=inv.room.id)
-        self.wake(inv.platform, inv.room.id, lane)
 
     # --- workers ------------------------------------------------------------------------------
 
@@ -172,7 +190,13 @@ class Dispatcher:
         self._pending.add(key)
         task = self._workers.get(key)
         if task is None or task.done():
-            self._workers[key] = asyncio.create_task(self._work(key), name=f"{lane}:{room}")
+            self._start_worker(key)
+
+    def _start_worker(
+        self, key: tuple[str, str, str], handoff: asyncio.Future[Job | None] | None = None
+    ) -> None:
+        _, room, lane = key
+        self._workers[key] = asyncio.create_task(self._work(key, handoff), name=f"{lane}:{room}")
 
     async def resume(self) -> None:
         """Pick up jobs left queued (or abandoned by a dead instance) in the store, and close
@@ -211,11 +235,22 @@ class Dispatcher:
             task.cancel()
         await asyncio.gather(*self._workers.values(), return_exceptions=True)
 
-    async def _work(self, key: tuple[str, str, str]) -> None:
+    async def _work(
+        self, key: tuple[str, str, str], handoff: asyncio.Future[Job | None] | None = None
+    ) -> None:
+        """Run the lane's jobs in the room one after another, until none is left. ``handoff``:
+        the first job, claimed when its command was recorded (None: nothing claimed then)."""
         platform_name, room, lane = key
+        given = await handoff if handoff is not None else None
+        if given is not None and self._stopping:
+            await self._store.release(given.id)  # shutting down: back to the queue
+            return
         while not self._stopping:
             self._pending.discard(key)
-            job = await self._store.claim(platform_name, room, self._instance, self._lease, lane)
+            job = given or await self._store.claim(
+                platform_name, room, self._instance, self._lease, lane
+            )
+            given = None
             if job is None:
                 if key in self._pending:
                     continue

@@ -77,6 +77,47 @@ async def test_an_expired_lease_frees_the_room_for_another_instance(store: Store
     assert await claimed(store, A) == second
 
 
+def invocation(room: str = ROOM, event: str | None = None) -> Invocation:
+    event = event or f"m{next(_events)}"
+    return Invocation("symphony", event, RoomRef(room), ALICE, (Word("/kick"),))
+
+
+async def test_recording_and_claiming_at_once(store: Store) -> None:
+    case, job = await store.record_and_claim(invocation(), "kick", "change", A, 60)
+    assert job is not None
+    assert (job.id, job.command, job.settled) == (case, "kick", {})
+    # Another instance's command in the room: recorded, but the room is A's for now.
+    other, none = await store.record_and_claim(invocation(), "kick", "change", B, 60)
+    assert other is not None
+    assert none is None
+    assert await claimed(store, A) == other
+    # A redelivered event is not recorded twice; the claim still takes what is runnable.
+    later = await record(store)
+    again, job = await store.record_and_claim(invocation(event="m-dup"), "kick", "change", A, 60)
+    repeat, job_after = await store.record_and_claim(
+        invocation(event="m-dup"), "kick", "change", A, 60
+    )
+    assert repeat is None
+    assert job is not None
+    assert job.id == later  # the oldest runnable job comes first
+    assert job_after is not None
+    assert job_after.id == again
+
+
+async def test_a_result_is_in_the_case_when_it_closes(store: Store) -> None:
+    """A result is written while the command goes on; the case's close waits for it."""
+    case, job = await store.record_and_claim(invocation(), "kick", "change", A, 60)
+    assert job is not None
+    journal = store.journal(case or 0, job.settled)
+    bob = UserRef("2", "Bob")
+    await journal.start(bob)
+    await journal.record(ItemResult(bob, Status.DONE, line("Removed @Bob.")))
+    await store.finish(job.id, "report", "Removed @Bob.")
+    (row,) = await store.audit(case=case)
+    assert [(r["target_id"], r["result"]) for r in row.results] == [("2", "done")]
+    assert await audit.verify(store.database, None) == (2, None)
+
+
 async def test_an_unknown_lane_is_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="unknown lane 'bulk'"):
         await record(store, lane="bulk")

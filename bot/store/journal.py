@@ -4,6 +4,7 @@ flight."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -40,14 +41,30 @@ def now_iso() -> str:
 
 
 class CommandJournal:
-    def __init__(self, db: Database, job_id: int, settled: Mapping[str, SettledRow] | None = None):
+    def __init__(
+        self,
+        db: Database,
+        job_id: int,
+        settled: Mapping[str, SettledRow] | None = None,
+        writes: dict[int, asyncio.Task[None]] | None = None,
+    ):
         self._db = db
         self._job_id = job_id
+        self._writes = writes if writes is not None else {}
+        """A result being written, by case: shared with the store, which waits for it before
+        it closes, releases or reads the case (see ``record``)."""
         self._settled = dict(settled) if settled is not None else None
         """Final results by target id, when read with the claim (this run holds the lease,
         so only it adds to them); None: ask the store."""
 
+    async def written(self) -> None:
+        """Wait for the result being written, if any (its failure is raised here)."""
+        writing = self._writes.pop(self._job_id, None)
+        if writing is not None:
+            await writing
+
     async def previous(self, target: UserRef) -> ItemResult | None:
+        await self.written()
         if self._settled is not None:
             found = self._settled.get(target.id)
             if found is None:
@@ -96,10 +113,13 @@ class CommandJournal:
         def write(conn: Connection) -> None:
             conn.execute(STARTING, row)
 
+        await self.written()
         await self._db.run(write)
 
     async def started(self, target: UserRef) -> bool:
         """Whether a call for ``target`` was begun by an earlier run whose result is unknown."""
+
+        await self.written()
 
         def read(conn: Connection) -> bool:
             found = conn.value(
@@ -128,7 +148,13 @@ class CommandJournal:
         def write(conn: Connection) -> None:
             conn.execute(SETTLING, row)
 
-        await self._db.run(write)
+        # Written while the command goes on (usually: while its reply is posted), not waited
+        # for here. A crash before it lands leaves the target as a crash just before the
+        # result would have: its call (if any) journalled as started, checked by the next run.
+        # The next use of this journal waits for it, as the store does before it closes,
+        # releases or reads the case.
+        await self.written()
+        self._writes[self._job_id] = asyncio.create_task(self._db.run(write))
         if self._settled is not None and item.status.value not in UNSETTLED:
             settled = (item.status.value, line, item.platform_response, undo)
             self._settled.setdefault(item.target.id, settled)

@@ -12,11 +12,12 @@ jobs of one room.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from bot import audit
 from bot.errors import StoreError
@@ -26,6 +27,8 @@ from bot.store.database import Connection, Database, Row, advisory_lock, for_upd
 from bot.store.journal import UNSETTLED_SQL, CommandJournal, now_iso
 from bot.store.migrate import upgrade_database
 from bot.store.records import AuditRow, Job, OpenJob, PendingConfirmation, SettledRow
+
+T = TypeVar("T")
 
 LANES = ("change", "control", "cli")
 """'change' jobs act on a room, one at a time per room across instances; 'control' jobs
@@ -97,6 +100,8 @@ class Store:
         self._cancelled_here: set[int] = set()
         """Running cases a /cancel through this process asked to stop: seen at once, without
         a query (a /cancel through another instance is found by ``cancel_requested``)."""
+        self._writes: dict[int, asyncio.Task[None]] = {}
+        """Results being written, by case (see ``CommandJournal.record``)."""
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -113,6 +118,7 @@ class Store:
         return cls(db)
 
     async def close(self) -> None:
+        await self._written()
         await self._db.close()
 
     @property
@@ -122,34 +128,43 @@ class Store:
     def journal(
         self, job_id: int, settled: Mapping[str, SettledRow] | None = None
     ) -> CommandJournal:
-        return CommandJournal(self._db, job_id, settled)
+        return CommandJournal(self._db, job_id, settled, self._writes)
+
+    async def _written(self, case: int | None = None) -> None:
+        """Wait for results still being written: of one case (its failure raised here), or of
+        every case (their failures are left to their own case)."""
+        if case is not None:
+            writing = self._writes.pop(case, None)
+            if writing is not None:
+                await writing
+        elif self._writes:
+            await asyncio.wait(list(self._writes.values()))
 
     # --- jobs -----------------------------------------------------------------------------
 
     async def record(self, inv: Invocation, command: str, lane: str = "change") -> int | None:
         """Record a command durably; None when this event was recorded before."""
-        lane = _lane(lane)
+        row = _command_row(inv, command, _lane(lane))
+        return await self._recording(lambda conn: _insert(conn, row), atomic=False)
 
-        row = {
-            "platform": inv.platform,
-            "event_id": inv.event_id,
-            "room": inv.room.id,
-            "caller_id": inv.caller.id,
-            "caller_label": inv.caller.label,
-            "command": command,
-            "text": inv.text,
-            "invocation": json.dumps(inv.to_json()),
-            "received_at": inv.received_at.isoformat(timespec="milliseconds"),
-            "lane": lane,
-        }
+    async def record_and_claim(
+        self, inv: Invocation, command: str, lane: str, owner: str, lease_s: float
+    ) -> tuple[int | None, Job | None]:
+        """Record a command durably and, in the same transaction (one commit, one trip to the
+        store's thread), claim the room's next job of its lane as ``claim`` would: usually the
+        command just recorded. For an instance with no worker on that lane of the room."""
+        row = _command_row(inv, command, _lane(lane))
 
-        def write(conn: Connection) -> int | None:
-            case_id = conn.value(RECORDING, row)
-            return None if case_id is None else int(case_id)
+        def write(conn: Connection) -> tuple[int | None, Job | None]:
+            case_id = _insert(conn, row)
+            return case_id, _take(conn, inv.platform, inv.room.id, owner, lease_s, lane)
 
+        return await self._recording(write, atomic=True)
+
+    async def _recording(self, write: Callable[[Connection], T], *, atomic: bool) -> T:
         failures: tuple[type[Exception], ...] = (*self._db.errors, OSError)
         try:
-            return await self._db.run(write)
+            return await self._db.run(write, atomic=atomic)
         except failures as exc:
             raise StoreError(f"could not record the command: {exc}") from exc
 
@@ -164,35 +179,7 @@ class Store:
         (a row another instance is claiming is skipped, never taken twice); on SQLite a single
         statement is atomic by itself."""
         lane = _lane(lane)
-
-        def take(conn: Connection) -> Job | None:
-            if lane == "change":
-                # PostgreSQL: serialise the room's change claims, so that two instances cannot
-                # each take one of two queued jobs before either sees the other's running.
-                advisory_lock(conn, f"claim\0{platform}\0{room}")
-            now = time.time()
-            row = conn.row(
-                _claiming(lane, conn.is_postgres),
-                {
-                    "platform": platform,
-                    "room": room,
-                    "owner": owner,
-                    "now": now,
-                    "until": now + lease_s,
-                },
-            )
-            if row is None:
-                return None
-            # In the same hop: what earlier runs settled (usually nothing), so the journal
-            # needs no read per target.
-            settled: dict[str, SettledRow] = {
-                r["target_id"]: (r["status"], r["line"], r["platform_response"], r["undo"])
-                for r in conn.rows(SETTLED, {"case": row["id"]})
-            }
-            invocation = Invocation.from_json(json.loads(row["invocation"]))
-            return Job(int(row["id"]), row["command"], invocation, settled)
-
-        return await self._db.run(take)
+        return await self._db.run(lambda conn: _take(conn, platform, room, owner, lease_s, lane))
 
     async def runnable_rooms(self) -> list[tuple[str, str, str]]:
         """(platform, room, lane) of every room with a job that could be claimed now."""
@@ -211,12 +198,14 @@ class Store:
         await self._update(job_id, lease_until=time.time() + lease_s)
 
     async def release(self, job_id: int) -> None:
+        await self._written(job_id)
         await self._update(
             job_id, state="queued", claimed_by=None, lease_until=None, only="state = 'running'"
         )
 
     async def defer(self, job_id: int, not_before: float) -> None:
         """Queue a job again, not to be claimed before ``not_before`` (epoch seconds)."""
+        await self._written(job_id)
         await self._update(
             job_id,
             state="queued",
@@ -262,6 +251,7 @@ class Store:
 
     async def finish(self, job_id: int, outcome: str, reply: str) -> None:
         """Close the case and append it, with its per-target results, to the audit chain."""
+        await self._written(job_id)
         await self._db.run(lambda conn: _finish(conn, job_id, outcome, reply), atomic=True)
 
     # --- cancelling, listing --------------------------------------------------------------
@@ -286,6 +276,7 @@ class Store:
             _finish(conn, case, "cancelled", reply)
             return "cancelled"
 
+        await self._written()  # another case's: its failure is its own
         answer = await self._db.run(cancel, atomic=True)
         if answer == "stopping":
             self._cancelled_here.add(case)
@@ -311,6 +302,8 @@ class Store:
             f" AND status NOT IN {UNSETTLED_SQL}) AS settled FROM commands"
             " WHERE platform = :platform AND room = :room AND state != 'done' ORDER BY id"
         )
+
+        await self._written()
 
         def read(conn: Connection) -> list[OpenJob]:
             now = time.time()
@@ -342,6 +335,7 @@ class Store:
 
     async def undoable(self, case: int) -> list[tuple[UserRef, dict[str, Any]]]:
         """The changes a case made that can be reversed, in order."""
+        await self._written()  # an earlier case's: its failure is its own
 
         def read(conn: Connection) -> list[tuple[UserRef, dict[str, Any]]]:
             rows = conn.rows(
@@ -385,6 +379,7 @@ class Store:
         self, job_id: int, targets: int, estimate_s: float, within_s: float
     ) -> None:
         """Park a claimed case until its caller confirms it (see ``confirm``)."""
+        await self._written(job_id)
 
         plan = {
             "case": job_id,
@@ -492,9 +487,56 @@ class Store:
         case: int | None = None,
         limit: int | None = None,
     ) -> list[AuditRow]:
+        await self._written()
         return await self._db.run(
             lambda conn: _audit(conn, room=room, user=user, since=since, case=case, limit=limit)
         )
+
+
+def _command_row(inv: Invocation, command: str, lane: str) -> dict[str, Any]:
+    return {
+        "platform": inv.platform,
+        "event_id": inv.event_id,
+        "room": inv.room.id,
+        "caller_id": inv.caller.id,
+        "caller_label": inv.caller.label,
+        "command": command,
+        "text": inv.text,
+        "invocation": json.dumps(inv.to_json()),
+        "received_at": inv.received_at.isoformat(timespec="milliseconds"),
+        "lane": lane,
+    }
+
+
+def _insert(conn: Connection, row: Mapping[str, Any]) -> int | None:
+    """The new command's case id; None when its event was recorded before."""
+    case_id = conn.value(RECORDING, row)
+    return None if case_id is None else int(case_id)
+
+
+def _take(
+    conn: Connection, platform: str, room: str, owner: str, lease_s: float, lane: str
+) -> Job | None:
+    """Claim the oldest runnable job of a lane in a room (see ``Store.claim``)."""
+    if lane == "change":
+        # PostgreSQL: serialise the room's change claims, so that two instances cannot each
+        # take one of two queued jobs before either sees the other's running.
+        advisory_lock(conn, f"claim\0{platform}\0{room}")
+    now = time.time()
+    row = conn.row(
+        _claiming(lane, conn.is_postgres),
+        {"platform": platform, "room": room, "owner": owner, "now": now, "until": now + lease_s},
+    )
+    if row is None:
+        return None
+    # In the same hop: what earlier runs settled (usually nothing), so the journal needs no
+    # read per target.
+    settled: dict[str, SettledRow] = {
+        r["target_id"]: (r["status"], r["line"], r["platform_response"], r["undo"])
+        for r in conn.rows(SETTLED, {"case": row["id"]})
+    }
+    invocation = Invocation.from_json(json.loads(row["invocation"]))
+    return Job(int(row["id"]), row["command"], invocation, settled)
 
 
 def _finish(conn: Connection, job_id: int, outcome: str, reply: str) -> None:
