@@ -10,7 +10,17 @@ from pathlib import Path
 from bot.app import App
 from bot.outcome import Outcome
 from bot.testing import SymphonyPod
-from tests.conftest import ALICE, BOB, CAROL, DESK, SOLO, ConfigMaker, changes, start_bot
+from tests.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    DESK,
+    SOLO,
+    ConfigMaker,
+    changes,
+    start_bot,
+)
 
 
 def finished(app: App) -> asyncio.Queue[tuple[int, Outcome]]:
@@ -87,6 +97,31 @@ async def test_a_slow_room_does_not_delay_another(
         assert BOB in pod.room(DESK).members
         release.set()
         assert "Removed @Bob Member." in (await pod.next_message(DESK)).text
+    finally:
+        await app.stop()
+
+
+async def test_commands_arriving_together_in_a_room_run_one_after_another(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    """The first command is recorded and claimed at once, the next ones queue behind it: the
+    room never has two changes in flight."""
+    remove = r"/pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove"
+    app = await start_bot(settings_for())
+    try:
+        await pod.wait_until_listening()
+        release = pod.hold_next("POST", remove)
+        for target in ("@bob", "@dave", "@bob"):
+            pod.say(ALICE, DESK, f"/kick {target}")
+        await pod.wait_for_calls("POST", remove, 1)
+        await asyncio.sleep(0.5)  # time for a second change to start, were the room not held
+        assert len(pod.calls("POST", remove)) == 1
+        release.set()
+        replies = [(await pod.next_message(DESK, timeout=15)).text for _ in range(3)]
+        assert "case 1: 1 done\nRemoved @Bob Member." in replies[0]
+        assert "case 2: 1 done\nRemoved @Dave External." in replies[1]
+        assert "case 3: 1 refused\n@Bob Member is not a member" in replies[2], replies[2]
+        assert not {BOB, DAVE} & set(pod.room(DESK).members)
     finally:
         await app.stop()
 
