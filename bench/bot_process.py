@@ -58,3 +58,98 @@ async def bot_process(
             child.stdin.write(b"stop\n")
             await child.stdin.drain()
             await asyncio.wait_for(child.wait(), 60 + grace_seconds)
+
+
+class Apart:
+    """kickbot running in its own process for a latency bench: where it listens, and a count of
+    the cases it has closed (each printed by the child as it closes)."""
+
+    def __init__(self, child: asyncio.subprocess.Process, report: dict[str, Any]):
+        self.listen: dict[str, str] = report.get("listen", {})
+        self.closed = 0
+        self._changed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read(child))
+
+    async def _read(self, child: asyncio.subprocess.Process) -> None:
+        assert child.stdout is not None
+        while line := await child.stdout.readline():
+            if "closed" in json.loads(line):
+                self.closed += 1
+                self._changed.set()
+        self._changed.set()  # the child is gone: let a waiter see it
+
+    async def reach(self, count: int) -> None:
+        """Wait until ``count`` cases have closed (the bot is at rest)."""
+        async with asyncio.timeout(30):
+            while self.closed < count:
+                if self._reader.done():
+                    raise RuntimeError("kickbot's process ended")
+                self._changed.clear()
+                await self._changed.wait()
+
+
+@contextlib.asynccontextmanager
+async def kickbot_apart(
+    data: Mapping[str, Any], workdir: Path, env: Mapping[str, str] | None = None
+) -> AsyncIterator[Apart]:
+    """kickbot on the settings ``data`` in a process of its own (the benches' doubles stay in
+    this one, as a platform's servers are elsewhere than the bot); ``env``: more variables."""
+    config = workdir / "kickbot-apart.json"
+    config.write_text(json.dumps(data))
+    environment = child_env({**(env or {}), "KICKBOT_BENCH_CLOSED": "1"})
+    async with bot_process(config, environment) as (child, report):
+        apart = Apart(child, report)
+        try:
+            yield apart
+        finally:
+            apart._reader.cancel()
+
+
+class Direct:
+    """The direct path in its own process (bench/direct_child.py): ``await run(plan)`` makes
+    one plan's calls there and returns how long they took (ms, timed in that process)."""
+
+    def __init__(self, child: asyncio.subprocess.Process):
+        self._child = child
+
+    async def run(self, plan: Mapping[str, Any]) -> float:
+        assert self._child.stdin is not None
+        assert self._child.stdout is not None
+        self._child.stdin.write(json.dumps(plan).encode() + b"\n")
+        await self._child.stdin.drain()
+        line = await asyncio.wait_for(self._child.stdout.readline(), 60)
+        if not line:
+            raise RuntimeError(f"the direct path's process ended ({await self._child.wait()})")
+        return float(json.loads(line)["ms"])
+
+
+@contextlib.asynccontextmanager
+async def direct_apart(
+    platform: str,
+    data: Mapping[str, Any],
+    workdir: Path,
+    env: Mapping[str, str] | None = None,
+) -> AsyncIterator[Direct]:
+    """The direct path for ``platform`` (its section of the settings ``data``) in a process of
+    its own, as kickbot is in the bot path."""
+    config = workdir / "direct-apart.json"
+    config.write_text(json.dumps(data))
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(HERE / "direct_child.py"),
+        platform,
+        str(config),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env=child_env(env),
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    try:
+        if not await asyncio.wait_for(child.stdout.readline(), 120):
+            raise RuntimeError(f"the direct path's process ended ({await child.wait()})")
+        yield Direct(child)
+    finally:
+        if child.returncode is None:
+            child.stdin.close()
+            await asyncio.wait_for(child.wait(), 30)

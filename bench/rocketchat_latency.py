@@ -5,25 +5,27 @@ Both paths run against the emulated Rocket.Chat server, interleaved in one run:
           (token check, users.info look-ups, record, policy, rooms.info, roles, members, kick,
           reply) -> the reply is in the thread;
 - direct: the very REST calls the bot made in that iteration (read from the server's request
-          log), replayed one after another with the adapter's own httpx client: no webhook, no
-          kickbot.
+          log), replayed one after another with an httpx client built as the adapter's: no
+          webhook, no kickbot.
 The ratio bot/direct is kickbot's overhead including the webhook hop and its SQLite writes.
 The bot runs as with the ``api-bypass-rate-limit`` permission (no pacing), user look-ups cached.
+kickbot runs in a process of its own (bench/bot_process.py), as it would beside the real
+service: the double's work is not done on kickbot's event loop; the direct path's client is in a
+process of its own too (bench/direct_child.py), so both cross the same process boundary to reach
+the double. Each iteration waits for kickbot to close the case before the direct path runs.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+from pathlib import Path
 
-from bench_common import Finished, Results, print_ratio, print_results, run, summarise
+from bench_common import Results, print_ratio, print_results, run, summarise
+from bot_process import direct_apart, kickbot_apart
 
-from bot.app import App
-from bot.platforms.rocketchat import RocketChatPlatform
-from bot.settings import parse
 from bot.testing.rocketchat_api import RocketChatServer
 from bot.testing.rocketchat_state import RcRequest
-from handlers import COMMANDS
 
 BOT, ALICE, BOB, ROOM = "kickbot-id", "u-alice", "u-bob", "R-bench"
 
@@ -41,19 +43,15 @@ async def measure(n: int, warmup: int) -> Results:
     direct_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         async with build_server() as server:
-            settings = parse(
-                {
-                    "store": f"sqlite:///{tmp}/bench.db",
-                    "rocketchat": server.bot_config(cache_seconds=30),
-                },
-                [c.name for c in COMMANDS],
-            )
-            assert settings.rocketchat is not None
-            platform = RocketChatPlatform(settings.rocketchat)
-            async with App(settings, {"rocketchat": platform}) as app:
-                finished = Finished(app)
-                server.connect(platform.webhook_url)
-                http = platform.rest.http
+            data = {
+                "store": f"sqlite:///{tmp}/bench.db",
+                "rocketchat": server.bot_config(cache_seconds=30),
+            }
+            async with (
+                kickbot_apart(data, Path(tmp)) as bot,
+                direct_apart("rocketchat", data, Path(tmp)) as direct,
+            ):
+                server.connect(bot.listen["rocketchat"])
                 for i in range(warmup + n):
                     # bot path
                     server.room(ROOM).add(BOB)
@@ -64,22 +62,20 @@ async def measure(n: int, warmup: int) -> Results:
                     t1 = time.perf_counter()
                     assert delivery.status == 200, delivery
                     assert "Removed @bob" in reply.msg, reply.msg
-                    await finished.reach(i + 1)
+                    await bot.reach(i + 1)
                     made: list[RcRequest] = server.requests[first:]
                     # direct path: the same calls, same client
                     server.room(ROOM).add(BOB)
-                    t2 = time.perf_counter()
-                    for r in made:
-                        if r.method == "GET":
-                            answer = await http.get(r.endpoint, params=r.query)
-                        else:
-                            answer = await http.post(r.endpoint, json=r.body)
-                        assert answer.status_code == 200, (r.endpoint, answer.text)
-                    t3 = time.perf_counter()
+                    calls = [
+                        {"method": r.method, "endpoint": r.endpoint, "query": r.query}
+                        | {"body": r.body}
+                        for r in made
+                    ]
+                    took = await direct.run({"calls": calls})
                     await server.next_message(ROOM, timeout=30)
                     if i >= warmup:
                         bot_ms.append((t1 - t0) * 1000)
-                        direct_ms.append((t3 - t2) * 1000)
+                        direct_ms.append(took)
             server.assert_no_violations()
     return summarise(bot=bot_ms, direct=direct_ms)
 

@@ -7,40 +7,42 @@ Both paths run against the emulated Slack workspace (bot/testing/slack_api.py), 
 - direct: the same Web API calls the bot path made in that iteration (read from the double's
           request log: channel info, owner lookups, member list, conversations.kick,
           chat.postMessage), replayed one after another with the same arguments through an
-          AsyncWebClient built exactly as kickbot builds its own, no Bolt and no kickbot.
+          AsyncWebClient built exactly as kickbot builds its own, no Bolt and no kickbot, in a
+          process of its own (bench/direct_child.py).
 The bot path is timed from the command arriving (the signed request written to kickbot's socket)
 to the reply being in the channel. The ratio bot/direct is kickbot's overhead including Bolt's
 dispatch and its SQLite writes.
+kickbot runs in a process of its own (bench/bot_process.py), as it would beside the real
+service: the double's work is not done on kickbot's event loop; the direct path's client is in a
+process of its own too, so both cross the same process boundary to reach the double. Each
+iteration waits for kickbot to close the case before the direct path runs.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+from pathlib import Path
 
-import aiohttp
-from bench_common import Finished, Results, print_ratio, print_results, run, summarise
-from slack_sdk.web.async_client import AsyncWebClient
+from bench_common import Results, print_ratio, print_results, run, summarise
+from bot_process import direct_apart, kickbot_apart
 
-from bot.app import App
-from bot.platforms.slack import SlackPlatform, web_client
-from bot.settings import parse
 from bot.testing.slack_api import SlackWorkspace
 from bot.testing.slack_signing import SignedSender
 from bot.testing.slack_web import RecordedCall
-from handlers import COMMANDS
 
 CHANNEL, ALICE, BOB = "C0BENCH001", "U0ALICE", "U0BOB"
 
 
-async def replay(client: AsyncWebClient, call: RecordedCall) -> None:
-    method = call.path.removeprefix("/api/")
-    if "json" in call.headers.get("Content-Type", ""):
-        await client.api_call(method, http_verb=call.method, json=call.body)
-    else:
-        await client.api_call(
-            method, http_verb=call.method, params={**call.query, **(call.body or {})}
-        )
+def as_plan(call: RecordedCall) -> dict[str, object]:
+    """A recorded Web API call, as the direct path makes it again (bench/direct_child.py)."""
+    return {
+        "method": call.path.removeprefix("/api/"),
+        "verb": call.method,
+        "json": "json" in call.headers.get("Content-Type", ""),
+        "body": call.body,
+        "query": call.query,
+    }
 
 
 async def measure(n: int, warmup: int) -> Results:
@@ -64,20 +66,12 @@ async def measure(n: int, warmup: int) -> Results:
                 # 50th: pacing is section 4's; here the limiter stays in the path but never waits.
                 "changes_per_minute": 100_000,
             }
-            settings = parse(
-                {"store": f"sqlite:///{tmp}/bench.db", "slack": section},
-                [c.name for c in COMMANDS],
-            )
-            assert settings.slack is not None
-            platform = SlackPlatform(settings.slack)
-            app = App(settings, {"slack": platform})
+            data = {"store": f"sqlite:///{tmp}/bench.db", "slack": section}
             async with (
-                app,
-                SignedSender(platform.listen_url, slack.signing_secret) as sender,
-                aiohttp.ClientSession() as session,
+                kickbot_apart(data, Path(tmp)) as bot,
+                direct_apart("slack", data, Path(tmp)) as direct,
+                SignedSender(bot.listen["slack"], slack.signing_secret) as sender,
             ):
-                client = web_client(platform.settings, session)
-                finished = Finished(app)
                 for i in range(warmup + n):
                     # bot path
                     slack.join(CHANNEL, BOB)
@@ -90,19 +84,16 @@ async def measure(n: int, warmup: int) -> Results:
                     t0 = sender.sent_at
                     assert ack.status == 200, ack
                     assert "Removed" in reply.plain, reply.plain
-                    await finished.reach(i + 1)
+                    await bot.reach(i + 1)
                     # direct path: the same calls, replayed with the same kind of client
                     plan = slack.requests[start:]
                     slack.join(CHANNEL, BOB)
-                    t2 = time.perf_counter()
-                    for call in plan:
-                        await replay(client, call)
-                    t3 = time.perf_counter()
+                    took = await direct.run({"calls": [as_plan(call) for call in plan]})
                     await slack.next_message(CHANNEL, timeout=30)
                     calls = len(plan)
                     if i >= warmup:
                         bot_ms.append((t1 - t0) * 1000)
-                        direct_ms.append((t3 - t2) * 1000)
+                        direct_ms.append(took)
         slack.assert_no_violations()
     return {**summarise(bot=bot_ms, direct=direct_ms), "calls": {"n": float(calls)}}
 

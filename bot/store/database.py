@@ -135,7 +135,8 @@ class Connection:
 
     def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if self.is_postgres:
-            self.raw.cursor().executemany(_postgres_sql(sql), rows)
+            with self.raw.cursor() as cursor:
+                cursor.executemany(_postgres_sql(sql), rows)
         else:
             self.raw.executemany(sql, rows)
 
@@ -188,7 +189,10 @@ class Database:
         self.is_postgres = url.backend == "postgresql"
         self.errors: tuple[type[Exception], ...] = (sqlite3.Error,)
         """What the driver raises when the database fails a unit."""
-        self._thread: ThreadPoolExecutor
+        # SQLite: one connection, made and used on the store's own thread for the process's
+        # life. PostgreSQL: a connection per unit running at once, kept between units.
+        threads = POSTGRES_THREADS if self.is_postgres else 1
+        self._thread = ThreadPoolExecutor(threads, thread_name_prefix="kickbot-store")
         self._sqlite: sqlite3.Connection | None = None
         self._idle: list[Any] = []  # PostgreSQL connections between units
 
@@ -200,12 +204,8 @@ class Database:
             import psycopg  # only for a PostgreSQL store
 
             db.errors = (psycopg.Error,)
-            db._thread = ThreadPoolExecutor(POSTGRES_THREADS, thread_name_prefix="kickbot-store")
-            return db
-        if db.url.path != ":memory:":
+        elif db.url.path != ":memory:":
             Path(db.url.path).parent.mkdir(parents=True, exist_ok=True)
-        # One connection, made and used on the store's own thread for the process's life.
-        db._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kickbot-store")
         return db
 
     async def run(self, work: Callable[[Connection], T], *, atomic: bool = False) -> T:

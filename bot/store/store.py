@@ -43,6 +43,7 @@ _COMMAND_COLUMNS = (
     " invocation, state, outcome, reply, claimed_by, lease_until, received_at, finished_at,"
     " lane, not_before, cancel_requested_by, total"
 )
+_UPDATABLE = frozenset(_COMMAND_COLUMNS.replace(" ", "").split(",")) - {"id"}
 RUNNABLE = (
     "((state = 'queued' AND (not_before IS NULL OR not_before <= :now))"
     " OR (state = 'running' AND lease_until < :now))"
@@ -238,6 +239,7 @@ class Store:
 
     async def _update(self, job_id: int, *, only: str | None = None, **values: Any) -> None:
         """Set columns of one command (if it meets the condition ``only``): one statement."""
+        assert set(values) <= _UPDATABLE, set(values) - _UPDATABLE
         assignments = ", ".join(f"{column} = :{column}" for column in values)
         sql = f"UPDATE commands SET {assignments} WHERE id = :case_id"
         if only is not None:

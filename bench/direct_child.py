@@ -1,0 +1,124 @@
+"""The overhead benches' direct path in a process of its own: the calls kickbot made for one
+command, made again one after another with a client built as kickbot builds its own, and
+nothing else. kickbot runs in its own process too (bench/bot_process.py), so both paths cross
+the same process boundary to reach the doubles, which stay in the bench's process.
+
+``python direct_child.py PLATFORM SETTINGS.json``: prints ``{"ready": true}``; then, for each
+JSON plan read from stdin, makes its calls and prints ``{"ms": elapsed}`` (timed here, from the
+first call's start to the last one's answer); stops at end of input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack, nullcontext
+from pathlib import Path
+from typing import Any
+
+Runner = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def symphony(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
+    from symphony.bdk.core.config.loader import BdkConfigLoader
+    from symphony.bdk.core.symphony_bdk import SymphonyBdk
+
+    sdk = await stack.enter_async_context(
+        SymphonyBdk(BdkConfigLoader.load_from_content(json.dumps(section)))
+    )
+    streams, messages = sdk.streams(), sdk.messages()
+
+    async def run(plan: dict[str, Any]) -> None:
+        room = plan["room"]
+        await streams.get_room_info(room)
+        await streams.list_room_members(room)
+        await streams.remove_member_from_room(plan["user"], room)
+        await messages.send_message(room, plan["reply"])
+
+    return run
+
+
+async def slack(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
+    import aiohttp
+
+    from bot.platforms.slack import SlackPlatform, web_client
+
+    session = await stack.enter_async_context(aiohttp.ClientSession())
+    client = web_client(SlackPlatform(section).settings, session)
+
+    async def run(plan: dict[str, Any]) -> None:
+        for call in plan["calls"]:
+            if call["json"]:
+                await client.api_call(call["method"], http_verb=call["verb"], json=call["body"])
+            else:
+                params = {**call["query"], **(call["body"] or {})}
+                await client.api_call(call["method"], http_verb=call["verb"], params=params)
+
+    return run
+
+
+async def rocketchat(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
+    from bot.platforms.rocketchat import RocketChatPlatform
+    from bot.platforms.rocketchat_http import RestClient
+
+    rest = RestClient(RocketChatPlatform(section).config.rest())
+    stack.push_async_callback(rest.aclose)
+
+    async def run(plan: dict[str, Any]) -> None:
+        for call in plan["calls"]:
+            if call["method"] == "GET":
+                answer = await rest.http.get(call["endpoint"], params=call["query"])
+            else:
+                answer = await rest.http.post(call["endpoint"], json=call["body"])
+            assert answer.status_code == 200, (call["endpoint"], answer.text)
+
+    return run
+
+
+async def chime(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
+    from bot.platforms.chime import ChimePlatform
+    from bot.platforms.chime_client import Attempts, ChimeClient, resolve_credentials
+
+    settings = ChimePlatform(section).settings
+    client = ChimeClient(settings, resolve_credentials(settings))
+    stack.push_async_callback(client.close)
+
+    async def run(plan: dict[str, Any]) -> None:
+        room = plan["room"]
+        async for _ in client.list_room_memberships(room):  # the sender's look-up
+            pass
+        await client.get_room(room)
+        async for _ in client.list_room_memberships(room):
+            pass
+        await client.delete_room_membership(room, plan["user"], Attempts())
+        await client.post_webhook(plan["webhook"], plan["reply"], nullcontext())
+
+    return run
+
+
+RUNNERS: dict[str, Callable[[AsyncExitStack, dict[str, Any]], Awaitable[Runner]]] = {
+    "symphony": symphony,
+    "slack": slack,
+    "rocketchat": rocketchat,
+    "chime": chime,
+}
+
+
+async def serve(platform: str, section: dict[str, Any]) -> None:
+    async with AsyncExitStack() as stack:
+        run = await RUNNERS[platform](stack, section)
+        print(json.dumps({"ready": True}), flush=True)
+        while line := await asyncio.to_thread(sys.stdin.readline):
+            plan = json.loads(line)
+            started = time.perf_counter()
+            await run(plan)
+            elapsed = time.perf_counter() - started
+            print(json.dumps({"ms": elapsed * 1000}), flush=True)
+
+
+if __name__ == "__main__":
+    platform = sys.argv[1]
+    asyncio.run(serve(platform, json.loads(Path(sys.argv[2]).read_text())[platform]))
