@@ -56,10 +56,11 @@ async def measure(n: int, warmup: int) -> Results:
                     # bot path
                     server.room(ROOM).add(BOB)
                     first = len(server.requests)
-                    t0 = time.perf_counter()
                     delivery = await server.say(ALICE, ROOM, "!kick @bob")
                     reply = await server.next_message(ROOM, timeout=30)
                     t1 = time.perf_counter()
+                    assert server.sent_at is not None
+                    t0 = server.sent_at  # the webhook's body written to kickbot's socket
                     assert delivery.status == 200, delivery
                     assert "Removed @bob" in reply.msg, reply.msg
                     await bot.reach(i + 1)

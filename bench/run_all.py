@@ -57,7 +57,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    overhead_n=50,
+    overhead_n=100,
     overhead_warmup=5,
     overhead_platforms=("symphony", "slack", "rocketchat", "chime", "matrix"),
     isolation_rooms=200,

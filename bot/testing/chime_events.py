@@ -69,6 +69,8 @@ class ChimeEvents:
         self.endpoint: str | None = None
         """The bot's endpoint: PutEventsConfiguration's OutboundEventsHTTPSEndpoint."""
         self._session: aiohttp.ClientSession | None = None
+        self.sent_at: float | None = None
+        """When the last attempt's body was written to the bot's socket (``perf_counter``)."""
 
     async def close(self) -> None:
         if self._session is not None:
@@ -160,9 +162,14 @@ class ChimeEvents:
             echoed = None
         return answer.status == 200 and echoed == challenge.decode(), delivery
 
+    async def _chunk_sent(self, *_: object) -> None:
+        self.sent_at = time.perf_counter()
+
     async def _post(self, url: str, body: bytes, headers: dict[str, str], stamp: str) -> Attempt:
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            trace = aiohttp.TraceConfig()
+            trace.on_request_chunk_sent.append(self._chunk_sent)
+            self._session = aiohttp.ClientSession(trace_configs=[trace])
         started = time.monotonic()
         try:
             async with self._session.post(

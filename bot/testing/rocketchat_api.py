@@ -100,6 +100,8 @@ class RocketChatServer(LoopbackServer):
         self._target: _Target | None = None
         super().__init__()
         self._session: aiohttp.ClientSession | None = None
+        self.sent_at: float | None = None
+        """When the last delivery's body was written to the bot's socket (``perf_counter``)."""
         self.gateway = Gateway(
             self.world,
             endpoints(lambda _message: self.changes.notify()),
@@ -115,7 +117,14 @@ class RocketChatServer(LoopbackServer):
     async def start(self) -> None:
         self_test()
         await self._serve(self.gateway.application())
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        trace = aiohttp.TraceConfig()
+        trace.on_request_chunk_sent.append(self._chunk_sent)
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=30), trace_configs=[trace]
+        )
+
+    async def _chunk_sent(self, *_: object) -> None:
+        self.sent_at = time.perf_counter()
 
     async def stop(self) -> None:
         self.gateway.release_holds()
