@@ -197,7 +197,9 @@ def table(res: dict[str, Any]) -> list[str]:
     out.append(f"load average at start (1, 5, 15 min): {load}; other work on the host skews it all")
     if "overhead" in res:
         out.append("")
-        out.append("1. overhead per command   bot median / p95      direct median / p95   ratio")
+        out.append(
+            "1. overhead per command   bot median / p95      direct median / p95   ratio  added"
+        )
         for name, row in res["overhead"].items():
             if "skipped" in row:
                 out.append(f"   {name:11} skipped: {row['skipped']}")
@@ -205,7 +207,9 @@ def table(res: dict[str, Any]) -> list[str]:
             out.append(
                 f"   {name:11} {row['bot_median_ms']:8.1f} / {row['bot_p95_ms']:6.1f} ms"
                 f"    {row['direct_median_ms']:8.1f} / {row['direct_p95_ms']:6.1f} ms"
-                f"   {row['ratio']:.2f}  (n={row['n']}, target <= 1.10)"
+                f"   {row['ratio']:.2f}"
+                f"  {row['bot_median_ms'] - row['direct_median_ms']:+.1f} ms"
+                f"  (n={row['n']}, target <= 1.10)"
             )
     if "isolation" in res:
         runs = res["isolation"]["runs"]
