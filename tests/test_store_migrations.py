@@ -269,3 +269,17 @@ def test_opening_an_up_to_date_store_does_not_load_sqlalchemy(tmp_path: Path) ->
     again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == "[]"
+
+
+async def test_the_alembic_command_line_upgrades_a_store_by_url(store_url: str) -> None:
+    """``alembic -x url=…`` (bot/migrations/env.py) takes the same lock and path as a start."""
+    import subprocess
+    import sys
+
+    ini = migrations.MIGRATIONS / "alembic.ini"
+    command = [sys.executable, "-m", "alembic", "-c", str(ini), "-x", f"url={store_url}"]
+    done = await asyncio.to_thread(
+        subprocess.run, [*command, "upgrade", "head"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert await inspect_store(store_url) == (migrations.head(), [])

@@ -17,7 +17,7 @@ from bot.store.records import SettledRow
 
 UNSETTLED = ("started", "planned")
 """Result rows that are not a final result: a call in flight, or a planned change."""
-UNSETTLED_SQL = "('started', 'planned')"
+UNSETTLED_SQL = "(" + ", ".join(f"'{status}'" for status in UNSETTLED) + ")"
 
 _COLUMNS = "command_id, target_id, target_label, status, line, platform_response, undo, at"
 _VALUES = ":command_id, :target_id, :target_label, :status, :line, :platform_response, :undo, :at"
