@@ -15,27 +15,40 @@ if TYPE_CHECKING:
 Results = dict[str, dict[str, float]]
 
 
-class Finished:
-    """Counts the cases the bot has closed (the dispatcher's ``on_finished``), so an iteration
-    waits for the bot to be at rest before the next thing is timed: a case closes after its
-    reply (the audit chain's write), and without the wait that write runs during the direct
-    path and the next command, each slowing the other for reasons of the bench's making."""
+class ClosedCases:
+    """Counts the cases the bot has closed, so an iteration waits for the bot to be at rest
+    before the next thing is timed: a case closes after its reply (the audit chain's write), and
+    without the wait that write runs during the direct path and the next command, each slowing
+    the other for reasons of the bench's making."""
 
-    def __init__(self, app: App):
-        assert app.dispatcher is not None, "the app is started"
+    def __init__(self) -> None:
         self.count = 0
         self._changed = asyncio.Event()
-        app.dispatcher.on_finished.append(self._closed)
 
-    def _closed(self, _case: int, _outcome: object) -> None:
+    def note(self) -> None:
         self.count += 1
         self._changed.set()
 
-    async def reach(self, count: int) -> None:
+    def wake(self) -> None:
+        """Let a waiter look again (its source of news is gone)."""
+        self._changed.set()
+
+    async def reach(self, count: int, alive: Callable[[], bool] = lambda: True) -> None:
+        """Wait until ``count`` cases have closed; ``alive`` false: they never will."""
         async with asyncio.timeout(30):
             while self.count < count:
+                if not alive():
+                    raise RuntimeError("kickbot stopped before closing its cases")
                 self._changed.clear()
                 await self._changed.wait()
+
+
+def closed_in(app: App) -> ClosedCases:
+    """The cases an in-process bot closes (its dispatcher's ``on_finished``)."""
+    assert app.dispatcher is not None, "the app is started"
+    closed = ClosedCases()
+    app.dispatcher.on_finished.append(lambda _case, _outcome: closed.note())
+    return closed
 
 
 def pct(values: list[float], q: float) -> float:

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from bench_common import ClosedCases
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
@@ -66,26 +68,19 @@ class Apart:
 
     def __init__(self, child: asyncio.subprocess.Process, report: dict[str, Any]):
         self.listen: dict[str, str] = report.get("listen", {})
-        self.closed = 0
-        self._changed = asyncio.Event()
+        self.closed = ClosedCases()
         self._reader = asyncio.create_task(self._read(child))
 
     async def _read(self, child: asyncio.subprocess.Process) -> None:
         assert child.stdout is not None
         while line := await child.stdout.readline():
             if "closed" in json.loads(line):
-                self.closed += 1
-                self._changed.set()
-        self._changed.set()  # the child is gone: let a waiter see it
+                self.closed.note()
+        self.closed.wake()  # the child is gone
 
     async def reach(self, count: int) -> None:
         """Wait until ``count`` cases have closed (the bot is at rest)."""
-        async with asyncio.timeout(30):
-            while self.closed < count:
-                if self._reader.done():
-                    raise RuntimeError("kickbot's process ended")
-                self._changed.clear()
-                await self._changed.wait()
+        await self.closed.reach(count, alive=lambda: not self._reader.done())
 
 
 @contextlib.asynccontextmanager

@@ -20,7 +20,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from bench_common import Finished, Results, print_ratio, print_results, run, summarise
+from bench_common import Results, closed_in, print_ratio, print_results, run, summarise
 
 from bot.app import App
 from bot.platforms.matrix import MatrixPlatform
@@ -80,7 +80,7 @@ async def measure(n: int, warmup: int) -> Results:
                 assert settings.matrix is not None
                 app = App(settings, {"matrix": MatrixPlatform(settings.matrix)})
                 async with app, Watcher(hs, watch) as watcher:
-                    finished = Finished(app)
+                    finished = closed_in(app)
                     text, html = f"!kick {bob.user_id}", f"!kick {bob.pill}"
                     # as long, but no command: the running bot must not act on the direct path
                     quiet, quiet_html = f"?kick {bob.user_id}", f"?kick {bob.pill}"
