@@ -45,7 +45,9 @@ Row = dict[str, Any]
 BUSY_TIMEOUT_MS = 5000
 POSTGRES_THREADS = 8
 """Units running at once on PostgreSQL (each on a connection of its own)."""
-LOCK_CLASS = 0x6B69636B  # "kick": the first key of every advisory lock kickbot takes
+_LOCK_CLASS = 0x6B69636B  # "kick": the first key of every advisory lock kickbot takes
+ADVISORY_LOCK = "SELECT pg_advisory_xact_lock(:cls, :key)"
+"""PostgreSQL: hold a named lock until the transaction ends (see ``lock_params``)."""
 _STREAM_BATCH = 1000
 
 SUPPORTED = "sqlite:///PATH or postgresql://USER@HOST/DB"
@@ -119,10 +121,9 @@ def _postgres_sql(sql: str) -> str:
 class Connection:
     """One unit's connection: SQL with ``:name`` parameters; rows as dicts."""
 
-    def __init__(self, raw: Any, dialect: Literal["sqlite", "postgresql"]):
+    def __init__(self, raw: Any, *, postgres: bool):
         self.raw = raw
-        self.dialect = dialect
-        self.is_postgres = dialect == "postgresql"
+        self.is_postgres = postgres
 
     def _cursor(self, sql: str, params: Mapping[str, Any] | None) -> Any:
         if self.is_postgres:
@@ -222,10 +223,10 @@ class Database:
             self._sqlite = _open_sqlite(self.url.path)
         raw = self._sqlite
         if not atomic:
-            return work(Connection(raw, "sqlite"))
+            return work(Connection(raw, postgres=False))
         raw.execute("BEGIN IMMEDIATE")
         try:
-            result = work(Connection(raw, "sqlite"))
+            result = work(Connection(raw, postgres=False))
         except BaseException:
             raw.execute("ROLLBACK")
             raise
@@ -243,7 +244,7 @@ class Database:
             raw = psycopg.connect(conninfo, autocommit=True)
         try:
             with raw.transaction():
-                result = work(Connection(raw, "postgresql"))
+                result = work(Connection(raw, postgres=True))
         finally:
             if raw.closed or raw.broken:
                 raw.close()
@@ -288,14 +289,14 @@ def advisory_lock(conn: Connection, name: str) -> None:
     """PostgreSQL: hold a lock named ``name`` until the transaction ends (instances that ask
     for the same name wait their turn). SQLite: nothing (atomic units hold the write lock)."""
     if conn.is_postgres:
-        params = {"cls": LOCK_CLASS, "key": lock_key(name)}
-        conn.execute("SELECT pg_advisory_xact_lock(:cls, :key)", params)
+        conn.execute(ADVISORY_LOCK, lock_params(name))
 
 
-def lock_key(name: str) -> int:
-    """A stable signed 32-bit key for a lock name."""
+def lock_params(name: str) -> dict[str, int]:
+    """``ADVISORY_LOCK``'s parameters for a lock name: kickbot's class and a stable signed
+    32-bit key."""
     value = zlib.crc32(name.encode("utf-8"))
-    return value - 2**32 if value >= 2**31 else value
+    return {"cls": _LOCK_CLASS, "key": value - 2**32 if value >= 2**31 else value}
 
 
 def for_update(conn: Connection, of: str | None = None, *, skip_locked: bool = False) -> str:

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.store.database import LOCK_CLASS, Connection, Database, StoreURL, lock_key
+from bot.store.database import ADVISORY_LOCK, Connection, Database, StoreURL, lock_params
 
 if TYPE_CHECKING:
     import sqlalchemy
@@ -88,8 +88,7 @@ def sqlalchemy_connection(url: StoreURL) -> Iterator[sqlalchemy.Connection]:
             if url.backend == "sqlite":
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:
-                lock = text("SELECT pg_advisory_xact_lock(:cls, :key)")
-                conn.execute(lock, {"cls": LOCK_CLASS, "key": lock_key(MIGRATION_LOCK)})
+                conn.execute(text(ADVISORY_LOCK), lock_params(MIGRATION_LOCK))
             try:
                 yield conn
             except BaseException:
