@@ -223,6 +223,8 @@ class Command:
     requires: type | None = None
     """A capability protocol the platform must implement, else the command is refused."""
     mutates: bool = True
+    uses_members: bool = False
+    """Reads the room's member list: looked up side by side with the room's info."""
     fans_out: bool = False
     """Acts beyond its targets' count (offboarding: one person, many rooms), so it is always
     rehearsed first and held for /confirm when the rehearsal changes more than the limit."""

@@ -16,13 +16,15 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import structlog
 
 from bot import replies, schedule
-from bot.commands import Context, HaltCheck, Halted, Handler, Registry
+from bot.commands import Command, Context, HaltCheck, Halted, Handler, Registry
 from bot.entitlement import (
     OWNER_RANK,
+    Decision,
     Policy,
     Verdict,
     decide,
@@ -32,7 +34,8 @@ from bot.entitlement import (
     rank_of,
 )
 from bot.errors import PlatformError
-from bot.grammar import EmailTarget, ParseError
+from bot.grammar import EmailTarget, Parsed, ParseError
+from bot.lookups import Lookups
 from bot.model import Invocation, MentionToken, Token, UserRef, Word
 from bot.outcome import (
     Awaiting,
@@ -66,6 +69,22 @@ CANCEL_POLL_SECONDS = 1.0
 
 FILTERS = ("external", "all-except-owners")
 """Flags that choose targets from the room's member list (``/kick --external``)."""
+
+
+class Handoff(NamedTuple):
+    """A job claimed with its command's record, for the worker started for it."""
+
+    job: Job
+    lookups: Lookups | None
+
+
+class Understood(NamedTuple):
+    """A recorded command as its text tells it: which command, its arguments, when to run."""
+
+    command: Command
+    name: str
+    parsed: Parsed
+    runs_at: datetime | None
 
 
 def split_command(
@@ -163,17 +182,24 @@ class Dispatcher:
         else:
             # No worker on this lane of the room: record and claim in one transaction, and
             # hand the job to a worker started now (before the await, so that a command
-            # arriving meanwhile finds it and leaves the claiming to it).
-            handoff: asyncio.Future[Job | None] = asyncio.get_running_loop().create_future()
+            # arriving meanwhile finds it and leaves the claiming to it). The command's first
+            # lookups are begun now too, so they are under way while the record commits.
+            ahead = self._look_ahead_safely(inv)
+            handoff: asyncio.Future[Handoff | None] = asyncio.get_running_loop().create_future()
             self._start_worker(key, handoff)
             try:
                 job_id, job = await self._store.record_and_claim(
                     inv, name, lane, self._instance, self._lease
                 )
             except BaseException:
+                if ahead is not None:
+                    ahead.drop()
                 handoff.set_result(None)  # the worker claims for itself
                 raise
-            handoff.set_result(job)
+            if ahead is not None and (job is None or job.id != job_id):
+                ahead.drop()  # an older job of the lane came first: these are not its lookups
+                ahead = None
+            handoff.set_result(Handoff(job, ahead) if job is not None else None)
         if job_id is None:
             log.info("duplicate event ignored", platform=inv.platform, event_id=inv.event_id)
             return
@@ -193,7 +219,7 @@ class Dispatcher:
             self._start_worker(key)
 
     def _start_worker(
-        self, key: tuple[str, str, str], handoff: asyncio.Future[Job | None] | None = None
+        self, key: tuple[str, str, str], handoff: asyncio.Future[Handoff | None] | None = None
     ) -> None:
         _, room, lane = key
         self._workers[key] = asyncio.create_task(self._work(key, handoff), name=f"{lane}:{room}")
@@ -236,13 +262,16 @@ class Dispatcher:
         await asyncio.gather(*self._workers.values(), return_exceptions=True)
 
     async def _work(
-        self, key: tuple[str, str, str], handoff: asyncio.Future[Job | None] | None = None
+        self, key: tuple[str, str, str], handoff: asyncio.Future[Handoff | None] | None = None
     ) -> None:
         """Run the lane's jobs in the room one after another, until none is left. ``handoff``:
         the first job, claimed when its command was recorded (None: nothing claimed then)."""
         platform_name, room, lane = key
-        given = await handoff if handoff is not None else None
+        handed = await handoff if handoff is not None else None
+        given, ahead = (handed.job, handed.lookups) if handed is not None else (None, None)
         if given is not None and self._stopping:
+            if ahead is not None:
+                ahead.drop()
             await self._store.release(given.id)  # shutting down: back to the queue
             return
         while not self._stopping:
@@ -257,7 +286,7 @@ class Dispatcher:
                 return
             renew = asyncio.create_task(self._renew(job.id))
             try:
-                await self._run(job, self._platforms[platform_name])
+                await self._run(job, self._platforms[platform_name], ahead)
                 if lane == "control":  # a /confirm may have queued a change job again
                     self.wake(platform_name, room, "change")
             except asyncio.CancelledError:
@@ -266,6 +295,7 @@ class Dispatcher:
                 await asyncio.shield(self._store.release(job.id))
                 raise
             finally:
+                ahead = None
                 renew.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await renew
@@ -275,11 +305,11 @@ class Dispatcher:
             await asyncio.sleep(self._lease / 3)
             await self._store.renew(job_id, self._lease)
 
-    async def _run(self, job: Job, platform: Platform) -> None:
+    async def _run(self, job: Job, platform: Platform, ahead: Lookups | None = None) -> None:
         inv = job.invocation
         bound = log.bind(case=job.id, command=job.command, room=inv.room.id)
         try:
-            outcome = await self.execute(job, platform)
+            outcome = await self.execute(job, platform, ahead)
         except Halted:
             await self._store.release(job.id)
             bound.info("command paused for shutdown; it resumes on the next start")
@@ -323,8 +353,8 @@ class Dispatcher:
 
     # --- the steps ----------------------------------------------------------------------------
 
-    async def execute(self, job: Job, platform: Platform) -> Outcome:
-        inv = job.invocation
+    def _understood(self, inv: Invocation, platform: Platform) -> Understood | Refused:
+        """The command, its arguments and its time: what can be told from the text alone."""
         found = split_command(inv.tokens, platform.bot_user, platform.command_prefixes)
         assert found is not None, "only commands are recorded"
         _, name, args = found
@@ -353,23 +383,76 @@ class Dispatcher:
                 return Refused(Refusal.MALFORMED, replies.bad_time(at_text, self._bulk.timezone))
             if runs_at <= asked:
                 return Refused(Refusal.MALFORMED, replies.time_passed(runs_at))
-        if parsed.rest:
-            await self._store.note_reason(job.id, parsed.rest)
+        return Understood(command, name, parsed, runs_at)
+
+    def _let_through(
+        self, asked: Understood, inv: Invocation, platform: Platform
+    ) -> Refused | Decision:
+        """The static policy's decision, from who is asking alone (no platform call)."""
+        command, name = asked.command, asked.name
         if command.requires is not None and not isinstance(platform, command.requires):
             why = platform.unsupported.get(name)
             return Refused(Refusal.UNSUPPORTED, replies.unsupported(name, platform.name, why))
         static = decide_static(self._policy, name, inv.caller)
         if static.verdict in (Verdict.DENIED_LISTED, Verdict.NOT_NAMED):
             return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, static))
+        return static
+
+    def _look_ahead_safely(self, inv: Invocation) -> Lookups | None:
+        """``_look_ahead``, whose failure must never keep a command from being recorded (the
+        worker looks again, and reports a failure in the thread)."""
+        try:
+            return self._look_ahead(inv)
+        except Exception:
+            log.exception("could not look ahead", event_id=inv.event_id)
+            return None
+
+    def _look_ahead(self, inv: Invocation) -> Lookups | None:
+        """The lookups a command will begin with, begun now (while it is being recorded), if
+        the static policy lets its caller through; None if there is nothing to look up."""
+        platform = self._platforms[inv.platform]
+        asked = self._understood(inv, platform)
+        if isinstance(asked, Refused) or not asked.command.needs_room:
+            return None
+        if isinstance(self._let_through(asked, inv, platform), Refused):
+            return None
+        return Lookups.begin(platform, inv.room, members=asked.command.uses_members)
+
+    async def execute(self, job: Job, platform: Platform, ahead: Lookups | None = None) -> Outcome:
+        """Run the job's command. ``ahead``: its lookups, begun while it was recorded."""
+        with contextlib.ExitStack() as unused:  # lookups left unused are stopped at the end
+            if ahead is not None:
+                unused.callback(ahead.drop)
+            return await self._execute(job, platform, ahead, unused)
+
+    async def _execute(
+        self, job: Job, platform: Platform, ahead: Lookups | None, unused: contextlib.ExitStack
+    ) -> Outcome:
+        inv = job.invocation
+        asked = self._understood(inv, platform)
+        if isinstance(asked, Refused):
+            return asked
+        command, name, parsed, runs_at = asked
+        if parsed.rest:
+            await self._store.note_reason(job.id, parsed.rest)
+        static = self._let_through(asked, inv, platform)
+        if isinstance(static, Refused):
+            return static
         # Read-only lookups from here on; state changes only inside the handler.
         journal = self._store.journal(job.id, job.settled)
+        lookups = ahead
+        if lookups is None and command.needs_room:
+            lookups = Lookups.begin(platform, inv.room, members=command.uses_members)
+            unused.callback(lookups.drop)
         try:
-            room = await platform.room_info(inv.room) if command.needs_room else None
+            room = await lookups.room if lookups is not None and lookups.room else None
             if room is not None and not room.active:
                 return Refused(Refusal.ROOM_DEACTIVATED, replies.room_deactivated())
+            members = await lookups.member_map() if lookups is not None else None
             ctx = Context(
                 platform, inv, room, parsed, (), journal, self._policy, self._registry,
                 self._store, job.id, dry_run="dry-run" in parsed.flags, pacing=self._pacing,
+                _members=members,
             )  # fmt: skip
             if static.verdict is Verdict.NEEDS_ROOM_OWNER:
                 final = decide(self._policy, name, inv.caller, await ctx.caller_is_owner())

@@ -65,5 +65,6 @@ COMMAND = Command(
     summary="make room owners plain members",
     grammar=Grammar((Targets("user"),), (Flag("dry-run"),)),
     run=demote,
+    uses_members=True,
     requires=SupportsDemote,
 )

@@ -56,4 +56,5 @@ COMMAND = Command(
         (Flag("dry-run"), Flag("external"), Flag("all-except-owners"), Option("at", "time")),
     ),
     run=kick,
+    uses_members=True,
 )

@@ -15,6 +15,7 @@ nobody stay plain words, which the grammar refuses with a hint.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -58,6 +59,7 @@ class RocketChatPlatform:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._kinds: dict[str, str] = {}  # room id -> "groups" | "channels" | other type letter
+        self._room_reads: dict[str, asyncio.Task[dict[str, Any]]] = {}  # rooms.info under way
         self._roles: TtlCache[str, dict[str, frozenset[str]]] = TtlCache(ROLES_TTL)
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -206,19 +208,35 @@ class RocketChatPlatform:
     # --- rooms -----------------------------------------------------------------------------------
 
     async def room_info(self, room: RoomRef) -> RoomInfo:
-        body = await self.rest.get("rooms.info", {"roomId": room.id})
-        data = body.get("room") or {}
-        kind = str(data.get("t") or "")
-        self._kinds[room.id] = ROOM_KINDS.get(kind, kind)
+        data = await self._read_room(room)
         name = str(data.get("fname") or data.get("name") or room.id)
         # Archived: membership and messages are frozen. Read-only only restricts posting.
         return RoomInfo(room, name, not bool(data.get("archived", False)))
+
+    async def _read_room(self, room: RoomRef) -> dict[str, Any]:
+        """``rooms.info``; a read of the same room already under way is shared (the room's info
+        and its member list, which needs the room's type, are looked up side by side)."""
+        reading = self._room_reads.get(room.id)
+        if reading is None:
+            reading = asyncio.ensure_future(self.rest.get("rooms.info", {"roomId": room.id}))
+            self._room_reads[room.id] = reading
+            reading.add_done_callback(lambda done: self._read_done(room.id, done))
+        body = await asyncio.shield(reading)
+        data = body.get("room") or {}
+        kind = str(data.get("t") or "")
+        self._kinds[room.id] = ROOM_KINDS.get(kind, kind)
+        return dict(data)
+
+    def _read_done(self, room_id: str, done: asyncio.Task[dict[str, Any]]) -> None:
+        self._room_reads.pop(room_id, None)
+        if not done.cancelled():
+            done.exception()  # retrieved: every waiter may have gone (it is raised to those left)
 
     async def _kind(self, room: RoomRef) -> str:
         """``groups`` or ``channels``: the room's type, looked up once and remembered."""
         kind = self._kinds.get(room.id)
         if kind is None:
-            await self.room_info(room)
+            await self._read_room(room)
             kind = self._kinds[room.id]
         if kind not in ROOM_KINDS.values():
             raise errors.BadRequest(

@@ -42,11 +42,13 @@ async def test_a_plain_member_may_not(slack: SlackWorkspace, desk_http: Channel)
     assert "You may not run /kick here" in reply.plain
     assert DAVE in desk_http.members
     assert slack.calls("conversations.kick") == []
-    # Only reads were made to decide: who the caller is, and who created the channel.
+    # Only reads were made to decide: who the caller is, who created the channel, and its
+    # members (looked up with the channel, before the caller's check).
     assert {r.path for r in slack.requests} <= {
         "/api/auth.test",
         "/api/users.info",
         "/api/conversations.info",
+        "/api/conversations.members",
         "/api/chat.postMessage",
     }
 
