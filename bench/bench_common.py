@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Collection, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -49,6 +49,39 @@ def closed_in(app: App) -> ClosedCases:
     closed = ClosedCases()
     app.dispatcher.on_finished.append(lambda _case, _outcome: closed.note())
     return closed
+
+
+T = TypeVar("T")
+
+
+def in_steps(
+    calls: Sequence[T], name: Callable[[T], str], room: str, members: Collection[str]
+) -> list[list[list[T]]]:
+    """The calls as kickbot makes them: steps one after another, each step's chains side by
+    side, each chain's calls one after another. kickbot looks a room up (the call ``room``)
+    beside its member list (the calls in ``members``, made in turn): the first such run of
+    calls is one step of two chains. Any other call is a step of its own."""
+    steps: list[list[list[T]]] = []
+    grouped = False
+    at = 0
+    while at < len(calls):
+        if not grouped and name(calls[at]) in {room, *members}:
+            info: list[T] = []
+            listing: list[T] = []
+            while at < len(calls) and name(calls[at]) in {room, *members}:
+                if name(calls[at]) == room:
+                    if info:
+                        break  # a second look at the room: not part of the look-ahead
+                    info.append(calls[at])
+                else:
+                    listing.append(calls[at])
+                at += 1
+            steps.append([chain for chain in (info, listing) if chain])
+            grouped = True
+        else:
+            steps.append([[calls[at]]])
+            at += 1
+    return steps
 
 
 def pct(values: list[float], q: float) -> float:

@@ -2,9 +2,9 @@
 
 Both paths use kickbot's SigV4-signed httpx client against the Chime double, interleaved:
 - bot:    a signed Mention event "/kick @bob" -> kickbot's endpoint (sender lookup, record) ->
-          worker (GetRoom, ListRoomMemberships, DeleteRoomMembership) -> webhook reply arrives;
-- direct: the same five calls (ListRoomMemberships for the sender, GetRoom, ListRoomMemberships,
-          DeleteRoomMembership, the webhook POST) one after another, no event and no kickbot.
+          worker (GetRoom beside ListRoomMemberships, DeleteRoomMembership) -> webhook reply;
+- direct: the same five calls (ListRoomMemberships for the sender; GetRoom beside
+          ListRoomMemberships; DeleteRoomMembership; the webhook POST), no event, no kickbot.
 Each iteration uses a fresh room, so neither path meets the 1-reply-per-second room pacing and
 the sender lookup is never cached. The ratio bot/direct is kickbot's overhead including the
 event delivery, signature check and its SQLite writes.

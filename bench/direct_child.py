@@ -1,7 +1,8 @@
 """The overhead benches' direct path in a process of its own: the calls kickbot made for one
-command, made again one after another with a client built as kickbot builds its own, and
-nothing else. kickbot runs in its own process too (bench/bot_process.py), so both paths cross
-the same process boundary to reach the doubles, which stay in the bench's process.
+command, made again as kickbot made them (one after another, except those it made side by
+side: a room and its member list) with a client built as kickbot builds its own, and nothing
+else. kickbot runs in its own process too (bench/bot_process.py), so both paths cross the same
+process boundary to reach the doubles, which stay in the bench's process.
 
 ``python direct_child.py PLATFORM SETTINGS.json``: prints ``{"ready": true}``; then, for each
 JSON plan read from stdin, makes its calls and prints ``{"ms": elapsed}`` (timed here, from the
@@ -22,6 +23,21 @@ from typing import Any
 Runner = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+Call = dict[str, Any]
+
+
+async def in_steps(steps: list[list[list[Call]]], one: Callable[[Call], Awaitable[None]]) -> None:
+    """Steps one after another, a step's chains side by side, a chain's calls in turn (see
+    bench_common.in_steps)."""
+
+    async def chain(calls: list[Call]) -> None:
+        for call in calls:
+            await one(call)
+
+    for step in steps:
+        await asyncio.gather(*(chain(calls) for calls in step))
+
+
 async def symphony(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
     from symphony.bdk.core.config.loader import BdkConfigLoader
     from symphony.bdk.core.symphony_bdk import SymphonyBdk
@@ -33,8 +49,7 @@ async def symphony(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
 
     async def run(plan: dict[str, Any]) -> None:
         room = plan["room"]
-        await streams.get_room_info(room)
-        await streams.list_room_members(room)
+        await asyncio.gather(streams.get_room_info(room), streams.list_room_members(room))
         await streams.remove_member_from_room(plan["user"], room)
         await messages.send_message(room, plan["reply"])
 
@@ -49,13 +64,15 @@ async def slack(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
     session = await stack.enter_async_context(aiohttp.ClientSession())
     client = web_client(SlackPlatform(section).settings, session)
 
+    async def one(call: dict[str, Any]) -> None:
+        if call["json"]:
+            await client.api_call(call["method"], http_verb=call["verb"], json=call["body"])
+        else:
+            params = {**call["query"], **(call["body"] or {})}
+            await client.api_call(call["method"], http_verb=call["verb"], params=params)
+
     async def run(plan: dict[str, Any]) -> None:
-        for call in plan["calls"]:
-            if call["json"]:
-                await client.api_call(call["method"], http_verb=call["verb"], json=call["body"])
-            else:
-                params = {**call["query"], **(call["body"] or {})}
-                await client.api_call(call["method"], http_verb=call["verb"], params=params)
+        await in_steps(plan["steps"], one)
 
     return run
 
@@ -67,13 +84,15 @@ async def rocketchat(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
     rest = RestClient(RocketChatPlatform(section).config.rest())
     stack.push_async_callback(rest.aclose)
 
+    async def one(call: dict[str, Any]) -> None:
+        if call["method"] == "GET":
+            answer = await rest.http.get(call["endpoint"], params=call["query"])
+        else:
+            answer = await rest.http.post(call["endpoint"], json=call["body"])
+        assert answer.status_code == 200, (call["endpoint"], answer.text)
+
     async def run(plan: dict[str, Any]) -> None:
-        for call in plan["calls"]:
-            if call["method"] == "GET":
-                answer = await rest.http.get(call["endpoint"], params=call["query"])
-            else:
-                answer = await rest.http.post(call["endpoint"], json=call["body"])
-            assert answer.status_code == 200, (call["endpoint"], answer.text)
+        await in_steps(plan["steps"], one)
 
     return run
 
@@ -90,9 +109,12 @@ async def chime(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
         room = plan["room"]
         async for _ in client.list_room_memberships(room):  # the sender's look-up
             pass
-        await client.get_room(room)
-        async for _ in client.list_room_memberships(room):
-            pass
+
+        async def members() -> None:
+            async for _ in client.list_room_memberships(room):
+                pass
+
+        await asyncio.gather(client.get_room(room), members())  # side by side, as kickbot
         await client.delete_room_membership(room, plan["user"], Attempts())
         await client.post_webhook(plan["webhook"], plan["reply"], nullcontext())
 

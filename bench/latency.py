@@ -1,11 +1,12 @@
 """Command-to-reply latency of one /kick on loopback, beside the same HTTP calls made directly.
 
 Both paths use symphony-bdk-python against the emulated pod, interleaved in one run:
-- bot:    a person says "/kick @bob" -> datafeed v2 -> kickbot (record, policy, room info,
-          membership list, remove, reply) -> the reply is in the room;
-- direct: the same four pod/agent calls (room info, membership list, remove, message create)
-          made one after another with the same SDK client, no datafeed and no kickbot, in a
-          process of its own (bench/direct_child.py).
+- bot:    a person says "/kick @bob" -> datafeed v2 -> kickbot (record, policy; room info
+          beside the membership list, begun while the record commits; remove, reply) -> the
+          reply is in the room;
+- direct: the same four pod/agent calls (room info beside the membership list, then remove,
+          message create) with the same SDK client, no datafeed and no kickbot, in a process of
+          its own (bench/direct_child.py).
 The bot path is timed from the command arriving (the double's answer to the datafeed read that
 carries it is ready to send) to the reply being in the room. The ratio bot/direct is kickbot's
 overhead including the BDK's handling of the read and kickbot's SQLite writes.

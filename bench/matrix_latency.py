@@ -2,11 +2,11 @@
 
 Both paths run against the same Synapse (SQLite, 127.0.0.1), interleaved:
 - bot:    Alice sends "!kick <pill of Bob>" -> kickbot's /sync long-poll wakes -> record ->
-          worker (room name, power levels, joined members, power levels, POST kick) -> the
-          threaded reply reaches a watcher's /sync;
+          worker (room name beside the member list: power levels, joined members; then power
+          levels, POST kick) -> the threaded reply reaches a watcher's /sync;
 - direct: Alice sends a message as long (``?kick``, which the running bot ignores), then one
-          client makes the same five reads and writes with the bot's token and sends the same
-          reply; timed until the watcher sees it.
+          client makes the same five reads and writes with the bot's token, the same ones side
+          by side, and sends the same reply; timed until the watcher sees it.
 Before each iteration Bob is invited back and joins (not timed). The ratio bot/direct is what
 kickbot adds: the /sync delivery, the dispatcher and its SQLite writes.
 Synapse comes from ``KICKBOT_SYNAPSE_VENV`` (default ``~/.cache/kickbot/synapse-venv``).
@@ -43,9 +43,13 @@ def _is(event_id: str, seen: Seen) -> bool:
 
 async def _direct(hs: Homeserver, bot: Account, room: str, target: Account) -> None:
     base = f"/_matrix/client/v3/rooms/{room}"
-    await hs.state(bot, room, "m.room.name")
-    await hs.power_levels(bot, room)
-    await hs.request(bot, "GET", f"{base}/joined_members")
+
+    async def members() -> None:
+        await hs.power_levels(bot, room)
+        await hs.request(bot, "GET", f"{base}/joined_members")
+
+    # The room and its member list side by side, as kickbot looks them up.
+    await asyncio.gather(hs.state(bot, room, "m.room.name"), members())
     await hs.power_levels(bot, room)
     await hs.request(bot, "POST", f"{base}/kick", {"user_id": target.user_id})
 

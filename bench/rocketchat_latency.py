@@ -5,8 +5,8 @@ Both paths run against the emulated Rocket.Chat server, interleaved in one run:
           (token check, users.info look-ups, record, policy, rooms.info, roles, members, kick,
           reply) -> the reply is in the thread;
 - direct: the very REST calls the bot made in that iteration (read from the server's request
-          log), replayed one after another with an httpx client built as the adapter's: no
-          webhook, no kickbot.
+          log), replayed as kickbot made them (one after another, those it made side by side
+          together) with an httpx client built as the adapter's: no webhook, no kickbot.
 The ratio bot/direct is kickbot's overhead including the webhook hop and its SQLite writes.
 The bot runs as with the ``api-bypass-rate-limit`` permission (no pacing), user look-ups cached.
 kickbot runs in a process of its own (bench/bot_process.py), as it would beside the real
@@ -20,14 +20,24 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from bench_common import Results, print_ratio, print_results, run, summarise
+from bench_common import Results, in_steps, print_ratio, print_results, run, summarise
 from bot_process import direct_apart, kickbot_apart
 
 from bot.testing.rocketchat_api import RocketChatServer
 from bot.testing.rocketchat_state import RcRequest
 
 BOT, ALICE, BOB, ROOM = "kickbot-id", "u-alice", "u-bob", "R-bench"
+LIST = ("groups.members", "groups.roles", "channels.members", "channels.roles")
+
+
+def endpoint_of(r: RcRequest) -> str:
+    return r.endpoint
+
+
+def as_plan(r: RcRequest) -> dict[str, Any]:
+    return {"method": r.method, "endpoint": r.endpoint, "query": r.query, "body": r.body}
 
 
 def build_server() -> RocketChatServer:
@@ -67,12 +77,11 @@ async def measure(n: int, warmup: int) -> Results:
                     made: list[RcRequest] = server.requests[first:]
                     # direct path: the same calls, same client
                     server.room(ROOM).add(BOB)
-                    calls = [
-                        {"method": r.method, "endpoint": r.endpoint, "query": r.query}
-                        | {"body": r.body}
-                        for r in made
+                    steps = [
+                        [[as_plan(r) for r in chain] for chain in step]
+                        for step in in_steps(made, endpoint_of, "rooms.info", LIST)
                     ]
-                    took = await direct.run({"calls": calls})
+                    took = await direct.run({"steps": steps})
                     await server.next_message(ROOM, timeout=30)
                     if i >= warmup:
                         bot_ms.append((t1 - t0) * 1000)

@@ -6,7 +6,8 @@ Both paths run against the emulated Slack workspace (bot/testing/slack_api.py), 
           member list, conversations.kick, reply) -> the reply is in the channel;
 - direct: the same Web API calls the bot path made in that iteration (read from the double's
           request log: channel info, owner lookups, member list, conversations.kick,
-          chat.postMessage), replayed one after another with the same arguments through an
+          chat.postMessage), replayed as kickbot made them (one after another, those it made
+          side by side together) with the same arguments through an
           AsyncWebClient built exactly as kickbot builds its own, no Bolt and no kickbot, in a
           process of its own (bench/direct_child.py).
 The bot path is timed from the command arriving (the signed request written to kickbot's socket)
@@ -24,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import Results, print_ratio, print_results, run, summarise
+from bench_common import Results, in_steps, print_ratio, print_results, run, summarise
 from bot_process import direct_apart, kickbot_apart
 
 from bot.testing.slack_api import SlackWorkspace
@@ -34,10 +35,17 @@ from bot.testing.slack_web import RecordedCall
 CHANNEL, ALICE, BOB = "C0BENCH001", "U0ALICE", "U0BOB"
 
 
+LIST = ("conversations.members",)
+
+
+def method_of(call: RecordedCall) -> str:
+    return call.path.removeprefix("/api/")
+
+
 def as_plan(call: RecordedCall) -> dict[str, object]:
     """A recorded Web API call, as the direct path makes it again (bench/direct_child.py)."""
     return {
-        "method": call.path.removeprefix("/api/"),
+        "method": method_of(call),
         "verb": call.method,
         "json": "json" in call.headers.get("Content-Type", ""),
         "body": call.body,
@@ -46,7 +54,7 @@ def as_plan(call: RecordedCall) -> dict[str, object]:
 
 
 async def measure(n: int, warmup: int) -> Results:
-    calls = 0
+    calls = made_in = 0
     bot_ms: list[float] = []
     direct_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,21 +95,26 @@ async def measure(n: int, warmup: int) -> Results:
                     await bot.reach(i + 1)
                     # direct path: the same calls, replayed with the same kind of client
                     plan = slack.requests[start:]
+                    steps = in_steps(plan, method_of, "conversations.info", LIST)
                     slack.join(CHANNEL, BOB)
-                    took = await direct.run({"calls": [as_plan(call) for call in plan]})
+                    took = await direct.run(
+                        {"steps": [[[as_plan(c) for c in chain] for chain in s] for s in steps]}
+                    )
                     await slack.next_message(CHANNEL, timeout=30)
-                    calls = len(plan)
+                    calls, made_in = len(plan), len(steps)
                     if i >= warmup:
                         bot_ms.append((t1 - t0) * 1000)
                         direct_ms.append(took)
         slack.assert_no_violations()
-    return {**summarise(bot=bot_ms, direct=direct_ms), "calls": {"n": float(calls)}}
+    counted = {"n": float(calls), "steps": float(made_in)}
+    return {**summarise(bot=bot_ms, direct=direct_ms), "calls": counted}
 
 
 def main() -> None:
     res = run(__doc__, measure)
     print_results(res, "slack ")
-    print(f"slack Web API calls per /kick: {int(res['calls']['n'])}")
+    calls = res["calls"]
+    print(f"slack Web API calls per /kick: {int(calls['n'])} in {int(calls['steps'])} steps")
     print_ratio(res, "slack ")
 
 
