@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from bot.entitlement import Policy
 from bot.grammar import Grammar, Parsed
+from bot.lookups import begun
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome
 from bot.pacing import RoomPacing
@@ -90,6 +92,11 @@ class Halted(Exception):
         self.reason = reason
 
 
+OWNER_LOOKUPS_AT_ONCE = 8
+"""Owner lookups a command has under way at once (Slack: a users.info each), well inside the
+platforms' rate limits."""
+
+
 @dataclass(slots=True)
 class Context:
     platform: Platform
@@ -112,6 +119,11 @@ class Context:
     """Set by ``run_each`` when a /cancel stopped the command: its report is partial."""
     _members: dict[str, Member] | None = field(default=None)
     _caller_owner: bool | None = field(default=None)
+    _owners: dict[str, asyncio.Task[bool]] = field(default_factory=dict)
+    """The platform's owner lookups by user id, under way or done (SupportsOwnerLookup)."""
+    _owner_slots: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(OWNER_LOOKUPS_AT_ONCE)
+    )
     _interval: float | None = field(default=None)
     _acting: RoomRef | None = field(default=None)
 
@@ -132,6 +144,7 @@ class Context:
             _acting=info.room,
             _members=None,
             _caller_owner=None,
+            _owners={},
             _interval=None,
         )
 
@@ -204,9 +217,28 @@ class Context:
 
     async def is_owner(self, user: UserRef) -> bool:
         if isinstance(self.platform, SupportsOwnerLookup):
-            return await self.platform.is_room_owner(self.acting_room, user)
+            return await self._owner_lookup(self.platform, user)
         member = (await self.members()).get(user.id)
         return member is not None and member.is_owner
+
+    def look_up_owners(self, users: Iterable[UserRef]) -> None:
+        """Begin the platform's owner lookups for ``users`` now, side by side (at most
+        ``OWNER_LOOKUPS_AT_ONCE`` at a time), for the checks that will ask: the caller's right
+        and the targets' ranks cost one round trip, not one each. Read-only."""
+        if isinstance(self.platform, SupportsOwnerLookup):
+            for user in users:
+                self._owner_lookup(self.platform, user)
+
+    def _owner_lookup(self, platform: SupportsOwnerLookup, user: UserRef) -> asyncio.Task[bool]:
+        found = self._owners.get(user.id)
+        if found is None:
+
+            async def ask() -> bool:
+                async with self._owner_slots:
+                    return await platform.is_room_owner(self.acting_room, user)
+
+            found = self._owners[user.id] = begun(ask())
+        return found
 
 
 Handler = Callable[[Context], Awaitable[Outcome]]

@@ -454,6 +454,9 @@ class Dispatcher:
                 self._store, job.id, dry_run="dry-run" in parsed.flags, pacing=self._pacing,
                 _members=members,
             )  # fmt: skip
+            if command.mutates and room is not None:  # the caller's right, the targets' ranks
+                named = (t for t in parsed.targets if isinstance(t, UserRef))
+                ctx.look_up_owners((inv.caller, *named))
             if static.verdict is Verdict.NEEDS_ROOM_OWNER:
                 final = decide(self._policy, name, inv.caller, await ctx.caller_is_owner())
                 if not final.allowed:
@@ -696,11 +699,13 @@ class Dispatcher:
     ) -> list[ItemResult]:
         """Refuse targets who outrank or equal the caller; a target whose rank cannot be
         established is refused too (never act on an unknown rank)."""
-        rank_ids = await self._rank_ids(platform)
         caller = ctx.invocation.caller
         in_room = ctx.room is not None
-        mine = rank_of(self._policy, caller, rank_ids, in_room and await ctx.caller_is_owner())
         settled = {i.target.id for i in early}
+        if in_room:
+            ctx.look_up_owners(t for t in targets if t.id not in settled and t.id != caller.id)
+        rank_ids = await self._rank_ids(platform)
+        mine = rank_of(self._policy, caller, rank_ids, in_room and await ctx.caller_is_owner())
         refused = []
         for target in targets:
             if target.id in settled or target.id == caller.id:

@@ -20,7 +20,8 @@ from bot.platform import Platform
 T = TypeVar("T")
 
 
-def _begun(call: Awaitable[T]) -> asyncio.Task[T]:
+def begun(call: Awaitable[T]) -> asyncio.Task[T]:
+    """``call`` under way as a task whose failure, if nobody awaits it, is not logged."""
     task = asyncio.ensure_future(call)
     # A lookup nobody waits for in the end (the room is deactivated, the command was refused)
     # must not log "exception was never retrieved".
@@ -37,8 +38,8 @@ class Lookups:
     def begin(cls, platform: Platform, room: RoomRef, *, members: bool) -> Lookups:
         """The room's info and, if ``members``, its member list, both under way."""
         return cls(
-            _begun(platform.room_info(room)),
-            _begun(platform.members(room)) if members else None,
+            begun(platform.room_info(room)),
+            begun(platform.members(room)) if members else None,
         )
 
     async def member_map(self) -> dict[str, Member] | None:

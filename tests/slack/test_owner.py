@@ -88,3 +88,20 @@ async def test_owners_do_not_act_on_each_other(slack: SlackWorkspace, desk_http:
     assert slack.calls("conversations.kick") == []
     reply = await desk_http.slash(FRANK, "@alice")  # a named rank above owners
     assert "Removed @Alice Admin." in reply.plain
+
+
+async def test_the_callers_right_and_the_targets_rank_are_looked_up_together(
+    slack: SlackWorkspace, desk_http: Channel
+) -> None:
+    await desk_http.slash(ALICE, "")  # the caller is now known (users.info at delivery, kept)
+    before = len(slack.calls("users.info"))
+    held = slack.hold_next("users.info")
+    ack = await desk_http.bot.transport.slash(slack.slash_command(ALICE, DESK, "@dave"))
+    assert ack.ok
+    # Both owner lookups (Alice's right, Dave's rank) are made while the first is unanswered.
+    await slack.wait_for_calls("users.info", before + 2)
+    assert slack.calls("conversations.kick") == []
+    held.set()
+    reply = await slack.next_message(DESK, timeout=20.0)
+    assert "Removed @Dave External." in reply.plain
+    assert len(slack.calls("users.info")) == before + 2
