@@ -30,6 +30,7 @@ from bot.reply import Reply
 
 log = structlog.get_logger(__name__)
 
+
 ADMINISTRATOR, MEMBER = "Administrator", "Member"
 
 
@@ -149,6 +150,13 @@ class ChimePlatform:
         return RoomInfo(room, str(data.get("Name") or room.id), True)
 
     async def members(self, room: RoomRef) -> Sequence[Member]:
+        # The list read moments ago to find this command's sender is this command's list too:
+        # no second ListRoomMemberships (a room of hundreds takes several pages). kickbot's
+        # own changes forget it; a change made by someone else in those seconds is one that
+        # could as well land between this lookup and the removal.
+        just_read = self._roster.recent(room.id, self.settings.members_reuse_seconds)
+        if just_read is not None:
+            return just_read
         found = await self._fetch_members(room.id)
         self._roster.put(room.id, found)
         return found
@@ -182,7 +190,7 @@ class ChimePlatform:
             if attempts.count < 2:
                 raise
             # An earlier attempt may have removed them and lost its answer: look, don't guess.
-            still = any(m.user.id == user.id for m in await self.members(room))
+            still = any(m.user.id == user.id for m in await self._fetch_members(room.id))
             if still:
                 raise
             log.info("retried removal found the member gone", room=room.id, member=user.id)
@@ -214,7 +222,7 @@ class ChimePlatform:
             if err.status != 409 or attempts.count < 2:
                 raise
             # An earlier attempt may have added them and lost its answer: look, don't guess.
-            if not any(m.user.id == user.id for m in await self.members(room)):
+            if not any(m.user.id == user.id for m in await self._fetch_members(room.id)):
                 raise
             return f"201 CreateRoomMembership (after {attempts.count} attempts; confirmed)"
         finally:

@@ -40,6 +40,13 @@ class ChimeSettings(BaseModel):
     roster_ttl_seconds: float = Field(
         30.0, ge=0, description="how long a room's member list is reused to read events"
     )
+    members_reuse_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=2.0,
+        description="a member list read for an event's sender serves its command if this fresh"
+        " (0: the command reads its own)",
+    )
     page_size: int = Field(99, ge=1, le=99, description="ListRoomMemberships max-results")
     timeout_seconds: float = Field(10.0, gt=0, description="per HTTP request")
     retry_attempts: int = Field(5, ge=1, le=10, description="tries per call on 429/503")

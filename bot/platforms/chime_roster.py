@@ -30,6 +30,13 @@ class Roster:
     def put(self, room_id: str, members: list[Member]) -> None:
         self._lists[room_id] = (time.monotonic(), members)
 
+    def recent(self, room_id: str, seconds: float) -> list[Member] | None:
+        """The room's list if it was loaded at most ``seconds`` ago (else None)."""
+        kept = self._lists.get(room_id)
+        if kept is not None and time.monotonic() - kept[0] <= seconds:
+            return kept[1]
+        return None
+
     def forget(self, room_id: str) -> None:
         self._lists.pop(room_id, None)
 

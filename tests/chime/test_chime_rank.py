@@ -116,9 +116,9 @@ async def test_a_failed_room_lookup_refuses_the_whole_command(
     chime: ChimeDouble, settings_for: ConfigMaker
 ) -> None:
     # The sender is found in the room's member list when the event arrives, a list kept for a
-    # while: a /help first keeps it, so the kick's own lookup of the list (for the roles,
-    # begun with GetRoom) is the next ListRoomMemberships, and the one that fails.
-    app = await start_bot(settings_for(), chime)
+    # while: a /help first keeps it, so the kick's own lookup of the list (for the roles, made
+    # with GetRoom, not served from the kept list with reuse off) is the one that fails.
+    app = await start_bot(settings_for({"members_reuse_seconds": 0}), chime)
     try:
         await Room(chime, DESK).say(ALICE, "/help")
         chime.fail_next("ListRoomMemberships", "ForbiddenException", message="Access denied")

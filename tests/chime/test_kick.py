@@ -159,3 +159,28 @@ async def test_room_ids_are_taken_from_the_event(chime: ChimeDouble, solo: Room)
     assert "Removed @bob@example.com." in reply.text
     assert chime.state_changes() == [f"DELETE {path(SOLO, BOB)}"]
     assert BOB in chime.room(DESK).roles
+
+
+async def test_the_list_read_for_the_sender_serves_the_command(
+    chime: ChimeDouble, desk: Room
+) -> None:
+    reply = await desk.say(ALICE, "/kick @bob@example.com")
+    assert "Removed @bob@example.com." in reply.text
+    # One read of the member list: it found the sender, then served the command's checks.
+    assert len(chime.calls("ListRoomMemberships")) == 1
+    # kickbot's change made it stale: the next command reads the list again.
+    reply = await desk.say(ALICE, "/kick @dave@globex.example")
+    assert "Removed @dave@globex.example." in reply.text
+    assert len(chime.calls("ListRoomMemberships")) == 2
+
+
+async def test_with_reuse_off_a_command_reads_its_own_list(
+    chime: ChimeDouble, settings_for: ConfigMaker
+) -> None:
+    app = await start_bot(settings_for({"members_reuse_seconds": 0}), chime)
+    try:
+        reply = await Room(chime, DESK).say(ALICE, "/kick @bob@example.com")
+    finally:
+        await app.stop()
+    assert "Removed @bob@example.com." in reply.text
+    assert len(chime.calls("ListRoomMemberships")) == 2
