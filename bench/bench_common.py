@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-from collections.abc import Callable, Collection, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -55,32 +55,25 @@ T = TypeVar("T")
 
 
 def in_steps(
-    calls: Sequence[T], name: Callable[[T], str], room: str, members: Collection[str]
+    calls: Sequence[T], step_of: Callable[[T], str | None], chain_of: Callable[[T], str]
 ) -> list[list[list[T]]]:
-    """The calls as kickbot makes them: steps one after another, each step's chains side by
-    side, each chain's calls one after another. kickbot looks a room up (the call ``room``)
-    beside its member list (the calls in ``members``, made in turn): the first such run of
-    calls is one step of two chains. Any other call is a step of its own."""
+    """The calls as kickbot makes them: steps one after another, a step's chains side by side,
+    a chain's calls one after another. Consecutive calls of the same kind of step (``step_of``;
+    None: a step of its own) are one step, split into chains by ``chain_of`` (kickbot looks a
+    room up beside its member list, and several people's ranks at once)."""
     steps: list[list[list[T]]] = []
-    grouped = False
-    at = 0
-    while at < len(calls):
-        if not grouped and name(calls[at]) in {room, *members}:
-            info: list[T] = []
-            listing: list[T] = []
-            while at < len(calls) and name(calls[at]) in {room, *members}:
-                if name(calls[at]) == room:
-                    if info:
-                        break  # a second look at the room: not part of the look-ahead
-                    info.append(calls[at])
-                else:
-                    listing.append(calls[at])
-                at += 1
-            steps.append([chain for chain in (info, listing) if chain])
-            grouped = True
-        else:
-            steps.append([[calls[at]]])
-            at += 1
+    kind: str | None = None
+    chains: dict[str, list[T]] = {}
+    for call in calls:
+        this = step_of(call)
+        if this is None or this != kind:
+            if chains:
+                steps.append(list(chains.values()))
+            chains = {}
+        kind = this
+        chains.setdefault(chain_of(call) if this is not None else "", []).append(call)
+    if chains:
+        steps.append(list(chains.values()))
     return steps
 
 

@@ -2,9 +2,10 @@
 
 Both paths use kickbot's SigV4-signed httpx client against the Chime double, interleaved:
 - bot:    a signed Mention event "/kick @bob" -> kickbot's endpoint (sender lookup, record) ->
-          worker (GetRoom beside ListRoomMemberships, DeleteRoomMembership) -> webhook reply;
-- direct: the same five calls (ListRoomMemberships for the sender; GetRoom beside
-          ListRoomMemberships; DeleteRoomMembership; the webhook POST), no event, no kickbot.
+          worker (GetRoom; the member list is the one just read for the sender;
+          DeleteRoomMembership) -> webhook reply arrives;
+- direct: the same four calls (ListRoomMemberships for the sender, GetRoom,
+          DeleteRoomMembership, the webhook POST) one after another, no event, no kickbot.
 Each iteration uses a fresh room, so neither path meets the 1-reply-per-second room pacing and
 the sender lookup is never cached. The ratio bot/direct is kickbot's overhead including the
 event delivery, signature check and its SQLite writes.
@@ -27,6 +28,7 @@ from bot_process import direct_apart, kickbot_apart
 from bot.testing.chime_api import ChimeDouble
 
 ALICE, BOB = "a11ce000-0000-4000-8000-000000000001", "b0b00000-0000-4000-8000-000000000002"
+DIRECT_CALLS = ["ListRoomMemberships", "GetRoom", "DeleteRoomMembership", "webhook"]
 REPLY = "@alice@example.com `/kick` · case 1: 1 done\nRemoved @bob@example.com."
 
 
@@ -51,6 +53,7 @@ async def measure(n: int, warmup: int) -> Results:
                     chime.add_room(room, "Bench", administrators=[ALICE], members=[BOB])
                     message = f"{chime.events.mention_prefix()} /kick @bob@example.com"
                     body = chime.events.mention_body("alice@example.com", room, message)
+                    made = len(chime.requests)
                     delivery = await chime.events.send(body)
                     reply = await chime.next_message(room, timeout=30)
                     t1 = time.perf_counter()
@@ -58,6 +61,8 @@ async def measure(n: int, warmup: int) -> Results:
                     t0 = chime.events.sent_at  # the event's body written to kickbot's socket
                     assert delivery.status == 200, delivery.attempts
                     assert "Removed" in reply.text, reply.text
+                    calls = [c.operation or "webhook" for c in chime.requests[made:]]
+                    assert calls == DIRECT_CALLS, calls  # what the direct path makes
                     await bot.reach(i + 1)
                     # direct path, same calls, same signed client
                     room = f"bench-direct-{i}"

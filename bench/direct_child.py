@@ -1,8 +1,8 @@
 """The overhead benches' direct path in a process of its own: the calls kickbot made for one
 command, made again as kickbot made them (one after another, except those it made side by
-side: a room and its member list) with a client built as kickbot builds its own, and nothing
-else. kickbot runs in its own process too (bench/bot_process.py), so both paths cross the same
-process boundary to reach the doubles, which stay in the bench's process.
+side: a room and its member list, people's ranks) with a client built as kickbot builds its
+own, and nothing else. kickbot runs in its own process too (bench/bot_process.py), so both
+paths cross the same process boundary to reach the doubles, which stay in the bench's process.
 
 ``python direct_child.py PLATFORM SETTINGS.json``: prints ``{"ready": true}``; then, for each
 JSON plan read from stdin, makes its calls and prints ``{"ms": elapsed}`` (timed here, from the
@@ -107,14 +107,10 @@ async def chime(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
 
     async def run(plan: dict[str, Any]) -> None:
         room = plan["room"]
-        async for _ in client.list_room_memberships(room):  # the sender's look-up
+        # The sender's look-up, whose list kickbot's command uses too, then the room.
+        async for _ in client.list_room_memberships(room):
             pass
-
-        async def members() -> None:
-            async for _ in client.list_room_memberships(room):
-                pass
-
-        await asyncio.gather(client.get_room(room), members())  # side by side, as kickbot
+        await client.get_room(room)
         await client.delete_room_membership(room, plan["user"], Attempts())
         await client.post_webhook(plan["webhook"], plan["reply"], nullcontext())
 

@@ -29,11 +29,20 @@ from bot.testing.rocketchat_api import RocketChatServer
 from bot.testing.rocketchat_state import RcRequest
 
 BOT, ALICE, BOB, ROOM = "kickbot-id", "u-alice", "u-bob", "R-bench"
-LIST = ("groups.members", "groups.roles", "channels.members", "channels.roles")
+MEMBER_LIST = ("groups.members", "groups.roles", "channels.members", "channels.roles")
+"""The calls of a room's member list, made one after another beside the room's own read."""
 
 
-def endpoint_of(r: RcRequest) -> str:
-    return r.endpoint
+def step_of(r: RcRequest) -> str | None:
+    if r.endpoint == "rooms.info" or r.endpoint in MEMBER_LIST:
+        return "look-ahead"
+    return "owners" if r.endpoint == "users.info" else None
+
+
+def chain_of(r: RcRequest) -> str:
+    if r.endpoint in MEMBER_LIST:
+        return "members"
+    return f"{r.endpoint} {r.query.get('userId', '')}"
 
 
 def as_plan(r: RcRequest) -> dict[str, Any]:
@@ -79,7 +88,7 @@ async def measure(n: int, warmup: int) -> Results:
                     server.room(ROOM).add(BOB)
                     steps = [
                         [[as_plan(r) for r in chain] for chain in step]
-                        for step in in_steps(made, endpoint_of, "rooms.info", LIST)
+                        for step in in_steps(made, step_of, chain_of)
                     ]
                     took = await direct.run({"steps": steps})
                     await server.next_message(ROOM, timeout=30)

@@ -35,11 +35,26 @@ from bot.testing.slack_web import RecordedCall
 CHANNEL, ALICE, BOB = "C0BENCH001", "U0ALICE", "U0BOB"
 
 
-LIST = ("conversations.members",)
+STEPS = {
+    "conversations.info": "look-ahead",
+    "conversations.members": "look-ahead",
+    "users.info": "owners",
+}
+"""The calls kickbot makes side by side: the channel beside its members, then the owner checks
+of the caller and the targets (see bench_common.in_steps)."""
 
 
 def method_of(call: RecordedCall) -> str:
     return call.path.removeprefix("/api/")
+
+
+def step_of(call: RecordedCall) -> str | None:
+    return STEPS.get(method_of(call))
+
+
+def chain_of(call: RecordedCall) -> str:
+    user = {**call.query, **(call.body or {})}.get("user")
+    return f"{method_of(call)} {user}" if user else method_of(call)
 
 
 def as_plan(call: RecordedCall) -> dict[str, object]:
@@ -95,7 +110,7 @@ async def measure(n: int, warmup: int) -> Results:
                     await bot.reach(i + 1)
                     # direct path: the same calls, replayed with the same kind of client
                     plan = slack.requests[start:]
-                    steps = in_steps(plan, method_of, "conversations.info", LIST)
+                    steps = in_steps(plan, step_of, chain_of)
                     slack.join(CHANNEL, BOB)
                     took = await direct.run(
                         {"steps": [[[as_plan(c) for c in chain] for chain in s] for s in steps]}
