@@ -23,7 +23,7 @@ import asyncio
 import re
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -352,11 +352,19 @@ class SlackWorkspace(LoopbackServer):
         needed: str | None = None,
         status: int = 200,
         retry_after: int | None = None,
+        matching: Mapping[str, str] | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with Slack error ``error``."""
+        """Answer the next ``times`` calls of ``method`` with Slack error ``error`` (only calls
+        with the arguments in ``matching``, if given: ``{"user": "U0BOB"}``)."""
         extra = {"needed": needed, "provided": ",".join(sorted(self.scopes))} if needed else {}
         self.knobs.fail(
-            method, error, times=times, status=status, retry_after=retry_after, extra=extra
+            method,
+            error,
+            times=times,
+            status=status,
+            retry_after=retry_after,
+            extra=extra,
+            matching=matching,
         )
 
     def rate_limit_next(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:

@@ -97,6 +97,8 @@ class _Planned:
     status: int
     retry_after: int | None
     extra: dict[str, Any] = field(default_factory=dict)
+    matching: dict[str, str] = field(default_factory=dict)
+    """Only calls with these arguments meet it (empty: any call of the method)."""
 
 
 class Knobs:
@@ -127,12 +129,19 @@ class Knobs:
         status: int,
         retry_after: int | None,
         extra: Mapping[str, Any],
+        matching: Mapping[str, str] | None = None,
     ) -> None:
-        self._planned.append(_Planned(method, error, times, status, retry_after, dict(extra)))
+        self._planned.append(
+            _Planned(method, error, times, status, retry_after, dict(extra), dict(matching or {}))
+        )
 
-    def take(self, method: str) -> web.Response | None:
+    def take(self, method: str, params: Mapping[str, Any]) -> web.Response | None:
         for planned in self._planned:
-            if planned.remaining > 0 and planned.method == method:
+            if (
+                planned.remaining > 0
+                and planned.method == method
+                and all(str(params.get(k)) == v for k, v in planned.matching.items())
+            ):
                 planned.remaining -= 1
                 body = {"ok": False, "error": planned.error, **planned.extra}
                 response = web.json_response(body, status=planned.status)
@@ -275,7 +284,7 @@ class WebGateway:
             raise MethodError("invalid_arguments", violation=f"spec-gap: {missing} missing")
         if (release := self._ws.knobs.take_hold(name)) is not None:
             await release.wait()
-        if (planned := self._ws.knobs.take(name)) is not None:
+        if (planned := self._ws.knobs.take(name, params)) is not None:
             return planned  # deliberate, so not checked against the spec
         call = Call(name, params, token)
         needed = method.scopes(call)

@@ -130,7 +130,8 @@ async def test_a_failed_room_lookup_refuses_the_whole_command(
     assert "Could not check the room before acting, so nothing was changed" in reply
     assert "Access denied" in reply
     statuses = [c.status for c in chime.calls("ListRoomMemberships")]
-    assert statuses[-1] == 403 and statuses.count(403) == 1, statuses
+    assert statuses[-1] == 403, statuses
+    assert statuses.count(403) == 1, statuses
     assert chime.room(DESK).roles[BOB] == "Member"
     assert chime.room(DESK).roles[CAROL] == "Administrator"
     assert chime.state_changes() == []
