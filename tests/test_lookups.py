@@ -3,6 +3,9 @@ static policy has let the caller through."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from bot.testing import SymphonyPod
 from tests.conftest import ALICE, BOB, DAVE, DESK, ConfigMaker, Room, changes, start_bot
 
@@ -54,3 +57,25 @@ async def test_a_denied_caller_causes_no_lookup_at_all(
     assert pod.calls("GET", MEMBER_LIST) == []
     assert changes(pod) == []
     assert DAVE in pod.room(DESK).members
+
+
+async def test_the_lookups_begin_while_the_command_is_recorded_and_nothing_changes_before(
+    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
+) -> None:
+    app = await start_bot(settings_for())
+    blocker = sqlite3.connect(tmp_path / "kickbot.db", isolation_level=None)
+    try:
+        await pod.wait_until_listening()
+        # Another connection holds the store's write lock: the command cannot be recorded yet.
+        blocker.execute("BEGIN IMMEDIATE")
+        pod.say(ALICE, DESK, "/kick @bob")
+        await pod.wait_for_calls("GET", ROOM_INFO)
+        await pod.wait_for_calls("GET", MEMBER_LIST)
+        assert changes(pod) == []  # looked up, but not acted on, before it is recorded
+        blocker.execute("ROLLBACK")
+        reply = await pod.next_message(DESK, timeout=20.0)
+    finally:
+        blocker.close()
+        await app.stop()
+    assert "Removed @Bob Member." in reply.text
+    assert len(changes(pod)) == 1
