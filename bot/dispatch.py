@@ -267,13 +267,20 @@ class Dispatcher:
         """Run the lane's jobs in the room one after another, until none is left. ``handoff``:
         the first job, claimed when its command was recorded (None: nothing claimed then)."""
         platform_name, room, lane = key
-        handed = await handoff if handoff is not None else None
-        given, ahead = (handed.job, handed.lookups) if handed is not None else (None, None)
-        if given is not None and self._stopping:
-            if ahead is not None:
-                ahead.drop()
-            await self._store.release(given.id)  # shutting down: back to the queue
+        try:
+            # Shielded: the recording side resolves it whatever happens to this worker.
+            handed = await asyncio.shield(handoff) if handoff is not None else None
+        except asyncio.CancelledError:
+            # Stopped while the command is being recorded (its lookups may be under way
+            # already): once it is, its job goes back to the queue, for the next start to run
+            # at once rather than when its lease runs out.
+            assert handoff is not None
+            await self._hand_back(await handoff)
+            raise
+        if handed is not None and self._stopping:
+            await self._hand_back(handed)  # shutting down: back to the queue
             return
+        given, ahead = (handed.job, handed.lookups) if handed is not None else (None, None)
         while not self._stopping:
             self._pending.discard(key)
             job = given or await self._store.claim(
@@ -299,6 +306,12 @@ class Dispatcher:
                 renew.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await renew
+
+    async def _hand_back(self, handed: Handoff | None) -> None:
+        if handed is not None:
+            if handed.lookups is not None:
+                handed.lookups.drop()
+            await self._store.release(handed.job.id)
 
     async def _renew(self, job_id: int) -> None:
         while True:

@@ -158,6 +158,41 @@ async def test_restart_resumes_a_recorded_command(
         await again.stop()
 
 
+async def test_a_stop_while_a_command_is_being_recorded_hands_its_job_back(
+    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
+) -> None:
+    """The worker started for a command waits for its record; stopped meanwhile, it hands the
+    job back once the record lands, so the next start runs it at once (not after its lease)."""
+    app = await start_bot(settings_for())
+    blocker = sqlite3.connect(tmp_path / "kickbot.db", isolation_level=None)
+    try:
+        await pod.wait_until_listening()
+        blocker.execute("BEGIN IMMEDIATE")  # the record waits for this lock
+        release = pod.hold_next("GET", r"/pod/v3/room/.*/info")
+        pod.say(ALICE, DESK, "/kick @bob")
+        await pod.wait_for_calls("GET", r"/pod/v3/room/.*/info", 1)  # looked up ahead
+        assert app.dispatcher is not None
+        stopping = asyncio.create_task(app.dispatcher.cancel())  # the process is stopped
+        await asyncio.sleep(0.2)
+        blocker.execute("ROLLBACK")  # now the record lands
+        await asyncio.wait_for(stopping, timeout=10)
+        await app.stop(grace_seconds=0)
+        release.set()
+    finally:
+        blocker.close()
+    assert BOB in pod.room(DESK).members
+
+    again = await start_bot(settings_for())
+    try:
+        queue = finished(again)
+        case, _ = await asyncio.wait_for(queue.get(), timeout=20)
+        assert case == 1
+        assert BOB not in pod.room(DESK).members
+        assert len(changes(pod)) == 1
+    finally:
+        await again.stop()
+
+
 async def test_the_datafeed_loop_is_restarted_after_it_dies(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
