@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import NamedTuple
 
 import structlog
@@ -85,6 +86,25 @@ class Understood(NamedTuple):
     name: str
     parsed: Parsed
     runs_at: datetime | None
+
+
+def _hand_over(
+    handoff: asyncio.Future[Handoff | None],
+    ahead: Lookups | None,
+    recording: asyncio.Future[tuple[int | None, Job | None]],
+) -> None:
+    """Give the worker started for a command the job claimed with its record: with the
+    lookups begun for it if it is that command's job (an older job of the lane may come
+    first); None if nothing was claimed or the record failed (the worker claims for itself)."""
+    handed = None
+    if not recording.cancelled() and recording.exception() is None:
+        job_id, job = recording.result()
+        if job is not None:
+            handed = Handoff(job, ahead if job.id == job_id else None)
+    if ahead is not None and (handed is None or handed.lookups is None):
+        ahead.drop()
+    if not handoff.done():
+        handoff.set_result(handed)
 
 
 def split_command(
@@ -187,19 +207,11 @@ class Dispatcher:
             ahead = self._look_ahead_safely(inv)
             handoff: asyncio.Future[Handoff | None] = asyncio.get_running_loop().create_future()
             self._start_worker(key, handoff)
-            try:
-                job_id, job = await self._store.record_and_claim(
-                    inv, name, lane, self._instance, self._lease
-                )
-            except BaseException:
-                if ahead is not None:
-                    ahead.drop()
-                handoff.set_result(None)  # the worker claims for itself
-                raise
-            if ahead is not None and (job is None or job.id != job_id):
-                ahead.drop()  # an older job of the lane came first: these are not its lookups
-                ahead = None
-            handoff.set_result(Handoff(job, ahead) if job is not None else None)
+            recording = self._store.record_and_claim(inv, name, lane, self._instance, self._lease)
+            recording.add_done_callback(partial(_hand_over, handoff, ahead))
+            # Shielded: if this callback is cancelled (a stop), the record still lands and its
+            # job still reaches the worker; StoreError is raised here.
+            job_id, _ = await asyncio.shield(recording)
         if job_id is None:
             log.info("duplicate event ignored", platform=inv.platform, event_id=inv.event_id)
             return

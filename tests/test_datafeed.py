@@ -8,7 +8,9 @@ import sqlite3
 from pathlib import Path
 
 from bot.app import App
+from bot.model import Invocation, MentionToken, RoomRef, UserRef, Word
 from bot.outcome import Outcome
+from bot.platforms.symphony import url_safe_id
 from bot.testing import SymphonyPod
 from tests.conftest import (
     ALICE,
@@ -191,6 +193,61 @@ async def test_a_stop_while_a_command_is_being_recorded_hands_its_job_back(
         assert len(changes(pod)) == 1
     finally:
         await again.stop()
+
+
+def kick_in_desk(event_id: str, target: int) -> Invocation:
+    """``/kick @target`` by Alice in the desk, as the Symphony adapter hands it over."""
+    return Invocation(
+        platform="symphony",
+        event_id=event_id,
+        room=RoomRef(url_safe_id(DESK)),
+        caller=UserRef(str(ALICE), "Alice Owner", "alice@example.com"),
+        tokens=(Word("/kick"), MentionToken(UserRef(str(target)), f"@{target}")),
+    )
+
+
+async def test_commands_received_together_are_recorded_in_their_order(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    """Events of one datafeed batch are handed over side by side: the first starts the room's
+    worker (record and claim), the next ones are only recorded; the cases keep their order."""
+    app = await start_bot(settings_for())
+    try:
+        assert app.dispatcher is not None
+        await pod.wait_until_listening()
+        arriving = [("e-1", BOB), ("e-2", DAVE), ("e-3", BOB)]
+        await asyncio.gather(*(app.dispatcher.submit(kick_in_desk(e, t)) for e, t in arriving))
+        replies = [(await pod.next_message(DESK, timeout=15)).text for _ in arriving]
+    finally:
+        await app.stop()
+    assert "case 1: 1 done\nRemoved @Bob Member." in replies[0]
+    assert "case 2: 1 done\nRemoved @Dave External." in replies[1]
+    assert "case 3: 1 refused\n@Bob Member is not a member" in replies[2], replies[2]
+
+
+async def test_a_command_whose_recording_is_cut_off_still_runs_once_recorded(
+    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
+) -> None:
+    """The event callback waiting for the record is cancelled (a platform's client stopping
+    it): the record still lands, and its job still reaches the worker started for it."""
+    app = await start_bot(settings_for())
+    blocker = sqlite3.connect(tmp_path / "kickbot.db", isolation_level=None)
+    try:
+        assert app.dispatcher is not None
+        await pod.wait_until_listening()
+        blocker.execute("BEGIN IMMEDIATE")  # the record waits for this lock
+        receiving = asyncio.create_task(app.dispatcher.submit(kick_in_desk("cut-off", BOB)))
+        await pod.wait_for_calls("GET", r"/pod/v3/room/.*/info", 1)  # looked up ahead
+        receiving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await receiving
+        blocker.execute("ROLLBACK")  # now the record lands
+        reply = await pod.next_message(DESK, timeout=20.0)
+        assert "Removed @Bob Member." in reply.text
+        assert len(changes(pod)) == 1
+    finally:
+        blocker.close()
+        await app.stop()
 
 
 async def test_the_datafeed_loop_is_restarted_after_it_dies(

@@ -213,10 +213,16 @@ class Database:
         """Run ``work`` on a connection. PostgreSQL: always one transaction. SQLite: one
         transaction holding the write lock if ``atomic``, else each statement on its own
         (enough for reads and single-statement writes, and cheaper)."""
+        return await self.submit(work, atomic=atomic)
+
+    def submit(self, work: Callable[[Connection], T], *, atomic: bool = False) -> asyncio.Future[T]:
+        """``run``, handed to the store's thread(s) now rather than when awaited (work
+        submitted one after another keeps its order on SQLite's single thread), as a future
+        that runs to its end even if whoever awaits it is cancelled."""
         loop = asyncio.get_running_loop()
         if self.is_postgres:
-            return await loop.run_in_executor(self._thread, self._run_postgres, work)
-        return await loop.run_in_executor(self._thread, self._run_sqlite, work, atomic)
+            return loop.run_in_executor(self._thread, self._run_postgres, work)
+        return loop.run_in_executor(self._thread, self._run_sqlite, work, atomic)
 
     def _run_sqlite(self, work: Callable[[Connection], T], atomic: bool) -> T:
         if self._sqlite is None:

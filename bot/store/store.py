@@ -148,9 +148,9 @@ class Store:
         row = _command_row(inv, command, _lane(lane))
         return await self._recording(lambda conn: _insert(conn, row), atomic=False)
 
-    async def record_and_claim(
+    def record_and_claim(
         self, inv: Invocation, command: str, lane: str, owner: str, lease_s: float
-    ) -> tuple[int | None, Job | None]:
+    ) -> asyncio.Future[tuple[int | None, Job | None]]:
         """Record a command durably and, in the same transaction (one commit, one trip to the
         store's thread), claim the room's next job of its lane as ``claim`` would: usually the
         command just recorded. For an instance with no worker on that lane of the room."""
@@ -160,14 +160,30 @@ class Store:
             case_id = _insert(conn, row)
             return case_id, _take(conn, inv.platform, inv.room.id, owner, lease_s, lane)
 
-        return await self._recording(write, atomic=True)
+        return self._recording(write, atomic=True)
 
-    async def _recording(self, write: Callable[[Connection], T], *, atomic: bool) -> T:
+    def _recording(self, write: Callable[[Connection], T], *, atomic: bool) -> asyncio.Future[T]:
+        """The record handed to the store now (records keep their arrival order), as a future
+        that lands even if its caller is cancelled; a database failure is a StoreError."""
         failures: tuple[type[Exception], ...] = (*self._db.errors, OSError)
-        try:
-            return await self._db.run(write, atomic=atomic)
-        except failures as exc:
-            raise StoreError(f"could not record the command: {exc}") from exc
+        recorded: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+
+        def settle(done: asyncio.Future[T]) -> None:
+            if recorded.done():
+                return
+            if done.cancelled():
+                recorded.cancel()
+            elif (exc := done.exception()) is None:
+                recorded.set_result(done.result())
+            elif isinstance(exc, failures):
+                error = StoreError(f"could not record the command: {exc}")
+                error.__cause__ = exc
+                recorded.set_exception(error)
+            else:
+                recorded.set_exception(exc)
+
+        self._db.submit(write, atomic=atomic).add_done_callback(settle)
+        return recorded
 
     async def claim(
         self, platform: str, room: str, owner: str, lease_s: float, lane: str = "change"
