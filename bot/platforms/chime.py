@@ -30,7 +30,6 @@ from bot.reply import Reply
 
 log = structlog.get_logger(__name__)
 
-
 ADMINISTRATOR, MEMBER = "Administrator", "Member"
 
 

@@ -216,9 +216,9 @@ class Database:
         return await self.submit(work, atomic=atomic)
 
     def submit(self, work: Callable[[Connection], T], *, atomic: bool = False) -> asyncio.Future[T]:
-        """``run``, handed to the store's thread(s) now rather than when awaited (work
-        submitted one after another keeps its order on SQLite's single thread), as a future
-        that runs to its end even if whoever awaits it is cancelled."""
+        """``run``, handed to the store's thread(s) now rather than when awaited: work
+        submitted one after another keeps its order on SQLite's single thread. The work runs
+        to its end once handed over; cancelling the future only loses its result."""
         loop = asyncio.get_running_loop()
         if self.is_postgres:
             return loop.run_in_executor(self._thread, self._run_postgres, work)
