@@ -7,8 +7,10 @@ Each gets its own schema (the store URL carries ``?search_path=…``), dropped a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -50,3 +52,13 @@ async def store_url_for(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         return
     async with postgres_schema(postgres_base()) as url:
         yield url
+
+
+async def recorded(store: sqlite3.Connection, count: int = 1) -> None:
+    """Wait until the bot's SQLite store (seen through another connection) holds ``count``
+    commands."""
+    for _ in range(500):
+        if store.execute("SELECT count(*) FROM commands").fetchone()[0] >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the command was never recorded")

@@ -25,7 +25,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from bot import errors
+from bot import errors, gate
 
 log = structlog.get_logger(__name__)
 
@@ -146,6 +146,7 @@ class RestClient:
             ),
             # retries=2: connection failures only, when nothing reached the server.
             transport=transport or httpx.AsyncHTTPTransport(retries=2, limits=limits),
+            event_hooks={"request": [gate.request_hook]},
         )
         self._limiters: dict[str, AsyncLimiter] = {}
 
