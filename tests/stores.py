@@ -62,3 +62,13 @@ async def recorded(store: sqlite3.Connection, count: int = 1) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the command was never recorded")
+
+
+async def closed(store: sqlite3.Connection, case: int) -> None:
+    """Wait until the bot has closed ``case`` (its results are written with the close)."""
+    for _ in range(500):
+        found = store.execute("SELECT state FROM commands WHERE id = ?", (case,)).fetchone()
+        if found is not None and found[0] == "done":
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"case {case} was never closed")

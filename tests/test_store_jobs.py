@@ -105,7 +105,7 @@ async def test_recording_and_claiming_at_once(store: Store) -> None:
 
 
 async def test_a_result_is_in_the_case_when_it_closes(store: Store) -> None:
-    """A result is written while the command goes on; the case's close waits for it."""
+    """A result still pending when the case closes is written with the close."""
     case, job = await store.record_and_claim(invocation(), "kick", "change", A, 60)
     assert job is not None
     journal = store.journal(case or 0, job.settled)
@@ -116,6 +116,40 @@ async def test_a_result_is_in_the_case_when_it_closes(store: Store) -> None:
     (row,) = await store.audit(case=case)
     assert [(r["target_id"], r["result"]) for r in row.results] == [("2", "done")]
     assert await audit.verify(store.database, None) == (2, None)
+
+
+async def statuses(store: Store, case: int) -> dict[str, str]:
+    """The results as the database holds them now (no pending result written first)."""
+    rows = await store.database.run(
+        lambda conn: conn.rows(
+            "SELECT target_id, status FROM results WHERE command_id = :case", {"case": case}
+        )
+    )
+    return {r["target_id"]: r["status"] for r in rows}
+
+
+async def test_a_result_goes_with_its_case_s_next_write_and_a_release_writes_the_rest(
+    store: Store,
+) -> None:
+    """No commit of its own: a result is written with the next target's start (one
+    transaction); what is left when the job is handed back is written then, so the next run
+    finds every result settled."""
+    case, job = await store.record_and_claim(invocation(), "kick", "change", A, 60)
+    assert case is not None
+    assert job is not None
+    journal = store.journal(case, job.settled)
+    bob, dave = UserRef("2", "Bob"), UserRef("4", "Dave")
+    await journal.start(bob)
+    await journal.record(ItemResult(bob, Status.DONE, line("Removed @Bob.")))
+    assert await statuses(store, case) == {"2": "started"}
+    await journal.start(dave)
+    assert await statuses(store, case) == {"2": "done", "4": "started"}
+    await journal.record(ItemResult(dave, Status.FAILED, line("Could not remove @Dave.")))
+    await store.release(case)
+    again = await store.claim("symphony", ROOM, B, 60)
+    assert again is not None
+    assert again.id == case
+    assert {k: v[0] for k, v in (again.settled or {}).items()} == {"2": "done", "4": "failed"}
 
 
 async def test_an_unknown_lane_is_refused(store: Store) -> None:

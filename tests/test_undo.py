@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from bot.testing import SymphonyPod
 from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
+from tests.stores import closed
 
 
 async def test_undo_a_kick_re_adds_and_re_promotes(pod: SymphonyPod, desk: Room) -> None:
@@ -96,6 +97,7 @@ async def test_a_change_this_version_cannot_reverse_is_refused_by_name(
         await desk.say(ALICE, "/kick @bob")
         path = settings.store.removeprefix("sqlite:///")
         with sqlite3.connect(Path(path)) as db:
+            await closed(db, 1)
             db.execute('UPDATE results SET undo = \'{"op": "teleport"}\' WHERE command_id = 1')
         calls = len(pod.requests)
         reply = await desk.say(ALICE, "/undo 1")

@@ -4,10 +4,10 @@ flight."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from bot.model import UserRef
 from bot.outcome import ItemResult, Status
@@ -40,31 +40,73 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+Row = dict[str, Any]
+T = TypeVar("T")
+
+
+class PendingResults:
+    """Results recorded but not yet written, by case. Each goes to the store with its case's
+    next write (the next target's start, or the case's close or release), in the same
+    transaction: a result costs no commit of its own, and is never being written while the
+    command's reply is sent. Until then the target's "started" row stands for it, so a crash
+    meanwhile is the same as a crash just before the result: the next run checks the target.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[int, list[Row]] = {}
+
+    def add(self, case: int, row: Row) -> None:
+        self._rows.setdefault(case, []).append(row)
+
+    def take(self, case: int | None = None) -> list[Row]:
+        """The rows of one case (None: of every case), no longer pending."""
+        if case is not None:
+            return self._rows.pop(case, [])
+        rows = [row for pending in self._rows.values() for row in pending]
+        self._rows.clear()
+        return rows
+
+
+def after_results(
+    rows: Sequence[Row], work: Callable[[Connection], T]
+) -> Callable[[Connection], T]:
+    """``work`` preceded by writing ``rows`` (run it atomically when there are any)."""
+
+    def both(conn: Connection) -> T:
+        if rows:
+            conn.execute_many(SETTLING, rows)
+        return work(conn)
+
+    return both
+
+
+async def write_results(db: Database, rows: Sequence[Row]) -> None:
+    if rows:
+        await db.run(after_results(rows, lambda conn: None), atomic=True)
+
+
 class CommandJournal:
     def __init__(
         self,
         db: Database,
         job_id: int,
         settled: Mapping[str, SettledRow] | None = None,
-        writes: dict[int, asyncio.Task[None]] | None = None,
+        pending: PendingResults | None = None,
     ):
         self._db = db
         self._job_id = job_id
-        self._writes = writes if writes is not None else {}
-        """A result being written, by case: shared with the store, which waits for it before
-        it closes, releases or reads the case (see ``record``)."""
+        self._pending = pending if pending is not None else PendingResults()
+        """Results not yet written: shared with the store, which writes a case's before it
+        closes, releases or reads it."""
         self._settled = dict(settled) if settled is not None else None
         """Final results by target id, when read with the claim (this run holds the lease,
         so only it adds to them); None: ask the store."""
 
     async def written(self) -> None:
-        """Wait for the result being written, if any (its failure is raised here)."""
-        writing = self._writes.pop(self._job_id, None)
-        if writing is not None:
-            await writing
+        """Write the results still pending (a failure is raised here)."""
+        await write_results(self._db, self._pending.take(self._job_id))
 
     async def previous(self, target: UserRef) -> ItemResult | None:
-        await self.written()
         if self._settled is not None:
             found = self._settled.get(target.id)
             if found is None:
@@ -95,6 +137,7 @@ class CommandJournal:
                 json.loads(row["undo"]) if row["undo"] else None,
             )
 
+        await self.written()
         return await self._db.run(read)
 
     async def start(self, target: UserRef) -> None:
@@ -113,8 +156,9 @@ class CommandJournal:
         def write(conn: Connection) -> None:
             conn.execute(STARTING, row)
 
-        await self.written()
-        await self._db.run(write)
+        # The results still pending go in the same transaction: one commit for both.
+        results = self._pending.take(self._job_id)
+        await self._db.run(after_results(results, write), atomic=bool(results))
 
     async def started(self, target: UserRef) -> bool:
         """Whether a call for ``target`` was begun by an earlier run whose result is unknown."""
@@ -145,16 +189,8 @@ class CommandJournal:
             "at": now_iso(),
         }
 
-        def write(conn: Connection) -> None:
-            conn.execute(SETTLING, row)
-
-        # Written while the command goes on (usually: while its reply is posted), not waited
-        # for here. A crash before it lands leaves the target as a crash just before the
-        # result would have: its call (if any) journalled as started, checked by the next run.
-        # The next use of this journal waits for it, as the store does before it closes,
-        # releases or reads the case.
-        await self.written()
-        self._writes[self._job_id] = asyncio.create_task(self._db.run(write))
+        # Written with the case's next write (see PendingResults), not here.
+        self._pending.add(self._job_id, row)
         if self._settled is not None and item.status.value not in UNSETTLED:
             settled = (item.status.value, line, item.platform_response, undo)
             self._settled.setdefault(item.target.id, settled)

@@ -24,7 +24,14 @@ from bot.errors import StoreError
 from bot.model import Invocation, UserRef
 from bot.reply import from_json, plain
 from bot.store.database import Connection, Database, Row, advisory_lock, for_update, in_list
-from bot.store.journal import UNSETTLED_SQL, CommandJournal, now_iso
+from bot.store.journal import (
+    UNSETTLED_SQL,
+    CommandJournal,
+    PendingResults,
+    after_results,
+    now_iso,
+    write_results,
+)
 from bot.store.migrate import upgrade_database
 from bot.store.records import AuditRow, Job, OpenJob, PendingConfirmation, SettledRow
 
@@ -101,8 +108,8 @@ class Store:
         self._cancelled_here: set[int] = set()
         """Running cases a /cancel through this process asked to stop: seen at once, without
         a query (a /cancel through another instance is found by ``cancel_requested``)."""
-        self._writes: dict[int, asyncio.Task[None]] = {}
-        """Results being written, by case (see ``CommandJournal.record``)."""
+        self._pending = PendingResults()
+        """Results recorded but not yet written, by case (see ``PendingResults``)."""
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -129,17 +136,12 @@ class Store:
     def journal(
         self, job_id: int, settled: Mapping[str, SettledRow] | None = None
     ) -> CommandJournal:
-        return CommandJournal(self._db, job_id, settled, self._writes)
+        return CommandJournal(self._db, job_id, settled, self._pending)
 
     async def _written(self, case: int | None = None) -> None:
-        """Wait for results still being written: of one case (its failure raised here), or of
-        every case (their failures are left to their own case)."""
-        if case is not None:
-            writing = self._writes.pop(case, None)
-            if writing is not None:
-                await writing
-        elif self._writes:
-            await asyncio.wait(list(self._writes.values()))
+        """Write the results still pending: of one case (a failure is raised here), or of
+        every case (before a read that shows them)."""
+        await write_results(self._db, self._pending.take(case))
 
     # --- jobs -----------------------------------------------------------------------------
 
@@ -269,8 +271,9 @@ class Store:
 
     async def finish(self, job_id: int, outcome: str, reply: str) -> None:
         """Close the case and append it, with its per-target results, to the audit chain."""
-        await self._written(job_id)
-        await self._db.run(lambda conn: _finish(conn, job_id, outcome, reply), atomic=True)
+        results = self._pending.take(job_id)  # in the same transaction: one commit
+        close = after_results(results, lambda conn: _finish(conn, job_id, outcome, reply))
+        await self._db.run(close, atomic=True)
 
     # --- cancelling, listing --------------------------------------------------------------
 
