@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -77,6 +78,15 @@ def in_steps(
     return steps
 
 
+def unflushed(data: Mapping[str, Any], workdir: Path) -> tuple[dict[str, Any], Path]:
+    """Settings for a second kickbot beside the first, alike but for its store, whose commits
+    are not flushed to disk one by one (``?synchronous=normal``), and a directory of its own:
+    the difference between the two is what durable records cost on this machine's disk."""
+    store = workdir / "unflushed"
+    store.mkdir(exist_ok=True)
+    return {**data, "store": f"sqlite:///{store}/bench.db?synchronous=normal"}, store
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -91,10 +101,12 @@ def summarise(**series: list[float]) -> Results:
 
 
 def print_results(res: Results, label: str = "") -> None:
-    for name in ("bot", "direct"):
+    for name in ("bot", "direct", "unflushed"):
+        if name not in res:
+            continue
         r = res[name]
         median, p95, n = r["median_ms"], r["p95_ms"], int(r["n"])
-        print(f"{label}{name:7} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={n}")
+        print(f"{label}{name:9} median {median:7.2f} ms   p95 {p95:7.2f} ms   n={n}")
 
 
 def print_ratio(res: Results, label: str = "") -> None:

@@ -13,6 +13,8 @@ kickbot runs in a process of its own (bench/bot_process.py), as it would beside 
 service: the double's work is not done on kickbot's event loop; the direct path's client is in a
 process of its own too (bench/direct_child.py), so both cross the same process boundary to reach
 the double. Each iteration waits for kickbot to close the case before the direct path runs.
+A second kickbot, alike but for its store's commits not being flushed to disk one by one
+(``unflushed``), takes its turn beside the first: the difference is what durable records cost.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import Results, print_ratio, print_results, run, summarise
-from bot_process import direct_apart, kickbot_apart
+from bench_common import Results, print_ratio, print_results, run, summarise, unflushed
+from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.chime_api import ChimeDouble
 
@@ -34,6 +36,7 @@ REPLY = "@alice@example.com `/kick` · case 1: 1 done\nRemoved @bob@example.com.
 
 async def measure(n: int, warmup: int) -> Results:
     bot_ms: list[float] = []
+    unflushed_ms: list[float] = []
     direct_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         chime = ChimeDouble()
@@ -44,12 +47,12 @@ async def measure(n: int, warmup: int) -> Results:
             env = {**chime.credentials_env(), "AWS_CONFIG_FILE": os.devnull}
             async with (
                 kickbot_apart(data, Path(tmp), env) as bot,
+                kickbot_apart(*unflushed(data, Path(tmp)), env) as relaxed,
                 direct_apart("chime", data, Path(tmp), env) as direct,
             ):
-                chime.events.endpoint = bot.listen["chime"]
-                for i in range(warmup + n):
-                    # bot path
-                    room = f"bench-bot-{i}"
+
+                async def bot_path(apart: Apart, room: str, closed: int) -> float:
+                    chime.events.endpoint = apart.listen["chime"]
                     chime.add_room(room, "Bench", administrators=[ALICE], members=[BOB])
                     message = f"{chime.events.mention_prefix()} /kick @bob@example.com"
                     body = chime.events.mention_body("alice@example.com", room, message)
@@ -63,7 +66,16 @@ async def measure(n: int, warmup: int) -> Results:
                     assert "Removed" in reply.text, reply.text
                     calls = [c.operation or "webhook" for c in chime.requests[made:]]
                     assert calls == DIRECT_CALLS, calls  # what the direct path makes
-                    await bot.reach(i + 1)
+                    await apart.reach(closed)
+                    return (t1 - t0) * 1000
+
+                for i in range(warmup + n):
+                    # the two bots in turn (which goes first alternates), then the direct path
+                    paths = [(bot, bot_ms, "bot"), (relaxed, unflushed_ms, "unflushed")]
+                    for apart, into, tag in paths[:: 1 if i % 2 else -1]:
+                        took = await bot_path(apart, f"bench-{tag}-{i}", i + 1)
+                        if i >= warmup:
+                            into.append(took)
                     # direct path, same calls, same signed client
                     room = f"bench-direct-{i}"
                     chime.add_room(room, "Bench", administrators=[ALICE], members=[BOB])
@@ -76,10 +88,9 @@ async def measure(n: int, warmup: int) -> Results:
                     took = await direct.run(plan)
                     await chime.next_message(room, timeout=30)
                     if i >= warmup:
-                        bot_ms.append((t1 - t0) * 1000)
                         direct_ms.append(took)
             chime.assert_no_violations()
-    return summarise(bot=bot_ms, direct=direct_ms)
+    return summarise(bot=bot_ms, direct=direct_ms, unflushed=unflushed_ms)
 
 
 def main() -> None:

@@ -13,6 +13,8 @@ kickbot runs in a process of its own (bench/bot_process.py), as it would beside 
 service: the double's work is not done on kickbot's event loop; the direct path's client is in a
 process of its own too (bench/direct_child.py), so both cross the same process boundary to reach
 the double. Each iteration waits for kickbot to close the case before the direct path runs.
+A second kickbot, alike but for its store's commits not being flushed to disk one by one
+(``unflushed``), takes its turn beside the first: the difference is what durable records cost.
 """
 
 from __future__ import annotations
@@ -22,8 +24,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import Results, in_steps, print_ratio, print_results, run, summarise
-from bot_process import direct_apart, kickbot_apart
+from bench_common import (
+    Results,
+    in_steps,
+    print_ratio,
+    print_results,
+    run,
+    summarise,
+    unflushed,
+)
+from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.rocketchat_api import RocketChatServer
 from bot.testing.rocketchat_state import RcRequest
@@ -59,6 +69,7 @@ def build_server() -> RocketChatServer:
 
 async def measure(n: int, warmup: int) -> Results:
     bot_ms: list[float] = []
+    unflushed_ms: list[float] = []
     direct_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         async with build_server() as server:
@@ -68,11 +79,12 @@ async def measure(n: int, warmup: int) -> Results:
             }
             async with (
                 kickbot_apart(data, Path(tmp)) as bot,
+                kickbot_apart(*unflushed(data, Path(tmp))) as relaxed,
                 direct_apart("rocketchat", data, Path(tmp)) as direct,
             ):
-                server.connect(bot.listen["rocketchat"])
-                for i in range(warmup + n):
-                    # bot path
+
+                async def bot_path(apart: Apart, closed: int) -> tuple[float, list[RcRequest]]:
+                    server.connect(apart.listen["rocketchat"])
                     server.room(ROOM).add(BOB)
                     first = len(server.requests)
                     delivery = await server.say(ALICE, ROOM, "!kick @bob")
@@ -82,9 +94,21 @@ async def measure(n: int, warmup: int) -> Results:
                     t0 = server.sent_at  # the webhook's body written to kickbot's socket
                     assert delivery.status == 200, delivery
                     assert "Removed @bob" in reply.msg, reply.msg
-                    await bot.reach(i + 1)
-                    made: list[RcRequest] = server.requests[first:]
-                    # direct path: the same calls, same client
+                    await apart.reach(closed)
+                    return (t1 - t0) * 1000, server.requests[first:]
+
+                for i in range(warmup + n):
+                    # the two bots in turn (which goes first alternates), then the direct path
+                    made: list[RcRequest] = []
+                    for apart, into in [(bot, bot_ms), (relaxed, unflushed_ms)][
+                        :: 1 if i % 2 else -1
+                    ]:
+                        took, calls = await bot_path(apart, i + 1)
+                        if apart is bot:
+                            made = calls
+                        if i >= warmup:
+                            into.append(took)
+                    # direct path: the calls the first bot made, same client
                     server.room(ROOM).add(BOB)
                     steps = [
                         [[as_plan(r) for r in chain] for chain in step]
@@ -93,10 +117,9 @@ async def measure(n: int, warmup: int) -> Results:
                     took = await direct.run({"steps": steps})
                     await server.next_message(ROOM, timeout=30)
                     if i >= warmup:
-                        bot_ms.append((t1 - t0) * 1000)
                         direct_ms.append(took)
             server.assert_no_violations()
-    return summarise(bot=bot_ms, direct=direct_ms)
+    return summarise(bot=bot_ms, direct=direct_ms, unflushed=unflushed_ms)
 
 
 def main() -> None:

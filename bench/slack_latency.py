@@ -17,6 +17,8 @@ kickbot runs in a process of its own (bench/bot_process.py), as it would beside 
 service: the double's work is not done on kickbot's event loop; the direct path's client is in a
 process of its own too, so both cross the same process boundary to reach the double. Each
 iteration waits for kickbot to close the case before the direct path runs.
+A second kickbot, alike but for its store's commits not being flushed to disk one by one
+(``unflushed``), takes its turn beside the first: the difference is what durable records cost.
 """
 
 from __future__ import annotations
@@ -25,8 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import Results, in_steps, print_ratio, print_results, run, summarise
-from bot_process import direct_apart, kickbot_apart
+from bench_common import (
+    Results,
+    in_steps,
+    print_ratio,
+    print_results,
+    run,
+    summarise,
+    unflushed,
+)
+from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.slack_api import SlackWorkspace
 from bot.testing.slack_signing import SignedSender
@@ -71,6 +81,7 @@ def as_plan(call: RecordedCall) -> dict[str, object]:
 async def measure(n: int, warmup: int) -> Results:
     calls = made_in = 0
     bot_ms: list[float] = []
+    unflushed_ms: list[float] = []
     direct_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         slack = SlackWorkspace()
@@ -92,11 +103,15 @@ async def measure(n: int, warmup: int) -> Results:
             data = {"store": f"sqlite:///{tmp}/bench.db", "slack": section}
             async with (
                 kickbot_apart(data, Path(tmp)) as bot,
+                kickbot_apart(*unflushed(data, Path(tmp))) as relaxed,
                 direct_apart("slack", data, Path(tmp)) as direct,
-                SignedSender(bot.listen["slack"], slack.signing_secret) as sender,
+                SignedSender(bot.listen["slack"], slack.signing_secret) as to_bot,
+                SignedSender(relaxed.listen["slack"], slack.signing_secret) as to_relaxed,
             ):
-                for i in range(warmup + n):
-                    # bot path
+
+                async def bot_path(
+                    apart: Apart, sender: SignedSender, closed: int
+                ) -> tuple[float, list[RecordedCall]]:
                     slack.join(CHANNEL, BOB)
                     start = len(slack.requests)
                     fields = slack.slash_command(ALICE, CHANNEL, "@bob")
@@ -107,9 +122,20 @@ async def measure(n: int, warmup: int) -> Results:
                     t0 = sender.sent_at
                     assert ack.status == 200, ack
                     assert "Removed" in reply.plain, reply.plain
-                    await bot.reach(i + 1)
-                    # direct path: the same calls, replayed with the same kind of client
-                    plan = slack.requests[start:]
+                    await apart.reach(closed)
+                    return (t1 - t0) * 1000, slack.requests[start:]
+
+                for i in range(warmup + n):
+                    # the two bots in turn (which goes first alternates), then the direct path
+                    paths = [(bot, to_bot, bot_ms), (relaxed, to_relaxed, unflushed_ms)]
+                    plan: list[RecordedCall] = []
+                    for apart, sender, into in paths[:: 1 if i % 2 else -1]:
+                        took, made = await bot_path(apart, sender, i + 1)
+                        if apart is bot:
+                            plan = made
+                        if i >= warmup:
+                            into.append(took)
+                    # direct path: the calls the first bot made, replayed with the same client
                     steps = in_steps(plan, step_of, chain_of)
                     slack.join(CHANNEL, BOB)
                     took = await direct.run(
@@ -118,11 +144,11 @@ async def measure(n: int, warmup: int) -> Results:
                     await slack.next_message(CHANNEL, timeout=30)
                     calls, made_in = len(plan), len(steps)
                     if i >= warmup:
-                        bot_ms.append((t1 - t0) * 1000)
                         direct_ms.append(took)
         slack.assert_no_violations()
     counted = {"n": float(calls), "steps": float(made_in)}
-    return {**summarise(bot=bot_ms, direct=direct_ms), "calls": counted}
+    series = summarise(bot=bot_ms, direct=direct_ms, unflushed=unflushed_ms)
+    return {**series, "calls": counted}
 
 
 def main() -> None:

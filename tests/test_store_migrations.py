@@ -205,12 +205,28 @@ async def test_a_legacy_file_is_stamped_not_recreated(tmp_path: Path) -> None:
     assert {"lane", "not_before", "cancel_requested_by", "total"} <= columns
 
 
+async def test_a_sqlite_store_flushes_each_commit_unless_told_not_to(tmp_path: Path) -> None:
+    for options, level in (("", 2), ("?synchronous=normal", 1)):  # FULL, NORMAL
+        db = Database.connect(f"sqlite:///{tmp_path}/store{len(options)}.db{options}")
+        try:
+            assert await db.run(lambda c: c.value("PRAGMA synchronous")) == level
+        finally:
+            await db.close()
+
+
 def test_store_urls() -> None:
     for given in ("sqlite:///kickbot.db", "sqlite+aiosqlite:///kickbot.db"):
         assert parse_url(given) == StoreURL("sqlite", path="kickbot.db")
         assert parse_url(given).sqlalchemy == "sqlite+pysqlite:///kickbot.db"
     assert parse_url("sqlite:////var/lib/kickbot.db").path == "/var/lib/kickbot.db"
     assert parse_url("sqlite:///").path == ":memory:"
+    assert parse_url("sqlite:///kb.db").synchronous == "full"
+    relaxed = parse_url("sqlite:///kb.db?synchronous=normal")
+    assert (relaxed.path, relaxed.synchronous) == ("kb.db", "normal")
+    assert relaxed.shown == "sqlite:///kb.db?synchronous=normal"
+    for wrong in ("sqlite:///kb.db?synchronous=off", "sqlite:///kb.db?cache=shared"):
+        with pytest.raises(ConfigError, match=r"synchronous=full .* or synchronous=normal"):
+            parse_url(wrong)
     for given in (
         "postgresql://u@db/kb",
         "postgresql+psycopg://u@db/kb",

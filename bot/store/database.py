@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.errors import ConfigError
@@ -62,6 +62,11 @@ class StoreURL:
     backend: Literal["sqlite", "postgresql"]
     path: str = ":memory:"
     """SQLite: the file."""
+    synchronous: Literal["full", "normal"] = "full"
+    """SQLite: ``full`` (the default) flushes each commit to disk before it returns: nothing
+    committed is lost, even to a power cut. ``normal`` leaves the flush to checkpoints: a crash
+    of kickbot still loses nothing, one of the machine may lose the last commits
+    (``?synchronous=normal`` in the URL)."""
     conninfo: str = ""
     """PostgreSQL: the libpq URL (no driver in the scheme, no ``search_path``)."""
     search_path: str | None = None
@@ -71,7 +76,8 @@ class StoreURL:
     def shown(self) -> str:
         """For messages: the URL without its password."""
         if self.backend == "sqlite":
-            return f"sqlite:///{'' if self.path == ':memory:' else self.path}"
+            options = "?synchronous=normal" if self.synchronous == "normal" else ""
+            return f"sqlite:///{'' if self.path == ':memory:' else self.path}{options}"
         parts = urlsplit(self.conninfo)
         netloc = parts.netloc
         if parts.password is not None:
@@ -98,8 +104,17 @@ def parse_url(url: str) -> StoreURL:
         raise ConfigError(f"store: {url!r} is not a database URL ({SUPPORTED})")
     backend, _, driver = parts.scheme.partition("+")
     if backend == "sqlite" and driver in _SQLITE_DRIVERS:
-        path = url.split("://", 1)[1].removeprefix("/")
-        return StoreURL("sqlite", path=path.split("?", 1)[0] or ":memory:")
+        path = url.split("://", 1)[1].removeprefix("/").split("?", 1)[0] or ":memory:"
+        query = dict(parse_qsl(parts.query))
+        synchronous = query.pop("synchronous", "full").lower()
+        if query or synchronous not in ("full", "normal"):
+            raise ConfigError(
+                f"store: {url!r}: a SQLite store takes one option, synchronous=full (the"
+                " default) or synchronous=normal"
+            )
+        return StoreURL(
+            "sqlite", path=path, synchronous=cast(Literal["full", "normal"], synchronous)
+        )
     if backend in ("postgresql", "postgres") and driver in _POSTGRES_DRIVERS:
         query = dict(parse_qsl(parts.query))
         search_path = query.pop("search_path", None)
@@ -226,7 +241,7 @@ class Database:
 
     def _run_sqlite(self, work: Callable[[Connection], T], atomic: bool) -> T:
         if self._sqlite is None:
-            self._sqlite = _open_sqlite(self.url.path)
+            self._sqlite = _open_sqlite(self.url.path, self.url.synchronous)
         raw = self._sqlite
         if not atomic:
             return work(Connection(raw, postgres=False))
@@ -270,10 +285,11 @@ class Database:
             self._idle.pop().close()
 
 
-def _open_sqlite(path: str) -> sqlite3.Connection:
+def _open_sqlite(path: str, synchronous: str = "full") -> sqlite3.Connection:
     # The driver's own transaction handling off: the store says BEGIN IMMEDIATE itself.
     raw = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     _switch_to_wal(raw)
+    raw.execute(f"PRAGMA synchronous={'NORMAL' if synchronous == 'normal' else 'FULL'}")
     return raw
 
 
