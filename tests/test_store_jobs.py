@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 
@@ -150,6 +151,31 @@ async def test_a_result_goes_with_its_case_s_next_write_and_a_release_writes_the
     assert again is not None
     assert again.id == case
     assert {k: v[0] for k, v in (again.settled or {}).items()} == {"2": "done", "4": "failed"}
+
+
+async def test_another_case_s_read_that_cannot_write_a_result_leaves_it_to_its_case(
+    store: Store, store_url: str
+) -> None:
+    """A read first writes every case's pending results; when that fails, the read goes on
+    and each result stays pending for its own case, which writes it later."""
+    if not store_url.startswith("sqlite"):
+        pytest.skip("renames a table behind the store's back (SQLite file)")
+    case, job = await store.record_and_claim(invocation(), "kick", "change", A, 60)
+    assert case is not None
+    assert job is not None
+    journal = store.journal(case, job.settled)
+    bob = UserRef("2", "Bob")
+    await journal.start(bob)
+    await journal.record(ItemResult(bob, Status.DONE, line("Removed @Bob.")))
+    other = await record(store, room=OTHER)
+    assert await claimed(store, B, room=OTHER) == other  # running: a cancel only marks it
+    path = store_url.removeprefix("sqlite:///").split("?")[0]
+    with sqlite3.connect(path, isolation_level=None) as outside:
+        outside.execute("ALTER TABLE results RENAME TO results_away")
+        assert await store.request_cancel(other, case, "stop") == "stopping"
+        outside.execute("ALTER TABLE results_away RENAME TO results")
+    await store.finish(case, "report", "Removed @Bob.")
+    assert await statuses(store, case) == {"2": "done"}
 
 
 async def test_an_unknown_lane_is_refused(store: Store) -> None:

@@ -140,8 +140,17 @@ class Store:
 
     async def _written(self, case: int | None = None) -> None:
         """Write the results still pending: of one case (a failure is raised here), or of
-        every case (before a read that shows them)."""
-        await write_results(self._db, self._pending.take(case))
+        every case, before a read that shows them (a failure is left to each case: its rows
+        stay pending, for its own next write)."""
+        rows = self._pending.take(case)
+        if case is not None:
+            await write_results(self._db, rows)
+            return
+        try:
+            await write_results(self._db, rows)
+        except self._db.errors:
+            for row in rows:
+                self._pending.add(row["command_id"], row)
 
     # --- jobs -----------------------------------------------------------------------------
 
