@@ -57,10 +57,11 @@ async def symphony(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
 
 
 async def slack(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
+    import aiohttp
 
-    from bot.platforms.slack import SlackPlatform, client_session, web_client
+    from bot.platforms.slack import SlackPlatform, web_client
 
-    session = await stack.enter_async_context(client_session())
+    session = await stack.enter_async_context(aiohttp.ClientSession())
     client = web_client(SlackPlatform(section).settings, session)
 
     async def one(call: dict[str, Any]) -> None:

@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from bot import gate
 from bot.entitlement import Policy
 from bot.grammar import Grammar, Parsed
 from bot.lookups import begun
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome
 from bot.pacing import RoomPacing
-from bot.platform import GatedRequests, Platform, SupportsOwnerLookup
+from bot.platform import Platform, SupportsOwnerLookup
 from bot.progress import Progress
 from bot.store import AuditRow, OpenJob, PendingConfirmation
 
@@ -192,30 +191,16 @@ class Context:
         if self.dry_run:
             return None
         await self.check_halt()
-        starting = asyncio.ensure_future(self._journal_starts(targets))
-        try:
-            if isinstance(self.platform, GatedRequests):
-                await asyncio.sleep(0)  # the journal's task hands its write to the store now
-            else:
-                await asyncio.shield(starting)
-            # The pace last: the request leaves the moment the room's turn comes, so the gaps
-            # the platform sees are the paced ones (store work in between would make them
-            # uneven). A gated adapter's request waits for the journal's commit at the gate.
-            await self.pace()
-            try:
-                with gate.held_until(starting):
-                    return await call()
-            finally:
-                if self.pacing is not None:
-                    self.pacing.done(self.platform.name, self.acting_room.id)
-        finally:
-            # Landed before anything else is journalled for these targets (a call that failed
-            # before its request left still has its start recorded, as after a crash).
-            await asyncio.shield(starting)
-
-    async def _journal_starts(self, targets: Sequence[UserRef]) -> None:
         for target in targets:
             await self.journal.start(target)
+        # The pace last: the request leaves the moment the room's turn comes, so the gaps the
+        # platform sees are the paced ones (store work in between would make them uneven).
+        await self.pace()
+        try:
+            return await call()
+        finally:
+            if self.pacing is not None:
+                self.pacing.done(self.platform.name, self.acting_room.id)
 
     async def members(self) -> dict[str, Member]:
         """The room's members by user id, looked up once per command."""

@@ -8,7 +8,7 @@ Methods raise ``bot.errors.PlatformError`` subtypes, never SDK exceptions.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Literal, Protocol, TypeAlias, runtime_checkable
+from typing import Protocol, TypeAlias, runtime_checkable
 
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.reply import Reply
@@ -76,15 +76,6 @@ class SupportsUndo(Protocol):
 @runtime_checkable
 class SupportsDirectMessage(Protocol):
     async def send_direct(self, user: UserRef, reply: Reply) -> None: ...
-
-
-@runtime_checkable
-class GatedRequests(Protocol):
-    """Adapters that own their HTTP client and hold every request at ``bot.gate.cleared()``
-    (after building and signing it, before sending it): a change's journal commit then runs
-    while its request is prepared. Other adapters are called once the commit has landed."""
-
-    requests_wait_at_gate: Literal[True]
 
 
 @runtime_checkable

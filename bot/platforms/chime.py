@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 from aiolimiter import AsyncLimiter
@@ -44,7 +44,6 @@ def to_member(item: dict[str, Any]) -> Member | None:
 class ChimePlatform:
     name = "chime"
     command_prefixes: tuple[str, ...] = ("/",)
-    requests_wait_at_gate: Literal[True] = True  # bot.gate: its client holds them
     unsupported: Mapping[str, str] = MappingProxyType(
         {"ib-remove": "Amazon Chime has no information barrier groups."}
     )

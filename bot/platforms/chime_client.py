@@ -33,7 +33,7 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
-from bot import errors, gate
+from bot import errors
 from bot.platforms.chime_config import ChimeSettings
 
 log = structlog.get_logger(__name__)
@@ -178,7 +178,6 @@ class ChimeClient:
             timeout=httpx.Timeout(settings.timeout_seconds),
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             headers={"User-Agent": "kickbot-chime"},
-            event_hooks={"request": [gate.request_hook]},  # after SigV4 signing
         )
 
     async def close(self) -> None:

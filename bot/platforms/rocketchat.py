@@ -19,7 +19,7 @@ import asyncio
 import hmac
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -45,7 +45,6 @@ command a moment later: one read serves both. Our own changes drop it at once.""
 
 class RocketChatPlatform:
     name = "rocketchat"
-    requests_wait_at_gate: Literal[True] = True  # bot.gate: its client holds them
     unsupported: Mapping[str, str] = MappingProxyType(
         {"ib-remove": "Rocket.Chat has no Information Barrier groups"}
     )

@@ -25,7 +25,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from bot import errors, gate
+from bot import errors
 
 log = structlog.get_logger(__name__)
 
@@ -146,7 +146,6 @@ class RestClient:
             ),
             # retries=2: connection failures only, when nothing reached the server.
             transport=transport or httpx.AsyncHTTPTransport(retries=2, limits=limits),
-            event_hooks={"request": [gate.request_hook]},
         )
         self._limiters: dict[str, AsyncLimiter] = {}
 

@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Awaitable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import aiohttp
 import structlog
@@ -35,7 +35,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot import errors, gate
+from bot import errors
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef, Word
 from bot.platform import InvocationSink
 from bot.platforms.slack_config import EVENTS_PATH, SlackSettings, api_base_url, load_settings
@@ -61,20 +61,6 @@ CREATORS_KEPT = 10_000
 RATE_LIMIT_RETRIES = 3
 
 
-def client_session() -> aiohttp.ClientSession:
-    """The session kickbot's Web API clients share. Each request waits at ``bot.gate`` once
-    its connection is ready: the last step before aiohttp writes it, after slack_sdk and
-    aiohttp have built it."""
-
-    async def at_gate(*_: object) -> None:
-        await gate.cleared()
-
-    trace = aiohttp.TraceConfig()
-    trace.on_connection_reuseconn.append(at_gate)
-    trace.on_connection_create_end.append(at_gate)
-    return aiohttp.ClientSession(trace_configs=[trace])
-
-
 def web_client(settings: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:
     """The Web API client kickbot uses: a 429 waits for ``Retry-After`` and tries again
     (slack_sdk's handler), as does a dropped connection."""
@@ -93,7 +79,6 @@ def web_client(settings: SlackSettings, session: aiohttp.ClientSession) -> Async
 class SlackPlatform:
     name = "slack"
     command_prefixes: tuple[str, ...] = ("/",)
-    requests_wait_at_gate: Literal[True] = True  # bot.gate: its session holds them
     unsupported: Mapping[str, str] = MappingProxyType({"demote": DEMOTE_WHY})
 
     def __init__(self, section: dict[str, Any]):
@@ -147,7 +132,7 @@ class SlackPlatform:
     async def start(self, sink: InvocationSink) -> None:
         s = self.settings
         token = s.bot_token.get_secret_value()
-        self._session = client_session()
+        self._session = aiohttp.ClientSession()
         self._client = web_client(s, self._session)
         self._quick = AsyncWebClient(
             token=token,

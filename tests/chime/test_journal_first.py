@@ -1,5 +1,5 @@
-"""A removal's request waits, signed and ready, until the journal has recorded it as begun
-(bot.gate): nothing leaves before that commit, and a commit that fails sends nothing."""
+"""A removal's request is made only once the journal has recorded it as begun, and a start
+that cannot be recorded sends nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A kick's request waits until the journal has recorded it as begun (bot.gate)."""
+"""A kick's request is made only once the journal has recorded it as begun."""
 
 from __future__ import annotations
 
