@@ -23,13 +23,19 @@ def store(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     conn.close()
 
 
-async def test_the_removal_leaves_only_once_its_start_is_journalled(
-    chime: ChimeDouble, desk: Room, store: sqlite3.Connection
-) -> None:
+async def kick_recorded(chime: ChimeDouble, desk: Room, store: sqlite3.Connection) -> asyncio.Event:
+    """Alice's /kick of Bob, recorded, its room's lookup held (set the event to let it go)."""
     held = chime.hold_next("GetRoom")
     await desk.send(ALICE, "/kick @bob@example.com")
     await chime.wait_for_calls("GetRoom")
     await recorded(store)
+    return held
+
+
+async def test_the_removal_leaves_only_once_its_start_is_journalled(
+    chime: ChimeDouble, desk: Room, store: sqlite3.Connection
+) -> None:
+    held = await kick_recorded(chime, desk, store)
     store.execute("BEGIN IMMEDIATE")  # the journal's "started" write must wait for this lock
     held.set()
     await asyncio.sleep(0.5)  # ample time for a request that did not wait to arrive
@@ -45,10 +51,7 @@ async def test_the_removal_leaves_only_once_its_start_is_journalled(
 async def test_a_start_that_cannot_be_journalled_sends_nothing(
     chime: ChimeDouble, desk: Room, store: sqlite3.Connection
 ) -> None:
-    held = chime.hold_next("GetRoom")
-    await desk.send(ALICE, "/kick @bob@example.com")
-    await chime.wait_for_calls("GetRoom")
-    await recorded(store)
+    held = await kick_recorded(chime, desk, store)
     store.execute("DROP TABLE results")  # the journal cannot write; the command's row stays
     held.set()
     reply = await chime.next_message(DESK, timeout=20.0)
