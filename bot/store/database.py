@@ -285,7 +285,7 @@ class Database:
             self._idle.pop().close()
 
 
-def _open_sqlite(path: str, synchronous: str = "full") -> sqlite3.Connection:
+def _open_sqlite(path: str, synchronous: Literal["full", "normal"]) -> sqlite3.Connection:
     # The driver's own transaction handling off: the store says BEGIN IMMEDIATE itself.
     raw = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     _switch_to_wal(raw)
