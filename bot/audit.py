@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.store.database import Connection, Database, Row, advisory_lock
+from bot.store.database import Connection, Database, Row, advisory_lock, storable
 
 GENESIS = "0" * 64
 CHAIN_LOCK = "audit-chain"
@@ -43,7 +43,7 @@ def append(conn: Connection, case_id: int, entries: Sequence[tuple[str, dict[str
     rows = []
     for kind, data in entries:
         seq += 1
-        payload = _canonical(data)
+        payload = storable(_canonical(data))  # hashed as stored (see ``storable``)
         digest = record_hash(prev, seq, at, kind, case_id, payload)
         rows.append(
             {

@@ -23,7 +23,15 @@ from bot import audit
 from bot.errors import StoreError
 from bot.model import Invocation, UserRef
 from bot.reply import from_json, plain
-from bot.store.database import Connection, Database, Row, advisory_lock, for_update, in_list
+from bot.store.database import (
+    Connection,
+    Database,
+    Row,
+    advisory_lock,
+    for_update,
+    in_list,
+    mask_secrets,
+)
 from bot.store.journal import (
     UNSETTLED_SQL,
     CommandJournal,
@@ -117,12 +125,13 @@ class Store:
         try:
             db = Database.connect(url)
         except OSError as exc:  # the SQLite file's directory cannot be made
-            raise StoreError(f"cannot open the store at {url}: {exc}") from exc
+            raise StoreError(mask_secrets(f"cannot open the store at {url}: {exc}")) from exc
         try:
             await upgrade_database(db)
         except Exception as exc:  # the driver's errors, SQLAlchemy's (migrating), OSError
             await db.close()
-            raise StoreError(f"cannot open the store at {db.url.shown}: {exc}") from exc
+            shown = f"cannot open the store at {db.url.shown}: {exc}"
+            raise StoreError(mask_secrets(shown)) from exc
         return cls(db)
 
     async def close(self) -> None:
