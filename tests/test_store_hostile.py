@@ -4,11 +4,12 @@ redelivers for ever), store files are the owner's only, and a store URL's passwo
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,8 @@ async def test_unstorable_text_is_recorded_safely_in_every_column(store: Store) 
     assert case is not None
     assert await store.record(inv, "kick") is None  # a redelivery is still recognised
     job = await store.claim("slack", "C1" + LONE_HIGH, "me", 60)
-    assert job is not None and job.id == case
+    assert job is not None
+    assert job.id == case
     assert job.invocation.text == inv.text  # the job itself runs on what was typed
     await store.note_reason(case, "because" + UNSTORABLE)
     bob = UserRef("U2", "Bob" + UNSTORABLE)
@@ -83,31 +85,36 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-async def test_a_new_sqlite_store_and_its_wal_and_shm_are_the_owners_only(
-    tmp_path: Path,
-) -> None:
+async def record_one(url: str, then: Callable[[], None]) -> None:
+    """Open the store as kickbot does, record a command, look (``then``) before closing."""
+    store = await Store.open(url)
+    try:
+        inv = Invocation("slack", "e1", RoomRef("C1"), UserRef("U1", "Eve"), (Word("/help"),))
+        await store.record(inv, "help", lane="control")
+        then()
+    finally:
+        await store.close()
+
+
+def test_a_new_sqlite_store_and_its_wal_and_shm_are_the_owners_only(tmp_path: Path) -> None:
     was = os.umask(0o022)  # the usual umask: SQLite alone would make the files 0644
     tmp_path.chmod(0o755)
     path = tmp_path / "state" / "kickbot.db"
-    store = await Store.open(f"sqlite:///{path}")
+    seen: dict[str, int] = {}
+
+    def look() -> None:
+        seen.update({p.name: mode(p) for p in path.parent.iterdir()})
+
     try:
-        await store.record(
-            Invocation("slack", "e1", RoomRef("C1"), UserRef("U1", "Eve"), (Word("/help"),)),
-            "help",
-            lane="control",
-        )
-        files = sorted(p.name for p in path.parent.iterdir())
-        assert files == ["kickbot.db", "kickbot.db-shm", "kickbot.db-wal"]
-        assert {name: mode(path.parent / name) for name in files} == dict.fromkeys(files, 0o600)
+        asyncio.run(record_one(f"sqlite:///{path}", look))
     finally:
-        await store.close()
         os.umask(was)
+    names = ["kickbot.db", "kickbot.db-shm", "kickbot.db-wal"]
+    assert seen == dict.fromkeys(names, 0o600)
     assert mode(tmp_path) == 0o755  # the directory is left as it was
 
 
-async def test_an_existing_store_made_readable_to_all_is_closed_to_others(
-    tmp_path: Path,
-) -> None:
+def test_an_existing_store_made_readable_to_all_is_closed_to_others(tmp_path: Path) -> None:
     path = tmp_path / "kickbot.db"
     # A store made by an earlier release (SQLite's own 0644), its WAL left by a crash.
     made = subprocess.run(
@@ -119,12 +126,15 @@ async def test_an_existing_store_made_readable_to_all_is_closed_to_others(
     assert made.returncode == 0
     for name in ("kickbot.db", "kickbot.db-wal", "kickbot.db-shm"):
         (tmp_path / name).chmod(0o644)
-    store = await Store.open(f"sqlite:///{path}")
-    await store.close()
-    for name in ("kickbot.db", "kickbot.db-wal", "kickbot.db-shm"):
-        if (tmp_path / name).exists():
-            assert mode(tmp_path / name) == 0o600, name
-    assert mode(path) == 0o600
+    assert (tmp_path / "kickbot.db-wal").exists()
+    seen: dict[str, int] = {}
+
+    def look() -> None:
+        seen.update({p.name: mode(p) for p in tmp_path.iterdir()})
+
+    asyncio.run(record_one(f"sqlite:///{path}", look))
+    assert seen == dict.fromkeys(["kickbot.db", "kickbot.db-shm", "kickbot.db-wal"], 0o600)
+    assert mode(path) == 0o600  # and after kickbot closed it
 
 
 # --- secrets in messages --------------------------------------------------------------------
