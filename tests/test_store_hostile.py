@@ -72,7 +72,7 @@ async def test_unstorable_text_is_recorded_safely_in_every_column(store: Store) 
     (result,) = row.results
     assert result["target"] == "Bob" + STORED
     assert result["platform_response"] == STORED
-    assert result["detail"].endswith("because" + UNSTORABLE)  # JSON-escaped, exact
+    assert result["detail"].endswith("because" + STORED)  # kept exact as JSON, shown safe
     assert (await store.audit(user="Eve" + UNSTORABLE))[0].case == case  # found by what was typed
     checked, broken = await audit.verify(store.database, None)
     assert (checked, broken) == (2, None)  # the case and its result, hashed as stored

@@ -31,6 +31,7 @@ from bot.store.database import (
     for_update,
     in_list,
     mask_secrets,
+    storable,
 )
 from bot.store.journal import (
     UNSETTLED_SQL,
@@ -663,7 +664,8 @@ def _result(r: Row) -> dict[str, Any]:
         "target_id": r["target_id"],
         "target": r["target_label"],
         "result": r["status"],
-        "detail": plain((from_json(json.loads(r["line"])),)),
+        # the line is stored as JSON (ASCII escapes): shown, it is text like any column's
+        "detail": storable(plain((from_json(json.loads(r["line"])),))),
         "platform_response": r["platform_response"],
         "at": r["at"],
     }

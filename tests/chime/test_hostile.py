@@ -63,3 +63,16 @@ async def test_junk_gets_a_4xx_before_any_work(chime: ChimeDouble, bot: App, des
     assert await raw_post(url, [JSON_TYPE, *signed(token, event)], event) == 200
     assert "Commands you may use here" in (await chime.next_message(DESK)).text
     assert await cases(bot) == 1
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+async def test_user_text_in_a_reply_cannot_reorder_or_break_it(
+    chime: ChimeDouble, desk: Room
+) -> None:
+    reason = f"spamming \u202eevil\u2069 {BIDI} nul\x00 lone\ud800"
+    reply = await desk.say(ALICE, f"/kick @bob@example.com {reason}")
+    assert not set(reply.content) & set(BIDI)
+    assert "⟨U+202E⟩evil⟨U+2069⟩ ⟨U+202A⟩⟨U+202B⟩" in reply.content
+    assert "nul\ufffd lone\ufffd" in reply.content  # answered: nothing unsendable went out

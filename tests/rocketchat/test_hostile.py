@@ -63,3 +63,18 @@ async def test_junk_gets_a_4xx_before_any_work(
     assert (await desk.post(ALICE, "!kick @bob")).status == 200
     assert "Removed @bob." in visible((await server.next_message(DESK)).msg)
     assert await cases(bot) == 1
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+async def test_user_text_in_a_reply_cannot_reorder_or_break_it(
+    server: RocketChatServer, desk: Room
+) -> None:
+    reason = f"spamming \u202eevil\u2069 {BIDI} *bold* nul\x00 lone\ud800"
+    await desk.post(ALICE, f"!kick @bob {reason}")
+    reply = await server.next_message(DESK)
+    assert not set(reply.msg) & set(BIDI)
+    assert "⟨U+202E⟩evil⟨U+2069⟩ ⟨U+202A⟩⟨U+202B⟩" in reply.msg
+    assert "*bold*" not in reply.msg
+    assert "nul\ufffd lone\ufffd" in reply.msg  # answered: nothing unsendable went out

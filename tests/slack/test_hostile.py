@@ -3,13 +3,29 @@ nothing recorded), never a 500."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
+from collections.abc import AsyncIterator
 
+import pytest
+
+from bot import audit
 from bot.testing.slack_api import SlackWorkspace
 from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
-from tests.slack.conftest import ALICE, DESK, Bot, Channel
+from tests.slack.conftest import (
+    ALICE,
+    BOB,
+    BOT,
+    DESK,
+    Bot,
+    Channel,
+    HttpTransport,
+    SettingsMaker,
+    start_bot,
+    stop_bot,
+)
 
 
 def signed(secret: str, body: bytes, timestamp: str | None = None) -> list[tuple[str, bytes]]:
@@ -70,3 +86,65 @@ async def test_junk_gets_a_4xx_before_any_work(slack: SlackWorkspace, http_bot: 
     reply = await Channel(slack, http_bot, DESK).mention(ALICE, "@kickbot help")
     assert "Commands you may use here" in reply.plain
     assert await commands(http_bot) == 1
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+async def test_user_text_cannot_format_reorder_ping_or_unfurl(
+    slack: SlackWorkspace, desk_http: Channel
+) -> None:
+    # As Slack delivers it: a typed link as <url>, a typed "<!channel>" and "&" escaped.
+    reason = (
+        "*bold* _it_ ~strike~ `code` ```block``` \u202eevil\u2069 "
+        + BIDI
+        + " <https://evil.example/x> &lt;!channel&gt; &amp;"
+    )
+    typed = f"<@{BOT}> kick <@{BOB}> {reason}"
+    reply = await desk_http.mention(ALICE, typed, raw=True)
+    (call,) = slack.calls("chat.postMessage")
+    sent = {**call.query, **(call.body or {})}
+    text = str(sent["text"])
+    assert sent["unfurl_links"] in (False, "false", "0")
+    assert sent["unfurl_media"] in (False, "false", "0")
+    assert not set(text) & set(BIDI)
+    assert "⟨U+202E⟩evil⟨U+2069⟩" in text  # visible, reordering nothing
+    for markup in ("*bold*", "_it_", "~strike~", "`code`", "```", "<https:", "<!channel>"):
+        assert markup not in text, markup
+    assert "https://evil.example/x" in text  # a link as its text: not unfurled
+    assert "&lt;!channel&gt; &amp;" in text  # escaped once: pings nobody
+    assert f"\nRemoved <@{BOB}> — reason: " in text  # kickbot's own markup still works
+    assert "∗bold∗ ˍitˍ ∼strike∼ ˋcodeˋ" in reply.plain  # what was typed, shown inert
+    assert "Removed" in reply.plain
+
+
+@pytest.fixture
+async def http_bot_on_store(
+    slack: SlackWorkspace, slack_settings: SettingsMaker, store_url: str
+) -> AsyncIterator[Bot]:
+    started = await start_bot(slack, slack_settings("http", store=store_url), "http")
+    yield started
+    await stop_bot(started)
+
+
+async def test_text_no_store_can_hold_is_recorded_safely_and_answered(
+    slack: SlackWorkspace, http_bot_on_store: Bot
+) -> None:
+    bot = http_bot_on_store
+    assert isinstance(bot.transport, HttpTransport)
+    event = slack.mention(ALICE, DESK, "@kickbot kick @bob because\x00of\ud800this\udc00")
+    delivery = await bot.transport.sender.event(event)
+    assert delivery.status == 200  # recorded: Slack does not deliver it again
+    reply = await slack.next_message(DESK)
+    assert "Removed @Bob Member — reason: because\ufffdof\ufffdthis\ufffd" in reply.plain
+    store = bot.app.store
+    assert store is not None
+    for _ in range(500):  # the case is closed just after its reply is posted
+        (case,) = await store.audit()
+        if case.outcome is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert case.outcome == "report"
+    assert case.reason == "because\ufffdof\ufffdthis\ufffd"
+    assert case.results[0]["detail"].endswith("because\ufffdof\ufffdthis\ufffd")
+    assert await audit.verify(store.database, None) == (2, None)
