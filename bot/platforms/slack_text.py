@@ -51,16 +51,21 @@ def _token(piece: str) -> Token:
     return Word(unescape(label or target))  # a link: what the person typed
 
 
-LOOKALIKES = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
+LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
 """mrkdwn's bold, italic, strike and code characters -> characters that look alike and mean
 nothing to Slack. Slack documents no escape for them (only ``&``, ``<`` and ``>``)."""
+_LOOKALIKE_TABLE = str.maketrans({k: v for k, v in LOOKALIKES.items() if k != "_"})
+_LOOSE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+"""An ``_`` inside a word (``not_in_channel``) stays: mrkdwn opens and closes italics only at
+a word's edge."""
 
 
 def inert(text: str) -> str:
     """Text someone else wrote, as mrkdwn that formats nothing, pings nobody, links nothing:
     ``*bold*``, ``_it_``, ``~strike~`` and backtick code show as typed (in look-alike
     characters) instead of formatting kickbot's reply."""
-    return escape(text.translate(LOOKALIKES))
+    flat = _LOOSE_UNDERSCORE.sub(LOOKALIKES["_"], text.translate(_LOOKALIKE_TABLE))
+    return escape(flat)
 
 
 def render(reply: Reply) -> str:
