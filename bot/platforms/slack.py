@@ -188,7 +188,7 @@ class SlackPlatform:
                     "refused a request with a bad or stale Slack signature",
                     reason=problem,
                     remote=request.remote,
-                    timestamp=request.headers.get(TIMESTAMP_HEADER, "")[:40],
+                    timestamp=ascii(request.headers.get(TIMESTAMP_HEADER, "")[:40]),
                 )
                 return web.Response(status=401, text="bad or stale signature")
             try:
@@ -197,8 +197,8 @@ class SlackPlatform:
                     query=request.query_string,
                     headers=request.headers,  # type: ignore[arg-type]
                 )
-            except (ValueError, RecursionError):  # signed, yet not a body Slack sends
-                log.warning("refused a signed request whose body cannot be read")
+            except Exception as exc:  # signed, yet not a body Slack sends: Bolt cannot read it
+                log.warning("refused a signed request whose body cannot be read", error=repr(exc))
                 return web.Response(status=400, text="unreadable body")
             response = await app.async_dispatch(bolt_request)
             return await to_aiohttp_response(response)
