@@ -346,19 +346,20 @@ SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 def owner_only(path: str) -> None:
     """Make the SQLite store at ``path`` readable and writable by its owner only (0600): a new
     file is created so, before SQLite opens it (SQLite then creates its ``-wal`` and ``-shm``
-    files with the same mode); an existing file, and companions already there, lose any group
-    and other bits. The directory is left as it is."""
+    files with the same mode); an existing file of this user, and companions already there,
+    lose any group and other bits. The directory is left as it is."""
     if path.startswith("file:"):
         return  # a URI filename: SQLite's own to resolve
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     for name in (path, *(path + suffix for suffix in SQLITE_COMPANIONS)):
         try:
-            mode = stat.S_IMODE(os.stat(name).st_mode)
-            if mode & 0o077:
-                os.chmod(name, mode & 0o700)
+            found = os.stat(name)
         except FileNotFoundError:
             continue
+        mode = stat.S_IMODE(found.st_mode)
+        if mode & 0o077 and found.st_uid == os.geteuid():  # another owner's file is theirs
+            os.chmod(name, mode & 0o700)
 
 
 def _switch_to_wal(raw: sqlite3.Connection) -> None:
