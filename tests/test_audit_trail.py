@@ -28,6 +28,8 @@ from bot.outcome import ItemResult, Status
 from bot.reply import line
 from bot.store import Store
 from bot.store.database import Database
+from bot.testing import SymphonyPod
+from tests.conftest import ALICE, DESK, ConfigMaker, Room, start_bot
 
 KEY = "k3y-for-the-chain"
 
@@ -521,3 +523,36 @@ def test_export_to_standard_output(
     assert "4 records written to standard output" in result.stderr
     as_json = kickbot("audit", "export", "--store", store_url, "--format", "json", "-o", "-")
     assert len(json.loads(as_json.stdout)) == 4
+
+
+# --- the bot itself ----------------------------------------------------------------------
+
+
+async def test_the_bot_keys_its_links_and_keeps_the_head_outside(
+    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
+) -> None:
+    head_file = tmp_path / "kept-elsewhere.head"
+    settings = settings_for(audit_key=KEY, audit_head_file=str(head_file))
+    app = await start_bot(settings)
+    try:
+        await pod.wait_until_listening()
+        await Room(pod, DESK).say(ALICE, "/kick @bob spam")
+        assert app.dispatcher is not None
+        await app.dispatcher.drain()
+    finally:
+        await app.stop()
+    kept = json.loads(head_file.read_text())
+    assert (kept["seq"], kept["link"]) == (3, "hmac-sha256")  # the key record, case, result
+    assert settings.store.startswith("sqlite:///")
+    ok = await asyncio.to_thread(
+        kickbot, "audit", "verify", "--store", settings.store, "--key", KEY, "--head-file",
+        str(head_file),
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    assert "3 records verified (0 plain SHA-256 links, 3 keyed (HMAC))" in ok.stdout
+    assert "1 closed cases and 1 results match it" in ok.stdout
+    # started again without the key, or with another one, the bot refuses (nothing appended)
+    for other in (settings_for(), settings_for(audit_key="another")):
+        with pytest.raises(KickbotError, match=r"audit key (does not match|is configured)"):
+            await start_bot(other)
+    assert json.loads(head_file.read_text())["seq"] == 3
