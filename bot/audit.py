@@ -203,8 +203,7 @@ class HeadFile:
     def started(self, head: Head | None) -> None:
         known = self.read()
         self._last = known.seq if known is not None else 0
-        if head is not None:
-            self._write(head)
+        self._write(head if head is not None else Head(0, GENESIS))
 
     def appended(self, records: Sequence[Record]) -> None:
         if records:
@@ -360,11 +359,6 @@ def chain_end(conn: Connection) -> Head | None:
     if cp is None:
         return None
     return Head(int(cp["through_seq"]), str(cp["through_hash"]), str(cp["through_link"] or PLAIN))
-
-
-def _chain_end(conn: Connection) -> tuple[int, str]:
-    end = chain_end(conn)
-    return (end.seq, end.hash) if end is not None else (0, GENESIS)
 
 
 _CHECKPOINT_COLUMNS = "through_seq, through_hash, pruned, at, signature, through_link"
