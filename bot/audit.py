@@ -401,8 +401,11 @@ def check_key(conn: Connection, key: bytes | None) -> None:
     )
     cp = _newest_checkpoint(conn)
     if key is None:
-        if keyed is not None or (cp is not None and cp["through_link"] == KEYED):
-            where = keyed["seq"] if keyed is not None else cp["through_seq"]  # type: ignore[index]
+        keyed_through = (
+            cp["through_seq"] if cp is not None and cp["through_link"] == KEYED else None
+        )
+        if keyed is not None or keyed_through is not None:
+            where = keyed["seq"] if keyed is not None else keyed_through
             raise AuditError(
                 f"the audit chain's links are keyed (HMAC) up to record #{where}, and no audit key"
                 f" is configured: set audit_key or {KEY_ENV} to the key they were made with"
