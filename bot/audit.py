@@ -315,9 +315,9 @@ class Chain:
             return self.append(conn, 0, [(KEY_RECORD, {"link": KEYED})])
         return []
 
-    def started(self, conn_end: Head | None) -> None:
+    def started(self, end: Head | None) -> None:
         for sink in self.sinks:
-            sink.started(conn_end)
+            sink.started(end)
 
 
 def configured_chain(key: str | None, head_file: str | None) -> Chain:
