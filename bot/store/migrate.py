@@ -30,7 +30,9 @@ INITIAL = "0001"
 """The tables as the ad-hoc DDL of the first releases created them."""
 JOB_STATE = "0002"
 """Lanes, scheduling, cancellation and totals (the last ad-hoc columns)."""
-HEAD = JOB_STATE
+UNDO_CLAIMS = "0003_undo_claims"
+"""Each change of a case is claimed by at most one /undo."""
+HEAD = UNDO_CLAIMS
 """The newest revision shipped (a test checks it against Alembic's own answer)."""
 MIGRATION_LOCK = "migrate"
 
