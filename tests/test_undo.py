@@ -40,9 +40,10 @@ async def test_undo_refusals(pod: SymphonyPod, desk: Room) -> None:
     nothing = (await desk.say(ALICE, "/undo")).text
     assert "You have no case in this room that can still be undone" in nothing
     await desk.say(ALICE, "/help")
-    assert "Case 2 was /help, which changes nothing, so there is nothing to undo." in (
-        await desk.say(ALICE, "/undo 2")
-    ).text
+    assert (
+        "Case 2 was /help, which changes nothing, so there is nothing to undo."
+        in (await desk.say(ALICE, "/undo 2")).text
+    )
     assert "There is no case 99." in (await desk.say(ALICE, "/undo 99")).text
     assert "You may not run /undo here" in (await desk.say(BOB, "/undo 1")).text
 

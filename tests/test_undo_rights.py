@@ -209,9 +209,7 @@ async def test_undo_without_a_number_skips_cases_that_changed_nothing(
     assert "You have no case in this room that can still be undone" in nothing
 
 
-async def test_the_words_of_the_undo_refusals(
-    pod: SymphonyPod, settings_for: ConfigMaker
-) -> None:
+async def test_the_words_of_the_undo_refusals(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
     policy = {"commands": {"undo": {"room_owners": True}}, "owners_may_act_on_owners": True}
     app = await bot_with(pod, settings_for, policy)
     try:

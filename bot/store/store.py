@@ -437,7 +437,9 @@ class Store:
 
         def write(conn: Connection) -> dict[str, int]:
             at = now_iso()
-            for target_id in target_ids:
+            # In one order for every claimer: on PostgreSQL two undos inserting the same rows
+            # in different orders would wait for each other (a deadlock).
+            for target_id in sorted(set(target_ids)):
                 conn.execute(
                     "INSERT INTO undo_claims (case_id, target_id, by_case, at)"
                     " VALUES (:case, :target, :by, :at)"
