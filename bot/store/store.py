@@ -379,12 +379,6 @@ class Store:
 
         return await self._db.run(read)
 
-    async def undone_by(self, case: int) -> int | None:
-        return await self._first_case(
-            "SELECT id FROM commands WHERE undoes = :case AND outcome = 'report' ORDER BY id",
-            {"case": case},
-        )
-
     async def last_case(
         self, platform: str, room: str, caller_id: str, names: Sequence[str]
     ) -> int | None:
