@@ -59,7 +59,7 @@ from bot.platform import (
     SupportsRank,
 )
 from bot.progress import Progress
-from bot.reply import Reply, plain, with_prefix
+from bot.reply import Line, Reply, plain, with_prefix
 from bot.settings import BulkSettings, NotifySettings
 from bot.store import Job, Store
 
@@ -479,6 +479,7 @@ class Dispatcher:
                 self._store, job.id, dry_run="dry-run" in parsed.flags, pacing=self._pacing,
                 _members=members,
             )  # fmt: skip
+            ctx.reversal = self._may_reverse
             if command.mutates and room is not None:  # the caller's right, the targets' ranks
                 named = (t for t in parsed.targets if isinstance(t, UserRef))
                 ctx.look_up_owners((inv.caller, *named))
@@ -759,6 +760,34 @@ class Dispatcher:
                 line = replies.outranked(target, mine.name, theirs.name)
                 refused.append(ItemResult(target, Status.REFUSED, line))
         return refused
+
+    async def _may_reverse(self, ctx: Context, actor: UserRef, target: UserRef) -> Line | None:
+        """Why the caller may not reverse, in ``ctx``'s room, the change ``actor`` made for
+        ``target`` (None: they may). As for the original command: the caller must be able to
+        act on the target now (``_outranked``); and the caller never reverses the act of
+        someone who outranks them, unless ``policy.commands.undo.users`` names the caller.
+        ``ctx.room`` None: not about a room (IB groups, offboarding): named ranks only.
+        Raises PlatformError when a rank cannot be established."""
+        platform = ctx.platform
+        refused = await self._outranked(ctx, platform, [target], [])
+        if refused:
+            return refused[0].line
+        caller = ctx.invocation.caller
+        if actor.id == caller.id or is_named(self._policy.rule("undo").users, caller):
+            return None
+        in_room = ctx.room is not None
+        rank_ids = await self._rank_ids(platform)
+        mine = rank_of(self._policy, caller, rank_ids, in_room and await ctx.caller_is_owner())
+        theirs = rank_of(self._policy, actor, rank_ids, in_room and await ctx.is_owner(actor))
+        graded = isinstance(platform, SupportsRank) and mine.name == theirs.name == OWNER_RANK
+        if in_room and graded and isinstance(platform, SupportsRank):
+            # Owners graded by the platform (Matrix power levels): its order decides.
+            if await platform.outranks(ctx.acting_room, actor, caller):
+                return replies.undo_outranked_in_room(actor)
+            return None
+        if theirs.level < mine.level:
+            return replies.undo_outranked(actor, mine.name, theirs.name)
+        return None
 
     async def _rank_ids(self, platform: Platform) -> list[set[str]]:
         key = "ranks:" + platform.name

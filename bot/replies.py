@@ -181,14 +181,35 @@ def case_details(row: AuditRow) -> Reply:
     return tuple(lines)
 
 
-def nothing_to_undo() -> Reply:
+def nothing_to_undo(minutes: int) -> Reply:
     return (
-        line("You have no case in this room to undo. Give its number: ", Code("/undo 12"), "."),
+        line(
+            "You have no case in this room that can still be undone: none of yours here changed"
+            f" something that is not undone yet within the last {minutes} minutes"
+            " (policy.undo_window_minutes). To undo another case, give its number: ",
+            Code("/undo 12"),
+            ".",
+        ),
     )
 
 
 def not_undoable(case: int, command: str) -> Reply:
-    return (line(f"Case {case} was a ", Code("/" + command), ", which changes nothing to undo."),)
+    if command == "undo":
+        return (
+            line(
+                f"Case {case} is itself an undo, and an undo cannot be undone. To make the"
+                " change again, give the original command again (",
+                Code(f"/case {case}"),
+                " shows what it reversed).",
+            ),
+        )
+    return (
+        line(
+            f"Case {case} was ",
+            Code("/" + command),
+            ", which changes nothing, so there is nothing to undo.",
+        ),
+    )
 
 
 def undo_too_late(case: int, minutes: int) -> Reply:
@@ -964,3 +985,80 @@ def cli_interrupted() -> Reply:
             " run it again to finish (rooms already done are skipped)."
         ),
     )
+
+
+# --- /undo: where it is refused, and each step it may not reverse -----------------------------
+
+
+def undo_elsewhere(case: int) -> Reply:
+    return (
+        line(
+            f"Case {case} happened in another room: undo it there. Only users named in ",
+            Code("policy.commands.undo.users"),
+            " may undo a case from another room.",
+        ),
+    )
+
+
+def nothing_changed(case: int) -> Reply:
+    return (line(f"Case {case} changed nothing that can be undone: there is nothing to undo."),)
+
+
+def undo_place(room: str | None = None, group: str | None = None) -> Line:
+    """Where a step of an undo acts, for its lines: " in “room”" or " in IB group g"."""
+    if group is not None:
+        return line(" in IB group ", Code(group))
+    if room is not None:
+        return line(" in “", Untrusted(room), "”")
+    return ()
+
+
+def undo_not_entitled(user: UserRef, command: str, where: Line, decision: Decision) -> Line:
+    cmd = Code("/" + command)
+    users = Code(f"policy.commands.{command}.users")
+    start = ("Not undone for ", _who(user), *where, ": ")
+    match decision.verdict:
+        case Verdict.DENIED_LISTED:
+            return line(*start, "you are on this bot's deny list (policy.deny).")
+        case Verdict.NEEDS_ROOM_OWNER:
+            return line(
+                *start, "undoing ", cmd, " needs an owner of the room or a user named in ", users,
+                ", as running it would.",
+            )  # fmt: skip
+        case _:
+            return line(*start, "undoing ", cmd, " needs a user named in ", users, ".")
+
+
+def undo_refused(user: UserRef, where: Line, why: Line) -> Line:
+    return line("Not undone for ", _who(user), *where, ": ", *why)
+
+
+def undo_outranked(actor: UserRef, mine: str, theirs: str) -> Line:
+    return line(
+        _who(actor),
+        f" made this change and outranks you ({theirs} above {mine}); only users named in ",
+        Code("policy.commands.undo.users"),
+        " may undo a higher rank's change.",
+    )
+
+
+def undo_outranked_in_room(actor: UserRef) -> Line:
+    return line(
+        _who(actor),
+        " made this change and ranks above you in that room (the platform's own order, e.g."
+        " Matrix power levels); only users named in ",
+        Code("policy.commands.undo.users"),
+        " may undo a higher rank's change.",
+    )
+
+
+def undo_unchecked(user: UserRef, where: Line, err: errors.PlatformError | None) -> Line:
+    why = _failure(err) if err is not None else line("no rank check is available.")
+    return line(
+        "Not undone for ", _who(user), *where, ": could not check your right to, so nothing was"
+        " changed: ", *why,
+    )  # fmt: skip
+
+
+def already_undone_step(user: UserRef, where: Line, by: int) -> Line:
+    return line("Already undone for ", _who(user), *where, f" by case {by}: not done again.")

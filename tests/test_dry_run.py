@@ -139,7 +139,7 @@ async def test_a_dry_run_is_recorded_but_never_undone(pod: SymphonyPod, desk: Ro
     assert "Outcome: plan." in case.text
     assert "Bob Member — planned: Would remove @Bob Member." in case.text
     undo = await desk.say(ALICE, "/undo")
-    assert "You have no case in this room to undo" in undo.text
+    assert "You have no case in this room that can still be undone" in undo.text
     assert no_change_calls(pod)
 
 

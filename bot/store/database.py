@@ -156,6 +156,19 @@ def storable(text: str) -> str:
     return joined.replace("\x00", REPLACEMENT)
 
 
+def storable_json(value: Any) -> Any:
+    """A JSON-able value with every string in it (keys too) made ``storable``: what a JSON
+    column such as the audit trail's payload holds, so that read back it equals the text
+    columns it repeats (``json.dumps`` would keep a NUL as the escape ``\\u0000``)."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {storable_json(k): storable_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable_json(v) for v in value]
+    return value
+
+
 def storable_params(params: Mapping[str, Any] | None) -> Mapping[str, Any]:
     """Statement parameters with every text made ``storable``: the store's one boundary, so
     text that cannot be stored (typed in a command, a display name, a platform's answer)
