@@ -74,8 +74,10 @@ async def test_unstorable_text_is_recorded_safely_in_every_column(store: Store) 
     assert result["platform_response"] == STORED
     assert result["detail"].endswith("because" + STORED)  # kept exact as JSON, shown safe
     assert (await store.audit(user="Eve" + UNSTORABLE))[0].case == case  # found by what was typed
-    checked, broken = await audit.verify(store.database, None)
-    assert (checked, broken) == (2, None)  # the case and its result, hashed as stored
+    # The case and its result, hashed as stored: the chain verifies, and it matches the tables.
+    checked = await audit.examine(store.database, None)
+    assert checked.intact, checked.first_problem
+    assert (checked.checked, checked.cases, checked.results) == (2, 1, 1)
 
 
 # --- files ----------------------------------------------------------------------------------

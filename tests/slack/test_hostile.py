@@ -147,4 +147,6 @@ async def test_text_no_store_can_hold_is_recorded_safely_and_answered(
     assert case.outcome == "report"
     assert case.reason == "because\ufffdof\ufffdthis\ufffd"
     assert case.results[0]["detail"].endswith("because\ufffdof\ufffdthis\ufffd")
-    assert await audit.verify(store.database, None) == (2, None)
+    checked = await audit.examine(store.database, None)
+    assert checked.intact, checked.first_problem
+    assert (checked.checked, checked.cases, checked.results) == (2, 1, 1)
