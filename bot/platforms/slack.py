@@ -21,6 +21,7 @@ import time
 from collections.abc import Awaitable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 import structlog
@@ -182,6 +183,8 @@ class SlackPlatform:
             if refused is not None:
                 return refused
             body = await request.read()
+            if request.content_type == FORM and _is_ssl_check(body):
+                return web.Response(status=200)  # Slack checking the certificate, as Bolt does
             problem = signature_problem(secret, request.headers, body, time.time())
             if problem is not None:
                 log.warning(
@@ -468,6 +471,13 @@ def signature_problem(
     if not hmac.compare_digest(expected, signature.encode("utf-8", "surrogateescape")):
         return "the signature does not match"
     return None
+
+
+def _is_ssl_check(body: bytes) -> bool:
+    """Slack's ``ssl_check=1`` POST (a check of the certificate, answered 200, nothing done;
+    Bolt answers it before any signature check too)."""
+    fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return fields.get("ssl_check") == "1"
 
 
 def _user_ref(user: dict[str, Any]) -> UserRef:

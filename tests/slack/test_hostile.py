@@ -82,6 +82,12 @@ async def test_junk_gets_a_4xx_before_any_work(slack: SlackWorkspace, http_bot: 
     }
     assert slack.requests[before:] == []  # not even a look-up
     assert await commands(http_bot) == 0
+    # Slack's certificate check is answered as Bolt answers it: 200, nothing done.
+    form = ("Content-Type", b"application/x-www-form-urlencoded")
+    assert await raw_post(url, [form], b"ssl_check=1&token=legacy") == 200
+    assert await raw_post(url, [form], b"ssl_check=0&token=legacy") == 401
+    assert slack.requests[before:] == []
+    assert await commands(http_bot) == 0
     # The receiver is still there, and a genuine command is taken.
     reply = await Channel(slack, http_bot, DESK).mention(ALICE, "@kickbot help")
     assert "Commands you may use here" in reply.plain
