@@ -175,9 +175,9 @@ def storable_params(params: Mapping[str, Any] | None) -> Mapping[str, Any]:
     never fails a write (and a redelivery never meets the same failure again)."""
     if not params:
         return {}
-    if not any(type(v) is str and _UNSTORABLE.search(v) for v in params.values()):
+    if not any(isinstance(v, str) and _UNSTORABLE.search(v) for v in params.values()):
         return params
-    return {k: storable(v) if type(v) is str else v for k, v in params.items()}
+    return {k: storable(v) if isinstance(v, str) else v for k, v in params.items()}
 
 
 @functools.lru_cache(maxsize=512)
