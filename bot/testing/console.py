@@ -9,8 +9,10 @@ import io
 import os
 import signal
 import stat
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol, TextIO, TypeVar
+
+from bot.replies import case_status_word
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -129,12 +131,22 @@ async def repl(
                 return
             if not interactive:
                 print(f"{who.user}> {line.rstrip()}", file=out, flush=True)
-            stopped, go_on = await _unless_stopped(handle(line), stop)
+            stopped, go_on = await _unless_stopped(_said(handle, line, out), stop)
             if stopped:
                 break
             if not go_on:
                 return
     print("\n  (Ctrl-C: leaving the demo)", file=out, flush=True)
+
+
+async def _said(handle: Callable[[str], Awaitable[bool]], line: str, out: TextIO) -> bool:
+    """``handle(line)``; a failure to deliver the line (the emulated platform or the bot's
+    endpoint refusing or unreachable) is one line, and the demo goes on."""
+    try:
+        return await handle(line)
+    except Exception as exc:
+        print(f"  (the demo could not deliver that line: {type(exc).__name__}: {exc})", file=out)
+        return True
 
 
 def fail_on_violations(violations: Sequence[str], what: str, out: TextIO) -> None:
@@ -151,9 +163,42 @@ class ConsoleBase:
     change it caused, and the audit log."""
 
     out: TextIO
+    _ignored: dict[str, asyncio.Event] | None = None
+
+    def hear_ignored(self, app: App) -> None:
+        """Learn which messages the bot took as not for it, so a line it will not answer is
+        not waited for."""
+        assert app.dispatcher is not None
+        self._ignored = {}
+        app.dispatcher.on_ignored.append(lambda inv: self._ignored_event(inv.event_id).set())
+
+    def _ignored_event(self, event_id: str) -> asyncio.Event:
+        assert self._ignored is not None
+        return self._ignored.setdefault(event_id, asyncio.Event())
+
+    async def reply_unless_ignored(self, reply: Awaitable[T], event_id: str) -> T | None:
+        """The bot's reply to the message ``event_id``, or None as soon as the bot has taken
+        the message as not for it (chat, or someone else's command)."""
+        if self._ignored is None:
+            return await reply
+        ignored = self._ignored_event(event_id)
+        try:
+            stopped, got = await _unless_stopped(reply, ignored)
+        finally:
+            self._ignored.pop(event_id, None)
+        return None if stopped else got
 
     def show(self, text: str) -> None:
         print(text, file=self.out, flush=True)
+
+    def no_such(self, what: str, given: str, choices: Iterable[str]) -> None:
+        """``:as zed``, ``:room attic``: say so, and name the choices."""
+        names = list(choices)
+        listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        if given:
+            self.show(f"  There is no sample {what} {given}; the {what}s are {listed}.")
+        else:
+            self.show(f"  Name the {what}: one of {listed}.")
 
     def show_reply(self, text: str, before: str, after: str, where: str = "") -> None:
         self.show(f"  kickbot{where}: " + text.replace("\n", "\n           "))
@@ -163,6 +208,7 @@ class ConsoleBase:
     async def show_audit(self, app: App) -> None:
         assert app.store is not None
         for row in await app.store.audit():
-            self.show(f"  #{row.case} {row.caller}: {row.text} -> {row.outcome or row.state}")
+            status = case_status_word(row.outcome, row.state)
+            self.show(f"  #{row.case} {row.caller}: {row.text} — {status}")
             for r in row.results:
                 self.show(f"      {r['result']}: {r['target']}")
