@@ -484,9 +484,24 @@ def failed(user: UserRef, action: str, err: errors.PlatformError) -> Line:
     return line(f"Could not {action} ", _who(user), ": ", *_failure(err))
 
 
+def not_touched_by_rule(user: UserRef, err: errors.PlatformError) -> Line:
+    """A target the platform's own rule protects, found before any call (nothing was sent)."""
+    return line(
+        _who(user),
+        " was not touched: ",
+        Untrusted(err.detail),
+        " (the platform's own rule, checked before any call).",
+    )
+
+
 def _failure(err: errors.PlatformError) -> Line:
     said = Untrusted(err.detail) if err.detail else Untrusted("no detail")
     match err:
+        case errors.RuleForbids():
+            return line(
+                "the platform's own rule forbids it (checked before any call; nothing was sent): ",
+                said,
+            )
         case errors.Forbidden():
             return line(
                 f"the platform refused ({err.status}), the bot lacks the right here: ", said
