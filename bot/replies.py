@@ -69,10 +69,20 @@ def malformed(problem: str, hint: str | None, usage: str, options: str = "") -> 
     return tuple(lines)
 
 
-def unknown_command(name: str, known: Sequence[str]) -> Reply:
+def unknown_command(name: str, nearest: str | None) -> Reply:
+    """A command-like word that is none of kickbot's: the nearest command, and /help."""
+    asked = Code("/" + name)
+    if nearest is None:
+        return (line(asked, " is not a command. ", Code("/help"), " lists the ones you may use."),)
     return (
-        line("I don't know the command ", Code("/" + name), "."),
-        line("Commands: ", Code(", ".join("/" + k for k in known)), " (try ", Code("/help"), ")."),
+        line(
+            asked,
+            " is not a command. Did you mean ",
+            Code("/" + nearest),
+            "? ",
+            Code("/help"),
+            " lists the ones you may use.",
+        ),
     )
 
 
@@ -158,7 +168,7 @@ def case_details(row: AuditRow) -> Reply:
             "): ",
             Code(row.text),
         ),
-        line(f"Outcome: {row.outcome or row.state}."),
+        line(case_status(row.outcome, row.state, bool(row.results))),
     ]
     for r in row.results[:CASE_LINES]:
         lines.append(
@@ -179,6 +189,41 @@ def case_details(row: AuditRow) -> Reply:
             )
         )
     return tuple(lines)
+
+
+CASE_OUTCOMES = {
+    # how a finished case ended (the store's outcome), as a sentence and as one word or two
+    "report": ("It ran.", "ran"),
+    "info": ("It was answered.", "answered"),
+    "refused": ("It was refused; nothing was changed.", "refused"),
+    "plan": ("It was a dry run; nothing was changed.", "dry run"),
+    "crashed": ("It failed on an error inside kickbot (its log has the details).", "failed"),
+    "cancelled": ("It was cancelled before it ran.", "cancelled"),
+    "expired": ("Its plan was not confirmed in time; nothing was changed.", "not confirmed"),
+}
+CASE_STATES = {
+    # where an unfinished case is (the store's state)
+    "queued": ("It is waiting its turn.", "waiting"),
+    "scheduled": ("It is scheduled to run later.", "scheduled"),
+    "running": ("It is running now.", "running"),
+    "awaiting": ("Its plan waits for its caller's /confirm.", "awaiting /confirm"),
+}
+
+
+def case_status(outcome: str | None, state: str, results: bool = False) -> str:
+    """How a case ended, or where it is, in a sentence (``/case``)."""
+    said = CASE_OUTCOMES.get(outcome) if outcome else CASE_STATES.get(state)
+    if said is None:
+        return f"Its state: {outcome or state}."
+    if outcome == "report" and results:
+        return "It ran; for each person:"
+    return said[0]
+
+
+def case_status_word(outcome: str | None, state: str) -> str:
+    """How a case ended, or where it is, in a word or two (the demo's ``:audit``)."""
+    said = CASE_OUTCOMES.get(outcome) if outcome else CASE_STATES.get(state)
+    return said[1] if said is not None else (outcome or state)
 
 
 def nothing_to_undo(minutes: int) -> Reply:
@@ -460,9 +505,24 @@ def failed(user: UserRef, action: str, err: errors.PlatformError) -> Line:
     return line(f"Could not {action} ", _who(user), ": ", *_failure(err))
 
 
+def not_touched_by_rule(user: UserRef, err: errors.PlatformError) -> Line:
+    """A target the platform's own rule protects, found before any call (nothing was sent)."""
+    return line(
+        _who(user),
+        " was not touched: ",
+        Untrusted(err.detail),
+        " (the platform's own rule, checked before any call).",
+    )
+
+
 def _failure(err: errors.PlatformError) -> Line:
     said = Untrusted(err.detail) if err.detail else Untrusted("no detail")
     match err:
+        case errors.RuleForbids():
+            return line(
+                "the platform's own rule forbids it (checked before any call; nothing was sent): ",
+                said,
+            )
         case errors.Forbidden():
             return line(
                 f"the platform refused ({err.status}), the bot lacks the right here: ", said
@@ -521,7 +581,7 @@ def help_lines(entries: Sequence[tuple[str, str, str, str]]) -> Reply:
     lines: list[Line] = [line("Commands you may use here:")]
     for usage, options, summary, via in entries:
         shown = line(Code(usage), " ", Code(options)) if options else line(Code(usage))
-        lines.append(line("• ", *shown, f" — {summary} ({via})"))
+        lines.append(line("• ", *shown, f" — {summary} ({via})" if via else f" — {summary}"))
     return tuple(lines)
 
 

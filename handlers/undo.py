@@ -240,7 +240,7 @@ async def _no_pace() -> None:
 
 COMMAND = Command(
     name="undo",
-    summary="reverse a case (default: your last one here)",
+    summary="reverse your last change in this room, or the case you name",
     grammar=Grammar((Rest("case"),)),
     run=undo,
     needs_room=True,
