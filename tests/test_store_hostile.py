@@ -158,8 +158,9 @@ async def test_a_password_in_the_store_url_never_shows(url: str) -> None:
     assert "***" in shown
     with pytest.raises(StoreError) as failed:  # nothing listens on port 1
         await Store.open(url)
-    assert "s3cret-pw" not in str(failed.value)
-    assert "127.0.0.1" in str(failed.value)
+    said = str(failed.value)
+    assert "s3cret-pw" not in said
+    assert said.startswith(f"cannot open the store at {shown}: ")  # the rest of it intact
     with pytest.raises(ConfigError) as refused:
         parse_url(url.replace("://", "//", 1))  # a typo: not a URL at all
     assert "s3cret-pw" not in str(refused.value)
