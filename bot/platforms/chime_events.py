@@ -40,7 +40,9 @@ class BadEvent(ValueError):
 
 
 def sign(token: str, timestamp: str, body: bytes) -> str:
-    mac = hmac.new(token.encode(), timestamp.encode() + b"|" + body, hashlib.sha256)
+    # Header bytes that are not UTF-8 arrive as surrogate escapes: signed as the bytes they were.
+    stamp = timestamp.encode("utf-8", "surrogateescape")
+    mac = hmac.new(token.encode(), stamp + b"|" + body, hashlib.sha256)
     return base64.b64encode(mac.digest()).decode()
 
 
@@ -65,10 +67,7 @@ def verify(
     """Why the request is not a genuine, fresh Chime event; None if it is."""
     if not signature or not timestamp:
         return f"missing {SIGNATURE if not signature else TIMESTAMP} header"
-    # Header bytes that are not UTF-8 arrive as surrogate escapes: kept as the bytes they were.
-    stamp = timestamp.encode("utf-8", "surrogateescape")
-    mac = hmac.new(token.encode(), stamp + b"|" + body, hashlib.sha256)
-    expected = base64.b64encode(mac.digest())
+    expected = sign(token, timestamp, body).encode()
     if not hmac.compare_digest(expected, signature.strip().encode("utf-8", "surrogateescape")):
         return "signature does not match"
     when = parse_timestamp(timestamp)
