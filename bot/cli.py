@@ -331,6 +331,8 @@ def offboard(
     request = OffboardRequest(email, platform, groups, reason, dry_run, yes)
     try:
         status = asyncio.run(run_offboard(settings, request, _ClickTerminal()))
+    except ConfigError as exc:
+        raise _problems([f"{config}: {p}" for p in exc.problems]) from None
     except KickbotError as exc:
         raise click.ClickException(str(exc)) from None
     sys.exit(status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import shlex
 import sys
 from collections.abc import Sequence
@@ -58,6 +59,7 @@ def import_with_extras(module_name: str, extras: Sequence[str]) -> ModuleType:
         missing = exc.name or ""
         if not missing or missing.partition(".")[0] in _OWN:
             raise
+        extras = _not_installed(extras) or extras
         names = " and ".join(extras)
         plural = "s" if len(extras) > 1 else ""
         raise MissingExtra(
@@ -65,6 +67,32 @@ def import_with_extras(module_name: str, extras: Sequence[str]) -> ModuleType:
             f" (no module named {missing}); install {'them' if plural else 'it'} with:"
             f" {install_command(extras)}"
         ) from None
+
+
+_EXTRA_MARKER = re.compile(r"""extra\s*==\s*["']([\w.-]+)["']""")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _not_installed(extras: Sequence[str]) -> list[str]:
+    """Those of the extras with a requirement not installed (per kickbot's own metadata)."""
+    try:
+        requirements = metadata.requires("kickbot") or []
+    except metadata.PackageNotFoundError:
+        return []
+    absent = []
+    for extra in extras:
+        for requirement in requirements:
+            spec, _, marker = requirement.partition(";")
+            found = _EXTRA_MARKER.search(marker)
+            name = _NAME.match(spec.strip())
+            if found is None or found.group(1) != extra or name is None:
+                continue
+            try:
+                metadata.version(name.group(0))
+            except metadata.PackageNotFoundError:
+                absent.append(extra)
+                break
+    return absent
 
 
 def install_command(extras: Sequence[str]) -> str:
