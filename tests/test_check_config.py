@@ -233,3 +233,22 @@ def test_a_bad_store_stops_run_before_anything_connects(
         f"Error: {tmp_path / 'kickbot.yaml'}: store: unsupported database URL mysql://"
         " (sqlite:///PATH or postgresql://USER@HOST/DB)"
     ]
+
+
+def test_offboard_names_the_file_of_a_platform_problem(
+    tmp_path: Path, good: dict[str, Any]
+) -> None:
+    good["symphony"]["agnet"] = {}
+    path = write(tmp_path, good)
+    result = CliRunner().invoke(
+        main, ["offboard", "bob@example.com", "--platform", "symphony", "--config", str(path)]
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Error: {path}: symphony.agnet: unknown key (BDK keys: see README)"
+    ]
+    result = CliRunner().invoke(
+        main, ["offboard", "bob@example.com", "--platform", "slack", "--config", str(path)]
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"Error: {path}: slack: not configured in this file"]
