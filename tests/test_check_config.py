@@ -81,6 +81,10 @@ def test_a_good_config_checks(tmp_path: Path, good: dict[str, Any]) -> None:
             "symphony.host: required: the pod's host name, e.g. acme.symphony.com",
         ),
         (lambda c: c["symphony"].update(agnet={}), "symphony.agnet: unknown key"),
+        (
+            lambda c: c["symphony"].update(agent={"scheme": "ftp", "port": "8443"}),
+            "symphony.agent.scheme: must be https (or http), not 'ftp'",
+        ),
         (lambda c: c["symphony"]["bot"].pop("username"), "symphony.bot.username: required"),
         (lambda c: c.update(symphony=None), "symphony: the section is empty"),
         (
@@ -93,8 +97,10 @@ def test_a_good_config_checks(tmp_path: Path, good: dict[str, Any]) -> None:
             "policy.commands.kick.room_owner: unknown key",
         ),
     ],
-    ids=["key-file", "mysql", "sqlite-dir", "no-host", "bdk-typo", "no-username", "empty-section",
-         "no-platform", "policy"],
+    ids=[
+        "key-file", "mysql", "sqlite-dir", "no-host", "bdk-typo", "scheme", "no-username",
+        "empty-section", "no-platform", "policy",
+    ],
 )  # fmt: skip
 def test_check_config_names_the_file_and_key_of_what_run_would_fail_on(
     tmp_path: Path, good: dict[str, Any], change: Any, problem: str

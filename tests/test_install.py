@@ -26,11 +26,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.platforms import EXTRAS
+
 pytestmark = [pytest.mark.install, pytest.mark.timeout(1200)]
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PARALLEL = 3
+QUIET = ("-q", "--quiet")
 _PIP = re.compile(r"(^|[\s/])pip3?\s+(install|wheel)\b|-m\s+pip\s+(install|wheel)\b")
 _SKIP_COPY = {".git", ".venv", ".synapse-venv", "__pycache__", "build", "dist", ".mypy_cache",
               ".pytest_cache", ".ruff_cache", ".host-venv"}  # fmt: skip
@@ -80,14 +83,13 @@ def install_part(line: str) -> str:
 
 
 def pip_commands(line: str) -> list[list[str]]:
-    """Each pip command of the line, from the word after ``pip`` (``-q`` left out): two lines
-    that install the same are one install."""
+    """Each pip command of the line, from the word after ``pip`` (``-q`` left out)."""
     commands = []
     for part in split(install_part(line)):
         words = shlex.split(part, comments=True)
         for n, word in enumerate(words):
             if word.endswith(("pip", "pip3")) or (word == "pip" and words[n - 1] == "-m"):
-                commands.append([w for w in words[n + 1 :] if w not in ("-q", "--quiet")])
+                commands.append([w for w in words[n + 1 :] if w not in QUIET])
                 break
     return commands
 
@@ -164,25 +166,44 @@ def _copy_checkout(target: Path) -> None:
     )  # fmt: skip
 
 
+def _prepared_venv(part: str, checkout: Path, outer: Path) -> Path | None:
+    """The virtualenv a line expects to exist already: none if it makes its own; the quick
+    start's ``.venv`` if it uses that; else an activated one (for a bare ``pip``)."""
+    if re.search(r"-m\s+venv\b", part):
+        return None
+    if ".venv/bin/" in part:
+        return checkout / ".venv"
+    return outer
+
+
 def _install(line: Line, base: Path) -> Installed:
     began = time.monotonic()
     checkout = base / "checkout"
     checkout.mkdir(parents=True)
     _copy_checkout(checkout)
-    outer = base / "outer"
-    made = subprocess.run([sys.executable, "-m", "venv", str(outer)], capture_output=True)
-    assert made.returncode == 0, made.stderr
+    part = install_part(line.text)
+    venv = _prepared_venv(part, checkout, base / "outer")
+    if venv is not None:  # as the quick start makes it
+        made = subprocess.run(
+            [sys.executable, "-m", "venv", "--upgrade-deps", str(venv)], capture_output=True
+        )
+        assert made.returncode == 0, made.stderr
     done = subprocess.run(
-        ["bash", "-c", install_part(line.text)], cwd=checkout, env=_clean_env(outer / "bin"),
+        ["bash", "-c", part], cwd=checkout, env=_clean_env((venv or base / "outer") / "bin"),
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     return Installed(
-        line, checkout, done.returncode, done.stdout + done.stderr, time.monotonic() - began
+        line,
+        checkout,
+        done.returncode,
+        done.stdout + done.stderr,
+        time.monotonic() - began,
     )
 
 
 class Installs:
-    """One fresh install per distinct pip command, made once, several at a time."""
+    """One fresh install per distinct line (up to its last pip command; -q aside), made once,
+    several at a time."""
 
     def __init__(self, base: Path):
         self.base = base
@@ -191,7 +212,7 @@ class Installs:
         self.lock = threading.Lock()
 
     def start(self, line: Line) -> Future[Installed]:
-        key = repr(pip_commands(line.text))
+        key = repr([w for w in shlex.split(install_part(line.text)) if w not in QUIET])
         with self.lock:
             if key not in self.started:
                 base = self.base / f"install-{len(self.started)}"
@@ -206,7 +227,7 @@ class Installs:
 LINES = install_lines()
 QUICK_START = Line(
     "tests/test_install.py",
-    "python3 -m venv .venv && .venv/bin/pip install -e '.[symphony,testing]'",
+    "python3 -m venv --upgrade-deps .venv && .venv/bin/pip install -e '.[symphony,testing]'",
 )
 """What the README's quick start installs: Symphony and the emulated servers only."""
 
@@ -230,7 +251,8 @@ def test_install_line_works_as_written(installs: Installs, line: Line) -> None:
     assert done.status == 0, f"{line.where}: {line.text}\n{done.output[-3000:]}"
     wanted = extras(line.text)
     assert wanted, f"{line.where}: names no extra of kickbot: {line.text}"
-    modules = ["bot.cli", *(f"bot.platforms.{e}" for e in sorted(wanted) if e != "testing")]
+    platforms = sorted(wanted & set(EXTRAS))
+    modules = ["bot.cli", *(f"bot.platforms.{e}" for e in platforms)]
     if "testing" in wanted:
         modules.append("bot.testing")
     imported = done.run(str(done.python), "-c", f"import {', '.join(modules)}")

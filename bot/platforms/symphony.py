@@ -74,6 +74,7 @@ def check_section(section: dict[str, Any]) -> None:
         elif str(feed["version"]).lower() != "v2":
             problems.append("symphony.datafeed.version: kickbot needs datafeed v2")
     problems += _host_problems(section)
+    problems += _url_problems(section)
     bot = section.get("bot")
     if not isinstance(bot, dict) or not bot.get("username"):
         problems.append("symphony.bot.username: required")
@@ -104,6 +105,24 @@ def _host_problems(section: dict[str, Any]) -> list[str]:
     if len(missing) < len(_CLIENTS):
         return [f"symphony.host: required (no host given for {', '.join(missing)})"]
     return ["symphony.host: required: the pod's host name, e.g. acme.symphony.com"]
+
+
+def _url_problems(section: dict[str, Any]) -> list[str]:
+    """Scheme and port, at the top and per service, as the BDK puts them into its URLs."""
+    places = [("symphony", section)] + [
+        (f"symphony.{c}", section[c]) for c in _CLIENTS if isinstance(section.get(c), dict)
+    ]
+    problems = []
+    for where, block in places:
+        scheme, port = block.get("scheme"), block.get("port")
+        if scheme is not None and str(scheme).lower() not in ("http", "https"):
+            problems.append(f"{where}.scheme: must be https (or http), not {scheme!r}")
+        number = str(port).strip()  # ${VAR} makes it a string, which the BDK takes as it is
+        if port is not None and (
+            isinstance(port, bool) or not number.isdigit() or not 0 < int(number) < 65536
+        ):
+            problems.append(f"{where}.port: must be a port number (1-65535), not {port!r}")
+    return problems
 
 
 def _credential_problems(bot: dict[str, Any]) -> list[str]:
