@@ -251,7 +251,7 @@ def test_offboard_names_the_file_of_a_platform_problem(
     )
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        f"Error: {path}: symphony.agnet: unknown key (BDK keys: see README)"
+        f"Error: {path}: symphony.agnet: unknown key (BDK keys: see docs/symphony.md)"
     ]
     result = CliRunner().invoke(
         main, ["offboard", "bob@example.com", "--platform", "slack", "--config", str(path)]

@@ -65,7 +65,7 @@ def check_section(section: dict[str, Any]) -> None:
     """Everything the BDK needs before it connects, every problem at once: the keys, the
     pod's host, and the bot's key or certificate file (readable, a PEM key)."""
     unknown = sorted(set(section) - BDK_KEYS)
-    problems = [f"symphony.{key}: unknown key (BDK keys: see README)" for key in unknown]
+    problems = [f"symphony.{key}: unknown key (BDK keys: see docs/symphony.md)" for key in unknown]
     feed = section.get("datafeed")
     if feed is not None:
         if not isinstance(feed, dict) or feed.get("version") is None:

@@ -90,6 +90,8 @@ audit_log = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
+    # 'sha256' (plain) or 'hmac-sha256' (keyed with the audit key): see bot.audit
+    Column("link", Text, nullable=False, server_default=text("'sha256'")),
 )
 
 audit_checkpoints = Table(
@@ -100,4 +102,5 @@ audit_checkpoints = Table(
     Column("pruned", Integer, nullable=False),
     Column("at", Text, nullable=False),
     Column("signature", Text, nullable=False),
+    Column("through_link", Text),  # the link kind of the last pruned record (NULL: older)
 )
