@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PARALLEL = 3
 QUIET = ("-q", "--quiet")
-_PIP = re.compile(r"(^|[\s/])pip3?\s+(install|wheel)\b|-m\s+pip\s+(install|wheel)\b")
+_PIP = re.compile(r"(^|[\s/]|-m\s+)pip3?\s+(install|wheel)\s+\S")
+"""A pip command that installs or builds something (prose naming ``pip install`` is not)."""
 _SKIP_COPY = {".git", ".venv", ".synapse-venv", "__pycache__", "build", "dist", ".mypy_cache",
               ".pytest_cache", ".ruff_cache", ".host-venv"}  # fmt: skip
 
@@ -235,8 +236,6 @@ QUICK_START = Line(
 @pytest.fixture(scope="module")
 def installs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installs]:
     made = Installs(tmp_path_factory.mktemp("installs"))
-    for line in [QUICK_START, *LINES]:
-        made.start(line)
     yield made
     made.close()
 
@@ -245,8 +244,33 @@ def test_the_docs_have_install_lines() -> None:
     assert any("README.md" in line.where for line in LINES), "no install line found in README.md"
 
 
+def test_install_lines_are_found_wherever_markdown_puts_code() -> None:
+    sample = """\
+Install it with `pip install 'kickbot[symphony]'` or, indented:
+
+    python3 -m venv .venv && .venv/bin/pip install -e '.[slack]'  # from the checkout
+
+```sh
+.venv/bin/python -m pip install -e '.[matrix]'
+```
+Prose that names pip install, `pip install` alone, or `pip list` is no install line.
+"""
+    found = [code for _, code in code_in(sample) if _PIP.search(code)]
+    assert found == [
+        "pip install 'kickbot[symphony]'",
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[slack]'  # from the checkout",
+        ".venv/bin/python -m pip install -e '.[matrix]'",
+    ]
+    assert install_part(
+        "python3 -m venv .venv && .venv/bin/pip install -q '.[slack]' && pytest"
+    ) == ("python3 -m venv .venv && .venv/bin/pip install -q '.[slack]'")
+    assert [extras(line) for line in found] == [{"symphony"}, {"slack"}, {"matrix"}]
+
+
 @pytest.mark.parametrize("line", LINES, ids=[line.where for line in LINES])
 def test_install_line_works_as_written(installs: Installs, line: Line) -> None:
+    for each in [QUICK_START, *LINES]:  # all at once (several at a time), once
+        installs.start(each)
     done = installs.start(line).result()
     assert done.status == 0, f"{line.where}: {line.text}\n{done.output[-3000:]}"
     wanted = extras(line.text)
@@ -255,7 +279,7 @@ def test_install_line_works_as_written(installs: Installs, line: Line) -> None:
     modules = ["bot.cli", *(f"bot.platforms.{e}" for e in platforms)]
     if "testing" in wanted:
         modules.append("bot.testing")
-    imported = done.run(str(done.python), "-c", f"import {', '.join(modules)}")
+    imported = done.run(str(done.python), "-I", "-c", f"import {', '.join(modules)}")
     assert imported.returncode == 0, f"{line.where}: {line.text}\n{imported.stderr[-3000:]}"
     version = done.run(str(done.python.parent / "kickbot"), "--version")
     assert version.returncode == 0, version
