@@ -86,6 +86,8 @@ def check_data(data: Any, known_commands: Iterable[str], source: str) -> Checked
                 problems.append(f"{name}: {exc}")
             except ConfigError as exc:
                 problems += [p for p in exc.problems if not parsed.concerns_unset(p)]
+    if parsed.settings is not None:
+        problems += audit_problems(parsed.settings)
     if isinstance(data, dict) and not named:
         problems.append(
             f"no platform configured: add a section for one of {_PLATFORM_LIST}"
@@ -119,4 +121,22 @@ def store_problems(url: str) -> list[str]:
         return [f"store: {url}: the directory {directory} does not exist"]
     if not os.access(directory, os.W_OK | os.X_OK):
         return [f"store: {url}: cannot write in {directory} (SQLite keeps its journal there)"]
+    return []
+
+
+def audit_problems(settings: Settings) -> list[str]:
+    """The audit head file: a directory kickbot may write in, and, if the file is there, a
+    head kickbot wrote."""
+    if not settings.audit_head_file:
+        return []
+    from bot.audit import HeadFile
+
+    head = HeadFile(Path(settings.audit_head_file))
+    try:
+        head.check_writable()
+        head.read()
+    except ConfigError as exc:
+        return [
+            p if p.startswith("audit_head_file:") else f"audit_head_file: {p}" for p in exc.problems
+        ]
     return []

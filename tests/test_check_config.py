@@ -96,10 +96,15 @@ def test_a_good_config_checks(tmp_path: Path, good: dict[str, Any]) -> None:
             lambda c: c.update(policy={"commands": {"kick": {"room_owner": True}}}),
             "policy.commands.kick.room_owner: unknown key",
         ),
+        (
+            lambda c: c.update(audit_head_file="/no/such/dir/head.json"),
+            "audit_head_file: cannot write /no/such/dir/head.json (its directory /no/such/dir is"
+            " missing or not writable)",
+        ),
     ],
     ids=[
         "key-file", "mysql", "sqlite-dir", "no-host", "bdk-typo", "scheme", "no-username",
-        "empty-section", "no-platform", "policy",
+        "empty-section", "no-platform", "policy", "head-file",
     ],
 )  # fmt: skip
 def test_check_config_names_the_file_and_key_of_what_run_would_fail_on(
