@@ -32,8 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PARALLEL = 3
 QUIET = ("-q", "--quiet")
-_PIP = re.compile(r"(^|[\s/]|-m\s+)pip3?\s+(install|wheel)\s+\S")
-"""A pip command that installs or builds something (prose naming ``pip install`` is not)."""
+_PIP = re.compile(r"(\S*/)?(pip3?|python[\d.]*\s+-m\s+pip)\s+(install|wheel)\s+\S")
+"""A command that starts with pip installing or building something (prose or an error message
+naming ``pip install`` is not one)."""
 _SKIP_COPY = {".git", ".venv", ".synapse-venv", "__pycache__", "build", "dist", ".mypy_cache",
               ".pytest_cache", ".ruff_cache", ".host-venv"}  # fmt: skip
 
@@ -64,7 +65,7 @@ def install_lines() -> list[Line]:
     found = []
     for doc in DOCS:
         for number, code in code_in(doc.read_text(encoding="utf-8")):
-            if _PIP.search(code):
+            if is_install(code):
                 found.append(Line(f"{doc.relative_to(ROOT)}:{number}", code))
     return found
 
@@ -73,11 +74,15 @@ def split(line: str) -> list[str]:
     return [part.strip() for part in re.split(r"&&|;", line) if part.strip()]
 
 
+def is_install(code: str) -> bool:
+    return any(_PIP.match(part) for part in split(code))
+
+
 def install_part(line: str) -> str:
     """The line up to its last pip command (what follows runs the installed thing: the demo,
     the linters, the test suite, which have their own tests)."""
     parts = split(line)
-    last = max(n for n, part in enumerate(parts) if _PIP.search(part))
+    last = max(n for n, part in enumerate(parts) if _PIP.match(part))
     return " && ".join(parts[: last + 1])
 
 
@@ -251,9 +256,10 @@ Install it with `pip install 'kickbot[symphony]'` or, indented:
 ```sh
 .venv/bin/python -m pip install -e '.[matrix]'
 ```
-Prose that names pip install, `pip install` alone, or `pip list` is no install line.
+Prose that names pip install, `pip install` alone, or `pip list` is no install line, nor
+    Error: slack: not installed; install it with: .venv/bin/pip install -e '.[slack]'
 """
-    found = [code for _, code in code_in(sample) if _PIP.search(code)]
+    found = [code for _, code in code_in(sample) if is_install(code)]
     assert found == [
         "pip install 'kickbot[symphony]'",
         "python3 -m venv .venv && .venv/bin/pip install -e '.[slack]'  # from the checkout",
