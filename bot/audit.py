@@ -825,7 +825,12 @@ def _drop_cases(conn: Connection, cases: Iterable[int]) -> None:
     for start in range(0, len(ids), 500):
         chunk = {f"c{i}": v for i, v in enumerate(ids[start : start + 500])}
         listed = "(" + ", ".join(f":{k}" for k in chunk) + ")"
-        for table, column in (("results", "command_id"), ("confirmations", "case_id")):
+        for table, column in (
+            ("results", "command_id"),
+            ("confirmations", "case_id"),
+            ("undo_claims", "case_id"),
+            ("undo_claims", "by_case"),
+        ):
             conn.execute(f"DELETE FROM {table} WHERE {column} IN {listed}", chunk)
         conn.execute(f"DELETE FROM commands WHERE id IN {listed} AND state = 'done'", chunk)
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
@@ -79,6 +80,17 @@ confirmations = Table(
     Column("confirmed_by", Integer),
     Column("confirmed_at", Text),
 )
+
+undo_claims = Table(
+    "undo_claims",
+    metadata,
+    Column("case_id", Integer, ForeignKey("commands.id"), nullable=False),
+    Column("target_id", Text, nullable=False),  # as in results: one change of the case
+    Column("by_case", Integer, ForeignKey("commands.id"), nullable=False),  # the /undo's case
+    Column("at", Text, nullable=False),
+    PrimaryKeyConstraint("case_id", "target_id"),
+)
+"""Which /undo reverses each change of a case: one row per change, so at most one ever does."""
 
 audit_log = Table(
     "audit_log",

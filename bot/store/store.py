@@ -418,12 +418,6 @@ class Store:
 
         return await self._db.run(read)
 
-    async def undone_by(self, case: int) -> int | None:
-        return await self._first_case(
-            "SELECT id FROM commands WHERE undoes = :case AND outcome = 'report' ORDER BY id",
-            {"case": case},
-        )
-
     async def last_case(
         self, platform: str, room: str, caller_id: str, names: Sequence[str]
     ) -> int | None:
@@ -434,6 +428,64 @@ class Store:
             " ORDER BY id DESC",
             {"platform": platform, "room": room, "caller": caller_id, **named},
         )
+
+    async def last_undoable(
+        self, platform: str, room: str, caller_id: str, names: Sequence[str], since: str
+    ) -> int | None:
+        """The caller's newest case in the room that changed something still to undo: one of
+        ``names``, finished at or after ``since`` (ISO time), with a reversible change that no
+        undo has claimed."""
+        await self._written()  # an earlier case's: its failure is its own
+        listed, named = in_list("name", names)
+        return await self._first_case(
+            "SELECT id FROM commands WHERE platform = :platform AND room = :room"
+            f" AND caller_id = :caller AND command IN {listed} AND outcome = 'report'"
+            " AND finished_at >= :since AND EXISTS (SELECT 1 FROM results"
+            " WHERE results.command_id = commands.id AND results.status = 'done'"
+            " AND results.undo IS NOT NULL AND NOT EXISTS (SELECT 1 FROM undo_claims"
+            " WHERE undo_claims.case_id = results.command_id"
+            " AND undo_claims.target_id = results.target_id))"
+            " ORDER BY id DESC",
+            {"platform": platform, "room": room, "caller": caller_id, "since": since, **named},
+        )
+
+    async def undo_claims(self, case: int) -> dict[str, int]:
+        """Target id (as in the case's results) -> the case of the /undo that claimed it."""
+
+        def read(conn: Connection) -> dict[str, int]:
+            rows = conn.rows(
+                "SELECT target_id, by_case FROM undo_claims WHERE case_id = :case", {"case": case}
+            )
+            return {r["target_id"]: int(r["by_case"]) for r in rows}
+
+        return await self._db.run(read)
+
+    async def claim_undo(
+        self, case: int, by_case: int, target_ids: Sequence[str]
+    ) -> dict[str, int]:
+        """Claim the changes of ``case`` made for ``target_ids`` for the undo ``by_case``, in one
+        transaction: a change already claimed keeps its claim (the primary key decides between
+        undos running at once, in this process or another). Returns who holds each: the
+        changes whose holder is ``by_case`` are this undo's to reverse."""
+
+        def write(conn: Connection) -> dict[str, int]:
+            at = now_iso()
+            # In one order for every claimer: on PostgreSQL two undos inserting the same rows
+            # in different orders would wait for each other (a deadlock).
+            for target_id in sorted(set(target_ids)):
+                conn.execute(
+                    "INSERT INTO undo_claims (case_id, target_id, by_case, at)"
+                    " VALUES (:case, :target, :by, :at)"
+                    " ON CONFLICT (case_id, target_id) DO NOTHING",
+                    {"case": case, "target": target_id, "by": by_case, "at": at},
+                )
+            rows = conn.rows(
+                "SELECT target_id, by_case FROM undo_claims WHERE case_id = :case", {"case": case}
+            )
+            wanted = set(target_ids)
+            return {r["target_id"]: int(r["by_case"]) for r in rows if r["target_id"] in wanted}
+
+        return await self._db.run(write, atomic=True)
 
     async def _first_case(self, sql: str, params: Mapping[str, Any]) -> int | None:
         def read(conn: Connection) -> int | None:
