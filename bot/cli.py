@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import click
 
 from bot import logs
-from bot.errors import KickbotError
+from bot.errors import ConfigError, KickbotError
 from bot.platforms import FACTORIES as PLATFORM_FACTORIES
 from bot.settings import Settings, load
+
+if TYPE_CHECKING:
+    from bot.preflight import Checked
 
 T = TypeVar("T")
 
@@ -28,8 +31,26 @@ def _known_commands() -> list[str]:
 def _load(config: Path) -> Settings:
     try:
         return load(config, _known_commands())
-    except KickbotError as exc:
-        raise click.ClickException(str(exc)) from None
+    except ConfigError as exc:
+        raise _problems(exc.problems) from None
+
+
+def _problems(problems: Sequence[str]) -> click.ClickException:
+    """Configuration problems, one a line: the last one as the command's error, after the
+    others (so that one problem is one line)."""
+    for problem in problems[:-1]:
+        click.echo(f"Error: {problem}", err=True)
+    return click.ClickException(problems[-1] if problems else "configuration error")
+
+
+def _checked(config: Path) -> Checked:
+    """The config file checked as ``run`` needs it; exit with every problem if any."""
+    from bot.preflight import check_file
+
+    checked = check_file(config, _known_commands())
+    if not checked.ok:
+        raise _problems(checked.problems)
+    return checked
 
 
 @click.group()
@@ -41,13 +62,16 @@ def main() -> None:
 @main.command()
 @click.option("--config", "config", type=click.Path(path_type=Path), required=True)
 def run(config: Path) -> None:
-    """Run the bot against the platforms named in the config file."""
-    settings = _load(config)
+    """Run the bot against the platforms named in the config file (checked first, as
+    check-config does)."""
+    checked = _checked(config)
+    assert checked.settings is not None
+    settings = checked.settings
     logs.configure(settings.log_level, settings.log_format)
     from bot.app import App
 
     try:
-        app = App(settings)
+        app = App(settings, checked.platforms)
         asyncio.run(app.run_until_signalled())
     except KickbotError as exc:
         raise click.ClickException(str(exc)) from None
@@ -56,14 +80,12 @@ def run(config: Path) -> None:
 @main.command("check-config")
 @click.argument("config", type=click.Path(path_type=Path))
 def check_config(config: Path) -> None:
-    """Validate a config file (and each enabled platform's section) without connecting."""
-    settings = _load(config)
-    from bot.app import build_platforms
-
-    try:
-        platforms = build_platforms(settings)
-    except KickbotError as exc:
-        raise click.ClickException(str(exc)) from None
+    """Check a config file for everything `kickbot run` needs, without connecting: every key,
+    each ${VAR}, the store URL, each enabled platform's section and files. Every problem is
+    reported, one a line; the exit status is 1 if there is any."""
+    checked = _checked(config)
+    settings, platforms = checked.settings, checked.platforms
+    assert settings is not None
     click.echo(f"{config}: OK (platforms: {', '.join(platforms) or 'none'})")
     if settings.notify.removed_users:
         from bot.platform import SupportsDirectMessage
@@ -98,10 +120,14 @@ DEMOS = {
 @click.option("--store", default=None, help="Database URL (default: a file in a temp dir).")
 def demo(platform: str, script: TextIO | None, store: str | None) -> None:
     """The real bot against a local emulated chat server (Matrix: a real local Synapse)."""
-    import importlib
+    from bot.platforms import EXTRAS, TESTING_EXTRA, import_with_extras
 
     logs.configure("WARNING")
-    run_demo = importlib.import_module(DEMOS[platform]).run_demo
+    try:
+        module = import_with_extras(DEMOS[platform], [EXTRAS[platform], TESTING_EXTRA])
+    except ConfigError as exc:
+        raise click.ClickException(f"kickbot demo --platform {platform}: {exc}") from None
+    run_demo = module.run_demo
     source = script if script is not None else sys.stdin
     asyncio.run(run_demo(source, store, sys.stdout))
 
@@ -165,6 +191,8 @@ def offboard(
     request = OffboardRequest(email, platform, groups, reason, dry_run, yes)
     try:
         status = asyncio.run(run_offboard(settings, request, _ClickTerminal()))
+    except ConfigError as exc:
+        raise _problems([f"{config}: {p}" for p in exc.problems]) from None
     except KickbotError as exc:
         raise click.ClickException(str(exc)) from None
     sys.exit(status)

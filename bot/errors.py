@@ -24,7 +24,15 @@ class KickbotError(Exception):
 
 
 class ConfigError(KickbotError):
-    pass
+    """One or more problems, each naming its key (``store: unsupported database URL …``)."""
+
+    def __init__(self, *problems: str):
+        super().__init__("; ".join(problems))
+        self.problems: tuple[str, ...] = problems
+
+
+class MissingExtra(ConfigError):
+    """A platform's SDK (its pip extra) is not installed: the message says what to install."""
 
 
 class StoreError(KickbotError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -138,40 +139,87 @@ class Settings(BaseModel):
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def expand_env(value: Any, where: str = "") -> Any:
+def expand_env(value: Any, where: str = "", unset: list[str] | None = None) -> Any:
+    """``${VAR}`` replaced from the environment. An unset variable raises ``ConfigError``, or,
+    given ``unset``, is recorded there as ``"KEY: environment variable VAR is not set"`` (the
+    value keeps its ``${VAR}``) so that every one is reported at once."""
     if isinstance(value, dict):
-        return {k: expand_env(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+        return {
+            k: expand_env(v, f"{where}.{k}" if where else str(k), unset) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [expand_env(v, f"{where}[{n}]") for n, v in enumerate(value)]
+        return [expand_env(v, f"{where}[{n}]", unset) for n, v in enumerate(value)]
     if isinstance(value, str):
 
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in os.environ:
-                raise ConfigError(f"{where}: environment variable {name} is not set")
+                problem = f"{where}: environment variable {name} is not set"
+                if unset is None:
+                    raise ConfigError(problem)
+                unset.append(problem)
+                return m.group(0)
             return os.environ[name]
 
         return _VAR.sub(sub, value)
     return value
 
 
-def parse(data: Any, known_commands: Iterable[str], source: str = "config") -> Settings:
+@dataclass
+class Parsed:
+    """A config file's content checked as far as the core can: every problem found, each as
+    ``KEY: what is wrong`` (without the file's name)."""
+
+    data: dict[str, Any]
+    """The settings as written, ``${VAR}`` expanded (the platforms' sections are checked by
+    their adapters)."""
+    settings: Settings | None
+    problems: list[str] = field(default_factory=list)
+    unset: list[str] = field(default_factory=list)
+    """Keys whose value names an unset environment variable (already among the problems)."""
+
+    def concerns_unset(self, problem: str) -> bool:
+        """Whether a problem is about a key whose value could not be read (an unset variable):
+        its cause is already reported."""
+        key = _dotted(problem.partition(": ")[0])
+        return any(key == k or key.startswith(k + ".") for k in self.unset)
+
+
+def _dotted(key: str) -> str:
+    return re.sub(r"\[(\d+)\]", r".\1", key)
+
+
+def check(data: Any, known_commands: Iterable[str]) -> Parsed:
+    """Every problem of the core settings at once (unset variables, keys, values, commands)."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the file must hold a mapping of settings")
-    data = expand_env(data)
+        return Parsed({}, None, ["the file must hold a mapping of settings"])
+    unset: list[str] = []
+    data = expand_env(data, unset=unset)
+    parsed = Parsed(data, None, list(unset), [_dotted(u.partition(": ")[0]) for u in unset])
     try:
-        settings = Settings.model_validate(data)
+        parsed.settings = Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: {_describe(exc)}") from None
-    unknown = sorted(set(settings.policy.commands) - set(known_commands))
-    if unknown:
-        raise ConfigError(
-            f"{source}: policy.commands.{unknown[0]}: unknown command"
-            f" (known: {', '.join(sorted(known_commands))})"
-        )
-    return settings
+        parsed.problems += [p for p in _problems(exc) if not parsed.concerns_unset(p)]
+    rules = data.get("policy", {}).get("commands") if isinstance(data.get("policy"), dict) else None
+    if isinstance(rules, dict):
+        known = sorted(known_commands)
+        parsed.problems += [
+            f"policy.commands.{name}: unknown command (known: {', '.join(known)})"
+            for name in rules
+            if name not in known
+        ]
+    if parsed.problems:
+        parsed.settings = None
+    return parsed
+
+
+def parse(data: Any, known_commands: Iterable[str], source: str = "config") -> Settings:
+    parsed = check(data, known_commands)
+    if parsed.settings is None:
+        raise ConfigError(*(f"{source}: {p}" for p in parsed.problems))
+    return parsed.settings
 
 
 def load(path: str | Path, known_commands: Iterable[str]) -> Settings:
@@ -187,7 +235,7 @@ def load(path: str | Path, known_commands: Iterable[str]) -> Settings:
     return parse(data, known_commands, str(p))
 
 
-def _describe(exc: ValidationError) -> str:
+def _problems(exc: ValidationError) -> list[str]:
     msgs = []
     for err in exc.errors():
         key = ".".join(str(x) for x in err["loc"])
@@ -195,4 +243,4 @@ def _describe(exc: ValidationError) -> str:
             msgs.append(f"{key}: unknown key")
         else:
             msgs.append(f"{key}: {err['msg']}")
-    return "; ".join(msgs)
+    return msgs

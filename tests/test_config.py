@@ -64,10 +64,22 @@ def test_environment_fills_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.symphony["bot"]["privateKey"]["path"] == "/secret/key.pem"
 
 
-def test_shipped_config_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shipped_config_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = tmp_path / "kickbot.pem"
+    key.write_bytes(
+        rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     monkeypatch.setenv("SYMPHONY_HOST", "acme.symphony.com")
     monkeypatch.setenv("SYMPHONY_BOT_USERNAME", "kickbot")
-    monkeypatch.setenv("SYMPHONY_BOT_KEY_PATH", "/keys/kickbot.pem")
+    monkeypatch.setenv("SYMPHONY_BOT_KEY_PATH", str(key))
+    monkeypatch.chdir(tmp_path)  # the shipped store, sqlite:///kickbot.db, is made here
     root = Path(__file__).parent.parent
     result = CliRunner().invoke(main, ["check-config", str(root / "config/kickbot.yaml")])
     assert result.exit_code == 0, result.output

@@ -133,7 +133,7 @@ async def test_dry_run_unknown_and_protected_people(pod: SymphonyPod, config_fil
     slack = await invoke("offboard", "bob@example.com", "--platform", "slack", "--config",
                          str(config_file))  # fmt: skip
     assert slack.exit_code == 1
-    assert "Error: slack: not configured in this file" in slack.output
+    assert f"Error: {config_file}: slack: not configured in this file" in slack.output
     assert changes(pod) == []
 
 

@@ -88,16 +88,20 @@ def load_settings(section: dict[str, Any]) -> ChimeSettings:
     data = dict(section)
     if data.get("bot_security_token") in (None, "") and os.environ.get(TOKEN_ENV):
         data["bot_security_token"] = os.environ[TOKEN_ENV]
+    no_token = f"chime.bot_security_token: required (or set {TOKEN_ENV})"
     try:
         settings = ChimeSettings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
+        problems = _problems(exc)
+        if not data.get("bot_security_token"):
+            problems.append(no_token)
+        raise ConfigError(*problems) from None
     if settings.bot_security_token is None or not settings.token:
-        raise ConfigError(f"chime.bot_security_token: required (or set {TOKEN_ENV})")
+        raise ConfigError(no_token)
     return settings
 
 
-def _describe(exc: ValidationError) -> str:
+def _problems(exc: ValidationError) -> list[str]:
     msgs = []
     for err in exc.errors():
         key = ".".join(["chime", *(str(x) for x in err["loc"])])
@@ -107,4 +111,4 @@ def _describe(exc: ValidationError) -> str:
             msgs.append(f"{key}: required")
         else:
             msgs.append(f"{key}: {err['msg']}")
-    return "; ".join(msgs)
+    return msgs

@@ -54,6 +54,7 @@ class MatrixSettings(BaseModel):
 def parse_section(section: Any) -> MatrixSettings:
     if not isinstance(section, dict):
         raise errors.ConfigError("matrix: must be a mapping of settings")
+    one_login = "matrix.access_token: give exactly one of access_token or password"
     try:
         settings = MatrixSettings.model_validate(section)
     except ValidationError as exc:
@@ -62,14 +63,40 @@ def parse_section(section: Any) -> MatrixSettings:
             key = ".".join(str(x) for x in err["loc"])
             what = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
             msgs.append(f"matrix.{key}: {what}")
-        raise errors.ConfigError("; ".join(msgs)) from None
+        if bool(section.get("access_token")) == bool(section.get("password")):
+            msgs.append(one_login)
+        raise errors.ConfigError(*msgs) from None
+    problems = []
     has_token = settings.access_token is not None and settings.access_token.get_secret_value()
     has_password = settings.password is not None and settings.password.get_secret_value()
     if bool(has_token) == bool(has_password):
-        raise errors.ConfigError(
-            "matrix.access_token: give exactly one of access_token or password"
-        )
+        problems.append(one_login)
+    problems += _sync_file_problems(settings)
+    if problems:
+        raise errors.ConfigError(*problems)
     return settings
+
+
+def _sync_file_problems(s: MatrixSettings) -> list[str]:
+    """The /sync position is read at start and written after each batch: the file must be
+    readable if it is there, and its directory must exist or be creatable, and writable."""
+    key = "matrix.sync_token_file"
+    path = s.sync_token_file
+    if path.exists():
+        if not path.is_file():
+            return [f"{key}: {path} is not a file"]
+        try:
+            SyncTokenFile(path, s.user_id, s.homeserver).load()
+        except errors.ConfigError as exc:
+            return list(exc.problems)
+    directory = path.parent
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    if not directory.is_dir():
+        return [f"{key}: {path}: {directory} is not a directory"]
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return [f"{key}: {path}: cannot write in {directory}"]
+    return []
 
 
 class SyncTokenFile:

@@ -105,10 +105,10 @@ def parse_config(section: Mapping[str, Any]) -> RocketChatConfig:
     try:
         return RocketChatConfig.model_validate(data)
     except ValidationError as exc:
-        raise errors.ConfigError(_describe(exc)) from None
+        raise errors.ConfigError(*_problems(exc)) from None
 
 
-def _describe(exc: ValidationError) -> str:
+def _problems(exc: ValidationError) -> list[str]:
     msgs = []
     for err in exc.errors():
         key = "rocketchat." + ".".join(str(x) for x in err["loc"])
@@ -119,4 +119,4 @@ def _describe(exc: ValidationError) -> str:
             msgs.append(f"{key}: required (in the file or as {ENV_SECRETS[field]})")
         else:
             msgs.append(f"{key}: {err['msg'].removeprefix('Value error, ')}")
-    return "; ".join(msgs)
+    return msgs

@@ -51,12 +51,14 @@ def load_settings(section: Any) -> SlackSettings:
     try:
         settings = SlackSettings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
-    _check(settings)
+        raise ConfigError(*_problems(exc)) from None
+    problems = _check_all(settings)
+    if problems:
+        raise ConfigError(*problems)
     return settings
 
 
-def _describe(exc: ValidationError) -> str:
+def _problems(exc: ValidationError) -> list[str]:
     msgs = []
     for err in exc.errors():
         key = "slack." + ".".join(str(x) for x in err["loc"])
@@ -67,27 +69,28 @@ def _describe(exc: ValidationError) -> str:
             msgs.append(f"{key}: required (or set {var})")
         else:
             msgs.append(f"{key}: {err['msg']}")
-    return "; ".join(msgs)
+    return msgs
 
 
-def _check(s: SlackSettings) -> None:
+def _check_all(s: SlackSettings) -> list[str]:
+    """Every problem of the values beyond their types, all at once."""
+    problems = []
     if not s.bot_token.get_secret_value().startswith("xoxb-"):
-        raise ConfigError(
+        problems.append(
             "slack.bot_token: must be the app's bot token (xoxb-…, OAuth & Permissions page)"
         )
     if s.mode == "http" and not s.signing_secret:
-        raise ConfigError(
-            "slack.signing_secret: required in HTTP mode (or set SLACK_SIGNING_SECRET)"
-        )
+        problems.append("slack.signing_secret: required in HTTP mode (or set SLACK_SIGNING_SECRET)")
     if s.mode == "socket":
         if not s.app_token:
-            raise ConfigError("slack.app_token: required in socket mode (or set SLACK_APP_TOKEN)")
-        if not s.app_token.get_secret_value().startswith("xapp-"):
-            raise ConfigError(
+            problems.append("slack.app_token: required in socket mode (or set SLACK_APP_TOKEN)")
+        elif not s.app_token.get_secret_value().startswith("xapp-"):
+            problems.append(
                 "slack.app_token: must be an app-level token (xapp-…, with connections:write)"
             )
     if not s.api_base_url.startswith(("https://", "http://")):
-        raise ConfigError("slack.api_base_url: must be an http(s) URL")
+        problems.append("slack.api_base_url: must be an http(s) URL")
+    return problems
 
 
 def api_base_url(s: SlackSettings) -> str:

@@ -3,22 +3,20 @@
     .venv/bin/python tests/matrix/synapse_env.py
 
 The tests' fixture does the same on first use; running it first makes a broken install fail
-loudly and keeps the install time out of the test timings. ``KICKBOT_SYNAPSE_VENV`` overrides
-the place (default: ``.synapse-venv`` at the repository root).
+loudly and keeps the install time out of the test timings. It is the same virtualenv as
+``kickbot demo --platform matrix`` uses, so Synapse is installed once for both:
+``KICKBOT_SYNAPSE_VENV`` if set, else ``~/.cache/kickbot/synapse-venv`` (``$XDG_CACHE_HOME``
+instead of ``~/.cache`` when set).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from pathlib import Path
 
-from bot.testing.matrix_synapse import SynapseUnavailable, ensure_synapse
+from bot.testing.matrix_synapse import SynapseUnavailable, default_venv, ensure_synapse
 
-VENV = Path(
-    os.environ.get("KICKBOT_SYNAPSE_VENV") or Path(__file__).resolve().parents[2] / ".synapse-venv"
-)
+VENV = default_venv()
 
 
 def main() -> int:
