@@ -32,6 +32,7 @@ from bot.entitlement import (
     decide_static,
     is_named,
     may_act_on,
+    owners_may_act_on_owners,
     rank_of,
 )
 from bot.errors import PlatformError
@@ -499,9 +500,14 @@ class Dispatcher:
             targets, early = await self._targets(platform, given)
         except PlatformError as err:
             return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+        if command.refuses_caller:
+            early += _yourself(name, inv.caller, targets, early)
         if command.mutates and targets:
+            on_owners = owners_may_act_on_owners(self._policy, name, command.owners_act_on_owners)
             try:
-                early += await self._outranked(ctx, platform, targets, early)
+                early += await self._outranked(
+                    ctx, platform, targets, early, owners_on_owners=on_owners
+                )
             except PlatformError as err:  # the caller's own rank is unknown: act on nobody
                 return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
         await journal.record_all(early)
@@ -721,9 +727,12 @@ class Dispatcher:
         platform: Platform,
         targets: Sequence[UserRef],
         early: Sequence[ItemResult],
+        *,
+        owners_on_owners: bool | None = None,
     ) -> list[ItemResult]:
         """Refuse targets who outrank or equal the caller; a target whose rank cannot be
-        established is refused too (never act on an unknown rank)."""
+        established is refused too (never act on an unknown rank). ``owners_on_owners``:
+        whether this command lets a room owner act on a co-owner (None: the policy's)."""
         caller = ctx.invocation.caller
         in_room = ctx.room is not None
         settled = {i.target.id for i in early}
@@ -755,7 +764,9 @@ class Dispatcher:
                     line = replies.outranked_in_room(target)
                     refused.append(ItemResult(target, Status.REFUSED, line))
                 continue
-            if not may_act_on(self._policy, mine, theirs, in_room=in_room):
+            if not may_act_on(
+                self._policy, mine, theirs, in_room=in_room, owners_on_owners=owners_on_owners
+            ):
                 line = replies.outranked(target, mine.name, theirs.name)
                 refused.append(ItemResult(target, Status.REFUSED, line))
         return refused
@@ -779,3 +790,16 @@ class Dispatcher:
             users = await platform.find_users_by_email(emails) if emails else {}
             self._protected_emails[platform.name] = {u.id for u in users.values()}
         return {platform.bot_user.id} | self._protected_emails[platform.name]
+
+
+def _yourself(
+    command: str, caller: UserRef, targets: Sequence[UserRef], early: Sequence[ItemResult]
+) -> list[ItemResult]:
+    """The caller among a command's targets, refused before any call: a change to oneself
+    that one could not undo (Slack's own API refuses it: ``cant_kick_self``)."""
+    settled = {i.target.id for i in early}
+    return [
+        ItemResult(t, Status.REFUSED, replies.not_yourself(command, t))
+        for t in targets
+        if t.id == caller.id and t.id not in settled
+    ]

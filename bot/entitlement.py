@@ -25,6 +25,11 @@ class CommandRule(BaseModel):
 
     room_owners: bool = Field(False, description="owners of the room the command is typed in")
     users: list[Identity] = Field(default_factory=list, description="ids or e-mails")
+    owners_may_act_on_owners: bool | None = Field(
+        None,
+        description="whether a room owner may use this command on a co-owner (unset: the "
+        "policy-wide setting if written, else the command's own default)",
+    )
 
 
 def _default_rules() -> dict[str, CommandRule]:
@@ -59,7 +64,10 @@ class Policy(BaseModel):
         description="named ranks, highest first; below them: room owner, then member",
     )
     owners_may_act_on_owners: bool = Field(
-        False, description="whether a room owner may kick or demote a co-owner"
+        False,
+        description="whether a room owner may act on a co-owner; when written, for every "
+        "command (unless its rule says otherwise); when not, each command's own default "
+        "(/demote: yes, /kick: no)",
     )
     undo_window_minutes: int = Field(
         60, ge=0, description="how long after a case /undo may reverse it"
@@ -162,12 +170,33 @@ def rank_of(policy: Policy, user: UserRef, rank_ids: Sequence[set[str]], is_owne
     return Rank(n, OWNER_RANK) if is_owner else Rank(n + 1, MEMBER_RANK)
 
 
-def may_act_on(policy: Policy, caller: Rank, target: Rank, *, in_room: bool = True) -> bool:
+def owners_may_act_on_owners(policy: Policy, command: str, default: bool) -> bool:
+    """Whether a room owner may run ``command`` on a co-owner: the command's rule if it says,
+    else the policy-wide setting if the policy writes it, else the command's ``default``."""
+    said = policy.rule(command).owners_may_act_on_owners
+    if said is not None:
+        return said
+    if "owners_may_act_on_owners" in policy.model_fields_set:
+        return policy.owners_may_act_on_owners
+    return default
+
+
+def may_act_on(
+    policy: Policy,
+    caller: Rank,
+    target: Rank,
+    *,
+    in_room: bool = True,
+    owners_on_owners: bool | None = None,
+) -> bool:
     """Strictly higher rank only. Commands that are not about a room (IB groups) compare only
-    the named ranks: a target with no named rank may be acted on."""
+    the named ranks: a target with no named rank may be acted on. Between two room owners,
+    ``owners_on_owners`` decides (None: ``policy.owners_may_act_on_owners``)."""
     if not in_room and target.level >= len(policy.ranks):
         return True
     if caller.level < target.level:
         return True
     both_owners = caller.name == target.name == OWNER_RANK
-    return both_owners and policy.owners_may_act_on_owners
+    if owners_on_owners is None:
+        owners_on_owners = policy.owners_may_act_on_owners
+    return both_owners and owners_on_owners

@@ -302,6 +302,17 @@ def outranked(user: UserRef, mine: str, theirs: str) -> Line:
     return line(_who(user), f" has the same rank as you ({theirs}): not touched.{hint}")
 
 
+def not_yourself(command: str, user: UserRef) -> Line:
+    """The caller named themselves as a target of a command that refuses it (``/kick``)."""
+    return line(
+        _who(user),
+        ": you cannot remove yourself with ",
+        Code("/" + command),
+        ": you could not undo it once you are out of the room. To leave, leave the room in "
+        "your chat client.",
+    )
+
+
 def outranked_in_room(user: UserRef) -> Line:
     return line(
         _who(user),
@@ -368,6 +379,15 @@ def demoted_after_restart(user: UserRef) -> Line:
 
 def demoted(user: UserRef) -> Line:
     return line("Demoted ", _who(user), " to member.")
+
+
+def demoted_yourself(user: UserRef) -> Line:
+    return line(
+        "Demoted ",
+        _who(user),
+        " to member. You stepped down yourself: only an owner of this room can make you an "
+        "owner again (or undo this).",
+    )
 
 
 def readded(user: UserRef, owner: bool) -> Line:

@@ -57,4 +57,5 @@ COMMAND = Command(
     ),
     run=kick,
     uses_members=True,
+    refuses_caller=True,
 )
