@@ -58,6 +58,7 @@ from bot.platform import (
     SupportsDirectMessage,
     SupportsExternalMembers,
     SupportsRank,
+    SupportsUserLookup,
 )
 from bot.progress import Progress
 from bot.reply import Reply, plain, with_prefix
@@ -487,7 +488,7 @@ class Dispatcher:
                 final = decide(self._policy, name, inv.caller, await ctx.caller_is_owner())
                 if not final.allowed:
                     return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, final))
-            given: list[UserRef | EmailTarget] = list(parsed.targets)
+            given = await self._named_by_platform(platform, parsed.targets)
             filters = [f for f in FILTERS if f in parsed.flags]
             if filters:
                 if "external" in filters and not isinstance(platform, SupportsExternalMembers):
@@ -698,6 +699,21 @@ class Dispatcher:
             if user.id in protected or is_named(self._policy.protected_entries(), user):
                 early.append(ItemResult(user, Status.REFUSED, replies.protected(user)))
         return targets, early
+
+    async def _named_by_platform(
+        self, platform: Platform, given: Sequence[UserRef | EmailTarget]
+    ) -> list[UserRef | EmailTarget]:
+        """The mentioned targets as the platform records them: a mention's visible text is
+        written by the sender's client ("@Frank Compliance" may carry Bob's id), so replies,
+        the case and the audit trail name each target from the platform's record for its id.
+        An id the platform does not know keeps no name at all."""
+        if not isinstance(platform, SupportsUserLookup):
+            return list(given)  # its adapter names mentions from the platform already
+        ids = [t.id for t in given if isinstance(t, UserRef)]
+        records = await platform.users_by_id(ids) if ids else {}
+        return [
+            (records.get(t.id) or UserRef(t.id)) if isinstance(t, UserRef) else t for t in given
+        ]
 
     async def _send_notices(self, ctx: Context, report: Report) -> Report:
         """Tell each removed person why (at least once: a re-run after a crash may repeat it)."""

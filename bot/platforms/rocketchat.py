@@ -321,6 +321,24 @@ class RocketChatPlatform:
                 found[email.lower()] = record.ref
         return found
 
+    async def users_by_id(self, ids: Sequence[str]) -> dict[str, UserRef]:
+        """``users.info?userId=``: each user as the server knows them (the username is the
+        name every reply mentions)."""
+        found = {}
+        for uid in dict.fromkeys(ids):
+            record = await self._directory_().find("userId", uid)
+            if record is not None:
+                found[uid] = record.ref
+        return found
+
+    @property
+    def email_access(self) -> str:
+        return (
+            "Rocket.Chat shows the bot other users' e-mail addresses (and finds users by "
+            "e-mail) only with the view-full-other-user-info permission: give it to the bot's "
+            "role in Administration › Workspace › Permissions"
+        )
+
     # --- changes ---------------------------------------------------------------------------------
 
     async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:

@@ -317,6 +317,24 @@ class SlackPlatform:
             found[email.lower()] = _user_ref(response["user"])
         return found
 
+    async def users_by_id(self, ids: Sequence[str]) -> dict[str, UserRef]:
+        """``users.info`` for each id (reusing the callers' cache): names from the workspace,
+        not from a ``<@U123|name>`` mention's text."""
+        found: dict[str, UserRef] = {}
+        for uid in dict.fromkeys(ids):
+            try:
+                found[uid] = await self._caller(uid)
+            except errors.NotFound:
+                continue  # user_not_found: Slack knows no such id
+        return found
+
+    @property
+    def email_access(self) -> str:
+        return (
+            "Slack shows the bot e-mail addresses only with the users:read.email scope: add "
+            "it under OAuth & Permissions → Bot Token Scopes and reinstall the app"
+        )
+
     async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
         await self._paced_change()
         call = self._api().conversations_kick(channel=room.id, user=user.id)
