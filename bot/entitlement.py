@@ -98,11 +98,48 @@ def is_named(entries: Iterable[str], user: UserRef) -> bool:
     return any(e.lower() in keys for e in entries)
 
 
+def is_email(entry: str) -> bool:
+    """Whether a policy entry is an e-mail address (a Matrix id begins with "@": it is not)."""
+    return "@" in entry[1:]
+
+
+class Known(StrEnum):
+    """Whether a person is one of a policy list's entries, as far as the platform lets tell."""
+
+    NAMED = "named"
+    NOT_NAMED = "not_named"
+    UNKNOWN = "unknown"
+    """An e-mail entry matched nobody the platform would show the bot, and the platform did not
+    show the person's own e-mail address: they may be that entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A policy list (``deny``, a command's ``users``, ``protected``, a rank's ``users``) as
+    one platform knows it: its e-mail entries resolved to that platform's user ids."""
+
+    entries: tuple[str, ...]
+    ids: frozenset[str] = frozenset()
+    """User ids the e-mail entries resolved to."""
+    unresolved: frozenset[str] = frozenset()
+    """E-mail entries the platform found nobody for (or would not look up)."""
+
+    def match(self, user: UserRef) -> Known:
+        if user.id in self.ids or is_named(self.entries, user):
+            return Known.NAMED
+        if self.unresolved and not user.email:
+            return Known.UNKNOWN  # fail closed: never assume they are not that entry
+        return Known.NOT_NAMED
+
+
 class Verdict(StrEnum):
     ALLOWED = "allowed"
     DENIED_LISTED = "denied_listed"
     NEEDS_ROOM_OWNER = "needs_room_owner"
     NOT_NAMED = "not_named"
+    IDENTITY_UNKNOWN = "identity_unknown"
+    """The caller may be one of a list's e-mail entries, and the platform does not let tell:
+    refused (``Decision.via`` names the list)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +172,42 @@ def decide_static(policy: Policy, command: str, caller: UserRef) -> Decision:
         return Decision(Verdict.ALLOWED, "named in the policy")
     if rule.room_owners:
         return Decision(Verdict.NEEDS_ROOM_OWNER)
+    return Decision(Verdict.NOT_NAMED)
+
+
+def deny_key() -> str:
+    return "policy.deny"
+
+
+def users_key(command: str) -> str:
+    return f"policy.commands.{command}.users"
+
+
+def decide_resolved(
+    policy: Policy, command: str, caller: UserRef, deny: Resolved, users: Resolved
+) -> Decision:
+    """``decide_static`` with the policy's e-mail entries resolved to the platform's user ids
+    (``deny`` and the command's ``users``): a caller who may be an e-mail entry the platform
+    does not let match is refused (IDENTITY_UNKNOWN), never let through. NEEDS_ROOM_OWNER with
+    a ``via``: only an owner goes ahead; anyone else is refused as IDENTITY_UNKNOWN for it."""
+    denied = deny.match(caller)
+    if denied is Known.NAMED:
+        return Decision(Verdict.DENIED_LISTED)
+    if denied is Known.UNKNOWN:
+        return Decision(Verdict.IDENTITY_UNKNOWN, deny_key())
+    if command in OPEN_COMMANDS:
+        return Decision(Verdict.ALLOWED, "everyone")
+    if command in OWN_CASE_COMMANDS and command not in policy.commands:
+        return Decision(Verdict.ALLOWED, "for your own cases")
+    rule = policy.rule(command)
+    named = users.match(caller)
+    if named is Known.NAMED:
+        return Decision(Verdict.ALLOWED, "named in the policy")
+    unknown = users_key(command) if named is Known.UNKNOWN else ""
+    if rule.room_owners:
+        return Decision(Verdict.NEEDS_ROOM_OWNER, unknown)
+    if unknown:
+        return Decision(Verdict.IDENTITY_UNKNOWN, unknown)
     return Decision(Verdict.NOT_NAMED)
 
 

@@ -179,7 +179,8 @@ class SupportsUserLookup(Protocol):
 
     async def users_by_id(self, ids: Sequence[str]) -> dict[str, UserRef]:
         """The platform's record of each id (display name; e-mail where the bot is shown it);
-        ids the platform does not know are absent."""
+        ids the platform does not know (or whose record it could not read) are absent. May
+        raise ``PlatformError``: the core then names those targets by id alone."""
         ...
 
 

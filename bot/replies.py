@@ -105,6 +105,39 @@ def not_entitled(command: str, decision: Decision) -> Reply:
             )
 
 
+def _email_hint(platform: str, access: str | None) -> str:
+    shown = access or (
+        f"{platform_name(platform)} did not show the bot this person's e-mail address"
+    )
+    return f"{shown}. Or name people in the policy by user id."
+
+
+def identity_unknown(command: str, key: str, platform: str, access: str | None) -> Reply:
+    """The caller may be one of ``key``'s e-mail entries, and the platform does not let tell."""
+    return (
+        line(
+            "You may not run ",
+            Code("/" + command),
+            ": kickbot cannot tell whether you are one of the people named by e-mail in ",
+            Code(key),
+            f", because {platform_name(platform)} does not show the bot your e-mail address "
+            "nor find anyone by those addresses. Nothing was changed.",
+        ),
+        line(_email_hint(platform, access)),
+    )
+
+
+def target_identity_unknown(user: UserRef, key: str, platform: str, access: str | None) -> Line:
+    """``user`` may be one of ``key``'s e-mail entries (protected, or of a higher rank)."""
+    return line(
+        _who(user),
+        ": not touched, as kickbot cannot tell whether they are named by e-mail in ",
+        Code(key),
+        f" ({platform_name(platform)} does not show the bot their e-mail address). ",
+        _email_hint(platform, access),
+    )
+
+
 def room_deactivated() -> Reply:
     return (
         line(
