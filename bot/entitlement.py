@@ -1,8 +1,15 @@
 """Who may run which command, from the policy in the config file.
 
 The static policy is decided first, from the caller's identity alone: a caller it refuses
-causes no platform call at all. Only when the policy lets room owners run a command does the
-dispatcher make a read-only membership lookup to learn whether the caller owns the room.
+causes no state-changing platform call at all. Only when the policy lets room owners run a
+command does the dispatcher make a read-only membership lookup to learn whether the caller owns
+the room.
+
+Entries may be user ids or e-mail addresses. Platforms that do not show the bot people's e-mail
+addresses (Rocket.Chat without view-full-other-user-info, Slack without users:read.email,
+Matrix) are handled by resolving e-mail entries to user ids (read-only look-ups, ``Resolved``);
+a person who cannot be told apart from an e-mail entry counts as possibly named (``Known``), and
+is refused where that could matter: fail closed.
 """
 
 from __future__ import annotations
