@@ -112,3 +112,19 @@ async def test_a_dry_run_says_so_too(pod: SymphonyPod, settings_for: ConfigMaker
     reply = await _say(pod, settings_for, {}, ALICE, SOLO, "/kick @alice --dry-run")
     assert "you cannot remove yourself with /kick" in reply
     assert changes(pod) == []
+
+
+async def test_an_owner_undoes_their_demotion_of_a_co_owner_by_default(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    app = await start_bot(settings_for(policy={}))
+    try:
+        await pod.wait_until_listening()
+        pod.say(ALICE, DESK, "/demote @carol")
+        assert "Demoted @Carol Owner to member." in (await pod.next_message(DESK)).text
+        pod.say(ALICE, DESK, "/undo 1")
+        reply = (await pod.next_message(DESK)).text
+        assert "same rank" not in reply
+        assert pod.room(DESK).members[CAROL] is True
+    finally:
+        await app.stop()
