@@ -80,8 +80,8 @@ FILTERS = ("external", "all-except-owners")
 """Flags that choose targets from the room's member list (``/kick --external``)."""
 
 RESOLVE_AGAIN_SECONDS = 300.0
-"""How long a policy list's e-mail entries that matched nobody stay so before they are looked
-up again (a permission granted, an account created); entries that matched are kept."""
+"""How long a policy list's e-mail entries stay resolved before they are looked up again (a
+permission granted or taken away, an account created)."""
 
 
 class Handoff(NamedTuple):
@@ -496,10 +496,11 @@ class Dispatcher:
         user: UserRef | None = None,
     ) -> Resolved:
         """``entries`` as ``platform`` knows them: e-mail entries resolved to its user ids
-        (kept; those that matched nobody are looked up again after ``RESOLVE_AGAIN_SECONDS``).
-        With ``user`` whose e-mail address is shown, nothing is looked up: comparing it is
-        enough. A platform that refuses the look-up (a missing permission) resolves nothing,
-        and is asked again next time."""
+        (kept ``RESOLVE_AGAIN_SECONDS``). An address not found stays "unresolved" (it may be
+        someone the platform does not show) unless the platform's look-up is conclusive. With
+        ``user`` whose e-mail address is shown, nothing is looked up: comparing it is enough.
+        A platform that refuses the look-up (a missing permission) resolves nothing, and is
+        asked again next time."""
         emails = sorted({e.lower() for e in entries if is_email(e)})
         if not emails or (user is not None and user.email):
             return Resolved(tuple(entries))
@@ -507,17 +508,20 @@ class Dispatcher:
         cached = self._resolutions.get((platform.name, key))
         if cached is not None and cached[1].entries == tuple(entries):
             at, known = cached
-            if not known.unresolved or now - at < RESOLVE_AGAIN_SECONDS:
+            if now - at < RESOLVE_AGAIN_SECONDS:
                 return known
         try:
             found = await platform.find_users_by_email(emails)
         except Forbidden as err:
             log.warning("the platform refused an e-mail look-up", key=key, error=err.detail)
             return Resolved(tuple(entries), frozenset(), frozenset(emails))
+        conclusive = (
+            platform.email_lookup_conclusive if isinstance(platform, ExplainsEmailAccess) else True
+        )
         resolved = Resolved(
             tuple(entries),
             frozenset(u.id for u in found.values()),
-            frozenset(e for e in emails if e not in found),
+            frozenset() if conclusive else frozenset(e for e in emails if e not in found),
         )
         self._resolutions[(platform.name, key)] = (now, resolved)
         return resolved

@@ -129,7 +129,8 @@ class Resolved:
     ids: frozenset[str] = frozenset()
     """User ids the e-mail entries resolved to."""
     unresolved: frozenset[str] = frozenset()
-    """E-mail entries the platform found nobody for (or would not look up)."""
+    """E-mail entries the platform found nobody for, though it may have someone it does not
+    show the bot (or it would not look them up)."""
 
     def match(self, user: UserRef) -> Known:
         if user.id in self.ids or is_named(self.entries, user):

@@ -187,9 +187,16 @@ class SupportsUserLookup(Protocol):
 @runtime_checkable
 class ExplainsEmailAccess(Protocol):
     """Platforms that show users' e-mail addresses to the bot only with a permission (or
-    never): what to grant, in the platform's terms, for a refusal to name."""
+    never): what to grant, in the platform's terms, for a refusal to name. On the others
+    (Symphony, Chime) an address ``find_users_by_email`` does not find belongs to nobody."""
 
     @property
     def email_access(self) -> str:
         """A sentence: what lets the bot see (and look people up by) e-mail addresses."""
+        ...
+
+    @property
+    def email_lookup_conclusive(self) -> bool:
+        """Whether an address ``find_users_by_email`` did not find belongs to nobody now (a
+        permission the look-up needs is held), rather than perhaps to someone hidden."""
         ...

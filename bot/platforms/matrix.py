@@ -367,6 +367,10 @@ class MatrixPlatform:
         return {}
 
     @property
+    def email_lookup_conclusive(self) -> bool:
+        return False  # nothing is looked up: an e-mail entry may be anyone
+
+    @property
     def email_access(self) -> str:
         return (
             "A Matrix homeserver never shows a bot users' e-mail addresses: name people by "

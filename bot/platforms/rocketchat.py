@@ -102,6 +102,7 @@ class RocketChatPlatform:
             self._rest = None
             raise
         self._bot = UserRef(str(me["_id"]), str(me.get("username") or "") or None)
+        self._directory.me = self._bot.id
         self._sink = sink
         app = web.Application(client_max_size=256 * 1024)
         app.router.add_post(self.config.path, self._on_webhook)
@@ -338,6 +339,12 @@ class RocketChatPlatform:
             "e-mail) only with the view-full-other-user-info permission: give it to the bot's "
             "role in Administration › Workspace › Permissions"
         )
+
+    @property
+    def email_lookup_conclusive(self) -> bool:
+        """Only once a look-up of someone else showed the full record: without the permission
+        an address nobody has and one the bot may not see both answer "User not found"."""
+        return self._directory_().full_view is True
 
     # --- changes ---------------------------------------------------------------------------------
 

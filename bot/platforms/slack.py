@@ -345,6 +345,12 @@ class SlackPlatform:
         return {uid: ref for uid, ref in zip(wanted, found, strict=True) if ref is not None}
 
     @property
+    def email_lookup_conclusive(self) -> bool:
+        """users.lookupByEmail answers users_not_found only for an address nobody has; without
+        users:read.email it fails (missing_scope) instead."""
+        return True
+
+    @property
     def email_access(self) -> str:
         return (
             "Slack shows the bot e-mail addresses only with the users:read.email scope: add "

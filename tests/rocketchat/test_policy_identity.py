@@ -17,6 +17,7 @@ from tests.rocketchat.conftest import (
     DAVE,
     DESK,
     FRANK,
+    SOLO,
     ConfigMaker,
     Room,
     start_bot,
@@ -170,3 +171,18 @@ async def test_an_owner_demotes_a_co_owner_by_default(
     reply = await say(server, settings_for, {}, ALICE, "!kick @dave")
     assert "@dave has the same rank as you (room owner): not touched." in reply
     assert DAVE in server.room(DESK).members
+
+
+async def test_with_the_permission_an_address_nobody_has_blocks_nobody(
+    server: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    # The member list shows no e-mail addresses, but the server would have found the entry's
+    # owner: nobody has that address, so it names none of them.
+    policy = {"protected": ["nobody@elsewhere.example"]}
+    app = await start_bot(settings_for(policy=policy), server)
+    try:
+        reply = plain((await Room(server, SOLO).say(ALICE, "!kick --all-except-owners")).msg)
+    finally:
+        await app.stop()
+    assert "cannot tell" not in reply
+    assert "Would remove @bob" in reply
