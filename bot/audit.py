@@ -43,7 +43,7 @@ import structlog
 
 from bot.errors import ConfigError, KickbotError
 from bot.reply import from_json, plain
-from bot.store.database import Connection, Database, advisory_lock
+from bot.store.database import Connection, Database, advisory_lock, storable, storable_json
 
 log = structlog.get_logger(__name__)
 
@@ -271,7 +271,7 @@ class Chain:
         records = []
         for kind, data in entries:
             seq += 1
-            payload = _canonical(data)
+            payload = _canonical(storable_json(data))  # as the tables hold it (``storable``)
             digest = self.link(prev, seq, at, kind, case_id, payload)
             records.append(Record(seq, at, kind, case_id, payload, prev, digest, kind_of_link))
             prev = digest
@@ -680,7 +680,7 @@ def _compare_tables(conn: Connection, by_case: dict[int, dict[str, Any]], v: Ver
         shown = {
             "target": label,
             "result": status,
-            "detail": plain((from_json(json.loads(line)),)),
+            "detail": storable(plain((from_json(json.loads(line)),))),
             "platform_response": response,
             "at": at,
         }

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -100,3 +101,52 @@ def with_prefix(reply: Reply, prefix: str) -> Reply:
         tuple(Code(_COMMAND.sub(prefix, seg.text)) if isinstance(seg, Code) else seg for seg in ln)
         for ln in reply
     )
+
+
+# --- what any rendering shows of text it did not write ------------------------------------------
+
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""Unicode's embedding, override and isolate controls (LRE RLE PDF LRO RLO, LRI RLI FSI PDI):
+typed into a reason or a display name they would reorder the rest of kickbot's line as it is
+displayed ("Trojan Source")."""
+_UNSHOWABLE = re.compile(
+    "[\u202a-\u202e\u2066-\u2069\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\ud800-\udfff]"
+)
+REPLACEMENT = "\ufffd"
+
+
+def _visible(found: re.Match[str]) -> str:
+    char = found.group(0)
+    if char in BIDI_CONTROLS:
+        return f"\u27e8U+{ord(char):04X}\u27e9"
+    return REPLACEMENT
+
+
+def showable(text: str) -> str:
+    """``text`` as a reply may show it: each bidirectional control becomes visible as
+    ``⟨U+202E⟩`` (it reorders nothing, the reader sees that it was there, and no platform's
+    markup takes these angle brackets for its own); other control characters (C0 but tab and
+    line breaks, DEL, C1: a NUL, a terminal escape) and surrogates that encode no character (a
+    lone ``\\ud800`` from JSON: UTF-8 cannot carry it) become U+FFFD. The rest is kept."""
+    if _UNSHOWABLE.search(text) is None:
+        return text
+    joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return _UNSHOWABLE.sub(_visible, joined)
+
+
+def showable_reply(reply: Reply) -> Reply:
+    """``reply`` with every text ``showable``: kickbot's words, user text, code and the
+    names of mentioned users (each renderer calls it first, so it holds on every platform)."""
+    return tuple(tuple(_showable_segment(seg) for seg in ln) for ln in reply)
+
+
+def _showable_segment(seg: Segment) -> Segment:
+    if isinstance(seg, Mention):
+        user = seg.user
+        display = showable(user.display) if user.display is not None else None
+        email = showable(user.email) if user.email is not None else None
+        if display == user.display and email == user.email:
+            return seg
+        return Mention(dataclasses.replace(user, display=display, email=email))
+    text = showable(seg.text)
+    return seg if text == seg.text else type(seg)(text)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +24,7 @@ from bot.errors import PlatformError
 from bot.model import Invocation
 from bot.platform import InvocationSink
 from bot.platforms.chime_config import ChimeSettings
+from bot.platforms.inbound import JSON, MAX_BODY_BYTES, json_object, wrong_content_type
 
 log = structlog.get_logger(__name__)
 
@@ -40,7 +40,9 @@ class BadEvent(ValueError):
 
 
 def sign(token: str, timestamp: str, body: bytes) -> str:
-    mac = hmac.new(token.encode(), timestamp.encode() + b"|" + body, hashlib.sha256)
+    # Header bytes that are not UTF-8 arrive as surrogate escapes: signed as the bytes they were.
+    stamp = timestamp.encode("utf-8", "surrogateescape")
+    mac = hmac.new(token.encode(), stamp + b"|" + body, hashlib.sha256)
     return base64.b64encode(mac.digest()).decode()
 
 
@@ -65,8 +67,8 @@ def verify(
     """Why the request is not a genuine, fresh Chime event; None if it is."""
     if not signature or not timestamp:
         return f"missing {SIGNATURE if not signature else TIMESTAMP} header"
-    expected = sign(token, timestamp, body)
-    if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
+    expected = sign(token, timestamp, body).encode()
+    if not hmac.compare_digest(expected, signature.strip().encode("utf-8", "surrogateescape")):
         return "signature does not match"
     when = parse_timestamp(timestamp)
     if when is None:
@@ -92,7 +94,7 @@ class EventEndpoint:
 
     async def start(self, sink: InvocationSink) -> None:
         self._sink = sink
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_post(self._settings.path, self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -108,15 +110,23 @@ class EventEndpoint:
             self._runner = None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        # Junk is refused before any work: a body over MAX_BODY_BYTES by aiohttp (413), a
+        # content type that is not JSON (415), a wrong signature (401) before the body is read
+        # as JSON at all. Only an unsigned request is parsed unverified (the handshake, which
+        # is answered and changes nothing), and a body the parser cannot take is None, not a
+        # 500.
+        refused = wrong_content_type(request, (JSON,), absent_ok=True)
+        if refused is not None:
+            return refused
         body = await request.read()
         signature = request.headers.get(SIGNATURE)
         timestamp = request.headers.get(TIMESTAMP)
-        event = _json(body)
-        unsigned = signature is None and timestamp is None
-        if unsigned and event is not None and event.get("EventType") == VERIFICATION:
-            # AWS's docs do not say the challenge is signed; echoing it reveals nothing and
-            # changes nothing. A signature that is present must still be right.
-            return _challenge(event)
+        if signature is None and timestamp is None:
+            unsigned = json_object(body)
+            if unsigned is not None and unsigned.get("EventType") == VERIFICATION:
+                # AWS's docs do not say the challenge is signed; echoing it reveals nothing and
+                # changes nothing. A signature that is present must still be right.
+                return _challenge(unsigned)
         problem = verify(
             self._settings.token,
             timestamp,
@@ -128,6 +138,7 @@ class EventEndpoint:
         if problem is not None:
             log.warning("chime event refused", reason=problem, remote=request.remote)
             return web.json_response({"Message": "Unauthorized"}, status=401)
+        event = json_object(body)
         if event is None:
             return web.json_response({"Message": "Body is not a JSON object"}, status=400)
         if event.get("EventType") == VERIFICATION:
@@ -152,14 +163,6 @@ class EventEndpoint:
             log.error("could not record a command; Chime will retry", error=repr(exc))
             return web.json_response({"Message": "Not recorded"}, status=500)
         return web.Response(status=200)
-
-
-def _json(body: bytes) -> dict[str, Any] | None:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _challenge(event: dict[str, Any]) -> web.Response:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 
 from bot.model import MentionToken, Token, UserRef, Word
 from bot.platforms.chime_client import content_bytes
-from bot.reply import Code, Line, Mention, Reply, Text, Untrusted
+from bot.reply import Code, Line, Mention, Reply, Text, Untrusted, showable_reply
 
 ZWSP = "\u200b"
 MAX_BODY = 4096  # webhook bodies over 4 KB are refused with 413
@@ -123,7 +123,8 @@ def render_line(ln: Line, emails: Mapping[str, str] | None = None) -> str:
 
 
 def render(reply: Reply, emails: Mapping[str, str] | None = None) -> list[str]:
-    return [render_line(ln, emails) for ln in reply]
+    # no bidi control reorders a line, no NUL or lone surrogate is sent
+    return [render_line(ln, emails) for ln in showable_reply(reply)]
 
 
 def chunks(lines: list[str], limit: int = MAX_BODY) -> list[str]:

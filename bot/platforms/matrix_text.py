@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from bot.model import MentionToken, Token, UserRef, Word
-from bot.reply import Code, Mention, Reply, Text, Untrusted
+from bot.reply import Code, Mention, Reply, Text, Untrusted, showable_reply
 
 USER_ID = re.compile(r"@[A-Za-z0-9._=\-/+]+:(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 PILL = re.compile(r"^https://matrix\.to/#/(@[^/?#]+)")
@@ -148,7 +148,7 @@ def render(reply: Reply) -> tuple[str, str, list[str]]:
     plain_lines: list[str] = []
     html_lines: list[str] = []
     mentioned: list[str] = []
-    for ln in reply:
+    for ln in showable_reply(reply):  # no bidi control reorders a line (body or HTML)
         plain: list[str] = []
         rich: list[str] = []
         for seg in ln:

@@ -27,6 +27,7 @@ from aiohttp import web
 from bot import errors
 from bot.model import Invocation, Member, MentionToken, RoomInfo, RoomRef, Token, UserRef, Word
 from bot.platform import InvocationSink
+from bot.platforms.inbound import JSON, MAX_BODY_BYTES, json_object, wrong_content_type
 from bot.platforms.rocketchat_config import RocketChatConfig, parse_config
 from bot.platforms.rocketchat_http import RestClient
 from bot.platforms.rocketchat_text import mentioned_username, render, words
@@ -104,7 +105,7 @@ class RocketChatPlatform:
         self._bot = UserRef(str(me["_id"]), str(me.get("username") or "") or None)
         self._directory.me = self._bot.id
         self._sink = sink
-        app = web.Application(client_max_size=256 * 1024)
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_post(self.config.path, self._on_webhook)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
@@ -126,15 +127,19 @@ class RocketChatPlatform:
     # --- inbound ---------------------------------------------------------------------------------
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
-        try:
-            payload = await request.json()
-        except ValueError:
-            return web.Response(status=400, text="expected a JSON body")
-        if not isinstance(payload, dict):
+        # Rocket.Chat puts the integration's token inside the JSON body, so the body is read
+        # before the token can be checked: bounded (MAX_BODY_BYTES, else 413), of the JSON
+        # type (else 415) and parsed so that no body, however nested, fails with a 500.
+        refused = wrong_content_type(request, (JSON,))
+        if refused is not None:
+            return refused
+        payload = json_object(await request.read())
+        if payload is None:
             return web.Response(status=400, text="expected a JSON object")
         token = payload.get("token")
         expected = self.config.webhook_token.get_secret_value().encode()
-        if not isinstance(token, str) or not hmac.compare_digest(token.encode(), expected):
+        given = token.encode("utf-8", "surrogatepass") if isinstance(token, str) else None
+        if given is None or not hmac.compare_digest(given, expected):
             log.warning("rocketchat webhook with a wrong token refused", peer=request.remote)
             return web.Response(status=403, text="wrong token")
         if not all(isinstance(payload.get(k), str) and payload[k] for k in REQUIRED_FIELDS):

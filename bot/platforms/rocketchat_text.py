@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from bot.model import UserRef
-from bot.reply import Code, Mention, Reply, Text, Untrusted
+from bot.reply import Code, Mention, Reply, Text, Untrusted, showable_reply
 
 ZWSP = "\u200b"
 LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
@@ -59,7 +59,7 @@ def mention(user: UserRef) -> str:
 
 def render(reply: Reply, prefix: str) -> str:
     lines = []
-    for ln in reply:
+    for ln in showable_reply(reply):  # no bidi control reorders the line, no NUL is sent
         parts = []
         after_mention = False
         for seg in ln:

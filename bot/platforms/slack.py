@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import re
 import time
 from collections.abc import Awaitable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 import structlog
 from aiohttp import web
 from aiolimiter import AsyncLimiter
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -38,6 +42,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot import errors
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef, Word
 from bot.platform import InvocationSink
+from bot.platforms.inbound import FORM, JSON, MAX_BODY_BYTES, wrong_content_type
 from bot.platforms.slack_config import EVENTS_PATH, SlackSettings, api_base_url, load_settings
 from bot.platforms.slack_errors import to_platform_error
 from bot.platforms.slack_text import render, tokenize
@@ -174,17 +179,40 @@ class SlackPlatform:
         log.info("slack connected", mode=s.mode, bot=self._bot.label, bot_id=self._bot.id)
 
     async def _serve_http(self, app: AsyncApp) -> None:
+        assert self.settings.signing_secret is not None  # the settings require it in HTTP mode
+        secret = self.settings.signing_secret.get_secret_value().encode()
+
         async def handle(request: web.Request) -> web.Response:
-            response = await app.async_dispatch(await to_bolt_request(request))
-            if response.status == 401:
+            # Bolt parses the body before it checks the signature, and its check fails with a
+            # 500 on a timestamp that is not a number: both are done here first.
+            refused = wrong_content_type(request, (JSON, FORM))
+            if refused is not None:
+                return refused
+            body = await request.read()
+            if request.content_type == FORM and _is_ssl_check(body):
+                return web.Response(status=200)  # Slack checking the certificate, as Bolt does
+            problem = signature_problem(secret, request.headers, body, time.time())
+            if problem is not None:
                 log.warning(
                     "refused a request with a bad or stale Slack signature",
+                    reason=problem,
                     remote=request.remote,
-                    timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+                    timestamp=ascii(request.headers.get(TIMESTAMP_HEADER, "")[:40]),
                 )
+                return web.Response(status=401, text="bad or stale signature")
+            try:
+                bolt_request = AsyncBoltRequest(
+                    body=body.decode("utf-8"),
+                    query=request.query_string,
+                    headers=request.headers,  # type: ignore[arg-type]
+                )
+            except Exception as exc:  # signed, yet not a body Slack sends: Bolt cannot read it
+                log.warning("refused a signed request whose body cannot be read", error=repr(exc))
+                return web.Response(status=400, text="unreadable body")
+            response = await app.async_dispatch(bolt_request)
             return await to_aiohttp_response(response)
 
-        web_app = web.Application()
+        web_app = web.Application(client_max_size=MAX_BODY_BYTES)
         web_app.router.add_post(EVENTS_PATH, handle)
         self._runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
@@ -471,6 +499,44 @@ class SlackPlatform:
 def _retrieved(done: asyncio.Future[dict[str, Any]]) -> None:
     if not done.cancelled():
         done.exception()  # every asker may have gone; those left get it raised
+
+
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+SIGNATURE_HEADER = "X-Slack-Signature"
+MAX_AGE_SECONDS = 5 * 60
+"""Slack's rule: a request signed more than five minutes from now may be a replay."""
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+
+def signature_problem(
+    secret: bytes, headers: Mapping[str, str], body: bytes, now: float
+) -> str | None:
+    """Why a request is not a fresh request signed by Slack (None: it is). Slack signs
+    ``v0:{timestamp}:{body}``; the timestamp is whole seconds, and anything else (``abc``,
+    ``1e3``, digits of other scripts that ``int()`` would take) is refused here, as is a
+    signature that is not what Slack's secret gives."""
+    timestamp = headers.get(TIMESTAMP_HEADER)
+    signature = headers.get(SIGNATURE_HEADER)
+    if timestamp is None or signature is None:
+        return f"missing {SIGNATURE_HEADER if timestamp is not None else TIMESTAMP_HEADER}"
+    if _TIMESTAMP.fullmatch(timestamp) is None:
+        return f"{TIMESTAMP_HEADER} is not a number of seconds"
+    if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
+        return f"{TIMESTAMP_HEADER} is more than five minutes from now"
+    # slack_sdk's SignatureVerifier decodes the body as UTF-8 first (and fails on other
+    # bytes): the same HMAC over the bytes as they came.
+    mac = hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
+    expected = b"v0=" + mac.hexdigest().encode()
+    if not hmac.compare_digest(expected, signature.encode("utf-8", "surrogateescape")):
+        return "the signature does not match"
+    return None
+
+
+def _is_ssl_check(body: bytes) -> bool:
+    """Slack's ``ssl_check=1`` POST (a check of the certificate, answered 200, nothing done;
+    Bolt answers it before any signature check too)."""
+    fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return fields.get("ssl_check") == "1"
 
 
 def _user_ref(user: dict[str, Any]) -> UserRef:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.model import MentionToken, Token, UserRef, Word
-from bot.reply import Code, Mention, Reply, Text, Untrusted
+from bot.reply import Code, Mention, Reply, Text, Untrusted, showable_reply
 
 _PIECE = re.compile(r"<[^<>]*>|[^\s<]+|<")
 _USER = re.compile(r"^@([UW][A-Z0-9]+)(?:\|(.*))?$")
@@ -51,21 +51,41 @@ def _token(piece: str) -> Token:
     return Word(unescape(label or target))  # a link: what the person typed
 
 
+LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
+"""mrkdwn's bold, italic, strike and code characters -> characters that look alike and mean
+nothing to Slack. Slack documents no escape for them (only ``&``, ``<`` and ``>``)."""
+_LOOKALIKE_TABLE = str.maketrans({k: v for k, v in LOOKALIKES.items() if k != "_"})
+_LOOSE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+"""An ``_`` inside a word (``not_in_channel``) stays: mrkdwn opens and closes italics only at
+a word's edge."""
+
+
+def inert(text: str) -> str:
+    """Text someone else wrote, as mrkdwn that formats nothing, pings nobody, links nothing:
+    ``*bold*``, ``_it_``, ``~strike~`` and backtick code show as typed (in look-alike
+    characters) instead of formatting kickbot's reply."""
+    flat = _LOOSE_UNDERSCORE.sub(LOOKALIKES["_"], text.translate(_LOOKALIKE_TABLE))
+    return escape(flat)
+
+
 def render(reply: Reply) -> str:
-    """Slack mrkdwn for a reply; everything but kickbot's mention markup is escaped."""
+    """Slack mrkdwn for a reply; everything but kickbot's mention markup is escaped, and text
+    kickbot did not write can neither format the reply nor reorder it (``showable_reply``)."""
     lines = []
-    for ln in reply:
+    for ln in showable_reply(reply):
         out = []
         for seg in ln:
             match seg:
                 case Mention(user) if _SLACK_ID.match(user.id):
                     out.append(f"<@{user.id}>")
                 case Mention(user):
-                    out.append(escape("@" + user.label))
+                    out.append(inert("@" + user.label))
                 case Code(text):
                     # mrkdwn has no escape for a backtick inside code: use a look-alike.
                     out.append(f"`{escape(text.replace('`', 'ˋ'))}`" if text else "")
-                case Text(text) | Untrusted(text):
+                case Text(text):
                     out.append(escape(text))
+                case Untrusted(text):
+                    out.append(inert(text))
         lines.append("".join(out))
     return "\n".join(lines)

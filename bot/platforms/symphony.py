@@ -37,7 +37,7 @@ from symphony.bdk.gen.pod_model.stream_type import StreamType
 from bot import errors
 from bot.model import Invocation, Member, MentionToken, RoomInfo, RoomRef, Token, UserRef, Word
 from bot.platform import InvocationSink
-from bot.reply import Code, Mention, Reply, Text, Untrusted
+from bot.reply import Code, Mention, Reply, Text, Untrusted, showable_reply
 
 log = structlog.get_logger(__name__)
 
@@ -140,7 +140,8 @@ def _token(t: object) -> Token:
 def render(reply: Reply) -> str:
     """MessageML for a reply. Everything that is not kickbot's own markup is escaped."""
     out = []
-    for n, ln in enumerate(reply):
+    # No bidi control reorders a line; no control character makes the MessageML invalid XML.
+    for n, ln in enumerate(showable_reply(reply)):
         if n:
             out.append("<br/>")
         for seg in ln:

@@ -25,9 +25,12 @@ Statements name their parameters ``:name`` (sqlite3's style; turned into psycopg
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import os
 import re
 import sqlite3
+import stat
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -74,15 +77,11 @@ class StoreURL:
 
     @property
     def shown(self) -> str:
-        """For messages: the URL without its password."""
+        """For messages: the URL without its password (``user:***@``, ``password=***``)."""
         if self.backend == "sqlite":
             options = "?synchronous=normal" if self.synchronous == "normal" else ""
             return f"sqlite:///{'' if self.path == ':memory:' else self.path}{options}"
-        parts = urlsplit(self.conninfo)
-        netloc = parts.netloc
-        if parts.password is not None:
-            netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
+        return mask_secrets(self.conninfo)
 
     @property
     def sqlalchemy(self) -> str:
@@ -97,11 +96,30 @@ class StoreURL:
         return {"options": f"-c search_path={self.search_path}"} if self.search_path else {}
 
 
+SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+"""libpq parameters whose value is a secret, wherever a URL or conninfo names them."""
+_USER_PASSWORD = re.compile(r"(//[^/?#@:\s]*):[^/?#@\s]*@")
+_SECRET_PARAMETER = re.compile(
+    r"(?i)(?<![\w])("
+    + "|".join(sorted(SECRET_PARAMETERS))
+    + r")(\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s#]*)"
+)
+MASK = "***"
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` (a store URL, or a message that may quote one) with every password masked:
+    ``user:pw@host`` -> ``user:***@host``, ``?password=pw`` and ``sslpassword=pw`` (URL query or
+    libpq ``key=value`` conninfo) -> ``password=***``."""
+    masked = _USER_PASSWORD.sub(lambda m: f"{m.group(1)}:{MASK}@", text)
+    return _SECRET_PARAMETER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", masked)
+
+
 def parse_url(url: str) -> StoreURL:
     """Read a store URL. A PostgreSQL URL may name the schema to use: ``?search_path=kickbot``."""
     parts = urlsplit(url)
     if not parts.scheme or "://" not in url:
-        raise ConfigError(f"store: {url!r} is not a database URL ({SUPPORTED})")
+        raise ConfigError(f"store: {mask_secrets(url)!r} is not a database URL ({SUPPORTED})")
     backend, _, driver = parts.scheme.partition("+")
     if backend == "sqlite" and driver in _SQLITE_DRIVERS:
         path = url.split("://", 1)[1].removeprefix("/").split("?", 1)[0] or ":memory:"
@@ -109,8 +127,8 @@ def parse_url(url: str) -> StoreURL:
         synchronous = query.pop("synchronous", "full").lower()
         if query or synchronous not in ("full", "normal"):
             raise ConfigError(
-                f"store: {url!r}: a SQLite store takes one option, synchronous=full (the"
-                " default) or synchronous=normal"
+                f"store: {mask_secrets(url)!r}: a SQLite store takes one option,"
+                " synchronous=full (the default) or synchronous=normal"
             )
         return StoreURL(
             "sqlite", path=path, synchronous=cast(Literal["full", "normal"], synchronous)
@@ -121,6 +139,45 @@ def parse_url(url: str) -> StoreURL:
         conninfo = urlunsplit(parts._replace(scheme="postgresql", query=urlencode(query)))
         return StoreURL("postgresql", conninfo=conninfo, search_path=search_path)
     raise ConfigError(f"store: unsupported database URL {parts.scheme}:// ({SUPPORTED})")
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable(text: str) -> str:
+    """``text`` as every text column can hold it: a NUL (which PostgreSQL refuses in text)
+    and a surrogate code point (which UTF-8 cannot encode: a lone ``\\ud800`` from JSON) each
+    become U+FFFD, the replacement character; a surrogate pair becomes the character it
+    encodes. Anything else is kept as it is."""
+    if _UNSTORABLE.search(text) is None:
+        return text
+    joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return joined.replace("\x00", REPLACEMENT)
+
+
+def storable_json(value: Any) -> Any:
+    """A JSON-able value with every string in it (keys too) made ``storable``: what a JSON
+    column such as the audit trail's payload holds, so that read back it equals the text
+    columns it repeats (``json.dumps`` would keep a NUL as the escape ``\\u0000``)."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {storable_json(k): storable_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable_json(v) for v in value]
+    return value
+
+
+def storable_params(params: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """Statement parameters with every text made ``storable``: the store's one boundary, so
+    text that cannot be stored (typed in a command, a display name, a platform's answer)
+    never fails a write (and a redelivery never meets the same failure again)."""
+    if not params:
+        return {}
+    if not any(isinstance(v, str) and _UNSTORABLE.search(v) for v in params.values()):
+        return params
+    return {k: storable(v) if isinstance(v, str) else v for k, v in params.items()}
 
 
 @functools.lru_cache(maxsize=512)
@@ -142,14 +199,15 @@ class Connection:
 
     def _cursor(self, sql: str, params: Mapping[str, Any] | None) -> Any:
         if self.is_postgres:
-            return self.raw.execute(_postgres_sql(sql), params or {})
-        return self.raw.execute(sql, params or {})
+            return self.raw.execute(_postgres_sql(sql), storable_params(params))
+        return self.raw.execute(sql, storable_params(params))
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         """Run a statement; the rows it changed."""
         return int(self._cursor(sql, params).rowcount)
 
     def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        rows = [storable_params(row) for row in rows]
         if self.is_postgres:
             with self.raw.cursor() as cursor:
                 cursor.executemany(_postgres_sql(sql), rows)
@@ -182,11 +240,11 @@ class Connection:
     ) -> Iterator[tuple[Any, ...]]:
         """Rows (as tuples) read a batch at a time, for walking a whole table."""
         if not self.is_postgres:
-            yield from self.raw.execute(sql, params or {})
+            yield from self.raw.execute(sql, storable_params(params))
             return
         with self.raw.cursor(name="kickbot_stream") as cursor:
             cursor.itersize = _STREAM_BATCH
-            cursor.execute(_postgres_sql(sql), params or {})
+            cursor.execute(_postgres_sql(sql), storable_params(params))
             yield from cursor
 
 
@@ -222,6 +280,7 @@ class Database:
             db.errors = (psycopg.Error,)
         elif db.url.path != ":memory:":
             Path(db.url.path).parent.mkdir(parents=True, exist_ok=True)
+            owner_only(db.url.path)
         return db
 
     async def run(self, work: Callable[[Connection], T], *, atomic: bool = False) -> T:
@@ -293,6 +352,29 @@ def _open_sqlite(path: str, synchronous: Literal["full", "normal"]) -> sqlite3.C
     return raw
 
 
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside a database (it gives them the database file's mode)."""
+
+
+def owner_only(path: str) -> None:
+    """Make the SQLite store at ``path`` readable and writable by its owner only (0600): a new
+    file is created so, before SQLite opens it (SQLite then creates its ``-wal`` and ``-shm``
+    files with the same mode); an existing file of this user, and companions already there,
+    lose any group and other bits. The directory is left as it is."""
+    if path.startswith("file:"):
+        return  # a URI filename: SQLite's own to resolve
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for name in (path, *(path + suffix for suffix in SQLITE_COMPANIONS)):
+        try:
+            found = os.stat(name)
+        except FileNotFoundError:
+            continue
+        mode = stat.S_IMODE(found.st_mode)
+        if mode & 0o077 and found.st_uid == os.geteuid():  # another owner's file is theirs
+            os.chmod(name, mode & 0o700)
+
+
 def _switch_to_wal(raw: sqlite3.Connection) -> None:
     """WAL is a property of the file, kept once set. Setting it takes the file's exclusive lock,
     for which SQLite does not apply the busy timeout: processes opening a new file at once
@@ -317,7 +399,7 @@ def advisory_lock(conn: Connection, name: str) -> None:
 def lock_params(name: str) -> dict[str, int]:
     """``ADVISORY_LOCK``'s parameters for a lock name: kickbot's class and a stable signed
     32-bit key."""
-    value = zlib.crc32(name.encode("utf-8"))
+    value = zlib.crc32(storable(name).encode("utf-8"))  # a room id may hold anything
     return {"cls": _LOCK_CLASS, "key": value - 2**32 if value >= 2**31 else value}
 
 

@@ -31,7 +31,9 @@ from bot.store.database import (
     advisory_lock,
     for_update,
     in_list,
+    mask_secrets,
     parse_url,
+    storable,
 )
 from bot.store.journal import (
     UNSETTLED_SQL,
@@ -135,12 +137,12 @@ class Store:
         try:
             db = Database.connect(url)
         except OSError as exc:  # the SQLite file's directory cannot be made
-            raise StoreError(f"cannot open the store at {url}: {exc}") from exc
+            raise StoreError(_cannot_open(mask_secrets(url), exc)) from exc
         try:
             await upgrade_database(db)
         except Exception as exc:  # the driver's errors, SQLAlchemy's (migrating), OSError
             await db.close()
-            raise StoreError(f"cannot open the store at {db.url.shown}: {exc}") from exc
+            raise StoreError(_cannot_open(db.url.shown, exc)) from exc
         store = cls(db, chain)
         if chain is not None:
             try:
@@ -619,6 +621,12 @@ class Store:
         )
 
 
+def _cannot_open(shown: str, exc: BaseException) -> str:
+    """Why a store cannot be opened, its URL already masked; the error's own text is masked
+    too (a driver may quote its connection string)."""
+    return f"cannot open the store at {shown}: {mask_secrets(str(exc))}"
+
+
 async def _must_exist(url: str) -> None:
     """A StoreError unless ``url`` names a store kickbot has made (nothing is created)."""
     parsed = parse_url(url)
@@ -630,7 +638,7 @@ async def _must_exist(url: str) -> None:
     try:
         exists = await db.run(lambda conn: conn.value("SELECT to_regclass('commands') IS NOT NULL"))
     except Exception as exc:  # the driver's errors, OSError
-        raise StoreError(f"cannot open the store at {parsed.shown}: {exc}") from exc
+        raise StoreError(_cannot_open(parsed.shown, exc)) from exc
     finally:
         await db.close()
     if not exists:
@@ -771,7 +779,8 @@ def _result(r: Row) -> dict[str, Any]:
         "target_id": r["target_id"],
         "target": r["target_label"],
         "result": r["status"],
-        "detail": plain((from_json(json.loads(r["line"])),)),
+        # the line is stored as JSON (ASCII escapes): shown, it is text like any column's
+        "detail": storable(plain((from_json(json.loads(r["line"])),))),
         "platform_response": r["platform_response"],
         "at": r["at"],
     }

@@ -52,6 +52,9 @@ async def test_malformed_deliveries_are_refused(server: RocketChatServer, bot: A
 
     async with aiohttp.ClientSession() as session:
         async with session.post(url, data=b"not json") as response:
+            assert response.status == 415  # not even of the JSON type
+        json_type = {"Content-Type": "application/json"}
+        async with session.post(url, data=b"not json", headers=json_type) as response:
             assert response.status == 400
         body = {"token": server.webhook_token, "text": "!kick @bob"}
         async with session.post(url, json=body) as response:

@@ -97,7 +97,7 @@ async def test_the_bot_and_named_users_are_protected(slack: SlackWorkspace, desk
 
 
 async def test_user_text_is_escaped(slack: SlackWorkspace, desk: Channel) -> None:
-    reason = "<!channel> & <https://evil.example|click> *now*"
+    reason = "<!channel> & <https://evil.example|click> ∗now∗"  # cannot bold the reply
     fields = slack.slash_command(ALICE, DESK, "", command="/kick")
     fields["text"] = f"<@{BOB}|bob> &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; *now*"
     ack = await desk.bot.transport.slash(fields)

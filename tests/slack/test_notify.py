@@ -42,12 +42,12 @@ async def test_removed_person_gets_a_direct_message(
     notice = await slack.next_message(im)
     assert notice.plain.splitlines() == [
         "You were removed from the room desk by @Alice Admin.",
-        "Reason: posted <!channel> & *spam*",
+        "Reason: posted <!channel> & ∗spam∗",
         "Questions: contact compliance@example.com.",
     ]
     assert notice.text.startswith(f"You were removed from the room desk by <@{ALICE}>.")
-    # The reason cannot ping the channel or format: Slack's three escapes.
-    assert "Reason: posted &lt;!channel&gt; &amp; *spam*" in notice.text
+    # The reason cannot ping the channel (Slack's three escapes) or bold the notice (look-alikes).
+    assert "Reason: posted &lt;!channel&gt; &amp; ∗spam∗" in notice.text
     assert [{**c.query, **(c.body or {})} for c in slack.calls("conversations.open")] == [
         {"users": BOB}
     ]

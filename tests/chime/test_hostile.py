@@ -1,0 +1,78 @@
+"""Hostile requests to the event endpoint: junk gets a 4xx before any work (no Chime call,
+nothing recorded), never a 500; the signature is checked before the body is parsed."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.testing.chime_api import ChimeDouble
+from bot.testing.chime_events import chime_timestamp, signature
+from tests.chime.conftest import ALICE, DESK, EMAIL, Room
+from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
+
+JSON_TYPE = ("Content-Type", b"application/json")
+
+
+def signed(token: str, body: bytes, timestamp: str | None = None) -> list[tuple[str, bytes]]:
+    stamp = timestamp if timestamp is not None else chime_timestamp()
+    return [
+        ("Chime-Request-Timestamp", stamp.encode()),
+        ("Chime-Signature", signature(token, stamp, body).encode()),
+    ]
+
+
+async def cases(app: App) -> int:
+    assert app.store is not None
+    return len(await app.store.audit())
+
+
+async def test_junk_gets_a_4xx_before_any_work(chime: ChimeDouble, bot: App, desk: Room) -> None:
+    url = chime.events.endpoint
+    assert url is not None
+    token = chime.security_token
+    event = chime.events.mention_body(EMAIL[ALICE], DESK, "@kickbot@example.com /help")
+    good = signed(token, event)
+    sent: dict[str, tuple[list[tuple[str, bytes]], bytes]] = {
+        "unsigned nested": ([JSON_TYPE], NESTED),
+        "forged nested": ([JSON_TYPE, *signed("not-the-token", NESTED)], NESTED),
+        "signed nested": ([JSON_TYPE, *signed(token, NESTED)], NESTED),
+        "signed not utf-8": ([JSON_TYPE, *signed(token, NOT_UTF8)], NOT_UTF8),
+        "timestamp not utf-8": (
+            [JSON_TYPE, ("Chime-Request-Timestamp", b"\xff\xfe"), good[1]],
+            event,
+        ),
+        "signature not utf-8": ([JSON_TYPE, good[0], ("Chime-Signature", b"\xff=")], event),
+        "timestamp abc": ([JSON_TYPE, *signed(token, event, "abc")], event),
+        "wrong type": ([("Content-Type", b"text/plain"), *good], event),
+        "oversize": ([JSON_TYPE, *signed(token, OVERSIZE)], OVERSIZE),
+    }
+    got = {name: await raw_post(url, headers, body) for name, (headers, body) in sent.items()}
+    assert got == {
+        "unsigned nested": 401,
+        "forged nested": 401,
+        "signed nested": 400,
+        "signed not utf-8": 400,
+        "timestamp not utf-8": 401,
+        "signature not utf-8": 401,
+        "timestamp abc": 401,
+        "wrong type": 415,
+        "oversize": 413,
+    }
+    assert [c for c in chime.requests if c.operation] == []  # not even a look-up
+    assert await cases(bot) == 0
+    # The endpoint is still there, and a genuine event is taken.
+    assert await raw_post(url, [JSON_TYPE, *signed(token, event)], event) == 200
+    assert "Commands you may use here" in (await chime.next_message(DESK)).text
+    assert await cases(bot) == 1
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+async def test_user_text_in_a_reply_cannot_reorder_or_break_it(
+    chime: ChimeDouble, desk: Room
+) -> None:
+    reason = f"spamming \u202eevil\u2069 {BIDI} nul\x00 lone\ud800"
+    reply = await desk.say(ALICE, f"/kick @bob@example.com {reason}")
+    assert not set(reply.content) & set(BIDI)
+    assert "⟨U+202E⟩evil⟨U+2069⟩ ⟨U+202A⟩⟨U+202B⟩" in reply.content
+    assert "nul\ufffd lone\ufffd" in reply.content  # answered: nothing unsendable went out

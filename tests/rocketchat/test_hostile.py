@@ -1,0 +1,80 @@
+"""Hostile requests to the outgoing-webhook endpoint: junk gets a 4xx before any work (no
+REST call, nothing recorded), never a 500. The token lives inside the JSON body, so the body is
+read first: bounded in size, of the JSON type, parsed so that nothing it holds fails with a 500."""
+
+from __future__ import annotations
+
+import json
+
+from bot.app import App
+from bot.testing.rocketchat_api import RocketChatServer
+from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
+from tests.rocketchat.conftest import ALICE, BOB, DESK, Room, platform_of, visible
+
+JSON_TYPE = ("Content-Type", b"application/json")
+
+
+async def cases(app: App) -> int:
+    assert app.store is not None
+    return len(await app.store.audit())
+
+
+async def test_junk_gets_a_4xx_before_any_work(
+    server: RocketChatServer, desk: Room, bot: App
+) -> None:
+    url = platform_of(bot).webhook_url
+    payload = {
+        "token": server.webhook_token,
+        "channel_id": DESK,
+        "message_id": "m-hostile-1",
+        "user_id": ALICE,
+        "user_name": "alice",
+        "text": "!kick @bob",
+    }
+    good = json.dumps(payload).encode()
+    lone = json.dumps({**payload, "token": "\ud800"}).encode()  # "\\ud800": valid JSON
+    calls = len(server.requests)
+    sent: dict[str, tuple[list[tuple[str, bytes]], bytes]] = {
+        "nested": ([JSON_TYPE], NESTED),
+        "nested in the token": (
+            [JSON_TYPE],
+            good.replace(b'"text"', b'"x": ' + NESTED[5:-1] + b', "text"'),
+        ),
+        "not utf-8": ([JSON_TYPE], NOT_UTF8),
+        "lone surrogate token": ([JSON_TYPE], lone),
+        "wrong type": ([("Content-Type", b"text/plain")], good),
+        "no type": ([], good),
+        "oversize": ([JSON_TYPE], OVERSIZE),
+    }
+    got = {name: await raw_post(url, headers, body) for name, (headers, body) in sent.items()}
+    assert got == {
+        "nested": 400,
+        "nested in the token": 400,
+        "not utf-8": 400,
+        "lone surrogate token": 403,
+        "wrong type": 415,
+        "no type": 415,
+        "oversize": 413,
+    }
+    assert len(server.requests) == calls  # not even a look-up
+    assert await cases(bot) == 0
+    assert BOB in desk.members
+    # The endpoint is still there, and a genuine delivery is taken.
+    assert (await desk.post(ALICE, "!kick @bob")).status == 200
+    assert "Removed @bob." in visible((await server.next_message(DESK)).msg)
+    assert await cases(bot) == 1
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+async def test_user_text_in_a_reply_cannot_reorder_or_break_it(
+    server: RocketChatServer, desk: Room
+) -> None:
+    reason = f"spamming \u202eevil\u2069 {BIDI} *bold* nul\x00 lone\ud800"
+    await desk.post(ALICE, f"!kick @bob {reason}")
+    reply = await server.next_message(DESK)
+    assert not set(reply.msg) & set(BIDI)
+    assert "⟨U+202E⟩evil⟨U+2069⟩ ⟨U+202A⟩⟨U+202B⟩" in reply.msg
+    assert "*bold*" not in reply.msg
+    assert "nul\ufffd lone\ufffd" in reply.msg  # answered: nothing unsendable went out
