@@ -892,7 +892,12 @@ class Dispatcher:
                 # A rank above the one found that may name them by an e-mail the platform
                 # does not let match: their rank is not known, so they are not touched.
                 doubt = next(
-                    (r for r in ranks[: theirs.level] if r.match(target) is Known.UNKNOWN), None
+                    (
+                        level
+                        for level, r in enumerate(ranks[: theirs.level])
+                        if r.match(target) is Known.UNKNOWN
+                    ),
+                    None,
                 )
                 # Owners graded by the platform (Matrix power levels): its order decides.
                 graded = (
@@ -907,10 +912,9 @@ class Dispatcher:
                 )
                 continue
             if doubt is not None:
-                level = ranks.index(doubt)
                 line = replies.target_identity_unknown(
                     target,
-                    f"policy.ranks ({self._policy.ranks[level].name})",
+                    f"policy.ranks ({self._policy.ranks[doubt].name})",
                     platform.name,
                     _email_access(platform),
                 )
