@@ -275,6 +275,12 @@ class Command:
     fans_out: bool = False
     """Acts beyond its targets' count (offboarding: one person, many rooms), so it is always
     rehearsed first and held for /confirm when the rehearsal changes more than the limit."""
+    owners_act_on_owners: bool = False
+    """Whether, by default, a room owner may use it on a co-owner (``/demote``: that is what it
+    is for; ``/kick``: no). The policy may say otherwise (``owners_may_act_on_owners``)."""
+    refuses_caller: bool = False
+    """The caller may not be one of its targets: a change to oneself that one could not undo
+    (after ``/kick`` or ``/demote`` of oneself, one is no longer an owner there)."""
 
     @property
     def usage(self) -> str:

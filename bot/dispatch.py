@@ -27,15 +27,20 @@ from bot.commands import Command, Context, HaltCheck, Halted, Handler, Registry
 from bot.entitlement import (
     OWNER_RANK,
     Decision,
+    Known,
     Policy,
+    Resolved,
     Verdict,
     decide,
+    decide_resolved,
     decide_static,
+    is_email,
     is_named,
     may_act_on,
+    owners_may_act_on_owners,
     rank_of,
 )
-from bot.errors import PlatformError
+from bot.errors import Forbidden, PlatformError
 from bot.grammar import EmailTarget, Parsed, ParseError
 from bot.lookups import Lookups
 from bot.model import Invocation, MentionToken, Token, UserRef, Word
@@ -53,11 +58,13 @@ from bot.outcome import (
 )
 from bot.pacing import JITTER_MARGIN, Clock, PaceRule, RoomPacing, Sleep, paced_seconds
 from bot.platform import (
+    ExplainsEmailAccess,
     Platform,
     PublishesChangeRate,
     SupportsDirectMessage,
     SupportsExternalMembers,
     SupportsRank,
+    SupportsUserLookup,
 )
 from bot.progress import Progress
 from bot.reply import Line, Reply, plain, with_prefix
@@ -71,6 +78,10 @@ CANCEL_POLL_SECONDS = 1.0
 
 FILTERS = ("external", "all-except-owners")
 """Flags that choose targets from the room's member list (``/kick --external``)."""
+
+RESOLVE_AGAIN_SECONDS = 300.0
+"""How long a policy list's e-mail entries stay resolved before they are looked up again (a
+permission granted or taken away, an account created)."""
 
 
 class Handoff(NamedTuple):
@@ -198,8 +209,7 @@ class Dispatcher:
         self._platforms: dict[str, Platform] = {}
         self._workers: dict[tuple[str, str, str], asyncio.Task[None]] = {}
         self._pending: set[tuple[str, str, str]] = set()
-        self._protected_emails: dict[str, set[str]] = {}
-        self._resolved: dict[str, list[set[str]]] = {}
+        self._resolutions: dict[tuple[str, str], tuple[float, Resolved]] = {}
         self.on_finished: list[Callable[[int, Outcome], None]] = []
         """Called with (case id, outcome) after each command's reply (tests, the demo)."""
         self.on_ignored: list[Callable[[Invocation], None]] = []
@@ -458,9 +468,63 @@ class Dispatcher:
             why = platform.unsupported.get(name)
             return Refused(Refusal.UNSUPPORTED, replies.unsupported(name, platform.name, why))
         static = decide_static(self._policy, name, inv.caller)
+        if static.verdict is Verdict.NOT_NAMED and self._may_be_named(name, inv.caller):
+            return static  # decided once the e-mail entries are resolved (``_decide``)
         if static.verdict in (Verdict.DENIED_LISTED, Verdict.NOT_NAMED):
             return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, static))
         return static
+
+    def _may_be_named(self, command: str, caller: UserRef) -> bool:
+        """Whether the command's rule has e-mail entries the caller may be, though the
+        platform did not show their e-mail address (only its user records can tell)."""
+        return not caller.email and any(is_email(u) for u in self._policy.rule(command).users)
+
+    async def _decide(self, platform: Platform, command: str, caller: UserRef) -> Decision:
+        """The static decision with ``deny`` and the command's ``users`` resolved against the
+        platform's users (read-only look-ups, only when the caller's e-mail address is not
+        shown and the lists have e-mail entries)."""
+        rule = self._policy.rule(command)
+        deny = await self._resolve(platform, "deny", self._policy.deny, caller)
+        users = await self._resolve(platform, "commands." + command, rule.users, caller)
+        return decide_resolved(self._policy, command, caller, deny, users)
+
+    async def _resolve(
+        self,
+        platform: Platform,
+        key: str,
+        entries: Sequence[str],
+        user: UserRef | None = None,
+    ) -> Resolved:
+        """``entries`` as ``platform`` knows them: e-mail entries resolved to its user ids
+        (kept ``RESOLVE_AGAIN_SECONDS``). An address not found stays "unresolved" (it may be
+        someone the platform does not show) unless the platform's look-up is conclusive. With
+        ``user`` whose e-mail address is shown, nothing is looked up: comparing it is enough.
+        A platform that refuses the look-up (a missing permission) resolves nothing, and is
+        asked again next time."""
+        emails = sorted({e.lower() for e in entries if is_email(e)})
+        if not emails or (user is not None and user.email):
+            return Resolved(tuple(entries))
+        now = self._monotonic()
+        cached = self._resolutions.get((platform.name, key))
+        if cached is not None and cached[1].entries == tuple(entries):
+            at, known = cached
+            if now - at < RESOLVE_AGAIN_SECONDS:
+                return known
+        try:
+            found = await platform.find_users_by_email(emails)
+        except Forbidden as err:
+            log.warning("the platform refused an e-mail look-up", key=key, error=err.detail)
+            return Resolved(tuple(entries), frozenset(), frozenset(emails))
+        conclusive = (
+            platform.email_lookup_conclusive if isinstance(platform, ExplainsEmailAccess) else True
+        )
+        resolved = Resolved(
+            tuple(entries),
+            frozenset(u.id for u in found.values()),
+            frozenset() if conclusive else frozenset(e for e in emails if e not in found),
+        )
+        self._resolutions[(platform.name, key)] = (now, resolved)
+        return resolved
 
     def _look_ahead_safely(self, inv: Invocation) -> Lookups | None:
         """``_look_ahead``, whose failure must never keep a command from being recorded (the
@@ -502,6 +566,14 @@ class Dispatcher:
         static = self._let_through(asked, inv, platform)
         if isinstance(static, Refused):
             return static
+        try:
+            static = await self._decide(platform, name, inv.caller)
+        except PlatformError as err:
+            return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+        if static.verdict is Verdict.IDENTITY_UNKNOWN:
+            return Refused(Refusal.NOT_ENTITLED, self._identity_unknown(platform, name, static))
+        if static.verdict in (Verdict.DENIED_LISTED, Verdict.NOT_NAMED):
+            return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, static))
         # Read-only lookups from here on; state changes only inside the handler.
         journal = self._store.journal(job.id, job.settled)
         lookups = ahead
@@ -524,9 +596,14 @@ class Dispatcher:
                 ctx.look_up_owners((inv.caller, *named))
             if static.verdict is Verdict.NEEDS_ROOM_OWNER:
                 final = decide(self._policy, name, inv.caller, await ctx.caller_is_owner())
+                if not final.allowed and static.via:  # maybe named, and not an owner
+                    unknown = Decision(Verdict.IDENTITY_UNKNOWN, static.via)
+                    return Refused(
+                        Refusal.NOT_ENTITLED, self._identity_unknown(platform, name, unknown)
+                    )
                 if not final.allowed:
                     return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, final))
-            given: list[UserRef | EmailTarget] = list(parsed.targets)
+            given = await self._named_by_platform(platform, parsed.targets)
             filters = [f for f in FILTERS if f in parsed.flags]
             if filters:
                 if "external" in filters and not isinstance(platform, SupportsExternalMembers):
@@ -539,9 +616,14 @@ class Dispatcher:
             targets, early = await self._targets(platform, given)
         except PlatformError as err:
             return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+        if command.refuses_caller:
+            early += _yourself(name, inv.caller, targets, early)
         if command.mutates and targets:
+            on_owners = owners_may_act_on_owners(self._policy, name, command.owners_act_on_owners)
             try:
-                early += await self._outranked(ctx, platform, targets, early)
+                early += await self._outranked(
+                    ctx, platform, targets, early, owners_on_owners=on_owners
+                )
             except PlatformError as err:  # the caller's own rank is unknown: act on nobody
                 return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
         await journal.record_all(early)
@@ -712,6 +794,7 @@ class Dispatcher:
         emails = [t.email for t in given if isinstance(t, EmailTarget)]
         found = await platform.find_users_by_email(emails) if emails else {}
         protected = await self._protected(platform)
+        shielded = await self._protected_resolved(platform)
         targets: list[UserRef] = []
         early: list[ItemResult] = []
         seen: set[str] = set()
@@ -731,7 +814,31 @@ class Dispatcher:
             targets.append(user)
             if user.id in protected or is_named(self._policy.protected_entries(), user):
                 early.append(ItemResult(user, Status.REFUSED, replies.protected(user)))
+            elif shielded.match(user) is Known.UNKNOWN:  # may be a protected e-mail entry
+                line = replies.target_identity_unknown(
+                    user, "policy.protected", platform.name, _email_access(platform)
+                )
+                early.append(ItemResult(user, Status.REFUSED, line))
         return targets, early
+
+    async def _named_by_platform(
+        self, platform: Platform, given: Sequence[UserRef | EmailTarget]
+    ) -> list[UserRef | EmailTarget]:
+        """The mentioned targets as the platform records them: a mention's visible text is
+        written by the sender's client ("@Frank Compliance" may carry Bob's id), so replies,
+        the case and the audit trail name each target from the platform's record for its id.
+        An id whose record the platform does not give keeps no name at all."""
+        if not isinstance(platform, SupportsUserLookup):
+            return list(given)  # its adapter names mentions from the platform already
+        ids = [t.id for t in given if isinstance(t, UserRef)]
+        try:
+            records = await platform.users_by_id(ids) if ids else {}
+        except PlatformError as err:  # named by id only; the checks ahead ask for themselves
+            log.warning("could not read the mentioned users' records", error=str(err))
+            records = {}
+        return [
+            (records.get(t.id) or UserRef(t.id)) if isinstance(t, UserRef) else t for t in given
+        ]
 
     async def _send_notices(self, ctx: Context, report: Report) -> Report:
         """Tell each removed person why (at least once: a re-run after a crash may repeat it)."""
@@ -761,15 +868,19 @@ class Dispatcher:
         platform: Platform,
         targets: Sequence[UserRef],
         early: Sequence[ItemResult],
+        *,
+        owners_on_owners: bool | None = None,
     ) -> list[ItemResult]:
         """Refuse targets who outrank or equal the caller; a target whose rank cannot be
-        established is refused too (never act on an unknown rank)."""
+        established is refused too (never act on an unknown rank). ``owners_on_owners``:
+        whether this command lets a room owner act on a co-owner (None: the policy's)."""
         caller = ctx.invocation.caller
         in_room = ctx.room is not None
         settled = {i.target.id for i in early}
         if in_room:
             ctx.look_up_owners(t for t in targets if t.id not in settled and t.id != caller.id)
-        rank_ids = await self._rank_ids(platform)
+        ranks = await self._ranks_resolved(platform)
+        rank_ids = [set(r.ids) for r in ranks]
         mine = rank_of(self._policy, caller, rank_ids, in_room and await ctx.caller_is_owner())
         refused = []
         for target in targets:
@@ -778,6 +889,16 @@ class Dispatcher:
             try:
                 owner = in_room and await ctx.is_owner(target)
                 theirs = rank_of(self._policy, target, rank_ids, owner)
+                # A rank above the one found that may name them by an e-mail the platform
+                # does not let match: their rank is not known, so they are not touched.
+                doubt = next(
+                    (
+                        level
+                        for level, r in enumerate(ranks[: theirs.level])
+                        if r.match(target) is Known.UNKNOWN
+                    ),
+                    None,
+                )
                 # Owners graded by the platform (Matrix power levels): its order decides.
                 graded = (
                     isinstance(platform, SupportsRank) and mine.name == theirs.name == OWNER_RANK
@@ -790,12 +911,23 @@ class Dispatcher:
                     ItemResult(target, Status.REFUSED, replies.rank_unknown(target, err))
                 )
                 continue
+            if doubt is not None:
+                line = replies.target_identity_unknown(
+                    target,
+                    f"policy.ranks ({self._policy.ranks[doubt].name})",
+                    platform.name,
+                    _email_access(platform),
+                )
+                refused.append(ItemResult(target, Status.REFUSED, line))
+                continue
             if graded:
                 if below:
                     line = replies.outranked_in_room(target)
                     refused.append(ItemResult(target, Status.REFUSED, line))
                 continue
-            if not may_act_on(self._policy, mine, theirs, in_room=in_room):
+            if not may_act_on(
+                self._policy, mine, theirs, in_room=in_room, owners_on_owners=owners_on_owners
+            ):
                 line = replies.outranked(target, mine.name, theirs.name)
                 refused.append(ItemResult(target, Status.REFUSED, line))
         return refused
@@ -829,21 +961,42 @@ class Dispatcher:
         return None
 
     async def _rank_ids(self, platform: Platform) -> list[set[str]]:
-        key = "ranks:" + platform.name
-        if key not in self._resolved:
-            out = []
-            for rule in self._policy.ranks:
-                emails = [u.lower() for u in rule.users if "@" in u]
-                users = await platform.find_users_by_email(emails) if emails else {}
-                out.append({u.id for u in users.values()})
-            self._resolved[key] = out
-        return self._resolved[key]
+        """Per named rank, the user ids its e-mail entries resolved to on ``platform``."""
+        return [set(r.ids) for r in await self._ranks_resolved(platform)]
+
+    async def _ranks_resolved(self, platform: Platform) -> list[Resolved]:
+        return [
+            await self._resolve(platform, f"ranks.{level}", rule.users)
+            for level, rule in enumerate(self._policy.ranks)
+        ]
 
     async def _protected(self, platform: Platform) -> set[str]:
         """Ids that can never be targeted: the bot, and policy entries (ids or e-mails)."""
-        if platform.name not in self._protected_emails:
-            entries = self._policy.protected_entries()
-            emails = [e for e in entries if "@" in e]
-            users = await platform.find_users_by_email(emails) if emails else {}
-            self._protected_emails[platform.name] = {u.id for u in users.values()}
-        return {platform.bot_user.id} | self._protected_emails[platform.name]
+        return {platform.bot_user.id} | set((await self._protected_resolved(platform)).ids)
+
+    async def _protected_resolved(self, platform: Platform) -> Resolved:
+        entries = sorted(self._policy.protected_entries())
+        return await self._resolve(platform, "protected", entries)
+
+    def _identity_unknown(self, platform: Platform, command: str, decision: Decision) -> Reply:
+        return replies.identity_unknown(
+            command, decision.via, platform.name, _email_access(platform)
+        )
+
+
+def _yourself(
+    command: str, caller: UserRef, targets: Sequence[UserRef], early: Sequence[ItemResult]
+) -> list[ItemResult]:
+    """The caller among a command's targets, refused before any call: a change to oneself
+    that one could not undo (Slack's own API refuses it: ``cant_kick_self``)."""
+    settled = {i.target.id for i in early}
+    return [
+        ItemResult(t, Status.REFUSED, replies.not_yourself(command, t))
+        for t in targets
+        if t.id == caller.id and t.id not in settled
+    ]
+
+
+def _email_access(platform: Platform) -> str | None:
+    """What lets the bot see e-mail addresses on ``platform``, if its adapter says."""
+    return platform.email_access if isinstance(platform, ExplainsEmailAccess) else None

@@ -1,8 +1,15 @@
 """Who may run which command, from the policy in the config file.
 
 The static policy is decided first, from the caller's identity alone: a caller it refuses
-causes no platform call at all. Only when the policy lets room owners run a command does the
-dispatcher make a read-only membership lookup to learn whether the caller owns the room.
+causes no state-changing platform call at all. Only when the policy lets room owners run a
+command does the dispatcher make a read-only membership lookup to learn whether the caller owns
+the room.
+
+Entries may be user ids or e-mail addresses. Platforms that do not show the bot people's e-mail
+addresses (Rocket.Chat without view-full-other-user-info, Slack without users:read.email,
+Matrix) are handled by resolving e-mail entries to user ids (read-only look-ups, ``Resolved``);
+a person who cannot be told apart from an e-mail entry counts as possibly named (``Known``), and
+is refused where that could matter: fail closed.
 """
 
 from __future__ import annotations
@@ -25,6 +32,11 @@ class CommandRule(BaseModel):
 
     room_owners: bool = Field(False, description="owners of the room the command is typed in")
     users: list[Identity] = Field(default_factory=list, description="ids or e-mails")
+    owners_may_act_on_owners: bool | None = Field(
+        None,
+        description="whether a room owner may use this command on a co-owner (unset: the "
+        "policy-wide setting if written, else the command's own default)",
+    )
 
 
 def _default_rules() -> dict[str, CommandRule]:
@@ -59,7 +71,10 @@ class Policy(BaseModel):
         description="named ranks, highest first; below them: room owner, then member",
     )
     owners_may_act_on_owners: bool = Field(
-        False, description="whether a room owner may kick or demote a co-owner"
+        False,
+        description="whether a room owner may act on a co-owner; when written, for every "
+        "command (unless its rule says otherwise); when not, each command's own default "
+        "(/demote: yes, /kick: no)",
     )
     undo_window_minutes: int = Field(
         60, ge=0, description="how long after a case /undo may reverse it"
@@ -90,11 +105,49 @@ def is_named(entries: Iterable[str], user: UserRef) -> bool:
     return any(e.lower() in keys for e in entries)
 
 
+def is_email(entry: str) -> bool:
+    """Whether a policy entry is an e-mail address (a Matrix id begins with "@": it is not)."""
+    return "@" in entry[1:]
+
+
+class Known(StrEnum):
+    """Whether a person is one of a policy list's entries, as far as the platform lets tell."""
+
+    NAMED = "named"
+    NOT_NAMED = "not_named"
+    UNKNOWN = "unknown"
+    """An e-mail entry matched nobody the platform would show the bot, and the platform did not
+    show the person's own e-mail address: they may be that entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A policy list (``deny``, a command's ``users``, ``protected``, a rank's ``users``) as
+    one platform knows it: its e-mail entries resolved to that platform's user ids."""
+
+    entries: tuple[str, ...]
+    ids: frozenset[str] = frozenset()
+    """User ids the e-mail entries resolved to."""
+    unresolved: frozenset[str] = frozenset()
+    """E-mail entries the platform found nobody for, though it may have someone it does not
+    show the bot (or it would not look them up)."""
+
+    def match(self, user: UserRef) -> Known:
+        if user.id in self.ids or is_named(self.entries, user):
+            return Known.NAMED
+        if self.unresolved and not user.email:
+            return Known.UNKNOWN  # fail closed: never assume they are not that entry
+        return Known.NOT_NAMED
+
+
 class Verdict(StrEnum):
     ALLOWED = "allowed"
     DENIED_LISTED = "denied_listed"
     NEEDS_ROOM_OWNER = "needs_room_owner"
     NOT_NAMED = "not_named"
+    IDENTITY_UNKNOWN = "identity_unknown"
+    """The caller may be one of a list's e-mail entries, and the platform does not let tell:
+    refused (``Decision.via`` names the list)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +183,42 @@ def decide_static(policy: Policy, command: str, caller: UserRef) -> Decision:
     return Decision(Verdict.NOT_NAMED)
 
 
+def deny_key() -> str:
+    return "policy.deny"
+
+
+def users_key(command: str) -> str:
+    return f"policy.commands.{command}.users"
+
+
+def decide_resolved(
+    policy: Policy, command: str, caller: UserRef, deny: Resolved, users: Resolved
+) -> Decision:
+    """``decide_static`` with the policy's e-mail entries resolved to the platform's user ids
+    (``deny`` and the command's ``users``): a caller who may be an e-mail entry the platform
+    does not let match is refused (IDENTITY_UNKNOWN), never let through. NEEDS_ROOM_OWNER with
+    a ``via``: only an owner goes ahead; anyone else is refused as IDENTITY_UNKNOWN for it."""
+    denied = deny.match(caller)
+    if denied is Known.NAMED:
+        return Decision(Verdict.DENIED_LISTED)
+    if denied is Known.UNKNOWN:
+        return Decision(Verdict.IDENTITY_UNKNOWN, deny_key())
+    if command in OPEN_COMMANDS:
+        return Decision(Verdict.ALLOWED, "everyone")
+    if command in OWN_CASE_COMMANDS and command not in policy.commands:
+        return Decision(Verdict.ALLOWED, "for your own cases")
+    rule = policy.rule(command)
+    named = users.match(caller)
+    if named is Known.NAMED:
+        return Decision(Verdict.ALLOWED, "named in the policy")
+    unknown = users_key(command) if named is Known.UNKNOWN else ""
+    if rule.room_owners:
+        return Decision(Verdict.NEEDS_ROOM_OWNER, unknown)
+    if unknown:
+        return Decision(Verdict.IDENTITY_UNKNOWN, unknown)
+    return Decision(Verdict.NOT_NAMED)
+
+
 def decide(policy: Policy, command: str, caller: UserRef, caller_is_owner: bool) -> Decision:
     first = decide_static(policy, command, caller)
     if first.verdict is Verdict.NEEDS_ROOM_OWNER:
@@ -162,12 +251,33 @@ def rank_of(policy: Policy, user: UserRef, rank_ids: Sequence[set[str]], is_owne
     return Rank(n, OWNER_RANK) if is_owner else Rank(n + 1, MEMBER_RANK)
 
 
-def may_act_on(policy: Policy, caller: Rank, target: Rank, *, in_room: bool = True) -> bool:
+def owners_may_act_on_owners(policy: Policy, command: str, default: bool) -> bool:
+    """Whether a room owner may run ``command`` on a co-owner: the command's rule if it says,
+    else the policy-wide setting if the policy writes it, else the command's ``default``."""
+    said = policy.rule(command).owners_may_act_on_owners
+    if said is not None:
+        return said
+    if "owners_may_act_on_owners" in policy.model_fields_set:
+        return policy.owners_may_act_on_owners
+    return default
+
+
+def may_act_on(
+    policy: Policy,
+    caller: Rank,
+    target: Rank,
+    *,
+    in_room: bool = True,
+    owners_on_owners: bool | None = None,
+) -> bool:
     """Strictly higher rank only. Commands that are not about a room (IB groups) compare only
-    the named ranks: a target with no named rank may be acted on."""
+    the named ranks: a target with no named rank may be acted on. Between two room owners,
+    ``owners_on_owners`` decides (None: ``policy.owners_may_act_on_owners``)."""
     if not in_room and target.level >= len(policy.ranks):
         return True
     if caller.level < target.level:
         return True
     both_owners = caller.name == target.name == OWNER_RANK
-    return both_owners and policy.owners_may_act_on_owners
+    if owners_on_owners is None:
+        owners_on_owners = policy.owners_may_act_on_owners
+    return both_owners and owners_on_owners

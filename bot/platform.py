@@ -169,3 +169,34 @@ class SupportsInviteOnly(Protocol):
     line says "invited back", not "re-added"."""
 
     async def invite(self, room: RoomRef, user: UserRef) -> str: ...
+
+
+@runtime_checkable
+class SupportsUserLookup(Protocol):
+    """Platforms whose mentions carry a name the sender's client wrote (Symphony's MessageML
+    mention text, Slack's ``<@U123|name>``): the core names targets from the platform's own
+    record for the id, never from the message."""
+
+    async def users_by_id(self, ids: Sequence[str]) -> dict[str, UserRef]:
+        """The platform's record of each id (display name; e-mail where the bot is shown it);
+        ids the platform does not know (or whose record it could not read) are absent. May
+        raise ``PlatformError``: the core then names those targets by id alone."""
+        ...
+
+
+@runtime_checkable
+class ExplainsEmailAccess(Protocol):
+    """Platforms that show users' e-mail addresses to the bot only with a permission (or
+    never): what to grant, in the platform's terms, for a refusal to name. On the others
+    (Symphony, Chime) an address ``find_users_by_email`` does not find belongs to nobody."""
+
+    @property
+    def email_access(self) -> str:
+        """A sentence: what lets the bot see (and look people up by) e-mail addresses."""
+        ...
+
+    @property
+    def email_lookup_conclusive(self) -> bool:
+        """Whether an address ``find_users_by_email`` did not find belongs to nobody now (a
+        permission the look-up needs is held), rather than perhaps to someone hidden."""
+        ...

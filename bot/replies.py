@@ -115,6 +115,39 @@ def not_entitled(command: str, decision: Decision) -> Reply:
             )
 
 
+def _email_hint(platform: str, access: str | None) -> str:
+    shown = access or (
+        f"{platform_name(platform)} did not show the bot this person's e-mail address"
+    )
+    return f"{shown}. Or name people in the policy by user id."
+
+
+def identity_unknown(command: str, key: str, platform: str, access: str | None) -> Reply:
+    """The caller may be one of ``key``'s e-mail entries, and the platform does not let tell."""
+    return (
+        line(
+            "You may not run ",
+            Code("/" + command),
+            ": kickbot cannot tell whether you are one of the people named by e-mail in ",
+            Code(key),
+            f", because {platform_name(platform)} does not show the bot your e-mail address "
+            "nor find anyone by those addresses. Nothing was changed.",
+        ),
+        line(_email_hint(platform, access)),
+    )
+
+
+def target_identity_unknown(user: UserRef, key: str, platform: str, access: str | None) -> Line:
+    """``user`` may be one of ``key``'s e-mail entries (protected, or of a higher rank)."""
+    return line(
+        _who(user),
+        ": not touched, as kickbot cannot tell whether they are named by e-mail in ",
+        Code(key),
+        f" ({platform_name(platform)} does not show the bot their e-mail address). ",
+        _email_hint(platform, access),
+    )
+
+
 def room_deactivated() -> Reply:
     return (
         line(
@@ -368,6 +401,17 @@ def outranked(user: UserRef, mine: str, theirs: str) -> Line:
     return line(_who(user), f" has the same rank as you ({theirs}): not touched.{hint}")
 
 
+def not_yourself(command: str, user: UserRef) -> Line:
+    """The caller named themselves as a target of a command that refuses it (``/kick``)."""
+    return line(
+        _who(user),
+        ": you cannot remove yourself with ",
+        Code("/" + command),
+        ": you could not undo it once you are out of the room. To leave, leave the room in "
+        "your chat client.",
+    )
+
+
 def outranked_in_room(user: UserRef) -> Line:
     return line(
         _who(user),
@@ -434,6 +478,15 @@ def demoted_after_restart(user: UserRef) -> Line:
 
 def demoted(user: UserRef) -> Line:
     return line("Demoted ", _who(user), " to member.")
+
+
+def demoted_yourself(user: UserRef) -> Line:
+    return line(
+        "Demoted ",
+        _who(user),
+        " to member. You stepped down yourself: only an owner of this room can make you an "
+        "owner again (or undo this).",
+    )
 
 
 def readded(user: UserRef, owner: bool) -> Line:

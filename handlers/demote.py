@@ -57,6 +57,9 @@ async def demote(ctx: Context) -> Outcome:
         owners.discard(target.id)
         if said is None:  # a dry run: nothing was called
             return ItemResult(target, Status.PLANNED, replies.would_demote(target))
+        # Stepping down is what an owner may mean by it; the line says what follows.
+        if target.id == ctx.invocation.caller.id:
+            return ItemResult(target, Status.DONE, replies.demoted_yourself(target), said, undo)
         return ItemResult(target, Status.DONE, replies.demoted(target), said, undo)
 
     return Report(tuple(await run_each(ctx, one)))
@@ -69,4 +72,5 @@ COMMAND = Command(
     run=demote,
     uses_members=True,
     requires=SupportsDemote,
+    owners_act_on_owners=True,
 )

@@ -59,4 +59,5 @@ COMMAND = Command(
     ),
     run=kick,
     uses_members=True,
+    refuses_caller=True,
 )

@@ -30,13 +30,16 @@ async def test_dry_run_kick_answers_per_target_and_changes_nothing(
     pod: SymphonyPod, desk: Room
 ) -> None:
     before = desk.members
-    reply = await desk.say(ALICE, "/kick @bob @carol @alice --dry-run")
+    reply = await desk.say(ALICE, "/kick @bob @carol --dry-run")
     assert reply.text.startswith(
-        "@Alice Owner /kick · case 1: dry run, nothing was changed: 2 would be done, 1 refused"
+        "@Alice Owner /kick · case 1: dry run, nothing was changed: 2 would be done"
     )
     assert "Would remove @Bob Member." in reply.text
     assert "Would remove @Carol Owner." in reply.text
-    # The rehearsal sees the room as it would be: with Carol gone, Alice is the last owner.
+    # The rehearsal sees the room as it would be: with Carol demoted, Alice (stepping down
+    # herself) is the last owner. (Nobody may kick themselves, so /demote shows it.)
+    reply = await desk.say(ALICE, "/demote @carol @alice --dry-run")
+    assert "Would demote @Carol Owner to member." in reply.text
     assert "Would refuse: @Alice Owner is the last owner of this room" in reply.text
     assert desk.members == before
     assert no_change_calls(pod)

@@ -84,13 +84,26 @@ async def test_the_bot_and_named_admins_are_protected(pod: SymphonyPod, desk: Ro
     assert changes(pod) == []
 
 
-async def test_last_owner_is_never_removed(pod: SymphonyPod, desk: Room) -> None:
-    reply = await desk.say(ALICE, "/kick @carol @alice")
-    assert "Removed @Carol Owner." in reply.text
-    assert "@Alice Owner is the last owner of this room" in reply.text
-    assert CAROL not in desk.members
-    assert desk.members[ALICE] is True
-    assert len(changes(pod)) == 1
+COMPLIANCE_KICKS = {
+    "commands": {"kick": {"room_owners": True, "users": ["frank@example.com"]}},
+    "ranks": [{"name": "compliance", "users": ["frank@example.com"]}],
+}
+
+
+async def test_last_owner_is_never_removed(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
+    # Someone who outranks both owners, since nobody may kick themselves.
+    app = await start_bot(settings_for(policy=COMPLIANCE_KICKS))
+    try:
+        await pod.wait_until_listening()
+        desk = Room(pod, DESK)
+        reply = await desk.say(FRANK, "/kick @carol @alice")
+        assert "Removed @Carol Owner." in reply.text
+        assert "@Alice Owner is the last owner of this room" in reply.text
+        assert CAROL not in desk.members
+        assert desk.members[ALICE] is True
+        assert len(changes(pod)) == 1
+    finally:
+        await app.stop()
 
 
 async def test_deactivated_room_refuses_before_any_call(pod: SymphonyPod, desk: Room) -> None:

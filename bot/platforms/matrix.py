@@ -366,6 +366,17 @@ class MatrixPlatform:
         # to a client: e-mail targets are reported as unknown.
         return {}
 
+    @property
+    def email_lookup_conclusive(self) -> bool:
+        return False  # nothing is looked up: an e-mail entry may be anyone
+
+    @property
+    def email_access(self) -> str:
+        return (
+            "A Matrix homeserver never shows a bot users' e-mail addresses: name people by "
+            "their Matrix ids (@user:server) in the policy"
+        )
+
     async def power_level(self, room: RoomRef, user: UserRef) -> float:
         """The user's power level in the room (``inf`` for a creator in room version 12+)."""
         return (await self._power(room.id)).level(user.id)

@@ -103,6 +103,7 @@ class RocketChatPlatform:
             self._rest = None
             raise
         self._bot = UserRef(str(me["_id"]), str(me.get("username") or "") or None)
+        self._directory.me = self._bot.id
         self._sink = sink
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_post(self.config.path, self._on_webhook)
@@ -325,6 +326,30 @@ class RocketChatPlatform:
             if record is not None:
                 found[email.lower()] = record.ref
         return found
+
+    async def users_by_id(self, ids: Sequence[str]) -> dict[str, UserRef]:
+        """``users.info?userId=``: each user as the server knows them (the username is the
+        name every reply mentions)."""
+        found = {}
+        for uid in dict.fromkeys(ids):
+            record = await self._directory_().find("userId", uid)
+            if record is not None:
+                found[uid] = record.ref
+        return found
+
+    @property
+    def email_access(self) -> str:
+        return (
+            "Rocket.Chat shows the bot other users' e-mail addresses (and finds users by "
+            "e-mail) only with the view-full-other-user-info permission: give it to the bot's "
+            "role in Administration › Workspace › Permissions"
+        )
+
+    @property
+    def email_lookup_conclusive(self) -> bool:
+        """Only once a look-up of someone else showed the full record: without the permission
+        an address nobody has and one the bot may not see both answer "User not found"."""
+        return self._directory_().full_view is True
 
     # --- changes ---------------------------------------------------------------------------------
 

@@ -51,6 +51,12 @@ class Directory:
     def __init__(self, rest: RestClient, ttl: float) -> None:
         self._rest = rest
         self._cache: TtlCache[tuple[str, str], UserRecord | None] = TtlCache(ttl)
+        self.me: str | None = None
+        """The bot's own user id (set once known): its own record is always shown in full."""
+        self.full_view: bool | None = None
+        """Whether the server shows the bot other users in full (``view-full-other-user-info``:
+        e-mails and roles, and finding users by e-mail), as its last answer about someone
+        else said (every user has roles, so a record without them is not the full one)."""
 
     async def find(self, kind: str, value: str) -> UserRecord | None:
         key = (kind, value.lower() if kind != "userId" else value)
@@ -64,7 +70,10 @@ class Directory:
                 self._cache.put(key, None)
                 return None
             raise
-        record = user_record(body.get("user") or {})
+        user = body.get("user") or {}
+        record = user_record(user)
+        if self.me is not None and record.ref.id != self.me:
+            self.full_view = "roles" in user
         self._cache.put(key, record)
         self._cache.put(("userId", record.ref.id), record)
         return record

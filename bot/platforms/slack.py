@@ -61,6 +61,11 @@ RECORD_FAILED = (
 CALLER_TTL_SECONDS = 300.0
 LOOKUP_TIMEOUT_SECONDS = 2
 """Looking the caller up happens before the ack, which Slack wants within 3 s."""
+INFO_REUSE_SECONDS = 2.0
+"""A target's name is read from the users.info answer its owner check got this recently (one
+call for both, in one command); an owner check itself only shares a call still under way."""
+INFOS_KEPT = 1_000
+NAME_LOOKUPS_AT_ONCE = 8
 CREATORS_KEPT = 10_000
 """Channels whose creator is remembered (the oldest noted is forgotten first)."""
 RATE_LIMIT_RETRIES = 3
@@ -99,6 +104,7 @@ class SlackPlatform:
         self._sink: InvocationSink | None = None
         self._callers: dict[str, tuple[float, UserRef]] = {}
         self._creators: dict[str, str] = {}  # channel id -> its creator's user id
+        self._infos: dict[str, tuple[float, asyncio.Future[dict[str, Any]]]] = {}
         self.listen_port: int | None = None
         """HTTP mode: the port really listened on (``listen_port: 0`` picks a free one)."""
 
@@ -345,6 +351,40 @@ class SlackPlatform:
             found[email.lower()] = _user_ref(response["user"])
         return found
 
+    async def users_by_id(self, ids: Sequence[str]) -> dict[str, UserRef]:
+        """``users.info`` for each id (a caller's record kept from delivery, or the answer the
+        owner check of the same target gets): names from the workspace, not from a
+        ``<@U123|name>`` mention's text."""
+        slots = asyncio.Semaphore(NAME_LOOKUPS_AT_ONCE)
+
+        async def one(uid: str) -> UserRef | None:
+            cached = self._callers.get(uid)
+            if cached is not None and time.monotonic() - cached[0] < CALLER_TTL_SECONDS:
+                return cached[1]
+            async with slots:
+                try:
+                    return _user_ref((await self._user_info(uid, reuse_answered=True))["user"])
+                except errors.PlatformError as err:  # user_not_found, or the call failed
+                    log.info("no name for a mentioned user", user=uid, error=err.detail)
+                    return None
+
+        wanted = list(dict.fromkeys(ids))
+        found = await asyncio.gather(*(one(uid) for uid in wanted))
+        return {uid: ref for uid, ref in zip(wanted, found, strict=True) if ref is not None}
+
+    @property
+    def email_lookup_conclusive(self) -> bool:
+        """users.lookupByEmail answers users_not_found only for an address nobody has; without
+        users:read.email it fails (missing_scope) instead."""
+        return True
+
+    @property
+    def email_access(self) -> str:
+        return (
+            "Slack shows the bot e-mail addresses only with the users:read.email scope: add "
+            "it under OAuth & Permissions → Bot Token Scopes and reinstall the app"
+        )
+
     async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
         await self._paced_change()
         call = self._api().conversations_kick(channel=room.id, user=user.id)
@@ -412,7 +452,7 @@ class SlackPlatform:
     async def is_room_owner(self, room: RoomRef, user: UserRef) -> bool:
         """A workspace owner or admin, or the channel's creator."""
         api = self._api()
-        info = (await self._call("users.info", api.users_info(user=user.id)))["user"]
+        info = (await self._user_info(user.id, reuse_answered=False))["user"]
         if info.get("is_owner") or info.get("is_admin") or info.get("is_primary_owner"):
             return True
         creator = self._creators.get(room.id)
@@ -422,6 +462,20 @@ class SlackPlatform:
                 room.id, (await self._call("conversations.info", call))["channel"]
             )
         return creator == user.id
+
+    async def _user_info(self, user_id: str, *, reuse_answered: bool) -> dict[str, Any]:
+        """``users.info``, shared with a call for the same user under way, or (with
+        ``reuse_answered``) answered within ``INFO_REUSE_SECONDS``, a failure included."""
+        now = time.monotonic()
+        hit = self._infos.get(user_id)
+        stale = hit is not None and hit[1].done() and not reuse_answered
+        if hit is None or stale or now - hit[0] > INFO_REUSE_SECONDS:
+            if len(self._infos) >= INFOS_KEPT:
+                self._infos = {k: v for k, v in self._infos.items() if not v[1].done()}
+            call = self._call("users.info", self._api().users_info(user=user_id))
+            hit = self._infos[user_id] = (now, asyncio.ensure_future(call))
+            hit[1].add_done_callback(_retrieved)
+        return await asyncio.shield(hit[1])
 
     def _note_creator(self, channel: str, info: Mapping[str, Any]) -> str | None:
         """Keep a channel's creator (it never changes), so that the owner check after a
@@ -440,6 +494,11 @@ class SlackPlatform:
         except Exception as exc:
             raise to_platform_error(method, exc) from exc
         return response.data if isinstance(response.data, dict) else {}
+
+
+def _retrieved(done: asyncio.Future[dict[str, Any]]) -> None:
+    if not done.cancelled():
+        done.exception()  # every asker may have gone; those left get it raised
 
 
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"

@@ -45,6 +45,9 @@ from bot.reply import Code, Mention, Reply, Text, Untrusted, showable_reply
 
 log = structlog.get_logger(__name__)
 
+USERS_PER_LOOKUP = 100
+"""The most ids ``GET /pod/v3/users`` takes at once."""
+
 # Top-level keys symphony-bdk-python 3 reads (core/config/model/bdk_config.py); it ignores the
 # rest silently, so kickbot rejects them here.
 BDK_KEYS = frozenset(
@@ -408,6 +411,24 @@ class SymphonyPlatform:
             for u in users
             if u.email_address
         }
+
+    async def users_by_id(self, ids: Sequence[str]) -> dict[str, UserRef]:
+        """``GET /pod/v3/users?uid=`` (100 at a time): names from the pod, not from a mention's
+        text (which the sender's client writes)."""
+        wanted = [int(i) for i in dict.fromkeys(ids) if i.isdigit()]
+        found: dict[str, UserRef] = {}
+        for start in range(0, len(wanted), USERS_PER_LOOKUP):
+            try:
+                page = (
+                    await self._sdk()
+                    .users()
+                    .list_users_by_ids(wanted[start : start + USERS_PER_LOOKUP])
+                )
+            except Exception as exc:
+                raise to_platform_error(exc) from exc
+            for u in (page.users if page else None) or []:
+                found[str(u.id)] = UserRef(str(u.id), u.display_name, u.email_address or None)
+        return found
 
     async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
         try:

@@ -46,12 +46,18 @@ async def me(world: World, call: Call) -> dict[str, Any]:
 
 
 async def users_info(world: World, call: Call) -> dict[str, Any]:
+    # The server's getFullUserDataByUniqueSearchTerm: a caller without view-full-other-user-info
+    # sees others without e-mails and roles, and cannot find anyone by e-mail ("User not
+    # found.", as for an address nobody has); itself it always sees in full.
     for kind in ("userId", "username", "email"):
         if call.query.get(kind):
             user = world.find_user(kind, call.query[kind])
-            if user is None:
+            full = (user is not None and user.id == call.caller) or world.has_permission(
+                call.caller, "view-full-other-user-info", None
+            )
+            if user is None or (kind == "email" and not full):
                 raise _UserNotFound()
-            return {"user": user.info()}
+            return {"user": user.info(full=full)}
     raise RcError("invalid-params", "must have required property 'userId' [invalid-params]")
 
 

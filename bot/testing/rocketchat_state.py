@@ -21,6 +21,8 @@ DEFAULT_PERMISSIONS: dict[str, frozenset[str]] = {
     "add-user-to-any-c-room": frozenset({"admin"}),
     "add-user-to-any-p-room": frozenset(),
     "create-d": frozenset({"admin", "user", "bot", "livechat-agent"}),
+    # users.info shows others' e-mails and roles, and finds users by e-mail, only with it.
+    "view-full-other-user-info": frozenset({"admin"}),
 }
 
 # errorType -> the server's message (the REST answer's "error" is "<message> [<errorType>]").
@@ -109,7 +111,9 @@ class RcUser:
     roles: set[str] = field(default_factory=lambda: {"user"})
     active: bool = True
 
-    def info(self) -> dict[str, Any]:
+    def info(self, *, full: bool = True) -> dict[str, Any]:
+        """``users.info``'s user; ``full``: as the caller may see it (itself, or with
+        ``view-full-other-user-info``: e-mails and roles; else neither)."""
         data: dict[str, Any] = {
             "_id": self.id,
             "username": self.username,
@@ -122,6 +126,9 @@ class RcUser:
         }
         if self.email:
             data["emails"] = [{"address": self.email, "verified": True}]
+        if not full:
+            del data["roles"]
+            data.pop("emails", None)
         return data
 
     def brief(self) -> dict[str, Any]:

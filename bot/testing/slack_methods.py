@@ -111,7 +111,9 @@ class WebMethods:
         user = self.ws.users.get(str(call.params["user"]))
         if user is None:
             raise MethodError("user_not_found")
-        return {"user": user.to_obj(self.ws.team_id)}
+        # profile.email only for a token with users:read.email (Slack's rule).
+        shown = "users:read.email" in self.ws.scopes
+        return {"user": user.to_obj(self.ws.team_id, show_email=shown)}
 
     def users_lookup_by_email(self, call: Call) -> dict[str, Any]:
         wanted = str(call.params["email"]).lower()

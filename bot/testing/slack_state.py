@@ -38,8 +38,9 @@ class SlackUser:
     is_bot: bool = False
     deleted: bool = False
 
-    def to_obj(self, team_id: str) -> dict[str, Any]:
-        """``objs_user`` of the spec (non-enterprise variant)."""
+    def to_obj(self, team_id: str, *, show_email: bool = True) -> dict[str, Any]:
+        """``objs_user`` of the spec (non-enterprise variant); ``show_email``: the token has
+        ``users:read.email``."""
         profile: dict[str, Any] = {
             "real_name": self.real_name,
             "real_name_normalized": self.real_name,
@@ -54,7 +55,7 @@ class SlackUser:
             "fields": {},
             "team": team_id,
         }
-        if self.email is not None:
+        if self.email is not None and show_email:
             profile["email"] = self.email
         return {
             "id": self.id,

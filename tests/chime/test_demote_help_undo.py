@@ -24,20 +24,30 @@ async def test_owner_demotes_another_administrator(chime: ChimeDouble, desk: Roo
     assert (call.method, call.path, call.body) == ("POST", path(DESK, CAROL), {"Role": "Member"})
 
 
-async def test_an_administrator_may_not_touch_a_co_administrator_by_default(
+async def test_by_default_an_administrator_demotes_but_does_not_kick_a_co_administrator(
     chime: ChimeDouble, settings_for: ConfigMaker
 ) -> None:
-    settings = settings_for(policy={})  # owners_may_act_on_owners defaults to false
+    settings = settings_for(policy={})  # owners_may_act_on_owners not written: each command's own
     app = await start_bot(settings, chime)
     try:
-        reply = await Room(chime, DESK).say(ALICE, "/demote @carol@example.com")
+        room = Room(chime, DESK)
+        reply = await room.say(ALICE, "/kick @carol@example.com")
         assert "@carol@example.com has the same rank as you (room owner): not touched." in (
             reply.text
         )
-        assert chime.room(DESK).roles[CAROL] == "Administrator"
         assert chime.state_changes() == []
+        reply = await room.say(ALICE, "/demote @carol@example.com")
+        assert "Demoted @carol@example.com to member." in reply.text
+        assert chime.room(DESK).roles[CAROL] == "Member"
     finally:
         await app.stop()
+
+
+async def test_an_administrator_may_not_kick_themselves(chime: ChimeDouble, desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kick @alice@example.com")
+    assert "@alice@example.com: you cannot remove yourself with /kick" in reply.text
+    assert chime.state_changes() == []
+    assert ALICE in chime.room(DESK).roles
 
 
 async def test_demote_refusals_change_nothing(chime: ChimeDouble, desk: Room, solo: Room) -> None:

@@ -110,23 +110,42 @@ async def test_the_bot_and_named_admins_are_protected(chime: ChimeDouble, desk: 
     assert chime.state_changes() == []
 
 
-async def test_last_administrator_is_never_removed(chime: ChimeDouble, solo: Room) -> None:
+COMPLIANCE_KICKS = {
+    "commands": {"kick": {"room_owners": True, "users": ["frank@example.com"]}},
+    "ranks": [{"name": "compliance", "users": ["frank@example.com"]}],
+}
+"""Someone who outranks both Administrators, since nobody may kick themselves."""
+
+
+async def test_last_administrator_is_never_removed(
+    chime: ChimeDouble, settings_for: ConfigMaker
+) -> None:
     # Chime itself would remove the last Administrator: the bot refuses before any call.
-    reply = await solo.say(ALICE, "/kick @alice@example.com")
-    assert "@alice@example.com is the last owner of this room" in reply.text
-    assert solo.roles[ALICE] == "Administrator"
-    assert chime.state_changes() == []
+    app = await start_bot(settings_for(policy=COMPLIANCE_KICKS), chime)
+    try:
+        solo = Room(chime, SOLO)
+        reply = await solo.say(FRANK, "/kick @alice@example.com")
+        assert "@alice@example.com is the last owner of this room" in reply.text
+        assert solo.roles[ALICE] == "Administrator"
+        assert chime.state_changes() == []
+    finally:
+        await app.stop()
 
 
 async def test_second_to_last_administrator_goes_the_last_stays(
-    chime: ChimeDouble, desk: Room
+    chime: ChimeDouble, settings_for: ConfigMaker
 ) -> None:
-    reply = await desk.say(ALICE, "/kick @carol@example.com @alice@example.com")
-    assert "Removed @carol@example.com." in reply.text
-    assert "@alice@example.com is the last owner of this room" in reply.text
-    assert CAROL not in desk.roles
-    assert desk.roles[ALICE] == "Administrator"
-    assert chime.state_changes() == [f"DELETE {path(DESK, CAROL)}"]
+    app = await start_bot(settings_for(policy=COMPLIANCE_KICKS), chime)
+    try:
+        desk = Room(chime, DESK)
+        reply = await desk.say(FRANK, "/kick @carol@example.com @alice@example.com")
+        assert "Removed @carol@example.com." in reply.text
+        assert "@alice@example.com is the last owner of this room" in reply.text
+        assert CAROL not in desk.roles
+        assert desk.roles[ALICE] == "Administrator"
+        assert chime.state_changes() == [f"DELETE {path(DESK, CAROL)}"]
+    finally:
+        await app.stop()
 
 
 async def test_unaddressed_mention_text_is_not_a_command(chime: ChimeDouble, desk: Room) -> None:

@@ -132,7 +132,7 @@ async def test_the_bot_and_named_admins_are_protected(server: RocketChatServer, 
 
 
 async def test_last_owner_is_guarded_before_any_call(server: RocketChatServer, solo: Room) -> None:
-    reply = await solo.say(ALICE, "!kick @alice")
+    reply = await solo.say(FRANK, "!kick @alice")  # named, and ranked above owners
     assert "@alice is the last owner of this room" in visible(reply.msg)
     assert solo.owners == {ALICE}
     assert server.changing_calls() == []
@@ -141,7 +141,7 @@ async def test_last_owner_is_guarded_before_any_call(server: RocketChatServer, s
 async def test_an_owner_who_is_not_the_last_may_be_kicked(
     server: RocketChatServer, desk: Room
 ) -> None:
-    reply = await desk.say(ALICE, "!kick @carol @alice")
+    reply = await desk.say(FRANK, "!kick @carol @alice")  # nobody may kick themselves
     text = visible(reply.msg)
     assert "Removed @carol." in text
     assert "@alice is the last owner of this room" in text

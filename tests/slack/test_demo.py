@@ -48,5 +48,5 @@ def test_demo_runs_the_real_bot_against_the_emulated_workspace(tmp_path: Path) -
     assert "Slack offers bots no API to demote a channel manager" in out
     audit = out.split(":audit")[-1]
     assert "/kick @bob spamming <b>loudly</b> & more — ran" in audit
-    assert "done: U0DAVE" in audit
+    assert "done: dave" in audit  # named from the workspace, not as the mention's id
     assert "break the Slack spec" not in out

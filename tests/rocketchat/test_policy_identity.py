@@ -1,0 +1,188 @@
+"""Policy entries written as e-mail addresses fail closed on Rocket.Chat: without the
+view-full-other-user-info permission the server shows the bot nobody's e-mail address and finds
+nobody by one, so kickbot cannot tell who an e-mail entry is, and refuses, saying what to grant.
+Also: nobody kicks themselves, and an owner demotes a co-owner by default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.testing.rocketchat_api import RocketChatServer
+from tests.rocketchat.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    DESK,
+    FRANK,
+    SOLO,
+    ConfigMaker,
+    Room,
+    start_bot,
+    visible,
+)
+
+PERMISSION = "view-full-other-user-info"
+
+
+def plain(text: str) -> str:
+    """What a person reads, without the code marks."""
+    return visible(text).replace("`", "")
+
+
+def hide_emails(server: RocketChatServer) -> None:
+    """The bot's roles lose view-full-other-user-info (a server that kept it for admins only,
+    with the bot not an admin, is the same)."""
+    server.world.permissions[PERMISSION] = frozenset()
+
+
+async def say(
+    server: RocketChatServer, settings_for: ConfigMaker, policy: dict[str, Any], user: str,
+    text: str,
+) -> str:  # fmt: skip
+    app = await start_bot(settings_for(policy=policy), server)
+    try:
+        return plain((await Room(server, DESK).say(user, text)).msg)
+    finally:
+        await app.stop()
+
+
+@pytest.fixture
+async def hidden(server: RocketChatServer) -> RocketChatServer:
+    hide_emails(server)
+    return server
+
+
+async def test_a_denied_caller_is_refused_when_emails_are_hidden(
+    hidden: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    policy = {"deny": ["carol@example.com"]}
+    reply = await say(hidden, settings_for, policy, CAROL, "!kick @bob")
+    assert (
+        "You may not run !kick: kickbot cannot tell whether you are one of the people named by "
+        "e-mail in policy.deny, because Rocket.Chat does not show the bot your e-mail address "
+        "nor find anyone by those addresses. Nothing was changed." in reply
+    )
+    assert PERMISSION in reply
+    assert "Administration › Workspace › Permissions" in reply
+    assert BOB in hidden.room(DESK).members
+    assert hidden.changing_calls() == []
+
+
+async def test_anyone_is_refused_while_an_email_entry_cannot_be_told(
+    hidden: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    # Alice is not the denied person, but nothing the server shows can tell her apart.
+    reply = await say(hidden, settings_for, {"deny": ["carol@example.com"]}, ALICE, "!kick @bob")
+    assert "cannot tell whether you are one of the people named by e-mail" in reply
+    assert hidden.changing_calls() == []
+
+
+async def test_with_the_permission_the_entry_is_matched(
+    server: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    policy = {"deny": ["carol@example.com"]}
+    assert "You are on this bot's deny list" in await say(
+        server, settings_for, policy, CAROL, "!kick @bob"
+    )
+    assert server.changing_calls() == []
+    assert "Removed @bob" in await say(server, settings_for, policy, ALICE, "!kick @bob")
+
+
+async def test_the_permission_granted_later_is_seen_without_a_restart(
+    hidden: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    policy = {"deny": ["carol@example.com"]}
+    app = await start_bot(settings_for(policy=policy), hidden)
+    try:
+        room = Room(hidden, DESK)
+        assert "cannot tell whether" in plain((await room.say(CAROL, "!kick @bob")).msg)
+        hidden.world.permissions[PERMISSION] = frozenset({"admin"})
+        assert "deny list" in plain((await room.say(CAROL, "!kick @bob")).msg)
+    finally:
+        await app.stop()
+    assert hidden.changing_calls() == []
+
+
+async def test_a_caller_named_by_email_is_refused_saying_why(
+    hidden: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    policy = {"commands": {"kick": {"users": ["bob@example.com"]}}}
+    reply = await say(hidden, settings_for, policy, BOB, "!kick @dave")
+    assert "named by e-mail in policy.commands.kick.users" in reply
+    assert PERMISSION in reply
+    assert hidden.changing_calls() == []
+
+
+async def test_an_owner_goes_ahead_whoever_the_email_entries_are(
+    hidden: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    # Owners may kick anyway; the e-mail entry could only have added a right.
+    policy = {
+        "commands": {"kick": {"room_owners": True, "users": ["bob@example.com"]}},
+        "protect_named_users": False,
+    }
+    reply = await say(hidden, settings_for, policy, ALICE, "!kick @frank")
+    assert "Removed @frank" in reply
+    assert FRANK not in hidden.room(DESK).members
+
+
+async def test_a_target_who_may_be_protected_is_not_touched(
+    hidden: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    policy = {"protected": ["bob@example.com"]}
+    reply = await say(hidden, settings_for, policy, ALICE, "!kick @bob @frank")
+    assert (
+        "@bob: not touched, as kickbot cannot tell whether they are named by e-mail in "
+        "policy.protected (Rocket.Chat does not show the bot their e-mail address)." in reply
+    )
+    assert PERMISSION in reply
+    # Frank may as well be bob@example.com for all the server shows: neither is touched.
+    assert "@frank: not touched, as kickbot cannot tell" in reply
+    assert {BOB, FRANK} <= set(hidden.room(DESK).members)
+    assert hidden.changing_calls() == []
+
+
+async def test_a_target_who_may_outrank_the_caller_is_not_touched(
+    hidden: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    policy = {"ranks": [{"name": "compliance", "users": ["bob@example.com"]}]}
+    reply = await say(hidden, settings_for, policy, ALICE, "!kick @bob")
+    assert "named by e-mail in policy.ranks (compliance)" in reply
+    assert BOB in hidden.room(DESK).members
+    assert hidden.changing_calls() == []
+
+
+async def test_kicking_yourself_is_refused(server: RocketChatServer, desk: Room) -> None:
+    reply = plain((await desk.say(ALICE, "!kick @alice")).msg)
+    assert "@alice: you cannot remove yourself with !kick" in reply
+    assert server.changing_calls() == []
+
+
+async def test_an_owner_demotes_a_co_owner_by_default(
+    server: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    assert "Demoted @carol to member." in await say(
+        server, settings_for, {}, ALICE, "!demote @carol"
+    )
+    assert CAROL not in server.room(DESK).owners
+    reply = await say(server, settings_for, {}, ALICE, "!kick @dave")
+    assert "@dave has the same rank as you (room owner): not touched." in reply
+    assert DAVE in server.room(DESK).members
+
+
+async def test_with_the_permission_an_address_nobody_has_blocks_nobody(
+    server: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    # The member list shows no e-mail addresses, but the server would have found the entry's
+    # owner: nobody has that address, so it names none of them.
+    policy = {"protected": ["nobody@elsewhere.example"]}
+    app = await start_bot(settings_for(policy=policy), server)
+    try:
+        reply = plain((await Room(server, SOLO).say(ALICE, "!kick --all-except-owners")).msg)
+    finally:
+        await app.stop()
+    assert "cannot tell" not in reply
+    assert "Would remove @bob" in reply
