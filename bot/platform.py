@@ -169,3 +169,11 @@ class SupportsInviteOnly(Protocol):
     line says "invited back", not "re-added"."""
 
     async def invite(self, room: RoomRef, user: UserRef) -> str: ...
+
+
+@runtime_checkable
+class SupportsPendingInvites(Protocol):
+    """Platforms whose member list leaves out people invited but not yet in (Matrix): whether
+    ``user`` is invited to the room now (an undo's lost answer is judged by it)."""
+
+    async def is_invited(self, room: RoomRef, user: UserRef) -> bool: ...

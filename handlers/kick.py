@@ -7,6 +7,7 @@ from bot import replies
 from bot.commands import Command, Context, run_each
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
+from bot.lost_answers import checked, removed
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 
@@ -27,10 +28,13 @@ async def kick(ctx: Context) -> Outcome:
         # The platform lets the last owner be removed; the room would be left ownerless.
         if member.is_owner and owners == {target.id}:
             return ItemResult(target, Status.REFUSED, replies.last_owner_remove(target))
+        room = ctx.invocation.room
+        call = checked(
+            lambda: ctx.platform.remove_member(room, target, reason),
+            removed(ctx.platform, room, target),  # an answer lost: the member list decides
+        )
         try:
-            said = await ctx.change(
-                lambda: ctx.platform.remove_member(ctx.invocation.room, target, reason), target
-            )
+            said = await ctx.change(call, target)
         except PlatformError as err:
             return ItemResult(
                 target,

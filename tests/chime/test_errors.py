@@ -82,7 +82,9 @@ async def test_lost_answer_then_404_is_reported_truthfully_as_done(
     (row,) = await bot.store.audit()
     (result,) = row.results
     assert result["result"] == "done"
-    assert "ListRoomMemberships confirms the member is gone" in result["platform_response"]
+    said = result["platform_response"]
+    assert said.startswith("answer lost (404 NotFound")
+    assert "looked: the member list no longer lists them" in said
 
 
 async def test_retry_404_while_still_a_member_is_a_failure(chime: ChimeDouble, desk: Room) -> None:
