@@ -299,9 +299,9 @@ class RocketChatServer(LoopbackServer):
         only its answer is replaced (an answer lost after acting); with ``reset`` there is no
         answer: the connection is reset."""
         if after_effect or reset:
-            body = {"success": False, "error": message or "Internal server error"}
+            lost = {"success": False, "error": message or "Internal server error"}
             self.gateway.failures.append(
-                Failure(endpoint, status, body, times, None, after_effect, reset)
+                Failure(endpoint, status, lost, times, None, after_effect, reset)
             )
             return
         if status == 429:
