@@ -99,13 +99,28 @@ def level_restored(
     return Effect(look, f"their level is {level} or more")
 
 
-async def confirmed(call: Callable[[], Awaitable[str]], effect: Effect) -> str:
+def answer_may_be_lost(err: PlatformError) -> bool:
+    """Whether a failed call may have acted: no answer (a reset, a timeout), a server error
+    (5xx: it may have acted before failing), or a refusal met by a second attempt."""
+    return err.resent or err.status is None or err.status >= 500
+
+
+async def confirmed(
+    call: Callable[[], Awaitable[str]], effect: Effect, *, was_not_in_place: bool = False
+) -> str:
     """``call()``'s answer; if it fails, the room decides: when ``effect`` is in place, the
     change happened and its answer was lost (a text saying so is returned), otherwise the
-    error is raised as it came (also when the room cannot be read)."""
+    error is raised as it came (also when the room cannot be read).
+
+    The room is looked at after any error when the caller saw, just before, that the change
+    was not in place (``was_not_in_place``: a removal's target was in the member list);
+    otherwise only when the answer may have been lost (``answer_may_be_lost``): a plain
+    refusal such as "already in the room" then says the change was there before the call."""
     try:
         return await call()
     except PlatformError as err:
+        if not (was_not_in_place or answer_may_be_lost(err)):
+            raise
         try:
             there = await effect.in_place()
         except PlatformError as unread:
@@ -118,10 +133,12 @@ async def confirmed(call: Callable[[], Awaitable[str]], effect: Effect) -> str:
         return f"answer lost ({status}{err.detail}); looked: {effect.seen}"
 
 
-def checked(call: Callable[[], Awaitable[str]], effect: Effect) -> Callable[[], Awaitable[str]]:
+def checked(
+    call: Callable[[], Awaitable[str]], effect: Effect, *, was_not_in_place: bool = False
+) -> Callable[[], Awaitable[str]]:
     """``call`` made through ``confirmed`` (for ``Context.change``)."""
 
     async def run() -> str:
-        return await confirmed(call, effect)
+        return await confirmed(call, effect, was_not_in_place=was_not_in_place)
 
     return run

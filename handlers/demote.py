@@ -44,7 +44,9 @@ async def demote(ctx: Context) -> Outcome:
                     undo["level"] = taken
             # An answer lost: the room decides whether they are an owner still.
             return await confirmed(
-                lambda: platform.demote_owner(room, target), demoted(ctx.platform, room, target)
+                lambda: platform.demote_owner(room, target),
+                demoted(ctx.platform, room, target),
+                was_not_in_place=True,  # an owner, in the list read for this command
             )
 
         try:

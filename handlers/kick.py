@@ -32,6 +32,7 @@ async def kick(ctx: Context) -> Outcome:
         call = checked(
             lambda: ctx.platform.remove_member(room, target, reason),
             removed(ctx.platform, room, target),  # an answer lost: the member list decides
+            was_not_in_place=True,  # a member, in the list read for this command
         )
         try:
             said = await ctx.change(call, target)

@@ -100,6 +100,7 @@ async def _leave_room(ctx: Context, user: UserRef) -> ItemResult:
         call = checked(
             lambda: ctx.platform.remove_member(room.room, user, reason),
             removed(ctx.platform, room.room, user),  # an answer lost: the member list decides
+            was_not_in_place=True,  # a member, in the list read for this room
         )
         said = await ctx.change(call, user)
         if said is None:  # a dry run: nothing was called
