@@ -51,6 +51,9 @@ async def _kick_three_with(pod: SymphonyPod, app: App, hiccup: object) -> str:
 async def _check_once_and_done(pod: SymphonyPod, app: App, reply: str) -> None:
     assert "3 done" in reply, reply
     assert "Something went wrong" not in reply
+    # Each line as the run that acted wrote it (a result waiting for the store is kept).
+    for name in ("Bob Member", "Dave External", "Carol Owner"):
+        assert f"Removed @{name}." in reply
     for who in (BOB, DAVE, CAROL):
         assert who not in pod.room(DESK).members
     assert len(pod.calls("POST", REMOVE)) == 3  # each target once
@@ -89,6 +92,35 @@ async def test_sqlite_locked_by_another_process_between_targets(
         reply = await _kick_three_with(pod, app, lock)
         (proc,) = holder
         assert await proc.wait() == 0  # it held the lock all along, and let it go
+        await _check_once_and_done(pod, app, reply)
+    finally:
+        await app.stop()
+
+
+async def test_a_store_down_past_its_retries_sets_the_job_aside_and_answers_once(
+    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
+) -> None:
+    """The store stays locked past the time it tries again: the job is not crashed but
+    queued again with what it did, and resumed in this process once the store answers."""
+    path = tmp_path / "kickbot.db"
+    held = BUSY_TIMEOUT_MS / 1000 + 2
+    holder: list[asyncio.subprocess.Process] = []
+
+    async def lock() -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", HOLDER, str(path), str(held), stdout=asyncio.subprocess.PIPE
+        )
+        assert proc.stdout is not None
+        assert await proc.stdout.readline() == b"locked\n"
+        holder.append(proc)
+
+    app = await start_bot(settings_for(store=f"sqlite:///{path}", lease_seconds=LEASE))
+    assert app.store is not None
+    app.store.database.retry_seconds = 0.1  # gives up within one busy timeout
+    try:
+        reply = await _kick_three_with(pod, app, lock)
+        (proc,) = holder
+        assert await proc.wait() == 0
         await _check_once_and_done(pod, app, reply)
     finally:
         await app.stop()

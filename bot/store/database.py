@@ -291,6 +291,11 @@ class Database:
                 return result
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
+    def is_transient(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is a hiccup of a database that has answered before (worth trying
+        again later), not a fault of the unit or of the store's configuration."""
+        return self._transient(exc)
+
     def _transient(self, exc: BaseException) -> bool:
         if not self._answered:
             return False

@@ -144,7 +144,11 @@ class Store:
         stay pending, for its own next write)."""
         rows = self._pending.take(case)
         if case is not None:
-            await write_results(self._db, rows)
+            try:
+                await write_results(self._db, rows)
+            except BaseException:
+                self._pending.put_back(case, rows)  # for the case's next write
+                raise
             return
         try:
             await write_results(self._db, rows)
@@ -282,7 +286,11 @@ class Store:
         """Close the case and append it, with its per-target results, to the audit chain."""
         results = self._pending.take(job_id)  # in the same transaction: one commit
         close = after_results(results, lambda conn: _finish(conn, job_id, outcome, reply))
-        await self._db.run(close, atomic=True)
+        try:
+            await self._db.run(close, atomic=True)
+        except BaseException:
+            self._pending.put_back(job_id, results)  # for the next try to close it
+            raise
 
     # --- cancelling, listing --------------------------------------------------------------
 
