@@ -263,15 +263,30 @@ class Database:
         (enough for reads and single-statement writes, and cheaper)."""
         return await self.submit(work, atomic=atomic)
 
-    def submit(self, work: Callable[[Connection], T], *, atomic: bool = False) -> asyncio.Future[T]:
+    def submit(
+        self, work: Callable[[Connection], T], *, atomic: bool = False, retry: bool = True
+    ) -> asyncio.Future[T]:
         """``run``, handed to the store's thread(s) now rather than when awaited: work
         submitted one after another keeps its order on SQLite's single thread. The work runs
-        to its end once handed over; cancelling the future only loses its result."""
+        to its end once handed over; cancelling the future only loses its result. Without
+        ``retry`` a hiccup is raised at once (recording an event: the platform delivers it
+        again, and its callback must not wait)."""
         loop = asyncio.get_running_loop()
-        if self.is_postgres:
-            return loop.run_in_executor(self._thread, self._retried, self._run_postgres, work)
-        unit = functools.partial(self._run_sqlite, atomic=atomic)
-        return loop.run_in_executor(self._thread, self._retried, unit, work)
+        run: Callable[[Callable[[Connection], T]], T] = (
+            self._run_postgres
+            if self.is_postgres
+            else functools.partial(self._run_sqlite, atomic=atomic)
+        )
+        if not retry:
+            return loop.run_in_executor(self._thread, self._once, run, work)
+        return loop.run_in_executor(self._thread, self._retried, run, work)
+
+    def _once(
+        self, run: Callable[[Callable[[Connection], T]], T], work: Callable[[Connection], T]
+    ) -> T:
+        result = run(work)
+        self._answered = True
+        return result
 
     def _retried(
         self, run: Callable[[Callable[[Connection], T]], T], work: Callable[[Connection], T]

@@ -197,7 +197,8 @@ class Store:
             else:
                 recorded.set_exception(exc)
 
-        self._db.submit(write, atomic=atomic).add_done_callback(settle)
+        # Not tried again here: a record that fails is delivered again by the platform.
+        self._db.submit(write, atomic=atomic, retry=False).add_done_callback(settle)
         return recorded
 
     async def claim(
