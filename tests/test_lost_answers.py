@@ -8,7 +8,18 @@ import pytest
 
 from bot.app import App
 from bot.testing import SymphonyPod
-from tests.conftest import ALICE, BOB, CAROL, Room, changes
+from tests.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DESK,
+    FRANK,
+    SOLO,
+    ConfigMaker,
+    Room,
+    changes,
+    start_bot,
+)
 
 REMOVE = r"/membership/remove$"
 ADD = r"/membership/add$"
@@ -90,3 +101,28 @@ async def test_a_refusal_with_the_member_still_there_is_a_failure(
     (result,) = await _results(bot, 1)
     assert result["result"] == "failed"
     assert changes(pod) == ["POST /pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove"]
+
+
+async def test_an_offboarding_removal_whose_answer_is_lost_is_done_and_undone(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    policy = {
+        "commands": {
+            "offboard": {"users": ["frank@example.com"]},
+            "undo": {"users": ["frank@example.com"]},
+        }
+    }
+    app = await start_bot(settings_for(policy=policy))
+    try:
+        await pod.wait_until_listening()
+        desk = Room(pod, DESK)
+        pod.fail_next("POST", f"/room/{SOLO}/membership/remove$", 500, after_effect=True)
+        reply = await desk.say(FRANK, "/offboard @bob")
+        assert "2 done" in reply.text, reply.text
+        assert "Removed @Bob Member from “Solo”." in reply.text
+        assert BOB not in pod.room(SOLO).members
+        undo = await desk.say(FRANK, "/undo")
+        assert "Re-added @Bob Member to “Solo”." in undo.text
+        assert pod.room(SOLO).members[BOB] is False
+    finally:
+        await app.stop()
