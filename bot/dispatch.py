@@ -304,9 +304,16 @@ class Dispatcher:
         given, ahead = (handed.job, handed.lookups) if handed is not None else (None, None)
         while not self._stopping:
             self._pending.discard(key)
-            job = given or await self._store.claim(
-                platform_name, room, self._instance, self._lease, lane
-            )
+            try:
+                job = given or await self._store.claim(
+                    platform_name, room, self._instance, self._lease, lane
+                )
+            except Exception as exc:
+                if not self._store.database.is_transient(exc):
+                    raise
+                # The store is unavailable: the sweep wakes this room again later.
+                log.warning("could not claim a job", room=room, lane=lane, error=str(exc))
+                return
             given = None
             if job is None:
                 if key in self._pending:
