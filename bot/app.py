@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import structlog
 
 from bot import platforms as platform_factories
+from bot.audit import Chain, configured_chain
 from bot.commands import Registry
 from bot.dispatch import Dispatcher
 from bot.platform import Platform
@@ -28,6 +29,11 @@ def build_platforms(settings: Settings) -> dict[str, Platform]:
     return built
 
 
+def audit_chain(settings: Settings) -> Chain:
+    """The audit chain as configured: its key and where its head goes."""
+    return configured_chain(settings.audit_key, settings.audit_head_file)
+
+
 class App:
     def __init__(self, settings: Settings, platforms: Mapping[str, Platform] | None = None):
         self.settings = settings
@@ -38,7 +44,7 @@ class App:
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self.store = await Store.open(self.settings.store)
+        self.store = await Store.open(self.settings.store, audit_chain(self.settings))
         self.dispatcher = Dispatcher(
             self.store,
             self.registry,

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TextIO, TypeVar
 
 import click
 
@@ -17,7 +15,6 @@ from bot import logs
 from bot.errors import KickbotError
 from bot.platforms import FACTORIES as PLATFORM_FACTORIES
 from bot.settings import Settings, load
-from bot.store import Store
 
 T = TypeVar("T")
 
@@ -109,146 +106,9 @@ def demo(platform: str, script: TextIO | None, store: str | None) -> None:
     asyncio.run(run_demo(source, store, sys.stdout))
 
 
-def _store_url(config: Path | None, store: str | None) -> str:
-    return store or (_load(config).store if config else Settings().store)
+from bot.cli_audit import audit  # noqa: E402
 
-
-def _with_store(url: str, work: Callable[[Store], Awaitable[T]]) -> T:
-    async def go() -> T:
-        db = await Store.open(url)
-        try:
-            return await work(db)
-        finally:
-            await db.close()
-
-    try:
-        return asyncio.run(go())
-    except KickbotError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-store_options = [
-    click.option("--config", "config", type=click.Path(path_type=Path), default=None),
-    click.option("--store", default=None, help="Database URL (overrides the config's store)."),
-]
-
-
-def with_store_options(f: Callable[..., None]) -> Callable[..., None]:
-    for option in reversed(store_options):
-        f = option(f)
-    return f
-
-
-@main.group(invoke_without_command=True)
-@with_store_options
-@click.option("--room", default=None)
-@click.option("--user", default=None, help="Caller or target: user id, name or e-mail.")
-@click.option("--since", default=None, help="ISO date or time, e.g. 2026-11-01.")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def audit(
-    ctx: click.Context,
-    config: Path | None,
-    store: str | None,
-    room: str | None,
-    user: str | None,
-    since: str | None,
-    as_json: bool,
-) -> None:
-    """Print the commands kickbot received and what it did for each target."""
-    if ctx.invoked_subcommand is not None:
-        return
-
-    async def fetch(db: Store) -> list[dict[str, Any]]:
-        return [r.as_dict() for r in await db.audit(room=room, user=user, since=since)]
-
-    rows = _with_store(_store_url(config, store), fetch)
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    for r in rows:
-        click.echo(
-            f"#{r['case']} {r['received_at']} {r['platform']} room={r['room']} "
-            f"by {r['caller']} ({r['caller_id']}): {r['text']} -> {r['outcome'] or r['state']}"
-        )
-        for res in r["results"]:
-            click.echo(
-                f"    {res['result']:8} {res['target']} ({res['target_id']}): {res['detail']}"
-            )
-    if not rows:
-        click.echo("no commands recorded")
-
-
-def _key(config: Path | None, key: str | None) -> bytes | None:
-    value = key or (_load(config).audit_key if config else None)
-    return value.encode() if value else None
-
-
-@audit.command()
-@with_store_options
-@click.option("--key", default=None, envvar="KICKBOT_AUDIT_KEY", help="Checkpoint HMAC key.")
-def verify(config: Path | None, store: str | None, key: str | None) -> None:
-    """Check the audit chain; name the first broken record."""
-    from bot import audit as chain
-
-    secret = _key(config, key)
-    checked, broken = _with_store(
-        _store_url(config, store), lambda db: chain.verify(db.database, secret)
-    )
-    if broken is not None:
-        raise click.ClickException(f"audit chain broken at {broken} ({checked} records fine)")
-    click.echo(f"audit chain intact: {checked} records verified")
-
-
-@audit.command()
-@with_store_options
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
-@click.option("--since", default=None, help="ISO date or time (inclusive).")
-@click.option("--until", default=None, help="ISO date or time (exclusive).")
-@click.option("--output", "-o", type=click.Path(path_type=Path), required=True)
-def export(
-    config: Path | None,
-    store: str | None,
-    fmt: str,
-    since: str | None,
-    until: str | None,
-    output: Path,
-) -> None:
-    """Write the audit records (cases and per-target results) to a file for compliance."""
-    from bot import audit as chain
-
-    rows = _with_store(
-        _store_url(config, store), lambda db: chain.export_rows(db.database, since, until)
-    )
-    if fmt == "csv":
-        output.write_text(chain.to_csv(rows), encoding="utf-8")
-    else:
-        output.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
-    click.echo(f"{len(rows)} records written to {output}")
-
-
-@audit.command()
-@with_store_options
-@click.option("--key", default=None, envvar="KICKBOT_AUDIT_KEY", help="Checkpoint HMAC key.")
-@click.option("--days", type=int, default=None, help="Keep this many days (default: config).")
-def prune(config: Path | None, store: str | None, key: str | None, days: int | None) -> None:
-    """Drop old audit records, leaving a signed checkpoint so the chain still verifies."""
-    from bot import audit as chain
-
-    settings = _load(config) if config else Settings()
-    keep = days or settings.audit_retention_days
-    secret = _key(config, key)
-    if keep is None:
-        raise click.ClickException("say how many days to keep: --days or audit_retention_days")
-    if secret is None:
-        raise click.ClickException(
-            "pruning needs an audit key: --key, KICKBOT_AUDIT_KEY or audit_key"
-        )
-    before = (datetime.now(UTC) - timedelta(days=keep)).isoformat(timespec="milliseconds")
-    count = _with_store(
-        _store_url(config, store), lambda db: chain.prune(db.database, before, secret)
-    )
-    click.echo(f"{count} records older than {keep} days pruned; checkpoint signed")
+main.add_command(audit)
 
 
 class _ClickTerminal:

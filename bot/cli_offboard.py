@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot import replies
+from bot.audit import configured_chain
 from bot.commands import Registry
 from bot.dispatch import Dispatcher
 from bot.entitlement import Policy
@@ -121,7 +122,9 @@ async def offboard(settings: Settings, request: OffboardRequest, terminal: Termi
             f"offboarding from the command line is not available on "
             f"{replies.platform_name(request.platform)}"
         )
-    store = await Store.open(settings.store)
+    store = await Store.open(
+        settings.store, configured_chain(settings.audit_key, settings.audit_head_file)
+    )
     try:
         await platform.connect()
         try:

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from bot.entitlement import Policy
 from bot.grammar import Grammar, Parsed
@@ -17,6 +17,7 @@ from bot.outcome import ItemResult, Outcome
 from bot.pacing import RoomPacing
 from bot.platform import Platform, SupportsOwnerLookup
 from bot.progress import Progress
+from bot.reply import Line
 from bot.store import AuditRow, OpenJob, PendingConfirmation
 
 T = TypeVar("T")
@@ -53,13 +54,21 @@ class CaseBook(Protocol):
 
     async def undoable(self, case: int) -> list[tuple[UserRef, dict[str, Any]]]: ...
 
-    async def undone_by(self, case: int) -> int | None: ...
-
     async def last_case(
         self, platform: str, room: str, caller_id: str, commands: Sequence[str]
     ) -> int | None: ...
 
     async def mark_undoes(self, case: int, undone: int) -> None: ...
+
+    async def last_undoable(
+        self, platform: str, room: str, caller_id: str, names: Sequence[str], since: str
+    ) -> int | None: ...
+
+    async def undo_claims(self, case: int) -> dict[str, int]: ...
+
+    async def claim_undo(
+        self, case: int, by_case: int, target_ids: Sequence[str]
+    ) -> dict[str, int]: ...
 
     async def pending_confirmation(self, case: int) -> PendingConfirmation | None: ...
 
@@ -79,6 +88,9 @@ class CaseBook(Protocol):
 
 
 ProgressHook = Callable[[Sequence[ItemResult]], Awaitable[None]]
+ReversalCheck: TypeAlias = "Callable[[Context, UserRef, UserRef], Awaitable[Line | None]]"
+"""(a context of the place a change was made, who made it, for whom): why the caller may not
+reverse it by rank, or None: the dispatcher's rank mechanism, for /undo (``Context.reversal``)."""
 HaltCheck = Callable[[], Awaitable[str | None]]
 """Why a running command must stop before its next target ("stopping": the bot is shutting
 down; "cancelled": someone ran /cancel), or None to go on."""
@@ -117,6 +129,9 @@ class Context:
     halt: HaltCheck | None = None
     cancelled: bool = False
     """Set by ``run_each`` when a /cancel stopped the command: its report is partial."""
+    reversal: ReversalCheck | None = None
+    """Set by the dispatcher: the rank check of an undo's step (None: no rank can be
+    established, so an undo reverses nothing)."""
     _members: dict[str, Member] | None = field(default=None)
     _caller_owner: bool | None = field(default=None)
     _owners: dict[str, asyncio.Task[bool]] = field(default_factory=dict)

@@ -79,14 +79,16 @@ class Console(ConsoleBase):
             return await self._meta(text, app)
         before = self.members()
         uid = USERS[self.user][0]
-        self.pod.say(uid, self.room, text)
+        said = self.pod.say(uid, self.room, text)
         if text.startswith("/") or text.startswith("@kickbot"):
             try:
-                msg = await self.pod.next_message(self.room, timeout=15.0)
+                reply = self.pod.next_message(self.room, timeout=15.0)
+                msg = await self.reply_unless_ignored(reply, said)
             except TimeoutError:
                 self.show("  (no reply from the bot)")
                 return True
-            self.show_reply(msg.text, before, self.members())
+            if msg is not None:
+                self.show_reply(msg.text, before, self.members())
         return True
 
     async def _meta(self, text: str, app: App) -> bool:
@@ -97,6 +99,12 @@ class Console(ConsoleBase):
             self.user = arg
         elif cmd == "room" and arg in ("desk", "ops"):
             self.room = DESK if arg == "desk" else OPS
+        elif cmd == "as":
+            self.no_such("user", arg, USERS)
+            return True
+        elif cmd == "room":
+            self.no_such("room", arg, ("desk", "ops"))
+            return True
         elif cmd == "members":
             pass
         elif cmd == "audit":
@@ -129,6 +137,7 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
             app = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
             async with app:
                 console = Console(pod, out)
+                console.hear_ignored(app)
                 console.show(HELP.format(url=pod.url, group=GROUP))
                 console.show(f"  [{console.user} in {console.members()}]")
                 await repl(source, out, console, lambda line: console.handle(line, app))

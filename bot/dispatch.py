@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import math
 import time
 import uuid
@@ -59,7 +60,7 @@ from bot.platform import (
     SupportsRank,
 )
 from bot.progress import Progress
-from bot.reply import Reply, plain, with_prefix
+from bot.reply import Line, Reply, plain, with_prefix
 from bot.settings import BulkSettings, NotifySettings
 from bot.store import Job, Store
 
@@ -133,6 +134,35 @@ def split_command(
     return addressed, name.lower(), rest[1:]
 
 
+SUGGEST_CUTOFF = 0.6
+"""How like a command a word addressed to the bot must be for the answer to suggest it
+(``difflib`` ratio: ``/kik`` -> ``/kick`` 0.86, ``/hlep`` -> ``/help`` 0.75)."""
+TYPO_CUTOFF = 0.75
+"""How like one of kickbot's commands an unaddressed ``/word`` must be to count as a typo of it
+and be answered (one swapped or missing letter of a short command; ``/mute``, ``/hello``,
+``/kickban`` or ``/shrug`` are someone else's and stay unanswered)."""
+LONGEST_COMMAND_WORD = 40
+"""A longer word is never taken for a command (nor compared with each)."""
+
+
+def nearest_command(name: str, known: Sequence[str], cutoff: float = SUGGEST_CUTOFF) -> str | None:
+    """The command ``name`` was most likely meant to be, if any is close enough."""
+    if len(name) > LONGEST_COMMAND_WORD:
+        return None
+    close = difflib.get_close_matches(name, known, n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
+def available_commands(registry: Registry, platform: Platform) -> list[str]:
+    """The names of the commands that can run on ``platform``."""
+    return [
+        c.name
+        for c in registry
+        if (c.requires is None or isinstance(platform, c.requires))
+        and c.name not in platform.unsupported
+    ]
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -174,9 +204,21 @@ class Dispatcher:
         self._resolved: dict[str, list[set[str]]] = {}
         self.on_finished: list[Callable[[int, Outcome], None]] = []
         """Called with (case id, outcome) after each command's reply (tests, the demo)."""
+        self.on_ignored: list[Callable[[Invocation], None]] = []
+        """Called with each message that reached kickbot and is not for it (the demo)."""
 
     def attach(self, platform: Platform) -> None:
         self._platforms[platform.name] = platform
+
+    def _ignored(self, inv: Invocation) -> None:
+        """A message that is not for kickbot: nothing recorded, nothing said."""
+        for callback in self.on_ignored:
+            callback(inv)
+
+    def _typo(self, name: str, platform: Platform) -> bool:
+        """Whether an unaddressed ``/name`` is most likely a mistyped command of kickbot's."""
+        known = available_commands(self._registry, platform)
+        return nearest_command(name, known, TYPO_CUTOFF) is not None
 
     # --- inside the event callback: record and return ------------------------------------------
 
@@ -184,13 +226,13 @@ class Dispatcher:
         platform = self._platforms[inv.platform]
         found = split_command(inv.tokens, platform.bot_user, platform.command_prefixes)
         if found is None:
-            return
+            return self._ignored(inv)
         addressed, name, _ = found
         addressed = addressed or inv.direct
         if self._mention_required and not addressed:
-            return
-        if self._registry.get(name) is None and not addressed:
-            return  # someone else's slash command
+            return self._ignored(inv)
+        if self._registry.get(name) is None and not addressed and not self._typo(name, platform):
+            return self._ignored(inv)  # someone else's slash command, or chat
         command = self._registry.get(name)
         # Commands that change nothing (/jobs, /cancel, /confirm, /help) have their own lane,
         # so they are answered while a long job holds the room's change lane.
@@ -432,13 +474,10 @@ class Dispatcher:
         _, name, args = found
         command = self._registry.get(name)
         if command is None:
-            known = [
-                c.name
-                for c in self._registry
-                if (c.requires is None or isinstance(platform, c.requires))
-                and c.name not in platform.unsupported
-            ]
-            return Refused(Refusal.MALFORMED, replies.unknown_command(name, known))
+            known = available_commands(self._registry, platform)
+            return Refused(
+                Refusal.MALFORMED, replies.unknown_command(name, nearest_command(name, known))
+            )
         try:
             parsed = command.grammar.parse(args)
         except ParseError as err:
@@ -526,6 +565,7 @@ class Dispatcher:
                 self._store, job.id, dry_run="dry-run" in parsed.flags, pacing=self._pacing,
                 _members=members,
             )  # fmt: skip
+            ctx.reversal = self._may_reverse
             if command.mutates and room is not None:  # the caller's right, the targets' ranks
                 named = (t for t in parsed.targets if isinstance(t, UserRef))
                 ctx.look_up_owners((inv.caller, *named))
@@ -806,6 +846,34 @@ class Dispatcher:
                 line = replies.outranked(target, mine.name, theirs.name)
                 refused.append(ItemResult(target, Status.REFUSED, line))
         return refused
+
+    async def _may_reverse(self, ctx: Context, actor: UserRef, target: UserRef) -> Line | None:
+        """Why the caller may not reverse, in ``ctx``'s room, the change ``actor`` made for
+        ``target`` (None: they may). As for the original command: the caller must be able to
+        act on the target now (``_outranked``); and the caller never reverses the act of
+        someone who outranks them, unless ``policy.commands.undo.users`` names the caller.
+        ``ctx.room`` None: not about a room (IB groups, offboarding): named ranks only.
+        Raises PlatformError when a rank cannot be established."""
+        platform = ctx.platform
+        refused = await self._outranked(ctx, platform, [target], [])
+        if refused:
+            return refused[0].line
+        caller = ctx.invocation.caller
+        if actor.id == caller.id or is_named(self._policy.rule("undo").users, caller):
+            return None
+        in_room = ctx.room is not None
+        rank_ids = await self._rank_ids(platform)
+        mine = rank_of(self._policy, caller, rank_ids, in_room and await ctx.caller_is_owner())
+        theirs = rank_of(self._policy, actor, rank_ids, in_room and await ctx.is_owner(actor))
+        graded = isinstance(platform, SupportsRank) and mine.name == theirs.name == OWNER_RANK
+        if in_room and graded and isinstance(platform, SupportsRank):
+            # Owners graded by the platform (Matrix power levels): its order decides.
+            if await platform.outranks(ctx.acting_room, actor, caller):
+                return replies.undo_outranked_in_room(actor)
+            return None
+        if theirs.level < mine.level:
+            return replies.undo_outranked(actor, mine.name, theirs.name)
+        return None
 
     async def _rank_ids(self, platform: Platform) -> list[set[str]]:
         key = "ranks:" + platform.name

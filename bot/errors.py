@@ -7,6 +7,7 @@
         ├── BadRequest        400: the platform found the request invalid for this room/user
         ├── Unauthorized      401: the bot's session is not valid
         ├── Forbidden         403: the bot lacks an entitlement or role
+        │   └── RuleForbids   the platform's rule forbids it, checked before any call
         ├── NotFound          404: no such room / group / user
         ├── RateLimited       429: slow down (``retry_after`` seconds when the platform says)
         └── Unavailable       5xx or network failure
@@ -55,6 +56,12 @@ class Unauthorized(PlatformError):
 
 class Forbidden(PlatformError):
     status = 403
+
+
+class RuleForbids(Forbidden):
+    """The platform's own documented rule forbids the change (Matrix: power levels), as kickbot
+    checked before making any call: nothing was sent. A ``Forbidden``, so code that handles a
+    refusal handles it too; a reply says it as a refusal, not as a failed call."""
 
 
 class NotFound(PlatformError):

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import structlog
 
-from bot.errors import PlatformError
+from bot.errors import PlatformError, RuleForbids
 from bot.model import RoomRef, UserRef
 from bot.platform import (
     Platform,
@@ -118,6 +118,8 @@ async def confirmed(
     refusal such as "already in the room" then says the change was there before the call."""
     try:
         return await call()
+    except RuleForbids:
+        raise  # refused by kickbot before any call: nothing was sent
     except PlatformError as err:
         if not (was_not_in_place or answer_may_be_lost(err)):
             raise

@@ -69,10 +69,20 @@ def malformed(problem: str, hint: str | None, usage: str, options: str = "") -> 
     return tuple(lines)
 
 
-def unknown_command(name: str, known: Sequence[str]) -> Reply:
+def unknown_command(name: str, nearest: str | None) -> Reply:
+    """A command-like word that is none of kickbot's: the nearest command, and /help."""
+    asked = Code("/" + name)
+    if nearest is None:
+        return (line(asked, " is not a command. ", Code("/help"), " lists the ones you may use."),)
     return (
-        line("I don't know the command ", Code("/" + name), "."),
-        line("Commands: ", Code(", ".join("/" + k for k in known)), " (try ", Code("/help"), ")."),
+        line(
+            asked,
+            " is not a command. Did you mean ",
+            Code("/" + nearest),
+            "? ",
+            Code("/help"),
+            " lists the ones you may use.",
+        ),
     )
 
 
@@ -158,7 +168,7 @@ def case_details(row: AuditRow) -> Reply:
             "): ",
             Code(row.text),
         ),
-        line(f"Outcome: {row.outcome or row.state}."),
+        line(case_status(row.outcome, row.state, bool(row.results))),
     ]
     for r in row.results[:CASE_LINES]:
         lines.append(
@@ -181,14 +191,70 @@ def case_details(row: AuditRow) -> Reply:
     return tuple(lines)
 
 
-def nothing_to_undo() -> Reply:
+CASE_OUTCOMES = {
+    # how a finished case ended (the store's outcome), as a sentence and as one word or two
+    "report": ("It ran.", "ran"),
+    "info": ("It was answered.", "answered"),
+    "refused": ("It was refused; nothing was changed.", "refused"),
+    "plan": ("It was a dry run; nothing was changed.", "dry run"),
+    "crashed": ("It failed on an error inside kickbot (its log has the details).", "failed"),
+    "cancelled": ("It was cancelled before it ran.", "cancelled"),
+    "expired": ("Its plan was not confirmed in time; nothing was changed.", "not confirmed"),
+}
+CASE_STATES = {
+    # where an unfinished case is (the store's state)
+    "queued": ("It is waiting its turn.", "waiting"),
+    "scheduled": ("It is scheduled to run later.", "scheduled"),
+    "running": ("It is running now.", "running"),
+    "awaiting": ("Its plan waits for its caller's /confirm.", "awaiting /confirm"),
+}
+
+
+def case_status(outcome: str | None, state: str, results: bool = False) -> str:
+    """How a case ended, or where it is, in a sentence (``/case``)."""
+    said = CASE_OUTCOMES.get(outcome) if outcome else CASE_STATES.get(state)
+    if said is None:
+        return f"Its state: {outcome or state}."
+    if outcome == "report" and results:
+        return "It ran; for each person:"
+    return said[0]
+
+
+def case_status_word(outcome: str | None, state: str) -> str:
+    """How a case ended, or where it is, in a word or two (the demo's ``:audit``)."""
+    said = CASE_OUTCOMES.get(outcome) if outcome else CASE_STATES.get(state)
+    return said[1] if said is not None else (outcome or state)
+
+
+def nothing_to_undo(minutes: int) -> Reply:
     return (
-        line("You have no case in this room to undo. Give its number: ", Code("/undo 12"), "."),
+        line(
+            "You have no case in this room that can still be undone: none of yours here changed"
+            f" something that is not undone yet within the last {minutes} minutes"
+            " (policy.undo_window_minutes). To undo another case, give its number: ",
+            Code("/undo 12"),
+            ".",
+        ),
     )
 
 
 def not_undoable(case: int, command: str) -> Reply:
-    return (line(f"Case {case} was a ", Code("/" + command), ", which changes nothing to undo."),)
+    if command == "undo":
+        return (
+            line(
+                f"Case {case} is itself an undo, and an undo cannot be undone. To make the"
+                " change again, give the original command again (",
+                Code(f"/case {case}"),
+                " shows what it reversed).",
+            ),
+        )
+    return (
+        line(
+            f"Case {case} was ",
+            Code("/" + command),
+            ", which changes nothing, so there is nothing to undo.",
+        ),
+    )
 
 
 def undo_too_late(case: int, minutes: int) -> Reply:
@@ -439,9 +505,24 @@ def failed(user: UserRef, action: str, err: errors.PlatformError) -> Line:
     return line(f"Could not {action} ", _who(user), ": ", *_failure(err))
 
 
+def not_touched_by_rule(user: UserRef, err: errors.PlatformError) -> Line:
+    """A target the platform's own rule protects, found before any call (nothing was sent)."""
+    return line(
+        _who(user),
+        " was not touched: ",
+        Untrusted(err.detail),
+        " (the platform's own rule, checked before any call).",
+    )
+
+
 def _failure(err: errors.PlatformError) -> Line:
     said = Untrusted(err.detail) if err.detail else Untrusted("no detail")
     match err:
+        case errors.RuleForbids():
+            return line(
+                "the platform's own rule forbids it (checked before any call; nothing was sent): ",
+                said,
+            )
         case errors.Forbidden():
             return line(
                 f"the platform refused ({err.status}), the bot lacks the right here: ", said
@@ -500,7 +581,7 @@ def help_lines(entries: Sequence[tuple[str, str, str, str]]) -> Reply:
     lines: list[Line] = [line("Commands you may use here:")]
     for usage, options, summary, via in entries:
         shown = line(Code(usage), " ", Code(options)) if options else line(Code(usage))
-        lines.append(line("• ", *shown, f" — {summary} ({via})"))
+        lines.append(line("• ", *shown, f" — {summary} ({via})" if via else f" — {summary}"))
     return tuple(lines)
 
 
@@ -964,3 +1045,80 @@ def cli_interrupted() -> Reply:
             " run it again to finish (rooms already done are skipped)."
         ),
     )
+
+
+# --- /undo: where it is refused, and each step it may not reverse -----------------------------
+
+
+def undo_elsewhere(case: int) -> Reply:
+    return (
+        line(
+            f"Case {case} happened in another room: undo it there. Only users named in ",
+            Code("policy.commands.undo.users"),
+            " may undo a case from another room.",
+        ),
+    )
+
+
+def nothing_changed(case: int) -> Reply:
+    return (line(f"Case {case} changed nothing that can be undone: there is nothing to undo."),)
+
+
+def undo_place(room: str | None = None, group: str | None = None) -> Line:
+    """Where a step of an undo acts, for its lines: " in “room”" or " in IB group g"."""
+    if group is not None:
+        return line(" in IB group ", Code(group))
+    if room is not None:
+        return line(" in “", Untrusted(room), "”")
+    return ()
+
+
+def undo_not_entitled(user: UserRef, command: str, where: Line, decision: Decision) -> Line:
+    cmd = Code("/" + command)
+    users = Code(f"policy.commands.{command}.users")
+    start = ("Not undone for ", _who(user), *where, ": ")
+    match decision.verdict:
+        case Verdict.DENIED_LISTED:
+            return line(*start, "you are on this bot's deny list (policy.deny).")
+        case Verdict.NEEDS_ROOM_OWNER:
+            return line(
+                *start, "undoing ", cmd, " needs an owner of the room or a user named in ", users,
+                ", as running it would.",
+            )  # fmt: skip
+        case _:
+            return line(*start, "undoing ", cmd, " needs a user named in ", users, ".")
+
+
+def undo_refused(user: UserRef, where: Line, why: Line) -> Line:
+    return line("Not undone for ", _who(user), *where, ": ", *why)
+
+
+def undo_outranked(actor: UserRef, mine: str, theirs: str) -> Line:
+    return line(
+        _who(actor),
+        f" made this change and outranks you ({theirs} above {mine}); only users named in ",
+        Code("policy.commands.undo.users"),
+        " may undo a higher rank's change.",
+    )
+
+
+def undo_outranked_in_room(actor: UserRef) -> Line:
+    return line(
+        _who(actor),
+        " made this change and ranks above you in that room (the platform's own order, e.g."
+        " Matrix power levels); only users named in ",
+        Code("policy.commands.undo.users"),
+        " may undo a higher rank's change.",
+    )
+
+
+def undo_unchecked(user: UserRef, where: Line, err: errors.PlatformError | None) -> Line:
+    why = _failure(err) if err is not None else line("no rank check is available.")
+    return line(
+        "Not undone for ", _who(user), *where, ": could not check your right to, so nothing was"
+        " changed: ", *why,
+    )  # fmt: skip
+
+
+def already_undone_step(user: UserRef, where: Line, by: int) -> Line:
+    return line("Already undone for ", _who(user), *where, f" by case {by}: not done again.")

@@ -105,7 +105,14 @@ class Settings(BaseModel):
         300.0, ge=5.0, description="a running command not renewed this long is taken over"
     )
     audit_key: str | None = Field(
-        None, description="HMAC key that signs audit pruning checkpoints (use ${VAR})"
+        None,
+        description="HMAC key for the audit chain's links and pruning checkpoints (use ${VAR};"
+        " else KICKBOT_AUDIT_KEY)",
+    )
+    audit_head_file: str | None = Field(
+        None,
+        description="a file that gets the audit chain's head (sequence number and hash) after"
+        " each append, for `kickbot audit verify`: keep it where the store's users cannot write",
     )
     audit_retention_days: int | None = Field(
         None, ge=1, description="`kickbot audit prune` drops records older than this"

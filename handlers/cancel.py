@@ -36,7 +36,7 @@ async def cancel(ctx: Context) -> Outcome:
 
 COMMAND = Command(
     name="cancel",
-    summary="stop a job (yours, or any in a room you own)",
+    summary="stop a job: yours, or any job in this room if you own it",
     grammar=Grammar((CaseNumber("case"),)),
     run=cancel,
     mutates=False,

@@ -36,7 +36,7 @@ async def confirm(ctx: Context) -> Outcome:
 
 COMMAND = Command(
     name="confirm",
-    summary="go ahead with a plan you asked for (many targets)",
+    summary="go ahead with a plan of yours that waits for your confirmation",
     grammar=Grammar((CaseNumber("case"),)),
     run=confirm,
     needs_room=False,

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot import replies
 from bot.commands import Command, Context, run_each
-from bot.errors import PlatformError
+from bot.errors import PlatformError, RuleForbids
 from bot.grammar import Flag, Grammar, Targets
 from bot.lost_answers import confirmed, demoted
 from bot.model import UserRef
@@ -51,6 +51,8 @@ async def demote(ctx: Context) -> Outcome:
 
         try:
             said = await ctx.change(call, target)
+        except RuleForbids as err:  # the platform's rule, checked before any call
+            return ItemResult(target, Status.REFUSED, replies.not_touched_by_rule(target, err))
         except PlatformError as err:
             return ItemResult(
                 target,

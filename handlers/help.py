@@ -8,6 +8,14 @@ from bot.entitlement import Verdict, decide_static
 from bot.grammar import Grammar
 from bot.outcome import Info, Outcome
 
+SAID = {
+    # why the caller may use a command, as the list says it ("" : the summary says it already)
+    "everyone": "open to everyone",
+    "room owner": "you own this room",
+    "named in the policy": "the policy names you",
+    "for your own cases": "",
+}
+
 
 async def help_(ctx: Context) -> Outcome:
     caller = ctx.invocation.caller
@@ -23,7 +31,7 @@ async def help_(ctx: Context) -> Outcome:
             via = "room owner"
         elif not decision.allowed:
             continue
-        entries.append((command.usage, command.options, command.summary, via))
+        entries.append((command.usage, command.options, command.summary, SAID.get(via, via)))
     return Info(replies.help_lines(entries))
 
 

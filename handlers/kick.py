@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context, run_each
-from bot.errors import PlatformError
+from bot.errors import PlatformError, RuleForbids
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.lost_answers import checked, removed
 from bot.model import UserRef
@@ -36,6 +36,8 @@ async def kick(ctx: Context) -> Outcome:
         )
         try:
             said = await ctx.change(call, target)
+        except RuleForbids as err:  # the platform's rule, checked before any call
+            return ItemResult(target, Status.REFUSED, replies.not_touched_by_rule(target, err))
         except PlatformError as err:
             return ItemResult(
                 target,

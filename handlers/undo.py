@@ -1,7 +1,10 @@
 """/undo [case]: reverse what a case changed (re-add, re-promote, re-add to the IB group).
 
-Without a number it takes the caller's last case in this room. Each step reports its own result
-and the undo is a case of its own; a case can be undone once, within the policy's window.
+Without a number it takes the caller's last case in this room that changed something still to
+undo, within the policy's window. Each step reports its own result and the undo is a case of its
+own. A step is reversed only where the caller could run the original command on that person in
+that place now (its policy right, ownership of the room it acts in, rank), and at most once: each
+change is claimed in the store before it is reversed, so two undos at once never both act.
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from typing import Any
 
 from bot import replies
 from bot.commands import Command, Context
-from bot.entitlement import is_named
+from bot.entitlement import Verdict, decide, decide_static, is_named
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
 from bot.lost_answers import added, confirmed, level_restored, promoted
 from bot.model import RoomInfo, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLevels, SupportsUndo
+from bot.reply import Line
+from bot.store import AuditRow
 
 UNDOABLE = ("kick", "demote", "ib-remove", "offboard")
 
@@ -32,42 +37,138 @@ async def undo(ctx: Context) -> Outcome:
             Refusal.MALFORMED,
             replies.malformed(f"“{given}” is not a case number.", None, COMMAND.usage),
         )
+    minutes = ctx.policy.undo_window_minutes
+    window = timedelta(minutes=minutes)
     if given:
         number: int | None = int(given)
     else:
-        number = await ctx.cases.last_case(inv.platform, inv.room.id, inv.caller.id, UNDOABLE)
+        since = (datetime.now(UTC) - window).isoformat(timespec="milliseconds")
+        number = await ctx.cases.last_undoable(
+            inv.platform, inv.room.id, inv.caller.id, UNDOABLE, since
+        )
     if number is None:
-        return Refused(Refusal.MALFORMED, replies.nothing_to_undo())
+        return Refused(Refusal.MALFORMED, replies.nothing_to_undo(minutes))
     rows = await ctx.cases.audit(case=number)
     if not rows:
         return Refused(Refusal.MALFORMED, replies.no_such_case(number))
     row = rows[0]
     if row.room != inv.room.id and not is_named(ctx.policy.rule("undo").users, inv.caller):
-        return Refused(Refusal.NOT_ENTITLED, replies.case_elsewhere(number))
+        return Refused(Refusal.NOT_ENTITLED, replies.undo_elsewhere(number))
     if row.command not in UNDOABLE:
         return Refused(Refusal.MALFORMED, replies.not_undoable(number, row.command))
-    window = timedelta(minutes=ctx.policy.undo_window_minutes)
     finished = datetime.fromisoformat(row.finished_at) if row.finished_at else None
     if finished is None or datetime.now(UTC) - finished > window:
-        return Refused(
-            Refusal.MALFORMED, replies.undo_too_late(number, ctx.policy.undo_window_minutes)
-        )
-    if (by := await ctx.cases.undone_by(number)) is not None:
-        return Refused(Refusal.MALFORMED, replies.already_undone(number, by))
-    await ctx.cases.mark_undoes(ctx.case_id, number)
+        return Refused(Refusal.MALFORMED, replies.undo_too_late(number, minutes))
     steps = await ctx.cases.undoable(number)
-    items = []
-    for target, how in steps:
-        prev = await ctx.journal.previous(target)
-        if prev is None:
-            # An offboarding acted in many rooms: each step names its room and its person
-            # (its journal id is scoped by the room).
-            person = UserRef(str(how["user"]), target.display) if "user" in how else target
-            prev = await _reverse(ctx, str(how.get("room", row.room)), person, how)
-            prev = dataclasses.replace(prev, target=target)
-            await ctx.journal.record(prev)
-        items.append(prev)
+    if not steps:
+        return Refused(Refusal.MALFORMED, replies.nothing_changed(number))
+    # Changes another undo has claimed (a claim is never given up: at most one undo each).
+    others = {t: by for t, by in (await ctx.cases.undo_claims(number)).items() if by != ctx.case_id}
+    if all(target.id in others for target, _ in steps):
+        return Refused(Refusal.MALFORMED, replies.already_undone(number, min(others.values())))
+    await ctx.cases.mark_undoes(ctx.case_id, number)
+    vetting = _Vetting(ctx, row)
+    settled: dict[int, ItemResult] = {}
+    allowed: list[int] = []
+    for n, (target, how) in enumerate(steps):
+        prev = await ctx.journal.previous(target)  # a run cut off earlier settled it
+        if prev is not None:
+            settled[n] = prev
+            continue
+        person, where = _person(target, how), _where(how)
+        if target.id in others:
+            line = replies.already_undone_step(person, where, others[target.id])
+        elif (why := await vetting.why_not(person, how, where)) is not None:
+            line = why
+        else:
+            allowed.append(n)
+            continue
+        settled[n] = ItemResult(target, Status.REFUSED, line)
+        await ctx.journal.record(settled[n])
+    # Claimed in one transaction just before acting: of two undos at once, one gets each change.
+    ids = [steps[n][0].id for n in allowed]
+    holders = await ctx.cases.claim_undo(number, ctx.case_id, ids) if ids else {}
+    for n in allowed:
+        target, how = steps[n]
+        person = _person(target, how)
+        holder = holders.get(target.id)
+        if holder == ctx.case_id:
+            done = await _reverse(ctx, str(how.get("room", row.room)), person, how)
+        elif holder is not None:
+            line = replies.already_undone_step(person, _where(how), holder)
+            done = ItemResult(person, Status.REFUSED, line)
+        else:  # not claimed, and held by nobody: never act without a claim
+            done = ItemResult(person, Status.REFUSED, replies.undo_unchecked(person, (), None))
+        settled[n] = dataclasses.replace(done, target=target)
+        await ctx.journal.record(settled[n])
+    items = [settled[n] for n in range(len(steps))]
     return Report(tuple(items), (replies.undo_headline(number, items),))
+
+
+def _person(target: UserRef, how: Mapping[str, Any]) -> UserRef:
+    """Whom a step is for: an offboarding acted in many rooms, so each step names its room and
+    its person (its journal id is scoped by the room)."""
+    return UserRef(str(how["user"]), target.display) if "user" in how else target
+
+
+def _where(how: Mapping[str, Any]) -> Line:
+    if how.get("op") == "ib-add":
+        return replies.undo_place(group=str(how.get("group")))
+    if "name" in how:
+        return replies.undo_place(room=str(how["name"]))
+    return replies.undo_place()  # the case's own room
+
+
+class _Vetting:
+    """Whether the caller may reverse each step of a case now, as if running the original
+    command there: its policy right (room ownership counted in the room the step acts in), and
+    rank through the dispatcher's check (``Context.reversal``). Read-only; a check that cannot
+    be made refuses the step."""
+
+    def __init__(self, ctx: Context, row: AuditRow):
+        self.ctx = ctx
+        self.row = row
+        self.actor = UserRef(row.caller_id, row.caller)
+        original = ctx.registry.get(row.command)
+        # Ranks as the original command compared them: in its room, or named ranks only.
+        self.in_room = original.needs_room if original is not None else True
+        self._rooms: dict[str, Context] = {}
+
+    def _room(self, room_id: str, name: str) -> Context:
+        ctx = self.ctx
+        if room_id == ctx.invocation.room.id:
+            return ctx
+        if room_id not in self._rooms:
+            room = type(ctx.invocation.room)(room_id)
+            there = ctx.for_room(RoomInfo(room, name, True))
+            # Checks only: the platform's own rank order is asked about that room too.
+            inv = dataclasses.replace(ctx.invocation, room=room)
+            self._rooms[room_id] = dataclasses.replace(there, invocation=inv)
+        return self._rooms[room_id]
+
+    async def why_not(self, person: UserRef, how: Mapping[str, Any], where: Line) -> Line | None:
+        ctx, command = self.ctx, self.row.command
+        caller = ctx.invocation.caller
+        group_step = how.get("op") == "ib-add"
+        if group_step:  # acts in no room: ownership, if a rule asks, of the room asked in
+            place = ctx
+        else:
+            room_id = str(how.get("room", self.row.room))
+            place = self._room(room_id, str(how.get("name", room_id)))
+        try:
+            decision = decide_static(ctx.policy, command, caller)
+            if decision.verdict is Verdict.NEEDS_ROOM_OWNER:
+                decision = decide(ctx.policy, command, caller, await place.caller_is_owner())
+            if not decision.allowed:
+                return replies.undo_not_entitled(person, command, where, decision)
+            if ctx.reversal is None:
+                return replies.undo_unchecked(person, where, None)
+            named_only = not self.in_room or group_step
+            ranked = dataclasses.replace(ctx, room=None) if named_only else place
+            why = await ctx.reversal(ranked, self.actor, person)
+        except PlatformError as err:
+            return replies.undo_unchecked(person, where, err)
+        return None if why is None else replies.undo_refused(person, where, why)
 
 
 async def _reverse(
@@ -151,7 +252,7 @@ async def _no_pace() -> None:
 
 COMMAND = Command(
     name="undo",
-    summary="reverse a case (default: your last one here)",
+    summary="reverse your last change in this room, or the case you name",
     grammar=Grammar((Rest("case"),)),
     run=undo,
     needs_room=True,

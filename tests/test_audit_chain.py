@@ -20,8 +20,8 @@ from bot.store.database import Database
 REASON = 'spam, "quoted" & naïve — 東京'
 
 
-async def make_cases(url: str, n: int, first: int = 0) -> None:
-    store = await Store.open(url)
+async def make_cases(url: str, n: int, first: int = 0, key: bytes | None = None) -> None:
+    store = await Store.open(url, audit.Chain(key) if key else None)
     try:
         for i in range(first, first + n):
             target = UserRef(str(100 + i), f"Zoë {i}")
@@ -138,9 +138,9 @@ async def test_pruning_leaves_a_signed_checkpoint(url: str) -> None:
         assert await audit.prune(db, "2999-01-01", b"secret") == 6
     finally:
         await db.close()
-    assert await check(url, b"secret") == (0, None)
-    await make_cases(url, 1, first=10)  # the chain goes on from the checkpoint
-    assert await check(url, b"secret") == (2, None)
+    # the bot, given the key, goes on from the checkpoint: its key record, then keyed links
+    await make_cases(url, 1, first=10, key=b"secret")
+    assert await check(url, b"secret") == (3, None)
     broken = (await check(url, b"wrong key"))[1]
     assert broken is not None
     assert "signature does not match" in broken.why

@@ -10,7 +10,8 @@ async def test_case_shows_what_happened(pod: SymphonyPod, desk: Room) -> None:
     reply = await desk.say(ALICE, "/case 1")
     assert "/case · case 2: case 1, " in reply.text
     assert "by Alice Owner (1001): /kick @Bob Member spam, and more" in reply.text
-    assert "Outcome: report." in reply.text
+    assert "It ran; for each person:" in reply.text
+    assert "Outcome" not in reply.text
     assert "• Bob Member — done: Removed @Bob Member — reason: spam, and more" in reply.text
 
 

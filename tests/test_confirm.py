@@ -48,7 +48,7 @@ async def test_many_targets_wait_for_the_callers_confirmation(pod: SymphonyPod, 
     again = await room.say(ALICE, "/confirm 1")
     assert "Case 1 was already confirmed (case 3)." in again.text
     case = await room.say(ALICE, "/case 1")
-    assert "Outcome: report." in case.text
+    assert "It ran; for each person:" in case.text
     assert removals(pod) == 6
 
 
@@ -126,7 +126,7 @@ async def test_an_unconfirmed_plan_expires(pod: SymphonyPod, settings_for: Confi
     try:
         await pod.wait_until_listening(readers=2)
         case = await room.say(ALICE, "/case 1")
-        assert "Outcome: expired." in case.text
+        assert "Its plan was not confirmed in time; nothing was changed." in case.text
         assert "planned: Would remove @Member 5000." in case.text
         assert "has expired" in (await room.say(ALICE, "/confirm 1")).text
         assert second.store is not None

@@ -130,16 +130,16 @@ async def test_usage_and_help_show_the_option(pod: SymphonyPod, desk: Room) -> N
         "/kick @user [@user …] [reason…] [--dry-run] [--external] [--all-except-owners]"
         " [--at <time>] — remove" in reply.text
     )
-    assert "/confirm <case> — go ahead with a plan you asked for" in reply.text
+    assert "/confirm <case> — go ahead with a plan of yours" in reply.text
 
 
 async def test_a_dry_run_is_recorded_but_never_undone(pod: SymphonyPod, desk: Room) -> None:
     await desk.say(ALICE, "/kick @bob --dry-run")
     case = await desk.say(ALICE, "/case 1")
-    assert "Outcome: plan." in case.text
+    assert "It was a dry run; nothing was changed." in case.text
     assert "Bob Member — planned: Would remove @Bob Member." in case.text
     undo = await desk.say(ALICE, "/undo")
-    assert "You have no case in this room to undo" in undo.text
+    assert "You have no case in this room that can still be undone" in undo.text
     assert no_change_calls(pod)
 
 

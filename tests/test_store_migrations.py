@@ -4,6 +4,7 @@ earlier releases, instances starting at once, and the URLs the store accepts."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ async def inspect_store(url: str) -> tuple[str | None, list[object]]:
 async def test_a_new_store_is_migrated_to_the_code_schema(store_url: str) -> None:
     store = await Store.open(store_url)
     await store.close()
-    assert migrations.head() == migrations.JOB_STATE == migrations.HEAD
+    assert migrations.head() == migrations.UNDO_CLAIMS == migrations.HEAD
     assert await inspect_store(store_url) == (migrations.head(), [])
 
 
@@ -147,6 +148,19 @@ def make_legacy_file(path: Path, *, job_state: bool) -> None:
             " text, invocation, state, outcome, received_at) VALUES ('symphony', 'old', 'room1',"
             " '1', 'Alice', 'kick', '/kick x', '{}', 'done', 'report', '2026-11-01T00:00:00')"
         )
+        case = {
+            "platform": "symphony", "room": "room1", "caller": "Alice", "caller_id": "1",
+            "command": "kick", "text": "/kick x", "reason": None, "outcome": "report",
+            "received_at": "2026-11-01T00:00:00", "finished_at": None, "reply": None,
+        }  # fmt: skip
+        payload = json.dumps(case, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        at = "2026-11-01T00:00:01"
+        digest = audit.record_hash(audit.GENESIS, 1, at, "case", 1, payload)
+        db.execute(
+            "INSERT INTO audit_log (seq, at, kind, case_id, payload, prev_hash, hash)"
+            " VALUES (1, ?, 'case', 1, ?, ?, ?)",
+            (at, payload, audit.GENESIS, digest),
+        )
     db.close()
 
 
@@ -167,7 +181,8 @@ async def test_a_file_made_by_an_earlier_release_is_adopted(
         assert job is not None
         assert job.id == 2
         await store.finish(2, "report", "done")
-        assert await audit.verify(store.database, None) == (1, None)
+        # the earlier release's plain link and the new one both verify
+        assert await audit.verify(store.database, None) == (2, None)
     finally:
         await store.close()
     revision, differences = await inspect_store(url)

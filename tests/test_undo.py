@@ -37,9 +37,13 @@ async def test_undo_an_ib_removal(pod: SymphonyPod, desk: Room) -> None:
 
 
 async def test_undo_refusals(pod: SymphonyPod, desk: Room) -> None:
-    assert "You have no case in this room to undo" in (await desk.say(ALICE, "/undo")).text
+    nothing = (await desk.say(ALICE, "/undo")).text
+    assert "You have no case in this room that can still be undone" in nothing
     await desk.say(ALICE, "/help")
-    assert "Case 2 was a /help, which changes nothing" in (await desk.say(ALICE, "/undo 2")).text
+    assert (
+        "Case 2 was /help, which changes nothing, so there is nothing to undo."
+        in (await desk.say(ALICE, "/undo 2")).text
+    )
     assert "There is no case 99." in (await desk.say(ALICE, "/undo 99")).text
     assert "You may not run /undo here" in (await desk.say(BOB, "/undo 1")).text
 

@@ -430,7 +430,7 @@ class MatrixPlatform:
         power = await self._power(room.id)
         mine = power.level(self.bot_user.id)
         if mine < power.invite:
-            raise errors.Forbidden(
+            raise errors.RuleForbids(
                 f"the bot ({self.bot_user.id}) has power level {show(mine)}, below the "
                 f"{power.invite} needed to invite in this room"
             )

@@ -110,24 +110,24 @@ def show(level: float) -> str:
 def check_may_act(
     power: PowerLevels, actor: str, target: str, *, action: str, actor_is_bot: bool, needed: int
 ) -> None:
-    """Raise ``Forbidden`` unless ``actor`` may ``action`` ``target`` under the server's rule:
+    """Raise ``RuleForbids`` unless ``actor`` may ``action`` ``target`` under the server's rule:
     the actor needs ``needed`` and a level strictly above the target's."""
     whose = "the bot's" if actor_is_bot else "yours"
     mine = power.level(actor)
     if mine < needed:
-        raise errors.Forbidden(
+        raise errors.RuleForbids(
             f"{'the bot' if actor_is_bot else 'you'} ({actor}) "
             f"{'has' if actor_is_bot else 'have'} power level {show(mine)}, "
             f"below the {needed} needed to {action} in this room"
         )
     theirs = power.level(target)
     if target in power.creation.creators:
-        raise errors.Forbidden(
+        raise errors.RuleForbids(
             f"{target} created this room (room version {power.creation.room_version}): "
             f"creators have unlimited power and nobody can {action} them"
         )
     if theirs >= mine:
-        raise errors.Forbidden(
+        raise errors.RuleForbids(
             f"{target} has power level {show(theirs)}, the same as or above {whose} ({show(mine)})"
         )
 
@@ -149,24 +149,24 @@ def with_level(power: PowerLevels, target: str, level: int) -> dict[str, Any]:
 
 
 def check_may_set(power: PowerLevels, bot: str, target: str, level: int) -> None:
-    """Raise ``Forbidden`` unless the bot may raise ``target`` to ``level``: the server wants
+    """Raise ``RuleForbids`` unless the bot may raise ``target`` to ``level``: the server wants
     the level for ``m.room.power_levels``, a new level no higher than the bot's own, and a
     target below the bot."""
     mine = power.level(bot)
     needed = power.event_level("m.room.power_levels")
     if mine < needed:
-        raise errors.Forbidden(
+        raise errors.RuleForbids(
             f"the bot ({bot}) has power level {show(mine)}, below the {needed} needed to change "
             "power levels in this room"
         )
     if level > mine:
-        raise errors.Forbidden(
+        raise errors.RuleForbids(
             f"{target} had power level {level}, above the bot's ({show(mine)}): only someone "
             "at that level or higher can give it back"
         )
     theirs = power.level(target)
     if theirs >= mine:
-        raise errors.Forbidden(
+        raise errors.RuleForbids(
             f"{target} has power level {show(theirs)}, the same as or above the bot's "
             f"({show(mine)})"
         )

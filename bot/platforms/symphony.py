@@ -60,7 +60,9 @@ def url_safe_id(stream_id: str) -> str:
 def check_section(section: dict[str, Any]) -> None:
     unknown = sorted(set(section) - BDK_KEYS)
     if unknown:
-        raise errors.ConfigError(f"symphony.{unknown[0]}: unknown key (BDK keys: see README)")
+        raise errors.ConfigError(
+            f"symphony.{unknown[0]}: unknown key (BDK keys: see docs/symphony.md)"
+        )
     feed = section.get("datafeed")
     if feed is not None:
         if not isinstance(feed, dict) or feed.get("version") is None:

@@ -30,7 +30,11 @@ INITIAL = "0001"
 """The tables as the ad-hoc DDL of the first releases created them."""
 JOB_STATE = "0002"
 """Lanes, scheduling, cancellation and totals (the last ad-hoc columns)."""
-HEAD = JOB_STATE
+AUDIT_LINKS = "0003_audit_trail"
+"""Each audit record marks its link kind (plain or keyed); checkpoints, the last pruned one's."""
+UNDO_CLAIMS = "0004_undo_claims"
+"""Each change of a case is claimed by at most one /undo."""
+HEAD = UNDO_CLAIMS
 """The newest revision shipped (a test checks it against Alembic's own answer)."""
 MIGRATION_LOCK = "migrate"
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
@@ -80,6 +81,17 @@ confirmations = Table(
     Column("confirmed_at", Text),
 )
 
+undo_claims = Table(
+    "undo_claims",
+    metadata,
+    Column("case_id", Integer, ForeignKey("commands.id"), nullable=False),
+    Column("target_id", Text, nullable=False),  # as in results: one change of the case
+    Column("by_case", Integer, ForeignKey("commands.id"), nullable=False),  # the /undo's case
+    Column("at", Text, nullable=False),
+    PrimaryKeyConstraint("case_id", "target_id"),
+)
+"""Which /undo reverses each change of a case: one row per change, so at most one ever does."""
+
 audit_log = Table(
     "audit_log",
     metadata,
@@ -90,6 +102,8 @@ audit_log = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
+    # 'sha256' (plain) or 'hmac-sha256' (keyed with the audit key): see bot.audit
+    Column("link", Text, nullable=False, server_default=text("'sha256'")),
 )
 
 audit_checkpoints = Table(
@@ -100,4 +114,5 @@ audit_checkpoints = Table(
     Column("pruned", Integer, nullable=False),
     Column("at", Text, nullable=False),
     Column("signature", Text, nullable=False),
+    Column("through_link", Text),  # the link kind of the last pruned record (NULL: older)
 )

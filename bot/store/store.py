@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -23,7 +24,15 @@ from bot import audit
 from bot.errors import StoreError
 from bot.model import Invocation, UserRef
 from bot.reply import from_json, plain
-from bot.store.database import Connection, Database, Row, advisory_lock, for_update, in_list
+from bot.store.database import (
+    Connection,
+    Database,
+    Row,
+    advisory_lock,
+    for_update,
+    in_list,
+    parse_url,
+)
 from bot.store.journal import (
     UNSETTLED_SQL,
     CommandJournal,
@@ -103,8 +112,10 @@ RETURNING id, command, invocation"""
 
 
 class Store:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, chain: audit.Chain | None = None):
         self._db = db
+        self._chain = chain if chain is not None else audit.Chain()
+        """How closed cases are appended to the audit chain (key, head sinks)."""
         self._cancelled_here: set[int] = set()
         """Running cases a /cancel through this process asked to stop: seen at once, without
         a query (a /cancel through another instance is found by ``cancel_requested``)."""
@@ -112,8 +123,15 @@ class Store:
         """Results recorded but not yet written, by case (see ``PendingResults``)."""
 
     @classmethod
-    async def open(cls, url: str) -> Store:
-        """Connect and bring the schema to the newest revision."""
+    async def open(
+        cls, url: str, chain: audit.Chain | None = None, *, create: bool = True
+    ) -> Store:
+        """Connect and bring the schema to the newest revision. With ``chain`` (a writer: the
+        bot, ``kickbot offboard``), check its audit key and head file against the chain first
+        (see ``audit.Chain.start``). With ``create=False`` (a reader), a store that does not
+        exist yet is an error rather than made."""
+        if not create:
+            await _must_exist(url)
         try:
             db = Database.connect(url)
         except OSError as exc:  # the SQLite file's directory cannot be made
@@ -123,7 +141,24 @@ class Store:
         except Exception as exc:  # the driver's errors, SQLAlchemy's (migrating), OSError
             await db.close()
             raise StoreError(f"cannot open the store at {db.url.shown}: {exc}") from exc
-        return cls(db)
+        store = cls(db, chain)
+        if chain is not None:
+            try:
+                await store._start_chain()
+            except BaseException:
+                await db.close()
+                raise
+        return store
+
+    async def _start_chain(self) -> None:
+        chain = self._chain
+
+        def start(conn: Connection) -> tuple[list[audit.Record], audit.Head | None]:
+            return chain.start(conn), audit.chain_end(conn)
+
+        records, end = await self._db.run(start, atomic=True)
+        chain.started(end)
+        chain.published(records)
 
     async def close(self) -> None:
         await self._written()
@@ -286,12 +321,14 @@ class Store:
     async def finish(self, job_id: int, outcome: str, reply: str) -> None:
         """Close the case and append it, with its per-target results, to the audit chain."""
         results = self._pending.take(job_id)  # in the same transaction: one commit
-        close = after_results(results, lambda conn: _finish(conn, job_id, outcome, reply))
+        chain = self._chain
+        close = after_results(results, lambda conn: _finish(conn, job_id, outcome, reply, chain))
         try:
-            await self._db.run(close, atomic=True)
+            closed = await self._db.run(close, atomic=True)
         except BaseException:
             self._pending.put_back(job_id, results)  # for the next try to close it
             raise
+        chain.published(closed)
 
     # --- cancelling, listing --------------------------------------------------------------
 
@@ -300,6 +337,8 @@ class Store:
         for a confirmation: it is now finished, outcome "cancelled", in the audit chain),
         "stopping" (it is running: its worker stops after the current target), "finished"
         (already done, nothing changed) or "unknown" (no such case)."""
+
+        appended: list[audit.Record] = []
 
         def cancel(conn: Connection) -> str:
             given = {"case": case, "by": by_case}
@@ -312,11 +351,12 @@ class Store:
             conn.execute("UPDATE commands SET cancel_requested_by = :by WHERE id = :case", given)
             if state == "running":
                 return "stopping"
-            _finish(conn, case, "cancelled", reply)
+            appended[:] = _finish(conn, case, "cancelled", reply, self._chain)
             return "cancelled"
 
         await self._written()  # another case's: its failure is its own
         answer = await self._db.run(cancel, atomic=True)
+        self._chain.published(appended)
         if answer == "stopping":
             self._cancelled_here.add(case)
         return answer
@@ -388,12 +428,6 @@ class Store:
 
         return await self._db.run(read)
 
-    async def undone_by(self, case: int) -> int | None:
-        return await self._first_case(
-            "SELECT id FROM commands WHERE undoes = :case AND outcome = 'report' ORDER BY id",
-            {"case": case},
-        )
-
     async def last_case(
         self, platform: str, room: str, caller_id: str, names: Sequence[str]
     ) -> int | None:
@@ -404,6 +438,64 @@ class Store:
             " ORDER BY id DESC",
             {"platform": platform, "room": room, "caller": caller_id, **named},
         )
+
+    async def last_undoable(
+        self, platform: str, room: str, caller_id: str, names: Sequence[str], since: str
+    ) -> int | None:
+        """The caller's newest case in the room that changed something still to undo: one of
+        ``names``, finished at or after ``since`` (ISO time), with a reversible change that no
+        undo has claimed."""
+        await self._written()  # an earlier case's: its failure is its own
+        listed, named = in_list("name", names)
+        return await self._first_case(
+            "SELECT id FROM commands WHERE platform = :platform AND room = :room"
+            f" AND caller_id = :caller AND command IN {listed} AND outcome = 'report'"
+            " AND finished_at >= :since AND EXISTS (SELECT 1 FROM results"
+            " WHERE results.command_id = commands.id AND results.status = 'done'"
+            " AND results.undo IS NOT NULL AND NOT EXISTS (SELECT 1 FROM undo_claims"
+            " WHERE undo_claims.case_id = results.command_id"
+            " AND undo_claims.target_id = results.target_id))"
+            " ORDER BY id DESC",
+            {"platform": platform, "room": room, "caller": caller_id, "since": since, **named},
+        )
+
+    async def undo_claims(self, case: int) -> dict[str, int]:
+        """Target id (as in the case's results) -> the case of the /undo that claimed it."""
+
+        def read(conn: Connection) -> dict[str, int]:
+            rows = conn.rows(
+                "SELECT target_id, by_case FROM undo_claims WHERE case_id = :case", {"case": case}
+            )
+            return {r["target_id"]: int(r["by_case"]) for r in rows}
+
+        return await self._db.run(read)
+
+    async def claim_undo(
+        self, case: int, by_case: int, target_ids: Sequence[str]
+    ) -> dict[str, int]:
+        """Claim the changes of ``case`` made for ``target_ids`` for the undo ``by_case``, in one
+        transaction: a change already claimed keeps its claim (the primary key decides between
+        undos running at once, in this process or another). Returns who holds each: the
+        changes whose holder is ``by_case`` are this undo's to reverse."""
+
+        def write(conn: Connection) -> dict[str, int]:
+            at = now_iso()
+            # In one order for every claimer: on PostgreSQL two undos inserting the same rows
+            # in different orders would wait for each other (a deadlock).
+            for target_id in sorted(set(target_ids)):
+                conn.execute(
+                    "INSERT INTO undo_claims (case_id, target_id, by_case, at)"
+                    " VALUES (:case, :target, :by, :at)"
+                    " ON CONFLICT (case_id, target_id) DO NOTHING",
+                    {"case": case, "target": target_id, "by": by_case, "at": at},
+                )
+            rows = conn.rows(
+                "SELECT target_id, by_case FROM undo_claims WHERE case_id = :case", {"case": case}
+            )
+            wanted = set(target_ids)
+            return {r["target_id"]: int(r["by_case"]) for r in rows if r["target_id"] in wanted}
+
+        return await self._db.run(write, atomic=True)
 
     async def _first_case(self, sql: str, params: Mapping[str, Any]) -> int | None:
         def read(conn: Connection) -> int | None:
@@ -502,7 +594,10 @@ class Store:
     async def expire_confirmations(self, reply: str) -> list[int]:
         """Close every case whose plan was not confirmed in time (outcome "expired")."""
 
+        appended: list[audit.Record] = []
+
         def expire(conn: Connection) -> list[int]:
+            del appended[:]
             expired = conn.values(
                 "SELECT c.id FROM commands c JOIN confirmations p ON p.case_id = c.id"
                 " WHERE c.state = 'awaiting' AND p.confirmed_by IS NULL AND p.expires_at <= :now"
@@ -510,10 +605,12 @@ class Store:
                 {"now": time.time()},
             )
             for case_id in expired:
-                _finish(conn, case_id, "expired", reply)
+                appended.extend(_finish(conn, case_id, "expired", reply, self._chain))
             return expired
 
-        return await self._db.run(expire, atomic=True)
+        expired = await self._db.run(expire, atomic=True)
+        self._chain.published(appended)
+        return expired
 
     # --- reading the record ---------------------------------------------------------------
 
@@ -530,6 +627,24 @@ class Store:
         return await self._db.run(
             lambda conn: _audit(conn, room=room, user=user, since=since, case=case, limit=limit)
         )
+
+
+async def _must_exist(url: str) -> None:
+    """A StoreError unless ``url`` names a store kickbot has made (nothing is created)."""
+    parsed = parse_url(url)
+    if parsed.backend == "sqlite":
+        if parsed.path == ":memory:" or not os.path.isfile(parsed.path):  # noqa: ASYNC240
+            raise StoreError(f"there is no store at {parsed.shown} (no such file)")
+        return
+    db = Database(parsed)
+    try:
+        exists = await db.run(lambda conn: conn.value("SELECT to_regclass('commands') IS NOT NULL"))
+    except Exception as exc:  # the driver's errors, OSError
+        raise StoreError(f"cannot open the store at {parsed.shown}: {exc}") from exc
+    finally:
+        await db.close()
+    if not exists:
+        raise StoreError(f"there is no kickbot store at {parsed.shown} (no commands table)")
 
 
 def _command_row(inv: Invocation, command: str, lane: str) -> dict[str, Any]:
@@ -578,15 +693,18 @@ def _take(
     return Job(int(row["id"]), row["command"], invocation, settled)
 
 
-def _finish(conn: Connection, job_id: int, outcome: str, reply: str) -> None:
-    """Close a case and append it to the audit chain, inside the caller's atomic unit."""
+def _finish(
+    conn: Connection, job_id: int, outcome: str, reply: str, chain: audit.Chain
+) -> list[audit.Record]:
+    """Close a case and append it to the audit chain, inside the caller's atomic unit; the
+    records appended (for ``chain.published`` once the unit has committed)."""
     closed = conn.execute(
         "UPDATE commands SET state = 'done', outcome = :outcome, reply = :reply,"
         " finished_at = :at, lease_until = NULL WHERE id = :case AND state != 'done'",
         {"case": job_id, "outcome": outcome, "reply": reply, "at": now_iso()},
     )
     if closed != 1:
-        return  # closed already (another instance's sweep): in the chain once
+        return []  # closed already (another instance's sweep): in the chain once
     (row,) = _audit(conn, case=job_id)
     case = {
         k: getattr(row, k)
@@ -595,7 +713,7 @@ def _finish(conn: Connection, job_id: int, outcome: str, reply: str) -> None:
     }  # fmt: skip
     entries: list[tuple[str, dict[str, Any]]] = [("case", {**case, "reply": reply})]
     entries += [("result", {"command": row.command, "room": row.room, **r}) for r in row.results]
-    audit.append(conn, job_id, entries)
+    return chain.append(conn, job_id, entries)
 
 
 def _audit(

@@ -141,6 +141,12 @@ class Console(ConsoleBase):
         elif cmd == "audit":
             await self.show_audit(self.app)
             return True
+        elif cmd == "as":
+            self.no_such("user", arg, USERS)
+            return True
+        elif cmd == "room":
+            self.no_such("room", arg, ("desk", "ops"))
+            return True
         elif cmd != "members":
             self.show("  demo commands: :as USER   :room desk|ops   :members   :audit   :quit")
             return True

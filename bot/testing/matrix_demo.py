@@ -20,6 +20,7 @@ from bot.testing.console import ConsoleBase, repl
 from bot.testing.matrix_synapse import (
     Account,
     Homeserver,
+    MatrixCallError,
     SynapseServer,
     Watcher,
     default_venv,
@@ -94,14 +95,20 @@ class Console(ConsoleBase):
         if text.startswith(":"):
             return await self._meta(text, app)
         before = await self.members()
-        event_id = await self.say(text)
+        try:
+            event_id = await self.say(text)
+        except MatrixCallError as err:  # e.g. a removed person: the server's own refusal
+            self.show(f"  (Synapse refused {self.user}'s message: {err})")
+            return True
         if text.startswith("!") or text.lower().startswith(("kickbot", "@kickbot")):
             try:
-                reply = await self.watcher.reply_to(event_id, timeout=20.0)
+                waiting = self.watcher.reply_to(event_id, timeout=20.0)
+                reply = await self.reply_unless_ignored(waiting, event_id)
             except TimeoutError:
                 self.show("  (no reply from the bot)")
                 return True
-            self.show_reply(reply.body, before, await self.members())
+            if reply is not None:
+                self.show_reply(reply.body, before, await self.members())
         return True
 
     async def _meta(self, text: str, app: App) -> bool:
@@ -110,6 +117,9 @@ class Console(ConsoleBase):
             return False
         if cmd == "as" and arg in self.users and arg != "kickbot":
             self.user = arg
+        elif cmd == "as":
+            self.no_such("user", arg, PEOPLE)
+            return True
         elif cmd == "members":
             pass
         elif cmd == "audit":
@@ -172,6 +182,7 @@ async def run_demo(
 
 
 async def _loop(console: Console, app: App, source: TextIO, out: TextIO, url: str) -> None:
+    console.hear_ignored(app)
     console.show(HELP.format(url=url))
     console.show(f"  [{console.user} in {await console.members()}]")
     await repl(source, out, console, lambda line: console.handle(line, app))

@@ -92,11 +92,13 @@ class Console(ConsoleBase):
             return True
         if text.startswith("!") or text.lower().startswith("@kickbot"):
             try:
-                reply = await self.server.next_message(room_id, timeout=15.0)
+                waiting = self.server.next_message(room_id, timeout=15.0)
+                reply = await self.reply_unless_ignored(waiting, delivery.message_id)
             except TimeoutError:
                 self.show("  (no reply from the bot)")
                 return True
-            self.show_reply(reply.msg, before, self.members())
+            if reply is not None:
+                self.show_reply(reply.msg, before, self.members())
         return True
 
     async def _meta(self, text: str, app: App) -> bool:
@@ -107,6 +109,12 @@ class Console(ConsoleBase):
             self.user = arg
         elif cmd == "room" and arg in ROOMS:
             self.room = arg
+        elif cmd == "as":
+            self.no_such("user", arg, USERS)
+            return True
+        elif cmd == "room":
+            self.no_such("room", arg, ROOMS)
+            return True
         elif cmd == "members":
             pass
         elif cmd == "audit":
@@ -137,6 +145,7 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO) -> None:
             console = Console(server, out)
             async with app:
                 server.connect(platform.webhook_url)
+                console.hear_ignored(app)
                 console.show(HELP.format(url=server.url))
                 console.show(f"  [{console.user} in {console.members()}]")
                 await repl(source, out, console, lambda line: console.handle(line, app))

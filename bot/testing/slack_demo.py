@@ -1,15 +1,19 @@
 """``kickbot demo --platform slack``: an emulated Slack workspace on 127.0.0.1, the real bot.
 
-The bot runs in HTTP mode through slack-bolt: ``/kick …`` and ``/demote …`` lines are delivered as
-really signed slash commands, ``@kickbot …`` lines as ``app_mention`` events, exactly as in the
-tests. The person types as one of the sample users; lines starting with ``:`` drive the demo.
+The bot runs in HTTP mode through slack-bolt: lines starting with a slash command of the app's
+manifest (config/slack-manifest.yaml) are delivered as really signed slash commands, ``@kickbot …``
+lines as ``app_mention`` events, exactly as in the tests. The person types as one of the sample
+users; lines starting with ``:`` drive the demo.
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any, TextIO
+
+import yaml
 
 from bot.app import App
 from bot.platforms.slack import SlackPlatform
@@ -34,7 +38,25 @@ CHANNELS = {
     "desk": ("C0DESK0001", "carol", ["alice", "bob", "dave", "frank", "owen"], False),
     "general": ("C0GENERAL1", "owen", ["alice", "bob", "carol", "dave", "frank"], True),
 }
-SLASH_COMMANDS = ("/kick", "/demote")
+MANIFEST = Path(__file__).resolve().parents[2] / "config" / "slack-manifest.yaml"
+
+
+def manifest_commands(manifest: Path = MANIFEST) -> tuple[str, ...]:
+    """The slash commands the shipped Slack app manifest registers (Slack delivers those, and
+    only those, to the app). Installed without the checkout's config/: the commands kickbot
+    can answer on Slack, which a test keeps equal to the manifest's."""
+    if manifest.is_file():
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+        return tuple(str(c["command"]) for c in data["features"]["slash_commands"])
+    return tuple(
+        "/" + c.name
+        for c in COMMANDS
+        if c.requires is None
+        or issubclass(SlackPlatform, c.requires)
+        or c.name in SlackPlatform.unsupported
+    )
+
+
 POLICY = {
     "commands": {"kick": {"room_owners": True, "users": ["frank@example.com"]}},
     "ranks": [{"name": "compliance", "users": ["frank@example.com"]}],
@@ -44,9 +66,11 @@ HELP = """\
 kickbot demo: a local Slack workspace on {url} with the real bot connected over HTTP (Bolt).
 Channels: #desk (created by carol) and #general. Users: alice (workspace admin), owen (workspace
 owner), carol, bob, dave, erin (in no channel), frank (may /kick: named in the policy by e-mail).
-"/kick …" and "/demote …" are sent as signed slash commands, "@kickbot …" as a mention (the bot
-answers in its thread); "@bob" becomes a real mention of bob, "@Robert" stays typed text. Try:
-  /kick @bob spamming      @kickbot help      @kickbot kick @dave      /demote @carol
+The app's slash commands, as config/slack-manifest.yaml registers them, are sent as signed slash
+commands: {commands}
+"@kickbot …" is sent as a mention (the bot answers in its thread); "@bob" becomes a real mention
+of bob, "@Robert" stays typed text. Try:
+  /kick @bob spamming      /help      /undo      @kickbot kick @dave      /demote @carol
 Demo commands: :as USER   :channel desk|general   :members   :audit   :quit
 """
 
@@ -69,10 +93,17 @@ def _build_workspace() -> SlackWorkspace:
 
 
 class Console(ConsoleBase):
-    def __init__(self, slack: SlackWorkspace, sender: SignedSender, out: TextIO):
+    def __init__(
+        self,
+        slack: SlackWorkspace,
+        sender: SignedSender,
+        out: TextIO,
+        commands: tuple[str, ...] = (),
+    ):
         self.slack = slack
         self.sender = sender
         self.out = out
+        self.commands = commands or manifest_commands()
         self.user = "alice"
         self.channel = "desk"
 
@@ -95,7 +126,7 @@ class Console(ConsoleBase):
         uid = USERS[self.user][0]
         before = self.members()
         word, _, rest = text.partition(" ")
-        if word in SLASH_COMMANDS:
+        if word in self.commands:
             fields = self.slack.slash_command(uid, self.channel_id, rest, command=word)
             got = await self.sender.slash_command(fields)
             if got.status != 200 or got.body:
@@ -108,7 +139,7 @@ class Console(ConsoleBase):
             self.show(f"  (Slack: {word} is not a valid command)")
             return True
         else:
-            self.show("  (said in the channel; the bot only hears /kick, /demote and @kickbot)")
+            self.show("  (said in the channel; the bot hears its slash commands and @kickbot)")
             return True
         try:
             msg = await self.slack.next_message(self.channel_id, timeout=15.0)
@@ -127,6 +158,12 @@ class Console(ConsoleBase):
             self.user = arg
         elif cmd == "channel" and arg in CHANNELS:
             self.channel = arg
+        elif cmd == "as":
+            self.no_such("user", arg, USERS)
+            return True
+        elif cmd == "channel":
+            self.no_such("channel", arg, CHANNELS)
+            return True
         elif cmd == "members":
             pass
         elif cmd == "audit":
@@ -167,7 +204,7 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
             app = App(settings, {"slack": platform})
             async with app, SignedSender(platform.listen_url, slack.signing_secret) as sender:
                 console = Console(slack, sender, out)
-                console.show(HELP.format(url=slack.url))
+                console.show(HELP.format(url=slack.url, commands=" ".join(console.commands)))
                 console.show(f"  [{console.user} in {console.members()}]")
                 await repl(source, out, console, lambda line: console.handle(line, app))
             violations = list(slack.violations)

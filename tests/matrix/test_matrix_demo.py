@@ -38,4 +38,4 @@ async def test_the_demo_runs_the_real_bot_against_a_real_synapse(tmp_path: Path)
     assert "Erin ranks the same as or above you in this room" in text
     assert "Demoted Carol to member." in text
     assert "now Ops: kickbot (100), alice (creator), carol, dave, erin (100)" in text
-    assert "#1 Alice: !help -> info" in text
+    assert "#1 Alice: !help — answered" in text

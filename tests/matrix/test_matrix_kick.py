@@ -76,16 +76,35 @@ async def test_a_target_at_or_above_the_bots_level_is_refused_before_the_call(
     # alice (the creator) outranks erin, but erin's level is the bot's own: the server would
     # refuse, so the adapter refuses before the call.
     reply = await world.ask(world.alice, f"!kick {world.erin.user_id}")
-    assert head(reply.body).endswith("1 failed")
+    assert head(reply.body).endswith("1 refused")  # not a failed call: none was made
     assert (
-        f"{world.erin.user_id} has power level 100, the same as or above the bot's (100)"
-        in reply.body
+        f"Erin was not touched: {world.erin.user_id} has power level 100, the same as or above"
+        " the bot's (100) (the platform's own rule, checked before any call)." in reply.body
     )
+    assert "403" not in reply.body
     # carol (50) does not outrank erin (100) or alice (the creator): the core refuses first.
     reply = await world.ask(world.carol, f"!kick {world.erin.user_id} {world.alice.user_id}")
     assert head(reply.body).endswith("2 refused")
     assert reply.body.count("ranks the same as or above you in this room") == 2
     assert {world.erin.user_id, world.alice.user_id} <= await world.joined()
+    assert world.proxy.changes() == []
+
+
+async def test_the_creator_is_refused_by_the_servers_rule_before_any_call(world: World) -> None:
+    # Erin holds a rank the policy puts above room owners, so kickbot's own ranks let her act on
+    # Alice; the server's rule (the creator's power is unlimited) is checked before any call.
+    ranks = [{"name": "security", "users": [world.erin.user_id]}]
+    await world.start_bot(world.settings(policy={"ranks": ranks}))
+    reply = await world.ask(world.erin, f"!kick {world.alice.user_id}")
+    assert head(reply.body).endswith("1 refused")
+    assert (
+        f"Alice was not touched: {world.alice.user_id} created this room (room version 12):"
+        " creators have unlimited power and nobody can kick them (the platform's own rule,"
+        " checked before any call)." in reply.body
+    )
+    assert "403" not in reply.body
+    assert "failed" not in reply.body
+    assert world.alice.user_id in await world.joined()
     assert world.proxy.changes() == []
 
 

@@ -34,4 +34,4 @@ async def test_demo_runs_the_real_bot_against_the_emulated_server(tmp_path: Path
     assert "Demoted @carol to member." in text
     assert "“@nobody” is typed text, not a mention." in text
     assert "now town: kickbot, grace, alice (owner)" in text
-    assert "#2 alice: !kick @bob spamming *loudly* @here -> report" in text
+    assert "#2 alice: !kick @bob spamming *loudly* @here — ran" in text

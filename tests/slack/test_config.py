@@ -15,6 +15,7 @@ from bot.errors import ConfigError
 from bot.platforms.slack import SlackPlatform
 from bot.settings import parse
 from bot.testing.slack_api import DEFAULT_SCOPES
+from bot.testing.slack_demo import manifest_commands
 from handlers import COMMANDS
 from tests.slack.conftest import MANIFEST, ROOT, manifest_scopes
 
@@ -75,13 +76,38 @@ def test_the_example_config_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "platforms: slack" in result.output
 
 
+def commands_on_slack() -> set[str]:
+    """Every command of kickbot that Slack can run or that says why it cannot (``/demote``);
+    ``/ib-remove`` (Symphony's Information Barriers) has no meaning there."""
+    return {
+        c.name
+        for c in COMMANDS
+        if c.requires is None
+        or issubclass(SlackPlatform, c.requires)
+        or c.name in SlackPlatform.unsupported
+    }
+
+
+def test_the_manifest_registers_every_command_kickbot_has_on_slack() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    registered = [c["command"] for c in manifest["features"]["slash_commands"]]
+    assert sorted(registered) == sorted("/" + name for name in commands_on_slack())
+    assert {c.name for c in COMMANDS} - commands_on_slack() == {"ib-remove"}
+    # the demo delivers exactly these as slash commands
+    assert manifest_commands() == tuple(registered)
+    for command in manifest["features"]["slash_commands"]:
+        assert command["should_escape"] is True
+        assert command["url"].endswith("/slack/events")
+        assert 0 < len(command["description"]) <= 100
+
+
 def test_the_manifest_asks_for_what_the_adapter_uses() -> None:
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     # The double grants exactly the manifest's scopes in every test, so a missing one fails them.
     assert manifest_scopes() == DEFAULT_SCOPES
     assert {"channels:manage", "groups:write", "users:read", "users:read.email"} <= DEFAULT_SCOPES
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
-    assert set(commands) == {"/kick", "/undo", "/demote"}
+    assert set(commands) == {"/" + name for name in commands_on_slack()}
     assert all(c["should_escape"] for c in commands.values())  # mentions arrive as <@U…|name>
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
 

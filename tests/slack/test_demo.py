@@ -47,6 +47,6 @@ def test_demo_runs_the_real_bot_against_the_emulated_workspace(tmp_path: Path) -
     assert "now #desk: alice, carol, frank, kickbot, owen" in out
     assert "Slack offers bots no API to demote a channel manager" in out
     audit = out.split(":audit")[-1]
-    assert "/kick @bob spamming <b>loudly</b> & more -> report" in audit
+    assert "/kick @bob spamming <b>loudly</b> & more — ran" in audit
     assert "done: U0DAVE" in audit
     assert "break the Slack spec" not in out

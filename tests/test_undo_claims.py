@@ -1,0 +1,92 @@
+"""The store's undo claims: each change of a case is claimed by one undo, even when two stores
+(instances) claim at once, on SQLite and PostgreSQL; undos made before the claims stay undone."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.model import Invocation, RoomRef, UserRef, Word
+from bot.outcome import ItemResult, Status
+from bot.reply import line
+from bot.store import Store
+from tests.test_store_migrations import LEGACY_DDL, LEGACY_JOB_STATE
+
+TARGETS = [f"u{n}" for n in range(20)]
+
+
+def invocation(event: str, *words: str) -> Invocation:
+    tokens = tuple(Word(w) for w in words)
+    return Invocation("symphony", event, RoomRef("room1"), UserRef("1", "Alice"), tokens)
+
+
+async def a_kick(store: Store) -> int:
+    """A finished /kick that removed every one of TARGETS (each reversible)."""
+    case = await store.record(invocation("kick", "/kick"), "kick")
+    assert case is not None
+    journal = store.journal(case)
+    for target in TARGETS:
+        done = ItemResult(UserRef(target), Status.DONE, line("Removed."), "ok", {"op": "add"})
+        await journal.record(done)
+    await store.finish(case, "report", "done")
+    return case
+
+
+async def test_two_stores_claiming_at_once_each_change_has_one_holder(store_url: str) -> None:
+    first, second = await Store.open(store_url), await Store.open(store_url)
+    try:
+        kick = await a_kick(first)
+        since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat(timespec="milliseconds")
+        found = await first.last_undoable("symphony", "room1", "1", ["kick"], since)
+        assert found == kick
+        one = await first.record(invocation("undo-1", "/undo"), "undo")
+        two = await second.record(invocation("undo-2", "/undo"), "undo")
+        assert one is not None
+        assert two is not None
+        # Interleaved halves: each store claims one half first, then the whole.
+        halves = (TARGETS[::2] + TARGETS[1::2], TARGETS[1::2] + TARGETS[::2])
+        got = await asyncio.gather(
+            *(
+                store.claim_undo(kick, by, order)
+                for _ in range(3)
+                for store, by, order in ((first, one, halves[0]), (second, two, halves[1]))
+            )
+        )
+        assert all(g == got[0] for g in got)  # every claimer sees the same holder
+        assert set(got[0]) == set(TARGETS)
+        assert set(got[0].values()) <= {one, two}
+        assert await second.undo_claims(kick) == got[0]
+        # Nothing left to undo: the case is no longer the caller's last undoable one.
+        assert await second.last_undoable("symphony", "room1", "1", ["kick"], since) is None
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_undos_finished_before_the_claims_stay_undone(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(LEGACY_DDL + LEGACY_JOB_STATE)
+        for case, command, undoes in ((1, "kick", None), (2, "undo", 1), (3, "kick", None)):
+            db.execute(
+                "INSERT INTO commands (id, platform, event_id, room, caller_id, caller_label,"
+                " command, text, undoes, invocation, state, outcome, received_at, finished_at)"
+                " VALUES (?, 'symphony', ?, 'room1', '1', 'Alice', ?, '', ?, '{}', 'done',"
+                " 'report', '2026-12-01T00:00:00', '2026-12-01T00:00:01')",
+                (case, f"e{case}", command, undoes),
+            )
+        for case in (1, 3):
+            db.execute(
+                "INSERT INTO results (command_id, target_id, target_label, status, line, undo, at)"
+                " VALUES (?, 'bob', 'Bob', 'done', '[]', '{\"op\": \"add\"}', '2026-12-01')",
+                (case,),
+            )
+    db.close()
+    store = await Store.open(f"sqlite:///{path}")
+    try:
+        assert await store.undo_claims(1) == {"bob": 2}
+        assert await store.undo_claims(3) == {}
+    finally:
+        await store.close()

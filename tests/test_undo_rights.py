@@ -1,0 +1,263 @@
+"""/undo obeys rights and runs at most once (Symphony, end to end).
+
+A step of an undo is reversed only where the caller could run the original command on that
+person in that place now: its policy right, ownership of each room a step acts in, and rank (a
+caller never reverses the change of someone who outranks them unless policy.commands.undo.users
+names them). A step refused gets its own line and no state-changing call; the others go ahead.
+Each change is claimed in the store before it is reversed: two /undo at once re-add once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.app import App
+from bot.testing import SymphonyPod
+from tests.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    DESK,
+    FRANK,
+    GROUP,
+    SOLO,
+    ConfigMaker,
+    Room,
+    changes,
+    start_bot,
+)
+
+ADD = r"/pod/v1/room/[^/]+/membership/add"
+IB_ADD = r"/pod/v1/admin/group/[^/]+/membership/add"
+
+
+def adds(pod: SymphonyPod) -> list[tuple[str, int]]:
+    """(room, user id) of every re-add the pod received, in order."""
+    return [(r.path.split("/")[4], r.body["id"]) for r in pod.calls("POST", ADD)]
+
+
+async def bot_with(pod: SymphonyPod, settings_for: ConfigMaker, policy: dict[str, Any]) -> App:
+    app = await start_bot(settings_for(policy=policy))
+    await pod.wait_until_listening()
+    return app
+
+
+async def test_a_room_owner_cannot_undo_an_ib_removal_without_the_ib_right(
+    pod: SymphonyPod, desk: Room
+) -> None:
+    await desk.say(FRANK, f"/ib-remove {GROUP} @bob @dave")
+    assert {BOB, DAVE}.isdisjoint(pod.group(GROUP).members)
+    before = changes(pod)
+    reply = (await desk.say(ALICE, "/undo 1")).text  # Alice owns the desk; /undo is hers here
+    assert "undoing case 1: 2 refused" in reply
+    for name in ("Bob Member", "Dave External"):
+        assert (
+            f"Not undone for @{name} in IB group {GROUP}: undoing /ib-remove needs a user named"
+            " in policy.commands.ib-remove.users." in reply
+        )
+    assert changes(pod) == before  # no state-changing call
+    assert {BOB, DAVE}.isdisjoint(pod.group(GROUP).members)
+    # The one with the right still can: the refusals claimed nothing.
+    again = (await desk.say(FRANK, "/undo 1")).text
+    assert "undoing case 1: 2 done" in again
+    assert {BOB, DAVE} <= set(pod.group(GROUP).members)
+
+
+OFFBOARD: dict[str, Any] = {
+    "commands": {
+        "offboard": {"users": ["frank@example.com"]},
+        "undo": {"room_owners": True, "users": ["frank@example.com"]},
+    },
+    "owners_may_act_on_owners": True,
+}
+
+
+async def test_a_desk_owner_cannot_undo_an_offboarding(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    app = await bot_with(pod, settings_for, OFFBOARD)
+    try:
+        desk = Room(pod, DESK)
+        reply = (await desk.say(FRANK, f"/offboard @bob --ib-group {GROUP}")).text
+        assert "3 done" in reply  # the desk, Solo and the IB group
+        before = changes(pod)
+        undo = (await desk.say(ALICE, "/undo 1")).text  # Alice owns both rooms, yet
+        assert "undoing case 1: 3 refused" in undo
+        for where in ("in “Trading Desk”", "in “Solo”", f"in IB group {GROUP}"):
+            assert (
+                f"Not undone for @Bob Member {where}: undoing /offboard needs a user named in"
+                " policy.commands.offboard.users." in undo
+            )
+        assert changes(pod) == before
+        assert BOB not in pod.room(DESK).members
+        assert BOB not in pod.room(SOLO).members
+        assert BOB not in pod.group(GROUP).members
+    finally:
+        await app.stop()
+
+
+async def test_an_offboarding_is_undone_only_in_the_rooms_the_caller_owns(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    """With room owners allowed to offboard, each room's step needs its own owner: Carol owns
+    the desk, not Solo."""
+    policy = {
+        **OFFBOARD,
+        "commands": {
+            "offboard": {"room_owners": True, "users": ["frank@example.com"]},
+            "undo": {"room_owners": True},
+        },
+    }
+    app = await bot_with(pod, settings_for, policy)
+    try:
+        desk = Room(pod, DESK)
+        assert "2 done" in (await desk.say(FRANK, "/offboard @bob")).text
+        undo = (await desk.say(CAROL, "/undo 1")).text
+        assert "undoing case 1: 1 done, 1 refused" in undo
+        assert "Re-added @Bob Member to “Trading Desk”." in undo
+        assert (
+            "Not undone for @Bob Member in “Solo”: undoing /offboard needs an owner of the room"
+            " or a user named in policy.commands.offboard.users, as running it would." in undo
+        )
+        assert adds(pod) == [(pod.room(DESK).stream_id, BOB)]
+        assert BOB in pod.room(DESK).members
+        assert BOB not in pod.room(SOLO).members
+    finally:
+        await app.stop()
+
+
+async def test_a_kick_in_another_room_is_undone_only_by_an_owner_of_that_room(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    """policy.commands.undo.users lets Carol undo from another room, not act where she has no
+    right: she owns the desk, not Solo."""
+    policy = {
+        "commands": {"undo": {"room_owners": True, "users": ["carol@example.com"]}},
+        "protect_named_users": False,
+    }
+    app = await bot_with(pod, settings_for, policy)
+    try:
+        solo, desk = Room(pod, SOLO), Room(pod, DESK)
+        assert "Removed @Bob Member." in (await solo.say(ALICE, "/kick @bob")).text
+        undo = (await desk.say(CAROL, "/undo 1")).text
+        assert (
+            "Not undone for @Bob Member: undoing /kick needs an owner of the room or a user"
+            " named in policy.commands.kick.users, as running it would." in undo
+        )
+        assert adds(pod) == []
+        assert BOB not in pod.room(SOLO).members
+    finally:
+        await app.stop()
+
+
+RANKED: dict[str, Any] = {
+    "commands": {"kick": {"room_owners": True, "users": ["frank@example.com"]}},
+    "ranks": [{"name": "compliance", "users": ["frank@example.com"]}],
+    "owners_may_act_on_owners": True,
+    "protect_named_users": False,
+}
+
+
+async def test_an_owner_cannot_undo_a_higher_ranks_kick(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    app = await bot_with(pod, settings_for, RANKED)
+    try:
+        desk = Room(pod, DESK)
+        assert "Removed @Bob Member." in (await desk.say(FRANK, "/kick @bob")).text
+        undo = (await desk.say(ALICE, "/undo 1")).text
+        assert (
+            "Not undone for @Bob Member: @Frank Compliance made this change and outranks you"
+            " (compliance above room owner); only users named in policy.commands.undo.users may"
+            " undo a higher rank's change." in undo
+        )
+        assert adds(pod) == []
+        # A co-owner's kick is the same rank's: Alice may undo it.
+        assert "Removed @Dave External." in (await desk.say(CAROL, "/kick @dave")).text
+        assert "Re-added @Dave External." in (await desk.say(ALICE, "/undo 3")).text
+        assert adds(pod) == [(pod.room(DESK).stream_id, DAVE)]
+    finally:
+        await app.stop()
+
+
+async def test_a_rule_naming_the_caller_lets_them_undo_a_higher_ranks_kick(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    policy = {**RANKED, "commands": {**RANKED["commands"], "undo": {"users": [str(ALICE)]}}}
+    app = await bot_with(pod, settings_for, policy)
+    try:
+        desk = Room(pod, DESK)
+        assert "Removed @Bob Member." in (await desk.say(FRANK, "/kick @bob")).text
+        assert "Re-added @Bob Member." in (await desk.say(ALICE, "/undo 1")).text
+        assert BOB in pod.room(DESK).members
+    finally:
+        await app.stop()
+
+
+async def test_undo_without_a_number_skips_cases_that_changed_nothing(
+    pod: SymphonyPod, desk: Room
+) -> None:
+    assert "Removed @Bob Member." in (await desk.say(ALICE, "/kick @bob")).text
+    assert "not a member" in (await desk.say(ALICE, "/kick @bob")).text  # changed nothing
+    reply = (await desk.say(ALICE, "/undo")).text
+    assert "undoing case 1: 1 done" in reply
+    assert BOB in pod.room(DESK).members
+    # Case 1 is undone now: nothing of Alice's is left to undo here.
+    nothing = (await desk.say(ALICE, "/undo")).text
+    assert "You have no case in this room that can still be undone" in nothing
+
+
+async def test_the_words_of_the_undo_refusals(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
+    policy = {"commands": {"undo": {"room_owners": True}}, "owners_may_act_on_owners": True}
+    app = await bot_with(pod, settings_for, policy)
+    try:
+        desk, solo = Room(pod, DESK), Room(pod, SOLO)
+        await desk.say(ALICE, "/kick @bob")
+        await desk.say(ALICE, "/undo 1")
+        assert (
+            "Case 2 is itself an undo, and an undo cannot be undone. To make the change again,"
+            " give the original command again (/case 2 shows what it reversed)."
+            in (await desk.say(ALICE, "/undo 2")).text
+        )
+        assert (
+            "Case 1 happened in another room: undo it there. Only users named in"
+            " policy.commands.undo.users may undo a case from another room."
+            in (await solo.say(ALICE, "/undo 1")).text
+        )
+    finally:
+        await app.stop()
+
+
+async def test_two_undos_at_once_re_add_once(
+    pod: SymphonyPod, settings_on_store: ConfigMaker, store_url: str
+) -> None:
+    """Two /undo 1 sent together from two rooms; on PostgreSQL through two instances sharing
+    the store. The pod sees one re-add per person."""
+    policy = {
+        "commands": {"undo": {"room_owners": True, "users": ["alice@example.com"]}},
+        "owners_may_act_on_owners": True,
+        "protect_named_users": False,
+    }
+    settings = settings_on_store(policy=policy)
+    apps = [await start_bot(settings)]
+    try:
+        await pod.wait_until_listening()
+        if store_url.startswith("postgresql"):
+            apps.append(await start_bot(settings))
+            await pod.wait_until_listening(readers=2)
+        desk = Room(pod, DESK)
+        assert "2 done" in (await desk.say(ALICE, "/kick @bob @dave")).text
+        pod.say(ALICE, DESK, "/undo 1")
+        pod.say(ALICE, SOLO, "/undo 1")
+        replies = await asyncio.gather(pod.next_message(DESK, 20), pod.next_message(SOLO, 20))
+        texts = [r.text for r in replies]
+        assert sum("undoing case 1: 2 done" in t for t in texts) == 1, texts
+        loser = next(t for t in texts if "2 done" not in t)
+        assert "already undone by case" in loser or "Already undone for" in loser, loser
+        assert sorted(adds(pod)) == sorted((pod.room(DESK).stream_id, u) for u in (BOB, DAVE))
+        assert pod.calls("POST", IB_ADD) == []
+    finally:
+        for app in apps:
+            await app.stop()

@@ -1,0 +1,79 @@
+"""A mistyped command addressed to kickbot gets a short answer with the nearest command and
+/help; chat that merely starts with a slash word nobody would take for kickbot's stays
+unanswered (Symphony: the rule of every platform whose messages all reach the bot)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.app import App
+from bot.dispatch import TYPO_CUTOFF, nearest_command
+from bot.model import Invocation
+from bot.testing import SymphonyPod
+from tests.conftest import ALICE, BOB, DESK, ConfigMaker, Room, changes, start_bot
+
+
+def ignored_by(app: App) -> asyncio.Queue[Invocation]:
+    """The messages the bot received and took as not for it, in order."""
+    seen: asyncio.Queue[Invocation] = asyncio.Queue()
+    assert app.dispatcher is not None
+    app.dispatcher.on_ignored.append(seen.put_nowait)
+    return seen
+
+
+async def test_a_typo_gets_the_nearest_command_and_help(desk: Room) -> None:
+    reply = await desk.say(ALICE, "/kik @bob")
+    body = reply.text.split(": ", 1)[1]
+    assert body == "/kik is not a command. Did you mean /kick? /help lists the ones you may use."
+    assert BOB in desk.members
+    assert changes(desk.pod) == []
+
+
+async def test_addressed_and_like_no_command_gets_help_only(desk: Room) -> None:
+    reply = await desk.say(ALICE, "@kickbot /frobnicate")
+    assert reply.text.endswith("/frobnicate is not a command. /help lists the ones you may use.")
+
+
+async def test_the_answer_escapes_what_was_typed(pod: SymphonyPod, desk: Room) -> None:
+    reply = await desk.say(ALICE, "@kickbot /<b>kik</b>")
+    # Shown as typed: as markup, the tags would be gone from the text.
+    assert "/<b>kik</b> is not a command." in reply.text
+    assert "&lt;b&gt;" in (reply.presentation_ml or "")
+
+
+async def test_chat_starting_with_someone_elses_slash_word_is_not_answered(
+    pod: SymphonyPod, bot: App, desk: Room
+) -> None:
+    ignored = ignored_by(bot)
+    for chat in ("/shrug", "/mute @bob", "/hello all", "/kickban @bob", "see /kik"):
+        pod.say(ALICE, DESK, chat)
+        got = await asyncio.wait_for(ignored.get(), 20)
+        assert "".join(str(getattr(t, "text", "")) for t in got.tokens[:1]) == chat.split()[0]
+    # The next answer in the room is the one to the typo after them: nothing was said before.
+    reply = await desk.say(ALICE, "/hlep")
+    assert "/hlep is not a command. Did you mean /help?" in reply.text
+
+
+async def test_with_mention_required_a_typo_needs_the_mention(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    app = await start_bot(settings_for(mention_required=True))
+    try:
+        await pod.wait_until_listening()
+        ignored = ignored_by(app)
+        pod.say(ALICE, DESK, "/kik @bob")
+        await asyncio.wait_for(ignored.get(), 20)
+        pod.say(ALICE, DESK, "@kickbot /kik @bob")
+        reply = await pod.next_message(DESK, timeout=20)
+        assert "/kik is not a command. Did you mean /kick?" in reply.text
+    finally:
+        await app.stop()
+
+
+def test_what_counts_as_a_typo_of_a_command() -> None:
+    known = ["kick", "demote", "undo", "case", "confirm", "jobs", "cancel", "help"]
+    for typo, meant in [("kik", "kick"), ("kcik", "kick"), ("hlep", "help"), ("udno", "undo")]:
+        assert nearest_command(typo, known, TYPO_CUTOFF) == meant
+    for other in ("shrug", "mute", "hello", "kickban", "join", "me", "x" * 41):
+        assert nearest_command(other, known, TYPO_CUTOFF) is None
+    assert nearest_command("hello", known) == "help"  # addressed: a looser suggestion
