@@ -75,6 +75,8 @@ log = structlog.get_logger(__name__)
 
 CANCEL_POLL_SECONDS = 1.0
 """How often a long command looks for a /cancel (which may come through another instance)."""
+CLOSE_RETRY_SECONDS = 5.0
+"""How often closing an answered case is tried again while the store stays unavailable."""
 
 FILTERS = ("external", "all-except-owners")
 """Flags that choose targets from the room's member list (``/kick --external``)."""
@@ -303,11 +305,18 @@ class Dispatcher:
         that fell due (``--at``)."""
         while True:
             wait = self._lease / 2
-            due = await self._store.next_due()
+            try:
+                due = await self._store.next_due()
+            except Exception:  # the store is unavailable: look again later
+                log.exception("could not look for due jobs")
+                due = None
             if due is not None:
                 wait = max(0.0, min(wait, due - time.time()))
             await asyncio.sleep(wait)
-            await self.resume()
+            try:
+                await self.resume()
+            except Exception:
+                log.exception("could not resume jobs; trying again later")
 
     async def drain(self) -> None:
         """Wait for every worker to run out of jobs."""
@@ -347,9 +356,16 @@ class Dispatcher:
         given, ahead = (handed.job, handed.lookups) if handed is not None else (None, None)
         while not self._stopping:
             self._pending.discard(key)
-            job = given or await self._store.claim(
-                platform_name, room, self._instance, self._lease, lane
-            )
+            try:
+                job = given or await self._store.claim(
+                    platform_name, room, self._instance, self._lease, lane
+                )
+            except Exception as exc:
+                if not self._store.database.is_transient(exc):
+                    raise
+                # The store is unavailable: the sweep wakes this room again later.
+                log.warning("could not claim a job", room=room, lane=lane, error=str(exc))
+                return
             given = None
             if job is None:
                 if key in self._pending:
@@ -380,7 +396,10 @@ class Dispatcher:
     async def _renew(self, job_id: int) -> None:
         while True:
             await asyncio.sleep(self._lease / 3)
-            await self._store.renew(job_id, self._lease)
+            try:
+                await self._store.renew(job_id, self._lease)
+            except Exception as exc:  # a store unavailable for long: the next renewal may do
+                log.warning("could not renew a job's lease", case=job_id, error=str(exc))
 
     async def _run(self, job: Job, platform: Platform, ahead: Lookups | None = None) -> None:
         inv = job.invocation
@@ -393,7 +412,14 @@ class Dispatcher:
             with contextlib.suppress(PlatformError):
                 await self._reply(platform, inv, replies.paused(inv.caller, job.command, job.id))
             return
-        except Exception:
+        except Exception as exc:
+            if self._store.database.is_transient(exc):
+                # The store stayed unavailable past its retries: no crash reply. The job goes
+                # back to the queue (its journal keeps what was done), to be resumed and
+                # answered once when the store is back.
+                bound.warning("the store failed mid-command; it resumes", error=str(exc))
+                await self._set_aside(job)
+                return
             bound.exception("command crashed")
             outcome = Crashed(job.id)
         reply = replies.render(outcome, inv.caller, job.command, job.id)
@@ -419,10 +445,31 @@ class Dispatcher:
             return
         if isinstance(outcome, Scheduled):
             return
-        await self._store.finish(job.id, type(outcome).__name__.lower(), plain(reply))
+        await self._close(job.id, type(outcome).__name__.lower(), plain(reply))
         bound.info("command finished", outcome=type(outcome).__name__)
         for callback in self.on_finished:
             callback(job.id, outcome)
+
+    async def _set_aside(self, job: Job) -> None:
+        """Queue a job again after the store failed it; once the store answers, this worker
+        claims it again at once (else an expired lease lets a sweep resume it)."""
+        try:
+            await self._store.release(job.id)
+        except Exception as exc:
+            log.warning("could not queue the job again", case=job.id, error=str(exc))
+
+    async def _close(self, job_id: int, outcome: str, reply: str) -> None:
+        """Close a case whose reply is out. While the store is unavailable, closing is tried
+        again here: left open, the case would be resumed and answered a second time."""
+        while True:
+            try:
+                await self._store.finish(job_id, outcome, reply)
+                return
+            except Exception as exc:
+                if self._stopping or not self._store.database.is_transient(exc):
+                    raise
+                log.warning("could not close an answered case yet", case=job_id, error=str(exc))
+                await asyncio.sleep(CLOSE_RETRY_SECONDS)
 
     @staticmethod
     async def _reply(platform: Platform, inv: Invocation, reply: Reply) -> None:

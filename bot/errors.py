@@ -41,6 +41,10 @@ class StoreError(KickbotError):
 
 class PlatformError(KickbotError):
     status: int | None = None
+    resent: bool = False
+    """The call went out more than once (the adapter or its SDK tried again): an earlier
+    attempt may have acted and lost its answer, so this error may describe that attempt's
+    effect ("not a member", "already in the room") rather than a refusal."""
 
     def __init__(self, detail: str, *, status: int | None = None, response: str | None = None):
         super().__init__(detail)

@@ -200,3 +200,11 @@ class ExplainsEmailAccess(Protocol):
         """Whether an address ``find_users_by_email`` did not find belongs to nobody now (a
         permission the look-up needs is held), rather than perhaps to someone hidden."""
         ...
+
+
+@runtime_checkable
+class SupportsPendingInvites(Protocol):
+    """Platforms whose member list leaves out people invited but not yet in (Matrix): whether
+    ``user`` is invited to the room now (an undo's lost answer is judged by it)."""
+
+    async def is_invited(self, room: RoomRef, user: UserRef) -> bool: ...

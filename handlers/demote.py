@@ -8,6 +8,7 @@ from bot import replies
 from bot.commands import Command, Context, run_each
 from bot.errors import PlatformError, RuleForbids
 from bot.grammar import Flag, Grammar, Targets
+from bot.lost_answers import confirmed, demoted
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.platform import SupportsDemote, SupportsOwnerLevels
@@ -41,7 +42,12 @@ async def demote(ctx: Context) -> Outcome:
                 taken = await platform.owner_level(room, target)
                 if taken is not None:
                     undo["level"] = taken
-            return await platform.demote_owner(room, target)
+            # An answer lost: the room decides whether they are an owner still.
+            return await confirmed(
+                lambda: platform.demote_owner(room, target),
+                demoted(ctx.platform, room, target),
+                was_not_in_place=True,  # an owner, in the list read for this command
+            )
 
         try:
             said = await ctx.change(call, target)

@@ -7,6 +7,7 @@ from bot import replies
 from bot.commands import Command, Context, run_each
 from bot.errors import PlatformError, RuleForbids
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
+from bot.lost_answers import checked, removed
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 
@@ -27,10 +28,14 @@ async def kick(ctx: Context) -> Outcome:
         # The platform lets the last owner be removed; the room would be left ownerless.
         if member.is_owner and owners == {target.id}:
             return ItemResult(target, Status.REFUSED, replies.last_owner_remove(target))
+        room = ctx.invocation.room
+        call = checked(
+            lambda: ctx.platform.remove_member(room, target, reason),
+            removed(ctx.platform, room, target),  # an answer lost: the member list decides
+            was_not_in_place=True,  # a member, in the list read for this command
+        )
         try:
-            said = await ctx.change(
-                lambda: ctx.platform.remove_member(ctx.invocation.room, target, reason), target
-            )
+            said = await ctx.change(call, target)
         except RuleForbids as err:  # the platform's rule, checked before any call
             return ItemResult(target, Status.REFUSED, replies.not_touched_by_rule(target, err))
         except PlatformError as err:

@@ -16,6 +16,7 @@ from bot import replies
 from bot.commands import Command, Context, ScopedJournal, Step, settle_each
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
+from bot.lost_answers import checked, removed
 from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUserRooms
@@ -96,7 +97,12 @@ async def _leave_room(ctx: Context, user: UserRef) -> ItemResult:
         owners = {uid for uid, m in members.items() if m.is_owner}
         if member.is_owner and owners == {user.id}:
             return ItemResult(user, Status.REFUSED, replies.offboard_last_owner(user, room.name))
-        said = await ctx.change(lambda: ctx.platform.remove_member(room.room, user, reason), user)
+        call = checked(
+            lambda: ctx.platform.remove_member(room.room, user, reason),
+            removed(ctx.platform, room.room, user),  # an answer lost: the member list decides
+            was_not_in_place=True,  # a member, in the list read for this room
+        )
+        said = await ctx.change(call, user)
         if said is None:  # a dry run: nothing was called
             interval = await ctx.pace_interval()
             line = replies.offboard_would_remove(user, room.name, len(members), interval)

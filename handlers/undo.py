@@ -19,6 +19,7 @@ from bot.commands import Command, Context
 from bot.entitlement import Verdict, decide, decide_static, is_named
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
+from bot.lost_answers import added, confirmed, level_restored, promoted
 from bot.model import RoomInfo, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLevels, SupportsUndo
@@ -188,10 +189,16 @@ async def _reverse(
             case "add" if isinstance(platform, SupportsUndo):
                 await pace()
                 invited = isinstance(platform, SupportsInviteOnly)
-                said = await platform.add_member(room, target)
+                # An answer lost: the room decides (here and below).
+                said = await confirmed(
+                    lambda: platform.add_member(room, target), added(platform, room, target)
+                )
                 if how.get("owner"):
                     await pace()
-                    said += "; " + await platform.promote_owner(room, target)
+                    said += "; " + await confirmed(
+                        lambda: platform.promote_owner(room, target),
+                        promoted(platform, room, target),
+                    )
                 owner = bool(how.get("owner"))
                 if invited:
                     line = (
@@ -210,11 +217,16 @@ async def _reverse(
                 await pace()
                 level = how.get("level")
                 if isinstance(level, int) and isinstance(platform, SupportsOwnerLevels):
-                    said = await platform.restore_owner_level(room, target, level)
+                    said = await confirmed(
+                        lambda: platform.restore_owner_level(room, target, level),
+                        level_restored(platform, room, target, level),
+                    )
                     return ItemResult(
                         target, Status.DONE, replies.level_restored(target, level), said
                     )
-                said = await platform.promote_owner(room, target)
+                said = await confirmed(
+                    lambda: platform.promote_owner(room, target), promoted(platform, room, target)
+                )
                 return ItemResult(target, Status.DONE, replies.repromoted(target), said)
             case "ib-add" if isinstance(platform, SupportsIbGroups):
                 group = str(how["group"])

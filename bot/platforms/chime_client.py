@@ -207,6 +207,26 @@ class ChimeClient:
         attempts: Attempts | None = None,
     ) -> Answer:
         tries = attempts if attempts is not None else Attempts()
+        try:
+            return await self._attempts(
+                what, method, url, expect, signed, params, body, pace, tries
+            )
+        except errors.PlatformError as err:
+            err.resent = tries.count > 1  # an earlier attempt may have acted
+            raise
+
+    async def _attempts(
+        self,
+        what: str,
+        method: str,
+        url: str,
+        expect: int | None,
+        signed: bool,
+        params: Mapping[str, str | int] | None,
+        body: Json | None,
+        pace: AbstractAsyncContextManager[Any] | None,
+        tries: Attempts,
+    ) -> Answer:
         content = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else {}
         async for attempt in self._retrying():

@@ -451,6 +451,10 @@ class MatrixPlatform:
     async def add_member(self, room: RoomRef, user: UserRef) -> str:
         return await self.invite(room, user)
 
+    async def is_invited(self, room: RoomRef, user: UserRef) -> bool:
+        """SupportsPendingInvites: their membership event says ``invite``."""
+        return await self._membership(room.id, user.id) == "invite"
+
     async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
         """Owner again = at least the room's kick level (used when the level taken away is not
         known, e.g. a demotion confirmed after a restart, or a kicked owner invited back)."""

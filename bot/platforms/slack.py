@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import hmac
 import json
@@ -32,6 +33,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -69,6 +71,30 @@ NAME_LOOKUPS_AT_ONCE = 8
 CREATORS_KEPT = 10_000
 """Channels whose creator is remembered (the oldest noted is forgotten first)."""
 RATE_LIMIT_RETRIES = 3
+_RESENT: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "kickbot_slack_resent", default=None
+)
+"""The connection retries of the call being made (see ``SlackPlatform._call``)."""
+
+
+class _NotedConnectionRetries(AsyncConnectionErrorRetryHandler):
+    """slack_sdk's retry of a dropped connection, noted for the call being made: a change sent
+    again may meet its own lost answer's effect (``not_in_channel``, ``already_in_channel``)."""
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        noted = _RESENT.get()
+        if noted is not None:
+            noted.append(state.current_attempt)
+        await super().prepare_for_next_attempt_async(
+            state=state, request=request, response=response, error=error
+        )
 
 
 def web_client(settings: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:
@@ -80,7 +106,7 @@ def web_client(settings: SlackSettings, session: aiohttp.ClientSession) -> Async
         session=session,
         timeout=settings.api_timeout_seconds,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
+            _NotedConnectionRetries(),
             AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
         ],
     )
@@ -489,10 +515,16 @@ class SlackPlatform:
         return creator
 
     async def _call(self, method: str, call: Awaitable[AsyncSlackResponse]) -> dict[str, Any]:
+        retries: list[int] = []
+        noting = _RESENT.set(retries)
         try:
             response = await call
         except Exception as exc:
-            raise to_platform_error(method, exc) from exc
+            err = to_platform_error(method, exc)
+            err.resent = bool(retries)  # an earlier attempt may have acted
+            raise err from exc
+        finally:
+            _RESENT.reset(noting)
         return response.data if isinstance(response.data, dict) else {}
 
 

@@ -20,6 +20,14 @@ which runs it as one unit on a thread of the store's:
 
 Statements name their parameters ``:name`` (sqlite3's style; turned into psycopg's
 ``%(name)s`` for PostgreSQL).
+
+A hiccup of the database is not a failure: once the store has answered, a unit that meets a
+transient error (SQLite locked or busy beyond the busy timeout, e.g. another process holding the
+write lock; PostgreSQL's connection lost, the server shutting down or restarting, a serialization
+failure or deadlock) is run again from its start, with exponential backoff, for up to
+``retry_seconds`` (tenacity). A unit is a function of its connection run in one transaction
+(PostgreSQL) or holding the write lock (SQLite, atomic), so running it again is safe; a lost
+connection is dropped with the idle ones beside it (a restarted server dropped them all).
 """
 
 from __future__ import annotations
@@ -40,12 +48,32 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import structlog
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
 from bot.errors import ConfigError
+
+log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 Row = dict[str, Any]
 
 BUSY_TIMEOUT_MS = 5000
+RETRY_SECONDS = 120.0
+"""How long a unit is tried again while the database is briefly unavailable (then its error
+is raised). Each SQLite attempt also waits up to ``BUSY_TIMEOUT_MS`` for the lock."""
+RETRY_FIRST_WAIT = 0.05
+RETRY_LONGEST_WAIT = 2.0
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+_PG_TRANSIENT_CLASSES = ("08", "57P", "40")
+"""SQLSTATE prefixes worth another try: connection exceptions, the server shutting down or not
+yet accepting connections (57P01-57P03), serialization failures and deadlocks."""
 POSTGRES_THREADS = 8
 """Units running at once on PostgreSQL (each on a connection of its own)."""
 _LOCK_CLASS = 0x6B69636B  # "kick": the first key of every advisory lock kickbot takes
@@ -269,6 +297,10 @@ class Database:
         self._thread = ThreadPoolExecutor(threads, thread_name_prefix="kickbot-store")
         self._sqlite: sqlite3.Connection | None = None
         self._idle: list[Any] = []  # PostgreSQL connections between units
+        self.retry_seconds = RETRY_SECONDS
+        self._answered = False
+        """Whether a unit has succeeded: before that, an error is the store's configuration
+        or its absence (reported at once when the store opens), not a hiccup."""
 
     @classmethod
     def connect(cls, url: str) -> Database:
@@ -289,19 +321,78 @@ class Database:
         (enough for reads and single-statement writes, and cheaper)."""
         return await self.submit(work, atomic=atomic)
 
-    def submit(self, work: Callable[[Connection], T], *, atomic: bool = False) -> asyncio.Future[T]:
+    def submit(
+        self, work: Callable[[Connection], T], *, atomic: bool = False, retry: bool = True
+    ) -> asyncio.Future[T]:
         """``run``, handed to the store's thread(s) now rather than when awaited: work
         submitted one after another keeps its order on SQLite's single thread. The work runs
-        to its end once handed over; cancelling the future only loses its result."""
+        to its end once handed over; cancelling the future only loses its result. Without
+        ``retry`` a hiccup is raised at once (recording an event: the platform delivers it
+        again, and its callback must not wait)."""
         loop = asyncio.get_running_loop()
-        if self.is_postgres:
-            return loop.run_in_executor(self._thread, self._run_postgres, work)
-        return loop.run_in_executor(self._thread, self._run_sqlite, work, atomic)
+        run: Callable[[Callable[[Connection], T]], T] = (
+            self._run_postgres
+            if self.is_postgres
+            else functools.partial(self._run_sqlite, atomic=atomic)
+        )
+        if not retry:
+            return loop.run_in_executor(self._thread, self._once, run, work)
+        return loop.run_in_executor(self._thread, self._retried, run, work)
+
+    def _once(
+        self, run: Callable[[Callable[[Connection], T]], T], work: Callable[[Connection], T]
+    ) -> T:
+        result = run(work)
+        self._answered = True
+        return result
+
+    def _retried(
+        self, run: Callable[[Callable[[Connection], T]], T], work: Callable[[Connection], T]
+    ) -> T:
+        """``run(work)``, run again from its start while the database has a hiccup."""
+        retrying = Retrying(
+            stop=stop_after_delay(self.retry_seconds),
+            wait=wait_exponential_jitter(initial=RETRY_FIRST_WAIT, max=RETRY_LONGEST_WAIT),
+            retry=retry_if_exception(self._transient),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                result = run(work)
+                self._answered = True
+                return result
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+
+    def is_transient(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is a hiccup of a database that has answered before (worth trying
+        again later), not a fault of the unit or of the store's configuration."""
+        return self._transient(exc)
+
+    def _transient(self, exc: BaseException) -> bool:
+        if not self._answered:
+            return False
+        if isinstance(exc, sqlite3.OperationalError):
+            code = getattr(exc, "sqlite_errorcode", None)
+            if code is not None:
+                return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+            return "locked" in str(exc) or "busy" in str(exc)
+        if not self.is_postgres:
+            return False
+        import psycopg
+
+        if not isinstance(exc, psycopg.OperationalError):
+            return False
+        state = exc.sqlstate
+        # No SQLSTATE: the connection itself failed (closed, reset, not reachable).
+        return state is None or state.startswith(_PG_TRANSIENT_CLASSES)
 
     def _run_sqlite(self, work: Callable[[Connection], T], atomic: bool) -> T:
         if self._sqlite is None:
             self._sqlite = _open_sqlite(self.url.path, self.url.synchronous)
         raw = self._sqlite
+        if raw.in_transaction:  # left open by a unit that failed in its COMMIT: start clean
+            raw.execute("ROLLBACK")
         if not atomic:
             return work(Connection(raw, postgres=False))
         raw.execute("BEGIN IMMEDIATE")
@@ -328,9 +419,19 @@ class Database:
         finally:
             if raw.closed or raw.broken:
                 raw.close()
+                self._drop_idle()  # lost with it, most likely (a restart, a network cut)
             else:
                 self._idle.append(raw)
         return result
+
+    def _drop_idle(self) -> None:
+        while True:
+            try:
+                idle = self._idle.pop()
+            except IndexError:
+                return
+            with contextlib.suppress(Exception):
+                idle.close()
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._thread, self._close_connections)
@@ -342,6 +443,13 @@ class Database:
             self._sqlite = None
         while self._idle:
             self._idle.pop().close()
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    wait = state.next_action.sleep if state.next_action is not None else None
+    log.warning("store unavailable; trying again", attempt=state.attempt_number, error=str(exc),
+                wait_s=wait)  # fmt: skip
 
 
 def _open_sqlite(path: str, synchronous: Literal["full", "normal"]) -> sqlite3.Connection:

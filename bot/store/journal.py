@@ -58,6 +58,11 @@ class PendingResults:
     def add(self, case: int, row: Row) -> None:
         self._rows.setdefault(case, []).append(row)
 
+    def put_back(self, case: int, rows: Sequence[Row]) -> None:
+        """Rows taken for a write that failed: pending again, ahead of any added since."""
+        if rows:
+            self._rows[case] = [*rows, *self._rows.get(case, [])]
+
     def take(self, case: int | None = None) -> list[Row]:
         """The rows of one case (None: of every case), no longer pending."""
         if case is not None:
@@ -103,8 +108,14 @@ class CommandJournal:
         so only it adds to them); None: ask the store."""
 
     async def written(self) -> None:
-        """Write the results still pending (a failure is raised here)."""
-        await write_results(self._db, self._pending.take(self._job_id))
+        """Write the results still pending (a failure is raised here, and they stay pending
+        for the case's next write)."""
+        rows = self._pending.take(self._job_id)
+        try:
+            await write_results(self._db, rows)
+        except BaseException:
+            self._pending.put_back(self._job_id, rows)
+            raise
 
     async def previous(self, target: UserRef) -> ItemResult | None:
         if self._settled is not None:
@@ -158,7 +169,11 @@ class CommandJournal:
 
         # The results still pending go in the same transaction: one commit for both.
         results = self._pending.take(self._job_id)
-        await self._db.run(after_results(results, write), atomic=bool(results))
+        try:
+            await self._db.run(after_results(results, write), atomic=bool(results))
+        except BaseException:
+            self._pending.put_back(self._job_id, results)  # for the case's next write
+            raise
 
     async def started(self, target: UserRef) -> bool:
         """Whether a call for ``target`` was begun by an earlier run whose result is unknown."""

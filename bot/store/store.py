@@ -181,7 +181,11 @@ class Store:
         stay pending, for its own next write)."""
         rows = self._pending.take(case)
         if case is not None:
-            await write_results(self._db, rows)
+            try:
+                await write_results(self._db, rows)
+            except BaseException:
+                self._pending.put_back(case, rows)  # for the case's next write
+                raise
             return
         try:
             await write_results(self._db, rows)
@@ -230,7 +234,8 @@ class Store:
             else:
                 recorded.set_exception(exc)
 
-        self._db.submit(write, atomic=atomic).add_done_callback(settle)
+        # Not tried again here: a record that fails is delivered again by the platform.
+        self._db.submit(write, atomic=atomic, retry=False).add_done_callback(settle)
         return recorded
 
     async def claim(
@@ -320,7 +325,12 @@ class Store:
         results = self._pending.take(job_id)  # in the same transaction: one commit
         chain = self._chain
         close = after_results(results, lambda conn: _finish(conn, job_id, outcome, reply, chain))
-        chain.published(await self._db.run(close, atomic=True))
+        try:
+            closed = await self._db.run(close, atomic=True)
+        except BaseException:
+            self._pending.put_back(job_id, results)  # for the next try to close it
+            raise
+        chain.published(closed)
 
     # --- cancelling, listing --------------------------------------------------------------
 

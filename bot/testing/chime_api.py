@@ -184,11 +184,13 @@ class ChimeDouble(LoopbackServer):
         retry_after: float | None = None,
         after_effect: bool = False,
         undeclared: bool = False,
+        reset: bool = False,
     ) -> None:
         """Answer the next ``times`` calls of ``operation`` with ``error`` (an exception shape
         such as ``ThrottledClientException`` or its code such as ``Throttled``). The operation
         must declare it in the model unless ``undeclared``. With ``after_effect`` the call is
-        carried out first and only its answer is replaced (an answer lost after the change)."""
+        carried out first and only its answer is replaced (an answer lost after the change);
+        with ``reset`` there is no answer at all: the connection is reset."""
         self.knobs.fail(
             operation,
             error,
@@ -197,6 +199,7 @@ class ChimeDouble(LoopbackServer):
             retry_after=retry_after,
             after_effect=after_effect,
             undeclared=undeclared,
+            reset=reset,
         )
 
     def throttle_next(
@@ -326,7 +329,7 @@ class ChimeDouble(LoopbackServer):
         if (release := self.knobs.take_hold(route.operation)) is not None:
             await release.wait()
         if (failure := self.knobs.take(route.operation, after_effect=False)) is not None:
-            return _failure(failure)
+            return _failure(failure, request)
         return self._answer(request, route, params)
 
     def _answer(self, request: web.Request, route: Route, params: Params) -> web.Response:
@@ -345,7 +348,7 @@ class ChimeDouble(LoopbackServer):
         for problem in chime_model.check_output(route, status, data):
             self._violate("response", request, f"the double's own answer: {problem}")
         if (failure := self.knobs.take(route.operation, after_effect=True)) is not None:
-            return _failure(failure)
+            return _failure(failure, request)
         if status == 204:
             return web.Response(status=204)
         return web.json_response(data, status=status)
@@ -370,7 +373,9 @@ def _error(shape: str, message: str, status: int | None = None) -> web.Response:
     return response
 
 
-def _failure(failure: Failure) -> web.Response:
+def _failure(failure: Failure, request: web.Request) -> web.Response:
+    if failure.reset and request.transport is not None:
+        request.transport.abort()  # what is answered is never sent
     response = _error(failure.shape, failure.message)
     if failure.retry_after is not None:
         response.headers["Retry-After"] = f"{failure.retry_after:g}"

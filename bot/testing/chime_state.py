@@ -145,6 +145,8 @@ class Failure:
     remaining: int
     retry_after: float | None
     after_effect: bool
+    reset: bool = False
+    """No answer at all: the connection is reset."""
 
     @property
     def status(self) -> int:
@@ -169,6 +171,7 @@ class Knobs:
         retry_after: float | None,
         after_effect: bool,
         undeclared: bool,
+        reset: bool = False,
     ) -> None:
         model = service_model()
         if operation not in model.operation_names:
@@ -181,7 +184,9 @@ class Knobs:
                 f"{', '.join(sorted(declared))}); pass undeclared=True to send it anyway"
             )
         text = message or f"injected {shape}"
-        self.failures.append(Failure(operation, shape, text, times, retry_after, after_effect))
+        self.failures.append(
+            Failure(operation, shape, text, times, retry_after, after_effect, reset)
+        )
 
     def take(self, operation: str, *, after_effect: bool) -> Failure | None:
         for failure in self.failures:

@@ -572,12 +572,23 @@ class ProxiedCall:
                 is not None) or (self.method == "PUT" and "/state/" in p)  # fmt: skip
 
 
+@dataclass(slots=True)
+class _Loss:
+    match: Callable[[ProxiedCall], bool]
+    status: int
+    reset: bool
+    remaining: int
+
+
 class RecordingProxy:
-    """An HTTP proxy in front of Synapse that logs every request passing through it."""
+    """An HTTP proxy in front of Synapse that logs every request passing through it; with
+    ``lose_next`` it passes a request on and loses Synapse's answer (an answer lost after
+    acting)."""
 
     def __init__(self, upstream: str):
         self.upstream = upstream.rstrip("/")
         self.calls: list[ProxiedCall] = []
+        self._losses: list[_Loss] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -613,6 +624,26 @@ class RecordingProxy:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
+    def lose_next(
+        self,
+        match: Callable[[ProxiedCall], bool],
+        *,
+        status: int = 500,
+        reset: bool = False,
+        times: int = 1,
+    ) -> None:
+        """The next ``times`` requests that ``match`` reach Synapse, which acts; its answer is
+        replaced by a ``status`` error (``M_UNKNOWN``), or with ``reset`` by none at all (the
+        connection is reset)."""
+        self._losses.append(_Loss(match, status, reset, times))
+
+    def _loss(self, call: ProxiedCall) -> _Loss | None:
+        for loss in self._losses:
+            if loss.remaining > 0 and loss.match(call):
+                loss.remaining -= 1
+                return loss
+        return None
+
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         assert self._session is not None
         body = await request.read()
@@ -632,6 +663,11 @@ class RecordingProxy:
                 if k.lower() not in ("content-length", "transfer-encoding", "connection", "date",
                                      "server"):  # fmt: skip
                     out.headers[k] = v
+        if (loss := self._loss(call)) is not None:
+            if loss.reset and request.transport is not None:
+                request.transport.abort()
+            lost = {"errcode": "M_UNKNOWN", "error": "answer lost by the test proxy"}
+            out = web.json_response(lost, status=loss.status)
         async with self._changed:
             call.status, call.response = up.status, data
             call.done.set()

@@ -290,10 +290,20 @@ class RocketChatServer(LoopbackServer):
         message: str | None = None,
         times: int = 1,
         reset_in: float = 60.0,
+        after_effect: bool = False,
+        reset: bool = False,
     ) -> None:
         """Answer the next ``times`` calls of ``endpoint`` (e.g. ``groups.kick``) with an error:
         a 400 of type ``error``, a 401 (not logged in), a 429 whose window resets in
-        ``reset_in`` seconds, or a 5xx."""
+        ``reset_in`` seconds, or a 5xx. With ``after_effect`` the call is carried out first and
+        only its answer is replaced (an answer lost after acting); with ``reset`` there is no
+        answer: the connection is reset."""
+        if after_effect or reset:
+            lost = {"success": False, "error": message or "Internal server error"}
+            self.gateway.failures.append(
+                Failure(endpoint, status, lost, times, None, after_effect, reset)
+            )
+            return
         if status == 429:
             body: dict[str, Any] = {"success": False, "error": "429"}
             self.gateway.failures.append(Failure(endpoint, status, body, times, reset_in))

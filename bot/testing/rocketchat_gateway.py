@@ -103,6 +103,10 @@ class Failure:
     body: dict[str, Any]
     remaining: int
     reset_in: float | None = None
+    after_effect: bool = False
+    """Carried out first, then only the answer is replaced (an answer lost after acting)."""
+    reset: bool = False
+    """No answer at all: the connection is reset."""
 
 
 class Gateway:
@@ -212,9 +216,8 @@ class Gateway:
         held = self.holds.get(endpoint)
         if held:
             await held.pop(0).wait()
-        failure = next((f for f in self.failures if f.route == endpoint and f.remaining), None)
+        failure = self._failure(endpoint, request, after=False)
         if failure is not None:
-            failure.remaining -= 1
             if failure.reset_in is not None:
                 return too_many_requests(time.time() + failure.reset_in, limit=1)
             return web.json_response(failure.body, status=failure.status, headers=limit_headers)
@@ -225,9 +228,29 @@ class Gateway:
         except RcError as error:
             body, status = error.body(), error.status
         self._notify()
+        if (lost := self._failure(endpoint, request, after=True)) is not None:
+            return web.json_response(lost.body, status=lost.status)  # acted, answer lost
         response = web.json_response(body, status=status, headers=limit_headers)
         self._check_response(request, spec_request, source, response)
         return response
+
+    def _failure(self, endpoint: str, request: web.Request, *, after: bool) -> Failure | None:
+        """The planned failure for this call, if any: those planned ``after_effect`` once the
+        endpoint has acted (``after``), the others before. A reset one aborts the connection
+        (whatever is answered then is never sent)."""
+        failure = next(
+            (
+                f
+                for f in self.failures
+                if f.route == endpoint and f.remaining and f.after_effect == after
+            ),
+            None,
+        )
+        if failure is not None:
+            failure.remaining -= 1
+            if failure.reset and request.transport is not None:
+                request.transport.abort()
+        return failure
 
     def _check_response(
         self,

@@ -353,9 +353,14 @@ class SlackWorkspace(LoopbackServer):
         status: int = 200,
         retry_after: int | None = None,
         matching: Mapping[str, str] | None = None,
+        after_effect: bool = False,
+        reset: bool = False,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` with Slack error ``error`` (only calls
-        with the arguments in ``matching``, if given: ``{"user": "U0BOB"}``)."""
+        with the arguments in ``matching``, if given: ``{"user": "U0BOB"}``). With
+        ``after_effect`` the call is carried out first and only its answer is replaced (an
+        answer lost after acting, e.g. ``status=500``); with ``reset`` there is no answer: the
+        connection is reset."""
         extra = {"needed": needed, "provided": ",".join(sorted(self.scopes))} if needed else {}
         self.knobs.fail(
             method,
@@ -365,6 +370,8 @@ class SlackWorkspace(LoopbackServer):
             retry_after=retry_after,
             extra=extra,
             matching=matching,
+            after_effect=after_effect,
+            reset=reset,
         )
 
     def rate_limit_next(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:

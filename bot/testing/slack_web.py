@@ -99,6 +99,10 @@ class _Planned:
     extra: dict[str, Any] = field(default_factory=dict)
     matching: dict[str, str] = field(default_factory=dict)
     """Only calls with these arguments meet it (empty: any call of the method)."""
+    after_effect: bool = False
+    """Carried out first, then only the answer is replaced (an answer lost after acting)."""
+    reset: bool = False
+    """No answer at all: the connection is reset."""
 
 
 class Knobs:
@@ -130,19 +134,44 @@ class Knobs:
         retry_after: int | None,
         extra: Mapping[str, Any],
         matching: Mapping[str, str] | None = None,
+        after_effect: bool = False,
+        reset: bool = False,
     ) -> None:
         self._planned.append(
-            _Planned(method, error, times, status, retry_after, dict(extra), dict(matching or {}))
+            _Planned(
+                method,
+                error,
+                times,
+                status,
+                retry_after,
+                dict(extra),
+                dict(matching or {}),
+                after_effect,
+                reset,
+            )
         )
 
-    def take(self, method: str, params: Mapping[str, Any]) -> web.Response | None:
+    def take(
+        self,
+        method: str,
+        params: Mapping[str, Any],
+        request: web.Request | None = None,
+        *,
+        after: bool = False,
+    ) -> web.Response | None:
+        """The planned answer for this call, if any: those planned ``after_effect`` once the
+        method has acted (``after``), the others before. A reset one aborts ``request``'s
+        connection (the returned response is never sent)."""
         for planned in self._planned:
             if (
                 planned.remaining > 0
+                and planned.after_effect == after
                 and planned.method == method
                 and all(str(params.get(k)) == v for k, v in planned.matching.items())
             ):
                 planned.remaining -= 1
+                if planned.reset and request is not None and request.transport is not None:
+                    request.transport.abort()
                 body = {"ok": False, "error": planned.error, **planned.extra}
                 response = web.json_response(body, status=planned.status)
                 if planned.retry_after is not None:
@@ -284,7 +313,7 @@ class WebGateway:
             raise MethodError("invalid_arguments", violation=f"spec-gap: {missing} missing")
         if (release := self._ws.knobs.take_hold(name)) is not None:
             await release.wait()
-        if (planned := self._ws.knobs.take(name, params)) is not None:
+        if (planned := self._ws.knobs.take(name, params, request)) is not None:
             return planned  # deliberate, so not checked against the spec
         call = Call(name, params, token)
         needed = method.scopes(call)
@@ -299,6 +328,8 @@ class WebGateway:
             if err.violation is not None:
                 self._ws.violate(err.violation, f"{request.method} {request.path}: {err.error}")
             answer = {"ok": False, "error": err.error, **err.extra}
+        if (lost := self._ws.knobs.take(name, params, request, after=True)) is not None:
+            return lost  # acted, and the answer is lost
         if method.in_spec and (problem := check_answer(self._spec, spec_request, answer)):
             self._ws.violate("response", f"{request.path}: the double's own answer: {problem}")
         return web.json_response(answer)

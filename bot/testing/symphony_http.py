@@ -101,6 +101,10 @@ class _Failure:
     body: dict[str, Any]
     remaining: int
     retry_after: float | None
+    after_effect: bool = False
+    """Carried out first, then only the answer is replaced (an answer lost after acting)."""
+    reset: bool = False
+    """No answer at all: the connection is reset."""
 
 
 @dataclass
@@ -127,9 +131,21 @@ class Knobs:
         body: dict[str, Any] | None,
         times: int,
         retry_after: float | None,
+        *,
+        after_effect: bool = False,
+        reset: bool = False,
     ) -> None:
         body = body if body is not None else {"code": status, "message": f"injected {status}"}
-        failure = _Failure(method.upper(), re.compile(path_regex), status, body, times, retry_after)
+        failure = _Failure(
+            method.upper(),
+            re.compile(path_regex),
+            status,
+            body,
+            times,
+            retry_after,
+            after_effect,
+            reset,
+        )
         self._failures.append(failure)
 
     def hold(self, method: str, path_regex: str) -> asyncio.Event:
@@ -137,11 +153,24 @@ class Knobs:
         self._holds.append(_Hold(method.upper(), re.compile(path_regex), release))
         return release
 
-    def take_failure(self, method: str, path: str) -> web.Response | None:
+    def take_failure(
+        self, method: str, path: str, request: web.Request | None = None, *, after: bool = False
+    ) -> web.Response | None:
+        """The planned failure for this request, if any: those planned ``after_effect`` once
+        the handler has acted (``after``), the others before. A reset one aborts ``request``'s
+        connection (the returned response is never sent)."""
         for failure in self._failures:
-            if failure.remaining > 0 and failure.method == method and failure.path.search(path):
+            if (
+                failure.remaining > 0
+                and failure.after_effect == after
+                and failure.method == method
+                and failure.path.search(path)
+            ):
                 failure.remaining -= 1
-                response = web.json_response(failure.body, status=failure.status)
+                if failure.reset and request is not None and request.transport is not None:
+                    request.transport.abort()
+                status = failure.status or 500  # a reset: never sent
+                response = web.json_response(failure.body, status=status)
                 if failure.retry_after is not None:
                     response.headers["Retry-After"] = f"{failure.retry_after:g}"
                 return response
@@ -215,7 +244,8 @@ class Gateway:
             raise ApiError(400, f"Request does not match the API spec: {problem}", violation="spec")
         if (release := self._pod.knobs.take_hold(request.method, request.path)) is not None:
             await release.wait()
-        if (failure := self._pod.knobs.take_failure(request.method, request.path)) is not None:
+        knobs = self._pod.knobs
+        if (failure := knobs.take_failure(request.method, request.path, request)) is not None:
             return failure  # deliberate, so not checked against the spec
         limit = self._pod.knobs.limit
         if (
@@ -227,6 +257,9 @@ class Gateway:
             response = await handler(request)
         except ApiError as error:
             response = self._refuse(request, error)
+        lost = knobs.take_failure(request.method, request.path, request, after=True)
+        if lost is not None:
+            return lost  # acted, and the answer is lost
         if isinstance(response, web.Response):
             data = response.body if isinstance(response.body, bytes) else None
             answer = SpecResponse(

@@ -389,12 +389,25 @@ class SymphonyPod(LoopbackServer):
         times: int = 1,
         *,
         retry_after: float | None = None,
+        after_effect: bool = False,
+        reset: bool = False,
     ) -> None:
         """Answer the next ``times`` requests matching ``method`` and ``path_regex`` with an error.
 
-        The body defaults to the specs' error shape ``{"code": status, "message": ...}``.
+        The body defaults to the specs' error shape ``{"code": status, "message": ...}``. With
+        ``after_effect`` the request is carried out first and only its answer is replaced (an
+        answer lost after acting); with ``reset`` there is no answer: the connection is reset.
         """
-        self.knobs.fail(method, path_regex, status, body, times, retry_after)
+        self.knobs.fail(
+            method,
+            path_regex,
+            status,
+            body,
+            times,
+            retry_after,
+            after_effect=after_effect,
+            reset=reset,
+        )
 
     def hold_next(self, method: str, path_regex: str) -> asyncio.Event:
         """Hold the next matching request until the returned event is set (then answer it)."""

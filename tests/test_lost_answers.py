@@ -1,0 +1,128 @@
+"""A change whose answer is lost (a 500 sent after acting, a reset connection) is reported by
+what the room shows, not by the error: the removal happened, the case says done, /undo re-adds.
+Symphony: the BDK retries the call, and its retry meets "not a member"."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import App
+from bot.testing import SymphonyPod
+from tests.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DESK,
+    FRANK,
+    SOLO,
+    ConfigMaker,
+    Room,
+    changes,
+    start_bot,
+)
+
+REMOVE = r"/membership/remove$"
+ADD = r"/membership/add$"
+DEMOTE = r"/membership/demoteOwner$"
+PROMOTE = r"/membership/promoteOwner$"
+LOST = {"500": {"status": 500}, "reset": {"status": 0, "reset": True}}
+
+
+async def _results(bot: App, case: int) -> list[dict[str, object]]:
+    assert bot.store is not None
+    (row,) = await bot.store.audit(case=case)
+    return row.results
+
+
+@pytest.mark.parametrize("how", sorted(LOST))
+async def test_a_removal_whose_answer_is_lost_is_done_and_undone(
+    pod: SymphonyPod, desk: Room, bot: App, how: str
+) -> None:
+    pod.fail_next("POST", REMOVE, after_effect=True, **LOST[how])  # type: ignore[arg-type]
+    reply = await desk.say(ALICE, "/kick @bob")
+    assert "Removed @Bob Member." in reply.text
+    assert "1 done" in reply.text
+    assert "Could not" not in reply.text
+    assert BOB not in desk.members
+    # The BDK sent it again and met "not a member": the room, not that error, decided.
+    assert len(pod.calls("POST", REMOVE)) == 2
+    (result,) = await _results(bot, 1)
+    assert result["result"] == "done"
+    assert str(result["platform_response"]).startswith("answer lost (400 ")
+    assert "looked: the member list no longer lists them" in str(result["platform_response"])
+    undo = await desk.say(ALICE, "/undo")
+    assert "Re-added @Bob Member." in undo.text
+    assert desk.members[BOB] is False
+
+
+async def test_an_owner_removed_with_a_lost_answer_comes_back_an_owner(
+    pod: SymphonyPod, desk: Room
+) -> None:
+    pod.fail_next("POST", REMOVE, 500, after_effect=True)
+    reply = await desk.say(ALICE, "/kick @carol")
+    assert "Removed @Carol Owner." in reply.text
+    undo = await desk.say(ALICE, "/undo")
+    assert "Re-added @Carol Owner as owner." in undo.text
+    assert desk.members[CAROL] is True
+
+
+async def test_a_demotion_whose_answer_is_lost_is_done_and_undone(
+    pod: SymphonyPod, desk: Room
+) -> None:
+    pod.fail_next("POST", DEMOTE, 0, after_effect=True, reset=True)
+    reply = await desk.say(ALICE, "/demote @carol")
+    assert "Demoted @Carol Owner to member." in reply.text
+    assert desk.members[CAROL] is False
+    undo = await desk.say(ALICE, "/undo")
+    assert "Promoted @Carol Owner back to owner." in undo.text
+    assert desk.members[CAROL] is True
+
+
+async def test_an_undo_whose_answer_is_lost_is_done(pod: SymphonyPod, desk: Room) -> None:
+    await desk.say(ALICE, "/kick @carol")
+    # Adding and promoting again are no-ops on Symphony: the BDK's retry loses its answer too.
+    pod.fail_next("POST", ADD, 500, times=2, after_effect=True)
+    pod.fail_next("POST", PROMOTE, 0, times=2, after_effect=True, reset=True)
+    undo = await desk.say(ALICE, "/undo")
+    assert "Re-added @Carol Owner as owner." in undo.text
+    assert "1 done" in undo.text
+    assert desk.members[CAROL] is True
+    assert len(pod.calls("POST", ADD)) == len(pod.calls("POST", PROMOTE)) == 2
+
+
+async def test_a_refusal_with_the_member_still_there_is_a_failure(
+    pod: SymphonyPod, desk: Room, bot: App
+) -> None:
+    pod.fail_next("POST", REMOVE, 400, {"code": 400, "message": "No, not today"})
+    reply = await desk.say(ALICE, "/kick @bob")
+    assert "Could not remove @Bob Member" in reply.text
+    assert "1 failed" in reply.text
+    assert BOB in desk.members
+    (result,) = await _results(bot, 1)
+    assert result["result"] == "failed"
+    assert changes(pod) == ["POST /pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove"]
+
+
+async def test_an_offboarding_removal_whose_answer_is_lost_is_done_and_undone(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    policy = {
+        "commands": {
+            "offboard": {"users": ["frank@example.com"]},
+            "undo": {"users": ["frank@example.com"]},
+        }
+    }
+    app = await start_bot(settings_for(policy=policy))
+    try:
+        await pod.wait_until_listening()
+        desk = Room(pod, DESK)
+        pod.fail_next("POST", f"/room/{SOLO}/membership/remove$", 500, after_effect=True)
+        reply = await desk.say(FRANK, "/offboard @bob")
+        assert "2 done" in reply.text, reply.text
+        assert "Removed @Bob Member from “Solo”." in reply.text
+        assert BOB not in pod.room(SOLO).members
+        undo = await desk.say(FRANK, "/undo")
+        assert "Re-added @Bob Member to “Solo”." in undo.text
+        assert pod.room(SOLO).members[BOB] is False
+    finally:
+        await app.stop()
