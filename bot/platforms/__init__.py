@@ -19,11 +19,11 @@ from bot.errors import MissingExtra
 from bot.platform import Platform
 
 FACTORIES: dict[str, str] = {
-    "symphony": "bot.platforms.symphony:SymphonyPlatform",
-    "slack": "bot.platforms.slack:SlackPlatform",
-    "rocketchat": "bot.platforms.rocketchat:RocketChatPlatform",
-    "chime": "bot.platforms.chime:ChimePlatform",
-    "matrix": "bot.platforms.matrix:MatrixPlatform",
+    "symphony": "bot.platforms.symphony.adapter:SymphonyPlatform",
+    "slack": "bot.platforms.slack.adapter:SlackPlatform",
+    "rocketchat": "bot.platforms.rocketchat.adapter:RocketChatPlatform",
+    "chime": "bot.platforms.chime.adapter:ChimePlatform",
+    "matrix": "bot.platforms.matrix.adapter:MatrixPlatform",
 }
 
 EXTRAS: dict[str, str] = {
