@@ -95,3 +95,34 @@ def test_a_package_alone_imports_no_sdk_and_its_paths_resolve(plugin: Plugin) ->
     assert found["factory"] == plugin.factory.rpartition(":")[2]
     assert found["model"]
     assert found["demo"]
+
+
+def test_the_config_sections_and_pace_platforms_are_the_registrys() -> None:
+    from bot.settings import check
+
+    sections = {plugin.name: {"key": plugin.name} for plugin in PLUGINS}
+    parsed = check({**sections, "teams": {}}, ["kick"])
+    assert parsed.problems == ["teams: unknown key"]
+    parsed = check(sections, ["kick"])
+    assert parsed.settings is not None
+    assert parsed.settings.enabled_platforms() == list(PLUGINS.names)
+    for plugin in PLUGINS:
+        assert getattr(parsed.settings, plugin.name) == {"key": plugin.name}
+    pace = {"platform": "teams", "above_members": 1, "interval_seconds": 1}
+    parsed = check({"bulk": {"paces": [pace]}}, ["kick"])
+    names = [repr(name) for name in PLUGINS.names]
+    assert parsed.problems == [
+        f"bulk.paces.0.platform: Input should be {', '.join(names[:-1])} or {names[-1]}"
+    ]
+
+
+def test_display_names_and_demos_come_from_the_plugins() -> None:
+    from bot.cli import DEMOS, demo, offboard
+    from bot.replies import platform_name
+
+    assert {plugin.name: plugin.demo for plugin in PLUGINS} == DEMOS
+    for command in (demo, offboard):
+        (option,) = [p for p in command.params if p.name == "platform"]
+        assert set(option.type.choices) == set(PLUGINS.names)  # type: ignore[attr-defined]
+    assert [platform_name(p.name) for p in PLUGINS] == [p.display_name for p in PLUGINS]
+    assert platform_name("rocketchat") == "Rocket.Chat"
