@@ -347,3 +347,48 @@ async def test_instances_finishing_at_once_keep_one_chain(store_url: str) -> Non
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_read_writing_a_result_while_its_case_closes_leaves_the_chain_true(
+    store: Store, store_url: str
+) -> None:
+    """A read that writes other cases' pending results (``/case``, ``/jobs``) may be writing
+    a result of a case while that case closes: the close must wait for the write, or it would
+    append the result to the audit chain as it stood before ("started") while the table says
+    "done". On PostgreSQL the two run on two connections at once; an outside transaction
+    holds the result's row so that the read's write is still under way when the close runs."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("two connections at once: PostgreSQL (SQLite has one writer)")
+    import psycopg
+
+    case, job = await store.record_and_claim(invocation(), "kick", "change", A, 60)
+    assert case is not None
+    assert job is not None
+    journal = store.journal(case, job.settled)
+    bob = UserRef("2", "Bob")
+    await journal.start(bob)
+    await journal.record(ItemResult(bob, Status.DONE, line("Removed @Bob.")))
+    conninfo, _, schema = store_url.partition("?search_path=")
+    async with await psycopg.AsyncConnection.connect(conninfo) as outside:
+        await outside.execute(f'SET search_path TO "{schema}"')
+        await outside.execute(
+            "SELECT status FROM results WHERE command_id = %s FOR UPDATE", (case,)
+        )
+        reader = asyncio.create_task(store.audit())
+        for _ in range(500):  # until the read's write waits for the row
+            cur = await outside.execute(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'"
+            )
+            (waiting,) = await cur.fetchone() or (0,)
+            if waiting:
+                break
+            await asyncio.sleep(0.01)
+        assert waiting, "the read never wrote the pending result"
+        closing = asyncio.create_task(store.finish(job.id, "report", "Removed @Bob."))
+        await asyncio.sleep(0.3)
+        await outside.commit()  # the read's write goes on
+    await reader
+    await closing
+    assert await statuses(store, case) == {"2": "done"}
+    checked = await audit.examine(store.database, None)
+    assert checked.intact, checked.first_problem

@@ -123,6 +123,9 @@ class Store:
         a query (a /cancel through another instance is found by ``cancel_requested``)."""
         self._pending = PendingResults()
         """Results recorded but not yet written, by case (see ``PendingResults``)."""
+        self._reads_writing = asyncio.Lock()
+        """Held by a read while it writes other cases' pending results: a case's close waits
+        for it, so that the close reads (and appends to the audit chain) what was written."""
 
     @classmethod
     async def open(
@@ -179,19 +182,21 @@ class Store:
         """Write the results still pending: of one case (a failure is raised here), or of
         every case, before a read that shows them (a failure is left to each case: its rows
         stay pending, for its own next write)."""
-        rows = self._pending.take(case)
         if case is not None:
+            rows = self._pending.take(case)
             try:
                 await write_results(self._db, rows)
             except BaseException:
                 self._pending.put_back(case, rows)  # for the case's next write
                 raise
             return
-        try:
-            await write_results(self._db, rows)
-        except self._db.errors:
-            for row in rows:
-                self._pending.add(row["command_id"], row)
+        async with self._reads_writing:
+            rows = self._pending.take()
+            try:
+                await write_results(self._db, rows)
+            except self._db.errors:
+                for row in rows:
+                    self._pending.add(row["command_id"], row)
 
     # --- jobs -----------------------------------------------------------------------------
 
@@ -322,6 +327,8 @@ class Store:
 
     async def finish(self, job_id: int, outcome: str, reply: str) -> None:
         """Close the case and append it, with its per-target results, to the audit chain."""
+        async with self._reads_writing:  # a read writing this case's results: wait for it
+            pass
         results = self._pending.take(job_id)  # in the same transaction: one commit
         chain = self._chain
         close = after_results(results, lambda conn: _finish(conn, job_id, outcome, reply, chain))
