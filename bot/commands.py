@@ -278,6 +278,9 @@ class Command:
     owners_act_on_owners: bool = False
     """Whether, by default, a room owner may use it on a co-owner (``/demote``: that is what it
     is for; ``/kick``: no). The policy may say otherwise (``owners_may_act_on_owners``)."""
+    notifies_removed: bool = False
+    """After it runs, the people it removed are told why (``notify.removed_users``): its
+    after-hook, which the dispatcher runs."""
     refuses_caller: bool = False
     """The caller may not be one of its targets: a change to oneself that one could not undo
     (after ``/kick`` or ``/demote`` of oneself, one is no longer an owner there)."""

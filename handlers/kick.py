@@ -65,4 +65,5 @@ COMMAND = Command(
     run=kick,
     uses_members=True,
     refuses_caller=True,
+    notifies_removed=True,
 )
