@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol, TypeAlias, TypeVar
 
-from bot.entitlement import Policy
+from bot.entitlement import Access, CommandRule, Policy
 from bot.grammar import Grammar, Parsed
 from bot.lookups import begun
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
@@ -278,6 +278,11 @@ class Command:
     owners_act_on_owners: bool = False
     """Whether, by default, a room owner may use it on a co-owner (``/demote``: that is what it
     is for; ``/kick``: no). The policy may say otherwise (``owners_may_act_on_owners``)."""
+    rule: CommandRule | None = None
+    """Its rule when the policy writes none (None: only the users a policy names may run it)."""
+    access: Access = Access.RULE
+    """Open to everyone (/help), to the callers of the cases it is about (/confirm, /cancel),
+    or decided by its rule."""
     notifies_removed: bool = False
     """After it runs, the people it removed are told why (``notify.removed_users``): its
     after-hook, which the dispatcher runs."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot import replies
 from bot.commands import Command, Context, run_each
+from bot.entitlement import CommandRule
 from bot.errors import PlatformError, RuleForbids
 from bot.grammar import Flag, Grammar, Targets
 from bot.lost_answers import confirmed, demoted
@@ -76,6 +77,7 @@ COMMAND = Command(
     summary="make room owners plain members",
     grammar=Grammar((Targets("user"),), (Flag("dry-run"),)),
     run=demote,
+    rule=CommandRule(room_owners=True),
     uses_members=True,
     requires=SupportsDemote,
     owners_act_on_owners=True,

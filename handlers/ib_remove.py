@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context
+from bot.entitlement import CommandRule
 from bot.errors import Forbidden, PlatformError
 from bot.grammar import Arg, Flag, Grammar, Targets
 from bot.model import UserRef
@@ -75,6 +76,7 @@ COMMAND = Command(
     summary="remove users from an Information Barrier group",
     grammar=Grammar((Arg("group-id"), Targets("user")), (Flag("dry-run"),)),
     run=ib_remove,
+    rule=CommandRule(),
     needs_room=False,
     requires=SupportsIbGroups,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context, run_each
+from bot.entitlement import CommandRule
 from bot.errors import PlatformError, RuleForbids
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.lost_answers import checked, removed
@@ -63,6 +64,7 @@ COMMAND = Command(
         (Flag("dry-run"), Flag("external"), Flag("all-except-owners"), Option("at", "time")),
     ),
     run=kick,
+    rule=CommandRule(room_owners=True),
     uses_members=True,
     refuses_caller=True,
     notifies_removed=True,

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot import replies
 from bot.commands import Command, Context
-from bot.entitlement import Verdict, decide, decide_static, is_named
+from bot.entitlement import CommandRule, Verdict, decide, decide_static, is_named
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
 from bot.lost_answers import added, confirmed, level_restored, promoted
@@ -255,5 +255,6 @@ COMMAND = Command(
     summary="reverse your last change in this room, or the case you name",
     grammar=Grammar((Rest("case"),)),
     run=undo,
+    rule=CommandRule(room_owners=True),
     needs_room=True,
 )
