@@ -49,6 +49,7 @@ from bot.outcome import (
     Crashed,
     ItemResult,
     Outcome,
+    OutcomeKind,
     Plan,
     Refusal,
     Refused,
@@ -459,7 +460,7 @@ class Dispatcher:
         except Exception as exc:
             log.warning("could not queue the job again", case=job.id, error=str(exc))
 
-    async def _close(self, job_id: int, outcome: str, reply: str) -> None:
+    async def _close(self, job_id: int, outcome: OutcomeKind, reply: str) -> None:
         """Close a case whose reply is out. While the store is unavailable, closing is tried
         again here: left open, the case would be resumed and answered a second time."""
         while True:
