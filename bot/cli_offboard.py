@@ -31,6 +31,7 @@ from bot.platform import InvocationSink, Platform, SupportsCallsOnly, SupportsUs
 from bot.reply import Reply, plain
 from bot.settings import Settings
 from bot.store import Job, Store
+from handlers.offboard import COMMAND as OFFBOARD
 
 CLI_ROOM = "cli"
 """The room id command-line cases are recorded under (they answer on the terminal)."""
@@ -181,7 +182,7 @@ async def _run(
     # (its journal and audit record keep what it did) so it does not block this one.
     while (dead := await store.claim(platform.name, CLI_ROOM, instance, lease, "cli")) is not None:
         await store.finish(dead.id, OutcomeKind.INTERRUPTED, plain(replies.cli_interrupted()))
-    case = await store.record(inv, "offboard", lane="cli")  # a running bot leaves it alone
+    case = await store.record(inv, OFFBOARD.name, lane="cli")  # a running bot leaves it alone
     job = await store.claim(platform.name, CLI_ROOM, instance, lease, "cli")
     if case is None or job is None or job.id != case:
         raise OffboardFailed("another command-line job is running on this store; try again")
@@ -195,7 +196,7 @@ async def _run(
 
     try:
         rehearsal = dataclasses.replace(inv, tokens=(*inv.tokens, Word("--dry-run")))
-        plan = await dispatcher.execute(Job(case, "offboard", rehearsal), on_terminal)
+        plan = await dispatcher.execute(Job(case, OFFBOARD.name, rehearsal), on_terminal)
         text = _text(plan, caller, case)
         terminal.show(text)
         if not isinstance(plan, Plan):
@@ -222,7 +223,7 @@ async def _run(
                 advance(1)
 
             on_terminal.on_reply = step
-            outcome = await dispatcher.execute(Job(case, "offboard", inv), on_terminal)
+            outcome = await dispatcher.execute(Job(case, OFFBOARD.name, inv), on_terminal)
             advance(max(steps - handled, 0))  # the last step reports no progress: it ends
         text = _text(outcome, caller, case)
         terminal.show(text)
@@ -241,7 +242,7 @@ async def _run(
 
 
 def _tokens(request: OffboardRequest) -> tuple[Word, ...]:
-    words = [Word("/offboard"), Word(request.email)]
+    words = [Word("/" + OFFBOARD.name), Word(request.email)]
     words += [Word(w) for w in (request.reason or "").split()]
     for group in request.groups:
         words += [Word("--ib-group"), Word(group)]
@@ -251,14 +252,14 @@ def _tokens(request: OffboardRequest) -> tuple[Word, ...]:
 def _policy_naming(settings: Settings, caller: UserRef) -> Policy:
     """The config's policy with ``caller`` named for /offboard (this run only)."""
     policy = settings.policy.model_copy(deep=True)
-    rule = policy.rule("offboard").model_copy(deep=True)
+    rule = policy.rule(OFFBOARD.name).model_copy(deep=True)
     rule.users = [*rule.users, caller.id]
-    policy.commands["offboard"] = rule
+    policy.commands[OFFBOARD.name] = rule
     return policy
 
 
 def _text(outcome: Outcome, caller: UserRef, case: int) -> str:
-    return plain(replies.render(outcome, caller, "offboard", case))
+    return plain(replies.render(outcome, caller, OFFBOARD.name, case))
 
 
 async def _renew(store: Store, case: int, lease: float) -> None:
