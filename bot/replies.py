@@ -520,15 +520,6 @@ def cannot_undo_here(user: UserRef, platform: str) -> Line:
     )
 
 
-def undo_unreadable(user: UserRef) -> Line:
-    return line(
-        "The record of how to reverse the change for ",
-        _who(user),
-        " is in a form this version of kickbot does not read (a newer version, or a damaged"
-        " store), so nothing was done; reverse it by hand if needed.",
-    )
-
-
 def would_remove(user: UserRef, reason: str | None) -> Line:
     if reason:
         return line("Would remove ", _who(user), " — reason: ", Untrusted(reason))
