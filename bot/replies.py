@@ -24,16 +24,12 @@ from bot.outcome import (
     Scheduled,
     Status,
 )
+from bot.platforms import PLUGINS
 from bot.reply import Code, Line, Mention, Reply, Untrusted, line
 from bot.store import AuditRow, OpenJob, PendingConfirmation
 
-PLATFORM_NAMES = {
-    "symphony": "Symphony",
-    "slack": "Slack",
-    "rocketchat": "Rocket.Chat",
-    "chime": "Amazon Chime",
-    "matrix": "Matrix",
-}
+PLATFORM_NAMES = {plugin.name: plugin.display_name for plugin in PLUGINS}
+"""Each platform as a sentence names it (its package declares it)."""
 
 
 def platform_name(name: str) -> str:

@@ -51,9 +51,9 @@ ALLOWED: dict[tuple[str, str], int] = {
     ("bot/store/store.py", "case"): 2,  # that record kind, and an SQL parameter's prefix
     ("bot/grammar.py", "case"): 1,  # a case number argument's placeholder: "/undo [case]"
     ("bot/store/schema.py", "undo"): 1,  # the results table's undo column
-    ("bot/platforms/matrix.py", "kick"): 2,  # Matrix's own "kick" power level and endpoint
-    ("bot/platforms/matrix_power.py", "kick"): 1,
-    ("bot/platforms/rocketchat_config.py", "kick"): 2,  # Rocket.Chat's built-in /kick
+    ("bot/platforms/matrix/adapter.py", "kick"): 2,  # Matrix's own "kick" power level and endpoint
+    ("bot/platforms/matrix/power.py", "kick"): 1,
+    ("bot/platforms/rocketchat/config.py", "kick"): 2,  # Rocket.Chat's built-in /kick
 }
 """Allowed spellings in the core, counted."""
 
