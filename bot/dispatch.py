@@ -49,12 +49,14 @@ from bot.outcome import (
     Crashed,
     ItemResult,
     Outcome,
+    OutcomeKind,
     Plan,
     Refusal,
     Refused,
     Report,
     Scheduled,
     Status,
+    kind_of,
 )
 from bot.pacing import JITTER_MARGIN, Clock, PaceRule, RoomPacing, Sleep, paced_seconds
 from bot.platform import (
@@ -170,7 +172,7 @@ def available_commands(registry: Registry, platform: Platform) -> list[str]:
         c.name
         for c in registry
         if (c.requires is None or isinstance(platform, c.requires))
-        and c.name not in platform.unsupported
+        and c.requires not in platform.unsupported
     ]
 
 
@@ -445,7 +447,7 @@ class Dispatcher:
             return
         if isinstance(outcome, Scheduled):
             return
-        await self._close(job.id, type(outcome).__name__.lower(), plain(reply))
+        await self._close(job.id, kind_of(outcome), plain(reply))
         bound.info("command finished", outcome=type(outcome).__name__)
         for callback in self.on_finished:
             callback(job.id, outcome)
@@ -458,7 +460,7 @@ class Dispatcher:
         except Exception as exc:
             log.warning("could not queue the job again", case=job.id, error=str(exc))
 
-    async def _close(self, job_id: int, outcome: str, reply: str) -> None:
+    async def _close(self, job_id: int, outcome: OutcomeKind, reply: str) -> None:
         """Close a case whose reply is out. While the store is unavailable, closing is tried
         again here: left open, the case would be resumed and answered a second time."""
         while True:
@@ -512,7 +514,7 @@ class Dispatcher:
         """The static policy's decision, from who is asking alone (no platform call)."""
         command, name = asked.command, asked.name
         if command.requires is not None and not isinstance(platform, command.requires):
-            why = platform.unsupported.get(name)
+            why = platform.unsupported.get(command.requires)
             return Refused(Refusal.UNSUPPORTED, replies.unsupported(name, platform.name, why))
         static = decide_static(self._policy, name, inv.caller)
         if static.verdict is Verdict.NOT_NAMED and self._may_be_named(name, inv.caller):
@@ -637,7 +639,7 @@ class Dispatcher:
                 self._store, job.id, dry_run="dry-run" in parsed.flags, pacing=self._pacing,
                 _members=members,
             )  # fmt: skip
-            ctx.reversal = self._may_reverse
+            ctx.reversal = partial(self._may_reverse, name)
             if command.mutates and room is not None:  # the caller's right, the targets' ranks
                 named = (t for t in parsed.targets if isinstance(t, UserRef))
                 ctx.look_up_owners((inv.caller, *named))
@@ -717,7 +719,7 @@ class Dispatcher:
             settled = [i for i in outcome.items if i.status is not Status.PLANNED]
             headline = (replies.stopped_by_cancel(settled, len(ctx.targets)),)
             outcome = Report(outcome.items, headline, outcome.notes)
-        if name == "kick" and isinstance(outcome, Report) and self._notify.removed_users:
+        if command.notifies_removed and isinstance(outcome, Report) and self._notify.removed_users:
             outcome = await self._send_notices(ctx, outcome)
         if early and isinstance(outcome, Report):
             return Report(merged(outcome.items), outcome.headline, outcome.notes)
@@ -979,7 +981,9 @@ class Dispatcher:
                 refused.append(ItemResult(target, Status.REFUSED, line))
         return refused
 
-    async def _may_reverse(self, ctx: Context, actor: UserRef, target: UserRef) -> Line | None:
+    async def _may_reverse(
+        self, command: str, ctx: Context, actor: UserRef, target: UserRef
+    ) -> Line | None:
         """Why the caller may not reverse, in ``ctx``'s room, the change ``actor`` made for
         ``target`` (None: they may). As for the original command: the caller must be able to
         act on the target now (``_outranked``); and the caller never reverses the act of
@@ -991,7 +995,7 @@ class Dispatcher:
         if refused:
             return refused[0].line
         caller = ctx.invocation.caller
-        if actor.id == caller.id or is_named(self._policy.rule("undo").users, caller):
+        if actor.id == caller.id or is_named(self._policy.rule(command).users, caller):
             return None
         in_room = ctx.room is not None
         rank_ids = await self._rank_ids(platform)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import assert_never
 
 from bot.model import UserRef
 from bot.reply import Line, Reply
+from bot.undo_steps import StoredStep
 
 
 class Refusal(StrEnum):
@@ -38,8 +38,8 @@ class ItemResult:
     status: Status
     line: Line
     platform_response: str | None = None
-    undo: Mapping[str, Any] | None = None
-    """What reverses this change (for /undo), e.g. {"op": "add", "owner": true}."""
+    undo: StoredStep | None = None
+    """What reverses this change (for /undo), e.g. ``Readd(owner=True)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +120,44 @@ class Scheduled:
 
 
 Outcome = Refused | Report | Plan | Info | Crashed | Scheduled
+
+
+class OutcomeKind(StrEnum):
+    """How a case ended, as the store keeps it (``commands.outcome``): one per ``Outcome``
+    type (``kind_of``), and the ends a case meets outside a handler. The values are the
+    strings earlier releases stored."""
+
+    REFUSED = "refused"
+    REPORT = "report"
+    PLAN = "plan"
+    INFO = "info"
+    CRASHED = "crashed"
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    """Closed by /cancel before it ran."""
+    EXPIRED = "expired"
+    """A plan nobody confirmed in time."""
+    INTERRUPTED = "interrupted"
+    """A command-line run stopped before it finished."""
+    DECLINED = "declined"
+    """A command-line plan declined at the terminal."""
+
+
+def kind_of(outcome: Outcome) -> OutcomeKind:
+    """The kind the store records for ``outcome`` (never derived from a class name, so a
+    renamed class keeps its stored kind)."""
+    match outcome:
+        case Refused():
+            return OutcomeKind.REFUSED
+        case Report():
+            return OutcomeKind.REPORT
+        case Plan():
+            return OutcomeKind.PLAN
+        case Info():
+            return OutcomeKind.INFO
+        case Crashed():
+            return OutcomeKind.CRASHED
+        case Scheduled():
+            return OutcomeKind.SCHEDULED
+        case _:
+            assert_never(outcome)

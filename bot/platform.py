@@ -23,8 +23,9 @@ class Platform(Protocol):
     command_prefixes: tuple[str, ...]
     """What starts a command word ("/kick", "!kick"). After a mention of the bot a bare
     command name works too ("@kickbot kick @bob")."""
-    unsupported: Mapping[str, str]
-    """Command name -> why this platform cannot do it (shown to the user)."""
+    unsupported: Mapping[type, str]
+    """Capability protocol this platform lacks -> why (the platform's own sentence, shown when
+    a command needing it is asked for). Keyed by capability, never by command."""
 
     @property
     def bot_user(self) -> UserRef:

@@ -267,8 +267,8 @@ def nothing_to_undo(minutes: int) -> Reply:
     )
 
 
-def not_undoable(case: int, command: str) -> Reply:
-    if command == "undo":
+def not_undoable(case: int, command: str, itself_an_undo: bool = False) -> Reply:
+    if itself_an_undo:
         return (
             line(
                 f"Case {case} is itself an undo, and an undo cannot be undone. To make the"

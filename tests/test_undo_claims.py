@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.model import Invocation, RoomRef, UserRef, Word
-from bot.outcome import ItemResult, Status
+from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import line
 from bot.store import Store
+from bot.undo_steps import Readd
 from tests.test_store_migrations import LEGACY_DDL, LEGACY_JOB_STATE
 
 TARGETS = [f"u{n}" for n in range(20)]
@@ -28,9 +29,9 @@ async def a_kick(store: Store) -> int:
     assert case is not None
     journal = store.journal(case)
     for target in TARGETS:
-        done = ItemResult(UserRef(target), Status.DONE, line("Removed."), "ok", {"op": "add"})
+        done = ItemResult(UserRef(target), Status.DONE, line("Removed."), "ok", Readd(owner=False))
         await journal.record(done)
-    await store.finish(case, "report", "done")
+    await store.finish(case, OutcomeKind.REPORT, "done")
     return case
 
 

@@ -53,7 +53,7 @@ def manifest_commands(manifest: Path = MANIFEST) -> tuple[str, ...]:
         for c in COMMANDS
         if c.requires is None
         or issubclass(SlackPlatform, c.requires)
-        or c.name in SlackPlatform.unsupported
+        or c.requires in SlackPlatform.unsupported
     )
 
 

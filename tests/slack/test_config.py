@@ -84,7 +84,7 @@ def commands_on_slack() -> set[str]:
         for c in COMMANDS
         if c.requires is None
         or issubclass(SlackPlatform, c.requires)
-        or c.name in SlackPlatform.unsupported
+        or c.requires in SlackPlatform.unsupported
     }
 
 

@@ -20,7 +20,7 @@ from aiolimiter import AsyncLimiter
 from bot import errors
 from bot.dispatch import split_command
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
-from bot.platform import InvocationSink
+from bot.platform import InvocationSink, SupportsIbGroups
 from bot.platforms.chime.client import Attempts, ChimeClient, resolve_credentials
 from bot.platforms.chime.config import ChimeSettings, load_settings
 from bot.platforms.chime.events import BadEvent, EventEndpoint, event_id
@@ -44,8 +44,8 @@ def to_member(item: dict[str, Any]) -> Member | None:
 class ChimePlatform:
     name = "chime"
     command_prefixes: tuple[str, ...] = ("/",)
-    unsupported: Mapping[str, str] = MappingProxyType(
-        {"ib-remove": "Amazon Chime has no information barrier groups."}
+    unsupported: Mapping[type, str] = MappingProxyType(
+        {SupportsIbGroups: "Amazon Chime has no information barrier groups."}
     )
 
     def __init__(self, section: dict[str, Any]) -> None:

@@ -37,7 +37,7 @@ from nio.responses import EmptyResponse
 
 from bot import errors
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
-from bot.platform import InvocationSink
+from bot.platform import InvocationSink, SupportsIbGroups
 from bot.platforms.matrix.power import (
     Creation,
     PowerLevels,
@@ -106,8 +106,8 @@ def _http_status(resp: Any) -> int:
 class MatrixPlatform:
     name = "matrix"
     command_prefixes: tuple[str, ...] = ("!",)
-    unsupported: Mapping[str, str] = MappingProxyType(
-        {"ib-remove": "Matrix has no information barriers."}
+    unsupported: Mapping[type, str] = MappingProxyType(
+        {SupportsIbGroups: "Matrix has no information barriers."}
     )
 
     def __init__(self, section: dict[str, Any]):

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from bot import errors
 from bot.model import Invocation, Member, MentionToken, RoomInfo, RoomRef, Token, UserRef, Word
-from bot.platform import InvocationSink
+from bot.platform import InvocationSink, SupportsIbGroups
 from bot.platforms.inbound import JSON, MAX_BODY_BYTES, json_object, wrong_content_type
 from bot.platforms.rocketchat.config import RocketChatConfig, parse_config
 from bot.platforms.rocketchat.http import RestClient
@@ -46,8 +46,8 @@ command a moment later: one read serves both. Our own changes drop it at once.""
 
 class RocketChatPlatform:
     name = "rocketchat"
-    unsupported: Mapping[str, str] = MappingProxyType(
-        {"ib-remove": "Rocket.Chat has no Information Barrier groups"}
+    unsupported: Mapping[type, str] = MappingProxyType(
+        {SupportsIbGroups: "Rocket.Chat has no Information Barrier groups"}
     )
 
     def __init__(self, section: Mapping[str, Any]) -> None:

@@ -43,7 +43,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot import errors
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef, Word
-from bot.platform import InvocationSink
+from bot.platform import InvocationSink, SupportsDemote
 from bot.platforms.inbound import FORM, JSON, MAX_BODY_BYTES, wrong_content_type
 from bot.platforms.slack.config import EVENTS_PATH, SlackSettings, api_base_url, load_settings
 from bot.platforms.slack.errors import to_platform_error
@@ -115,7 +115,7 @@ def web_client(settings: SlackSettings, session: aiohttp.ClientSession) -> Async
 class SlackPlatform:
     name = "slack"
     command_prefixes: tuple[str, ...] = ("/",)
-    unsupported: Mapping[str, str] = MappingProxyType({"demote": DEMOTE_WHY})
+    unsupported: Mapping[type, str] = MappingProxyType({SupportsDemote: DEMOTE_WHY})
 
     def __init__(self, section: dict[str, Any]):
         self.settings: SlackSettings = load_settings(section)

@@ -258,7 +258,7 @@ def render(reply: Reply) -> str:
 class SymphonyPlatform:
     name = "symphony"
     command_prefixes: tuple[str, ...] = ("/",)
-    unsupported: Mapping[str, str] = MappingProxyType({})
+    unsupported: Mapping[type, str] = MappingProxyType({})
 
     def __init__(self, section: dict[str, Any]):
         check_section(section)
