@@ -385,7 +385,7 @@ async def test_a_read_writing_a_result_while_its_case_closes_leaves_the_chain_tr
                 break
             await asyncio.sleep(0.01)
         assert waiting, "the read never wrote the pending result"
-        closing = asyncio.create_task(store.finish(job.id, "report", "Removed @Bob."))
+        closing = asyncio.create_task(store.finish(job.id, OutcomeKind.REPORT, "Removed @Bob."))
         await asyncio.sleep(0.3)
         await outside.commit()  # the read's write goes on
     await reader
