@@ -9,7 +9,6 @@ needs a room owner. Read-only: nothing is changed before the handler runs.
 from __future__ import annotations
 
 import contextlib
-from functools import partial
 
 from bot import replies
 from bot.commands import Context, Journal
@@ -17,7 +16,7 @@ from bot.entitlement import Decision, Verdict
 from bot.lookups import Lookups
 from bot.model import UserRef
 from bot.outcome import Refusal, Refused
-from bot.pipeline import policy, rank
+from bot.pipeline import policy
 from bot.pipeline.desk import Desk
 from bot.pipeline.parse import Understood
 from bot.platform import Platform
@@ -51,7 +50,6 @@ async def enter(
         platform, inv, room, parsed, (), journal, desk.policy, desk.registry, desk.store,
         job.id, dry_run="dry-run" in parsed.flags, pacing=desk.pacing, _members=members,
     )  # fmt: skip
-    ctx.reversal = partial(rank.may_reverse, desk, name)
     if command.mutates and room is not None:  # the caller's right, the targets' ranks
         named = (t for t in parsed.targets if isinstance(t, UserRef))
         ctx.look_up_owners((inv.caller, *named))

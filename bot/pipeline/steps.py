@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import structlog
 
@@ -112,6 +113,7 @@ async def _prepared(
     ctx = await room.enter(desk, job, platform, asked, decision, journal, ahead, unused)
     if isinstance(ctx, Refused):
         return ctx
+    ctx.reversal = partial(rank.may_reverse, desk, asked.name)  # /undo's rank check
     chosen = await targets.choose(desk, ctx, asked)
     if isinstance(chosen, Refused):
         return chosen
