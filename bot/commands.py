@@ -7,9 +7,9 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol, TypeAlias, TypeVar
+from typing import Protocol, TypeAlias, TypeVar
 
-from bot.entitlement import Policy
+from bot.entitlement import Access, CommandRule, Policy
 from bot.grammar import Grammar, Parsed
 from bot.lookups import begun
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
@@ -19,6 +19,7 @@ from bot.platform import Platform, SupportsOwnerLookup
 from bot.progress import Progress
 from bot.reply import Line
 from bot.store import AuditRow, OpenJob, PendingConfirmation
+from bot.undo_steps import StoredStep, UndoStep
 
 T = TypeVar("T")
 
@@ -52,7 +53,7 @@ class CaseBook(Protocol):
         limit: int | None = None,
     ) -> list[AuditRow]: ...
 
-    async def undoable(self, case: int) -> list[tuple[UserRef, dict[str, Any]]]: ...
+    async def undoable(self, case: int) -> list[tuple[UserRef, StoredStep]]: ...
 
     async def last_case(
         self, platform: str, room: str, caller_id: str, commands: Sequence[str]
@@ -278,12 +279,24 @@ class Command:
     owners_act_on_owners: bool = False
     """Whether, by default, a room owner may use it on a co-owner (``/demote``: that is what it
     is for; ``/kick``: no). The policy may say otherwise (``owners_may_act_on_owners``)."""
+    rule: CommandRule | None = None
+    """Its rule when the policy writes none (None: only the users a policy names may run it)."""
+    access: Access = Access.RULE
+    """Open to everyone (/help), to the callers of the cases it is about (/confirm, /cancel),
+    or decided by its rule."""
+    undo_steps: tuple[type[UndoStep], ...] = ()
+    """The undo step types it records with its changes (``bot.undo_steps``); empty: /undo has
+    nothing to reverse in its cases."""
     notifies_removed: bool = False
     """After it runs, the people it removed are told why (``notify.removed_users``): its
     after-hook, which the dispatcher runs."""
     refuses_caller: bool = False
     """The caller may not be one of its targets: a change to oneself that one could not undo
     (after ``/kick`` or ``/demote`` of oneself, one is no longer an owner there)."""
+
+    @property
+    def undoable(self) -> bool:
+        return bool(self.undo_steps)
 
     @property
     def usage(self) -> str:

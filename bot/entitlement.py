@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -39,15 +40,64 @@ class CommandRule(BaseModel):
     )
 
 
+class Access(StrEnum):
+    """Who may run a command before any rule is read (``Command.access``)."""
+
+    RULE = "rule"
+    """Whoever its policy rule lets (``Command.rule`` unless the policy writes one)."""
+    EVERYONE = "everyone"
+    """Anyone not denied (/help: it shows only what the caller may run)."""
+    OWN_CASES = "own_cases"
+    """Commands about a case the caller asked for: open to whoever may run the original
+    command, which the handler checks by identity and the confirmed command checks again, in
+    full, when it runs. A rule written for them in the policy replaces that default."""
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """What the registered commands say about their own entitlement."""
+
+    rules: tuple[tuple[str, CommandRule], ...]
+    """Default rules, by command name, in registration order (a policy's written rule for a
+    command replaces its default)."""
+    everyone: frozenset[str]
+    own_cases: frozenset[str]
+
+
+class DeclaresEntitlement(Protocol):
+    """The part of a ``bot.commands.Command`` entitlement reads."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def rule(self) -> CommandRule | None: ...
+
+    @property
+    def access(self) -> Access: ...
+
+
+def declared_by(commands: Iterable[DeclaresEntitlement]) -> Declared:
+    listed = tuple(commands)
+    return Declared(
+        rules=tuple((c.name, c.rule) for c in listed if c.rule is not None),
+        everyone=frozenset(c.name for c in listed if c.access is Access.EVERYONE),
+        own_cases=frozenset(c.name for c in listed if c.access is Access.OWN_CASES),
+    )
+
+
+@cache
+def declared() -> Declared:
+    """What kickbot's registered commands declare. The registry is ``handlers.COMMANDS`` (one
+    line per command); it is imported here, when first asked, and not at the top of the
+    module, because the command modules import this one (as ``bot.cli`` does)."""
+    from handlers import COMMANDS
+
+    return declared_by(COMMANDS)
+
+
 def _default_rules() -> dict[str, CommandRule]:
-    return {
-        "kick": CommandRule(room_owners=True),
-        "demote": CommandRule(room_owners=True),
-        "ib-remove": CommandRule(),
-        "case": CommandRule(room_owners=True),
-        "jobs": CommandRule(room_owners=True),
-        "undo": CommandRule(room_owners=True),
-    }
+    return {name: rule.model_copy(deep=True) for name, rule in declared().rules}
 
 
 class RankRule(BaseModel):
@@ -160,21 +210,23 @@ class Decision:
         return self.verdict is Verdict.ALLOWED
 
 
-OPEN_COMMANDS = frozenset({"help"})
-OWN_CASE_COMMANDS = frozenset({"confirm", "cancel"})
-"""Commands about a case the caller asked for: open to whoever may run the original command,
-which the handler checks by identity and the confirmed command checks again, in full, when it
-runs. A rule written for them in the policy replaces that default."""
+def _open(policy: Policy, command: str) -> str | None:
+    """Why ``command`` needs no rule (``Decision.via``), from its ``Command.access``; None:
+    its rule decides."""
+    found = declared()
+    if command in found.everyone:
+        return "everyone"
+    if command in found.own_cases and command not in policy.commands:
+        return "for your own cases"
+    return None
 
 
 def decide_static(policy: Policy, command: str, caller: UserRef) -> Decision:
     """Decide from identity alone; NEEDS_ROOM_OWNER means "ask the platform, read-only"."""
     if is_named(policy.deny, caller):
         return Decision(Verdict.DENIED_LISTED)
-    if command in OPEN_COMMANDS:
-        return Decision(Verdict.ALLOWED, "everyone")
-    if command in OWN_CASE_COMMANDS and command not in policy.commands:
-        return Decision(Verdict.ALLOWED, "for your own cases")
+    if (open_to := _open(policy, command)) is not None:
+        return Decision(Verdict.ALLOWED, open_to)
     rule = policy.rule(command)
     if is_named(rule.users, caller):
         return Decision(Verdict.ALLOWED, "named in the policy")
@@ -203,10 +255,8 @@ def decide_resolved(
         return Decision(Verdict.DENIED_LISTED)
     if denied is Known.UNKNOWN:
         return Decision(Verdict.IDENTITY_UNKNOWN, deny_key())
-    if command in OPEN_COMMANDS:
-        return Decision(Verdict.ALLOWED, "everyone")
-    if command in OWN_CASE_COMMANDS and command not in policy.commands:
-        return Decision(Verdict.ALLOWED, "for your own cases")
+    if (open_to := _open(policy, command)) is not None:
+        return Decision(Verdict.ALLOWED, open_to)
     rule = policy.rule(command)
     named = users.match(caller)
     if named is Known.NAMED:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, assert_never
+from typing import assert_never
 
 from bot.model import UserRef
 from bot.reply import Line, Reply
+from bot.undo_steps import StoredStep
 
 
 class Refusal(StrEnum):
@@ -38,8 +38,8 @@ class ItemResult:
     status: Status
     line: Line
     platform_response: str | None = None
-    undo: Mapping[str, Any] | None = None
-    """What reverses this change (for /undo), e.g. {"op": "add", "owner": true}."""
+    undo: StoredStep | None = None
+    """What reverses this change (for /undo), e.g. ``Readd(owner=True)``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -271,8 +271,8 @@ def nothing_to_undo(minutes: int) -> Reply:
     )
 
 
-def not_undoable(case: int, command: str) -> Reply:
-    if command == "undo":
+def not_undoable(case: int, command: str, itself_an_undo: bool = False) -> Reply:
+    if itself_an_undo:
         return (
             line(
                 f"Case {case} is itself an undo, and an undo cannot be undone. To make the"
@@ -517,6 +517,15 @@ def cannot_undo_here(user: UserRef, platform: str) -> Line:
         f"{platform_name(platform)} offers no way for the bot to reverse the change for ",
         _who(user),
         ".",
+    )
+
+
+def undo_unreadable(user: UserRef) -> Line:
+    return line(
+        "The record of how to reverse the change for ",
+        _who(user),
+        " is in a form this version of kickbot does not read (a newer version, or a damaged"
+        " store), so nothing was done; reverse it by hand if needed.",
     )
 
 

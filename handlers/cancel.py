@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context
+from bot.entitlement import Access
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 from bot.reply import plain
@@ -39,5 +40,6 @@ COMMAND = Command(
     summary="stop a job: yours, or any job in this room if you own it",
     grammar=Grammar((CaseNumber("case"),)),
     run=cancel,
+    access=Access.OWN_CASES,
     mutates=False,
 )

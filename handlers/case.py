@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context
-from bot.entitlement import is_named
+from bot.entitlement import CommandRule, is_named
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 
@@ -27,6 +27,7 @@ COMMAND = Command(
     summary="show a recorded case",
     grammar=Grammar((CaseNumber("number"),)),
     run=case,
+    rule=CommandRule(room_owners=True),
     needs_room=False,
     mutates=False,
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context
+from bot.entitlement import Access
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 
@@ -39,6 +40,7 @@ COMMAND = Command(
     summary="go ahead with a plan of yours that waits for your confirmation",
     grammar=Grammar((CaseNumber("case"),)),
     run=confirm,
+    access=Access.OWN_CASES,
     needs_room=False,
     mutates=False,
 )

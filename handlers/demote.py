@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot import replies
 from bot.commands import Command, Context, run_each
+from bot.entitlement import CommandRule
 from bot.errors import PlatformError, RuleForbids
 from bot.grammar import Flag, Grammar, Targets
 from bot.lost_answers import confirmed, demoted
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.platform import SupportsDemote, SupportsOwnerLevels
+from bot.undo_steps import Repromote
 
 
 async def demote(ctx: Context) -> Outcome:
@@ -26,22 +26,23 @@ async def demote(ctx: Context) -> Outcome:
         if target.id not in owners:
             if await ctx.journal.started(target):  # an earlier run's call went through
                 line = replies.demoted_after_restart(target)
-                unknown_level = {"op": "promote"}  # the level taken away was not kept
+                unknown_level = Repromote()  # the level taken away was not kept
                 return ItemResult(
                     target, Status.DONE, line, "confirmed by member list", unknown_level
                 )
             return ItemResult(target, Status.REFUSED, replies.not_an_owner(target))
         if owners == {target.id}:
             return ItemResult(target, Status.REFUSED, replies.last_owner_demote(target))
-        undo: dict[str, Any] = {"op": "promote"}
+        undo = Repromote()
 
         async def call() -> str:
+            nonlocal undo
             # Read just before the change (after any pacing): the level it takes away.
             room = ctx.invocation.room
             if isinstance(platform, SupportsOwnerLevels):
                 taken = await platform.owner_level(room, target)
                 if taken is not None:
-                    undo["level"] = taken
+                    undo = Repromote(taken)
             # An answer lost: the room decides whether they are an owner still.
             return await confirmed(
                 lambda: platform.demote_owner(room, target),
@@ -76,6 +77,8 @@ COMMAND = Command(
     summary="make room owners plain members",
     grammar=Grammar((Targets("user"),), (Flag("dry-run"),)),
     run=demote,
+    undo_steps=(Repromote,),
+    rule=CommandRule(room_owners=True),
     uses_members=True,
     requires=SupportsDemote,
     owners_act_on_owners=True,

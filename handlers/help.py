@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context
-from bot.entitlement import Verdict, decide_static
+from bot.entitlement import Access, Verdict, decide_static
 from bot.grammar import Grammar
 from bot.outcome import Info, Outcome
 
@@ -40,6 +40,7 @@ COMMAND = Command(
     summary="list the commands you may use here",
     grammar=Grammar(()),
     run=help_,
+    access=Access.EVERYONE,
     needs_room=False,
     mutates=False,
 )

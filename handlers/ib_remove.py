@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context
+from bot.entitlement import CommandRule
 from bot.errors import Forbidden, PlatformError
 from bot.grammar import Arg, Flag, Grammar, Targets
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups
+from bot.undo_steps import IbReadd
 
 
 async def ib_remove(ctx: Context) -> Outcome:
@@ -61,7 +63,7 @@ def _results(
     items = {}
     for target, message in zip(sent, messages, strict=True):
         if message == "":
-            undo = {"op": "ib-add", "group": group}
+            undo = IbReadd(group)
             line = replies.ib_removed(target, group)
             items[target.id] = ItemResult(target, Status.DONE, line, raw, undo)
         else:
@@ -75,6 +77,8 @@ COMMAND = Command(
     summary="remove users from an Information Barrier group",
     grammar=Grammar((Arg("group-id"), Targets("user")), (Flag("dry-run"),)),
     run=ib_remove,
+    undo_steps=(IbReadd,),
+    rule=CommandRule(),
     needs_room=False,
     requires=SupportsIbGroups,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context
+from bot.entitlement import CommandRule
 from bot.grammar import Grammar
 from bot.outcome import Info, Outcome
 
@@ -22,6 +23,7 @@ COMMAND = Command(
     summary="list the unfinished cases in this room",
     grammar=Grammar(),
     run=jobs,
+    rule=CommandRule(room_owners=True),
     needs_room=False,
     mutates=False,
 )

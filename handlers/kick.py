@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from bot import replies
 from bot.commands import Command, Context, run_each
+from bot.entitlement import CommandRule
 from bot.errors import PlatformError, RuleForbids
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.lost_answers import checked, removed
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
+from bot.undo_steps import Readd
 
 
 async def kick(ctx: Context) -> Outcome:
@@ -22,7 +24,7 @@ async def kick(ctx: Context) -> Outcome:
         if member is None:
             if await ctx.journal.started(target):  # an earlier run's call went through
                 line = replies.removed_after_restart(target, reason)
-                undo = {"op": "add", "owner": False}
+                undo = Readd(owner=False)
                 return ItemResult(target, Status.DONE, line, "confirmed by member list", undo)
             return ItemResult(target, Status.REFUSED, replies.not_a_member(target))
         # The platform lets the last owner be removed; the room would be left ownerless.
@@ -49,7 +51,7 @@ async def kick(ctx: Context) -> Outcome:
         del members[target.id]
         if said is None:  # a dry run: nothing was called
             return ItemResult(target, Status.PLANNED, replies.would_remove(target, reason))
-        undo = {"op": "add", "owner": member.is_owner}
+        undo = Readd(owner=member.is_owner)
         return ItemResult(target, Status.DONE, replies.removed(target, reason), said, undo)
 
     return Report(tuple(await run_each(ctx, one)))
@@ -63,6 +65,8 @@ COMMAND = Command(
         (Flag("dry-run"), Flag("external"), Flag("all-except-owners"), Option("at", "time")),
     ),
     run=kick,
+    undo_steps=(Readd,),
+    rule=CommandRule(room_owners=True),
     uses_members=True,
     refuses_caller=True,
     notifies_removed=True,

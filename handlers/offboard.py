@@ -20,6 +20,7 @@ from bot.lost_answers import checked, removed
 from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUserRooms
+from bot.undo_steps import IbReadd, Readd
 
 IB_SCOPE = "ib:"
 """Journal scope prefix of an IB group's entry (room ids never start with it)."""
@@ -114,10 +115,10 @@ async def _leave_room(ctx: Context, user: UserRef) -> ItemResult:
     return ItemResult(user, Status.DONE, line, said, _undo(room, user, owner=member.is_owner))
 
 
-def _undo(room: RoomInfo, user: UserRef, *, owner: bool) -> dict[str, object]:
+def _undo(room: RoomInfo, user: UserRef, *, owner: bool) -> Readd:
     """Re-add to this room (the journal's target id is scoped by the room, so the person's own
     id travels along)."""
-    return {"op": "add", "room": room.room.id, "name": room.name, "owner": owner, "user": user.id}
+    return Readd(owner=owner, room=room.room.id, name=room.name, user=user.id)
 
 
 async def _leave_group(
@@ -135,7 +136,7 @@ async def _leave_group(
     (message,), raw = answer
     if message:
         return ItemResult(user, Status.FAILED, replies.ib_refused(user, message), raw)
-    undo = {"op": "ib-add", "group": group, "user": user.id}
+    undo = IbReadd(group, user.id)
     return ItemResult(user, Status.DONE, replies.ib_removed(user, group), raw, undo)
 
 
@@ -147,6 +148,7 @@ COMMAND = Command(
         (Flag("dry-run"), Option("ib-group", "group"), Option("at", "time")),
     ),
     run=offboard,
+    undo_steps=(Readd, IbReadd),
     needs_room=False,
     requires=SupportsUserRooms,
     fans_out=True,

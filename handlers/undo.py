@@ -10,13 +10,12 @@ change is claimed in the store before it is reversed, so two undos at once never
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import assert_never
 
 from bot import replies
 from bot.commands import Command, Context
-from bot.entitlement import Verdict, decide, decide_static, is_named
+from bot.entitlement import CommandRule, Verdict, decide, decide_static, is_named
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
 from bot.lost_answers import added, confirmed, level_restored, promoted
@@ -25,8 +24,7 @@ from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLevels, SupportsUndo
 from bot.reply import Line
 from bot.store import AuditRow
-
-UNDOABLE = ("kick", "demote", "ib-remove", "offboard")
+from bot.undo_steps import IbReadd, Readd, Repromote, StoredStep, Unreadable
 
 
 async def undo(ctx: Context) -> Outcome:
@@ -37,6 +35,7 @@ async def undo(ctx: Context) -> Outcome:
             Refusal.MALFORMED,
             replies.malformed(f"“{given}” is not a case number.", None, COMMAND.usage),
         )
+    undoable = [c.name for c in ctx.registry if c.undoable]  # each says so (Command.undo_steps)
     minutes = ctx.policy.undo_window_minutes
     window = timedelta(minutes=minutes)
     if given:
@@ -44,7 +43,7 @@ async def undo(ctx: Context) -> Outcome:
     else:
         since = (datetime.now(UTC) - window).isoformat(timespec="milliseconds")
         number = await ctx.cases.last_undoable(
-            inv.platform, inv.room.id, inv.caller.id, UNDOABLE, since
+            inv.platform, inv.room.id, inv.caller.id, undoable, since
         )
     if number is None:
         return Refused(Refusal.MALFORMED, replies.nothing_to_undo(minutes))
@@ -54,8 +53,9 @@ async def undo(ctx: Context) -> Outcome:
     row = rows[0]
     if row.room != inv.room.id and not is_named(ctx.policy.rule("undo").users, inv.caller):
         return Refused(Refusal.NOT_ENTITLED, replies.undo_elsewhere(number))
-    if row.command not in UNDOABLE:
-        return Refused(Refusal.MALFORMED, replies.not_undoable(number, row.command))
+    if row.command not in undoable:
+        itself = row.command == COMMAND.name
+        return Refused(Refusal.MALFORMED, replies.not_undoable(number, row.command, itself))
     finished = datetime.fromisoformat(row.finished_at) if row.finished_at else None
     if finished is None or datetime.now(UTC) - finished > window:
         return Refused(Refusal.MALFORMED, replies.undo_too_late(number, minutes))
@@ -93,7 +93,7 @@ async def undo(ctx: Context) -> Outcome:
         person = _person(target, how)
         holder = holders.get(target.id)
         if holder == ctx.case_id:
-            done = await _reverse(ctx, str(how.get("room", row.room)), person, how)
+            done = await _reverse(ctx, _room_id(how, row), person, how)
         elif holder is not None:
             line = replies.already_undone_step(person, _where(how), holder)
             done = ItemResult(person, Status.REFUSED, line)
@@ -105,18 +105,37 @@ async def undo(ctx: Context) -> Outcome:
     return Report(tuple(items), (replies.undo_headline(number, items),))
 
 
-def _person(target: UserRef, how: Mapping[str, Any]) -> UserRef:
+def _person(target: UserRef, how: StoredStep) -> UserRef:
     """Whom a step is for: an offboarding acted in many rooms, so each step names its room and
     its person (its journal id is scoped by the room)."""
-    return UserRef(str(how["user"]), target.display) if "user" in how else target
+    match how:
+        case Readd(user=str(user)) | IbReadd(user=str(user)):
+            return UserRef(user, target.display)
+        case Readd() | IbReadd() | Repromote() | Unreadable():
+            return target
+        case _:
+            assert_never(how)
 
 
-def _where(how: Mapping[str, Any]) -> Line:
-    if how.get("op") == "ib-add":
-        return replies.undo_place(group=str(how.get("group")))
-    if "name" in how:
-        return replies.undo_place(room=str(how["name"]))
-    return replies.undo_place()  # the case's own room
+def _where(how: StoredStep) -> Line:
+    match how:
+        case IbReadd(group=group):
+            return replies.undo_place(group=group)
+        case Readd(name=str(name)):
+            return replies.undo_place(room=name)
+        case Readd() | Repromote() | Unreadable():
+            return replies.undo_place()  # the case's own room
+        case _:
+            assert_never(how)
+
+
+def _room_id(how: StoredStep, row: AuditRow) -> str:
+    """The room a step acts in: its own (offboarding), else the case's."""
+    return how.room if isinstance(how, Readd) and how.room is not None else row.room
+
+
+def _room_name(how: StoredStep, room_id: str) -> str:
+    return how.name if isinstance(how, Readd) and how.name is not None else room_id
 
 
 class _Vetting:
@@ -146,15 +165,15 @@ class _Vetting:
             self._rooms[room_id] = dataclasses.replace(there, invocation=inv)
         return self._rooms[room_id]
 
-    async def why_not(self, person: UserRef, how: Mapping[str, Any], where: Line) -> Line | None:
+    async def why_not(self, person: UserRef, how: StoredStep, where: Line) -> Line | None:
         ctx, command = self.ctx, self.row.command
         caller = ctx.invocation.caller
-        group_step = how.get("op") == "ib-add"
+        group_step = isinstance(how, IbReadd)
         if group_step:  # acts in no room: ownership, if a rule asks, of the room asked in
             place = ctx
         else:
-            room_id = str(how.get("room", self.row.room))
-            place = self._room(room_id, str(how.get("name", room_id)))
+            room_id = _room_id(how, self.row)
+            place = self._room(room_id, _room_name(how, room_id))
         try:
             decision = decide_static(ctx.policy, command, caller)
             if decision.verdict is Verdict.NEEDS_ROOM_OWNER:
@@ -171,9 +190,7 @@ class _Vetting:
         return None if why is None else replies.undo_refused(person, where, why)
 
 
-async def _reverse(
-    ctx: Context, room_id: str, target: UserRef, how: Mapping[str, Any]
-) -> ItemResult:
+async def _reverse(ctx: Context, room_id: str, target: UserRef, how: StoredStep) -> ItemResult:
     platform = ctx.platform
     room = (
         ctx.invocation.room
@@ -182,41 +199,43 @@ async def _reverse(
     )
     # Changes in this room keep its pace (jumbo rooms); another room's size is not looked up.
     pace = ctx.pace if room_id == ctx.invocation.room.id else _no_pace
-    if "room" in how and room_id != ctx.invocation.room.id:  # that room's own pace
-        pace = ctx.for_room(RoomInfo(room, str(how.get("name", room_id)), True)).pace
+    if isinstance(how, Readd) and how.room is not None and room_id != ctx.invocation.room.id:
+        pace = ctx.for_room(RoomInfo(room, _room_name(how, room_id), True)).pace  # its own
     try:
-        match how.get("op"):
-            case "add" if isinstance(platform, SupportsUndo):
+        match how:
+            case Readd(owner=owner, name=name):
+                if not isinstance(platform, SupportsUndo):
+                    return _cannot(target, platform.name)
                 await pace()
                 invited = isinstance(platform, SupportsInviteOnly)
                 # An answer lost: the room decides (here and below).
                 said = await confirmed(
                     lambda: platform.add_member(room, target), added(platform, room, target)
                 )
-                if how.get("owner"):
+                if owner:
                     await pace()
                     said += "; " + await confirmed(
                         lambda: platform.promote_owner(room, target),
                         promoted(platform, room, target),
                     )
-                owner = bool(how.get("owner"))
                 if invited:
                     line = (
-                        replies.invited_back_to_room(target, str(how["name"]), owner)
-                        if "name" in how
+                        replies.invited_back_to_room(target, name, owner)
+                        if name is not None
                         else replies.invited_back(target, owner)
                     )
                 else:
                     line = (
-                        replies.readded_to_room(target, str(how["name"]), owner)
-                        if "name" in how
+                        replies.readded_to_room(target, name, owner)
+                        if name is not None
                         else replies.readded(target, owner)
                     )
                 return ItemResult(target, Status.DONE, line, said)
-            case "promote" if isinstance(platform, SupportsUndo):
+            case Repromote(level=level):
+                if not isinstance(platform, SupportsUndo):
+                    return _cannot(target, platform.name)
                 await pace()
-                level = how.get("level")
-                if isinstance(level, int) and isinstance(platform, SupportsOwnerLevels):
+                if level is not None and isinstance(platform, SupportsOwnerLevels):
                     said = await confirmed(
                         lambda: platform.restore_owner_level(room, target, level),
                         level_restored(platform, room, target, level),
@@ -228,22 +247,27 @@ async def _reverse(
                     lambda: platform.promote_owner(room, target), promoted(platform, room, target)
                 )
                 return ItemResult(target, Status.DONE, replies.repromoted(target), said)
-            case "ib-add" if isinstance(platform, SupportsIbGroups):
-                group = str(how["group"])
+            case IbReadd(group=group):
+                if not isinstance(platform, SupportsIbGroups):
+                    return _cannot(target, platform.name)
                 results, raw = await platform.add_to_ib_group(group, [target])
                 if results and results[0]:
                     line = replies.ib_readd_refused(target, group, results[0])
                     return ItemResult(target, Status.FAILED, line, raw)
                 return ItemResult(target, Status.DONE, replies.ib_readded(target, group), raw)
+            case Unreadable():  # never acted on
+                return ItemResult(target, Status.REFUSED, replies.undo_unreadable(target))
             case _:
-                return ItemResult(
-                    target, Status.REFUSED, replies.cannot_undo_here(target, platform.name)
-                )
+                assert_never(how)
     except PlatformError as err:
         return ItemResult(
             target, Status.FAILED, replies.failed(target, "undo the change for", err),
             err.response or err.detail,
         )  # fmt: skip
+
+
+def _cannot(target: UserRef, platform: str) -> ItemResult:
+    return ItemResult(target, Status.REFUSED, replies.cannot_undo_here(target, platform))
 
 
 async def _no_pace() -> None:
@@ -255,5 +279,6 @@ COMMAND = Command(
     summary="reverse your last change in this room, or the case you name",
     grammar=Grammar((Rest("case"),)),
     run=undo,
+    rule=CommandRule(room_owners=True),
     needs_room=True,
 )

@@ -12,6 +12,7 @@ from bot.model import Invocation, RoomRef, UserRef, Word
 from bot.outcome import ItemResult, Status
 from bot.reply import line
 from bot.store import Store
+from bot.undo_steps import Readd
 from tests.test_store_migrations import LEGACY_DDL, LEGACY_JOB_STATE
 
 TARGETS = [f"u{n}" for n in range(20)]
@@ -28,7 +29,7 @@ async def a_kick(store: Store) -> int:
     assert case is not None
     journal = store.journal(case)
     for target in TARGETS:
-        done = ItemResult(UserRef(target), Status.DONE, line("Removed."), "ok", {"op": "add"})
+        done = ItemResult(UserRef(target), Status.DONE, line("Removed."), "ok", Readd(owner=False))
         await journal.record(done)
     await store.finish(case, "report", "done")
     return case

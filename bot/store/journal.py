@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from bot import undo_steps
 from bot.model import UserRef
 from bot.outcome import ItemResult, Status
 from bot.reply import from_json, to_json
@@ -128,7 +129,7 @@ class CommandJournal:
                 Status(status),
                 from_json(json.loads(line)),
                 response,
-                json.loads(undo) if undo else None,
+                undo_steps.loads(undo),
             )
 
         def read(conn: Connection) -> ItemResult | None:
@@ -145,7 +146,7 @@ class CommandJournal:
                 Status(row["status"]),
                 from_json(json.loads(row["line"])),
                 row["platform_response"],
-                json.loads(row["undo"]) if row["undo"] else None,
+                undo_steps.loads(row["undo"]),
             )
 
         await self.written()
@@ -192,7 +193,7 @@ class CommandJournal:
 
     async def record(self, item: ItemResult) -> None:
         line = json.dumps(to_json(item.line))
-        undo = json.dumps(dict(item.undo)) if item.undo is not None else None
+        undo = undo_steps.dumps(item.undo)
         row = {
             "command_id": self._job_id,
             "target_id": item.target.id,

@@ -45,6 +45,7 @@ from bot.store.journal import (
 )
 from bot.store.migrate import upgrade_database
 from bot.store.records import AuditRow, Job, OpenJob, PendingConfirmation, SettledRow
+from bot.undo_steps import StoredStep, Unreadable, loads
 
 T = TypeVar("T")
 
@@ -414,19 +415,17 @@ class Store:
 
     # --- undo -----------------------------------------------------------------------------
 
-    async def undoable(self, case: int) -> list[tuple[UserRef, dict[str, Any]]]:
+    async def undoable(self, case: int) -> list[tuple[UserRef, StoredStep]]:
         """The changes a case made that can be reversed, in order."""
         await self._written()  # an earlier case's: its failure is its own
 
-        def read(conn: Connection) -> list[tuple[UserRef, dict[str, Any]]]:
+        def read(conn: Connection) -> list[tuple[UserRef, StoredStep]]:
             rows = conn.rows(
                 "SELECT target_id, target_label, undo FROM results WHERE command_id = :case"
                 " AND status = 'done' AND undo IS NOT NULL ORDER BY id",
                 {"case": case},
             )
-            return [
-                (UserRef(r["target_id"], r["target_label"]), json.loads(r["undo"])) for r in rows
-            ]
+            return [(UserRef(r["target_id"], r["target_label"]), _step(r["undo"])) for r in rows]
 
         return await self._db.run(read)
 
@@ -797,3 +796,9 @@ def _result(r: Row) -> dict[str, Any]:
 
 
 __all__ = ["LANES", "AuditRow", "CommandJournal", "Job", "OpenJob", "PendingConfirmation", "Store"]
+
+
+def _step(text: str) -> StoredStep:
+    """A stored undo step (the column is not empty here: ``undo IS NOT NULL``)."""
+    step = loads(text)
+    return Unreadable(text) if step is None else step

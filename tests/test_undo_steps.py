@@ -1,0 +1,156 @@
+"""Undo steps are typed values, stored as the tagged JSON earlier releases wrote.
+
+A row written by an earlier release (its ``results.undo`` a dict such as
+``{"op": "add", "owner": true}``) reads back as a typed step and /undo acts on it; what this
+release cannot read is kept as written and never acted on.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.model import Invocation, RoomRef, UserRef, Word
+from bot.outcome import ItemResult, Status
+from bot.reply import line
+from bot.store import Store
+from bot.store.database import Connection
+from bot.testing import SymphonyPod
+from bot.undo_steps import IbReadd, Readd, Repromote, UndoStep, Unreadable, dumps, loads
+from handlers import COMMANDS
+from tests.conftest import ALICE, CAROL, DESK, ConfigMaker, start_bot
+
+# (step, the dict an earlier release wrote for it: handlers built these by hand)
+EARLIER_FORMS: list[tuple[UndoStep, dict[str, object]]] = [
+    (Readd(owner=True), {"op": "add", "owner": True}),
+    (Readd(owner=False), {"op": "add", "owner": False}),
+    (
+        Readd(owner=False, room="r9", name="Trading", user="u7"),
+        {"op": "add", "room": "r9", "name": "Trading", "owner": False, "user": "u7"},
+    ),
+    (Repromote(), {"op": "promote"}),
+    (Repromote(50), {"op": "promote", "level": 50}),
+    (IbReadd("g1"), {"op": "ib-add", "group": "g1"}),
+    (IbReadd("g1", "u7"), {"op": "ib-add", "group": "g1", "user": "u7"}),
+]
+
+
+@pytest.mark.parametrize(("step", "earlier"), EARLIER_FORMS, ids=lambda v: repr(v))
+def test_a_step_is_stored_as_earlier_releases_wrote_it_and_reads_back(
+    step: UndoStep, earlier: dict[str, object]
+) -> None:
+    text = dumps(step)
+    assert text is not None
+    assert json.loads(text) == earlier  # a release rolled back reads it too
+    assert loads(json.dumps(earlier)) == step
+    # Key order and spacing are the writer's: any order reads the same.
+    assert loads(json.dumps(dict(reversed(list(earlier.items()))), indent=1)) == step
+
+
+def test_a_kick_written_before_owner_was_kept_re_adds_as_a_member() -> None:
+    assert loads('{"op": "add"}') == Readd(owner=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"op": "add", "owner": "yes"}',  # a truthy string is not a yes
+        '{"op": "add", "owner": true, "role": "admin"}',  # a field this release does not know
+        '{"op": "promote", "level": true}',
+        '{"op": "promote", "level": "50"}',
+        '{"op": "ib-add"}',
+        '{"op": "ib-add", "group": 7}',
+        '{"op": "rename", "to": "x"}',
+        '["add"]',
+        "not json",
+    ],
+)
+def test_what_is_not_understood_is_kept_as_written_and_never_a_step(text: str) -> None:
+    found = loads(text)
+    assert found == Unreadable(text)
+    assert dumps(found) == text  # written back unchanged (a re-run keeps it)
+
+
+def test_each_undoable_command_declares_the_steps_it_records() -> None:
+    declared = {c.name: c.undo_steps for c in COMMANDS if c.undoable}
+    assert declared == {
+        "kick": (Readd,),
+        "demote": (Repromote,),
+        "ib-remove": (IbReadd,),
+        "offboard": (Readd, IbReadd),
+    }
+
+
+async def test_the_store_reads_rows_an_earlier_release_wrote(store_url: str) -> None:
+    store = await Store.open(store_url)
+    try:
+        inv = Invocation("symphony", "e1", RoomRef("room1"), UserRef("1", "Alice"), (Word("/x"),))
+        case = await store.record(inv, "offboard")
+        assert case is not None
+        journal = store.journal(case)
+        targets = [f"t{n}" for n in range(len(EARLIER_FORMS))]
+        for target in targets:
+            await journal.record(ItemResult(UserRef(target), Status.DONE, line("Done."), "ok"))
+        await store.finish(case, "report", "done")
+
+        def write_earlier_forms(conn: Connection) -> None:
+            for target, (_, earlier) in zip(targets, EARLIER_FORMS, strict=True):
+                conn.execute(
+                    "UPDATE results SET undo = :undo WHERE command_id = :case"
+                    " AND target_id = :target",
+                    {"undo": json.dumps(earlier), "case": case, "target": target},
+                )
+
+        await store._db.run(write_earlier_forms)
+        steps = [step for _, step in await store.undoable(case)]
+        assert steps == [step for step, _ in EARLIER_FORMS]
+    finally:
+        await store.close()
+
+
+async def test_undo_acts_on_a_kick_an_earlier_release_recorded(
+    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
+) -> None:
+    first = await start_bot(settings_for())
+    await pod.wait_until_listening()
+    pod.say(ALICE, DESK, "/kick @carol")
+    assert "Removed @Carol Owner" in (await pod.next_message(DESK)).text
+    await first.stop()
+    # As an earlier release wrote it: a dict built by hand, keys in its own order.
+    with sqlite3.connect(tmp_path / "kickbot.db") as db:
+        db.execute("""UPDATE results SET undo = '{"owner": true, "op": "add"}'""")
+    assert CAROL not in pod.room(DESK).members
+    second = await start_bot(settings_for())
+    try:
+        pod.say(ALICE, DESK, "/undo 1")
+        assert "Re-added @Carol Owner as owner." in (await pod.next_message(DESK)).text
+        assert pod.room(DESK).members[CAROL] is True
+    finally:
+        await second.stop()
+
+
+async def test_undo_never_acts_on_a_step_it_cannot_read(
+    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
+) -> None:
+    first = await start_bot(settings_for())
+    await pod.wait_until_listening()
+    pod.say(ALICE, DESK, "/kick @carol")
+    await pod.next_message(DESK)
+    await first.stop()
+    with sqlite3.connect(tmp_path / "kickbot.db") as db:  # a newer release's step
+        db.execute("""UPDATE results SET undo = '{"op": "add", "owner": true, "vip": true}'""")
+    second = await start_bot(settings_for())
+    try:
+        pod.say(ALICE, DESK, "/undo 1")
+        reply = (await pod.next_message(DESK)).text
+        assert "case 2: undoing case 1: 1 refused" in reply, reply
+        assert (
+            "The record of how to reverse the change for @Carol Owner is in a form this version"
+            " of kickbot does not read" in reply
+        )
+        assert CAROL not in pod.room(DESK).members
+    finally:
+        await second.stop()
