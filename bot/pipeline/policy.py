@@ -21,8 +21,9 @@ from bot.entitlement import (
 )
 from bot.model import Invocation, UserRef
 from bot.outcome import Refusal, Refused
+from bot.pipeline.desk import Desk
 from bot.pipeline.parse import Understood
-from bot.pipeline.resolve import Resolver, email_access
+from bot.pipeline.resolve import email_access
 from bot.platform import Platform
 from bot.reply import Reply
 
@@ -44,11 +45,12 @@ def let_through(
 
 
 async def admit(
-    policy: Policy, resolver: Resolver, asked: Understood, inv: Invocation, platform: Platform
+    desk: Desk, asked: Understood, inv: Invocation, platform: Platform
 ) -> Refused | Decision:
     """The decision with ``deny`` and the command's ``users`` resolved against the platform's
     users (read-only look-ups, only when the caller's e-mail address is not shown and the lists
     have e-mail entries). Raises PlatformError when a look-up fails."""
+    policy, resolver = desk.policy, desk.resolver
     static = let_through(policy, asked, inv, platform)
     if isinstance(static, Refused):
         return static

@@ -17,7 +17,7 @@ import structlog
 from bot import replies
 from bot.errors import PlatformError
 from bot.model import Invocation
-from bot.outcome import Outcome, Plan, Scheduled, kind_of
+from bot.outcome import Outcome, OutcomeKind, Plan, Scheduled, kind_of
 from bot.pipeline.desk import Desk
 from bot.platform import Platform
 from bot.reply import Reply, plain, with_prefix
@@ -79,7 +79,7 @@ async def answer(
         callback(job.id, outcome)
 
 
-async def close(desk: Desk, case: int, outcome: str, reply: str) -> None:
+async def close(desk: Desk, case: int, outcome: OutcomeKind, reply: str) -> None:
     """Close a case whose reply is out. While the store is unavailable, closing is tried
     again here: left open, the case would be resumed and answered a second time."""
     while True:

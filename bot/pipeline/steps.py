@@ -105,7 +105,7 @@ async def _prepared(
         return asked
     if asked.parsed.rest:
         await desk.store.note_reason(job.id, asked.parsed.rest)
-    decision = await policy.admit(desk.policy, desk.resolver, asked, inv, platform)
+    decision = await policy.admit(desk, asked, inv, platform)
     if isinstance(decision, Refused):
         return decision
     # Read-only lookups from here on; state changes only inside the handler.
