@@ -15,37 +15,22 @@ from collections.abc import Callable
 
 import structlog
 
-from bot import replies, schedule
 from bot.commands import Registry
 from bot.entitlement import Policy
 from bot.lanes import Lanes
 from bot.lookups import Lookups
 from bot.model import Invocation
 from bot.outcome import Outcome
-from bot.pacing import Clock, PaceRule, RoomPacing, Sleep
-from bot.pipeline import parse, steps
+from bot.pacing import Clock, Sleep
+from bot.pipeline import parse, plan, steps
 from bot.pipeline.desk import Desk
-from bot.pipeline.parse import (
-    SUGGEST_CUTOFF,
-    TYPO_CUTOFF,
-    available_commands,
-    nearest_command,
-    split_command,
-)
-from bot.pipeline.resolve import Resolver
+from bot.pipeline.parse import TYPO_CUTOFF, nearest_command, split_command
 from bot.platform import Platform
-from bot.reply import plain
 from bot.settings import BulkSettings, NotifySettings
 from bot.store import Job, Store
 
-__all__ = [
-    "SUGGEST_CUTOFF",
-    "TYPO_CUTOFF",
-    "Dispatcher",
-    "available_commands",
-    "nearest_command",
-    "split_command",
-]
+# Where adapters and tests have always found them; they live in the parse step.
+__all__ = ["TYPO_CUTOFF", "Dispatcher", "nearest_command", "split_command"]
 
 log = structlog.get_logger(__name__)
 
@@ -64,27 +49,17 @@ class Dispatcher:
         sleep: Sleep = asyncio.sleep,
         monotonic: Clock = time.monotonic,
     ):
-        bulk = bulk or BulkSettings()
-        pacing = RoomPacing(
-            bulk.jumbo_members,
-            bulk.jumbo_interval_seconds,
-            rules=[PaceRule(r.platform, r.above_members, r.interval_seconds) for r in bulk.paces],
-            sleep=sleep,
-            monotonic=monotonic,
-        )
         self._mention_required = mention_required
         self._platforms: dict[str, Platform] = {}
         self._lanes = Lanes(store, lease_seconds, self._run, self._look_ahead)
-        self._desk = Desk(
+        self._desk = Desk.build(
             store,
             registry,
             policy,
-            Resolver(policy, monotonic),
-            bulk,
-            notify or NotifySettings(),
-            schedule.zone(bulk.timezone),
-            pacing,
-            monotonic,
+            bulk=bulk or BulkSettings(),
+            notify=notify or NotifySettings(),
+            sleep=sleep,
+            monotonic=monotonic,
             stopping=lambda: self._lanes.stopping,
         )
         self.on_finished: list[Callable[[int, Outcome], None]] = []
@@ -125,9 +100,7 @@ class Dispatcher:
     async def resume(self) -> None:
         """Pick up jobs left queued (or abandoned by a dead instance) in the store, and close
         plans whose confirmation time has run out."""
-        expired = await self._desk.store.expire_confirmations(plain(replies.plan_expired()))
-        if expired:
-            log.info("plans expired unconfirmed", cases=expired)
+        await plan.expire(self._desk)
         await self._lanes.resume(self._platforms)
 
     async def sweep(self) -> None:

@@ -12,7 +12,9 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot import schedule
+import structlog
+
+from bot import replies, schedule
 from bot.commands import Context
 from bot.outcome import Awaiting, Outcome, Plan, Report, Scheduled, Status
 from bot.pacing import JITTER_MARGIN, paced_seconds
@@ -20,6 +22,9 @@ from bot.pipeline.desk import Desk
 from bot.pipeline.parse import Understood
 from bot.pipeline.targets import Chosen
 from bot.platform import PublishesChangeRate
+from bot.reply import plain
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +112,10 @@ def working_hours(desk: Desk, runs_at: datetime | None) -> str | None:
     if schedule.in_working_hours(moment, b.working_hours, b.working_days, desk.tz):
         return f"{b.working_hours} {b.working_days}, {b.timezone}"
     return None
+
+
+async def expire(desk: Desk) -> None:
+    """Close the plans whose confirmation time has run out (at a start, and at each sweep)."""
+    expired = await desk.store.expire_confirmations(plain(replies.plan_expired()))
+    if expired:
+        log.info("plans expired unconfirmed", cases=expired)
