@@ -1,12 +1,12 @@
 """Per-room lanes, their workers, and the leases that keep a job to one instance.
 
 A room has two lanes: "change" (commands that change something, one at a time and in order)
-and "control" (commands that change nothing: /jobs, /cancel, /confirm, /help), so those are
-answered while a long job holds the change lane. Each lane of each room has its own worker
-task, so a slow room never delays another. A worker claims a job with a lease (renewed while it
-runs, so another instance takes it over only once this one is gone) and hands it to the job
-runner; on a shutdown the job goes back to the queue, with its journal, to be resumed by the
-next start or by another instance. This module knows nothing of what a job does.
+and "control" (commands that change nothing: /jobs, /case, /cancel, /confirm, /help), which
+are answered while a long job holds the change lane. Each lane of each room has its own
+worker task, so a slow room never delays another. A worker claims a job with a lease (renewed
+while it runs, so another instance takes it over only once this one is gone) and hands it to
+the job runner; on a shutdown the job goes back to the queue, with its journal, to be resumed
+by the next start or by another instance. This module knows nothing of what a job does.
 """
 
 from __future__ import annotations
