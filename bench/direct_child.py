@@ -59,7 +59,7 @@ async def symphony(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
 async def slack(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
     import aiohttp
 
-    from bot.platforms.slack import SlackPlatform, web_client
+    from bot.platforms.slack.adapter import SlackPlatform, web_client
 
     session = await stack.enter_async_context(aiohttp.ClientSession())
     client = web_client(SlackPlatform(section).settings, session)
@@ -78,8 +78,8 @@ async def slack(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
 
 
 async def rocketchat(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
-    from bot.platforms.rocketchat import RocketChatPlatform
-    from bot.platforms.rocketchat_http import RestClient
+    from bot.platforms.rocketchat.adapter import RocketChatPlatform
+    from bot.platforms.rocketchat.http import RestClient
 
     rest = RestClient(RocketChatPlatform(section).config.rest())
     stack.push_async_callback(rest.aclose)
@@ -98,8 +98,8 @@ async def rocketchat(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
 
 
 async def chime(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
-    from bot.platforms.chime import ChimePlatform
-    from bot.platforms.chime_client import Attempts, ChimeClient, resolve_credentials
+    from bot.platforms.chime.adapter import ChimePlatform
+    from bot.platforms.chime.client import Attempts, ChimeClient, resolve_credentials
 
     settings = ChimePlatform(section).settings
     client = ChimeClient(settings, resolve_credentials(settings))

@@ -43,15 +43,14 @@ from typing import Any
 from bot_process import bot_process, child_env
 from symphony_world import ALICE, BenchPod, World, mention
 
+from bot.platforms import PLUGINS
 from bot.testing.chime_api import ChimeDouble
 from bot.testing.rocketchat_api import RocketChatServer
 from bot.testing.slack_api import SlackWorkspace
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SDK_PACKAGES = frozenset(
-    {"symphony", "slack_bolt", "slack_sdk", "aiohttp", "httpx", "botocore", "nio", "aiolimiter"}
-)
+SDK_PACKAGES = PLUGINS.sdk_modules()
 """The platforms' SDKs and the HTTP clients the adapters use: the baseline kickbot is held to."""
 OWN_DEPENDENCIES = (
     "sqlalchemy",

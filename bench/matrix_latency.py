@@ -23,7 +23,7 @@ from pathlib import Path
 from bench_common import Results, closed_in, print_ratio, print_results, run, summarise
 
 from bot.app import App
-from bot.platforms.matrix import MatrixPlatform
+from bot.platforms.matrix.adapter import MatrixPlatform
 from bot.settings import parse
 from bot.testing.matrix_synapse import (
     Account,

@@ -17,14 +17,16 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from bot.platforms import PLUGINS
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 MODULES = {
-    "symphony": "latency",
-    "slack": "slack_latency",
-    "rocketchat": "rocketchat_latency",
-    "chime": "chime_latency",
-    "matrix": "matrix_latency",
+    plugin.name: f"{plugin.name}_latency"
+    for plugin in PLUGINS
+    if (HERE / f"{plugin.name}_latency.py").is_file()
 }
-REPO = Path(__file__).resolve().parent.parent
+"""Each platform's latency bench, found by its name (``bench/<platform>_latency.py``)."""
 
 
 def synapse_available() -> bool:

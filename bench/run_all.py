@@ -59,7 +59,7 @@ class Sizes:
 FULL = Sizes(
     overhead_n=100,
     overhead_warmup=5,
-    overhead_platforms=("symphony", "slack", "rocketchat", "chime", "matrix"),
+    overhead_platforms=tuple(overhead.MODULES),
     isolation_rooms=200,
     isolation_big_room=5000,
     throughput_rooms=(1, 10, 100, 1000),

@@ -25,7 +25,7 @@ from typing import Any
 from bot_process import bot_process
 
 from bot.app import App
-from bot.platforms.symphony import SymphonyPlatform
+from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import parse
 from bot.testing import SymphonyPod, spec_check
 from bot.testing.symphony_state import SimMessage

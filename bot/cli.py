@@ -13,7 +13,7 @@ import click
 
 from bot import logs
 from bot.errors import ConfigError, KickbotError
-from bot.platforms import FACTORIES as PLATFORM_FACTORIES
+from bot.platforms import PLUGINS
 from bot.settings import Settings, load
 
 if TYPE_CHECKING:
@@ -99,20 +99,15 @@ def check_config(config: Path) -> None:
                 )
 
 
-DEMOS = {
-    "symphony": "bot.demo",
-    "slack": "bot.testing.slack_demo",
-    "rocketchat": "bot.testing.rocketchat_demo",
-    "chime": "bot.testing.chime_demo",
-    "matrix": "bot.testing.matrix_demo",
-}
+DEMOS = {plugin.name: plugin.demo for plugin in PLUGINS}
+"""The emulated world of each platform for ``kickbot demo`` (imported only when run)."""
 
 
 @main.command()
 @click.option(
     "--platform",
     type=click.Choice(list(DEMOS)),
-    default="symphony",
+    default=PLUGINS.names[0],
     show_default=True,
     help="Which emulated platform to run the real bot against.",
 )
@@ -154,7 +149,7 @@ class _ClickTerminal:
 @click.argument("email")
 @click.option(
     "--platform",
-    type=click.Choice(sorted(PLATFORM_FACTORIES)),
+    type=click.Choice(sorted(PLUGINS.names)),
     required=True,
     help="Where to offboard (the command line supports Symphony).",
 )

@@ -26,11 +26,12 @@ from bot.dispatch import Dispatcher
 from bot.entitlement import Policy
 from bot.errors import ConfigError, KickbotError
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef, Word
-from bot.outcome import Outcome, Plan, Report, Status
+from bot.outcome import Outcome, OutcomeKind, Plan, Report, Status, kind_of
 from bot.platform import InvocationSink, Platform, SupportsCallsOnly, SupportsUserRooms
 from bot.reply import Reply, plain
 from bot.settings import Settings
 from bot.store import Job, Store
+from handlers.offboard import COMMAND as OFFBOARD
 
 CLI_ROOM = "cli"
 """The room id command-line cases are recorded under (they answer on the terminal)."""
@@ -180,34 +181,36 @@ async def _run(
     # A command-line run that was killed left its case running with a lapsed lease: close it
     # (its journal and audit record keep what it did) so it does not block this one.
     while (dead := await store.claim(platform.name, CLI_ROOM, instance, lease, "cli")) is not None:
-        await store.finish(dead.id, "interrupted", plain(replies.cli_interrupted()))
-    case = await store.record(inv, "offboard", lane="cli")  # a running bot leaves it alone
+        await store.finish(dead.id, OutcomeKind.INTERRUPTED, plain(replies.cli_interrupted()))
+    case = await store.record(inv, OFFBOARD.name, lane="cli")  # a running bot leaves it alone
     job = await store.claim(platform.name, CLI_ROOM, instance, lease, "cli")
     if case is None or job is None or job.id != case:
         raise OffboardFailed("another command-line job is running on this store; try again")
     renew = asyncio.create_task(_renew(store, case, settings.lease_seconds))
     finished = False
 
-    async def finish(outcome: str, text: str) -> None:
+    async def finish(outcome: OutcomeKind, text: str) -> None:
         nonlocal finished
         await store.finish(case, outcome, text)
         finished = True
 
     try:
         rehearsal = dataclasses.replace(inv, tokens=(*inv.tokens, Word("--dry-run")))
-        plan = await dispatcher.execute(Job(case, "offboard", rehearsal), on_terminal)
+        plan = await dispatcher.execute(Job(case, OFFBOARD.name, rehearsal), on_terminal)
         text = _text(plan, caller, case)
         terminal.show(text)
         if not isinstance(plan, Plan):
-            await finish(type(plan).__name__.lower(), text)
+            await finish(kind_of(plan), text)
             return 1
         changes = sum(1 for i in plan.items if i.status is Status.PLANNED)
         if request.dry_run or changes == 0:
-            await finish("plan", text)
+            await finish(OutcomeKind.PLAN, text)
             return 0
         question = f"Make these {changes} change{'' if changes == 1 else 's'} (case {case})?"
         if not request.yes and not terminal.ask(question):
-            await finish("declined", text + "\nDeclined at the terminal: nothing was changed.")
+            await finish(
+                OutcomeKind.DECLINED, text + "\nDeclined at the terminal: nothing was changed."
+            )
             terminal.show("Nothing was changed.")
             return 2
         steps = len(plan.items)
@@ -220,11 +223,11 @@ async def _run(
                 advance(1)
 
             on_terminal.on_reply = step
-            outcome = await dispatcher.execute(Job(case, "offboard", inv), on_terminal)
+            outcome = await dispatcher.execute(Job(case, OFFBOARD.name, inv), on_terminal)
             advance(max(steps - handled, 0))  # the last step reports no progress: it ends
         text = _text(outcome, caller, case)
         terminal.show(text)
-        await finish(type(outcome).__name__.lower(), text)
+        await finish(kind_of(outcome), text)
         failed = not isinstance(outcome, Report) or any(
             i.status is Status.FAILED for i in outcome.items
         )
@@ -235,11 +238,11 @@ async def _run(
             await renew
         if not finished:  # interrupted: close the case with what its journal holds
             with contextlib.suppress(Exception):
-                await asyncio.shield(store.finish(case, "interrupted", "Interrupted."))
+                await asyncio.shield(store.finish(case, OutcomeKind.INTERRUPTED, "Interrupted."))
 
 
 def _tokens(request: OffboardRequest) -> tuple[Word, ...]:
-    words = [Word("/offboard"), Word(request.email)]
+    words = [Word("/" + OFFBOARD.name), Word(request.email)]
     words += [Word(w) for w in (request.reason or "").split()]
     for group in request.groups:
         words += [Word("--ib-group"), Word(group)]
@@ -249,14 +252,14 @@ def _tokens(request: OffboardRequest) -> tuple[Word, ...]:
 def _policy_naming(settings: Settings, caller: UserRef) -> Policy:
     """The config's policy with ``caller`` named for /offboard (this run only)."""
     policy = settings.policy.model_copy(deep=True)
-    rule = policy.rule("offboard").model_copy(deep=True)
+    rule = policy.rule(OFFBOARD.name).model_copy(deep=True)
     rule.users = [*rule.users, caller.id]
-    policy.commands["offboard"] = rule
+    policy.commands[OFFBOARD.name] = rule
     return policy
 
 
 def _text(outcome: Outcome, caller: UserRef, case: int) -> str:
-    return plain(replies.render(outcome, caller, "offboard", case))
+    return plain(replies.render(outcome, caller, OFFBOARD.name, case))
 
 
 async def _renew(store: Store, case: int, lease: float) -> None:

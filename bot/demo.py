@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
-from bot.platforms.symphony import SymphonyPlatform
+from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import parse
 from bot.testing import SymphonyPod
 from bot.testing.console import ConsoleBase, fail_on_violations, repl

@@ -24,16 +24,12 @@ from bot.outcome import (
     Scheduled,
     Status,
 )
+from bot.platforms import PLUGINS
 from bot.reply import Code, Line, Mention, Reply, Untrusted, line
 from bot.store import AuditRow, OpenJob, PendingConfirmation
 
-PLATFORM_NAMES = {
-    "symphony": "Symphony",
-    "slack": "Slack",
-    "rocketchat": "Rocket.Chat",
-    "chime": "Amazon Chime",
-    "matrix": "Matrix",
-}
+PLATFORM_NAMES = {plugin.name: plugin.display_name for plugin in PLUGINS}
+"""Each platform as a sentence names it (its package declares it)."""
 
 
 def platform_name(name: str) -> str:
@@ -517,15 +513,6 @@ def cannot_undo_here(user: UserRef, platform: str) -> Line:
         f"{platform_name(platform)} offers no way for the bot to reverse the change for ",
         _who(user),
         ".",
-    )
-
-
-def undo_unreadable(user: UserRef) -> Line:
-    return line(
-        "The record of how to reverse the change for ",
-        _who(user),
-        " is in a form this version of kickbot does not read (a newer version, or a damaged"
-        " store), so nothing was done; reverse it by hand if needed.",
     )
 
 

@@ -12,16 +12,27 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from bot import schedule
 from bot.entitlement import Policy
 from bot.errors import ConfigError
+from bot.platforms import PLUGINS
 
-PLATFORM_SECTIONS = ("symphony", "slack", "rocketchat", "chime", "matrix")
+PLATFORM_SECTIONS = PLUGINS.names
+"""The platforms' config sections, as the registry lists them."""
 
 
 class NotifySettings(BaseModel):
@@ -36,11 +47,20 @@ class PaceSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    platform: Literal["symphony", "slack", "rocketchat", "chime", "matrix"] | None = Field(
-        None, description="the platform it applies to (all when left out)"
-    )
+    platform: str | None = Field(None, description="the platform it applies to (all when left out)")
     above_members: int = Field(ge=0, description="rooms with more members than this")
     interval_seconds: float = Field(ge=0, description="one state-changing call per this")
+
+    @field_validator("platform")
+    @classmethod
+    def _known_platform(cls, value: str | None) -> str | None:
+        if value is not None and value not in PLATFORM_SECTIONS:
+            names = [repr(name) for name in PLATFORM_SECTIONS]
+            expected = ", ".join(names[:-1]) + " or " + names[-1]
+            raise PydanticCustomError(
+                "literal_error", "Input should be {expected}", {"expected": expected}
+            )
+        return value
 
 
 _SCHEDULE_CHECKS: dict[str, tuple[Callable[[str], object], str]] = {
@@ -95,7 +115,9 @@ class BulkSettings(BaseModel):
         return value
 
 
-class Settings(BaseModel):
+class CoreSettings(BaseModel):
+    """The settings of the core; ``Settings`` adds a section per platform."""
+
     model_config = ConfigDict(extra="forbid")
 
     store: str = Field("sqlite:///kickbot.db", description="database URL of the durable store")
@@ -123,17 +145,28 @@ class Settings(BaseModel):
     policy: Policy = Field(default_factory=Policy)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     bulk: BulkSettings = Field(default_factory=BulkSettings)
-    symphony: dict[str, Any] | None = Field(
-        None, description="symphony-bdk-python's own config keys, as in an existing BDK file"
-    )
-    # Each of these is validated by its adapter (bot/platforms/<name>.py), imported only if set.
-    slack: dict[str, Any] | None = None
-    rocketchat: dict[str, Any] | None = None
-    chime: dict[str, Any] | None = None
-    matrix: dict[str, Any] | None = None
 
     def enabled_platforms(self) -> list[str]:
-        return [p for p in PLATFORM_SECTIONS if getattr(self, p) is not None]
+        return [p for p in PLATFORM_SECTIONS if getattr(self, p, None) is not None]
+
+
+# Each platform's section is validated by its adapter (its package's factory), imported only
+# if the section is set; here it is only a mapping.
+_SECTIONS: dict[str, Any] = {
+    plugin.name: (
+        dict[str, Any] | None,
+        Field(None, description=plugin.section_description or f"{plugin.display_name}'s settings"),
+    )
+    for plugin in PLUGINS
+}
+
+if TYPE_CHECKING:
+
+    class Settings(CoreSettings):
+        def __getattr__(self, name: str) -> dict[str, Any] | None: ...
+
+else:
+    Settings = create_model("Settings", __base__=CoreSettings, __module__=__name__, **_SECTIONS)
 
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -255,8 +255,8 @@ async def _reverse(ctx: Context, room_id: str, target: UserRef, how: StoredStep)
                     line = replies.ib_readd_refused(target, group, results[0])
                     return ItemResult(target, Status.FAILED, line, raw)
                 return ItemResult(target, Status.DONE, replies.ib_readded(target, group), raw)
-            case Unreadable():  # never acted on
-                return ItemResult(target, Status.REFUSED, replies.undo_unreadable(target))
+            case Unreadable():  # another version's step: never acted on
+                return _cannot(target, platform.name)
             case _:
                 assert_never(how)
     except PlatformError as err:

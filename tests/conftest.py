@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.platforms.symphony import SymphonyPlatform
+from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import Settings, parse
 from bot.testing import SymphonyPod
 from bot.testing.symphony_state import SimMessage

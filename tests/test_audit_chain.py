@@ -12,7 +12,7 @@ import pytest
 
 from bot import audit
 from bot.model import Invocation, MentionToken, RoomRef, UserRef, Word
-from bot.outcome import ItemResult, Status
+from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import line
 from bot.store import Store
 from bot.store.database import Database
@@ -40,7 +40,7 @@ async def make_cases(url: str, n: int, first: int = 0, key: bytes | None = None)
                     target, Status.DONE, line("Removed ", target.label), "200 Member removed"
                 )
             )
-            await store.finish(case, "report", f"done {i}")
+            await store.finish(case, OutcomeKind.REPORT, f"done {i}")
     finally:
         await store.close()
 

@@ -24,7 +24,7 @@ from bot import audit
 from bot.cli import main
 from bot.errors import KickbotError
 from bot.model import Invocation, MentionToken, RoomRef, UserRef, Word
-from bot.outcome import ItemResult, Status
+from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import line
 from bot.store import Store
 from bot.store.database import Database
@@ -73,7 +73,7 @@ async def make_cases(
             await store.journal(case).record(
                 ItemResult(target, Status.DONE, line("Removed ", target.label), "200 Removed")
             )
-            await store.finish(case, "report", f"done {i}")
+            await store.finish(case, OutcomeKind.REPORT, f"done {i}")
     finally:
         await store.close()
 

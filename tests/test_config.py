@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.errors import ConfigError
-from bot.platforms.symphony import SymphonyPlatform
+from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import parse
 from handlers import COMMANDS
 

@@ -12,7 +12,9 @@ from bot.settings import parse
 from handlers import COMMANDS
 settings = parse({"store": "sqlite:///:memory:"}, [c.name for c in COMMANDS])
 App(settings)
-sdks = ("symphony", "slack_bolt", "slack_sdk", "botocore", "httpx")
+import bot.cli, bot.preflight  # the command line lists the platforms from the registry
+from bot.platforms import PLUGINS
+sdks = sorted(PLUGINS.sdk_modules())  # every platform's SDK and client modules
 heavy = [m for m in sdks if m in sys.modules]
 print(",".join(heavy) or "none")
 """

@@ -11,7 +11,7 @@ import pytest
 from bot.app import App
 from bot.dispatch import Dispatcher
 from bot.pacing import JITTER_MARGIN
-from bot.platforms.symphony import SymphonyPlatform
+from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import Settings
 from bot.store import Store
 from bot.testing import SymphonyPod

@@ -17,7 +17,7 @@ import pytest
 from bot import audit
 from bot.errors import ConfigError, StoreError
 from bot.model import Invocation, RoomRef, UserRef, Word
-from bot.outcome import ItemResult, Status
+from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import Untrusted, line
 from bot.store import Store
 from bot.store.database import parse_url
@@ -62,7 +62,7 @@ async def test_unstorable_text_is_recorded_safely_in_every_column(store: Store) 
     await journal.start(bob)
     said = line("Removed @Bob — reason: ", Untrusted("because" + UNSTORABLE))
     await journal.record(ItemResult(bob, Status.DONE, said, platform_response=UNSTORABLE))
-    await store.finish(case, "report", "Removed @Bob — reason: because" + UNSTORABLE)
+    await store.finish(case, OutcomeKind.REPORT, "Removed @Bob — reason: because" + UNSTORABLE)
 
     (row,) = await store.audit()
     assert row.caller == "Eve" + STORED

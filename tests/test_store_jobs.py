@@ -11,9 +11,10 @@ import pytest
 
 from bot import audit
 from bot.model import Invocation, RoomRef, UserRef, Word
-from bot.outcome import ItemResult, Status
+from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import line
 from bot.store import OpenJob, Store
+from bot.store.records import JobState
 
 ALICE = UserRef("1", "Alice", "alice@example.com")
 ROOM, OTHER = "room1", "room2"
@@ -74,7 +75,7 @@ async def test_an_expired_lease_frees_the_room_for_another_instance(store: Store
     assert await store.runnable_rooms() == [("symphony", ROOM, "change")]
     assert await claimed(store, B) == first  # the abandoned job first, then the queue
     assert await claimed(store, A) is None  # now B holds the room
-    await store.finish(first, "report", "done")
+    await store.finish(first, OutcomeKind.REPORT, "done")
     assert await claimed(store, A) == second
 
 
@@ -113,7 +114,7 @@ async def test_a_result_is_in_the_case_when_it_closes(store: Store) -> None:
     bob = UserRef("2", "Bob")
     await journal.start(bob)
     await journal.record(ItemResult(bob, Status.DONE, line("Removed @Bob.")))
-    await store.finish(job.id, "report", "Removed @Bob.")
+    await store.finish(job.id, OutcomeKind.REPORT, "Removed @Bob.")
     (row,) = await store.audit(case=case)
     assert [(r["target_id"], r["result"]) for r in row.results] == [("2", "done")]
     assert await audit.verify(store.database, None) == (2, None)
@@ -174,7 +175,7 @@ async def test_another_case_s_read_that_cannot_write_a_result_leaves_it_to_its_c
         outside.execute("ALTER TABLE results RENAME TO results_away")
         assert await store.request_cancel(other, case, "stop") == "stopping"
         outside.execute("ALTER TABLE results_away RENAME TO results")
-    await store.finish(case, "report", "Removed @Bob.")
+    await store.finish(case, OutcomeKind.REPORT, "Removed @Bob.")
     assert await statuses(store, case) == {"2": "done"}
 
 
@@ -270,7 +271,7 @@ async def test_open_jobs_show_state_progress_and_caller(store: Store) -> None:
     running, queued = await record(store), await record(store, "demote")
     await record(store, room=OTHER)
     done = await record(store)
-    await store.finish(done, "report", "done")
+    await store.finish(done, OutcomeKind.REPORT, "done")
     assert await claimed(store, A) == running
     await store.note_total(running, 4)
     journal = store.journal(running)
@@ -285,7 +286,7 @@ async def test_open_jobs_show_state_progress_and_caller(store: Store) -> None:
         case=running,
         command="kick",
         caller=UserRef("1", "Alice"),
-        state="running",
+        state=JobState.RUNNING,
         not_before=None,
         total=4,
         settled=2,
@@ -337,7 +338,7 @@ async def test_instances_finishing_at_once_keep_one_chain(store_url: str) -> Non
         cases = [await record(first) for _ in range(12)]
         await asyncio.gather(
             *(
-                (first if i % 2 else second).finish(case, "report", f"done {case}")
+                (first if i % 2 else second).finish(case, OutcomeKind.REPORT, f"done {case}")
                 for i, case in enumerate(cases)
             )
         )

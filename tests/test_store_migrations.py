@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from bot import audit
 from bot.errors import ConfigError, StoreError
 from bot.model import Invocation, RoomRef, UserRef, Word
+from bot.outcome import OutcomeKind
 from bot.store import Store
 from bot.store import migrate as migrations
 from bot.store.database import Database, StoreURL, parse_url
@@ -122,7 +123,7 @@ async def test_a_new_store_is_migrated_to_the_code_schema(store_url: str) -> Non
 async def test_reopening_a_store_keeps_its_data(store_url: str) -> None:
     store = await Store.open(store_url)
     case = await store.record(invocation("m1"), "kick")
-    await store.finish(case or 0, "report", "done")
+    await store.finish(case or 0, OutcomeKind.REPORT, "done")
     await store.close()
     store = await Store.open(store_url)
     try:
@@ -180,7 +181,7 @@ async def test_a_file_made_by_an_earlier_release_is_adopted(
         job = await store.claim("symphony", "room1", "me", 60, lane="control")
         assert job is not None
         assert job.id == 2
-        await store.finish(2, "report", "done")
+        await store.finish(2, OutcomeKind.REPORT, "done")
         # the earlier release's plain link and the new one both verify
         assert await audit.verify(store.database, None) == (2, None)
     finally:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.model import Invocation, RoomRef, UserRef, Word
-from bot.outcome import ItemResult, Status
+from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import line
 from bot.store import Store
 from bot.undo_steps import Readd
@@ -31,7 +31,7 @@ async def a_kick(store: Store) -> int:
     for target in TARGETS:
         done = ItemResult(UserRef(target), Status.DONE, line("Removed."), "ok", Readd(owner=False))
         await journal.record(done)
-    await store.finish(case, "report", "done")
+    await store.finish(case, OutcomeKind.REPORT, "done")
     return case
 
 

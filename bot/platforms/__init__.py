@@ -1,4 +1,6 @@
-"""Platform adapters, imported only when their section is in the config (SDKs are heavy)."""
+"""The platforms' registry; their adapters are imported only when their section is in the config
+(SDKs are heavy): a package's ``__init__`` declares its ``PLUGIN`` (``bot.plugin``) and imports
+nothing else."""
 
 from __future__ import annotations
 
@@ -17,22 +19,21 @@ from urllib.parse import unquote, urlsplit
 
 from bot.errors import MissingExtra
 from bot.platform import Platform
+from bot.platforms import chime, matrix, rocketchat, slack, symphony
+from bot.plugin import Registry
 
-FACTORIES: dict[str, str] = {
-    "symphony": "bot.platforms.symphony:SymphonyPlatform",
-    "slack": "bot.platforms.slack:SlackPlatform",
-    "rocketchat": "bot.platforms.rocketchat:RocketChatPlatform",
-    "chime": "bot.platforms.chime:ChimePlatform",
-    "matrix": "bot.platforms.matrix:MatrixPlatform",
-}
+PLUGINS = Registry(
+    symphony.PLUGIN,
+    slack.PLUGIN,
+    rocketchat.PLUGIN,
+    chime.PLUGIN,
+    matrix.PLUGIN,
+)
+"""Every platform kickbot has: one line each (its package declares the rest)."""
 
-EXTRAS: dict[str, str] = {
-    "symphony": "symphony",
-    "slack": "slack",
-    "rocketchat": "rocketchat",
-    "chime": "chime",
-    "matrix": "matrix",
-}
+FACTORIES: dict[str, str] = {plugin.name: plugin.factory for plugin in PLUGINS}
+
+EXTRAS: dict[str, str] = {plugin.name: plugin.extra for plugin in PLUGINS}
 """The pip extra (pyproject.toml's optional-dependencies) that brings each platform's SDK."""
 
 TESTING_EXTRA = "testing"

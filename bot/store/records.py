@@ -5,9 +5,25 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from bot.model import Invocation, UserRef
+from bot.outcome import OutcomeKind
+
+
+class JobState(StrEnum):
+    """Where a case is (``commands.state``); the values are the strings earlier releases
+    stored."""
+
+    QUEUED = "queued"
+    SCHEDULED = "scheduled"
+    """Never stored: a queued case whose ``not_before`` is still to come, as /jobs shows it."""
+    RUNNING = "running"
+    AWAITING = "awaiting"
+    """A plan waiting for /confirm."""
+    DONE = "done"
+
 
 SettledRow = tuple[str, str, str | None, str | None]
 """A final result as stored: status, line (JSON), platform response, undo data (JSON)."""
@@ -35,8 +51,8 @@ class AuditRow:
     command: str
     text: str
     reason: str | None
-    state: str
-    outcome: str | None
+    state: JobState
+    outcome: OutcomeKind | None
     results: list[dict[str, Any]]
 
     def as_dict(self) -> dict[str, Any]:
@@ -57,7 +73,7 @@ class PendingConfirmation:
     expires_at: float
     """Epoch seconds."""
     confirmed_by: int | None
-    state: str
+    state: JobState
 
     @property
     def expired(self) -> bool:
@@ -71,8 +87,8 @@ class OpenJob:
     case: int
     command: str
     caller: UserRef
-    state: str
-    """'queued', 'scheduled' (queued with a future ``not_before``), 'running' or 'awaiting'."""
+    state: JobState
+    """QUEUED, SCHEDULED (queued with a future ``not_before``), RUNNING or AWAITING."""
     not_before: float | None
     """Epoch seconds."""
     total: int | None

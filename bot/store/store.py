@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from bot import audit
 from bot.errors import StoreError
 from bot.model import Invocation, UserRef
+from bot.outcome import OutcomeKind
 from bot.reply import from_json, plain
 from bot.store.database import (
     Connection,
@@ -44,7 +45,7 @@ from bot.store.journal import (
     write_results,
 )
 from bot.store.migrate import upgrade_database
-from bot.store.records import AuditRow, Job, OpenJob, PendingConfirmation, SettledRow
+from bot.store.records import AuditRow, Job, JobState, OpenJob, PendingConfirmation, SettledRow
 from bot.undo_steps import StoredStep, Unreadable, loads
 
 T = TypeVar("T")
@@ -321,7 +322,7 @@ class Store:
 
         await self._db.run(write)
 
-    async def finish(self, job_id: int, outcome: str, reply: str) -> None:
+    async def finish(self, job_id: int, outcome: OutcomeKind, reply: str) -> None:
         """Close the case and append it, with its per-target results, to the audit chain."""
         results = self._pending.take(job_id)  # in the same transaction: one commit
         chain = self._chain
@@ -349,12 +350,12 @@ class Store:
             state = conn.value(f"SELECT state FROM commands WHERE id = :case{locked}", given)
             if state is None:
                 return "unknown"
-            if state == "done":
+            if state == JobState.DONE:
                 return "finished"
             conn.execute("UPDATE commands SET cancel_requested_by = :by WHERE id = :case", given)
-            if state == "running":
+            if state == JobState.RUNNING:
                 return "stopping"
-            appended[:] = _finish(conn, case, "cancelled", reply, self._chain)
+            appended[:] = _finish(conn, case, OutcomeKind.CANCELLED, reply, self._chain)
             return "cancelled"
 
         await self._written()  # another case's: its failure is its own
@@ -396,11 +397,11 @@ class Store:
                     command=r["command"],
                     caller=UserRef(r["caller_id"], r["caller_label"]),
                     state=(
-                        "scheduled"
-                        if r["state"] == "queued"
+                        JobState.SCHEDULED
+                        if r["state"] == JobState.QUEUED
                         and r["not_before"] is not None
                         and r["not_before"] > now
-                        else r["state"]
+                        else JobState(r["state"])
                     ),
                     not_before=r["not_before"],
                     total=r["total"],
@@ -435,7 +436,7 @@ class Store:
         listed, named = in_list("name", names)
         return await self._first_case(
             "SELECT id FROM commands WHERE platform = :platform AND room = :room"
-            f" AND caller_id = :caller AND command IN {listed} AND outcome = 'report'"
+            f" AND caller_id = :caller AND command IN {listed} AND outcome = '{OutcomeKind.REPORT}'"
             " ORDER BY id DESC",
             {"platform": platform, "room": room, "caller": caller_id, **named},
         )
@@ -450,7 +451,7 @@ class Store:
         listed, named = in_list("name", names)
         return await self._first_case(
             "SELECT id FROM commands WHERE platform = :platform AND room = :room"
-            f" AND caller_id = :caller AND command IN {listed} AND outcome = 'report'"
+            f" AND caller_id = :caller AND command IN {listed} AND outcome = '{OutcomeKind.REPORT}'"
             " AND finished_at >= :since AND EXISTS (SELECT 1 FROM results"
             " WHERE results.command_id = commands.id AND results.status = 'done'"
             " AND results.undo IS NOT NULL AND NOT EXISTS (SELECT 1 FROM undo_claims"
@@ -556,7 +557,7 @@ class Store:
                 estimate_seconds=row["estimate_seconds"],
                 expires_at=row["expires_at"],
                 confirmed_by=row["confirmed_by"],
-                state=row["state"],
+                state=JobState(row["state"]),
             )
 
         return await self._db.run(read)
@@ -606,7 +607,7 @@ class Store:
                 {"now": time.time()},
             )
             for case_id in expired:
-                appended.extend(_finish(conn, case_id, "expired", reply, self._chain))
+                appended.extend(_finish(conn, case_id, OutcomeKind.EXPIRED, reply, self._chain))
             return expired
 
         expired = await self._db.run(expire, atomic=True)
@@ -701,7 +702,7 @@ def _take(
 
 
 def _finish(
-    conn: Connection, job_id: int, outcome: str, reply: str, chain: audit.Chain
+    conn: Connection, job_id: int, outcome: OutcomeKind, reply: str, chain: audit.Chain
 ) -> list[audit.Record]:
     """Close a case and append it to the audit chain, inside the caller's atomic unit; the
     records appended (for ``chain.published`` once the unit has committed)."""
@@ -775,8 +776,8 @@ def _audit(
             command=c["command"],
             text=c["text"],
             reason=c["reason"],
-            state=c["state"],
-            outcome=c["outcome"],
+            state=JobState(c["state"]),
+            outcome=None if c["outcome"] is None else OutcomeKind(c["outcome"]),
             results=per_case[c["id"]],
         )
         for c in found

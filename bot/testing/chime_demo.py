@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from bot.app import App
-from bot.platforms.chime import ChimePlatform
+from bot.platforms.chime.adapter import ChimePlatform
 from bot.settings import parse
 from bot.testing.chime_api import ChimeDouble
 from bot.testing.console import ConsoleBase, fail_on_violations, repl

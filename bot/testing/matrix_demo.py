@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
-from bot.platforms.matrix import MatrixPlatform
+from bot.platforms.matrix.adapter import MatrixPlatform
 from bot.settings import parse
 from bot.testing.console import ConsoleBase, repl
 from bot.testing.matrix_synapse import (

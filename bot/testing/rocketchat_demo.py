@@ -11,7 +11,7 @@ import tempfile
 from typing import TextIO
 
 from bot.app import App
-from bot.platforms.rocketchat import RocketChatPlatform
+from bot.platforms.rocketchat.adapter import RocketChatPlatform
 from bot.settings import parse
 from bot.testing.console import ConsoleBase, fail_on_violations, repl
 from bot.testing.rocketchat_api import RocketChatServer

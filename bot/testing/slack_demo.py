@@ -16,7 +16,7 @@ from typing import Any, TextIO
 import yaml
 
 from bot.app import App
-from bot.platforms.slack import SlackPlatform
+from bot.platforms.slack.adapter import SlackPlatform
 from bot.settings import parse
 from bot.testing.console import ConsoleBase, fail_on_violations, repl
 from bot.testing.slack_api import SlackWorkspace

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.platforms.chime import ChimePlatform
+from bot.platforms.chime.adapter import ChimePlatform
 from bot.settings import Settings, parse
 from bot.testing.chime_api import DEFAULT_ACCOUNT_ID, ChimeDouble
 from bot.testing.chime_state import WebhookMessage

@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.errors import ConfigError
 from bot.model import RoomRef
 from bot.platforms import build
-from bot.platforms.chime import ChimePlatform
+from bot.platforms.chime.adapter import ChimePlatform
 from bot.testing.chime_api import ChimeDouble
 from tests.chime.conftest import DESK
 

@@ -12,7 +12,7 @@ import botocore.session
 import httpx
 import pytest
 
-from bot.platforms.chime_client import SigV4
+from bot.platforms.chime.client import SigV4
 from bot.testing.chime_api import ChimeDouble
 from bot.testing.chime_sigv4 import tamper
 from tests.chime.conftest import ALICE, BOB, DESK, path

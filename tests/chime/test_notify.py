@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from bot.app import App
 from bot.cli import main
 from bot.platform import SupportsDirectMessage
-from bot.platforms.chime import ChimePlatform
+from bot.platforms.chime.adapter import ChimePlatform
 from bot.testing.chime_api import ChimeDouble
 from tests.chime.conftest import ALICE, BOB, DESK, ConfigMaker, Room, start_bot
 

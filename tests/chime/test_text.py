@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.model import MentionToken, UserRef, Word
-from bot.platforms.chime_text import chunks, render, tokenize
+from bot.platforms.chime.text import chunks, render, tokenize
 from bot.reply import Code, Mention, Text, Untrusted, line
 from bot.testing.chime_state import plain
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.platforms.matrix import MatrixPlatform
+from bot.platforms.matrix.adapter import MatrixPlatform
 from bot.settings import Settings, parse
 from bot.testing.matrix_synapse import (
     Account,

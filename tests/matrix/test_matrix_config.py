@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from bot.app import App, build_platforms
 from bot.cli import main
 from bot.errors import ConfigError, Unauthorized
-from bot.platforms.matrix import MatrixPlatform
-from bot.platforms.matrix_state import SyncTokenFile
+from bot.platforms.matrix.adapter import MatrixPlatform
+from bot.platforms.matrix.state import SyncTokenFile
 from bot.settings import parse
 from handlers import COMMANDS
 from tests.matrix.conftest import World

@@ -7,7 +7,7 @@ import pytest
 from bot import errors
 from bot.app import App
 from bot.model import RoomRef, UserRef
-from bot.platforms.matrix import MatrixPlatform
+from bot.platforms.matrix.adapter import MatrixPlatform
 from tests.matrix.conftest import World
 
 

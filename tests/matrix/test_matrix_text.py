@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.model import MentionToken, Token, UserRef, Word
-from bot.platforms.matrix_text import render, tokens
+from bot.platforms.matrix.text import render, tokens
 from bot.reply import Code, Mention, Text, Untrusted, line
 
 BOT = UserRef("@kickbot:example.org", "Kick Bot")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.platforms.rocketchat import RocketChatPlatform
+from bot.platforms.rocketchat.adapter import RocketChatPlatform
 from bot.settings import Settings, parse
 from bot.testing.rocketchat_api import Delivery, RocketChatServer
 from bot.testing.rocketchat_state import RcMessage

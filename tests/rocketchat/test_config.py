@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from bot.app import App
 from bot.cli import main
 from bot.errors import ConfigError
-from bot.platforms.rocketchat import RocketChatPlatform
+from bot.platforms.rocketchat.adapter import RocketChatPlatform
 from bot.testing.rocketchat_api import RocketChatServer
 from tests.rocketchat.conftest import ALICE, BOB, DESK, ConfigMaker, Room, start_bot, visible
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from bot.app import App
-from bot.platforms.slack import SlackPlatform
+from bot.platforms.slack.adapter import SlackPlatform
 from bot.settings import Settings, parse
 from bot.testing.slack_api import SlackWorkspace
 from bot.testing.slack_signing import SignedSender

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from bot.app import build_platforms
 from bot.cli import main
 from bot.errors import ConfigError
-from bot.platforms.slack import SlackPlatform
+from bot.platforms.slack.adapter import SlackPlatform
 from bot.settings import parse
 from bot.testing.slack_api import DEFAULT_SCOPES
 from bot.testing.slack_demo import manifest_commands

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import structlog
 
-from bot.platforms.slack import RECORD_FAILED
+from bot.platforms.slack.adapter import RECORD_FAILED
 from bot.testing.slack_api import SlackWorkspace
 from bot.testing.slack_signing import SignedSender
 from tests.slack.conftest import (

@@ -28,10 +28,10 @@ from bot import errors
 from bot.model import Invocation, Member, MentionToken, RoomInfo, RoomRef, Token, UserRef, Word
 from bot.platform import InvocationSink, SupportsIbGroups
 from bot.platforms.inbound import JSON, MAX_BODY_BYTES, json_object, wrong_content_type
-from bot.platforms.rocketchat_config import RocketChatConfig, parse_config
-from bot.platforms.rocketchat_http import RestClient
-from bot.platforms.rocketchat_text import mentioned_username, render, words
-from bot.platforms.rocketchat_users import Directory, TtlCache
+from bot.platforms.rocketchat.config import RocketChatConfig, parse_config
+from bot.platforms.rocketchat.http import RestClient
+from bot.platforms.rocketchat.text import mentioned_username, render, words
+from bot.platforms.rocketchat.users import Directory, TtlCache
 from bot.reply import Reply
 
 log = structlog.get_logger(__name__)

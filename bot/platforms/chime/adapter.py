@@ -21,11 +21,11 @@ from bot import errors
 from bot.dispatch import split_command
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.platform import InvocationSink, SupportsIbGroups
-from bot.platforms.chime_client import Attempts, ChimeClient, resolve_credentials
-from bot.platforms.chime_config import ChimeSettings, load_settings
-from bot.platforms.chime_events import BadEvent, EventEndpoint, event_id
-from bot.platforms.chime_roster import Roster
-from bot.platforms.chime_text import bot_mention_pattern, chunks, render, tokenize
+from bot.platforms.chime.client import Attempts, ChimeClient, resolve_credentials
+from bot.platforms.chime.config import ChimeSettings, load_settings
+from bot.platforms.chime.events import BadEvent, EventEndpoint, event_id
+from bot.platforms.chime.roster import Roster
+from bot.platforms.chime.text import bot_mention_pattern, chunks, render, tokenize
 from bot.reply import Reply
 
 log = structlog.get_logger(__name__)

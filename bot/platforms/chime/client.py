@@ -34,7 +34,7 @@ from tenacity import (
 from tenacity.wait import wait_base
 
 from bot import errors
-from bot.platforms.chime_config import ChimeSettings
+from bot.platforms.chime.config import ChimeSettings
 
 log = structlog.get_logger(__name__)
 

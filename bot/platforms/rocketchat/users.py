@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from bot import errors
 from bot.model import UserRef
-from bot.platforms.rocketchat_http import RestClient
+from bot.platforms.rocketchat.http import RestClient
 
 K = TypeVar("K")
 V = TypeVar("V")

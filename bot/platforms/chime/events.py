@@ -23,7 +23,7 @@ from aiohttp import web
 from bot.errors import PlatformError
 from bot.model import Invocation
 from bot.platform import InvocationSink
-from bot.platforms.chime_config import ChimeSettings
+from bot.platforms.chime.config import ChimeSettings
 from bot.platforms.inbound import JSON, MAX_BODY_BYTES, json_object, wrong_content_type
 
 log = structlog.get_logger(__name__)

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot import errors
-from bot.platforms.matrix_text import USER_ID
+from bot.platforms.matrix.text import USER_ID
 
 
 class MatrixSettings(BaseModel):

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot import errors
-from bot.platforms.rocketchat_http import RestSettings
+from bot.platforms.rocketchat.http import RestSettings
 
 ENV_SECRETS = {
     "user_id": "ROCKETCHAT_USER_ID",

@@ -38,7 +38,7 @@ from nio.responses import EmptyResponse
 from bot import errors
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.platform import InvocationSink, SupportsIbGroups
-from bot.platforms.matrix_power import (
+from bot.platforms.matrix.power import (
     Creation,
     PowerLevels,
     check_may_act,
@@ -47,8 +47,8 @@ from bot.platforms.matrix_power import (
     show,
     with_level,
 )
-from bot.platforms.matrix_state import MatrixSettings, SyncTokenFile, parse_section
-from bot.platforms.matrix_text import render, tokens
+from bot.platforms.matrix.state import MatrixSettings, SyncTokenFile, parse_section
+from bot.platforms.matrix.text import render, tokens
 from bot.reply import Reply
 
 log = structlog.get_logger(__name__)

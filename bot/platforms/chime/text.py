@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from bot.model import MentionToken, Token, UserRef, Word
-from bot.platforms.chime_client import content_bytes
+from bot.platforms.chime.client import content_bytes
 from bot.reply import Code, Line, Mention, Reply, Text, Untrusted, showable_reply
 
 ZWSP = "\u200b"

@@ -45,9 +45,9 @@ from bot import errors
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef, Word
 from bot.platform import InvocationSink, SupportsDemote
 from bot.platforms.inbound import FORM, JSON, MAX_BODY_BYTES, wrong_content_type
-from bot.platforms.slack_config import EVENTS_PATH, SlackSettings, api_base_url, load_settings
-from bot.platforms.slack_errors import to_platform_error
-from bot.platforms.slack_text import render, tokenize
+from bot.platforms.slack.config import EVENTS_PATH, SlackSettings, api_base_url, load_settings
+from bot.platforms.slack.errors import to_platform_error
+from bot.platforms.slack.text import render, tokenize
 from bot.reply import Reply
 
 log = structlog.get_logger(__name__)

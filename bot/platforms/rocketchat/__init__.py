@@ -1,0 +1,13 @@
+"""Rocket.Chat: its REST API over httpx, outgoing webhooks in (``adapter``)."""
+
+from bot.plugin import Plugin
+
+PLUGIN = Plugin(
+    name="rocketchat",
+    display_name="Rocket.Chat",
+    factory="bot.platforms.rocketchat.adapter:RocketChatPlatform",
+    settings_model="bot.platforms.rocketchat.config:RocketChatConfig",
+    demo="bot.testing.rocketchat_demo",
+    extra="rocketchat",
+    sdk_modules=("httpx", "aiohttp", "aiolimiter"),
+)
