@@ -1,0 +1,273 @@
+"""A world per platform for the contract table: its double and the real bot, seen the same way.
+
+A world says a line in the platform's #desk room as a person (``alice`` owns it, ``bob`` and
+``dave`` are plain members, ``erin`` is in no room) and reads the bot's reply as plain text; it
+shows the room's members by name and the membership changes the double received as
+``"remove bob"`` / ``"add bob"``. Each platform's own fixtures (``tests/<platform>/conftest.py``)
+build the double and the settings; only the reading is adapted here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.settings import parse
+from handlers import COMMANDS
+from tests import conftest as symphony
+from tests.chime import conftest as chime
+from tests.rocketchat import conftest as rocketchat
+from tests.slack import conftest as slack
+
+
+@dataclass(frozen=True)
+class World:
+    platform: str
+    command: str
+    """How a command is typed: ``/`` or ``!``."""
+    typed: Mapping[str, str]
+    """How a caller names each person in a command (a mention or an address)."""
+    shown: Mapping[str, str]
+    """How the bot names each person in its replies."""
+    say: Callable[[str, str], Awaitable[str]]
+    """``say(person, line)``: said in #desk, the bot's reply there as plain text."""
+    members: Callable[[], set[str]]
+    """Who is in #desk, by name."""
+    changes: Callable[[], list[str]]
+    """Every membership change the double was asked for, in order: ``"remove bob"``."""
+
+    def line(self, name: str, *people: str, rest: str = "") -> str:
+        """``/kick @bob reason`` in the platform's own syntax."""
+        words = [self.command + name, *(self.typed[p] for p in people)]
+        return " ".join(words + ([rest] if rest else []))
+
+    def __str__(self) -> str:
+        return self.platform
+
+
+PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
+
+
+def _by_id(ids: Mapping[str, Any]) -> Callable[[Any], str]:
+    names = {str(v): k for k, v in ids.items()}
+    return lambda uid: names.get(str(uid), str(uid))
+
+
+@contextlib.asynccontextmanager
+async def symphony_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    ids = {
+        "alice": symphony.ALICE,
+        "bob": symphony.BOB,
+        "carol": symphony.CAROL,
+        "dave": symphony.DAVE,
+        "erin": symphony.ERIN,
+        "frank": symphony.FRANK,
+    }
+    name = _by_id(ids)
+    async with symphony.make_pod() as pod:
+        key = pod.write_private_key(tmp_path / "bot.pem")
+        settings = parse(
+            {
+                "store": f"sqlite:///{tmp_path}/kickbot.db",
+                "policy": {"owners_may_act_on_owners": True},
+                "symphony": pod.bdk_config(key),
+            },
+            [c.name for c in COMMANDS],
+            "test",
+        )
+        app = await symphony.start_bot(settings)
+        await pod.wait_until_listening()
+        desk = symphony.Room(pod, symphony.DESK)
+        room = pod.room(symphony.DESK).stream_id
+
+        async def say(person: str, text: str) -> str:
+            return (await desk.say(ids[person], text)).text
+
+        def changes() -> list[str]:
+            return [
+                f"{r.path.rsplit('/', 1)[1]} {name((r.body or {}).get('id'))}"
+                for r in pod.calls("POST", rf"/room/{room}/membership/(add|remove)$")
+            ]
+
+        try:
+            yield World(
+                "symphony",
+                "/",
+                {p: f"@{p}" for p in PEOPLE} | {"erin": "erin@example.com"},
+                {p: f"@{pod.user(ids[p]).display_name}" for p in PEOPLE},
+                say,
+                lambda: {name(uid) for uid in desk.members},
+                changes,
+            )
+        finally:
+            await app.stop()
+        pod.assert_no_violations()
+
+
+def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncContextManager[World]]:
+    @contextlib.asynccontextmanager
+    async def world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
+        ids = {
+            "alice": slack.ALICE,
+            "bob": slack.BOB,
+            "carol": slack.CAROL,
+            "dave": slack.DAVE,
+            "erin": slack.ERIN,
+            "frank": slack.FRANK,
+        }
+        name = _by_id(ids)
+        async with slack.make_workspace() as ws:
+            settings = parse(
+                {
+                    "store": f"sqlite:///{tmp_path}/kickbot.db",
+                    "policy": slack.POLICY,
+                    "slack": slack.slack_section(ws, mode),
+                },
+                [c.name for c in COMMANDS],
+                "test",
+            )
+            bot = await slack.start_bot(ws, settings, mode)
+            desk = slack.Channel(ws, bot, slack.DESK)
+
+            async def say(person: str, text: str) -> str:
+                command, _, rest = text.partition(" ")
+                return (await desk.slash(ids[person], rest, command=command)).plain
+
+            def changes() -> list[str]:
+                made = []
+                for r in ws.requests:
+                    verb = {"/api/conversations.kick": "remove", "/api/conversations.invite": "add"}
+                    if r.path in verb:
+                        args = {**r.query, **(r.body or {})}
+                        assert args["channel"] == slack.DESK, args
+                        made.append(f"{verb[r.path]} {name(args.get('user', args.get('users')))}")
+                return made
+
+            try:
+                yield World(
+                    f"slack-{mode}",
+                    "/",
+                    {p: f"@{p}" for p in PEOPLE},
+                    {p: f"@{ws.users[ids[p]].real_name}" for p in PEOPLE},
+                    say,
+                    lambda: {name(uid) for uid in desk.members},
+                    changes,
+                )
+            finally:
+                await slack.stop_bot(bot)
+            ws.assert_no_violations()
+
+    return world
+
+
+@contextlib.asynccontextmanager
+async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    ids = {
+        "alice": rocketchat.ALICE,
+        "bob": rocketchat.BOB,
+        "carol": rocketchat.CAROL,
+        "dave": rocketchat.DAVE,
+        "erin": rocketchat.ERIN,
+        "frank": rocketchat.FRANK,
+    }
+    name = _by_id(ids)
+    async with rocketchat.make_server() as server:
+        app = await rocketchat.start_bot(
+            rocketchat.settings_maker(server, tmp_path)(), server
+        )
+        desk = rocketchat.Room(server, rocketchat.DESK)
+
+        async def say(person: str, text: str) -> str:
+            return rocketchat.visible((await desk.say(ids[person], text)).msg)
+
+        def changes() -> list[str]:
+            verb = {"groups.kick": "remove", "groups.invite": "add"}
+            return [
+                f"{verb[r.endpoint]} {name((r.body or {}).get('userId'))}"
+                for r in server.calls(r"^groups\.(kick|invite)$")
+            ]
+
+        try:
+            yield World(
+                "rocketchat",
+                "!",
+                {p: f"@{p}" for p in PEOPLE},
+                {p: f"@{p}" for p in PEOPLE},
+                say,
+                lambda: {name(uid) for uid in desk.members},
+                changes,
+            )
+        finally:
+            await app.stop()
+        server.assert_no_violations()
+
+
+@contextlib.asynccontextmanager
+async def chime_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    ids = {
+        "alice": chime.ALICE,
+        "bob": chime.BOB,
+        "carol": chime.CAROL,
+        "dave": chime.DAVE,
+        "erin": chime.ERIN,
+        "frank": chime.FRANK,
+    }
+    name = _by_id(ids)
+    async with chime.make_double() as double:
+        for variable in chime.AWS_ENV:
+            monkeypatch.delenv(variable, raising=False)
+        for variable, value in double.credentials_env().items():
+            monkeypatch.setenv(variable, value)
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+        settings = parse(
+            {
+                "store": f"sqlite:///{tmp_path}/kickbot.db",
+                "policy": {"owners_may_act_on_owners": True},
+                "chime": double.config(),
+            },
+            [c.name for c in COMMANDS],
+            "test",
+        )
+        app = await chime.start_bot(settings, double)
+        desk = chime.Room(double, chime.DESK)
+
+        async def say(person: str, text: str) -> str:
+            return (await desk.say(ids[person], text)).text
+
+        def changes() -> list[str]:
+            made = []
+            for c in double.requests:
+                if c.operation == "DeleteRoomMembership":
+                    made.append(f"remove {name(c.path.rsplit('/', 1)[1])}")
+                elif c.operation == "CreateRoomMembership":
+                    made.append(f"add {name(c.body['MemberId'])}")
+            return made
+
+        try:
+            yield World(
+                "chime",
+                "/",
+                {p: f"@{chime.EMAIL[ids[p]]}" for p in PEOPLE} | {"erin": chime.EMAIL[chime.ERIN]},
+                {p: f"@{chime.EMAIL[ids[p]]}" for p in PEOPLE},
+                say,
+                lambda: {name(uid) for uid in desk.roles},
+                changes,
+            )
+        finally:
+            await app.stop()
+        double.assert_no_violations()
+
+
+WORLDS: dict[str, Callable[..., contextlib.AbstractAsyncContextManager[World]]] = {
+    "symphony": symphony_world,
+    "slack-http": slack_world("http"),
+    "slack-socket": slack_world("socket"),
+    "rocketchat": rocketchat_world,
+    "chime": chime_world,
+}
