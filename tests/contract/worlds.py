@@ -89,9 +89,12 @@ async def symphony_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator
             return (await desk.say(ids[person], text)).text
 
         def changes() -> list[str]:
+            made = symphony.changes(pod)  # every membership or IB group change
+            assert all(f"/room/{room}/" in c for c in made), made  # the id URL-safe
             return [
                 f"{r.path.rsplit('/', 1)[1]} {name((r.body or {}).get('id'))}"
-                for r in pod.calls("POST", rf"/room/{room}/membership/(add|remove)$")
+                for r in pod.calls("POST", r"/membership/")
+                if not r.path.endswith("/list")
             ]
 
         try:
@@ -177,9 +180,7 @@ async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterat
     }
     name = _by_id(ids)
     async with rocketchat.make_server() as server:
-        app = await rocketchat.start_bot(
-            rocketchat.settings_maker(server, tmp_path)(), server
-        )
+        app = await rocketchat.start_bot(rocketchat.settings_maker(server, tmp_path)(), server)
         desk = rocketchat.Room(server, rocketchat.DESK)
 
         async def say(person: str, text: str) -> str:
@@ -187,9 +188,9 @@ async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterat
 
         def changes() -> list[str]:
             verb = {"groups.kick": "remove", "groups.invite": "add"}
-            return [
-                f"{verb[r.endpoint]} {name((r.body or {}).get('userId'))}"
-                for r in server.calls(r"^groups\.(kick|invite)$")
+            return [  # every state-changing call, as server.changing_calls()
+                f"{verb.get(endpoint, endpoint)} {name(user)}"
+                for endpoint, user in (c.split(" ", 1) for c in server.changing_calls())
             ]
 
         try:
@@ -243,10 +244,14 @@ async def chime_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncI
         def changes() -> list[str]:
             made = []
             for c in double.requests:
-                if c.operation == "DeleteRoomMembership":
-                    made.append(f"remove {name(c.path.rsplit('/', 1)[1])}")
-                elif c.operation == "CreateRoomMembership":
-                    made.append(f"add {name(c.body['MemberId'])}")
+                if c.method in ("DELETE", "POST") and c.operation:  # every one that may change
+                    if c.operation == "DeleteRoomMembership":
+                        made.append(f"remove {name(c.path.rsplit('/', 1)[1])}")
+                    elif c.operation == "CreateRoomMembership":
+                        made.append(f"add {name(c.body['MemberId'])}")
+                    else:
+                        made.append(f"{c.operation} {c.path}")
+            assert len(made) >= len(double.state_changes())
             return made
 
         try:
