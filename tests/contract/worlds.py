@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot.settings import parse
+from bot.settings import Settings, parse
 from handlers import COMMANDS
 from tests import conftest as symphony
 from tests.chime import conftest as chime
@@ -53,34 +53,25 @@ class World:
 PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
 
 
-def _by_id(ids: Mapping[str, Any]) -> Callable[[Any], str]:
+def _people(module: Any) -> tuple[dict[str, Any], Callable[[Any], str]]:
+    """The platform's ids of the people (``tests.slack.conftest.BOB``...), and their names by id."""
+    ids = {p: getattr(module, p.upper()) for p in PEOPLE}
     names = {str(v): k for k, v in ids.items()}
-    return lambda uid: names.get(str(uid), str(uid))
+    return ids, lambda uid: names.get(str(uid), str(uid))
+
+
+def _settings(tmp_path: Path, platform: str, section: Any, policy: Any) -> Settings:
+    data = {"store": f"sqlite:///{tmp_path}/kickbot.db", "policy": policy, platform: section}
+    return parse(data, [c.name for c in COMMANDS], "test")
 
 
 @contextlib.asynccontextmanager
 async def symphony_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
-    ids = {
-        "alice": symphony.ALICE,
-        "bob": symphony.BOB,
-        "carol": symphony.CAROL,
-        "dave": symphony.DAVE,
-        "erin": symphony.ERIN,
-        "frank": symphony.FRANK,
-    }
-    name = _by_id(ids)
+    ids, name = _people(symphony)
     async with symphony.make_pod() as pod:
         key = pod.write_private_key(tmp_path / "bot.pem")
-        settings = parse(
-            {
-                "store": f"sqlite:///{tmp_path}/kickbot.db",
-                "policy": {"owners_may_act_on_owners": True},
-                "symphony": pod.bdk_config(key),
-            },
-            [c.name for c in COMMANDS],
-            "test",
-        )
-        app = await symphony.start_bot(settings)
+        policy = {"owners_may_act_on_owners": True}
+        app = await symphony.start_bot(_settings(tmp_path, "symphony", pod.bdk_config(key), policy))
         await pod.wait_until_listening()
         desk = symphony.Room(pod, symphony.DESK)
         room = pod.room(symphony.DESK).stream_id
@@ -115,25 +106,10 @@ async def symphony_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator
 def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncContextManager[World]]:
     @contextlib.asynccontextmanager
     async def world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
-        ids = {
-            "alice": slack.ALICE,
-            "bob": slack.BOB,
-            "carol": slack.CAROL,
-            "dave": slack.DAVE,
-            "erin": slack.ERIN,
-            "frank": slack.FRANK,
-        }
-        name = _by_id(ids)
+        ids, name = _people(slack)
         async with slack.make_workspace() as ws:
-            settings = parse(
-                {
-                    "store": f"sqlite:///{tmp_path}/kickbot.db",
-                    "policy": slack.POLICY,
-                    "slack": slack.slack_section(ws, mode),
-                },
-                [c.name for c in COMMANDS],
-                "test",
-            )
+            section = slack.slack_section(ws, mode)
+            settings = _settings(tmp_path, "slack", section, slack.POLICY)
             bot = await slack.start_bot(ws, settings, mode)
             desk = slack.Channel(ws, bot, slack.DESK)
 
@@ -170,15 +146,7 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
 
 @contextlib.asynccontextmanager
 async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
-    ids = {
-        "alice": rocketchat.ALICE,
-        "bob": rocketchat.BOB,
-        "carol": rocketchat.CAROL,
-        "dave": rocketchat.DAVE,
-        "erin": rocketchat.ERIN,
-        "frank": rocketchat.FRANK,
-    }
-    name = _by_id(ids)
+    ids, name = _people(rocketchat)
     async with rocketchat.make_server() as server:
         app = await rocketchat.start_bot(rocketchat.settings_maker(server, tmp_path)(), server)
         desk = rocketchat.Room(server, rocketchat.DESK)
@@ -210,15 +178,7 @@ async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterat
 
 @contextlib.asynccontextmanager
 async def chime_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
-    ids = {
-        "alice": chime.ALICE,
-        "bob": chime.BOB,
-        "carol": chime.CAROL,
-        "dave": chime.DAVE,
-        "erin": chime.ERIN,
-        "frank": chime.FRANK,
-    }
-    name = _by_id(ids)
+    ids, name = _people(chime)
     async with chime.make_double() as double:
         for variable in chime.AWS_ENV:
             monkeypatch.delenv(variable, raising=False)
@@ -226,15 +186,8 @@ async def chime_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncI
             monkeypatch.setenv(variable, value)
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-        settings = parse(
-            {
-                "store": f"sqlite:///{tmp_path}/kickbot.db",
-                "policy": {"owners_may_act_on_owners": True},
-                "chime": double.config(),
-            },
-            [c.name for c in COMMANDS],
-            "test",
-        )
+        policy = {"owners_may_act_on_owners": True}
+        settings = _settings(tmp_path, "chime", double.config(), policy)
         app = await chime.start_bot(settings, double)
         desk = chime.Room(double, chime.DESK)
 
