@@ -13,10 +13,8 @@ from typing import TextIO
 
 from bot.app import App
 from bot.platforms.symphony import SymphonyPlatform
-from bot.settings import parse
 from bot.testing import SymphonyPod
-from bot.testing.console import ConsoleBase, Heard, fail_on_violations
-from handlers import COMMANDS
+from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
 
 DESK = "hJ4x+Kq/ZW9vbQ=="  # standard base64 as the Symphony client shows it
 OPS = "T3BzLVJvb20tMDAx"
@@ -100,15 +98,7 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
     with tempfile.TemporaryDirectory(prefix="kickbot-demo-") as tmp:
         async with _build_pod() as pod:
             key = pod.write_private_key(Path(tmp) / "bot.pem")
-            settings = parse(
-                {
-                    "store": store or f"sqlite:///{tmp}/kickbot.db",
-                    "policy": POLICY,
-                    "symphony": pod.bdk_config(key),
-                },
-                [c.name for c in COMMANDS],
-                "demo",
-            )
+            settings = demo_settings("symphony", pod.bdk_config(key), POLICY, store, tmp)
             assert settings.symphony is not None
             app = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
             async with app:

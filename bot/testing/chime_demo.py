@@ -18,10 +18,8 @@ from typing import TextIO
 
 from bot.app import App
 from bot.platforms.chime import ChimePlatform
-from bot.settings import parse
 from bot.testing.chime_api import ChimeDouble
-from bot.testing.console import ConsoleBase, Heard, fail_on_violations
-from handlers import COMMANDS
+from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
 
 DESK = "d35c0000-0000-4000-8000-00000000de5c"
 OPS = "0b500000-0000-4000-8000-0000000000b5"
@@ -135,15 +133,7 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
     out = out or sys.stdout
     with tempfile.TemporaryDirectory(prefix="kickbot-chime-demo-") as tmp:
         async with build_double() as chime:
-            settings = parse(
-                {
-                    "store": store or f"sqlite:///{tmp}/kickbot.db",
-                    "policy": POLICY,
-                    "chime": chime.config(),
-                },
-                [c.name for c in COMMANDS],
-                "demo",
-            )
+            settings = demo_settings("chime", chime.config(), POLICY, store, tmp)
             assert settings.chime is not None
             with environment(chime.credentials_env()):
                 platform = ChimePlatform(settings.chime)

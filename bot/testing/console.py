@@ -9,14 +9,15 @@ import io
 import os
 import signal
 import stat
-from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
 from bot.replies import case_status_word
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.settings import Settings
 
 T = TypeVar("T")
 
@@ -148,6 +149,21 @@ async def _said(handle: Callable[[str], Awaitable[bool]], line: str, out: TextIO
     except Exception as exc:
         print(f"  (the demo could not deliver that line: {type(exc).__name__}: {exc})", file=out)
         return True
+
+
+def demo_settings(
+    platform: str,
+    section: Mapping[str, Any],
+    policy: Mapping[str, Any],
+    store: str | None,
+    tmp: str,
+) -> Settings:
+    """A demo's settings: its platform's section, its policy, the store given or one in ``tmp``."""
+    from bot.settings import parse
+    from handlers import COMMANDS
+
+    data = {"store": store or f"sqlite:///{tmp}/kickbot.db", "policy": policy, platform: section}
+    return parse(data, [c.name for c in COMMANDS], "demo")
 
 
 def fail_on_violations(violations: Sequence[str], what: str, out: TextIO) -> None:

@@ -16,8 +16,7 @@ from typing import TextIO
 
 from bot.app import App
 from bot.platforms.matrix import MatrixPlatform
-from bot.settings import parse
-from bot.testing.console import ConsoleBase, Heard
+from bot.testing.console import ConsoleBase, Heard, demo_settings
 from bot.testing.matrix_synapse import (
     Account,
     Homeserver,
@@ -27,7 +26,6 @@ from bot.testing.matrix_synapse import (
     default_venv,
     ensure_synapse,
 )
-from handlers import COMMANDS
 
 PEOPLE = ("alice", "bob", "carol", "dave", "erin")
 LEVELS = {"kickbot": 100, "erin": 100, "carol": 50}
@@ -137,19 +135,17 @@ async def run_demo(
             async with Homeserver.of(server) as hs:
                 users, room = await _setup(hs)
                 bot = users["kickbot"]
-                settings = parse(
+                settings = demo_settings(
+                    "matrix",
                     {
-                        "store": store or f"sqlite:///{tmp}/kickbot.db",
-                        "policy": POLICY,
-                        "matrix": {
-                            "homeserver": server.url,
-                            "user_id": bot.user_id,
-                            "access_token": bot.access_token,
-                            "sync_token_file": f"{tmp}/matrix-sync.json",
-                        },
+                        "homeserver": server.url,
+                        "user_id": bot.user_id,
+                        "access_token": bot.access_token,
+                        "sync_token_file": f"{tmp}/matrix-sync.json",
                     },
-                    [c.name for c in COMMANDS],
-                    "demo",
+                    POLICY,
+                    store,
+                    tmp,
                 )
                 assert settings.matrix is not None
                 app = App(settings, {"matrix": MatrixPlatform(settings.matrix)})

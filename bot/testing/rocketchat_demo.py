@@ -13,10 +13,8 @@ from typing import TextIO
 
 from bot.app import App
 from bot.platforms.rocketchat import RocketChatPlatform
-from bot.settings import parse
-from bot.testing.console import ConsoleBase, Heard, fail_on_violations
+from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
 from bot.testing.rocketchat_api import RocketChatServer
-from handlers import COMMANDS
 
 BOT = "kickbot-id"
 USERS = {
@@ -108,15 +106,7 @@ class Console(ConsoleBase):
 async def run_demo(source: TextIO, store: str | None, out: TextIO) -> None:
     with tempfile.TemporaryDirectory(prefix="kickbot-demo-") as tmp:
         async with build_server() as server:
-            settings = parse(
-                {
-                    "store": store or f"sqlite:///{tmp}/kickbot.db",
-                    "policy": POLICY,
-                    "rocketchat": server.bot_config(),
-                },
-                [c.name for c in COMMANDS],
-                "demo",
-            )
+            settings = demo_settings("rocketchat", server.bot_config(), POLICY, store, tmp)
             assert settings.rocketchat is not None
             platform = RocketChatPlatform(settings.rocketchat)
             app = App(settings, {"rocketchat": platform})

@@ -18,8 +18,7 @@ import yaml
 
 from bot.app import App
 from bot.platforms.slack import SlackPlatform
-from bot.settings import parse
-from bot.testing.console import ConsoleBase, Heard, fail_on_violations
+from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
 from bot.testing.slack_api import SlackWorkspace
 from bot.testing.slack_signing import SignedSender
 from handlers import COMMANDS
@@ -167,15 +166,7 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
                 "listen_host": "127.0.0.1",
                 "listen_port": 0,
             }
-            settings = parse(
-                {
-                    "store": store or f"sqlite:///{tmp}/kickbot.db",
-                    "policy": POLICY,
-                    "slack": section,
-                },
-                [c.name for c in COMMANDS],
-                "demo",
-            )
+            settings = demo_settings("slack", section, POLICY, store, tmp)
             assert settings.slack is not None
             platform = SlackPlatform(settings.slack)
             app = App(settings, {"slack": platform})
