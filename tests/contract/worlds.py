@@ -53,9 +53,21 @@ class World:
 PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
 
 
-def _people(module: Any) -> tuple[dict[str, Any], Callable[[Any], str]]:
-    """The platform's ids of the people (``tests.slack.conftest.BOB``...), and their names by id."""
+# The policy of Symphony's and Chime's own tests (tests/conftest.py, tests/chime/conftest.py).
+SPINE_POLICY = {
+    "commands": {
+        "ib-remove": {"users": ["frank@example.com"]},
+        "undo": {"room_owners": True, "users": ["frank@example.com"]},
+    },
+    "owners_may_act_on_owners": True,
+}
+
+
+def _people(module: Any, bot: Any = None) -> tuple[dict[str, Any], Callable[[Any], str]]:
+    """The platform's ids of the people (``tests.slack.conftest.BOB``...) and of the bot
+    (``kickbot``), and their names by id."""
     ids = {p: getattr(module, p.upper()) for p in PEOPLE}
+    ids["kickbot"] = bot if bot is not None else module.BOT
     names = {str(v): k for k, v in ids.items()}
     return ids, lambda uid: names.get(str(uid), str(uid))
 
@@ -70,8 +82,8 @@ async def symphony_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator
     ids, name = _people(symphony)
     async with symphony.make_pod() as pod:
         key = pod.write_private_key(tmp_path / "bot.pem")
-        policy = {"owners_may_act_on_owners": True}
-        app = await symphony.start_bot(_settings(tmp_path, "symphony", pod.bdk_config(key), policy))
+        section = pod.bdk_config(key)
+        app = await symphony.start_bot(_settings(tmp_path, "symphony", section, SPINE_POLICY))
         await pod.wait_until_listening()
         desk = symphony.Room(pod, symphony.DESK)
         room = pod.room(symphony.DESK).stream_id
@@ -92,8 +104,8 @@ async def symphony_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator
             yield World(
                 "symphony",
                 "/",
-                {p: f"@{p}" for p in PEOPLE} | {"erin": "erin@example.com"},
-                {p: f"@{pod.user(ids[p]).display_name}" for p in PEOPLE},
+                {p: f"@{p}" for p in ids} | {"erin": "erin@example.com"},
+                {p: f"@{pod.user(ids[p]).display_name}" for p in ids},
                 say,
                 lambda: {name(uid) for uid in desk.members},
                 changes,
@@ -131,8 +143,8 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                 yield World(
                     f"slack-{mode}",
                     "/",
-                    {p: f"@{p}" for p in PEOPLE},
-                    {p: f"@{ws.users[ids[p]].real_name}" for p in PEOPLE},
+                    {p: f"@{p}" for p in ids},
+                    {p: f"@{ws.users[ids[p]].real_name}" for p in ids},
                     say,
                     lambda: {name(uid) for uid in desk.members},
                     changes,
@@ -152,7 +164,8 @@ async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterat
         desk = rocketchat.Room(server, rocketchat.DESK)
 
         async def say(person: str, text: str) -> str:
-            return rocketchat.visible((await desk.say(ids[person], text)).msg)
+            reply = rocketchat.visible((await desk.say(ids[person], text)).msg)
+            return reply.replace("`", "")  # code spans: the markup, not the text
 
         def changes() -> list[str]:
             verb = {"groups.kick": "remove", "groups.invite": "add"}
@@ -165,8 +178,8 @@ async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterat
             yield World(
                 "rocketchat",
                 "!",
-                {p: f"@{p}" for p in PEOPLE},
-                {p: f"@{p}" for p in PEOPLE},
+                {p: f"@{p}" for p in ids},
+                {p: f"@{p}" for p in ids},
                 say,
                 lambda: {name(uid) for uid in desk.members},
                 changes,
@@ -178,16 +191,15 @@ async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterat
 
 @contextlib.asynccontextmanager
 async def chime_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
-    ids, name = _people(chime)
     async with chime.make_double() as double:
+        ids, name = _people(chime, double.bot.user_id)
         for variable in chime.AWS_ENV:
             monkeypatch.delenv(variable, raising=False)
         for variable, value in double.credentials_env().items():
             monkeypatch.setenv(variable, value)
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-        policy = {"owners_may_act_on_owners": True}
-        settings = _settings(tmp_path, "chime", double.config(), policy)
+        settings = _settings(tmp_path, "chime", double.config(), SPINE_POLICY)
         app = await chime.start_bot(settings, double)
         desk = chime.Room(double, chime.DESK)
 
@@ -211,8 +223,9 @@ async def chime_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncI
             yield World(
                 "chime",
                 "/",
-                {p: f"@{chime.EMAIL[ids[p]]}" for p in PEOPLE} | {"erin": chime.EMAIL[chime.ERIN]},
-                {p: f"@{chime.EMAIL[ids[p]]}" for p in PEOPLE},
+                {p: f"@{chime.EMAIL.get(ids[p], double.bot.email)}" for p in ids}
+                | {"erin": chime.EMAIL[chime.ERIN]},
+                {p: f"@{chime.EMAIL.get(ids[p], double.bot.email)}" for p in ids},
                 say,
                 lambda: {name(uid) for uid in desk.roles},
                 changes,
