@@ -59,10 +59,8 @@ class Console(ConsoleBase):
     places = ("desk", "ops")
 
     def __init__(self, pod: SymphonyPod, app: App, out: TextIO):
+        super().__init__(app, out)
         self.pod = pod
-        self.app = app
-        self.out = out
-        self.user = "alice"
         self.room = DESK
 
     def members(self) -> str:

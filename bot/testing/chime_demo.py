@@ -83,10 +83,8 @@ class Console(ConsoleBase):
     places = ("desk", "ops")
 
     def __init__(self, chime: ChimeDouble, app: App, out: TextIO):
+        super().__init__(app, out)
         self.chime = chime
-        self.app = app
-        self.out = out
-        self.user = "alice"
         self.room = DESK
 
     def members(self) -> str:

@@ -200,6 +200,11 @@ class ConsoleBase:
     """The rooms ``:room`` (or ``:channel``...) may switch to; none: the command is absent."""
     _ignored: dict[str, asyncio.Event] | None = None
 
+    def __init__(self, app: App, out: TextIO, *, user: str = "alice") -> None:
+        self.app = app
+        self.out = out
+        self.user = user
+
     async def roster(self) -> str:
         """The current room and its members as the demo prints them."""
         raise NotImplementedError

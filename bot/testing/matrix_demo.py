@@ -48,12 +48,10 @@ class Console(ConsoleBase):
     speakers = PEOPLE
 
     def __init__(self, hs: Homeserver, users: dict[str, Account], room: str, app: App, out: TextIO):
+        super().__init__(app, out)
         self.hs = hs
-        self.app = app
         self.users = users
         self.room = room
-        self.out = out
-        self.user = "alice"
         self.watcher = Watcher(hs, users["alice"])
 
     async def members(self) -> str:

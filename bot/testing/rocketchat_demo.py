@@ -63,10 +63,8 @@ class Console(ConsoleBase):
     places = ROOMS
 
     def __init__(self, server: RocketChatServer, app: App, out: TextIO) -> None:
+        super().__init__(app, out)
         self.server = server
-        self.app = app
-        self.out = out
-        self.user = "alice"
         self.room = "desk"
 
     def show(self, text: str) -> None:

@@ -105,12 +105,10 @@ class Console(ConsoleBase):
         out: TextIO,
         commands: tuple[str, ...] = (),
     ):
+        super().__init__(app, out)
         self.slack = slack
-        self.app = app
         self.sender = sender
-        self.out = out
         self.commands = commands or manifest_commands()
-        self.user = "alice"
         self.channel = "desk"
 
     @property
