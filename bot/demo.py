@@ -7,15 +7,14 @@ Everything goes over real HTTP through symphony-bdk-python's datafeed v2, exactl
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
 from bot.platforms.symphony.adapter import SymphonyPlatform
-from bot.settings import parse
 from bot.testing import SymphonyPod
-from bot.testing.console import ConsoleBase, fail_on_violations, repl
-from handlers import COMMANDS
+from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
 
 DESK = "hJ4x+Kq/ZW9vbQ=="  # standard base64 as the Symphony client shows it
 OPS = "T3BzLVJvb20tMDAx"
@@ -56,10 +55,12 @@ def _build_pod() -> SymphonyPod:
 
 
 class Console(ConsoleBase):
-    def __init__(self, pod: SymphonyPod, out: TextIO):
+    speakers = USERS
+    places = ("desk", "ops")
+
+    def __init__(self, pod: SymphonyPod, app: App, out: TextIO):
+        super().__init__(app, out)
         self.pod = pod
-        self.out = out
-        self.user = "alice"
         self.room = DESK
 
     def members(self) -> str:
@@ -71,50 +72,21 @@ class Console(ConsoleBase):
         ]
         return f"{room.name}: " + ", ".join(parts)
 
-    async def handle(self, text: str, app: App) -> bool:
-        text = text.strip()
-        if not text:
-            return True
-        if text.startswith(":"):
-            return await self._meta(text, app)
-        before = self.members()
-        uid = USERS[self.user][0]
-        said = self.pod.say(uid, self.room, text)
-        if text.startswith("/") or text.startswith("@kickbot"):
-            try:
-                reply = self.pod.next_message(self.room, timeout=15.0)
-                msg = await self.reply_unless_ignored(reply, said)
-            except TimeoutError:
-                self.show("  (no reply from the bot)")
-                return True
-            if msg is not None:
-                self.show_reply(msg.text, before, self.members())
-        return True
+    async def roster(self) -> str:
+        return self.members()
 
-    async def _meta(self, text: str, app: App) -> bool:
-        cmd, _, arg = text[1:].partition(" ")
-        if cmd in ("quit", "q", "exit"):
-            return False
-        if cmd == "as" and arg in USERS:
-            self.user = arg
-        elif cmd == "room" and arg in ("desk", "ops"):
-            self.room = DESK if arg == "desk" else OPS
-        elif cmd == "as":
-            self.no_such("user", arg, USERS)
-            return True
-        elif cmd == "room":
-            self.no_such("room", arg, ("desk", "ops"))
-            return True
-        elif cmd == "members":
-            pass
-        elif cmd == "audit":
-            await self.show_audit(app)
-            return True
-        else:
-            self.show("  demo commands: :as USER   :room desk|ops   :members   :audit   :quit")
-            return True
-        self.show(f"  [{self.user} in {self.members()}]")
-        return True
+    def go_to(self, place: str) -> None:
+        self.room = DESK if place == "desk" else OPS
+
+    async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
+        said = self.pod.say(USERS[self.user][0], self.room, text)
+        if not (text.startswith("/") or text.startswith("@kickbot")):
+            return None
+        return self._reply(said)
+
+    async def _reply(self, said: str) -> Heard | None:
+        msg = await self.reply_unless_ignored(self.pod.next_message(self.room, timeout=15.0), said)
+        return None if msg is None else Heard(msg.text)
 
 
 async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None) -> None:
@@ -124,22 +96,12 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
     with tempfile.TemporaryDirectory(prefix="kickbot-demo-") as tmp:
         async with _build_pod() as pod:
             key = pod.write_private_key(Path(tmp) / "bot.pem")
-            settings = parse(
-                {
-                    "store": store or f"sqlite:///{tmp}/kickbot.db",
-                    "policy": POLICY,
-                    "symphony": pod.bdk_config(key),
-                },
-                [c.name for c in COMMANDS],
-                "demo",
-            )
+            settings = demo_settings("symphony", pod.bdk_config(key), POLICY, store, tmp)
             assert settings.symphony is not None
             app = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
             async with app:
-                console = Console(pod, out)
+                console = Console(pod, app, out)
                 console.hear_ignored(app)
-                console.show(HELP.format(url=pod.url, group=GROUP))
-                console.show(f"  [{console.user} in {console.members()}]")
-                await repl(source, out, console, lambda line: console.handle(line, app))
+                await console.run(source, HELP.format(url=pod.url, group=GROUP))
             violations = list(pod.violations)
     fail_on_violations(violations, "the Symphony spec", out)

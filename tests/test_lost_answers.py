@@ -93,7 +93,7 @@ async def test_an_undo_whose_answer_is_lost_is_done(pod: SymphonyPod, desk: Room
 async def test_a_refusal_with_the_member_still_there_is_a_failure(
     pod: SymphonyPod, desk: Room, bot: App
 ) -> None:
-    pod.fail_next("POST", REMOVE, 400, {"code": 400, "message": "No, not today"})
+    pod.fail_next("POST", REMOVE, 400, body={"code": 400, "message": "No, not today"})
     reply = await desk.say(ALICE, "/kick @bob")
     assert "Could not remove @Bob Member" in reply.text
     assert "1 failed" in reply.text

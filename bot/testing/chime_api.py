@@ -42,12 +42,12 @@ from bot.testing.chime_state import (
     RecordedCall,
     Role,
     WebhookMessage,
+    calls_of,
+    planned_error,
 )
 from bot.testing.chime_webhooks import PREFIX as WEBHOOKS
 from bot.testing.chime_webhooks import Webhooks
-from bot.testing.loopback import LoopbackServer
-from bot.testing.spec_check import SpecViolation
-from bot.testing.symphony_state import Changes
+from bot.testing.kit import EmulatedServer
 
 DEFAULT_ACCOUNT_ID = "a1b2c3d4-0000-4000-8000-00000000acc7"
 CHANGING = frozenset(
@@ -60,7 +60,7 @@ CHANGING = frozenset(
 )
 
 
-class ChimeDouble(LoopbackServer):
+class ChimeDouble(EmulatedServer[RecordedCall]):
     def __init__(
         self,
         *,
@@ -76,6 +76,7 @@ class ChimeDouble(LoopbackServer):
         webhook_interval_seconds: float = 1.0,
         default_page_size: int = 50,
     ) -> None:
+        super().__init__()
         self.account_id = account_id
         self.region = region
         self.access_key = access_key
@@ -88,13 +89,9 @@ class ChimeDouble(LoopbackServer):
             account_id, self.users, self.rooms, self.bot, default_page_size
         )
         self.webhooks = Webhooks(webhook_ttl_seconds, webhook_interval_seconds)
-        self.requests: list[RecordedCall] = []
-        self.violations: list[str] = []
         self.knobs = Knobs()
-        self.changes = Changes()
         self.events = ChimeEvents(self)
         self._consumed: dict[str, int] = {}
-        super().__init__()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -191,15 +188,11 @@ class ChimeDouble(LoopbackServer):
         must declare it in the model unless ``undeclared``. With ``after_effect`` the call is
         carried out first and only its answer is replaced (an answer lost after the change);
         with ``reset`` there is no answer at all: the connection is reset."""
+        answer = planned_error(
+            operation, error, message=message, retry_after=retry_after, undeclared=undeclared
+        )
         self.knobs.fail(
-            operation,
-            error,
-            times=times,
-            message=message,
-            retry_after=retry_after,
-            after_effect=after_effect,
-            undeclared=undeclared,
-            reset=reset,
+            calls_of(operation), answer, times=times, after_effect=after_effect, reset=reset
         )
 
     def throttle_next(
@@ -209,7 +202,7 @@ class ChimeDouble(LoopbackServer):
 
     def hold_next(self, operation: str) -> asyncio.Event:
         """Hold the next call of ``operation`` until the returned ``asyncio.Event`` is set."""
-        return self.knobs.hold(operation)
+        return self.knobs.hold(calls_of(operation))
 
     def fail_next_webhook(
         self, status: int, times: int = 1, retry_after: float | None = None
@@ -251,7 +244,7 @@ class ChimeDouble(LoopbackServer):
     # -- traffic -----------------------------------------------------------------------------
 
     def calls(self, operation: str) -> list[RecordedCall]:
-        return [c for c in self.requests if c.operation == operation]
+        return self.recorded(lambda c: c.operation == operation)
 
     def state_changes(self) -> list[str]:
         """Every state-changing API call received, as ``"METHOD path"``."""
@@ -272,29 +265,21 @@ class ChimeDouble(LoopbackServer):
         await self.changes.wait_for(lambda: len(seen()) >= count, timeout)
         return seen()
 
-    def assert_no_violations(self) -> None:
-        if self.violations:
-            raise SpecViolation(self.violations)
-
-    def _violate(self, kind: str, request: web.Request, detail: str) -> None:
-        self.violations.append(f"[{kind}] {request.method} {request.path}: {detail}")
-
     # -- HTTP --------------------------------------------------------------------------------
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         call = RecordedCall(None, request.method, request.path, dict(request.query), _parsed(body))
-        self.requests.append(call)
-        self.changes.notify()
+        self.record(call)
         try:
             if request.path.startswith(WEBHOOKS):
                 response = self.webhooks.handle(
-                    request, body, lambda detail: self._violate("webhook", request, detail)
+                    request, body, lambda detail: self.violate("webhook", detail, request)
                 )
             else:
                 response = await self._api(request, body, call)
         except Exception as exc:  # a bug in the double: loud, never a silent pass
-            self._violate("double", request, f"the Chime double crashed: {exc!r}")
+            self.violate("double", f"the Chime double crashed: {exc!r}", request)
             response = _error("ServiceFailureException", f"double crashed: {exc!r}")
         call.status = response.status
         self.changes.notify()
@@ -303,7 +288,7 @@ class ChimeDouble(LoopbackServer):
     async def _api(self, request: web.Request, body: bytes, call: RecordedCall) -> web.Response:
         found = chime_model.match(request.method, request.path, request.query)
         if found is None:
-            self._violate("model", request, "no operation of the chime model has this route")
+            self.violate("model", "no operation of the chime model has this route", request)
             return _error("NotFoundException", "UnknownOperationException", status=404)
         route, labels = found
         call.operation = route.operation
@@ -318,24 +303,24 @@ class ChimeDouble(LoopbackServer):
             service="chime",
         )
         if problem is not None:
-            self._violate("sigv4", request, problem)
+            self.violate("sigv4", problem, request)
             return _error("ForbiddenException", problem)
         params, problems = chime_model.request_params(
             route, labels, request.query.items(), request.headers, body
         )
         if problems:
-            self._violate("model", request, "; ".join(problems))
+            self.violate("model", "; ".join(problems), request)
             return _error("BadRequestException", "; ".join(problems))
         if (release := self.knobs.take_hold(route.operation)) is not None:
             await release.wait()
-        if (failure := self.knobs.take(route.operation, after_effect=False)) is not None:
-            return _failure(failure, request)
+        if (failure := self.knobs.take(route.operation, request)) is not None:
+            return _failure(failure)
         return self._answer(request, route, params)
 
     def _answer(self, request: web.Request, route: Route, params: Params) -> web.Response:
         handler = self.operations.handlers.get(route.operation)
         if handler is None:
-            self._violate("unimplemented", request, f"{route.operation} is not emulated")
+            self.violate("unimplemented", f"{route.operation} is not emulated", request)
             return _error("ServiceFailureException", f"{route.operation} is not emulated", 501)
         try:
             if params.get("AccountId") != self.account_id:
@@ -343,12 +328,12 @@ class ChimeDouble(LoopbackServer):
             status, data = handler(params)
         except ChimeError as err:
             if chime_model.error_shape(route, err.shape) is None:
-                self._violate("response", request, f"{route.operation} declares no {err.shape}")
+                self.violate("response", f"{route.operation} declares no {err.shape}", request)
             return _error(err.shape, err.message)
         for problem in chime_model.check_output(route, status, data):
-            self._violate("response", request, f"the double's own answer: {problem}")
-        if (failure := self.knobs.take(route.operation, after_effect=True)) is not None:
-            return _failure(failure, request)
+            self.violate("response", f"the double's own answer: {problem}", request)
+        if (failure := self.knobs.take(route.operation, request, after=True)) is not None:
+            return _failure(failure)
         if status == 204:
             return web.Response(status=204)
         return web.json_response(data, status=status)
@@ -373,9 +358,7 @@ def _error(shape: str, message: str, status: int | None = None) -> web.Response:
     return response
 
 
-def _failure(failure: Failure, request: web.Request) -> web.Response:
-    if failure.reset and request.transport is not None:
-        request.transport.abort()  # what is answered is never sent
+def _failure(failure: Failure) -> web.Response:
     response = _error(failure.shape, failure.message)
     if failure.retry_after is not None:
         response.headers["Retry-After"] = f"{failure.retry_after:g}"

@@ -13,15 +13,13 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from typing import TextIO
 
 from bot.app import App
 from bot.platforms.chime.adapter import ChimePlatform
-from bot.settings import parse
 from bot.testing.chime_api import ChimeDouble
-from bot.testing.console import ConsoleBase, fail_on_violations, repl
-from handlers import COMMANDS
+from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
 
 DESK = "d35c0000-0000-4000-8000-00000000de5c"
 OPS = "0b500000-0000-4000-8000-0000000000b5"
@@ -81,11 +79,12 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 
 
 class Console(ConsoleBase):
+    speakers = USERS
+    places = ("desk", "ops")
+
     def __init__(self, chime: ChimeDouble, app: App, out: TextIO):
+        super().__init__(app, out)
         self.chime = chime
-        self.app = app
-        self.out = out
-        self.user = "alice"
         self.room = DESK
 
     def members(self) -> str:
@@ -108,65 +107,31 @@ class Console(ConsoleBase):
             return body
         return f"{self.chime.events.mention_prefix()} {body}"
 
-    async def handle(self, text: str) -> bool:
-        text = text.strip()
-        if not text:
-            return True
-        if text.startswith(":"):
-            return await self._meta(text)
-        before = self.members()
+    async def roster(self) -> str:
+        return self.members()
+
+    def go_to(self, place: str) -> None:
+        self.room = DESK if place == "desk" else OPS
+
+    async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
         email = USERS[self.user][2]
         url = self.chime.webhook_url(self.room)
         body = self.chime.events.mention_body(email, self.room, self.message(text), webhook_url=url)
         delivery = await self.chime.events.send(body)
         if delivery.status != 200:
             self.show(f"  (Chime could not deliver the event: HTTP {delivery.status})")
-            return True
-        try:
-            reply = await self.chime.next_message(self.room, timeout=15.0)
-        except TimeoutError:
-            self.show("  (no reply from the bot)")
-            return True
-        self.show_reply(reply.text, before, self.members())
-        return True
+            return None
+        return self._reply()
 
-    async def _meta(self, text: str) -> bool:
-        cmd, _, arg = text[1:].partition(" ")
-        if cmd in ("quit", "q", "exit"):
-            return False
-        if cmd == "as" and arg in USERS:
-            self.user = arg
-        elif cmd == "room" and arg in ("desk", "ops"):
-            self.room = DESK if arg == "desk" else OPS
-        elif cmd == "audit":
-            await self.show_audit(self.app)
-            return True
-        elif cmd == "as":
-            self.no_such("user", arg, USERS)
-            return True
-        elif cmd == "room":
-            self.no_such("room", arg, ("desk", "ops"))
-            return True
-        elif cmd != "members":
-            self.show("  demo commands: :as USER   :room desk|ops   :members   :audit   :quit")
-            return True
-        self.show(f"  [{self.user} in {self.members()}]")
-        return True
+    async def _reply(self) -> Heard:
+        return Heard((await self.chime.next_message(self.room, timeout=15.0)).text)
 
 
 async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     with tempfile.TemporaryDirectory(prefix="kickbot-chime-demo-") as tmp:
         async with build_double() as chime:
-            settings = parse(
-                {
-                    "store": store or f"sqlite:///{tmp}/kickbot.db",
-                    "policy": POLICY,
-                    "chime": chime.config(),
-                },
-                [c.name for c in COMMANDS],
-                "demo",
-            )
+            settings = demo_settings("chime", chime.config(), POLICY, store, tmp)
             assert settings.chime is not None
             with environment(chime.credentials_env()):
                 platform = ChimePlatform(settings.chime)
@@ -174,8 +139,6 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
             async with app:
                 chime.events.endpoint = platform.listen_url
                 console = Console(chime, app, out)
-                console.show(HELP.format(url=chime.url))
-                console.show(f"  [{console.user} in {console.members()}]")
-                await repl(source, out, console, console.handle)
+                await console.run(source, HELP.format(url=chime.url))
             violations = list(chime.violations)
     fail_on_violations(violations, "the Chime API model", out)

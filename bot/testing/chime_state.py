@@ -3,13 +3,14 @@ and the knobs a test sets (failures, held calls)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from bot.testing import kit
 from bot.testing.chime_model import ERROR_CODES, error_status, service_model
 
 Role = Literal["Administrator", "Member"]
@@ -137,16 +138,13 @@ def plain(markdown: str) -> str:
 _PUNCT = re.compile(r"[!-/:-@\[-`{-~]")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Failure:
-    operation: str
+    """What a planned failure answers: an error shape of the model, its message, a Retry-After."""
+
     shape: str
     message: str
-    remaining: int
-    retry_after: float | None
-    after_effect: bool
-    reset: bool = False
-    """No answer at all: the connection is reset."""
+    retry_after: float | None = None
 
     @property
     def status(self) -> int:
@@ -156,57 +154,30 @@ class Failure:
         return {"Code": ERROR_CODES[self.shape], "Message": self.message}
 
 
-class Knobs:
-    def __init__(self) -> None:
-        self.failures: list[Failure] = []
-        self.holds: dict[str, list[asyncio.Event]] = {}
-
-    def fail(
-        self,
-        operation: str,
-        error: str,
-        *,
-        times: int,
-        message: str | None,
-        retry_after: float | None,
-        after_effect: bool,
-        undeclared: bool,
-        reset: bool = False,
-    ) -> None:
-        model = service_model()
-        if operation not in model.operation_names:
-            raise ValueError(f"{operation} is not an operation of the chime model")
-        shape = error if error.endswith("Exception") else _shape_for_code(error)
-        declared = {s.name for s in model.operation_model(operation).error_shapes}
-        if shape not in declared and not undeclared:
-            raise ValueError(
-                f"{operation} does not declare {shape} in the model (declared: "
-                f"{', '.join(sorted(declared))}); pass undeclared=True to send it anyway"
-            )
-        text = message or f"injected {shape}"
-        self.failures.append(
-            Failure(operation, shape, text, times, retry_after, after_effect, reset)
+def planned_error(
+    operation: str, error: str, *, message: str | None, retry_after: float | None, undeclared: bool
+) -> Failure:
+    """``error`` (a shape or its code) as ``operation`` answers it; the model must declare it
+    for that operation unless ``undeclared``."""
+    model = service_model()
+    if operation not in model.operation_names:
+        raise ValueError(f"{operation} is not an operation of the chime model")
+    shape = error if error.endswith("Exception") else _shape_for_code(error)
+    declared = {s.name for s in model.operation_model(operation).error_shapes}
+    if shape not in declared and not undeclared:
+        raise ValueError(
+            f"{operation} does not declare {shape} in the model (declared: "
+            f"{', '.join(sorted(declared))}); pass undeclared=True to send it anyway"
         )
+    return Failure(shape, message or f"injected {shape}", retry_after)
 
-    def take(self, operation: str, *, after_effect: bool) -> Failure | None:
-        for failure in self.failures:
-            if (
-                failure.remaining > 0
-                and failure.operation == operation
-                and failure.after_effect == after_effect
-            ):
-                failure.remaining -= 1
-                return failure
-        return None
 
-    def hold(self, operation: str) -> asyncio.Event:
-        release = asyncio.Event()
-        self.holds.setdefault(operation, []).append(release)
-        return release
+def calls_of(operation: str) -> Callable[[str], bool]:
+    return lambda called: called == operation
 
-    def take_hold(self, operation: str) -> asyncio.Event | None:
-        waiting = self.holds.get(operation)
-        return waiting.pop(0) if waiting else None
+
+Knobs = kit.Knobs[str, Failure]
+"""Failures and holds planned by a test, by operation (``DeleteRoomMembership``)."""
 
 
 def _shape_for_code(code: str) -> str:

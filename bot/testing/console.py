@@ -9,13 +9,15 @@ import io
 import os
 import signal
 import stat
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol, TextIO, TypeVar
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
 from bot.replies import case_status_word
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.settings import Settings
 
 T = TypeVar("T")
 
@@ -149,6 +151,21 @@ async def _said(handle: Callable[[str], Awaitable[bool]], line: str, out: TextIO
         return True
 
 
+def demo_settings(
+    platform: str,
+    section: Mapping[str, Any],
+    policy: Mapping[str, Any],
+    store: str | None,
+    tmp: str,
+) -> Settings:
+    """A demo's settings: its platform's section, its policy, the store given or one in ``tmp``."""
+    from bot.settings import parse
+    from handlers import COMMANDS
+
+    data = {"store": store or f"sqlite:///{tmp}/kickbot.db", "policy": policy, platform: section}
+    return parse(data, [c.name for c in COMMANDS], "demo")
+
+
 def fail_on_violations(violations: Sequence[str], what: str, out: TextIO) -> None:
     """End the demo with exit status 1 if the emulated server saw traffic breaking its spec."""
     if violations:
@@ -158,12 +175,101 @@ def fail_on_violations(violations: Sequence[str], what: str, out: TextIO) -> Non
         raise SystemExit(1)
 
 
+@dataclass(frozen=True)
+class Heard:
+    """The bot's reply to a line, as the demo shows it (``where``: " (in the thread)")."""
+
+    text: str
+    where: str = ""
+
+
 class ConsoleBase:
-    """What every demo console prints the same way: lines, the bot's reply with the membership
-    change it caused, and the audit log."""
+    """The loop every demo console shares: a line starting with ``:`` is a demo command
+    (``:as USER``, ``:room NAME`` where there are rooms, ``:members``, ``:audit``, ``:quit``);
+    any other is said by the current user, and the bot's reply is printed with the membership
+    change it caused. A platform's console says who may speak, where, how a line is delivered
+    (:meth:`deliver`) and how the room's members read (:meth:`roster`)."""
 
     out: TextIO
+    app: App
+    user: str
+    speakers: Collection[str] = ()
+    """The sample users ``:as`` may switch to."""
+    place_word = "room"
+    places: Collection[str] = ()
+    """The rooms ``:room`` (or ``:channel``...) may switch to; none: the command is absent."""
     _ignored: dict[str, asyncio.Event] | None = None
+
+    def __init__(self, app: App, out: TextIO, *, user: str = "alice") -> None:
+        self.app = app
+        self.out = out
+        self.user = user
+
+    async def roster(self) -> str:
+        """The current room and its members as the demo prints them."""
+        raise NotImplementedError
+
+    def go_to(self, place: str) -> None:
+        raise NotImplementedError
+
+    async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
+        """Say ``text`` as the current user; the bot's reply to wait for (None once the bot
+        takes the line as not for it), or None when there is nothing to wait for (and why has
+        been shown)."""
+        raise NotImplementedError
+
+    async def run(self, source: TextIO, intro: str) -> None:
+        """Print ``intro`` and where the user is, then answer lines until the input ends."""
+        self.show(intro)
+        self.show(f"  [{self.user} in {await self.roster()}]")
+        await repl(source, self.out, self, self.handle)
+
+    async def handle(self, text: str) -> bool:
+        text = text.strip()
+        if not text:
+            return True
+        if text.startswith(":"):
+            return await self.meta(text)
+        before = await self.roster()
+        heard = await self.deliver(text)
+        if heard is None:
+            return True
+        try:
+            reply = await heard
+        except TimeoutError:
+            self.show("  (no reply from the bot)")
+            return True
+        if reply is not None:
+            self.show_reply(reply.text, before, await self.roster(), reply.where)
+        return True
+
+    async def meta(self, text: str) -> bool:
+        """A demo command; False for ``:quit``."""
+        cmd, _, arg = text[1:].partition(" ")
+        if cmd in ("quit", "q", "exit"):
+            return False
+        if cmd == "as":
+            if arg not in self.speakers:
+                self.no_such("user", arg, self.speakers)
+                return True
+            self.user = arg
+        elif self.places and cmd == self.place_word:
+            if arg not in self.places:
+                self.no_such(self.place_word, arg, self.places)
+                return True
+            self.go_to(arg)
+        elif cmd == "audit":
+            await self.show_audit(self.app)
+            return True
+        elif cmd != "members":
+            self.show(self.commands_help())
+            return True
+        self.show(f"  [{self.user} in {await self.roster()}]")
+        return True
+
+    def commands_help(self) -> str:
+        place = f":{self.place_word} {'|'.join(self.places)}   " if self.places else ""
+        return f"  demo commands: :as USER   {place}:members   :audit   :quit"
 
     def hear_ignored(self, app: App) -> None:
         """Learn which messages the bot took as not for it, so a line it will not answer is

@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import math
 import tempfile
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
 from bot.platforms.matrix.adapter import MatrixPlatform
-from bot.settings import parse
-from bot.testing.console import ConsoleBase, repl
+from bot.testing.console import ConsoleBase, Heard, demo_settings
 from bot.testing.matrix_synapse import (
     Account,
     Homeserver,
@@ -26,7 +26,6 @@ from bot.testing.matrix_synapse import (
     default_venv,
     ensure_synapse,
 )
-from handlers import COMMANDS
 
 PEOPLE = ("alice", "bob", "carol", "dave", "erin")
 LEVELS = {"kickbot": 100, "erin": 100, "carol": 50}
@@ -46,12 +45,13 @@ Demo commands: :as USER   :members   :audit   :quit
 
 
 class Console(ConsoleBase):
-    def __init__(self, hs: Homeserver, users: dict[str, Account], room: str, out: TextIO):
+    speakers = PEOPLE
+
+    def __init__(self, hs: Homeserver, users: dict[str, Account], room: str, app: App, out: TextIO):
+        super().__init__(app, out)
         self.hs = hs
         self.users = users
         self.room = room
-        self.out = out
-        self.user = "alice"
         self.watcher = Watcher(hs, users["alice"])
 
     async def members(self) -> str:
@@ -88,48 +88,23 @@ class Console(ConsoleBase):
             mentions=mentioned,
         )
 
-    async def handle(self, text: str, app: App) -> bool:
-        text = text.strip()
-        if not text:
-            return True
-        if text.startswith(":"):
-            return await self._meta(text, app)
-        before = await self.members()
+    async def roster(self) -> str:
+        return await self.members()
+
+    async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
         try:
             event_id = await self.say(text)
         except MatrixCallError as err:  # e.g. a removed person: the server's own refusal
             self.show(f"  (Synapse refused {self.user}'s message: {err})")
-            return True
-        if text.startswith("!") or text.lower().startswith(("kickbot", "@kickbot")):
-            try:
-                waiting = self.watcher.reply_to(event_id, timeout=20.0)
-                reply = await self.reply_unless_ignored(waiting, event_id)
-            except TimeoutError:
-                self.show("  (no reply from the bot)")
-                return True
-            if reply is not None:
-                self.show_reply(reply.body, before, await self.members())
-        return True
+            return None
+        if not (text.startswith("!") or text.lower().startswith(("kickbot", "@kickbot"))):
+            return None
+        return self._reply(event_id)
 
-    async def _meta(self, text: str, app: App) -> bool:
-        cmd, _, arg = text[1:].partition(" ")
-        if cmd in ("quit", "q", "exit"):
-            return False
-        if cmd == "as" and arg in self.users and arg != "kickbot":
-            self.user = arg
-        elif cmd == "as":
-            self.no_such("user", arg, PEOPLE)
-            return True
-        elif cmd == "members":
-            pass
-        elif cmd == "audit":
-            await self.show_audit(app)
-            return True
-        else:
-            self.show("  demo commands: :as USER   :members   :audit   :quit")
-            return True
-        self.show(f"  [{self.user} in {await self.members()}]")
-        return True
+    async def _reply(self, event_id: str) -> Heard | None:
+        waiting = self.watcher.reply_to(event_id, timeout=20.0)
+        reply = await self.reply_unless_ignored(waiting, event_id)
+        return None if reply is None else Heard(reply.body)
 
 
 async def _setup(hs: Homeserver) -> tuple[dict[str, Account], str]:
@@ -158,31 +133,23 @@ async def run_demo(
             async with Homeserver.of(server) as hs:
                 users, room = await _setup(hs)
                 bot = users["kickbot"]
-                settings = parse(
+                settings = demo_settings(
+                    "matrix",
                     {
-                        "store": store or f"sqlite:///{tmp}/kickbot.db",
-                        "policy": POLICY,
-                        "matrix": {
-                            "homeserver": server.url,
-                            "user_id": bot.user_id,
-                            "access_token": bot.access_token,
-                            "sync_token_file": f"{tmp}/matrix-sync.json",
-                        },
+                        "homeserver": server.url,
+                        "user_id": bot.user_id,
+                        "access_token": bot.access_token,
+                        "sync_token_file": f"{tmp}/matrix-sync.json",
                     },
-                    [c.name for c in COMMANDS],
-                    "demo",
+                    POLICY,
+                    store,
+                    tmp,
                 )
                 assert settings.matrix is not None
                 app = App(settings, {"matrix": MatrixPlatform(settings.matrix)})
-                console = Console(hs, users, room, out)
+                console = Console(hs, users, room, app, out)
                 async with app, console.watcher:
-                    await _loop(console, app, source, out, server.url)
+                    console.hear_ignored(app)
+                    await console.run(source, HELP.format(url=server.url))
         finally:
             await asyncio.to_thread(server.stop)
-
-
-async def _loop(console: Console, app: App, source: TextIO, out: TextIO, url: str) -> None:
-    console.hear_ignored(app)
-    console.show(HELP.format(url=url))
-    console.show(f"  [{console.user} in {await console.members()}]")
-    await repl(source, out, console, lambda line: console.handle(line, app))

@@ -26,6 +26,7 @@ as the outgoing webhook integration does.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import secrets
 import time
@@ -34,14 +35,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-from bot.testing.loopback import LoopbackServer
+from bot.testing.kit import EmulatedServer
 from bot.testing.rocketchat_gateway import (
     NOT_LOGGED_IN,
-    Failure,
     Gateway,
+    PlannedError,
     RateLimiter,
+    calls_of,
     self_test,
 )
 from bot.testing.rocketchat_routes import endpoints
@@ -55,8 +56,6 @@ from bot.testing.rocketchat_state import (
     World,
     new_id,
 )
-from bot.testing.spec_check import SpecViolation
-from bot.testing.symphony_state import Changes
 
 CHANGES = re.compile(r"\.(kick|removeOwner|removeModerator|addOwner|addModerator|invite)$")
 
@@ -76,7 +75,7 @@ class _Target:
     token: str
 
 
-class RocketChatServer(LoopbackServer):
+class RocketChatServer(EmulatedServer[RcRequest]):
     """A Rocket.Chat server on ``http://127.0.0.1:<port>``; see the module docstring."""
 
     def __init__(
@@ -87,18 +86,15 @@ class RocketChatServer(LoopbackServer):
         bot_roles: Iterable[str] = ("bot",),
         auth_token: str | None = None,
     ) -> None:
+        super().__init__()
         self.world = World()
         self.bot_user_id = bot_user_id
         self.auth_token = auth_token or secrets.token_urlsafe(24)
         self.webhook_token = secrets.token_urlsafe(18)
-        self.requests: list[RcRequest] = []
-        self.violations: list[str] = []
         self.deliveries: list[Delivery] = []
-        self.changes = Changes()
         self._consumed: dict[tuple[str, str | None], int] = {}
         self._payloads: dict[str, dict[str, Any]] = {}
         self._target: _Target | None = None
-        super().__init__()
         self._session: aiohttp.ClientSession | None = None
         self.sent_at: float | None = None
         """When the last delivery's body was written to the bot's socket (``perf_counter``)."""
@@ -127,7 +123,7 @@ class RocketChatServer(LoopbackServer):
         self.sent_at = time.perf_counter()
 
     async def stop(self) -> None:
-        self.gateway.release_holds()
+        self.gateway.knobs.release_holds()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -298,47 +294,44 @@ class RocketChatServer(LoopbackServer):
         ``reset_in`` seconds, or a 5xx. With ``after_effect`` the call is carried out first and
         only its answer is replaced (an answer lost after acting); with ``reset`` there is no
         answer: the connection is reset."""
+        knobs = self.gateway.knobs
+        plan = functools.partial(
+            knobs.fail, calls_of(endpoint), times=times, after_effect=after_effect, reset=reset
+        )
         if after_effect or reset:
-            lost = {"success": False, "error": message or "Internal server error"}
-            self.gateway.failures.append(
-                Failure(endpoint, status, lost, times, None, after_effect, reset)
+            plan(
+                PlannedError(
+                    status, {"success": False, "error": message or "Internal server error"}
+                )
             )
             return
         if status == 429:
-            body: dict[str, Any] = {"success": False, "error": "429"}
-            self.gateway.failures.append(Failure(endpoint, status, body, times, reset_in))
+            plan(PlannedError(status, {"success": False, "error": "429"}, reset_in))
             return
+        body: dict[str, Any]
         if status == 401:
             body = dict(NOT_LOGGED_IN)
         elif status >= 500:
             body = {"success": False, "error": message or "Internal server error"}
         else:
             body = RcError(error, message, status=status).body()
-        self.gateway.failures.append(Failure(endpoint, status, body, times))
+        plan(PlannedError(status, body))
 
     def hold_next(self, endpoint: str) -> asyncio.Event:
         """Hold the next call of ``endpoint`` until the returned event is set (then answer it,
         by the rules as they are then)."""
-        event = asyncio.Event()
-        self.gateway.holds.setdefault(endpoint, []).append(event)
-        return event
+        return self.gateway.knobs.hold(calls_of(endpoint))
 
     def revoke_token(self) -> None:
         """The bot's personal access token stops working (every call: 401)."""
         self.gateway.revoked.add(self.gateway.tokens.pop(self.bot_user_id))
 
-    def record(self, request: RcRequest) -> None:
-        self.requests.append(request)
-        self.changes.notify()
-
     def calls(self, endpoint: str, *, status: int | None = None) -> list[RcRequest]:
         """Requests to ``endpoint`` (exact name, or a regex if it has ``*``/``|``/``$``)."""
         pattern = re.compile(endpoint if set(endpoint) & set("*|$^") else re.escape(endpoint) + "$")
-        return [
-            r
-            for r in self.requests
-            if pattern.search(r.endpoint) and (status is None or r.status == status)
-        ]
+        return self.recorded(
+            lambda r: bool(pattern.search(r.endpoint)) and (status is None or r.status == status)
+        )
 
     def changing_calls(self) -> list[str]:
         """Every state-changing call received (kick, role changes, invite), as "name userId"."""
@@ -360,10 +353,3 @@ class RocketChatServer(LoopbackServer):
             lambda: len(self.calls(endpoint, status=status)) >= count, timeout
         )
         return self.calls(endpoint, status=status)
-
-    def violate(self, kind: str, request: web.Request, detail: str) -> None:
-        self.violations.append(f"[{kind}] {request.method} {request.path}: {detail}")
-
-    def assert_no_violations(self) -> None:
-        if self.violations:
-            raise SpecViolation(self.violations)

@@ -8,14 +8,13 @@ webhook integration delivers a message; lines starting with ``:`` drive the demo
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Awaitable
 from typing import TextIO
 
 from bot.app import App
 from bot.platforms.rocketchat.adapter import RocketChatPlatform
-from bot.settings import parse
-from bot.testing.console import ConsoleBase, fail_on_violations, repl
+from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
 from bot.testing.rocketchat_api import RocketChatServer
-from handlers import COMMANDS
 
 BOT = "kickbot-id"
 USERS = {
@@ -60,10 +59,12 @@ def build_server() -> RocketChatServer:
 
 
 class Console(ConsoleBase):
-    def __init__(self, server: RocketChatServer, out: TextIO) -> None:
+    speakers = USERS
+    places = ROOMS
+
+    def __init__(self, server: RocketChatServer, app: App, out: TextIO) -> None:
+        super().__init__(app, out)
         self.server = server
-        self.out = out
-        self.user = "alice"
         self.room = "desk"
 
     def show(self, text: str) -> None:
@@ -78,76 +79,39 @@ class Console(ConsoleBase):
             parts.append(name + (f" ({', '.join(held)})" if held else ""))
         return f"{self.room}: " + ", ".join(parts)
 
-    async def handle(self, text: str, app: App) -> bool:
-        text = text.strip()
-        if not text:
-            return True
-        if text.startswith(":"):
-            return await self._meta(text, app)
-        before = self.members()
+    async def roster(self) -> str:
+        return self.members()
+
+    def go_to(self, place: str) -> None:
+        self.room = place
+
+    async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
         room_id = ROOMS[self.room]
         delivery = await self.server.say(USERS[self.user][0], room_id, text)
         if delivery.status != 200:
             self.show(f"  (the bot answered the webhook with HTTP {delivery.status})")
-            return True
-        if text.startswith("!") or text.lower().startswith("@kickbot"):
-            try:
-                waiting = self.server.next_message(room_id, timeout=15.0)
-                reply = await self.reply_unless_ignored(waiting, delivery.message_id)
-            except TimeoutError:
-                self.show("  (no reply from the bot)")
-                return True
-            if reply is not None:
-                self.show_reply(reply.msg, before, self.members())
-        return True
+            return None
+        if not (text.startswith("!") or text.lower().startswith("@kickbot")):
+            return None
+        return self._reply(room_id, delivery.message_id)
 
-    async def _meta(self, text: str, app: App) -> bool:
-        cmd, _, arg = text[1:].partition(" ")
-        if cmd in ("quit", "q", "exit"):
-            return False
-        if cmd == "as" and arg in USERS:
-            self.user = arg
-        elif cmd == "room" and arg in ROOMS:
-            self.room = arg
-        elif cmd == "as":
-            self.no_such("user", arg, USERS)
-            return True
-        elif cmd == "room":
-            self.no_such("room", arg, ROOMS)
-            return True
-        elif cmd == "members":
-            pass
-        elif cmd == "audit":
-            await self.show_audit(app)
-            return True
-        else:
-            self.show("  demo commands: :as USER   :room desk|town   :members   :audit   :quit")
-            return True
-        self.show(f"  [{self.user} in {self.members()}]")
-        return True
+    async def _reply(self, room_id: str, message_id: str) -> Heard | None:
+        waiting = self.server.next_message(room_id, timeout=15.0)
+        reply = await self.reply_unless_ignored(waiting, message_id)
+        return None if reply is None else Heard(reply.msg)
 
 
 async def run_demo(source: TextIO, store: str | None, out: TextIO) -> None:
     with tempfile.TemporaryDirectory(prefix="kickbot-demo-") as tmp:
         async with build_server() as server:
-            settings = parse(
-                {
-                    "store": store or f"sqlite:///{tmp}/kickbot.db",
-                    "policy": POLICY,
-                    "rocketchat": server.bot_config(),
-                },
-                [c.name for c in COMMANDS],
-                "demo",
-            )
+            settings = demo_settings("rocketchat", server.bot_config(), POLICY, store, tmp)
             assert settings.rocketchat is not None
             platform = RocketChatPlatform(settings.rocketchat)
             app = App(settings, {"rocketchat": platform})
-            console = Console(server, out)
+            console = Console(server, app, out)
             async with app:
                 server.connect(platform.webhook_url)
                 console.hear_ignored(app)
-                console.show(HELP.format(url=server.url))
-                console.show(f"  [{console.user} in {console.members()}]")
-                await repl(source, out, console, lambda line: console.handle(line, app))
+                await console.run(source, HELP.format(url=server.url))
             violations = list(server.violations)
     fail_on_violations(violations, "the Rocket.Chat spec", out)

@@ -10,7 +10,6 @@ otherwise the endpoint answers by the server's rules.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import math
@@ -22,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.testing import spec_check
+from bot.testing import kit, spec_check
 from bot.testing.rocketchat_routes import GETS, SPEC_OF, Call, Endpoint
 from bot.testing.rocketchat_state import RcError, RcRequest, World
 from bot.testing.spec_check import SpecRequest, SpecResponse, SpecSource, SpecViolation
@@ -96,17 +95,22 @@ class RateLimiter:
         return allowed, headers
 
 
-@dataclass
-class Failure:
-    route: str
+@dataclass(frozen=True)
+class PlannedError:
+    """What a planned failure answers: a status and body, or a 429 whose window resets in
+    ``reset_in`` seconds."""
+
     status: int
     body: dict[str, Any]
-    remaining: int
     reset_in: float | None = None
-    after_effect: bool = False
-    """Carried out first, then only the answer is replaced (an answer lost after acting)."""
-    reset: bool = False
-    """No answer at all: the connection is reset."""
+
+
+def calls_of(endpoint: str) -> Callable[[str], bool]:
+    return lambda called: called == endpoint
+
+
+Knobs = kit.Knobs[str, PlannedError]
+"""Failures and holds planned by a test, by endpoint (``groups.kick``)."""
 
 
 class Gateway:
@@ -118,7 +122,7 @@ class Gateway:
         endpoints: dict[str, Endpoint],
         *,
         record: Callable[[RcRequest], None],
-        violate: Callable[[str, web.Request, str], None],
+        violate: Callable[[str, str, web.Request | None], None],
         notify: Callable[[], None],
     ) -> None:
         self._world = world
@@ -129,19 +133,13 @@ class Gateway:
         self.tokens: dict[str, str] = {}
         """Valid personal access tokens by user id."""
         self.revoked: set[str] = set()
-        self.failures: list[Failure] = []
-        self.holds: dict[str, list[asyncio.Event]] = {}
+        self.knobs = Knobs()
         self.limiter: RateLimiter | None = None
 
     def application(self) -> web.Application:
         app = web.Application(middlewares=[self.middleware])
         app.router.add_route("*", PREFIX + "{endpoint}", _not_reached)
         return app
-
-    def release_holds(self) -> None:
-        for events in self.holds.values():
-            for event in events:
-                event.set()
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -158,7 +156,7 @@ class Gateway:
         try:
             response = await self._answer(request, raw, content_type, parsed)
         except Exception as exc:  # a bug in the double: loud, never a silent pass
-            self._violate("double", request, f"the emulated server crashed: {exc!r}")
+            self._violate("double", f"the emulated server crashed: {exc!r}", request)
             response = web.json_response({"success": False, "error": repr(exc)}, status=500)
         recorded.status = response.status
         recorded.answer_headers = dict(response.headers)
@@ -172,7 +170,7 @@ class Gateway:
         route = self.endpoints.get(endpoint) if request.path.startswith(PREFIX) else None
         expected_method = "GET" if endpoint in GETS else "POST"
         if route is None or request.method != expected_method:
-            self._violate("unimplemented", request, "not served by the emulated server")
+            self._violate("unimplemented", "not served by the emulated server", request)
             return web.json_response(
                 {"success": False, "error": f"Method not found: {request.method} {endpoint}"},
                 status=404,
@@ -181,11 +179,11 @@ class Gateway:
         user_id = request.headers.get("X-User-Id")
         token = request.headers.get("X-Auth-Token")
         if not user_id or not token:
-            self._violate("auth", request, "X-User-Id and X-Auth-Token are required")
+            self._violate("auth", "X-User-Id and X-Auth-Token are required", request)
             return web.json_response(NOT_LOGGED_IN, status=401)
         if self.tokens.get(user_id) != token:
             if token not in self.revoked:
-                self._violate("auth", request, "unknown X-User-Id/X-Auth-Token pair")
+                self._violate("auth", "unknown X-User-Id/X-Auth-Token pair", request)
             return web.json_response(NOT_LOGGED_IN, status=401)
         spec_request = SpecRequest(
             request.method,
@@ -200,7 +198,7 @@ class Gateway:
         if problem is not None and endpoint in ONE_OF_GAPS and "is valid under each of" in problem:
             problem = ONE_OF_GAPS[endpoint](parsed)
         if problem is not None:
-            self._violate("spec", request, problem)
+            self._violate("spec", problem, request)
             return web.json_response(
                 RcError(
                     "error-invalid-params", f"Request does not match the API spec: {problem}"
@@ -213,10 +211,9 @@ class Gateway:
             if not allowed:
                 reset = int(limit_headers["X-RateLimit-Reset"]) / 1000
                 return too_many_requests(reset, limit=self.limiter.calls)
-        held = self.holds.get(endpoint)
-        if held:
-            await held.pop(0).wait()
-        failure = self._failure(endpoint, request, after=False)
+        if (release := self.knobs.take_hold(endpoint)) is not None:
+            await release.wait()
+        failure = self.knobs.take(endpoint, request)
         if failure is not None:
             if failure.reset_in is not None:
                 return too_many_requests(time.time() + failure.reset_in, limit=1)
@@ -228,29 +225,11 @@ class Gateway:
         except RcError as error:
             body, status = error.body(), error.status
         self._notify()
-        if (lost := self._failure(endpoint, request, after=True)) is not None:
+        if (lost := self.knobs.take(endpoint, request, after=True)) is not None:
             return web.json_response(lost.body, status=lost.status)  # acted, answer lost
         response = web.json_response(body, status=status, headers=limit_headers)
         self._check_response(request, spec_request, source, response)
         return response
-
-    def _failure(self, endpoint: str, request: web.Request, *, after: bool) -> Failure | None:
-        """The planned failure for this call, if any: those planned ``after_effect`` once the
-        endpoint has acted (``after``), the others before. A reset one aborts the connection
-        (whatever is answered then is never sent)."""
-        failure = next(
-            (
-                f
-                for f in self.failures
-                if f.route == endpoint and f.remaining and f.after_effect == after
-            ),
-            None,
-        )
-        if failure is not None:
-            failure.remaining -= 1
-            if failure.reset and request.transport is not None:
-                request.transport.abort()
-        return failure
 
     def _check_response(
         self,
@@ -271,7 +250,7 @@ class Gateway:
             body = json.loads(data)
             if isinstance(body.get("error"), str) and body.get("success") is False:
                 return
-        self._violate("response", request, f"the double's own response: {problem}")
+        self._violate("response", f"the double's own response: {problem}", request)
 
 
 async def _not_reached(request: web.Request) -> web.Response:

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.testing.loopback import LoopbackServer
+from bot.testing.kit import EmulatedServer
 from bot.testing.slack_methods import WebMethods
 from bot.testing.slack_socket import SocketModeServer
 from bot.testing.slack_state import (
@@ -38,9 +38,7 @@ from bot.testing.slack_state import (
     mrkdwn_to_plain,
     new_ts,
 )
-from bot.testing.slack_web import Knobs, RecordedCall, WebGateway, self_test
-from bot.testing.spec_check import SpecViolation
-from bot.testing.symphony_state import Changes
+from bot.testing.slack_web import Knobs, PlannedError, RecordedCall, WebGateway, calls_of, self_test
 
 # The bot scopes of config/slack-manifest.yaml (a test keeps them equal).
 DEFAULT_SCOPES = frozenset(
@@ -61,7 +59,7 @@ class _Hook:
     uses: int = 0
 
 
-class SlackWorkspace(LoopbackServer):
+class SlackWorkspace(EmulatedServer[RecordedCall]):
     """A workspace with one app installed (its bot user ``bot_user_id``)."""
 
     def __init__(
@@ -75,6 +73,7 @@ class SlackWorkspace(LoopbackServer):
         app_id: str = "A0KICKBOT1",
         scopes: Iterable[str] = DEFAULT_SCOPES,
     ) -> None:
+        super().__init__()
         self.team_id = team_id
         self.team_name = team_name
         self.team_domain = team_name.lower()
@@ -94,16 +93,12 @@ class SlackWorkspace(LoopbackServer):
         public channels is "admins" (a bot is never one), for private ones "everyone"."""
         self.users: dict[str, SlackUser] = {}
         self.channels: dict[str, SlackChannel] = {}
-        self.requests: list[RecordedCall] = []
-        self.violations: list[str] = []
         self.knobs = Knobs()
-        self.changes = Changes()
         self.socket = SocketModeServer(self)
         self._messages: list[SlackMessage] = []
         self._taken: set[int] = set()
         self._hooks: dict[str, _Hook] = {}
         self._ims: dict[str, str] = {}
-        super().__init__()
         self.add_user(bot_user_id, bot_name, bot_name, is_bot=True)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -351,7 +346,7 @@ class SlackWorkspace(LoopbackServer):
         times: int = 1,
         needed: str | None = None,
         status: int = 200,
-        retry_after: int | None = None,
+        retry_after: float | None = None,
         matching: Mapping[str, str] | None = None,
         after_effect: bool = False,
         reset: bool = False,
@@ -363,13 +358,9 @@ class SlackWorkspace(LoopbackServer):
         connection is reset."""
         extra = {"needed": needed, "provided": ",".join(sorted(self.scopes))} if needed else {}
         self.knobs.fail(
-            method,
-            error,
+            calls_of(method, matching),
+            PlannedError(error, status, retry_after, extra),
             times=times,
-            status=status,
-            retry_after=retry_after,
-            extra=extra,
-            matching=matching,
             after_effect=after_effect,
             reset=reset,
         )
@@ -380,14 +371,10 @@ class SlackWorkspace(LoopbackServer):
 
     def hold_next(self, method: str) -> asyncio.Event:
         """Hold the next call of ``method`` until the returned event is set (then answer it)."""
-        return self.knobs.hold(method)
+        return self.knobs.hold(calls_of(method))
 
     def revoke_bot_token(self) -> None:
         self.revoked_tokens.add(self.bot_token)
-
-    def record(self, request: RecordedCall) -> None:
-        self.requests.append(request)
-        self.changes.notify()
 
     def calls(self, method: str) -> list[RecordedCall]:
         """Recorded calls of a Web API method (``conversations.kick``) or a path (``/commands``)."""
@@ -403,10 +390,3 @@ class SlackWorkspace(LoopbackServer):
     ) -> list[RecordedCall]:
         await self.changes.wait_for(lambda: len(self.calls(method)) >= count, timeout)
         return self.calls(method)
-
-    def violate(self, kind: str, detail: str) -> None:
-        self.violations.append(f"[{kind}] {detail}")
-
-    def assert_no_violations(self) -> None:
-        if self.violations:
-            raise SpecViolation(self.violations)

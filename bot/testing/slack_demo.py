@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,8 +18,7 @@ import yaml
 
 from bot.app import App
 from bot.platforms.slack.adapter import SlackPlatform
-from bot.settings import parse
-from bot.testing.console import ConsoleBase, fail_on_violations, repl
+from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
 from bot.testing.slack_api import SlackWorkspace
 from bot.testing.slack_signing import SignedSender
 from handlers import COMMANDS
@@ -93,18 +93,22 @@ def _build_workspace() -> SlackWorkspace:
 
 
 class Console(ConsoleBase):
+    speakers = USERS
+    place_word = "channel"
+    places = CHANNELS
+
     def __init__(
         self,
         slack: SlackWorkspace,
         sender: SignedSender,
+        app: App,
         out: TextIO,
         commands: tuple[str, ...] = (),
     ):
+        super().__init__(app, out)
         self.slack = slack
         self.sender = sender
-        self.out = out
         self.commands = commands or manifest_commands()
-        self.user = "alice"
         self.channel = "desk"
 
     @property
@@ -117,14 +121,14 @@ class Console(ConsoleBase):
         channel = self.slack.channel(self.channel_id)
         return f"#{channel.name}: " + ", ".join(sorted(names[m] for m in channel.members))
 
-    async def handle(self, text: str, app: App) -> bool:
-        text = text.strip()
-        if not text:
-            return True
-        if text.startswith(":"):
-            return await self._meta(text, app)
+    async def roster(self) -> str:
+        return self.members()
+
+    def go_to(self, place: str) -> None:
+        self.channel = place
+
+    async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
         uid = USERS[self.user][0]
-        before = self.members()
         word, _, rest = text.partition(" ")
         if word in self.commands:
             fields = self.slack.slash_command(uid, self.channel_id, rest, command=word)
@@ -137,45 +141,15 @@ class Console(ConsoleBase):
                 self.show(f"  (the bot answered Slack {got.status}; Slack would deliver again)")
         elif word.startswith("/"):
             self.show(f"  (Slack: {word} is not a valid command)")
-            return True
+            return None
         else:
             self.show("  (said in the channel; the bot hears its slash commands and @kickbot)")
-            return True
-        try:
-            msg = await self.slack.next_message(self.channel_id, timeout=15.0)
-        except TimeoutError:
-            self.show("  (no reply from the bot)")
-            return True
-        where = " (in the thread)" if msg.thread_ts else ""
-        self.show_reply(msg.plain, before, self.members(), where)
-        return True
+            return None
+        return self._reply()
 
-    async def _meta(self, text: str, app: App) -> bool:
-        cmd, _, arg = text[1:].partition(" ")
-        if cmd in ("quit", "q", "exit"):
-            return False
-        if cmd == "as" and arg in USERS:
-            self.user = arg
-        elif cmd == "channel" and arg in CHANNELS:
-            self.channel = arg
-        elif cmd == "as":
-            self.no_such("user", arg, USERS)
-            return True
-        elif cmd == "channel":
-            self.no_such("channel", arg, CHANNELS)
-            return True
-        elif cmd == "members":
-            pass
-        elif cmd == "audit":
-            await self.show_audit(app)
-            return True
-        else:
-            self.show(
-                "  demo commands: :as USER   :channel desk|general   :members   :audit   :quit"
-            )
-            return True
-        self.show(f"  [{self.user} in {self.members()}]")
-        return True
+    async def _reply(self) -> Heard:
+        msg = await self.slack.next_message(self.channel_id, timeout=15.0)
+        return Heard(msg.plain, " (in the thread)" if msg.thread_ts else "")
 
 
 async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None) -> None:
@@ -190,22 +164,14 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
                 "listen_host": "127.0.0.1",
                 "listen_port": 0,
             }
-            settings = parse(
-                {
-                    "store": store or f"sqlite:///{tmp}/kickbot.db",
-                    "policy": POLICY,
-                    "slack": section,
-                },
-                [c.name for c in COMMANDS],
-                "demo",
-            )
+            settings = demo_settings("slack", section, POLICY, store, tmp)
             assert settings.slack is not None
             platform = SlackPlatform(settings.slack)
             app = App(settings, {"slack": platform})
             async with app, SignedSender(platform.listen_url, slack.signing_secret) as sender:
-                console = Console(slack, sender, out)
-                console.show(HELP.format(url=slack.url, commands=" ".join(console.commands)))
-                console.show(f"  [{console.user} in {console.members()}]")
-                await repl(source, out, console, lambda line: console.handle(line, app))
+                console = Console(slack, sender, app, out)
+                await console.run(
+                    source, HELP.format(url=slack.url, commands=" ".join(console.commands))
+                )
             violations = list(slack.violations)
     fail_on_violations(violations, "the Slack spec", out)

@@ -11,7 +11,6 @@ against the spec too. Slack answers errors with HTTP 200 and ``{"ok": false, "er
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import re
@@ -24,7 +23,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from bot.testing import spec_check
+from bot.testing import kit, spec_check
 from bot.testing.spec_check import SpecRequest, SpecResponse, SpecSource, SpecViolation
 from bot.testing.symphony_state import RecordedRequest
 
@@ -89,95 +88,39 @@ class Method:
     in_spec: bool = True
 
 
-@dataclass
-class _Planned:
-    method: str
+@dataclass(frozen=True)
+class PlannedError:
+    """What a planned failure answers: ``{"ok": false, "error": ...}`` with a status."""
+
     error: str
-    remaining: int
     status: int
-    retry_after: int | None
-    extra: dict[str, Any] = field(default_factory=dict)
-    matching: dict[str, str] = field(default_factory=dict)
-    """Only calls with these arguments meet it (empty: any call of the method)."""
-    after_effect: bool = False
-    """Carried out first, then only the answer is replaced (an answer lost after acting)."""
-    reset: bool = False
-    """No answer at all: the connection is reset."""
+    retry_after: float | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def response(self) -> web.Response:
+        body = {"ok": False, "error": self.error, **self.extra}
+        response = web.json_response(body, status=self.status)
+        if self.retry_after is not None:
+            response.headers["Retry-After"] = f"{self.retry_after:g}"
+        return response
 
 
-class Knobs:
-    """Behaviour planned by a test: the next calls of a method answer an error, or wait."""
+SlackCall = tuple[str, Mapping[str, Any]]
+"""A Web API method's name and the arguments it was called with."""
 
-    def __init__(self) -> None:
-        self._planned: list[_Planned] = []
-        self._holds: list[tuple[str, asyncio.Event]] = []
 
-    def hold(self, method: str) -> asyncio.Event:
-        release = asyncio.Event()
-        self._holds.append((method, release))
-        return release
+def calls_of(
+    method: str, arguments: Mapping[str, str] | None = None
+) -> Callable[[SlackCall], bool]:
+    """Calls of ``method`` with these arguments (all of them, if none are given)."""
+    wanted = dict(arguments or {})
+    return lambda call: (
+        call[0] == method and all(str(call[1].get(k)) == v for k, v in wanted.items())
+    )
 
-    def take_hold(self, method: str) -> asyncio.Event | None:
-        for n, (held, release) in enumerate(self._holds):
-            if held == method:
-                del self._holds[n]
-                return release
-        return None
 
-    def fail(
-        self,
-        method: str,
-        error: str,
-        *,
-        times: int,
-        status: int,
-        retry_after: int | None,
-        extra: Mapping[str, Any],
-        matching: Mapping[str, str] | None = None,
-        after_effect: bool = False,
-        reset: bool = False,
-    ) -> None:
-        self._planned.append(
-            _Planned(
-                method,
-                error,
-                times,
-                status,
-                retry_after,
-                dict(extra),
-                dict(matching or {}),
-                after_effect,
-                reset,
-            )
-        )
-
-    def take(
-        self,
-        method: str,
-        params: Mapping[str, Any],
-        request: web.Request | None = None,
-        *,
-        after: bool = False,
-    ) -> web.Response | None:
-        """The planned answer for this call, if any: those planned ``after_effect`` once the
-        method has acted (``after``), the others before. A reset one aborts ``request``'s
-        connection (the returned response is never sent)."""
-        for planned in self._planned:
-            if (
-                planned.remaining > 0
-                and planned.after_effect == after
-                and planned.method == method
-                and all(str(params.get(k)) == v for k, v in planned.matching.items())
-            ):
-                planned.remaining -= 1
-                if planned.reset and request is not None and request.transport is not None:
-                    request.transport.abort()
-                body = {"ok": False, "error": planned.error, **planned.extra}
-                response = web.json_response(body, status=planned.status)
-                if planned.retry_after is not None:
-                    response.headers["Retry-After"] = str(planned.retry_after)
-                return response
-        return None
+Knobs = kit.Knobs[SlackCall, PlannedError]
+"""Behaviour planned by a test: the next calls of a method answer an error, or wait."""
 
 
 def request_params(
@@ -281,10 +224,10 @@ class WebGateway:
             response = await self._answer(request, name, body, content_type)
         except MethodError as err:
             if err.violation is not None:
-                self._ws.violate(err.violation, f"{request.method} {request.path}: {err.error}")
+                self._ws.violate(err.violation, err.error, request)
             response = web.json_response({"ok": False, "error": err.error, **err.extra})
         except Exception as exc:  # a bug in the double: loud, never a silent pass
-            self._ws.violate("double", f"{request.method} {request.path}: crashed: {exc!r}")
+            self._ws.violate("double", f"crashed: {exc!r}", request)
             response = web.json_response({"ok": False, "error": "fatal_error"}, status=500)
         recorded.status = response.status
         return response
@@ -311,10 +254,10 @@ class WebGateway:
         if missing:
             # The 2020 spec marks these optional; Slack requires them.
             raise MethodError("invalid_arguments", violation=f"spec-gap: {missing} missing")
-        if (release := self._ws.knobs.take_hold(name)) is not None:
+        if (release := self._ws.knobs.take_hold((name, params))) is not None:
             await release.wait()
-        if (planned := self._ws.knobs.take(name, params, request)) is not None:
-            return planned  # deliberate, so not checked against the spec
+        if (planned := self._ws.knobs.take((name, params), request)) is not None:
+            return planned.response()  # deliberate, so not checked against the spec
         call = Call(name, params, token)
         needed = method.scopes(call)
         if needed and not set(needed) & self._ws.scopes:
@@ -326,10 +269,10 @@ class WebGateway:
             answer = {"ok": True, **method.handler(call)}
         except MethodError as err:
             if err.violation is not None:
-                self._ws.violate(err.violation, f"{request.method} {request.path}: {err.error}")
+                self._ws.violate(err.violation, err.error, request)
             answer = {"ok": False, "error": err.error, **err.extra}
-        if (lost := self._ws.knobs.take(name, params, request, after=True)) is not None:
-            return lost  # acted, and the answer is lost
+        if (lost := self._ws.knobs.take((name, params), request, after=True)) is not None:
+            return lost.response()  # acted, and the answer is lost
         if method.in_spec and (problem := check_answer(self._spec, spec_request, answer)):
             self._ws.violate("response", f"{request.path}: the double's own answer: {problem}")
         return web.json_response(answer)

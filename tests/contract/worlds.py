@@ -1,0 +1,244 @@
+"""A world per platform for the contract table: its double and the real bot, seen the same way.
+
+A world says a line in the platform's #desk room as a person (``alice`` owns it, ``bob`` and
+``dave`` are plain members, ``erin`` is in no room) and reads the bot's reply as plain text; it
+shows the room's members by name and the membership changes the double received as
+``"remove bob"`` / ``"add bob"``. Each platform's own fixtures (``tests/<platform>/conftest.py``)
+build the double and the settings; only the reading is adapted here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.settings import Settings, parse
+from handlers import COMMANDS
+from tests import conftest as symphony
+from tests.chime import conftest as chime
+from tests.rocketchat import conftest as rocketchat
+from tests.slack import conftest as slack
+
+
+@dataclass(frozen=True)
+class World:
+    platform: str
+    command: str
+    """How a command is typed: ``/`` or ``!``."""
+    typed: Mapping[str, str]
+    """How a caller names each person in a command (a mention or an address)."""
+    shown: Mapping[str, str]
+    """How the bot names each person in its replies."""
+    say: Callable[[str, str], Awaitable[str]]
+    """``say(person, line)``: said in #desk, the bot's reply there as plain text."""
+    members: Callable[[], set[str]]
+    """Who is in #desk, by name."""
+    changes: Callable[[], list[str]]
+    """Every membership change the double was asked for, in order: ``"remove bob"``."""
+
+    def line(self, name: str, *people: str, rest: str = "") -> str:
+        """``/kick @bob reason`` in the platform's own syntax."""
+        words = [self.command + name, *(self.typed[p] for p in people)]
+        return " ".join(words + ([rest] if rest else []))
+
+    def __str__(self) -> str:
+        return self.platform
+
+
+PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
+
+
+# The policy of Symphony's and Chime's own tests (tests/conftest.py, tests/chime/conftest.py).
+SPINE_POLICY = {
+    "commands": {
+        "ib-remove": {"users": ["frank@example.com"]},
+        "undo": {"room_owners": True, "users": ["frank@example.com"]},
+    },
+    "owners_may_act_on_owners": True,
+}
+
+
+def _people(module: Any, bot: Any = None) -> tuple[dict[str, Any], Callable[[Any], str]]:
+    """The platform's ids of the people (``tests.slack.conftest.BOB``...) and of the bot
+    (``kickbot``), and their names by id."""
+    ids = {p: getattr(module, p.upper()) for p in PEOPLE}
+    ids["kickbot"] = bot if bot is not None else module.BOT
+    names = {str(v): k for k, v in ids.items()}
+    return ids, lambda uid: names.get(str(uid), str(uid))
+
+
+def _settings(tmp_path: Path, platform: str, section: Any, policy: Any) -> Settings:
+    data = {"store": f"sqlite:///{tmp_path}/kickbot.db", "policy": policy, platform: section}
+    return parse(data, [c.name for c in COMMANDS], "test")
+
+
+@contextlib.asynccontextmanager
+async def symphony_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    ids, name = _people(symphony)
+    async with symphony.make_pod() as pod:
+        key = pod.write_private_key(tmp_path / "bot.pem")
+        section = pod.bdk_config(key)
+        app = await symphony.start_bot(_settings(tmp_path, "symphony", section, SPINE_POLICY))
+        await pod.wait_until_listening()
+        desk = symphony.Room(pod, symphony.DESK)
+        room = pod.room(symphony.DESK).stream_id
+
+        async def say(person: str, text: str) -> str:
+            return (await desk.say(ids[person], text)).text
+
+        def changes() -> list[str]:
+            made = symphony.changes(pod)  # every membership or IB group change
+            assert all(f"/room/{room}/" in c for c in made), made  # the id URL-safe
+            return [
+                f"{r.path.rsplit('/', 1)[1]} {name((r.body or {}).get('id'))}"
+                for r in pod.calls("POST", r"/membership/")
+                if not r.path.endswith("/list")
+            ]
+
+        try:
+            yield World(
+                "symphony",
+                "/",
+                {p: f"@{p}" for p in ids} | {"erin": "erin@example.com"},
+                {p: f"@{pod.user(ids[p]).display_name}" for p in ids},
+                say,
+                lambda: {name(uid) for uid in desk.members},
+                changes,
+            )
+        finally:
+            await app.stop()
+        pod.assert_no_violations()
+
+
+def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncContextManager[World]]:
+    @contextlib.asynccontextmanager
+    async def world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
+        ids, name = _people(slack)
+        async with slack.make_workspace() as ws:
+            section = slack.slack_section(ws, mode)
+            settings = _settings(tmp_path, "slack", section, slack.POLICY)
+            bot = await slack.start_bot(ws, settings, mode)
+            desk = slack.Channel(ws, bot, slack.DESK)
+
+            async def say(person: str, text: str) -> str:
+                command, _, rest = text.partition(" ")
+                return (await desk.slash(ids[person], rest, command=command)).plain
+
+            def changes() -> list[str]:
+                made = []
+                for r in ws.requests:
+                    verb = {"/api/conversations.kick": "remove", "/api/conversations.invite": "add"}
+                    if r.path in verb:
+                        args = {**r.query, **(r.body or {})}
+                        assert args["channel"] == slack.DESK, args
+                        made.append(f"{verb[r.path]} {name(args.get('user', args.get('users')))}")
+                return made
+
+            try:
+                yield World(
+                    f"slack-{mode}",
+                    "/",
+                    {p: f"@{p}" for p in ids},
+                    {p: f"@{ws.users[ids[p]].real_name}" for p in ids},
+                    say,
+                    lambda: {name(uid) for uid in desk.members},
+                    changes,
+                )
+            finally:
+                await slack.stop_bot(bot)
+            ws.assert_no_violations()
+
+    return world
+
+
+@contextlib.asynccontextmanager
+async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    ids, name = _people(rocketchat)
+    async with rocketchat.make_server() as server:
+        app = await rocketchat.start_bot(rocketchat.settings_maker(server, tmp_path)(), server)
+        desk = rocketchat.Room(server, rocketchat.DESK)
+
+        async def say(person: str, text: str) -> str:
+            reply = rocketchat.visible((await desk.say(ids[person], text)).msg)
+            return reply.replace("`", "")  # code spans: the markup, not the text
+
+        def changes() -> list[str]:
+            verb = {"groups.kick": "remove", "groups.invite": "add"}
+            return [  # every state-changing call, as server.changing_calls()
+                f"{verb.get(endpoint, endpoint)} {name(user)}"
+                for endpoint, user in (c.split(" ", 1) for c in server.changing_calls())
+            ]
+
+        try:
+            yield World(
+                "rocketchat",
+                "!",
+                {p: f"@{p}" for p in ids},
+                {p: f"@{p}" for p in ids},
+                say,
+                lambda: {name(uid) for uid in desk.members},
+                changes,
+            )
+        finally:
+            await app.stop()
+        server.assert_no_violations()
+
+
+@contextlib.asynccontextmanager
+async def chime_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    async with chime.make_double() as double:
+        ids, name = _people(chime, double.bot.user_id)
+        for variable in chime.AWS_ENV:
+            monkeypatch.delenv(variable, raising=False)
+        for variable, value in double.credentials_env().items():
+            monkeypatch.setenv(variable, value)
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+        settings = _settings(tmp_path, "chime", double.config(), SPINE_POLICY)
+        app = await chime.start_bot(settings, double)
+        desk = chime.Room(double, chime.DESK)
+
+        async def say(person: str, text: str) -> str:
+            return (await desk.say(ids[person], text)).text
+
+        def changes() -> list[str]:
+            made = []
+            for c in double.requests:
+                if c.method in ("DELETE", "POST") and c.operation:  # every one that may change
+                    if c.operation == "DeleteRoomMembership":
+                        made.append(f"remove {name(c.path.rsplit('/', 1)[1])}")
+                    elif c.operation == "CreateRoomMembership":
+                        made.append(f"add {name(c.body['MemberId'])}")
+                    else:
+                        made.append(f"{c.operation} {c.path}")
+            assert len(made) >= len(double.state_changes())
+            return made
+
+        try:
+            yield World(
+                "chime",
+                "/",
+                {p: f"@{chime.EMAIL.get(ids[p], double.bot.email)}" for p in ids}
+                | {"erin": chime.EMAIL[chime.ERIN]},
+                {p: f"@{chime.EMAIL.get(ids[p], double.bot.email)}" for p in ids},
+                say,
+                lambda: {name(uid) for uid in desk.roles},
+                changes,
+            )
+        finally:
+            await app.stop()
+        double.assert_no_violations()
+
+
+WORLDS: dict[str, Callable[..., contextlib.AbstractAsyncContextManager[World]]] = {
+    "symphony": symphony_world,
+    "slack-http": slack_world("http"),
+    "slack-socket": slack_world("socket"),
+    "rocketchat": rocketchat_world,
+    "chime": chime_world,
+}
