@@ -42,10 +42,6 @@ ALLOWED: dict[tuple[str, str], int] = {
     ("bot/entitlement.py", "demote"): 1,  # command's own default
     ("bot/entitlement.py", "undo"): 1,  # undo_window_minutes's description
     ("bot/cli_audit.py", "case"): 1,  # `kickbot audit`'s message names /case
-    ("bot/demo.py", "kick"): 1,  # the demo's banner lists the commands to try
-    ("bot/demo.py", "demote"): 1,
-    ("bot/demo.py", "ib-remove"): 2,  # ...and its policy names who may run /ib-remove
-    ("bot/demo.py", "help"): 1,
     # Not kickbot's commands: words that happen to be the same.
     ("bot/audit.py", "case"): 3,  # the audit chain's record kind "case" (and "result")
     ("bot/store/store.py", "case"): 2,  # that record kind, and an SQL parameter's prefix

@@ -33,9 +33,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("bot/platforms/__init__.py", "rocketchat"): "the registry",
     ("bot/platforms/__init__.py", "slack"): "the registry",
     ("bot/platforms/__init__.py", "symphony"): "the registry",
-    # The Symphony demo world predates bot/testing/<name>_demo.py; it moves there with the
-    # demo consoles' shared loop (bot/testing is being reshaped into one test kit).
-    ("bot/demo.py", "symphony"): "the Symphony demo (SymphonyPod, SymphonyPlatform, its banner)",
     # `kickbot offboard --platform`'s help says which platform can offboard from a terminal
     # (the one whose bot lists a person's rooms): to be derived from the capability.
     ("bot/cli.py", "symphony"): "offboard's --platform help",

@@ -1,4 +1,5 @@
-"""``kickbot demo``: an emulated Symphony pod on 127.0.0.1, a sample room, the real bot.
+"""``kickbot demo`` (``--platform symphony``, the default): an emulated Symphony pod on
+127.0.0.1, a sample room, the real bot.
 
 The person types as one of the sample users; lines starting with ``:`` drive the demo itself.
 Everything goes over real HTTP through symphony-bdk-python's datafeed v2, exactly as in tests.
@@ -13,8 +14,8 @@ from typing import TextIO
 
 from bot.app import App
 from bot.platforms.symphony.adapter import SymphonyPlatform
-from bot.testing import SymphonyPod
 from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
+from bot.testing.symphony_pod import SymphonyPod
 
 DESK = "hJ4x+Kq/ZW9vbQ=="  # standard base64 as the Symphony client shows it
 OPS = "T3BzLVJvb20tMDAx"
