@@ -6,9 +6,7 @@ from bot.testing import SymphonyPod
 from tests.conftest import (
     ALICE,
     BOB,
-    CAROL,
     DESK,
-    FRANK,
     ConfigMaker,
     Room,
     changes,
@@ -28,28 +26,6 @@ async def test_the_caller_is_mentioned_and_the_room_id_is_sent_url_safe(
 async def test_leading_bot_mention_is_accepted(pod: SymphonyPod, desk: Room) -> None:
     reply = await desk.say(ALICE, "@kickbot /kick @bob")
     assert "Removed @Bob Member." in reply.text
-
-
-COMPLIANCE_KICKS = {
-    "commands": {"kick": {"room_owners": True, "users": ["frank@example.com"]}},
-    "ranks": [{"name": "compliance", "users": ["frank@example.com"]}],
-}
-
-
-async def test_last_owner_is_never_removed(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
-    # Someone who outranks both owners, since nobody may kick themselves.
-    app = await start_bot(settings_for(policy=COMPLIANCE_KICKS))
-    try:
-        await pod.wait_until_listening()
-        desk = Room(pod, DESK)
-        reply = await desk.say(FRANK, "/kick @carol @alice")
-        assert "Removed @Carol Owner." in reply.text
-        assert "@Alice Owner is the last owner of this room" in reply.text
-        assert CAROL not in desk.members
-        assert desk.members[ALICE] is True
-        assert len(changes(pod)) == 1
-    finally:
-        await app.stop()
 
 
 async def test_deactivated_room_refuses_before_any_call(pod: SymphonyPod, desk: Room) -> None:

@@ -7,12 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.worlds import WORLDS, World
+from tests.contract.worlds import WORLDS, Policy, World
+
+
+@pytest.fixture
+def policy() -> Policy:
+    """The world's policy: each platform's tests' own unless a scenario parametrizes this."""
+    return None
 
 
 @pytest.fixture(params=list(WORLDS))
 async def world(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    policy: Policy,
 ) -> AsyncIterator[World]:
-    async with WORLDS[request.param](tmp_path, monkeypatch) as started:
+    async with WORLDS[request.param](tmp_path, monkeypatch, policy) as started:
         yield started

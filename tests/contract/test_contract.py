@@ -6,6 +6,8 @@ what is about one wire alone (signing, threads, text rendering, errors) stays in
 
 from __future__ import annotations
 
+import pytest
+
 from tests.contract.worlds import World
 
 
@@ -90,3 +92,23 @@ async def test_the_bot_and_the_people_named_in_the_policy_are_protected(world: W
     assert f"{world.shown['kickbot']} is protected" in reply
     assert {"kickbot", "frank"} <= world.members()
     assert world.changes() == []
+
+
+COMPLIANCE_KICKS = {
+    "commands": {"kick": {"room_owners": True, "users": ["frank@example.com"]}},
+    "ranks": [{"name": "compliance", "users": ["frank@example.com"]}],
+    "protect_named_users": False,
+}
+"""Frank, named in a rank above room owners, may kick owners and members alike."""
+
+
+@pytest.mark.parametrize("policy", [COMPLIANCE_KICKS], ids=["compliance-kicks"])
+async def test_the_last_owner_is_never_removed(world: World) -> None:
+    if world.owners is None:
+        pytest.skip(f"{world}: a room's owners are not its own, so it has no last owner")
+    reply = await world.say("frank", world.line("kick", "carol", "alice"))  # not themselves
+    assert f"Removed {world.shown['carol']}." in reply
+    assert f"{world.shown['alice']} is the last owner of this room" in reply
+    assert "carol" not in world.members()
+    assert world.owners() == {"alice"}
+    assert world.changes() == ["remove carol"]

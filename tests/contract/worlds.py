@@ -1,10 +1,12 @@
 """A world per platform for the contract table: its double and the real bot, seen the same way.
 
-A world says a line in the platform's #desk room as a person (``alice`` owns it, ``bob`` and
-``dave`` are plain members, ``erin`` is in no room) and reads the bot's reply as plain text; it
+A world says a line in the platform's #desk room as a person (``alice`` and ``carol`` own it,
+``bob`` and ``dave`` are plain members, ``frank`` is named in the policy, ``erin`` is in no room)
+and reads the bot's reply as plain text; it
 shows the room's members by name and the membership changes the double received as
 ``"remove bob"`` / ``"add bob"``. Each platform's own fixtures (``tests/<platform>/conftest.py``)
-build the double and the settings; only the reading is adapted here.
+build the double and the settings; only the reading is adapted here. A scenario may give the
+world its own policy (the ``policy`` fixture); by default each platform's tests' policy is used.
 """
 
 from __future__ import annotations
@@ -39,7 +41,11 @@ class World:
     members: Callable[[], set[str]]
     """Who is in #desk, by name."""
     changes: Callable[[], list[str]]
-    """Every membership change the double was asked for, in order: ``"remove bob"``."""
+    """Every membership change the double was asked for, in order: ``"remove bob"``,
+    ``"demote carol"``."""
+    owners: Callable[[], set[str]] | None = None
+    """Who owns #desk, by name; ``None`` where a room's owners are not its own (Slack: workspace
+    owners and admins and the channel's creator), so there is no ``/demote`` and no last owner."""
 
     def line(self, name: str, *people: str, rest: str = "") -> str:
         """``/kick @bob reason`` in the platform's own syntax."""
@@ -63,6 +69,17 @@ SPINE_POLICY = {
 }
 
 
+Policy = Mapping[str, Any] | None
+"""A scenario's own policy, or ``None`` for the platform's tests' policy."""
+
+VERBS = {"remove": "remove", "add": "add", "demoteOwner": "demote", "promoteOwner": "promote"}
+"""Symphony's membership endpoints, as a change is written."""
+
+
+def _or(policy: Policy, default: Mapping[str, Any]) -> Mapping[str, Any]:
+    return default if policy is None else policy
+
+
 def _people(module: Any, bot: Any = None) -> tuple[dict[str, Any], Callable[[Any], str]]:
     """The platform's ids of the people (``tests.slack.conftest.BOB``...) and of the bot
     (``kickbot``), and their names by id."""
@@ -78,12 +95,16 @@ def _settings(tmp_path: Path, platform: str, section: Any, policy: Any) -> Setti
 
 
 @contextlib.asynccontextmanager
-async def symphony_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
+async def symphony_world(
+    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None
+) -> AsyncIterator[World]:
     ids, name = _people(symphony)
     async with symphony.make_pod() as pod:
         key = pod.write_private_key(tmp_path / "bot.pem")
         section = pod.bdk_config(key)
-        app = await symphony.start_bot(_settings(tmp_path, "symphony", section, SPINE_POLICY))
+        app = await symphony.start_bot(
+            _settings(tmp_path, "symphony", section, _or(policy, SPINE_POLICY))
+        )
         await pod.wait_until_listening()
         desk = symphony.Room(pod, symphony.DESK)
         room = pod.room(symphony.DESK).stream_id
@@ -95,7 +116,7 @@ async def symphony_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator
             made = symphony.changes(pod)  # every membership or IB group change
             assert all(f"/room/{room}/" in c for c in made), made  # the id URL-safe
             return [
-                f"{r.path.rsplit('/', 1)[1]} {name((r.body or {}).get('id'))}"
+                f"{VERBS[r.path.rsplit('/', 1)[1]]} {name((r.body or {}).get('id'))}"
                 for r in pod.calls("POST", r"/membership/")
                 if not r.path.endswith("/list")
             ]
@@ -109,6 +130,7 @@ async def symphony_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator
                 say,
                 lambda: {name(uid) for uid in desk.members},
                 changes,
+                lambda: {name(uid) for uid, owner in desk.members.items() if owner},
             )
         finally:
             await app.stop()
@@ -117,11 +139,13 @@ async def symphony_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator
 
 def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncContextManager[World]]:
     @contextlib.asynccontextmanager
-    async def world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    async def world(
+        tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None
+    ) -> AsyncIterator[World]:
         ids, name = _people(slack)
         async with slack.make_workspace() as ws:
             section = slack.slack_section(ws, mode)
-            settings = _settings(tmp_path, "slack", section, slack.POLICY)
+            settings = _settings(tmp_path, "slack", section, _or(policy, slack.POLICY))
             bot = await slack.start_bot(ws, settings, mode)
             desk = slack.Channel(ws, bot, slack.DESK)
 
@@ -157,10 +181,15 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
 
 
 @contextlib.asynccontextmanager
-async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterator[World]:
+async def rocketchat_world(
+    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None
+) -> AsyncIterator[World]:
     ids, name = _people(rocketchat)
     async with rocketchat.make_server() as server:
-        app = await rocketchat.start_bot(rocketchat.settings_maker(server, tmp_path)(), server)
+        settings = rocketchat.settings_maker(server, tmp_path)(
+            policy=_or(policy, rocketchat.POLICY)
+        )
+        app = await rocketchat.start_bot(settings, server)
         desk = rocketchat.Room(server, rocketchat.DESK)
 
         async def say(person: str, text: str) -> str:
@@ -168,7 +197,7 @@ async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterat
             return reply.replace("`", "")  # code spans: the markup, not the text
 
         def changes() -> list[str]:
-            verb = {"groups.kick": "remove", "groups.invite": "add"}
+            verb = {"groups.kick": "remove", "groups.invite": "add", "groups.removeOwner": "demote"}
             return [  # every state-changing call, as server.changing_calls()
                 f"{verb.get(endpoint, endpoint)} {name(user)}"
                 for endpoint, user in (c.split(" ", 1) for c in server.changing_calls())
@@ -183,6 +212,7 @@ async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterat
                 say,
                 lambda: {name(uid) for uid in desk.members},
                 changes,
+                lambda: {name(uid) for uid in desk.owners},
             )
         finally:
             await app.stop()
@@ -190,7 +220,9 @@ async def rocketchat_world(tmp_path: Path, _: pytest.MonkeyPatch) -> AsyncIterat
 
 
 @contextlib.asynccontextmanager
-async def chime_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
+async def chime_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: Policy = None
+) -> AsyncIterator[World]:
     async with chime.make_double() as double:
         ids, name = _people(chime, double.bot.user_id)
         for variable in chime.AWS_ENV:
@@ -199,7 +231,7 @@ async def chime_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncI
             monkeypatch.setenv(variable, value)
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-        settings = _settings(tmp_path, "chime", double.config(), SPINE_POLICY)
+        settings = _settings(tmp_path, "chime", double.config(), _or(policy, SPINE_POLICY))
         app = await chime.start_bot(settings, double)
         desk = chime.Room(double, chime.DESK)
 
@@ -214,6 +246,8 @@ async def chime_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncI
                         made.append(f"remove {name(c.path.rsplit('/', 1)[1])}")
                     elif c.operation == "CreateRoomMembership":
                         made.append(f"add {name(c.body['MemberId'])}")
+                    elif c.operation == "UpdateRoomMembership" and c.body == {"Role": "Member"}:
+                        made.append(f"demote {name(c.path.rsplit('/', 1)[1])}")
                     else:
                         made.append(f"{c.operation} {c.path}")
             assert len(made) >= len(double.state_changes())
@@ -229,6 +263,7 @@ async def chime_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncI
                 say,
                 lambda: {name(uid) for uid in desk.roles},
                 changes,
+                lambda: {name(uid) for uid, role in desk.roles.items() if role == "Administrator"},
             )
         finally:
             await app.stop()

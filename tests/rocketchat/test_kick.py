@@ -95,16 +95,6 @@ async def test_last_owner_is_guarded_before_any_call(server: RocketChatServer, s
     assert server.changing_calls() == []
 
 
-async def test_an_owner_who_is_not_the_last_may_be_kicked(
-    server: RocketChatServer, desk: Room
-) -> None:
-    reply = await desk.say(FRANK, "!kick @carol @alice")  # nobody may kick themselves
-    text = visible(reply.msg)
-    assert "Removed @carol." in text
-    assert "@alice is the last owner of this room" in text
-    assert server.changing_calls() == [f"groups.kick {CAROL}"]
-
-
 async def test_archived_room_refuses_before_any_call(server: RocketChatServer, desk: Room) -> None:
     server.room(DESK).archived = True
     reply = await desk.say(ALICE, "!kick @bob")
