@@ -54,21 +54,3 @@ async def test_rank_matrix(
             assert pod.calls("POST", r"/membership/remove") == []
     finally:
         await app.stop()
-
-
-@pytest.mark.parametrize("allowed", [True, False], ids=["co-owners-allowed", "co-owners-refused"])
-async def test_owner_on_co_owner_follows_the_policy(
-    pod: SymphonyPod, settings_for: ConfigMaker, allowed: bool
-) -> None:
-    app = await start_bot(settings_for(policy={"owners_may_act_on_owners": allowed}))
-    try:
-        await pod.wait_until_listening()
-        pod.say(ALICE, DESK, "/demote @carol")
-        reply = (await pod.next_message(DESK)).text
-        if allowed:
-            assert "Demoted @Carol Owner to member." in reply
-        else:
-            assert "only if policy.owners_may_act_on_owners is true" in reply
-            assert pod.room(DESK).members[CAROL] is True
-    finally:
-        await app.stop()

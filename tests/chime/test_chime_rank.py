@@ -103,15 +103,6 @@ async def test_rank_matrix(
         assert chime.state_changes() == []
 
 
-async def test_owners_may_act_on_co_owners_when_the_policy_says_so(
-    chime: ChimeDouble, desk: Room
-) -> None:
-    # The conftest's policy sets owners_may_act_on_owners; the matrix above runs without it.
-    reply = await desk.say(CAROL, "/kick @alice@example.com")
-    assert "Removed @alice@example.com." in reply.text
-    assert chime.state_changes() == [f"DELETE {path(DESK, ALICE)}"]
-
-
 async def test_a_failed_room_lookup_refuses_the_whole_command(
     chime: ChimeDouble, settings_for: ConfigMaker
 ) -> None:

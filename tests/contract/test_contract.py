@@ -6,6 +6,8 @@ what is about one wire alone (signing, threads, text rendering, errors) stays in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from tests.contract.worlds import World
@@ -112,3 +114,80 @@ async def test_the_last_owner_is_never_removed(world: World) -> None:
     assert "carol" not in world.members()
     assert world.owners() == {"alice"}
     assert world.changes() == ["remove carol"]
+
+
+# Rank: who may act on a co-owner, and a named rank above owners.
+
+DEFAULTS: dict[str, object] = {}
+"""No policy at all: each command's own default rule."""
+
+
+def _owned(world: World) -> Callable[[], set[str]]:
+    if world.owners is None:
+        pytest.skip(f"{world}: a room's owners are not its own, so there is no /demote")
+    return world.owners
+
+
+@pytest.mark.parametrize("policy", [DEFAULTS], ids=["default-policy"])
+async def test_by_default_an_owner_does_not_kick_a_co_owner(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", "carol"))
+    assert f"{world.shown['carol']} has the same rank as you (room owner): not touched." in reply
+    assert "carol" in world.members()
+    assert world.changes() == []
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        {"owners_may_act_on_owners": True},
+        {"commands": {"kick": {"room_owners": True, "owners_may_act_on_owners": True}}},
+    ],
+    ids=["policy-wide", "command-rule"],
+)
+async def test_a_policy_may_let_owners_kick_co_owners(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", "carol"))
+    assert f"Removed {world.shown['carol']}." in reply
+    assert "carol" not in world.members()
+    assert world.changes() == ["remove carol"]
+
+
+@pytest.mark.parametrize("policy", [DEFAULTS], ids=["default-policy"])
+async def test_by_default_an_owner_demotes_a_co_owner(world: World) -> None:
+    owners = _owned(world)
+    reply = await world.say("alice", world.line("demote", "carol"))
+    assert f"Demoted {world.shown['carol']} to member." in reply
+    assert owners() == {"alice"}
+    assert "carol" in world.members()
+    assert world.changes() == ["demote carol"]
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        {"owners_may_act_on_owners": False},
+        {"commands": {"demote": {"room_owners": True, "owners_may_act_on_owners": False}}},
+    ],
+    ids=["policy-wide", "command-rule"],
+)
+async def test_a_policy_that_says_no_keeps_co_owners(world: World) -> None:
+    owners = _owned(world)
+    reply = await world.say("alice", world.line("demote", "carol"))
+    assert f"{world.shown['carol']} has the same rank as you (room owner): not touched." in reply
+    assert "only if policy.owners_may_act_on_owners is true" in reply
+    assert owners() == {"alice", "carol"}
+    assert world.changes() == []
+
+
+SENIOR_CAROL = {"ranks": [{"name": "senior", "users": ["carol@example.com"]}]}
+"""Carol, an owner, is also named in a rank: named ranks stand above room owners."""
+
+
+@pytest.mark.parametrize("policy", [SENIOR_CAROL], ids=["senior-carol"])
+async def test_a_named_rank_outranks_an_owner(world: World) -> None:
+    refused = f"{world.shown['carol']} outranks you (senior above room owner): not touched."
+    assert refused in await world.say("alice", world.line("kick", "carol"))
+    if world.owners is not None:
+        assert refused in await world.say("alice", world.line("demote", "carol"))
+        assert world.owners() == {"alice", "carol"}
+    assert "carol" in world.members()
+    assert world.changes() == []
