@@ -127,12 +127,19 @@ async def confirmed(
             there = await effect.in_place()
         except PlatformError as unread:
             log.warning("could not look whether a failed change happened", error=str(unread))
+            err.unsettled = True
             raise err from None
         if not there:
             raise
         log.info("a change's answer was lost; the room shows it made", error=str(err))
         status = f"{err.status} " if err.status is not None else ""
         return f"answer lost ({status}{err.detail}); looked: {effect.seen}"
+
+
+def known_not_made(err: PlatformError) -> bool:
+    """Whether a call that failed with ``err`` through ``confirmed`` is known not to have made
+    its change: refused outright, or looked at and not in place (not when the look failed)."""
+    return not err.unsettled
 
 
 def checked(
