@@ -23,8 +23,8 @@ from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
 from bot.lost_answers import (
     added,
-    answer_may_be_lost,
     confirmed,
+    ib_confirmed,
     known_not_made,
     level_restored,
     promoted,
@@ -268,11 +268,14 @@ async def _reverse(
             case IbReadd(group=group):
                 if not isinstance(platform, SupportsIbGroups):
                     return _cannot(target, platform.name), False
-                try:
-                    results, raw = await platform.add_to_ib_group(group, [target])
-                except PlatformError as err:
-                    err.unsettled = answer_may_be_lost(err)  # the group is not looked at
-                    raise
+                # An answer lost: the group decides.
+                results, raw = await ib_confirmed(
+                    platform,
+                    lambda: platform.add_to_ib_group(group, [target]),
+                    group,
+                    [target],
+                    removing=False,
+                )
                 if results and results[0]:  # the group refused this person: not added
                     line = replies.ib_readd_refused(target, group, results[0])
                     return ItemResult(target, Status.FAILED, line, raw), True
