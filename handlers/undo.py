@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import assert_never
 
 from bot import replies
-from bot.commands import Command, Context
-from bot.entitlement import CommandRule, Verdict, decide, decide_static, is_named
+from bot.commands import Command, Context, caller_named, unknown_why
+from bot.entitlement import CommandRule, Known, Verdict, decide, decide_static
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
 from bot.lost_answers import (
@@ -61,8 +61,14 @@ async def undo(ctx: Context) -> Outcome:
     if not rows:
         return Refused(Refusal.MALFORMED, replies.no_such_case(number))
     row = rows[0]
-    if row.room != inv.room.id and not is_named(ctx.policy.rule("undo").users, inv.caller):
-        return Refused(Refusal.NOT_ENTITLED, replies.undo_elsewhere(number))
+    if row.room != inv.room.id:
+        try:
+            known = await caller_named(ctx, COMMAND.name)
+        except PlatformError as err:
+            return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+        if known is not Known.NAMED:
+            elsewhere = replies.undo_elsewhere(number)
+            return Refused(Refusal.NOT_ENTITLED, elsewhere + unknown_why(ctx, COMMAND.name, known))
     if row.command not in undoable:
         itself = row.command == COMMAND.name
         return Refused(Refusal.MALFORMED, replies.not_undoable(number, row.command, itself))
