@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol, TypeAlias, TypeVar
 
-from bot.entitlement import Access, CommandRule, Policy
+from bot import replies
+from bot.entitlement import Access, CommandRule, Known, Policy, is_named, users_key
 from bot.grammar import Grammar, Parsed
 from bot.lookups import begun
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome
 from bot.pacing import RoomPacing
-from bot.platform import Platform, SupportsOwnerLookup
+from bot.platform import ExplainsEmailAccess, Platform, SupportsOwnerLookup
 from bot.progress import Progress
-from bot.reply import Line
+from bot.reply import Line, Reply
 from bot.store import AuditRow, OpenJob, PendingConfirmation
 from bot.undo_steps import StoredStep, UndoStep
 
@@ -71,6 +72,10 @@ class CaseBook(Protocol):
         self, case: int, by_case: int, target_ids: Sequence[str]
     ) -> dict[str, int]: ...
 
+    async def release_undo(self, case: int, by_case: int, target_ids: Sequence[str]) -> None:
+        """Give up ``by_case``'s claims on changes it failed to reverse (see ``Store``)."""
+        ...
+
     async def pending_confirmation(self, case: int) -> PendingConfirmation | None: ...
 
     async def open_jobs(self, platform: str, room: str) -> list[OpenJob]: ...
@@ -92,6 +97,9 @@ ProgressHook = Callable[[Sequence[ItemResult]], Awaitable[None]]
 ReversalCheck: TypeAlias = "Callable[[Context, UserRef, UserRef], Awaitable[Line | None]]"
 """(a context of the place a change was made, who made it, for whom): why the caller may not
 reverse it by rank, or None: the dispatcher's rank mechanism, for /undo (``Context.reversal``)."""
+NamedCheck: TypeAlias = "Callable[[str], Awaitable[Known]]"
+"""(a command): whether the caller is named in its ``policy.commands.<command>.users``, e-mail
+entries resolved to the platform's ids as the policy step resolves them (``Context.named``)."""
 HaltCheck = Callable[[], Awaitable[str | None]]
 """Why a running command must stop before its next target ("stopping": the bot is shutting
 down; "cancelled": someone ran /cancel), or None to go on."""
@@ -133,6 +141,9 @@ class Context:
     reversal: ReversalCheck | None = None
     """Set by the dispatcher: the rank check of an undo's step (None: no rank can be
     established, so an undo reverses nothing)."""
+    named: NamedCheck | None = None
+    """Set by the dispatcher: whether the caller is named in a command's policy users, as the
+    platform lets tell (None: by the ids and e-mail addresses the platform shows only)."""
     _members: dict[str, Member] | None = field(default=None)
     _caller_owner: bool | None = field(default=None)
     _owners: dict[str, asyncio.Task[bool]] = field(default_factory=dict)
@@ -388,3 +399,23 @@ class ScopedJournal:
 
     async def started(self, target: UserRef) -> bool:
         return await self._inner.started(self.key(target))
+
+
+async def caller_named(ctx: Context, command: str) -> Known:
+    """Whether the caller of ``ctx`` is named in ``command``'s policy users (``Context.named``;
+    without it, by what the platform shows). Raises PlatformError when a look-up fails."""
+    if ctx.named is not None:
+        return await ctx.named(command)
+    named = is_named(ctx.policy.rule(command).users, ctx.invocation.caller)
+    return Known.NAMED if named else Known.NOT_NAMED
+
+
+def unknown_why(ctx: Context, command: str, known: Known) -> Reply:
+    """For a caller ``caller_named`` could not tell (``Known.UNKNOWN``): why, and what to grant
+    the bot; nothing otherwise."""
+    if known is not Known.UNKNOWN:
+        return ()
+    platform = ctx.platform
+    access = platform.email_access if isinstance(platform, ExplainsEmailAccess) else None
+    key = users_key(command)
+    return replies.identity_unknown(command, key, platform.name, access)

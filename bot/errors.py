@@ -45,6 +45,9 @@ class PlatformError(KickbotError):
     """The call went out more than once (the adapter or its SDK tried again): an earlier
     attempt may have acted and lost its answer, so this error may describe that attempt's
     effect ("not a member", "already in the room") rather than a refusal."""
+    unsettled: bool = False
+    """The call may have acted and a look at the platform could not tell whether it did
+    (see ``bot.lost_answers.confirmed``): its outcome is unknown, not a failure."""
 
     def __init__(self, detail: str, *, status: int | None = None, response: str | None = None):
         super().__init__(detail)

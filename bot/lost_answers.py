@@ -11,12 +11,14 @@ crash is done if the room shows it, see ``handlers/kick.py``), applied at once i
 The room is read through the ``Platform`` protocol (``members``, and ``is_room_owner`` where
 owners are not a flag of the member list), fresh after the change; a platform whose member list
 leaves out people on their way in (Matrix: invited) says so with ``SupportsPendingInvites``.
-When the look itself fails, the original error stands.
+When the look itself fails, the original error stands (marked ``unsettled``: its outcome is
+unknown). Information Barrier group changes are judged by the group's member list the same way
+(``ib_confirmed``, through ``SupportsIbGroupLookup``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import NamedTuple
 
 import structlog
@@ -25,6 +27,7 @@ from bot.errors import PlatformError, RuleForbids
 from bot.model import RoomRef, UserRef
 from bot.platform import (
     Platform,
+    SupportsIbGroupLookup,
     SupportsOwnerLevels,
     SupportsOwnerLookup,
     SupportsPendingInvites,
@@ -127,12 +130,62 @@ async def confirmed(
             there = await effect.in_place()
         except PlatformError as unread:
             log.warning("could not look whether a failed change happened", error=str(unread))
+            err.unsettled = True
             raise err from None
         if not there:
             raise
         log.info("a change's answer was lost; the room shows it made", error=str(err))
         status = f"{err.status} " if err.status is not None else ""
         return f"answer lost ({status}{err.detail}); looked: {effect.seen}"
+
+
+def known_not_made(err: PlatformError) -> bool:
+    """Whether a call that failed with ``err`` through ``confirmed`` is known not to have made
+    its change: refused outright, or looked at and not in place (not when the look failed)."""
+    return not err.unsettled
+
+
+async def ib_confirmed(
+    platform: object,
+    call: Callable[[], Awaitable[tuple[list[str], str]]],
+    group: str,
+    users: Sequence[UserRef],
+    *,
+    removing: bool,
+) -> tuple[list[str], str]:
+    """``call()``'s answer (an Information Barrier group's bulk change: one message per user, ""
+    for done, and the raw response); if it fails with its answer possibly lost, the group
+    decides, as ``confirmed`` lets the room decide: the users whose change is in place (no
+    longer listed when ``removing``, listed when adding) are answered "", the others a message
+    saying the group does not show it. When no change is in place the error is raised as it
+    came; when the group cannot be read (or listed on this platform) it is raised marked
+    ``unsettled``: its outcome is unknown."""
+    try:
+        return await call()
+    except RuleForbids:
+        raise
+    except PlatformError as err:
+        if not answer_may_be_lost(err):
+            raise
+        if not isinstance(platform, SupportsIbGroupLookup):
+            err.unsettled = True
+            raise
+        try:
+            members = await platform.ib_group_members(group)
+        except PlatformError as unread:
+            log.warning("could not look whether a failed group change happened", error=str(unread))
+            err.unsettled = True
+            raise err from None
+        made = [(u.id not in members) == removing for u in users]
+        if not any(made):
+            raise
+        log.info("a group change's answer was lost; the group shows it made", error=str(err))
+        status = f"{err.status} " if err.status is not None else ""
+        lost = f"answer lost ({status}{err.detail})"
+        seen = "the group no longer lists them" if removing else "the group lists them"
+        missed = "the group still lists them" if removing else "the group does not list them"
+        messages = ["" if m else f"{lost}; {missed}" for m in made]
+        return messages, f"{lost}; looked: {seen}"
 
 
 def checked(

@@ -115,6 +115,16 @@ class SupportsIbGroups(Protocol):
 
 
 @runtime_checkable
+class SupportsIbGroupLookup(Protocol):
+    """Information Barrier groups whose members can be listed (to see whether a change whose
+    answer was lost happened, see ``bot.lost_answers``)."""
+
+    async def ib_group_members(self, group: str) -> set[str]:
+        """Ids of the group's members, read fresh."""
+        ...
+
+
+@runtime_checkable
 class SupportsExternalMembers(Protocol):
     """Platforms that can tell members of another company (Symphony: cross-company rooms)."""
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot import replies
-from bot.commands import Command, Context
-from bot.entitlement import CommandRule, is_named
+from bot.commands import Command, Context, caller_named, unknown_why
+from bot.entitlement import CommandRule, Known
+from bot.errors import PlatformError
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 
@@ -15,10 +16,14 @@ async def case(ctx: Context) -> Outcome:
     if not rows:
         return Refused(Refusal.MALFORMED, replies.no_such_case(number))
     row = rows[0]
-    if row.room != ctx.invocation.room.id and not is_named(
-        ctx.policy.rule("case").users, ctx.invocation.caller
-    ):
-        return Refused(Refusal.NOT_ENTITLED, replies.case_elsewhere(number))
+    if row.room != ctx.invocation.room.id:
+        try:
+            known = await caller_named(ctx, COMMAND.name)
+        except PlatformError as err:
+            return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+        if known is not Known.NAMED:
+            why = replies.case_elsewhere(number)
+            return Refused(Refusal.NOT_ENTITLED, why + unknown_why(ctx, COMMAND.name, known))
     return Info(replies.case_details(row))
 
 

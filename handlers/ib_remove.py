@@ -12,6 +12,7 @@ from bot.commands import Command, Context
 from bot.entitlement import CommandRule
 from bot.errors import Forbidden, PlatformError
 from bot.grammar import Arg, Flag, Grammar, Targets
+from bot.lost_answers import ib_confirmed
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups
@@ -40,7 +41,16 @@ async def ib_remove(ctx: Context) -> Outcome:
     send = [t for t in todo if t.id not in inactive]
     if send:
         try:
-            answer = await ctx.change(lambda: platform.remove_from_ib_group(group, send))
+            # An answer lost: the group decides (bot/lost_answers.py).
+            answer = await ctx.change(
+                lambda: ib_confirmed(
+                    platform,
+                    lambda: platform.remove_from_ib_group(group, send),
+                    group,
+                    send,
+                    removing=True,
+                )
+            )
         except Forbidden:
             return Refused(Refusal.PLATFORM, replies.ib_needs_provisioning(group))
         except PlatformError as err:

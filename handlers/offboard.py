@@ -16,7 +16,7 @@ from bot import replies
 from bot.commands import Command, Context, ScopedJournal, Step, settle_each
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
-from bot.lost_answers import checked, removed
+from bot.lost_answers import checked, ib_confirmed, removed
 from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUserRooms
@@ -127,7 +127,15 @@ async def _leave_group(
     try:
         if user.id in await platform.deactivated_users([user]):
             return ItemResult(user, Status.REFUSED, replies.ib_deactivated(user))
-        answer = await ctx.change(lambda: platform.remove_from_ib_group(group, [user]), user)
+        call = partial(  # an answer lost: the group decides
+            ib_confirmed,
+            platform,
+            lambda: platform.remove_from_ib_group(group, [user]),
+            group,
+            [user],
+            removing=True,
+        )
+        answer = await ctx.change(call, user)
     except PlatformError as err:
         line = replies.offboard_ib_failed(user, group, err)
         return ItemResult(user, Status.FAILED, line, err.response or err.detail)

@@ -4,7 +4,10 @@ Without a number it takes the caller's last case in this room that changed somet
 undo, within the policy's window. Each step reports its own result and the undo is a case of its
 own. A step is reversed only where the caller could run the original command on that person in
 that place now (its policy right, ownership of the room it acts in, rank), and at most once: each
-change is claimed in the store before it is reversed, so two undos at once never both act.
+change is claimed in the store before it is reversed, so two undos at once never both act. A
+step that failed with its change known not to be in place (refused, or looked at and not there)
+gives its claim up with its result, so a later undo can try it again; one whose outcome is unknown
+keeps it.
 """
 
 from __future__ import annotations
@@ -14,11 +17,18 @@ from datetime import UTC, datetime, timedelta
 from typing import assert_never
 
 from bot import replies
-from bot.commands import Command, Context
-from bot.entitlement import CommandRule, Verdict, decide, decide_static, is_named
+from bot.commands import Command, Context, caller_named, unknown_why
+from bot.entitlement import CommandRule, Known, Verdict, decide, decide_static
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
-from bot.lost_answers import added, confirmed, level_restored, promoted
+from bot.lost_answers import (
+    added,
+    confirmed,
+    ib_confirmed,
+    known_not_made,
+    level_restored,
+    promoted,
+)
 from bot.model import RoomInfo, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLevels, SupportsUndo
@@ -51,8 +61,14 @@ async def undo(ctx: Context) -> Outcome:
     if not rows:
         return Refused(Refusal.MALFORMED, replies.no_such_case(number))
     row = rows[0]
-    if row.room != inv.room.id and not is_named(ctx.policy.rule("undo").users, inv.caller):
-        return Refused(Refusal.NOT_ENTITLED, replies.undo_elsewhere(number))
+    if row.room != inv.room.id:
+        try:
+            known = await caller_named(ctx, COMMAND.name)
+        except PlatformError as err:
+            return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+        if known is not Known.NAMED:
+            elsewhere = replies.undo_elsewhere(number)
+            return Refused(Refusal.NOT_ENTITLED, elsewhere + unknown_why(ctx, COMMAND.name, known))
     if row.command not in undoable:
         itself = row.command == COMMAND.name
         return Refused(Refusal.MALFORMED, replies.not_undoable(number, row.command, itself))
@@ -62,7 +78,7 @@ async def undo(ctx: Context) -> Outcome:
     steps = await ctx.cases.undoable(number)
     if not steps:
         return Refused(Refusal.MALFORMED, replies.nothing_changed(number))
-    # Changes another undo has claimed (a claim is never given up: at most one undo each).
+    # Changes another undo has claimed (given up only by an undo that failed to reverse them).
     others = {t: by for t, by in (await ctx.cases.undo_claims(number)).items() if by != ctx.case_id}
     if all(target.id in others for target, _ in steps):
         return Refused(Refusal.MALFORMED, replies.already_undone(number, min(others.values())))
@@ -92,8 +108,9 @@ async def undo(ctx: Context) -> Outcome:
         target, how = steps[n]
         person = _person(target, how)
         holder = holders.get(target.id)
+        release = False
         if holder == ctx.case_id:
-            done = await _reverse(ctx, _room_id(how, row), person, how)
+            done, release = await _reverse(ctx, _room_id(how, row), person, how)
         elif holder is not None:
             line = replies.already_undone_step(person, _where(how), holder)
             done = ItemResult(person, Status.REFUSED, line)
@@ -101,6 +118,8 @@ async def undo(ctx: Context) -> Outcome:
             done = ItemResult(person, Status.REFUSED, replies.undo_unchecked(person, (), None))
         settled[n] = dataclasses.replace(done, target=target)
         await ctx.journal.record(settled[n])
+        if release:  # with the failure just recorded, in one transaction
+            await ctx.cases.release_undo(number, ctx.case_id, [target.id])
     items = [settled[n] for n in range(len(steps))]
     return Report(tuple(items), (replies.undo_headline(number, items),))
 
@@ -190,8 +209,13 @@ class _Vetting:
         return None if why is None else replies.undo_refused(person, where, why)
 
 
-async def _reverse(ctx: Context, room_id: str, target: UserRef, how: StoredStep) -> ItemResult:
+async def _reverse(
+    ctx: Context, room_id: str, target: UserRef, how: StoredStep
+) -> tuple[ItemResult, bool]:
+    """The step's result, and whether it failed with its change known not to be in place (its
+    claim is then given up)."""
     platform = ctx.platform
+    acted = False  # a call of the step made its change: a later failure leaves it made in part
     room = (
         ctx.invocation.room
         if room_id == ctx.invocation.room.id
@@ -205,13 +229,14 @@ async def _reverse(ctx: Context, room_id: str, target: UserRef, how: StoredStep)
         match how:
             case Readd(owner=owner, name=name):
                 if not isinstance(platform, SupportsUndo):
-                    return _cannot(target, platform.name)
+                    return _cannot(target, platform.name), False
                 await pace()
                 invited = isinstance(platform, SupportsInviteOnly)
                 # An answer lost: the room decides (here and below).
                 said = await confirmed(
                     lambda: platform.add_member(room, target), added(platform, room, target)
                 )
+                acted = True
                 if owner:
                     await pace()
                     said += "; " + await confirmed(
@@ -230,40 +255,49 @@ async def _reverse(ctx: Context, room_id: str, target: UserRef, how: StoredStep)
                         if name is not None
                         else replies.readded(target, owner)
                     )
-                return ItemResult(target, Status.DONE, line, said)
+                return ItemResult(target, Status.DONE, line, said), False
             case Repromote(level=level):
                 if not isinstance(platform, SupportsUndo):
-                    return _cannot(target, platform.name)
+                    return _cannot(target, platform.name), False
                 await pace()
                 if level is not None and isinstance(platform, SupportsOwnerLevels):
                     said = await confirmed(
                         lambda: platform.restore_owner_level(room, target, level),
                         level_restored(platform, room, target, level),
                     )
-                    return ItemResult(
-                        target, Status.DONE, replies.level_restored(target, level), said
-                    )
+                    line = replies.level_restored(target, level)
+                    return ItemResult(target, Status.DONE, line, said), False
                 said = await confirmed(
                     lambda: platform.promote_owner(room, target), promoted(platform, room, target)
                 )
-                return ItemResult(target, Status.DONE, replies.repromoted(target), said)
+                return ItemResult(target, Status.DONE, replies.repromoted(target), said), False
             case IbReadd(group=group):
                 if not isinstance(platform, SupportsIbGroups):
-                    return _cannot(target, platform.name)
-                results, raw = await platform.add_to_ib_group(group, [target])
-                if results and results[0]:
+                    return _cannot(target, platform.name), False
+                # An answer lost: the group decides.
+                results, raw = await ib_confirmed(
+                    platform,
+                    lambda: platform.add_to_ib_group(group, [target]),
+                    group,
+                    [target],
+                    removing=False,
+                )
+                if results and results[0]:  # the group refused this person: not added
                     line = replies.ib_readd_refused(target, group, results[0])
-                    return ItemResult(target, Status.FAILED, line, raw)
-                return ItemResult(target, Status.DONE, replies.ib_readded(target, group), raw)
+                    return ItemResult(target, Status.FAILED, line, raw), True
+                line = replies.ib_readded(target, group)
+                return ItemResult(target, Status.DONE, line, raw), False
             case Unreadable():  # another version's step: never acted on
-                return _cannot(target, platform.name)
+                return _cannot(target, platform.name), False
             case _:
                 assert_never(how)
     except PlatformError as err:
+        # Through ``confirmed``: refused, or looked at and not in place, unless the look failed.
+        not_made = not acted and known_not_made(err)
         return ItemResult(
             target, Status.FAILED, replies.failed(target, "undo the change for", err),
             err.response or err.detail,
-        )  # fmt: skip
+        ), not_made  # fmt: skip
 
 
 def _cannot(target: UserRef, platform: str) -> ItemResult:

@@ -14,6 +14,7 @@ from tests.conftest import (
     CAROL,
     DESK,
     FRANK,
+    GROUP,
     SOLO,
     ConfigMaker,
     Room,
@@ -124,5 +125,77 @@ async def test_an_offboarding_removal_whose_answer_is_lost_is_done_and_undone(
         undo = await desk.say(FRANK, "/undo")
         assert "Re-added @Bob Member to “Solo”." in undo.text
         assert pod.room(SOLO).members[BOB] is False
+    finally:
+        await app.stop()
+
+
+IB_REMOVE = r"/group/[^/]+/membership/remove$"
+IB_ADD = r"/group/[^/]+/membership/add$"
+IB_LIST = r"/group/[^/]+/membership/list$"
+
+
+@pytest.mark.parametrize("how", sorted(LOST))
+async def test_an_ib_removal_and_its_undo_whose_answers_are_lost_are_done(
+    pod: SymphonyPod, desk: Room, bot: App, how: str
+) -> None:
+    pod.fail_next("POST", IB_REMOVE, after_effect=True, **LOST[how])  # type: ignore[arg-type]
+    reply = await desk.say(FRANK, f"/ib-remove {GROUP} @bob")
+    assert "Removed @Bob Member from IB group" in reply.text, reply.text
+    assert "1 done" in reply.text
+    assert BOB not in pod.group(GROUP).members
+    assert len(pod.calls("GET", IB_LIST)) == 1  # the group was looked at
+    (result,) = await _results(bot, 1)
+    assert result["result"] == "done"
+    assert str(result["platform_response"]).startswith("answer lost (")
+    assert "looked: the group no longer lists them" in str(result["platform_response"])
+    pod.fail_next("POST", IB_ADD, after_effect=True, **LOST[how])  # type: ignore[arg-type]
+    undo = await desk.say(FRANK, "/undo")
+    assert "Re-added @Bob Member to IB group" in undo.text, undo.text
+    assert "1 done" in undo.text
+    assert BOB in pod.group(GROUP).members
+    (readd,) = await _results(bot, 2)
+    assert "looked: the group lists them" in str(readd["platform_response"])
+
+
+async def test_an_ib_removal_that_failed_is_a_failure(pod: SymphonyPod, desk: Room) -> None:
+    pod.fail_next("POST", IB_REMOVE, 500)  # refused before acting: the group still lists Bob
+    reply = await desk.say(FRANK, f"/ib-remove {GROUP} @bob")
+    assert "Removed" not in reply.text, reply.text
+    assert BOB in pod.group(GROUP).members
+    assert len(pod.calls("GET", IB_LIST)) == 1
+
+
+async def test_an_ib_re_add_that_failed_can_be_undone_again(pod: SymphonyPod, desk: Room) -> None:
+    await desk.say(FRANK, f"/ib-remove {GROUP} @bob")
+    pod.fail_next("POST", IB_ADD, 0, reset=True)  # no answer, and the group shows no Bob
+    first = await desk.say(FRANK, "/undo 1")
+    assert "1 failed" in first.text, first.text
+    assert BOB not in pod.group(GROUP).members
+    second = await desk.say(FRANK, "/undo 1")
+    assert "Re-added @Bob Member to IB group" in second.text, second.text
+    assert BOB in pod.group(GROUP).members
+
+
+async def test_an_offboarding_ib_removal_whose_answer_is_lost_is_done_and_undone(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    policy = {
+        "commands": {
+            "offboard": {"users": ["frank@example.com"]},
+            "undo": {"users": ["frank@example.com"]},
+        }
+    }
+    app = await start_bot(settings_for(policy=policy))
+    try:
+        await pod.wait_until_listening()
+        desk = Room(pod, DESK)
+        pod.fail_next("POST", IB_REMOVE, 500, after_effect=True)
+        reply = await desk.say(FRANK, f"/offboard @bob --ib-group {GROUP}")
+        assert f"Removed @Bob Member from IB group {GROUP}." in reply.text, reply.text
+        assert "failed" not in reply.text
+        assert BOB not in pod.group(GROUP).members
+        undo = await desk.say(FRANK, "/undo")
+        assert "Re-added @Bob Member to IB group" in undo.text, undo.text
+        assert BOB in pod.group(GROUP).members
     finally:
         await app.stop()

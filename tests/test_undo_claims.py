@@ -91,3 +91,27 @@ async def test_undos_finished_before_the_claims_stay_undone(tmp_path: Path) -> N
         assert await store.undo_claims(3) == {}
     finally:
         await store.close()
+
+
+async def test_a_released_claim_goes_with_its_failed_result_and_only_its_holders(
+    store_url: str,
+) -> None:
+    store = await Store.open(store_url)
+    try:
+        kick = await a_kick(store)
+        one = await store.record(invocation("undo-1", "/undo"), "undo")
+        two = await store.record(invocation("undo-2", "/undo"), "undo")
+        assert one is not None
+        assert two is not None
+        assert await store.claim_undo(kick, one, ["u0", "u1"]) == {"u0": one, "u1": one}
+        assert await store.claim_undo(kick, two, ["u2"]) == {"u2": two}
+        failed = ItemResult(UserRef("u0"), Status.FAILED, line("Could not re-add."), "403")
+        await store.journal(one).record(failed)
+        # u2 is another undo's: left as it is.
+        await store.release_undo(kick, one, ["u0", "u2"])
+        assert await store.undo_claims(kick) == {"u1": one, "u2": two}
+        (row,) = await store.audit(case=one)
+        assert [(r["target_id"], r["result"]) for r in row.results] == [("u0", "failed")]
+        assert await store.claim_undo(kick, two, ["u0"]) == {"u0": two}  # free to try again
+    finally:
+        await store.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot import replies
 from bot.entitlement import (
     Decision,
+    Known,
     Policy,
     Verdict,
     decide,
@@ -77,6 +78,15 @@ def as_owner(
     if not final.allowed:
         return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, final))
     return None
+
+
+async def caller_named(desk: Desk, platform: Platform, caller: UserRef, command: str) -> Known:
+    """Whether ``caller`` is named in ``command``'s policy users, resolved as ``admit`` resolves
+    them (``Context.named``: /case and /undo of another room's case). Raises PlatformError when
+    a look-up fails."""
+    entries = desk.policy.rule(command).users
+    users = await desk.resolver.resolve(platform, "commands." + command, entries, caller)
+    return users.match(caller)
 
 
 def identity_unknown(platform: Platform, command: str, decision: Decision) -> Reply:

@@ -114,6 +114,7 @@ async def _prepared(
     if isinstance(ctx, Refused):
         return ctx
     ctx.reversal = partial(rank.may_reverse, desk, asked.name)  # /undo's rank check
+    ctx.named = partial(policy.caller_named, desk, platform, inv.caller)  # another room's case
     chosen = await targets.choose(desk, ctx, asked)
     if isinstance(chosen, Refused):
         return chosen

@@ -506,6 +506,29 @@ class Store:
 
         return await self._db.run(write, atomic=True)
 
+    async def release_undo(self, case: int, by_case: int, target_ids: Sequence[str]) -> None:
+        """Give up the claims of the undo ``by_case`` on changes of ``case`` it failed to
+        reverse, the change known not to be in place: a later undo may try them again. The
+        undo's results still pending (its failed ones) are written in the same transaction, so
+        a claim is never given up without the failure that frees it on record. Claims of other
+        undos are left as they are."""
+        rows = self._pending.take(by_case)
+        ids = sorted(set(target_ids))
+
+        def release(conn: Connection) -> None:
+            for target_id in ids:
+                conn.execute(
+                    "DELETE FROM undo_claims WHERE case_id = :case AND target_id = :target"
+                    " AND by_case = :by",
+                    {"case": case, "target": target_id, "by": by_case},
+                )
+
+        try:
+            await self._db.run(after_results(rows, release), atomic=True)
+        except BaseException:
+            self._pending.put_back(by_case, rows)  # for the case's next write
+            raise
+
     async def _first_case(self, sql: str, params: Mapping[str, Any]) -> int | None:
         def read(conn: Connection) -> int | None:
             found = conn.value(sql + " LIMIT 1", params)

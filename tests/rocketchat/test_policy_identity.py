@@ -186,3 +186,44 @@ async def test_with_the_permission_an_address_nobody_has_blocks_nobody(
         await app.stop()
     assert "cannot tell" not in reply
     assert "Would remove @bob" in reply
+
+
+@pytest.mark.parametrize("command", ["case", "undo"])
+async def test_another_rooms_case_is_refused_naming_the_permission_when_emails_are_hidden(
+    server: RocketChatServer, settings_for: ConfigMaker, command: str
+) -> None:
+    # Carol owns the desk, not the solo room; she is named for the command by e-mail, which the
+    # server then neither shows nor finds: whether she may see or undo another room's case is
+    # unknown.
+    hidden = server
+    policy = {"commands": {command: {"room_owners": True, "users": ["carol@example.com"]}}}
+    app = await start_bot(settings_for(policy=policy), hidden)
+    try:
+        kicked = plain((await Room(hidden, SOLO).say(ALICE, "!kick @bob")).msg)
+        assert "Removed" in kicked, kicked
+        hide_emails(hidden)
+        reply = plain((await Room(hidden, DESK).say(CAROL, f"!{command} 1")).msg)
+    finally:
+        await app.stop()
+    assert "Case 1 happened in another room" in reply, reply
+    assert (
+        f"kickbot cannot tell whether you are one of the people named by e-mail in "
+        f"policy.commands.{command}.users, because Rocket.Chat does not show the bot your e-mail"
+        in reply
+    )
+    assert PERMISSION in reply
+    assert BOB not in hidden.room(SOLO).members  # nothing undone
+
+
+async def test_another_rooms_case_shown_to_a_caller_named_by_a_shown_email(
+    server: RocketChatServer, settings_for: ConfigMaker
+) -> None:
+    policy = {"commands": {"case": {"users": ["carol@example.com"]}}}
+    app = await start_bot(settings_for(policy=policy), server)
+    try:
+        await Room(server, SOLO).say(ALICE, "!kick @bob")
+        reply = plain((await Room(server, DESK).say(CAROL, "!case 1")).msg)
+    finally:
+        await app.stop()
+    assert "case 1," in reply, reply
+    assert "another room" not in reply

@@ -501,6 +501,27 @@ class SymphonyPlatform:
     async def add_to_ib_group(self, group: str, users: Sequence[UserRef]) -> tuple[list[str], str]:
         return await self._ib_bulk("add", group, users)
 
+    # --- SupportsIbGroupLookup ----------------------------------------------------------------
+
+    async def ib_group_members(self, group: str) -> set[str]:
+        api = InfoBarriersApi(self._clients.factory.get_pod_client())
+        found: set[str] = set()
+        page = 10000  # the most the pod answers at once (and its default)
+        while True:
+            try:
+                ids = await api.v1_admin_group_gid_membership_list_get(
+                    gid=url_safe_id(group),
+                    session_token=await self._clients.session.session_token,
+                    skip=len(found),
+                    limit=page,
+                )
+            except Exception as exc:
+                raise to_platform_error(exc) from exc
+            listed = [str(i) for i in (ids or [])]
+            found.update(listed)
+            if len(listed) < page:
+                return found
+
     async def _ib_bulk(
         self, op: str, group: str, users: Sequence[UserRef]
     ) -> tuple[list[str], str]:

@@ -1,0 +1,68 @@
+"""An undo step that failed with its change known not to be in place gives its claim up, so a
+later /undo of the same case tries it again; a step whose outcome is unknown, or that is done,
+keeps its claim (at most one undo re-adds)."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.testing import SymphonyPod
+from tests.conftest import ALICE, BOB, DESK, Room
+
+ADD = r"/membership/add$"
+
+
+async def test_a_refused_re_add_can_be_undone_again(pod: SymphonyPod, desk: Room, bot: App) -> None:
+    await desk.say(ALICE, "/kick @bob")
+    assert BOB not in desk.members
+    pod.fail_next("POST", ADD, 403, body={"code": 403, "message": "Not now"})
+    first = await desk.say(ALICE, "/undo 1")
+    assert "1 failed" in first.text, first.text
+    assert BOB not in desk.members
+    assert bot.store is not None
+    assert await bot.store.undo_claims(1) == {}  # given up with the failure
+    second = await desk.say(ALICE, "/undo 1")
+    assert "Re-added @Bob Member." in second.text, second.text
+    assert "already undone" not in second.text
+    assert desk.members[BOB] is False
+    assert await bot.store.undo_claims(1) == {str(BOB): 3}  # done: kept
+    third = await desk.say(ALICE, "/undo 1")
+    assert "Case 1 was already undone by case 3." in third.text
+    assert len(pod.calls("POST", ADD)) == 2
+
+
+async def test_a_failed_re_add_the_room_shows_not_made_can_be_undone_again(
+    pod: SymphonyPod, desk: Room
+) -> None:
+    await desk.say(ALICE, "/kick @bob")
+    # A server error, each time (the BDK tries again): the room is looked at, Bob is not back.
+    pod.fail_next("POST", ADD, 500, times=10)
+    first = await desk.say(ALICE, "/undo")
+    assert "1 failed" in first.text, first.text
+    assert "it may not have changed" in first.text
+    assert BOB not in desk.members
+    pod.knobs.planned.clear()
+    second = await desk.say(ALICE, "/undo")  # the case is again the caller's last to undo
+    assert "undoing case 1" in second.text, second.text
+    assert "Re-added @Bob Member." in second.text
+    assert desk.members[BOB] is False
+
+
+async def test_a_re_add_whose_outcome_is_unknown_keeps_its_claim(
+    pod: SymphonyPod, desk: Room, bot: App
+) -> None:
+    await desk.say(ALICE, "/kick @bob")
+    # A server error, and the room cannot be read to see whether Bob is back: unknown.
+    pod.fail_next("POST", ADD, 500, times=10)
+    release = pod.hold_next("POST", ADD)
+    pod.say(ALICE, DESK, "/undo 1")
+    await pod.wait_for_calls("POST", ADD, 1)
+    pod.fail_next("GET", r"/membership/list$", 500, times=50)  # from the re-add on
+    release.set()
+    first = await pod.next_message(DESK)
+    assert "1 failed" in first.text, first.text
+    pod.knobs.planned.clear()
+    assert bot.store is not None
+    assert await bot.store.undo_claims(1) == {str(BOB): 2}  # not given up: it may have acted
+    again = await desk.say(ALICE, "/undo 1")
+    assert "Case 1 was already undone by case 2." in again.text
+    assert BOB not in desk.members
