@@ -295,6 +295,16 @@ def undo_too_late(case: int, minutes: int) -> Reply:
     )
 
 
+def undo_not_finished(case: int) -> Reply:
+    return (
+        line(
+            f"Case {case} has not finished yet; nothing was changed. Undo it once it has: ",
+            Code(f"/undo {case}"),
+            ".",
+        ),
+    )
+
+
 def already_undone(case: int, by: int) -> Reply:
     return (line(f"Case {case} was already undone by case {by}."),)
 

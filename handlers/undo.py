@@ -72,8 +72,9 @@ async def undo(ctx: Context) -> Outcome:
     if row.command not in undoable:
         itself = row.command == COMMAND.name
         return Refused(Refusal.MALFORMED, replies.not_undoable(number, row.command, itself))
-    finished = datetime.fromisoformat(row.finished_at) if row.finished_at else None
-    if finished is None or datetime.now(UTC) - finished > window:
+    if not row.finished_at:  # still running, or its reply is out and its close on the way
+        return Refused(Refusal.MALFORMED, replies.undo_not_finished(number))
+    if datetime.now(UTC) - datetime.fromisoformat(row.finished_at) > window:
         return Refused(Refusal.MALFORMED, replies.undo_too_late(number, minutes))
     steps = await ctx.cases.undoable(number)
     if not steps:

@@ -249,6 +249,7 @@ async def test_two_undos_at_once_re_add_once(
             await pod.wait_until_listening(readers=2)
         desk = Room(pod, DESK)
         assert "2 done" in (await desk.say(ALICE, "/kick @bob @dave")).text
+        await case_closed(apps[0], 1)  # its reply is posted just before it closes
         pod.say(ALICE, DESK, "/undo 1")
         pod.say(ALICE, SOLO, "/undo 1")
         replies = await asyncio.gather(pod.next_message(DESK, 20), pod.next_message(SOLO, 20))
@@ -261,3 +262,36 @@ async def test_two_undos_at_once_re_add_once(
     finally:
         for app in apps:
             await app.stop()
+
+
+async def case_closed(app: App, case: int) -> None:
+    store = app.store
+    assert store is not None
+    for _ in range(500):
+        (row,) = await store.audit(case=case)
+        if row.finished_at:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"case {case} never closed")
+
+
+async def test_an_undo_of_a_case_not_finished_yet_changes_nothing(
+    pod: SymphonyPod, settings_for: ConfigMaker
+) -> None:
+    """A case still running (its reply may already be out) is not "past the undo window";
+    the /undo comes from another room, as one in the same room waits behind the case."""
+    policy = {"commands": {"undo": {"room_owners": True, "users": ["alice@example.com"]}}}
+    app = await start_bot(settings_for(policy=policy))
+    try:
+        await pod.wait_until_listening()
+        release = pod.hold_next("POST", r"/membership/remove")
+        pod.say(ALICE, DESK, "/kick @bob")
+        await pod.wait_for_calls("POST", r"/membership/remove", 1)
+        pod.say(ALICE, SOLO, "/undo 1")
+        reply = await pod.next_message(SOLO, 20)
+        assert "Case 1 has not finished yet; nothing was changed." in reply.text
+        release.set()
+        assert "1 done" in (await pod.next_message(DESK, 20)).text
+        assert pod.calls("POST", r"/membership/add") == []
+    finally:
+        await app.stop()
