@@ -11,8 +11,8 @@ import pytest
 
 from bot.app import App
 from bot.settings import Settings, parse
-from bot.testing import SymphonyPod
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack.workspace import SlackWorkspace
+from bot.testing.symphony import SymphonyPod
 from handlers import COMMANDS
 from tests import conftest as symphony
 from tests.slack import conftest as slack_kit

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.everywhere import Departure, naming, start_departure
-from bot.testing import SymphonyPod
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack.workspace import SlackWorkspace
+from bot.testing.symphony import SymphonyPod
 from tests import conftest as symphony
 from tests.everywhere.conftest import Maker
 from tests.slack import conftest as slack_kit
