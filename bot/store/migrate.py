@@ -34,7 +34,9 @@ AUDIT_LINKS = "0003_audit_trail"
 """Each audit record marks its link kind (plain or keyed); checkpoints, the last pruned one's."""
 UNDO_CLAIMS = "0004_undo_claims"
 """Each change of a case is claimed by at most one /undo."""
-HEAD = UNDO_CLAIMS
+SCIM_USERS = "0005_scim"
+"""Directory users linked through SCIM."""
+HEAD = SCIM_USERS
 """The newest revision shipped (a test checks it against Alembic's own answer)."""
 MIGRATION_LOCK = "migrate"
 
