@@ -45,6 +45,7 @@ from bot.store.journal import (
     write_results,
 )
 from bot.store.migrate import upgrade_database
+from bot.store.positions import StoredReadPositions
 from bot.store.records import AuditRow, Job, JobState, OpenJob, PendingConfirmation, SettledRow
 from bot.store.scim_users import ScimUsers
 from bot.undo_steps import StoredStep, Unreadable, loads
@@ -177,9 +178,15 @@ class Store:
         return self._db
 
     @property
+<<<<<<< HEAD
     def scim_users(self) -> ScimUsers:
         """Directory users linked through SCIM (``bot.store.scim_users``)."""
         return ScimUsers(self._db)
+=======
+    def read_positions(self) -> StoredReadPositions:
+        """How far platforms that catch up (``KeepsReadPositions``) have read each room."""
+        return StoredReadPositions(self._db)
+>>>>>>> main
 
     def journal(
         self, job_id: int, settled: Mapping[str, SettledRow] | None = None
