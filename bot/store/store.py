@@ -178,15 +178,14 @@ class Store:
         return self._db
 
     @property
-<<<<<<< HEAD
-    def scim_users(self) -> ScimUsers:
-        """Directory users linked through SCIM (``bot.store.scim_users``)."""
-        return ScimUsers(self._db)
-=======
     def read_positions(self) -> StoredReadPositions:
         """How far platforms that catch up (``KeepsReadPositions``) have read each room."""
         return StoredReadPositions(self._db)
->>>>>>> main
+
+    @property
+    def scim_users(self) -> ScimUsers:
+        """Directory users linked through SCIM (``bot.store.scim_users``)."""
+        return ScimUsers(self._db)
 
     def journal(
         self, job_id: int, settled: Mapping[str, SettledRow] | None = None
