@@ -47,6 +47,7 @@ from bot.store.journal import (
 from bot.store.migrate import upgrade_database
 from bot.store.positions import StoredReadPositions
 from bot.store.records import AuditRow, Job, JobState, OpenJob, PendingConfirmation, SettledRow
+from bot.store.scim_users import ScimUsers
 from bot.undo_steps import StoredStep, Unreadable, loads
 
 T = TypeVar("T")
@@ -181,6 +182,11 @@ class Store:
         """How far platforms that catch up (``KeepsReadPositions``) have read each room."""
         return StoredReadPositions(self._db)
 
+    @property
+    def scim_users(self) -> ScimUsers:
+        """Directory users linked through SCIM (``bot.store.scim_users``)."""
+        return ScimUsers(self._db)
+
     def journal(
         self, job_id: int, settled: Mapping[str, SettledRow] | None = None
     ) -> CommandJournal:
@@ -263,6 +269,14 @@ class Store:
         statement is atomic by itself."""
         lane = _lane(lane)
         return await self._db.run(lambda conn: _take(conn, platform, room, owner, lease_s, lane))
+
+    async def case_of_event(self, platform: str, event_id: str) -> int:
+        """The case recorded for a platform's event (StoreError: none)."""
+        sql = "SELECT id FROM commands WHERE platform = :p AND event_id = :e"
+        case = await self._first_case(sql, {"p": platform, "e": event_id})
+        if case is None:
+            raise StoreError(f"no case was recorded for event {event_id}")
+        return case
 
     async def runnable_rooms(self) -> list[tuple[str, str, str]]:
         """(platform, room, lane) of every room with a job that could be claimed now."""
@@ -577,7 +591,7 @@ class Store:
         def read(conn: Connection) -> PendingConfirmation | None:
             row = conn.row(
                 "SELECT c.id, c.platform, c.room, c.caller_id, c.caller_label, c.command, c.state,"
-                " p.targets, p.estimate_seconds, p.expires_at, p.confirmed_by"
+                " c.invocation, p.targets, p.estimate_seconds, p.expires_at, p.confirmed_by"
                 " FROM commands c JOIN confirmations p ON p.case_id = c.id WHERE c.id = :case",
                 {"case": case},
             )
@@ -594,6 +608,7 @@ class Store:
                 expires_at=row["expires_at"],
                 confirmed_by=row["confirmed_by"],
                 state=JobState(row["state"]),
+                confirmers=Invocation.from_json(json.loads(row["invocation"])).confirm_by,
             )
 
         return await self._db.run(read)
