@@ -12,6 +12,7 @@ NotFound), and the last moderator may be removed (kickbot must guard it itself).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -50,6 +51,7 @@ class Operations:
         self.handlers: dict[str, Handler] = {
             "DescribeChannel": self._describe_channel,
             "ListChannelMemberships": self._list_memberships,
+            "DescribeChannelMembership": self._describe_membership,
             "ListChannelModerators": self._list_moderators,
             "DeleteChannelMembership": self._delete_membership,
             "CreateChannelMembership": self._create_membership,
@@ -140,6 +142,22 @@ class Operations:
         items = [{"Moderator": self.identity(arn)} for arn in sorted(channel.moderators)]
         return self._paged("ChannelModerators", items, params, ChannelArn=channel.arn)
 
+    def _describe_membership(self, params: Params, bearer: str | None) -> Answer:
+        channel = self._channel(params)
+        self._reader(channel, bearer)
+        member = params["MemberArn"]
+        if member not in channel.members:
+            raise ChimeSdkError("The member is not a member of the channel.", "NotFoundException")
+        joined = stamp(channel.joined.get(member, channel.created))
+        membership = {
+            "ChannelArn": channel.arn,
+            "Member": self.identity(member),
+            "Type": channel.members[member],
+            "CreatedTimestamp": joined,
+            "LastUpdatedTimestamp": joined,
+        }
+        return 200, {"ChannelMembership": membership}
+
     def _delete_membership(self, params: Params, bearer: str | None) -> Answer:
         channel = self._channel(params)
         self._manager(channel, bearer)
@@ -155,6 +173,7 @@ class Operations:
         if member in channel.members:
             raise ChimeSdkError("The user is already a member.", "ConflictException")
         channel.members[member] = params["Type"]
+        channel.joined[member] = time.time()
         return 201, {"ChannelArn": channel.arn, "Member": self.identity(member)}
 
     def _delete_moderator(self, params: Params, bearer: str | None) -> Answer:

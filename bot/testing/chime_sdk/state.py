@@ -59,6 +59,9 @@ class Channel:
     moderators: set[str] = field(default_factory=set)
     messages: list[StoredMessage] = field(default_factory=list)
     created: float = field(default_factory=time.time)
+    joined: dict[str, float] = field(default_factory=dict)
+    """Member ARN -> when they were added (DescribeChannelMembership's CreatedTimestamp);
+    absent: since the channel was made."""
 
     def post(self, sender: str, content: str, **extra: Any) -> StoredMessage:
         message = StoredMessage(secrets.token_hex(32), sender, content, time.time(), **extra)
