@@ -12,7 +12,7 @@ jobs of one room.
 ``Store`` is its parts, each a module beside this one, over what they share (``part``):
 ``jobs`` (recording, claims and leases), ``cases`` (closing, cancelling, listing; the audit
 rows), ``confirmations`` (plans awaiting ``/confirm``) and ``undo_claims`` (what ``/undo``
-reads and claims); ``journal`` holds a command's per-target results, ``database`` runs the SQL.
+reads and claims), ``positions`` (how far each room has been read); ``journal`` holds a command's per-target results, ``database`` runs the SQL.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from bot.store.connection import Connection
 from bot.store.database import Database
 from bot.store.jobs import LANES, Jobs
 from bot.store.migrate import upgrade_database
+from bot.store.positions import StoredReadPositions
 from bot.store.undo_claims import UndoClaims
 from bot.store.url import mask_secrets, parse_url
 
@@ -77,6 +78,11 @@ class Store(Jobs, Cases, Confirmations, UndoClaims):
     async def close(self) -> None:
         await self._written()
         await self._db.close()
+
+    @property
+    def read_positions(self) -> StoredReadPositions:
+        """How far platforms that catch up (``KeepsReadPositions``) have read each room."""
+        return StoredReadPositions(self._db)
 
 
 def _cannot_open(shown: str, exc: BaseException) -> str:

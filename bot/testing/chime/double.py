@@ -1,0 +1,366 @@
+"""A Chime double on ``http://127.0.0.1:<port>``: the chat-room API of the botocore model
+``chime`` 2018-05-01, the rooms' incoming webhooks, and Chime's side of bot events.
+
+Every API request is routed by the model's ``http.method``/``http.requestUri``, its SigV4
+``Authorization`` header is recomputed with botocore (a wrong one is a 403), and its input is
+rebuilt and checked against the operation's input shape (a wrong one is a 400); answers come from
+the double's accounts, users, rooms and memberships and are checked against the output and error
+shapes too. Whatever breaks a rule is recorded in ``violations``
+(``assert_no_violations()`` raises). Webhook posts (``webhook_url(room)``) enforce Chime's limits:
+1 message per second per room (429) and 4 KB (413). ``events`` sends signed (or forged, or
+stale) bot events to kickbot like Chime does.
+
+    async with ChimeDouble() as chime:
+        chime.add_user("u-alice", "Alice Owner", "alice@example.com")
+        chime.add_room("r-desk", "Desk", administrators=["u-alice"])
+        platform = ChimePlatform(chime.config())      # with chime.credentials_env() set
+        ...
+        delivery = await chime.events.mention("alice@example.com", "r-desk", "/help")
+        reply = await chime.next_message("r-desk")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from aiohttp import web
+
+from bot.testing.chime import model as chime_model
+from bot.testing.chime import sigv4 as chime_sigv4
+from bot.testing.chime.events import ChimeEvents
+from bot.testing.chime.model import ERROR_CODES, Route
+from bot.testing.chime.operations import ChimeError, Operations, Params
+from bot.testing.chime.state import (
+    ChimeRoom,
+    ChimeUser,
+    Failure,
+    Knobs,
+    Membership,
+    RecordedCall,
+    Role,
+    WebhookMessage,
+    calls_of,
+    planned_error,
+)
+from bot.testing.chime.webhooks import PREFIX as WEBHOOKS
+from bot.testing.chime.webhooks import Webhooks
+from bot.testing.kit import EmulatedServer
+
+DEFAULT_ACCOUNT_ID = "a1b2c3d4-0000-4000-8000-00000000acc7"
+CHANGING = frozenset(
+    {
+        "DeleteRoomMembership",
+        "UpdateRoomMembership",
+        "CreateRoomMembership",
+        "BatchCreateRoomMembership",
+    }
+)
+
+
+class ChimeDouble(EmulatedServer[RecordedCall]):
+    def __init__(
+        self,
+        *,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        region: str = "us-east-1",
+        access_key: str = "AKIAKICKBOTDOUBLE001",
+        secret_key: str = "double-secret-key/for+tests",
+        bot_id: str = "b0b0b0b0-0000-4000-8000-00000000b07a",
+        bot_email: str = "kickbot@example.com",
+        bot_display_name: str = "kickbot",
+        security_token: str | None = None,
+        webhook_ttl_seconds: float = 120.0,
+        webhook_interval_seconds: float = 1.0,
+        default_page_size: int = 50,
+    ) -> None:
+        super().__init__()
+        self.account_id = account_id
+        self.region = region
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.security_token = security_token or secrets.token_urlsafe(32)
+        self.bot = ChimeUser(bot_id, bot_display_name, bot_email, "Bot")
+        self.users: dict[str, ChimeUser] = {bot_id: self.bot}
+        self.rooms: dict[str, ChimeRoom] = {}
+        self.operations = Operations(
+            account_id, self.users, self.rooms, self.bot, default_page_size
+        )
+        self.webhooks = Webhooks(webhook_ttl_seconds, webhook_interval_seconds)
+        self.knobs = Knobs()
+        self.events = ChimeEvents(self)
+        self._consumed: dict[str, int] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        await self._serve(app)
+
+    async def stop(self) -> None:
+        await self.events.close()
+        await self._close()
+
+    # -- kickbot's configuration -------------------------------------------------------------
+
+    def credentials_env(self) -> dict[str, str]:
+        """Environment variables through which botocore finds the double's credentials."""
+        return {
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def config(self, **overrides: Any) -> dict[str, Any]:
+        """A ``chime:`` section pointing kickbot at this (started) double."""
+        section: dict[str, Any] = {
+            "account_id": self.account_id,
+            "endpoint_url": self.url,
+            "region": self.region,
+            "bot_id": self.bot.user_id,
+            "bot_email": self.bot.email,
+            "bot_display_name": self.bot.full_name,
+            "bot_security_token": self.security_token,
+            "listen_host": "127.0.0.1",
+            "listen_port": 0,
+            "retry_initial_seconds": 0.02,
+            "retry_max_wait_seconds": 2.0,
+        }
+        section.update(overrides)
+        return section
+
+    # -- world set-up ------------------------------------------------------------------------
+
+    def add_user(self, user_id: str, full_name: str, email: str) -> ChimeUser:
+        user = ChimeUser(user_id, full_name, email)
+        self.users[user_id] = user
+        return user
+
+    def add_room(
+        self,
+        room_id: str,
+        name: str,
+        *,
+        administrators: Iterable[str] = (),
+        members: Iterable[str] = (),
+        with_bot: bool = True,
+    ) -> ChimeRoom:
+        admins = list(administrators)
+        room = ChimeRoom(room_id, name, created_by=admins[0] if admins else self.bot.user_id)
+        everyone: list[tuple[str, Role]] = [(m, "Member") for m in members]
+        everyone += [(a, "Administrator") for a in admins]
+        if with_bot:
+            everyone.append((self.bot.user_id, "Member"))
+        for member_id, role in everyone:
+            if member_id not in self.users:
+                raise ValueError(f"unknown user {member_id}: add_user() it first")
+            room.memberships[member_id] = Membership(member_id, role, room.created_by)
+        self.rooms[room_id] = room
+        return room
+
+    def room(self, room_id: str) -> ChimeRoom:
+        return self.rooms[room_id]
+
+    def user_by_email(self, email: str) -> ChimeUser | None:
+        wanted = email.lower()
+        return next((u for u in self.users.values() if u.email.lower() == wanted), None)
+
+    # -- knobs -------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        operation: str,
+        error: str,
+        *,
+        times: int = 1,
+        message: str | None = None,
+        retry_after: float | None = None,
+        after_effect: bool = False,
+        undeclared: bool = False,
+        reset: bool = False,
+    ) -> None:
+        """Answer the next ``times`` calls of ``operation`` with ``error`` (an exception shape
+        such as ``ThrottledClientException`` or its code such as ``Throttled``). The operation
+        must declare it in the model unless ``undeclared``. With ``after_effect`` the call is
+        carried out first and only its answer is replaced (an answer lost after the change);
+        with ``reset`` there is no answer at all: the connection is reset."""
+        answer = planned_error(
+            operation, error, message=message, retry_after=retry_after, undeclared=undeclared
+        )
+        self.knobs.fail(
+            calls_of(operation), answer, times=times, after_effect=after_effect, reset=reset
+        )
+
+    def throttle_next(
+        self, operation: str, times: int = 1, retry_after: float | None = None
+    ) -> None:
+        self.fail_next(operation, "ThrottledClientException", times=times, retry_after=retry_after)
+
+    def hold_next(self, operation: str) -> asyncio.Event:
+        """Hold the next call of ``operation`` until the returned ``asyncio.Event`` is set."""
+        return self.knobs.hold(calls_of(operation))
+
+    def fail_next_webhook(
+        self, status: int, times: int = 1, retry_after: float | None = None
+    ) -> None:
+        self.webhooks.failures.append((status, times, retry_after))
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def webhook_url(self, room_id: str, *, persistent: bool = False) -> str:
+        """A new InboundHttpsEndpoint for ``room_id`` (ShortLived: expires like Chime's)."""
+        return self.webhooks.create(self.url, room_id, persistent=persistent)
+
+    def expire_webhooks(self) -> None:
+        self.webhooks.expire_all()
+
+    def messages(self, room_id: str) -> list[WebhookMessage]:
+        return [m for m in self.webhooks.posted if m.room_id == room_id]
+
+    async def next_message(self, room_id: str, timeout: float = 10.0) -> WebhookMessage:  # noqa: ASYNC109
+        """The next message posted to the room's webhooks not yet returned by this."""
+        await self.changes.wait_for(
+            lambda: len(self.messages(room_id)) > self._consumed.get(room_id, 0), timeout
+        )
+        index = self._consumed.get(room_id, 0)
+        self._consumed[room_id] = index + 1
+        return self.messages(room_id)[index]
+
+    def webhook_statuses(self, room_id: str | None = None) -> list[int]:
+        """Statuses of the webhook posts received (for one room), in order."""
+        return [
+            c.status
+            for c in self.requests
+            if c.operation is None
+            and c.path.startswith(WEBHOOKS)
+            and c.status is not None
+            and (room_id is None or self.webhooks.room_of(c.path) == room_id)
+        ]
+
+    # -- traffic -----------------------------------------------------------------------------
+
+    def calls(self, operation: str) -> list[RecordedCall]:
+        return self.recorded(lambda c: c.operation == operation)
+
+    def state_changes(self) -> list[str]:
+        """Every state-changing API call received, as ``"METHOD path"``."""
+        return [f"{c.method} {c.path}" for c in self.requests if c.operation in CHANGING]
+
+    async def wait_for_calls(
+        self,
+        operation: str,
+        count: int = 1,
+        timeout: float = 10.0,  # noqa: ASYNC109
+        *,
+        answered: bool = False,
+    ) -> list[RecordedCall]:
+        def seen() -> list[RecordedCall]:
+            calls = self.calls(operation)
+            return [c for c in calls if c.status is not None] if answered else calls
+
+        await self.changes.wait_for(lambda: len(seen()) >= count, timeout)
+        return seen()
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        call = RecordedCall(None, request.method, request.path, dict(request.query), _parsed(body))
+        self.record(call)
+        try:
+            if request.path.startswith(WEBHOOKS):
+                response = self.webhooks.handle(
+                    request, body, lambda detail: self.violate("webhook", detail, request)
+                )
+            else:
+                response = await self._api(request, body, call)
+        except Exception as exc:  # a bug in the double: loud, never a silent pass
+            self.violate("double", f"the Chime double crashed: {exc!r}", request)
+            response = _error("ServiceFailureException", f"double crashed: {exc!r}")
+        call.status = response.status
+        self.changes.notify()
+        return response
+
+    async def _api(self, request: web.Request, body: bytes, call: RecordedCall) -> web.Response:
+        found = chime_model.match(request.method, request.path, request.query)
+        if found is None:
+            self.violate("model", "no operation of the chime model has this route", request)
+            return _error("NotFoundException", "UnknownOperationException", status=404)
+        route, labels = found
+        call.operation = route.operation
+        problem = chime_sigv4.verify(
+            method=request.method,
+            raw_path=request.raw_path,
+            query=request.query.items(),
+            headers=request.headers,
+            body=body,
+            secrets={self.access_key: self.secret_key},
+            region=self.region,
+            service="chime",
+        )
+        if problem is not None:
+            self.violate("sigv4", problem, request)
+            return _error("ForbiddenException", problem)
+        params, problems = chime_model.request_params(
+            route, labels, request.query.items(), request.headers, body
+        )
+        if problems:
+            self.violate("model", "; ".join(problems), request)
+            return _error("BadRequestException", "; ".join(problems))
+        if (release := self.knobs.take_hold(route.operation)) is not None:
+            await release.wait()
+        if (failure := self.knobs.take(route.operation, request)) is not None:
+            return _failure(failure)
+        return self._answer(request, route, params)
+
+    def _answer(self, request: web.Request, route: Route, params: Params) -> web.Response:
+        handler = self.operations.handlers.get(route.operation)
+        if handler is None:
+            self.violate("unimplemented", f"{route.operation} is not emulated", request)
+            return _error("ServiceFailureException", f"{route.operation} is not emulated", 501)
+        try:
+            if params.get("AccountId") != self.account_id:
+                raise ChimeError("NotFoundException", "The account does not exist.")
+            status, data = handler(params)
+        except ChimeError as err:
+            if chime_model.error_shape(route, err.shape) is None:
+                self.violate("response", f"{route.operation} declares no {err.shape}", request)
+            return _error(err.shape, err.message)
+        for problem in chime_model.check_output(route, status, data):
+            self.violate("response", f"the double's own answer: {problem}", request)
+        if (failure := self.knobs.take(route.operation, request, after=True)) is not None:
+            return _failure(failure)
+        if status == 204:
+            return web.Response(status=204)
+        return web.json_response(data, status=status)
+
+
+def _parsed(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+def _error(shape: str, message: str, status: int | None = None) -> web.Response:
+    code = ERROR_CODES.get(shape, shape)
+    response = web.json_response(
+        {"Code": code, "Message": message},
+        status=status or chime_model.error_status(shape),
+    )
+    response.headers["x-amzn-ErrorType"] = shape
+    return response
+
+
+def _failure(failure: Failure) -> web.Response:
+    response = _error(failure.shape, failure.message)
+    if failure.retry_after is not None:
+        response.headers["Retry-After"] = f"{failure.retry_after:g}"
+    return response
