@@ -11,8 +11,9 @@ jobs of one room.
 
 ``Store`` is its parts, each a module beside this one, over what they share (``part``):
 ``jobs`` (recording, claims and leases), ``cases`` (closing, cancelling, listing; the audit
-rows), ``confirmations`` (plans awaiting ``/confirm``) and ``undo_claims`` (what ``/undo``
-reads and claims), ``positions`` (how far each room has been read); ``journal`` holds a command's per-target results, ``database`` runs the SQL.
+rows), ``confirmations`` (plans awaiting ``/confirm``), ``undo_claims`` (what ``/undo`` reads
+and claims) and ``positions`` (how far each room has been read); ``journal`` holds a command's
+per-target results, ``database`` runs the SQL.
 """
 
 from __future__ import annotations
