@@ -327,6 +327,17 @@ def confirm_not_yours(pending: PendingConfirmation) -> Reply:
     )
 
 
+def confirm_not_named(pending: PendingConfirmation) -> Reply:
+    return (
+        line(
+            f"Case {pending.case} was asked for by ",
+            Untrusted(pending.caller.label),
+            " and waits for one of the people named to confirm it; you are not one of them."
+            " Nothing was changed.",
+        ),
+    )
+
+
 def already_confirmed(case: int, by: int) -> Reply:
     return (line(f"Case {case} was already confirmed (case {by})."),)
 
@@ -717,6 +728,11 @@ def _awaiting_head(plan: Awaiting, items: Sequence[ItemResult]) -> Line:
         )
     elif plan.why == "filter":
         why = "People chosen by a filter are always counted first, so nothing is done yet:"
+    elif plan.why == "confirmers":
+        why = (
+            "Asked for from outside the chat, it waits for a confirmation by one of the people"
+            " named for it, so nothing is done yet:"
+        )
     else:
         why = (
             f"That is more than the {plan.threshold} changes this bot makes without a "
@@ -782,6 +798,11 @@ def _counts(items: Sequence[ItemResult]) -> str:
         if n:
             parts.append(f"{n} {words[status]}")
     return ", ".join(parts) or "nothing to do"
+
+
+def counts(items: Sequence[ItemResult]) -> str:
+    """ "2 done, 1 refused": the results counted by status."""
+    return _counts(items)
 
 
 def removal_notice(room: str, caller: UserRef, reason: str | None, contact: str | None) -> Reply:

@@ -3,10 +3,11 @@ they do, closed as expired when they do not in time."""
 
 from __future__ import annotations
 
+import json
 import time
 
 from bot import audit
-from bot.model import UserRef
+from bot.model import Invocation, UserRef
 from bot.outcome import OutcomeKind
 from bot.store.cases import close_case
 from bot.store.connection import Connection, for_update
@@ -51,7 +52,7 @@ class Confirmations(StorePart):
         def read(conn: Connection) -> PendingConfirmation | None:
             row = conn.row(
                 "SELECT c.id, c.platform, c.room, c.caller_id, c.caller_label, c.command, c.state,"
-                " p.targets, p.estimate_seconds, p.expires_at, p.confirmed_by"
+                " c.invocation, p.targets, p.estimate_seconds, p.expires_at, p.confirmed_by"
                 " FROM commands c JOIN confirmations p ON p.case_id = c.id WHERE c.id = :case",
                 {"case": case},
             )
@@ -68,6 +69,7 @@ class Confirmations(StorePart):
                 expires_at=row["expires_at"],
                 confirmed_by=row["confirmed_by"],
                 state=JobState(row["state"]),
+                confirmers=Invocation.from_json(json.loads(row["invocation"])).confirm_by,
             )
 
         return await self._db.run(read)

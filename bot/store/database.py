@@ -54,17 +54,30 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from bot.store.connection import Connection, advisory_lock
+from bot.store.connection import (
+    ADVISORY_LOCK,
+    Connection,
+    Row,
+    advisory_lock,
+    for_update,
+    in_list,
+    lock_params,
+)
 from bot.store.sqlite_file import BUSY_TIMEOUT_MS, open_sqlite, owner_only
 from bot.store.storable import storable, storable_json
 from bot.store.url import StoreURL, mask_secrets, parse_url
 
 __all__ = [  # also what the rest of kickbot runs its SQL with, from the modules beside this one
+    "ADVISORY_LOCK",
     "BUSY_TIMEOUT_MS",
     "Connection",
     "Database",
+    "Row",
     "StoreURL",
     "advisory_lock",
+    "for_update",
+    "in_list",
+    "lock_params",
     "mask_secrets",
     "parse_url",
     "storable",

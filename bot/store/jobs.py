@@ -135,6 +135,14 @@ class Jobs(StorePart):
         lane = _lane(lane)
         return await self._db.run(lambda conn: _take(conn, platform, room, owner, lease_s, lane))
 
+    async def case_of_event(self, platform: str, event_id: str) -> int:
+        """The case recorded for a platform's event (StoreError: none)."""
+        sql = "SELECT id FROM commands WHERE platform = :p AND event_id = :e"
+        case = await self._first_case(sql, {"p": platform, "e": event_id})
+        if case is None:
+            raise StoreError(f"no case was recorded for event {event_id}")
+        return case
+
     async def runnable_rooms(self) -> list[tuple[str, str, str]]:
         """(platform, room, lane) of every room with a job that could be claimed now."""
 

@@ -12,8 +12,9 @@ jobs of one room.
 ``Store`` is its parts, each a module beside this one, over what they share (``part``):
 ``jobs`` (recording, claims and leases), ``cases`` (closing, cancelling, listing; the audit
 rows), ``confirmations`` (plans awaiting ``/confirm``), ``undo_claims`` (what ``/undo`` reads
-and claims) and ``positions`` (how far each room has been read); ``journal`` holds a command's
-per-target results, ``database`` runs the SQL.
+and claims), ``positions`` (how far each room has been read) and ``scim_users`` (directory
+users linked through SCIM); ``journal`` holds a command's per-target results, ``database``
+runs the SQL.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bot.store.database import Database
 from bot.store.jobs import LANES, Jobs
 from bot.store.migrate import upgrade_database
 from bot.store.positions import StoredReadPositions
+from bot.store.scim_users import ScimUsers
 from bot.store.undo_claims import UndoClaims
 from bot.store.url import mask_secrets, parse_url
 
@@ -84,6 +86,11 @@ class Store(Jobs, Cases, Confirmations, UndoClaims):
     def read_positions(self) -> StoredReadPositions:
         """How far platforms that catch up (``KeepsReadPositions``) have read each room."""
         return StoredReadPositions(self._db)
+
+    @property
+    def scim_users(self) -> ScimUsers:
+        """Directory users linked through SCIM (``bot.store.scim_users``)."""
+        return ScimUsers(self._db)
 
 
 def _cannot_open(shown: str, exc: BaseException) -> str:

@@ -3,8 +3,7 @@ has some left, and the claims that make each change reversed by one undo only.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from bot.model import UserRef
 from bot.outcome import OutcomeKind
@@ -125,13 +124,6 @@ class UndoClaims(StorePart):
         except BaseException:
             self._pending.put_back(by_case, rows)  # for the case's next write
             raise
-
-    async def _first_case(self, sql: str, params: Mapping[str, Any]) -> int | None:
-        def read(conn: Connection) -> int | None:
-            found = conn.value(sql + " LIMIT 1", params)
-            return None if found is None else int(found)
-
-        return await self._db.run(read)
 
 
 def _step(text: str) -> StoredStep:
