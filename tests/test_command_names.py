@@ -42,6 +42,8 @@ ALLOWED: dict[tuple[str, str], int] = {
     ("bot/entitlement.py", "demote"): 1,  # command's own default
     ("bot/entitlement.py", "undo"): 1,  # undo_window_minutes's description
     ("bot/cli_audit.py", "case"): 1,  # `kickbot audit`'s message names /case
+    ("bot/scim/settings.py", "confirm"): 1,  # confirm_by's description
+    ("bot/scim/storage.py", "undo"): 1,  # a reactivation's log line names /undo as the way back
     # Not kickbot's commands: words that happen to be the same.
     ("bot/audit/verify.py", "case"): 2,  # the audit chain's record kind "case" (and "result")
     ("bot/audit/export.py", "case"): 1,  # the export's column of case numbers

@@ -46,6 +46,19 @@ class World:
     owners: Callable[[], set[str]] | None = None
     """Who owns #desk, by name; ``None`` where a room's owners are not its own (Slack: workspace
     owners and admins and the channel's creator), so there is no ``/demote`` and no last owner."""
+    room_name: str = "desk"
+    """#desk as the bot names it in a removal notice."""
+    notices: Notices | None = None
+    """The removal notices people got; ``None`` where a bot cannot message a person (Chime)."""
+    mention: Callable[[str, str], Awaitable[str]] | None = None
+    """``mention(person, line)``: ``line`` (``/kick @bob``) said to the bot with an @-mention
+    of it, the reply as plain text; ``None``: every line is said to the bot (Chime)."""
+    mention_only: bool = False
+    """Only a mention reaches the bot with a word that is no command (Slack: a slash command
+    is registered, so a mistyped one never reaches the bot)."""
+
+    async def mentioned(self, person: str, text: str) -> str:
+        return await (self.mention or self.say)(person, text)
 
     def line(self, name: str, *people: str, rest: str = "") -> str:
         """``/kick @bob reason`` in the platform's own syntax."""
@@ -54,6 +67,18 @@ class World:
 
     def __str__(self) -> str:
         return self.platform
+
+
+@dataclass(frozen=True)
+class Notices:
+    """A platform's direct messages to the people it removed."""
+
+    next: Callable[[str], Awaitable[str]]
+    """The next notice ``person`` got, as plain text."""
+    opened: Callable[[], list[str]]
+    """Who the bot opened a direct message with, by name, in order."""
+    refuse: Callable[[], None]
+    """From now on the platform refuses the bot a direct message (a right it lacks)."""
 
 
 PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
@@ -71,6 +96,9 @@ SPINE_POLICY = {
 
 Policy = Mapping[str, Any] | None
 """A scenario's own policy, or ``None`` for the platform's tests' policy."""
+Options = Mapping[str, Any]
+NONE: Options = {}
+"""A scenario's own settings besides the policy and the platform's section (``notify``...)."""
 
 VERBS = {"remove": "remove", "add": "add", "demoteOwner": "demote", "promoteOwner": "promote"}
 """Symphony's membership endpoints, as a change is written."""
@@ -89,21 +117,24 @@ def _people(module: Any, bot: Any = None) -> tuple[dict[str, Any], Callable[[Any
     return ids, lambda uid: names.get(str(uid), str(uid))
 
 
-def _settings(tmp_path: Path, platform: str, section: Any, policy: Any) -> Settings:
+def _settings(
+    tmp_path: Path, platform: str, section: Any, policy: Any, options: Options
+) -> Settings:
     data = {"store": f"sqlite:///{tmp_path}/kickbot.db", "policy": policy, platform: section}
+    data.update(options)
     return parse(data, [c.name for c in COMMANDS], "test")
 
 
 @contextlib.asynccontextmanager
 async def symphony_world(
-    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None
+    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
 ) -> AsyncIterator[World]:
     ids, name = _people(symphony)
     async with symphony.make_pod() as pod:
         key = pod.write_private_key(tmp_path / "bot.pem")
         section = pod.bdk_config(key)
         app = await symphony.start_bot(
-            _settings(tmp_path, "symphony", section, _or(policy, SPINE_POLICY))
+            _settings(tmp_path, "symphony", section, _or(policy, SPINE_POLICY), options)
         )
         await pod.wait_until_listening()
         desk = symphony.Room(pod, symphony.DESK)
@@ -121,6 +152,21 @@ async def symphony_world(
                 if not r.path.endswith("/list")
             ]
 
+        def ims() -> dict[str, str]:
+            return {
+                name(uid): im.stream_id
+                for im in pod.rooms.values()
+                if im.stream_type == "IM"
+                for uid in im.members
+                if uid != symphony.BOT
+            }
+
+        async def notice(person: str) -> str:
+            return (await pod.next_message(ims()[person])).text
+
+        def refuse() -> None:
+            pod.fail_next("POST", r"/pod/v1/im/create", 403, times=10)
+
         try:
             yield World(
                 "symphony",
@@ -131,6 +177,9 @@ async def symphony_world(
                 lambda: {name(uid) for uid in desk.members},
                 changes,
                 lambda: {name(uid) for uid, owner in desk.members.items() if owner},
+                "Trading Desk",
+                Notices(notice, lambda: list(ims()), refuse),
+                lambda person, text: say(person, "@kickbot " + text),
             )
         finally:
             await app.stop()
@@ -140,12 +189,12 @@ async def symphony_world(
 def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncContextManager[World]]:
     @contextlib.asynccontextmanager
     async def world(
-        tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None
+        tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
     ) -> AsyncIterator[World]:
         ids, name = _people(slack)
         async with slack.make_workspace() as ws:
             section = slack.slack_section(ws, mode)
-            settings = _settings(tmp_path, "slack", section, _or(policy, slack.POLICY))
+            settings = _settings(tmp_path, "slack", section, _or(policy, slack.POLICY), options)
             bot = await slack.start_bot(ws, settings, mode)
             desk = slack.Channel(ws, bot, slack.DESK)
 
@@ -163,6 +212,14 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                         made.append(f"{verb[r.path]} {name(args.get('user', args.get('users')))}")
                 return made
 
+            async def notice(person: str) -> str:
+                im = ws.im_of(ids[person])
+                assert im is not None, f"no direct message with {person}"
+                return (await ws.next_message(im)).plain
+
+            async def mention(person: str, text: str) -> str:
+                return (await desk.mention(ids[person], "@kickbot " + text[1:])).plain
+
             try:
                 yield World(
                     f"slack-{mode}",
@@ -172,6 +229,16 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                     say,
                     lambda: {name(uid) for uid in desk.members},
                     changes,
+                    notices=Notices(
+                        notice,
+                        lambda: [
+                            name(c.query.get("users") or (c.body or {})["users"])
+                            for c in ws.calls("conversations.open")
+                        ],
+                        lambda: ws.scopes.discard("im:write"),
+                    ),
+                    mention=mention,
+                    mention_only=True,
                 )
             finally:
                 await slack.stop_bot(bot)
@@ -182,12 +249,12 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
 
 @contextlib.asynccontextmanager
 async def rocketchat_world(
-    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None
+    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
 ) -> AsyncIterator[World]:
     ids, name = _people(rocketchat)
     async with rocketchat.make_server() as server:
         settings = rocketchat.settings_maker(server, tmp_path)(
-            policy=_or(policy, rocketchat.POLICY)
+            policy=_or(policy, rocketchat.POLICY), **options
         )
         app = await rocketchat.start_bot(settings, server)
         desk = rocketchat.Room(server, rocketchat.DESK)
@@ -203,6 +270,17 @@ async def rocketchat_world(
                 for endpoint, user in (c.split(" ", 1) for c in server.changing_calls())
             ]
 
+        def dm_of(person: str) -> str:
+            return "".join(sorted((rocketchat.BOT, ids[person])))
+
+        async def notice(person: str) -> str:
+            return rocketchat.visible((await server.next_message(dm_of(person))).msg)
+
+        def refuse() -> None:
+            server.world.permissions["create-d"] = frozenset()
+
+        by_username = {str(ids[p]).removeprefix("u-"): p for p in PEOPLE}
+
         try:
             yield World(
                 "rocketchat",
@@ -213,6 +291,12 @@ async def rocketchat_world(
                 lambda: {name(uid) for uid in desk.members},
                 changes,
                 lambda: {name(uid) for uid in desk.owners},
+                notices=Notices(
+                    notice,
+                    lambda: [by_username[c.body["username"]] for c in server.calls("dm.create")],
+                    refuse,
+                ),
+                mention=lambda person, text: say(person, "@kickbot " + text[1:]),
             )
         finally:
             await app.stop()
@@ -221,7 +305,10 @@ async def rocketchat_world(
 
 @contextlib.asynccontextmanager
 async def chime_world(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: Policy = None
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    policy: Policy = None,
+    options: Options = NONE,
 ) -> AsyncIterator[World]:
     async with chime.make_double() as double:
         ids, name = _people(chime, double.bot.user_id)
@@ -231,7 +318,7 @@ async def chime_world(
             monkeypatch.setenv(variable, value)
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-        settings = _settings(tmp_path, "chime", double.config(), _or(policy, SPINE_POLICY))
+        settings = _settings(tmp_path, "chime", double.config(), _or(policy, SPINE_POLICY), options)
         app = await chime.start_bot(settings, double)
         desk = chime.Room(double, chime.DESK)
 
