@@ -41,6 +41,7 @@ from bot.platforms.chime_sdk.catchup import (
     History,
     PositionBook,
     ReaderSettings,
+    gave_up,
     room_key,
 )
 from bot.platforms.chime_sdk.session_wire import (
@@ -103,7 +104,7 @@ class MessagingSession:
         region: str,
         bot_arn: str,
         secure: bool,
-        deliver: Callable[[dict[str, Any]], Awaitable[None]],
+        deliver: Callable[[dict[str, Any]], Awaitable[bool]],
         book: PositionBook,
         settings: SessionSettings | None = None,
     ) -> None:
@@ -131,6 +132,9 @@ class MessagingSession:
         """Set once every channel has read what it missed since the last session began
         (cleared while a session is being established and caught up)."""
         self._was_established = False
+        self.on_handled: list[Callable[[str, bool], None]] = []
+        """Told (message id, whether a command was recorded) after each message is handled,
+        live or caught up (the demo waits on it)."""
 
     @property
     def feed(self) -> asyncio.Task[None] | None:
@@ -277,11 +281,23 @@ class MessagingSession:
         """Every channel of the bot reads its history; then the horizon moves to this
         session's start (a channel without a position of its own is read from there next
         time)."""
+        s = self._settings
+        retrying = AsyncRetrying(  # until it works, or the next session replaces this one
+            wait=wait_random_exponential(
+                multiplier=s.reconnect_initial_seconds, max=s.reconnect_max_seconds
+            ),
+            retry=retry_if_exception(
+                lambda exc: isinstance(exc, errors.PlatformError) and not gave_up(exc)
+            ),
+            before_sleep=_log_listing_retry,
+        )
         try:
-            async for channel, sub in self._api.bot_channels():
-                key = room_key(channel, sub)
-                if key not in self._readers:
-                    waiting.append(self._reader(key).catch_up(horizon))
+            async for attempt in retrying:
+                with attempt:
+                    async for channel, sub in self._api.bot_channels():
+                        key = room_key(channel, sub)
+                        if key not in self._readers:
+                            waiting.append(self._reader(key).catch_up(horizon))
         except errors.PlatformError as exc:
             log.warning("chime_sdk channels not listed; the horizon stays", error=str(exc))
             return
@@ -320,11 +336,17 @@ class MessagingSession:
     async def _handle(self, message: dict[str, Any]) -> None:
         """One channel message, live or from the history: to the adapter unless it is the
         bot's own or not a standard message."""
-        if sender_arn(message) == self._bot_arn:
-            return
-        if message.get("Type") != STANDARD or message.get("Redacted") is True:
-            return
-        await self._deliver(message)
+        recorded = False
+        if (
+            sender_arn(message) != self._bot_arn
+            and message.get("Type") == STANDARD
+            and message.get("Redacted") is not True
+        ):
+            recorded = await self._deliver(message)
+        message_id = message.get("MessageId")
+        if isinstance(message_id, str):
+            for callback in self.on_handled:
+                callback(message_id, recorded)
 
     async def _flush_often(self) -> None:
         while True:
@@ -344,3 +366,8 @@ def _log_reconnect(state: RetryCallState) -> None:
         error=str(exc),
         wait_s=round(wait, 2) if wait is not None else None,
     )
+
+
+def _log_listing_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    log.info("chime_sdk channels listed again", attempt=state.attempt_number, error=str(exc))
