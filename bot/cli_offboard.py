@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot import replies
 from bot.audit import configured_chain
 from bot.commands import Registry
 from bot.dispatch import Dispatcher
@@ -28,6 +27,9 @@ from bot.errors import ConfigError, KickbotError
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef, Word
 from bot.outcome import Outcome, OutcomeKind, Plan, Report, Status, kind_of
 from bot.platform import InvocationSink, Platform, SupportsCallsOnly, SupportsUserRooms
+from bot.replies.offboard import cli_interrupted
+from bot.replies.render import render
+from bot.replies.wording import platform_name
 from bot.reply import Reply, plain
 from bot.settings import Settings
 from bot.store import Job, Store
@@ -121,7 +123,7 @@ async def offboard(settings: Settings, request: OffboardRequest, terminal: Termi
     if not isinstance(platform, SupportsCallsOnly) or not isinstance(platform, SupportsUserRooms):
         raise ConfigError(
             f"offboarding from the command line is not available on "
-            f"{replies.platform_name(request.platform)}"
+            f"{platform_name(request.platform)}"
         )
     store = await Store.open(
         settings.store, configured_chain(settings.audit_key, settings.audit_head_file)
@@ -181,7 +183,7 @@ async def _run(
     # A command-line run that was killed left its case running with a lapsed lease: close it
     # (its journal and audit record keep what it did) so it does not block this one.
     while (dead := await store.claim(platform.name, CLI_ROOM, instance, lease, "cli")) is not None:
-        await store.finish(dead.id, OutcomeKind.INTERRUPTED, plain(replies.cli_interrupted()))
+        await store.finish(dead.id, OutcomeKind.INTERRUPTED, plain(cli_interrupted()))
     case = await store.record(inv, OFFBOARD.name, lane="cli")  # a running bot leaves it alone
     job = await store.claim(platform.name, CLI_ROOM, instance, lease, "cli")
     if case is None or job is None or job.id != case:
@@ -259,7 +261,7 @@ def _policy_naming(settings: Settings, caller: UserRef) -> Policy:
 
 
 def _text(outcome: Outcome, caller: UserRef, case: int) -> str:
-    return plain(replies.render(outcome, caller, OFFBOARD.name, case))
+    return plain(render(outcome, caller, OFFBOARD.name, case))
 
 
 async def _renew(store: Store, case: int, lease: float) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from functools import partial
 
-from bot import replies
 from bot.commands import Command, Context, ScopedJournal, Step, settle_each
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
@@ -20,6 +19,8 @@ from bot.lost_answers import checked, ib_confirmed, removed
 from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUserRooms
+from bot.replies import ib_groups
+from bot.replies import offboard as sentences
 from bot.undo_steps import IbReadd, Readd
 
 IB_SCOPE = "ib:"
@@ -30,19 +31,19 @@ async def offboard(ctx: Context) -> Outcome:
     platform = ctx.platform
     assert isinstance(platform, SupportsUserRooms)  # Command.requires checked it
     if len(ctx.parsed.targets) != 1:
-        return Refused(Refusal.MALFORMED, replies.offboard_one_person(len(ctx.parsed.targets)))
+        return Refused(Refusal.MALFORMED, sentences.offboard_one_person(len(ctx.parsed.targets)))
     groups = ctx.parsed.values.get("ib-group", ())
     if groups and not isinstance(platform, SupportsIbGroups):
-        return Refused(Refusal.UNSUPPORTED, replies.offboard_no_ib_groups(platform.name))
+        return Refused(Refusal.UNSUPPORTED, sentences.offboard_no_ib_groups(platform.name))
     if not ctx.targets:  # unknown, protected or outranking: the dispatcher has said why
         return Report(())
     (user,) = ctx.targets
     if user.id == ctx.invocation.caller.id:
-        return Refused(Refusal.MALFORMED, replies.offboard_self())
+        return Refused(Refusal.MALFORMED, sentences.offboard_self())
     try:
         rooms = await _rooms(ctx, platform, user)
     except PlatformError as err:
-        return Refused(Refusal.PLATFORM, replies.offboard_rooms_failed(user, err))
+        return Refused(Refusal.PLATFORM, sentences.offboard_rooms_failed(user, err))
     await ctx.expect(len(rooms) + len(groups))
     steps: list[Step] = []
     for info in rooms:
@@ -54,9 +55,9 @@ async def offboard(ctx: Context) -> Outcome:
         steps.append((group_ctx, user, partial(_leave_group, group_ctx, platform, user, group)))
     items, cancelled = await settle_each(ctx, steps)
     if cancelled:
-        stopped = replies.offboard_cancelled(user, items, len(steps))
+        stopped = sentences.offboard_cancelled(user, items, len(steps))
         return Report(tuple(items), (stopped,))
-    headline = replies.offboard_headline(user, len(rooms), len(groups), items)
+    headline = sentences.offboard_headline(user, len(rooms), len(groups), items)
     return Report(tuple(items), (headline,))
 
 
@@ -85,19 +86,19 @@ async def _leave_room(ctx: Context, user: UserRef) -> ItemResult:
     assert room is not None  # a for_room context
     reason = ctx.parsed.rest
     if not room.active:
-        return ItemResult(user, Status.REFUSED, replies.offboard_deactivated(room.name))
+        return ItemResult(user, Status.REFUSED, sentences.offboard_deactivated(room.name))
     try:
         members = await ctx.members()
         member = members.get(user.id)
         if member is None:
             if await ctx.journal.started(user):  # an earlier run's call went through
-                line = replies.offboard_removed_after_restart(user, room.name)
+                line = sentences.offboard_removed_after_restart(user, room.name)
                 undo = _undo(room, user, owner=False)
                 return ItemResult(user, Status.DONE, line, "confirmed by member list", undo)
-            return ItemResult(user, Status.REFUSED, replies.offboard_not_member(user, room.name))
+            return ItemResult(user, Status.REFUSED, sentences.offboard_not_member(user, room.name))
         owners = {uid for uid, m in members.items() if m.is_owner}
         if member.is_owner and owners == {user.id}:
-            return ItemResult(user, Status.REFUSED, replies.offboard_last_owner(user, room.name))
+            return ItemResult(user, Status.REFUSED, sentences.offboard_last_owner(user, room.name))
         call = checked(
             lambda: ctx.platform.remove_member(room.room, user, reason),
             removed(ctx.platform, room.room, user),  # an answer lost: the member list decides
@@ -106,12 +107,12 @@ async def _leave_room(ctx: Context, user: UserRef) -> ItemResult:
         said = await ctx.change(call, user)
         if said is None:  # a dry run: nothing was called
             interval = await ctx.pace_interval()
-            line = replies.offboard_would_remove(user, room.name, len(members), interval)
+            line = sentences.offboard_would_remove(user, room.name, len(members), interval)
             return ItemResult(user, Status.PLANNED, line)
     except PlatformError as err:
-        line = replies.offboard_failed(user, room.name, err)
+        line = sentences.offboard_failed(user, room.name, err)
         return ItemResult(user, Status.FAILED, line, err.response or err.detail)
-    line = replies.offboard_removed(user, room.name, reason)
+    line = sentences.offboard_removed(user, room.name, reason)
     return ItemResult(user, Status.DONE, line, said, _undo(room, user, owner=member.is_owner))
 
 
@@ -126,7 +127,7 @@ async def _leave_group(
 ) -> ItemResult:
     try:
         if user.id in await platform.deactivated_users([user]):
-            return ItemResult(user, Status.REFUSED, replies.ib_deactivated(user))
+            return ItemResult(user, Status.REFUSED, ib_groups.ib_deactivated(user))
         call = partial(  # an answer lost: the group decides
             ib_confirmed,
             platform,
@@ -137,15 +138,15 @@ async def _leave_group(
         )
         answer = await ctx.change(call, user)
     except PlatformError as err:
-        line = replies.offboard_ib_failed(user, group, err)
+        line = sentences.offboard_ib_failed(user, group, err)
         return ItemResult(user, Status.FAILED, line, err.response or err.detail)
     if answer is None:  # a dry run: nothing was called
-        return ItemResult(user, Status.PLANNED, replies.would_ib_remove(user, group))
+        return ItemResult(user, Status.PLANNED, ib_groups.would_ib_remove(user, group))
     (message,), raw = answer
     if message:
-        return ItemResult(user, Status.FAILED, replies.ib_refused(user, message), raw)
+        return ItemResult(user, Status.FAILED, ib_groups.ib_refused(user, message), raw)
     undo = IbReadd(group, user.id)
-    return ItemResult(user, Status.DONE, replies.ib_removed(user, group), raw, undo)
+    return ItemResult(user, Status.DONE, ib_groups.ib_removed(user, group), raw, undo)
 
 
 COMMAND = Command(
