@@ -27,7 +27,7 @@ from pathlib import Path
 from bench_common import Results, print_ratio, print_results, run, summarise, unflushed
 from bot_process import Apart, direct_apart, kickbot_apart
 
-from bot.testing.chime_api import ChimeDouble
+from bot.testing.chime.double import ChimeDouble
 
 ALICE, BOB = "a11ce000-0000-4000-8000-000000000001", "b0b00000-0000-4000-8000-000000000002"
 DIRECT_CALLS = ["ListRoomMemberships", "GetRoom", "DeleteRoomMembership", "webhook"]

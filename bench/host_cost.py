@@ -44,9 +44,9 @@ from bot_process import bot_process, child_env
 from symphony_world import ALICE, BenchPod, World, mention
 
 from bot.platforms import PLUGINS
-from bot.testing.chime_api import ChimeDouble
-from bot.testing.rocketchat_api import RocketChatServer
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.chime.double import ChimeDouble
+from bot.testing.rocketchat.server import RocketChatServer
+from bot.testing.slack.workspace import SlackWorkspace
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -24,7 +24,7 @@ from typing import Any
 from bench_common import pct
 from symphony_world import ALICE, World, mention, world
 
-from bot.testing.symphony_state import url_safe_id
+from bot.testing.symphony.state import url_safe_id
 
 
 async def _singles(w: World, rooms: list[str], target: int) -> list[float]:

@@ -25,7 +25,7 @@ from bench_common import Results, closed_in, print_ratio, print_results, run, su
 from bot.app import App
 from bot.platforms.matrix.adapter import MatrixPlatform
 from bot.settings import parse
-from bot.testing.matrix_synapse import (
+from bot.testing.matrix import (
     Account,
     Homeserver,
     Seen,

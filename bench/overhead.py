@@ -30,7 +30,7 @@ MODULES = {
 
 
 def synapse_available() -> bool:
-    from bot.testing.matrix_synapse import default_venv
+    from bot.testing.matrix import default_venv
 
     if "KICKBOT_SYNAPSE_VENV" not in os.environ and (REPO / ".synapse-venv").is_dir():
         os.environ["KICKBOT_SYNAPSE_VENV"] = str(REPO / ".synapse-venv")

@@ -3,7 +3,7 @@
 - one job: ``/kick`` of ``removals`` listed members in a jumbo room, paced at ``interval``
   (Symphony's 3 s shortened), twice: on a double that only watches, then on one that answers 429
   to any membership change that comes sooner than ``interval - tolerance`` after the previous
-  one in that room (bot/testing/ratelimit.py). Achieved = mean gap between the accepted
+  one in that room (bot/testing/symphony/ratelimit.py). Achieved = mean gap between the accepted
   removals' arrivals at the double.
 - many jobs: ``rooms`` jumbo rooms, each asked to remove ``per_room`` listed members, all
   confirmed at once; total time beside the same job alone. The double's spec checks are off here
@@ -20,7 +20,7 @@ from typing import Any
 from bench_common import pct
 from symphony_world import mention, world
 
-from bot.testing.ratelimit import JumboRoomLimit
+from bot.testing.symphony.ratelimit import JumboRoomLimit
 
 
 async def one_job(

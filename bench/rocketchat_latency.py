@@ -35,8 +35,8 @@ from bench_common import (
 )
 from bot_process import Apart, direct_apart, kickbot_apart
 
-from bot.testing.rocketchat_api import RocketChatServer
-from bot.testing.rocketchat_state import RcRequest
+from bot.testing.rocketchat.server import RocketChatServer
+from bot.testing.rocketchat.state import RcRequest
 
 BOT, ALICE, BOB, ROOM = "kickbot-id", "u-alice", "u-bob", "R-bench"
 MEMBER_LIST = ("groups.members", "groups.roles", "channels.members", "channels.roles")

@@ -1,6 +1,6 @@
 """Slack row of the bench: command-to-reply latency of one /kick on loopback, beside the bare calls.
 
-Both paths run against the emulated Slack workspace (bot/testing/slack_api.py), interleaved:
+Both paths run against the emulated Slack workspace (bot/testing/slack/workspace.py), interleaved:
 - bot:    a signed ``/kick @bob`` slash command is POSTed to kickbot's Request URL -> Bolt (HTTP
           mode: signature check, ack) -> kickbot (record, policy, channel info, owner lookup,
           member list, conversations.kick, reply) -> the reply is in the channel;
@@ -38,9 +38,9 @@ from bench_common import (
 )
 from bot_process import Apart, direct_apart, kickbot_apart
 
-from bot.testing.slack_api import SlackWorkspace
-from bot.testing.slack_signing import SignedSender
-from bot.testing.slack_web import RecordedCall
+from bot.testing.slack.signing import SignedSender
+from bot.testing.slack.web import RecordedCall
+from bot.testing.slack.workspace import SlackWorkspace
 
 CHANNEL, ALICE, BOB = "C0BENCH001", "U0ALICE", "U0BOB"
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from bench_common import Results, print_ratio, print_results, run, summarise
 from bot_process import direct_apart, kickbot_apart
 
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 
 ROOM, ALICE, BOB = "QmVuY2gtUm9vbS0x", 1001, 1002
 REPLY = (

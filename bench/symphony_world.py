@@ -27,8 +27,9 @@ from bot_process import bot_process
 from bot.app import App
 from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import parse
-from bot.testing import SymphonyPod, spec_check
-from bot.testing.symphony_state import SimMessage
+from bot.testing import spec_check
+from bot.testing.symphony import SymphonyPod
+from bot.testing.symphony.state import SimMessage
 from handlers import COMMANDS
 
 BOT, ALICE = 1000, 1001

@@ -13,7 +13,7 @@ from bot import platforms as platform_factories
 from bot.audit import Chain, configured_chain
 from bot.commands import Registry
 from bot.dispatch import Dispatcher
-from bot.platform import Platform
+from bot.platform import KeepsReadPositions, Platform
 from bot.settings import Settings
 from bot.store import Store
 from handlers import COMMANDS
@@ -56,6 +56,8 @@ class App:
         )
         for platform in self.platforms.values():
             self.dispatcher.attach(platform)
+            if isinstance(platform, KeepsReadPositions):
+                platform.use_read_positions(self.store.read_positions)
             await platform.start(self.dispatcher.submit)
         await self.dispatcher.resume()
         self._sweeper = asyncio.create_task(self.dispatcher.sweep(), name="sweeper")

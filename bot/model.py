@@ -119,3 +119,12 @@ class RoomInfo:
 class Member:
     user: UserRef
     is_owner: bool
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ReadPosition:
+    """The newest message of a room a platform has handled: its creation time (epoch seconds)
+    and id. Ordered by time, then id (messages created in one millisecond)."""
+
+    at: float
+    message_id: str

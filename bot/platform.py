@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Protocol, TypeAlias, runtime_checkable
 
-from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
+from bot.model import Invocation, Member, ReadPosition, RoomInfo, RoomRef, UserRef
 from bot.reply import Reply
 
 InvocationSink: TypeAlias = Callable[[Invocation], Awaitable[None]]
@@ -219,3 +219,23 @@ class SupportsPendingInvites(Protocol):
     ``user`` is invited to the room now (an undo's lost answer is judged by it)."""
 
     async def is_invited(self, room: RoomRef, user: UserRef) -> bool: ...
+
+
+class ReadPositions(Protocol):
+    """Durable read positions, per (platform, the bot's account, room): the store's
+    (``bot.store.positions``). A position only ever moves forward."""
+
+    async def load(self, platform: str, account: str) -> dict[str, ReadPosition]: ...
+
+    async def save(
+        self, platform: str, account: str, positions: Mapping[str, ReadPosition]
+    ) -> None: ...
+
+
+@runtime_checkable
+class KeepsReadPositions(Protocol):
+    """Platforms that do not redeliver what arrived while the bot was away (Amazon Chime SDK's
+    messaging session): they read each room's history from the newest message they handled,
+    kept in the store. Given before ``start``."""
+
+    def use_read_positions(self, positions: ReadPositions) -> None: ...

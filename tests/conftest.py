@@ -15,8 +15,8 @@ import pytest
 from bot.app import App
 from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import Settings, parse
-from bot.testing import SymphonyPod
-from bot.testing.symphony_state import SimMessage
+from bot.testing.symphony import SymphonyPod
+from bot.testing.symphony.state import SimMessage
 from handlers import COMMANDS
 
 BOT = 1000

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from bot.app import App
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, BOT, Room
 
 

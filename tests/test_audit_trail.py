@@ -28,7 +28,7 @@ from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import line
 from bot.store import Store
 from bot.store.database import Database
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, DESK, ConfigMaker, Room, start_bot
 
 KEY = "k3y-for-the-chain"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, CAROL, DESK, SOLO, ConfigMaker, changes, start_bot
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import audit
 from bot.app import App
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, CAROL, DAVE, SOLO, ConfigMaker, Room, changes, start_bot
 from tests.crowd import CROWD, add_crowd, mentions
 

@@ -11,7 +11,7 @@ from bot.app import App
 from bot.model import Invocation, MentionToken, RoomRef, UserRef, Word
 from bot.outcome import Outcome
 from bot.platforms.symphony.adapter import url_safe_id
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import (
     ALICE,
     BOB,

@@ -41,7 +41,7 @@ def test_symphony_demo(tmp_path: Path) -> None:
 
 
 def test_slack_demo_runs_every_command_of_the_manifest(tmp_path: Path) -> None:
-    from bot.testing.slack_demo import manifest_commands
+    from bot.testing.slack.demo import manifest_commands
 
     args = {
         "/kick": "@bob spam",

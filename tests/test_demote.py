@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, CAROL, Room, changes
 
 

@@ -4,7 +4,7 @@ see tests/rocketchat/test_policy_identity.py and tests/slack/test_policy_identit
 
 from __future__ import annotations
 
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, SOLO, ConfigMaker, start_bot
 
 

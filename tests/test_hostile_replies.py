@@ -3,7 +3,7 @@ controls are shown, not obeyed."""
 
 from __future__ import annotations
 
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, Room
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import App
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, CAROL, DESK, SOLO, ConfigMaker, Room, changes, start_bot
 from tests.crowd import JUMBO, add_crowd, mentions
 

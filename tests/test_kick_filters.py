@@ -4,7 +4,7 @@ counted first and confirmed by the caller."""
 from __future__ import annotations
 
 from bot.app import App
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import (
     ALICE,
     BOB,

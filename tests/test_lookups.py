@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, DAVE, DESK, ConfigMaker, Room, changes, start_bot
 
 ROOM_INFO = r"/pod/v3/room/[^/]+/info$"

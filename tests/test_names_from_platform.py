@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from bot.app import App
-from bot.testing import SymphonyPod
-from bot.testing.messageml import mention_entity
+from bot.testing.symphony import SymphonyPod
+from bot.testing.symphony.messageml import mention_entity
 from tests.conftest import ALICE, BOB, DESK, Room, changes
 from tests.test_audit import audit
 

@@ -14,7 +14,7 @@ from bot.pacing import JITTER_MARGIN
 from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import Settings
 from bot.store import Store
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import (
     ALICE,
     BOB,

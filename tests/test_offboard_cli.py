@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from bot.cli import main
 from bot.cli_offboard import OffboardRequest, offboard
 from bot.store import Store
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import BOB, DESK, GROUP, SOLO, ConfigMaker, changes
 from tests.crowd import JUMBO
 from tests.test_offboard import CORNER, OLD, bobs_world

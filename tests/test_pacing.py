@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import App
 from bot.pacing import Pacer, RoomPacing, paced_seconds
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, ConfigMaker, Room, start_bot
 from tests.crowd import JUMBO, add_crowd, mentions
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
 
 REMOVE = r"/pod/v1/room/.*/membership/remove"

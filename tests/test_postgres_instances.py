@@ -15,8 +15,8 @@ import yaml
 
 from bot import audit
 from bot.store.database import Database
-from bot.testing import SymphonyPod
-from bot.testing.symphony_state import RecordedRequest
+from bot.testing.symphony import SymphonyPod
+from bot.testing.symphony.state import RecordedRequest
 from tests.conftest import ALICE
 from tests.crowd import JUMBO, add_crowd, mentions
 from tests.stores import postgres_base, postgres_schema

@@ -10,7 +10,7 @@ from bot.model import UserRef
 from bot.outcome import ItemResult, Status
 from bot.progress import Progress
 from bot.reply import line
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, ConfigMaker, Room, start_bot
 from tests.crowd import CROWD, add_crowd, mentions
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, FRANK, ConfigMaker, start_bot
 
 NAMES = {FRANK: "Frank Compliance", DAVE: "Dave External", ALICE: "Alice Owner",

@@ -6,7 +6,7 @@ import pytest
 
 from bot.app import App
 from bot.replies.wording import duration
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, CAROL, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
 from tests.crowd import CROWD, add_crowd, mentions
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, DAVE, DESK, changes
 
 REMOVE = r"/pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove"

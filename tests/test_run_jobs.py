@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE
 from tests.crowd import JUMBO, add_crowd, mentions
 from tests.test_run import processes, start

@@ -17,7 +17,7 @@ from bot.app import App
 from bot.errors import StoreError
 from bot.store import Store
 from bot.store.database import BUSY_TIMEOUT_MS, parse_url
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, ConfigMaker, start_bot
 from tests.stores import postgres_base, postgres_schema
 

@@ -5,7 +5,7 @@ keeps its claim (at most one undo re-adds)."""
 from __future__ import annotations
 
 from bot.app import App
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, DESK, Room
 
 ADD = r"/membership/add$"

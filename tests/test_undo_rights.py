@@ -13,7 +13,7 @@ import asyncio
 from typing import Any
 
 from bot.app import App
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import (
     ALICE,
     BOB,

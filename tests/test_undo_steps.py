@@ -18,7 +18,7 @@ from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import line
 from bot.store import Store
 from bot.store.database import Connection
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from bot.undo_steps import IbReadd, Readd, Repromote, UndoStep, Unreadable, dumps, loads
 from handlers import COMMANDS
 from tests.conftest import ALICE, CAROL, DESK, ConfigMaker, start_bot

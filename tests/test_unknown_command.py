@@ -9,7 +9,7 @@ import asyncio
 from bot.app import App
 from bot.dispatch import TYPO_CUTOFF, nearest_command
 from bot.model import Invocation
-from bot.testing import SymphonyPod
+from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, DESK, ConfigMaker, Room, changes, start_bot
 
 

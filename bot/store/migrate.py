@@ -34,7 +34,9 @@ AUDIT_LINKS = "0003_audit_trail"
 """Each audit record marks its link kind (plain or keyed); checkpoints, the last pruned one's."""
 UNDO_CLAIMS = "0004_undo_claims"
 """Each change of a case is claimed by at most one /undo."""
-HEAD = UNDO_CLAIMS
+READ_POSITIONS = "0005_read_positions"
+"""How far each room has been read, for platforms that catch up after a disconnect."""
+HEAD = READ_POSITIONS
 """The newest revision shipped (a test checks it against Alembic's own answer)."""
 MIGRATION_LOCK = "migrate"
 

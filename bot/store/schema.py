@@ -116,3 +116,17 @@ audit_checkpoints = Table(
     Column("signature", Text, nullable=False),
     Column("through_link", Text),  # the link kind of the last pruned record (NULL: older)
 )
+
+read_positions = Table(
+    "read_positions",
+    metadata,
+    Column("platform", Text, nullable=False),
+    Column("account", Text, nullable=False),  # the bot's own id on the platform
+    Column("room", Text, nullable=False),  # '' : the horizon (see bot.store.positions)
+    Column("at", Float, nullable=False),  # the message's creation, epoch seconds
+    Column("message_id", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    PrimaryKeyConstraint("platform", "account", "room"),
+)
+"""How far a platform without redelivery (Amazon Chime SDK's session) has read each room: the
+newest message handled (recorded as a command, or seen not to be one), for catching up."""

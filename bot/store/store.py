@@ -45,6 +45,7 @@ from bot.store.journal import (
     write_results,
 )
 from bot.store.migrate import upgrade_database
+from bot.store.positions import StoredReadPositions
 from bot.store.records import AuditRow, Job, JobState, OpenJob, PendingConfirmation, SettledRow
 from bot.undo_steps import StoredStep, Unreadable, loads
 
@@ -174,6 +175,11 @@ class Store:
     @property
     def database(self) -> Database:
         return self._db
+
+    @property
+    def read_positions(self) -> StoredReadPositions:
+        """How far platforms that catch up (``KeepsReadPositions``) have read each room."""
+        return StoredReadPositions(self._db)
 
     def journal(
         self, job_id: int, settled: Mapping[str, SettledRow] | None = None

@@ -1,23 +1,10 @@
-"""Test doubles shipped with kickbot: used by the tests and by ``kickbot demo``."""
+"""Test doubles shipped with kickbot: used by the tests and by ``kickbot demo``.
+
+One package per platform (``bot.testing.symphony``, ``.slack``, ``.rocketchat``, ``.chime``,
+``.matrix``), each built on what all share: ``kit`` (the loopback server, request recording,
+knobs, violations), ``spec_check`` and ``console`` (the demo console's loop).
+"""
 
 from bot.testing.spec_check import SpecViolation
-from bot.testing.symphony_pod import SymphonyPod
-from bot.testing.symphony_state import (
-    USER_PROVISIONING,
-    RecordedRequest,
-    SimGroup,
-    SimMessage,
-    SimRoom,
-    SimUser,
-)
 
-__all__ = [
-    "USER_PROVISIONING",
-    "RecordedRequest",
-    "SimGroup",
-    "SimMessage",
-    "SimRoom",
-    "SimUser",
-    "SpecViolation",
-    "SymphonyPod",
-]
+__all__ = ["SpecViolation"]

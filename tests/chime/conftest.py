@@ -16,8 +16,8 @@ import pytest
 from bot.app import App
 from bot.platforms.chime.adapter import ChimePlatform
 from bot.settings import Settings, parse
-from bot.testing.chime_api import DEFAULT_ACCOUNT_ID, ChimeDouble
-from bot.testing.chime_state import WebhookMessage
+from bot.testing.chime.double import DEFAULT_ACCOUNT_ID, ChimeDouble
+from bot.testing.chime.state import WebhookMessage
 from handlers import COMMANDS
 
 ALICE = "a11ce000-0000-4000-8000-000000000001"  # Administrator of DESK and SOLO

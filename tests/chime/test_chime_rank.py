@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.testing.chime_api import ChimeDouble
+from bot.testing.chime.double import ChimeDouble
 from tests.chime.conftest import (
     ALICE,
     BOB,

@@ -13,7 +13,7 @@ from bot.errors import ConfigError
 from bot.model import RoomRef
 from bot.platforms import build
 from bot.platforms.chime.adapter import ChimePlatform
-from bot.testing.chime_api import ChimeDouble
+from bot.testing.chime.double import ChimeDouble
 from tests.chime.conftest import DESK
 
 ROOT = Path(__file__).parent.parent.parent

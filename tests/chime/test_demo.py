@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.testing.chime_demo import run_demo
+from bot.testing.chime.demo import run_demo
 
 SCRIPT = """\
 /help

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.app import App
-from bot.testing.chime_api import ChimeDouble
+from bot.testing.chime.double import ChimeDouble
 from tests.chime.conftest import ALICE, BOB, CAROL, DESK, ConfigMaker, Room, path, start_bot
 
 FAIL = "Could not remove @bob@example.com: "

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from bot.app import App
 from bot.model import Invocation
 from bot.platforms.chime.adapter import ChimePlatform
-from bot.testing.chime_api import ChimeDouble
-from bot.testing.chime_events import chime_timestamp, signature
+from bot.testing.chime.double import ChimeDouble
+from bot.testing.chime.events import chime_timestamp, signature
 from tests.chime.conftest import ALICE, BOB, DESK, EMAIL, ConfigMaker, Room, path, start_bot
 
 

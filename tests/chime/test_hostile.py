@@ -4,8 +4,8 @@ nothing recorded), never a 500; the signature is checked before the body is pars
 from __future__ import annotations
 
 from bot.app import App
-from bot.testing.chime_api import ChimeDouble
-from bot.testing.chime_events import chime_timestamp, signature
+from bot.testing.chime.double import ChimeDouble
+from bot.testing.chime.events import chime_timestamp, signature
 from tests.chime.conftest import ALICE, DESK, EMAIL, Room
 from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.chime_api import ChimeDouble
+from bot.testing.chime.double import ChimeDouble
 from tests.chime.conftest import ALICE, BOB, DESK, Room, path
 from tests.stores import recorded
 

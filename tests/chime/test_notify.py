@@ -15,7 +15,7 @@ from bot.app import App
 from bot.cli import main
 from bot.platform import SupportsDirectMessage
 from bot.platforms.chime.adapter import ChimePlatform
-from bot.testing.chime_api import ChimeDouble
+from bot.testing.chime.double import ChimeDouble
 from tests.chime.conftest import ALICE, BOB, DESK, ConfigMaker, Room, start_bot
 
 NOTIFY = {"removed_users": True, "contact": "compliance@example.com"}

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.testing.chime_api import ChimeDouble
+from bot.testing.chime.double import ChimeDouble
 from tests.chime.conftest import BOB, DESK, FRANK, SOLO, ConfigMaker, Room, start_bot
 
 NOOK = "a00c0000-0000-4000-8000-0000000a00c0"  # Bob is its only administrator

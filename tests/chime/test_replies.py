@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.testing.chime_api import ChimeDouble
+from bot.testing.chime.double import ChimeDouble
 from tests.chime.conftest import ALICE, BOB, CAROL, DESK, Room
 
 

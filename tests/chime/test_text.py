@@ -9,7 +9,7 @@ import pytest
 from bot.model import MentionToken, UserRef, Word
 from bot.platforms.chime.text import chunks, render, tokenize
 from bot.reply import Code, Mention, Text, Untrusted, line
-from bot.testing.chime_state import plain
+from bot.testing.chime.state import plain
 
 BOT = UserRef("bot-1", "Kick Bot", "kickbot-9f2c@bots.example.com")
 BOB = UserRef("u-bob", "Bob", "bob@example.com")

@@ -19,7 +19,7 @@ import pytest
 from bot.app import App
 from bot.platforms.matrix.adapter import MatrixPlatform
 from bot.settings import Settings, parse
-from bot.testing.matrix_synapse import (
+from bot.testing.matrix import (
     Account,
     Homeserver,
     RecordingProxy,

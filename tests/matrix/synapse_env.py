@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import time
 
-from bot.testing.matrix_synapse import SynapseUnavailable, default_venv, ensure_synapse
+from bot.testing.matrix import SynapseUnavailable, default_venv, ensure_synapse
 
 VENV = default_venv()
 

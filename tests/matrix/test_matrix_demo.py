@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.testing.matrix_demo import run_demo
+from bot.testing.matrix.demo import run_demo
 from tests.matrix.conftest import synapse_python
 from tests.matrix.synapse_env import VENV as SYNAPSE_VENV
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.app import App
-from bot.testing.matrix_synapse import ProxiedCall
+from bot.testing.matrix import ProxiedCall
 from tests.matrix.conftest import World
 
 LENIENT = {"owners_may_act_on_owners": True}

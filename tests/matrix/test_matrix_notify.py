@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from bot.testing.matrix_synapse import Account, MatrixCallError
+from bot.testing.matrix import Account, MatrixCallError
 from tests.matrix.conftest import World
 
 NOTIFY = {"removed_users": True, "contact": "compliance@example.com"}

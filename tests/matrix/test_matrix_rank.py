@@ -26,7 +26,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from bot.testing.matrix_synapse import Account, SynapseServer
+from bot.testing.matrix import Account, SynapseServer
 from tests.matrix.conftest import World, make_world
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -31,7 +31,7 @@ def test_the_docs_name_the_place_the_demo_and_the_tests_use(tmp_path: Path) -> N
     assert mentions, "README.md and docs/ do not say where Synapse is installed"
     assert {m for _, m in mentions} == {NAMED}, mentions
     code = (
-        "from bot.testing.matrix_synapse import default_venv\n"
+        "from bot.testing.matrix import default_venv\n"
         "from tests.matrix.synapse_env import VENV\n"
         "print(default_venv()); print(VENV)"
     )

@@ -16,8 +16,8 @@ import pytest
 from bot.app import App
 from bot.platforms.rocketchat.adapter import RocketChatPlatform
 from bot.settings import Settings, parse
-from bot.testing.rocketchat_api import Delivery, RocketChatServer
-from bot.testing.rocketchat_state import RcMessage
+from bot.testing.rocketchat.server import Delivery, RocketChatServer
+from bot.testing.rocketchat.state import RcMessage
 from handlers import COMMANDS
 
 BOT = "kickbot-id"

@@ -13,7 +13,7 @@ from bot.app import App
 from bot.cli import main
 from bot.errors import ConfigError
 from bot.platforms.rocketchat.adapter import RocketChatPlatform
-from bot.testing.rocketchat_api import RocketChatServer
+from bot.testing.rocketchat.server import RocketChatServer
 from tests.rocketchat.conftest import ALICE, BOB, DESK, ConfigMaker, Room, start_bot, visible
 
 ROOT = Path(__file__).parent.parent.parent

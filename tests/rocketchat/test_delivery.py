@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.app import App
-from bot.testing.rocketchat_api import RocketChatServer
+from bot.testing.rocketchat.server import RocketChatServer
 from tests.rocketchat.conftest import ALICE, BOB, DESK, Room, platform_of, visible
 
 

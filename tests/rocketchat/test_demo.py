@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.testing.rocketchat_demo import run_demo
+from bot.testing.rocketchat.demo import run_demo
 from tests.rocketchat.conftest import visible
 
 SCRIPT = """\

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.testing.rocketchat_api import RocketChatServer
+from bot.testing.rocketchat.server import RocketChatServer
 from tests.rocketchat.conftest import ALICE, BOB, BOT, DESK, SOLO, TOWN, make_server
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import App
 from bot.errors import Unauthorized
-from bot.testing.rocketchat_api import RocketChatServer
+from bot.testing.rocketchat.server import RocketChatServer
 from tests.rocketchat.conftest import (
     ALICE,
     BOB,

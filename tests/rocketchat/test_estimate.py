@@ -3,7 +3,7 @@ on a platform that cannot tell who is external."""
 
 from __future__ import annotations
 
-from bot.testing.rocketchat_api import RocketChatServer
+from bot.testing.rocketchat.server import RocketChatServer
 from tests.rocketchat.conftest import (
     ALICE,
     BOB,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from bot.app import App
-from bot.testing.rocketchat_api import RocketChatServer
+from bot.testing.rocketchat.server import RocketChatServer
 from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
 from tests.rocketchat.conftest import ALICE, BOB, DESK, Room, platform_of, visible
 

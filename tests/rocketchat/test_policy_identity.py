@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.testing.rocketchat_api import RocketChatServer
+from bot.testing.rocketchat.server import RocketChatServer
 from tests.rocketchat.conftest import (
     ALICE,
     BOB,

@@ -3,7 +3,7 @@ tries again: every change is made exactly once, nothing is lost."""
 
 from __future__ import annotations
 
-from bot.testing.rocketchat_api import RocketChatServer
+from bot.testing.rocketchat.server import RocketChatServer
 from tests.rocketchat.conftest import (
     ALICE,
     BOB,

@@ -6,7 +6,7 @@ import asyncio
 
 from bot.app import App
 from bot.model import Invocation
-from bot.testing.rocketchat_api import RocketChatServer
+from bot.testing.rocketchat.server import RocketChatServer
 from tests.rocketchat.conftest import ALICE, BOB, Room
 
 

@@ -19,9 +19,9 @@ import yaml
 from bot.app import App
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.settings import Settings, parse
-from bot.testing.slack_api import SlackWorkspace
-from bot.testing.slack_signing import SignedSender
-from bot.testing.slack_state import SlackMessage
+from bot.testing.slack.signing import SignedSender
+from bot.testing.slack.state import SlackMessage
+from bot.testing.slack.workspace import SlackWorkspace
 from handlers import COMMANDS
 
 ROOT = Path(__file__).parent.parent.parent

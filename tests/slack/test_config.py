@@ -14,8 +14,8 @@ from bot.cli import main
 from bot.errors import ConfigError
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.settings import parse
-from bot.testing.slack_api import DEFAULT_SCOPES
-from bot.testing.slack_demo import manifest_commands
+from bot.testing.slack.demo import manifest_commands
+from bot.testing.slack.workspace import DEFAULT_SCOPES
 from handlers import COMMANDS
 from tests.slack.conftest import MANIFEST, ROOT, manifest_scopes
 

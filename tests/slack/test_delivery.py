@@ -11,8 +11,8 @@ from pathlib import Path
 import structlog
 
 from bot.platforms.slack.adapter import RECORD_FAILED
-from bot.testing.slack_api import SlackWorkspace
-from bot.testing.slack_signing import SignedSender
+from bot.testing.slack.signing import SignedSender
+from bot.testing.slack.workspace import SlackWorkspace
 from tests.slack.conftest import (
     ALICE,
     BOB,

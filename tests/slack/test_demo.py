@@ -22,7 +22,7 @@ SCRIPT = """\
 PROGRAM = """\
 import asyncio, sys
 from bot import logs
-from bot.testing.slack_demo import run_demo
+from bot.testing.slack.demo import run_demo
 logs.configure("WARNING")
 asyncio.run(run_demo(sys.stdin, sys.argv[1], sys.stdout))
 """

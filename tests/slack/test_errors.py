@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import parse
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack.workspace import SlackWorkspace
 from handlers import COMMANDS
 from tests.slack.conftest import (
     ALICE,

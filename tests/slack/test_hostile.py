@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot import audit
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack.workspace import SlackWorkspace
 from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
 from tests.slack.conftest import (
     ALICE,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack.workspace import SlackWorkspace
 from tests.slack.conftest import ALICE, BOB, BOT, DESK, Channel
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack.workspace import SlackWorkspace
 from tests.slack.conftest import ALICE, BOB, Channel, kicks
 
 LOST: dict[str, dict[str, Any]] = {"500": {"status": 500}, "reset": {"reset": True}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack.workspace import SlackWorkspace
 from tests.slack.conftest import (
     ALICE,
     BOB,

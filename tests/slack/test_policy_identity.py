@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from bot.settings import parse
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack.workspace import SlackWorkspace
 from handlers import COMMANDS
 from tests.slack.conftest import (
     ALICE,

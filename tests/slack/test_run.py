@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack.workspace import SlackWorkspace
 from tests.slack.conftest import ALICE, BOB, DESK, POLICY, kicks, slack_section
 
 

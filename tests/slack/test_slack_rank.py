@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack.workspace import SlackWorkspace
 from tests.slack.conftest import (
     ALICE,
     BOB,

@@ -3,7 +3,7 @@ named rank; a co-owner's kick they may."""
 
 from __future__ import annotations
 
-from bot.testing.slack_api import SlackWorkspace
+from bot.testing.slack.workspace import SlackWorkspace
 from tests.slack.conftest import ALICE, BOB, CAROL, DESK, FRANK, Channel
 
 

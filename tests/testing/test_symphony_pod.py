@@ -27,9 +27,10 @@ from symphony.bdk.gen.exceptions import ApiException, BadRequestException, Forbi
 from symphony.bdk.gen.pod_api.info_barriers_api import InfoBarriersApi
 from yarl import URL
 
-from bot.testing import USER_PROVISIONING, SpecViolation, SymphonyPod, spec_check
+from bot.testing import SpecViolation, spec_check
 from bot.testing.spec_check import SpecRequest, SpecResponse
-from bot.testing.symphony_state import SimUser, standard_id
+from bot.testing.symphony import USER_PROVISIONING, SymphonyPod
+from bot.testing.symphony.state import SimUser, standard_id
 
 BOT, JANE, BOB, ERIN, CAROL = 1000, 2, 3, 4, 5
 ROOM = "hJ4x+Kq/ZW9vbQ=="  # standard base64 with + and /: URLs carry "hJ4x-Kq_ZW9vbQ"

@@ -7,7 +7,7 @@ PLUGIN = Plugin(
     display_name="Amazon Chime",
     factory="bot.platforms.chime.adapter:ChimePlatform",
     settings_model="bot.platforms.chime.config:ChimeSettings",
-    demo="bot.testing.chime_demo",
+    demo="bot.testing.chime.demo",
     extra="chime",
     sdk_modules=("botocore", "httpx", "aiohttp", "aiolimiter"),
 )

@@ -2,7 +2,7 @@
 
 Amazon Chime reached end of support on 2026-02-20. This adapter follows the botocore model
 ``chime`` 2018-05-01 and is verified only against a double that checks every request against it
-(``bot.testing.chime_api``). Member ids are Chime member ids (user or bot ids); "room owner" is
+(``bot.testing.chime.double``). Member ids are Chime member ids (user or bot ids); "room owner" is
 the room's ``Administrator`` role. Senders arrive as e-mail addresses and are mapped to member
 ids through ``ListRoomMemberships`` of the room (kept briefly in a ``Roster``).
 """

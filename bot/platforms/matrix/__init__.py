@@ -7,7 +7,7 @@ PLUGIN = Plugin(
     display_name="Matrix",
     factory="bot.platforms.matrix.adapter:MatrixPlatform",
     settings_model="bot.platforms.matrix.state:MatrixSettings",
-    demo="bot.testing.matrix_demo",
+    demo="bot.testing.matrix.demo",
     extra="matrix",
     sdk_modules=("nio", "aiohttp"),
 )

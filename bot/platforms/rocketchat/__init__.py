@@ -7,7 +7,7 @@ PLUGIN = Plugin(
     display_name="Rocket.Chat",
     factory="bot.platforms.rocketchat.adapter:RocketChatPlatform",
     settings_model="bot.platforms.rocketchat.config:RocketChatConfig",
-    demo="bot.testing.rocketchat_demo",
+    demo="bot.testing.rocketchat.demo",
     extra="rocketchat",
     sdk_modules=("httpx", "aiohttp", "aiolimiter"),
 )

@@ -7,7 +7,7 @@ PLUGIN = Plugin(
     display_name="Slack",
     factory="bot.platforms.slack.adapter:SlackPlatform",
     settings_model="bot.platforms.slack.config:SlackSettings",
-    demo="bot.testing.slack_demo",
+    demo="bot.testing.slack.demo",
     extra="slack",
     sdk_modules=("slack_bolt", "slack_sdk", "aiohttp", "aiolimiter"),
 )

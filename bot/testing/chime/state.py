@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bot.testing import kit
-from bot.testing.chime_model import ERROR_CODES, error_status, service_model
+from bot.testing.chime.model import ERROR_CODES, error_status, service_model
 
 Role = Literal["Administrator", "Member"]
 MemberType = Literal["User", "Bot", "Webhook"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.testing.chime_state import Webhook, WebhookMessage
+from bot.testing.chime.state import Webhook, WebhookMessage
 
 PREFIX = "/incomingwebhooks/"
 MAX_BODY = 4096

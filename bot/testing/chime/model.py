@@ -17,14 +17,15 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.validate import ParamValidator
 
-MODEL_PATH = Path(__file__).parent / "specs" / "chime-service-2.json"
+from bot.testing.spec_check import SPEC_DIR
+
+MODEL_PATH = SPEC_DIR / "chime-service-2.json"
 
 # The ErrorCode value each exception shape carries in its body's "Code".
 ERROR_CODES = {

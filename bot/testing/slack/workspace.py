@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.testing.kit import EmulatedServer
-from bot.testing.slack_methods import WebMethods
-from bot.testing.slack_socket import SocketModeServer
-from bot.testing.slack_state import (
+from bot.testing.slack.methods import WebMethods
+from bot.testing.slack.socket_mode import SocketModeServer
+from bot.testing.slack.state import (
     ChannelManagement,
     SlackChannel,
     SlackMessage,
@@ -38,7 +38,7 @@ from bot.testing.slack_state import (
     mrkdwn_to_plain,
     new_ts,
 )
-from bot.testing.slack_web import Knobs, PlannedError, RecordedCall, WebGateway, calls_of, self_test
+from bot.testing.slack.web import Knobs, PlannedError, RecordedCall, WebGateway, calls_of, self_test
 
 # The bot scopes of config/slack-manifest.yaml (a test keeps them equal).
 DEFAULT_SCOPES = frozenset(

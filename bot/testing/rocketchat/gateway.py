@@ -16,17 +16,15 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from bot.testing import kit, spec_check
-from bot.testing.rocketchat_routes import GETS, SPEC_OF, Call, Endpoint
-from bot.testing.rocketchat_state import RcError, RcRequest, World
-from bot.testing.spec_check import SpecRequest, SpecResponse, SpecSource, SpecViolation
+from bot.testing.rocketchat.routes import GETS, SPEC_OF, Call, Endpoint
+from bot.testing.rocketchat.state import RcError, RcRequest, World
+from bot.testing.spec_check import SPEC_DIR, SpecRequest, SpecResponse, SpecSource, SpecViolation
 
-SPEC_DIR = Path(__file__).parent / "specs"
 SPEC_FILES = {
     "rooms": "rocketchat-rooms.yaml",
     "user-management": "rocketchat-user-management.yaml",

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.testing.rocketchat_state import RcError, RcMessage, World, new_id
+from bot.testing.rocketchat.state import RcError, RcMessage, World, new_id
 
 
 @dataclass(frozen=True)

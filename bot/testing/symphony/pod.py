@@ -21,7 +21,6 @@ by polling.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import re
 import secrets
@@ -31,16 +30,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from bot.testing import spec_check
 from bot.testing.kit import EmulatedServer
-from bot.testing.messageml import text_to_presentation_ml
-from bot.testing.symphony_agent import AgentRoutes
-from bot.testing.symphony_http import Gateway, Knobs, PlannedError, matching
-from bot.testing.symphony_routes import PodRoutes
-from bot.testing.symphony_state import (
+from bot.testing.symphony import keys
+from bot.testing.symphony.agent import AgentRoutes
+from bot.testing.symphony.http import Gateway, Knobs, PlannedError, matching
+from bot.testing.symphony.messageml import text_to_presentation_ml
+from bot.testing.symphony.routes import PodRoutes
+from bot.testing.symphony.state import (
     Datafeed,
     Feeds,
     RecordedRequest,
@@ -52,32 +49,6 @@ from bot.testing.symphony_state import (
     new_stream_id,
     url_safe_id,
 )
-
-
-@functools.cache
-def _default_key_pair() -> tuple[str, str]:
-    """One RSA 2048 key pair per process (generating one costs ~50 ms; pods are many)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
-def _public_from_private(private_key_pem: str) -> str:
-    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
 
 
 class SymphonyPod(EmulatedServer[RecordedRequest]):
@@ -94,10 +65,10 @@ class SymphonyPod(EmulatedServer[RecordedRequest]):
         private_key_pem: str | None = None,
     ) -> None:
         if private_key_pem is None:
-            self.private_key_pem, self.public_key_pem = _default_key_pair()
+            self.private_key_pem, self.public_key_pem = keys.default_key_pair()
         else:
             self.private_key_pem = private_key_pem
-            self.public_key_pem = _public_from_private(private_key_pem)
+            self.public_key_pem = keys.public_from_private(private_key_pem)
         self.bot_username = bot_username
         self.bot_user_id = bot_user_id
         self.redelivery_seconds = redelivery_seconds
@@ -143,29 +114,7 @@ class SymphonyPod(EmulatedServer[RecordedRequest]):
 
     def bdk_config(self, private_key_path: str | Path) -> dict[str, Any]:
         """A BDK config dict pointing pod, agent and key manager at this (started) double."""
-        server = {"scheme": "http", "host": "127.0.0.1", "port": self.port}
-        return {
-            **server,
-            "pod": dict(server),
-            "agent": dict(server),
-            "keyManager": dict(server),
-            "bot": {"username": self.bot_username, "privateKey": {"path": str(private_key_path)}},
-            "datafeed": {
-                "version": "v2",  # a datafeed section without it crashes SymphonyBdk()
-                "retry": {
-                    "maxAttempts": 3,
-                    "initialIntervalMillis": 50,
-                    "multiplier": 2,
-                    "maxIntervalMillis": 200,
-                },
-            },
-            "retry": {
-                "maxAttempts": 2,
-                "initialIntervalMillis": 50,
-                "multiplier": 1,
-                "maxIntervalMillis": 100,
-            },
-        }
+        return keys.bdk_config(self.port, self.bot_username, private_key_path)
 
     # -- world set-up ------------------------------------------------------------------------
 

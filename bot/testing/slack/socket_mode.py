@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from aiohttp import WSMsgType, web
 
 if TYPE_CHECKING:
-    from bot.testing.slack_api import SlackWorkspace
+    from bot.testing.slack.workspace import SlackWorkspace
 
 EnvelopeType = Literal["events_api", "slash_commands", "interactive"]
 

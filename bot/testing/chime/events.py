@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 if TYPE_CHECKING:
-    from bot.testing.chime_api import ChimeDouble
+    from bot.testing.chime.double import ChimeDouble
 
 ANSWER_WITHIN_SECONDS = 2.0
 RETRY_DELAYS = (0.2, 0.4)

@@ -4,8 +4,8 @@ Order per request: record it; an unserved route is a 501 and a violation; a miss
 token is a 401 and a violation (an expired one is a plain 401); a request the spec refuses is a 400
 and a violation; a request held by ``pod.hold_next`` waits for its release; a failure planned by
 ``pod.fail_next`` replaces the answer; a membership change refused by ``pod.knobs.limit`` (a
-:class:`~bot.testing.ratelimit.JumboRoomLimit`, off unless set) is a 429; otherwise the handler
-answers, and its response is checked against the spec too.
+:class:`~bot.testing.symphony.ratelimit.JumboRoomLimit`, off unless set) is a 429; otherwise the
+handler answers, and its response is checked against the spec too.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.testing import kit, spec_check
-from bot.testing.ratelimit import JumboRoomLimit
 from bot.testing.spec_check import SpecRequest, SpecResponse
-from bot.testing.symphony_state import RecordedRequest
+from bot.testing.symphony.ratelimit import JumboRoomLimit
+from bot.testing.symphony.state import RecordedRequest
 
 if TYPE_CHECKING:
-    from bot.testing.symphony_pod import SymphonyPod
+    from bot.testing.symphony.pod import SymphonyPod
 
 Auth = Literal["none", "session", "session+km"]
 _AUTH_HEADERS: dict[Auth, tuple[str, ...]] = {

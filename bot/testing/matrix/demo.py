@@ -17,7 +17,7 @@ from typing import TextIO
 from bot.app import App
 from bot.platforms.matrix.adapter import MatrixPlatform
 from bot.testing.console import ConsoleBase, Heard, demo_settings
-from bot.testing.matrix_synapse import (
+from bot.testing.matrix import (
     Account,
     Homeserver,
     MatrixCallError,

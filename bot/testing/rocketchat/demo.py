@@ -14,7 +14,7 @@ from typing import TextIO
 from bot.app import App
 from bot.platforms.rocketchat.adapter import RocketChatPlatform
 from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
-from bot.testing.rocketchat_api import RocketChatServer
+from bot.testing.rocketchat.server import RocketChatServer
 
 BOT = "kickbot-id"
 USERS = {

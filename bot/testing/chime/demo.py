@@ -18,7 +18,7 @@ from typing import TextIO
 
 from bot.app import App
 from bot.platforms.chime.adapter import ChimePlatform
-from bot.testing.chime_api import ChimeDouble
+from bot.testing.chime.double import ChimeDouble
 from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
 
 DESK = "d35c0000-0000-4000-8000-00000000de5c"

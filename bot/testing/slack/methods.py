@@ -11,11 +11,11 @@ import binascii
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bot.testing.slack_state import TS, SlackChannel, SlackMessage, new_ts
-from bot.testing.slack_web import Call, Method, MethodError
+from bot.testing.slack.state import TS, SlackChannel, SlackMessage, new_ts
+from bot.testing.slack.web import Call, Method, MethodError
 
 if TYPE_CHECKING:
-    from bot.testing.slack_api import SlackWorkspace
+    from bot.testing.slack.workspace import SlackWorkspace
 
 READ_SCOPES = {"public": ("channels:read",), "private": ("groups:read",)}
 WRITE_SCOPES = {"public": ("channels:manage", "channels:write"), "private": ("groups:write",)}

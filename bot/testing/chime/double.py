@@ -29,11 +29,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.testing import chime_model, chime_sigv4
-from bot.testing.chime_events import ChimeEvents
-from bot.testing.chime_model import ERROR_CODES, Route
-from bot.testing.chime_operations import ChimeError, Operations, Params
-from bot.testing.chime_state import (
+from bot.testing.chime import model as chime_model
+from bot.testing.chime import sigv4 as chime_sigv4
+from bot.testing.chime.events import ChimeEvents
+from bot.testing.chime.model import ERROR_CODES, Route
+from bot.testing.chime.operations import ChimeError, Operations, Params
+from bot.testing.chime.state import (
     ChimeRoom,
     ChimeUser,
     Failure,
@@ -45,8 +46,8 @@ from bot.testing.chime_state import (
     calls_of,
     planned_error,
 )
-from bot.testing.chime_webhooks import PREFIX as WEBHOOKS
-from bot.testing.chime_webhooks import Webhooks
+from bot.testing.chime.webhooks import PREFIX as WEBHOOKS
+from bot.testing.chime.webhooks import Webhooks
 from bot.testing.kit import EmulatedServer
 
 DEFAULT_ACCOUNT_ID = "a1b2c3d4-0000-4000-8000-00000000acc7"

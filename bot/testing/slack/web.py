@@ -25,12 +25,12 @@ from aiohttp import web
 
 from bot.testing import kit, spec_check
 from bot.testing.spec_check import SpecRequest, SpecResponse, SpecSource, SpecViolation
-from bot.testing.symphony_state import RecordedRequest
+from bot.testing.symphony.state import RecordedRequest
 
 if TYPE_CHECKING:
     from openapi_core import OpenAPI
 
-    from bot.testing.slack_api import SlackWorkspace
+    from bot.testing.slack.workspace import SlackWorkspace
 
 SPEC_FILE = "slack_web_openapi_v2.patched.oas3.json"
 SPEC = SpecSource(spec_check.SPEC_DIR / SPEC_FILE, ("/api",))

@@ -15,7 +15,7 @@ from typing import TextIO
 from bot.app import App
 from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
-from bot.testing.symphony_pod import SymphonyPod
+from bot.testing.symphony.pod import SymphonyPod
 
 DESK = "hJ4x+Kq/ZW9vbQ=="  # standard base64 as the Symphony client shows it
 OPS = "T3BzLVJvb20tMDAx"

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.testing.chime_state import ChimeRoom, ChimeUser, Membership, iso
+from bot.testing.chime.state import ChimeRoom, ChimeUser, Membership, iso
 
 Params = dict[str, Any]
 Answer = tuple[int, dict[str, Any]]

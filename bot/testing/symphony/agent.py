@@ -9,13 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.testing.messageml import MessageMLError, parse_messageml, render_text, to_presentation_ml
-from bot.testing.symphony_http import ApiError, Auth, Route, form_fields
-from bot.testing.symphony_routes import find_stream, read_json
-from bot.testing.symphony_state import Datafeed, SimMessage, new_message_id
+from bot.testing.symphony.http import ApiError, Auth, Route, form_fields
+from bot.testing.symphony.messageml import (
+    MessageMLError,
+    parse_messageml,
+    render_text,
+    to_presentation_ml,
+)
+from bot.testing.symphony.routes import find_stream, read_json
+from bot.testing.symphony.state import Datafeed, SimMessage, new_message_id
 
 if TYPE_CHECKING:
-    from bot.testing.symphony_pod import SymphonyPod
+    from bot.testing.symphony.pod import SymphonyPod
 
 AGENT_VERSION = "25.8.1"  # the vendored agent spec's version
 _FEED_GONE = "Do not retry: the feed no longer exists, please create a new feed."

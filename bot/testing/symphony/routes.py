@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 import jwt
 from aiohttp import web
 
-from bot.testing.symphony_http import ApiError, Auth, Route
-from bot.testing.symphony_state import USER_PROVISIONING, SimGroup, SimRoom, url_safe_id
+from bot.testing.symphony.http import ApiError, Auth, Route
+from bot.testing.symphony.state import USER_PROVISIONING, SimGroup, SimRoom, url_safe_id
 
 if TYPE_CHECKING:
-    from bot.testing.symphony_pod import SymphonyPod
+    from bot.testing.symphony.pod import SymphonyPod
 
 MAX_USERS_PER_LOOKUP = 100
 

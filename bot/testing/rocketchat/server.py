@@ -37,7 +37,7 @@ from typing import Any
 import aiohttp
 
 from bot.testing.kit import EmulatedServer
-from bot.testing.rocketchat_gateway import (
+from bot.testing.rocketchat.gateway import (
     NOT_LOGGED_IN,
     Gateway,
     PlannedError,
@@ -45,8 +45,8 @@ from bot.testing.rocketchat_gateway import (
     calls_of,
     self_test,
 )
-from bot.testing.rocketchat_routes import endpoints
-from bot.testing.rocketchat_state import (
+from bot.testing.rocketchat.routes import endpoints
+from bot.testing.rocketchat.state import (
     RcError,
     RcMessage,
     RcRequest,

@@ -19,8 +19,8 @@ import yaml
 from bot.app import App
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
-from bot.testing.slack_api import SlackWorkspace
-from bot.testing.slack_signing import SignedSender
+from bot.testing.slack.signing import SignedSender
+from bot.testing.slack.workspace import SlackWorkspace
 from handlers import COMMANDS
 
 USERS = {
@@ -38,7 +38,7 @@ CHANNELS = {
     "desk": ("C0DESK0001", "carol", ["alice", "bob", "dave", "frank", "owen"], False),
     "general": ("C0GENERAL1", "owen", ["alice", "bob", "carol", "dave", "frank"], True),
 }
-MANIFEST = Path(__file__).resolve().parents[2] / "config" / "slack-manifest.yaml"
+MANIFEST = Path(__file__).resolve().parents[3] / "config" / "slack-manifest.yaml"
 
 
 def manifest_commands(manifest: Path = MANIFEST) -> tuple[str, ...]:
