@@ -3,9 +3,10 @@ one line in ``handlers/__init__.py``.
 
 Every place a command's name is spelled in the core (``bot/``, without its test doubles and
 its frozen migrations) is listed here, and each handler module spells no other command's name
-than its own (nor does its sentences' module, but for the pointers listed below). What the core still spells is the allow-list below, each entry saying why; a
-new spelling anywhere fails this test (declare it on the ``Command`` instead), and so does an
-entry that is no longer needed (shrink the list).
+than its own (nor does its sentences' module, but for the pointers listed below). What the
+core still spells is the allow-list below, each entry saying why; a new spelling anywhere fails
+this test (declare it on the ``Command`` instead), and so does an entry that is no longer
+needed (shrink the list).
 
 A name is "spelled" by a string literal that is the name (``"kick"``), a command word in a
 sentence (``"/kick"``) or a policy key (``policy.commands.kick``). Docstrings, dictionary keys

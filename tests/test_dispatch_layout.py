@@ -47,8 +47,6 @@ OVER_TODAY = {
     "bot/platforms/rocketchat/adapter.py",
     "bot/platforms/slack/adapter.py",
     "bot/platforms/symphony/adapter.py",
-    "bot/testing/matrix_synapse.py",
-    "bot/testing/symphony_pod.py",
 }
 """Allowed over the limit for now; no module may join them."""
 
@@ -83,3 +81,4 @@ def test_the_scan_finds_a_long_module(tmp_path: Path) -> None:
     assert over_limit([at_limit, over]) == {"over.py": MOST_PRODUCT_LINES + 1}
     names = {p.relative_to(ROOT).as_posix() for p in PRODUCT}
     assert {"bot/dispatch.py", "handlers/kick.py", "bot/replies/render.py"} <= names
+    assert "bot/testing/symphony/pod.py" in names  # test doubles are product modules too
