@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import structlog
 
+from bot import everywhere
 from bot import platforms as platform_factories
 from bot.audit import Chain, configured_chain
 from bot.commands import Registry
@@ -53,6 +54,7 @@ class App:
             lease_seconds=self.settings.lease_seconds,
             notify=self.settings.notify,
             bulk=self.settings.bulk,
+            **everywhere.configured(self.settings.offboarding),
         )
         for platform in self.platforms.values():
             self.dispatcher.attach(platform)

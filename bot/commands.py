@@ -11,6 +11,7 @@ from typing import Protocol, TypeAlias, TypeVar
 
 from bot.casebook import CaseBook
 from bot.entitlement import Access, CommandRule, Known, Policy, is_named, users_key
+from bot.everywhere.reach import Reach
 from bot.grammar import Grammar, Parsed
 from bot.lookups import begun
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
@@ -48,6 +49,9 @@ reverse it by rank, or None: the dispatcher's rank mechanism, for /undo (``Conte
 NamedCheck: TypeAlias = "Callable[[str], Awaitable[Known]]"
 """(a command): whether the caller is named in its ``policy.commands.<command>.users``, e-mail
 entries resolved to the platform's ids as the policy step resolves them (``Context.named``)."""
+ScreenCheck: TypeAlias = "Callable[[Context, Sequence[UserRef]], Awaitable[list[ItemResult]]]"
+"""(a context on some platform, people found there): those the dispatcher's checks set aside
+there, protected or outranking the caller, each with why (``Context.screen``)."""
 HaltCheck = Callable[[], Awaitable[str | None]]
 """Why a running command must stop before its next target ("stopping": the bot is shutting
 down; "cancelled": someone ran /cancel), or None to go on."""
@@ -92,6 +96,12 @@ class Context:
     named: NamedCheck | None = None
     """Set by the dispatcher: whether the caller is named in a command's policy users, as the
     platform lets tell (None: by the ids and e-mail addresses the platform shows only)."""
+    reach: Reach | None = None
+    """Set by the dispatcher: every platform of the app (all-platform offboarding, an undo of
+    it); None: this platform only."""
+    screen: ScreenCheck | None = None
+    """Set by the dispatcher: the protected and rank checks, for people a handler finds on
+    another platform itself (None: nobody found so may be acted on)."""
     _members: dict[str, Member] | None = field(default=None)
     _caller_owner: bool | None = field(default=None)
     _owners: dict[str, asyncio.Task[bool]] = field(default_factory=dict)
@@ -252,6 +262,10 @@ class Command:
     refuses_caller: bool = False
     """The caller may not be one of its targets: a change to oneself that one could not undo
     (after ``/kick`` or ``/demote`` of oneself, one is no longer an owner there)."""
+    finds_targets: Callable[[Parsed], bool] | None = None
+    """Whether, for these arguments, the handler finds its targets itself, on each platform
+    it acts on (an all-platform offboarding): the dispatcher then resolves none, and the
+    handler sets aside protected and outranking people through ``Context.screen``."""
 
     @property
     def undoable(self) -> bool:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import structlog
 
 from bot.commands import Registry
 from bot.entitlement import Policy
+from bot.everywhere.identities import IdentityMap
+from bot.everywhere.reach import Reach, Retry
 from bot.lanes import Lanes
 from bot.lookups import Lookups
 from bot.model import Invocation
@@ -48,9 +50,14 @@ class Dispatcher:
         bulk: BulkSettings | None = None,
         sleep: Sleep = asyncio.sleep,
         monotonic: Clock = time.monotonic,
+        identities: IdentityMap | None = None,
+        retry: Retry | None = None,
     ):
+        """``identities`` and ``retry``: how an all-platform command finds a person on each
+        platform, and tries again one that is down (``bot.everywhere``)."""
         self._mention_required = mention_required
         self._platforms: dict[str, Platform] = {}
+        reach = Reach(self._platforms, identities or IdentityMap(), retry or Retry(), sleep)
         self._lanes = Lanes(store, lease_seconds, self._run, self._look_ahead)
         self._desk = Desk.build(
             store,
@@ -61,6 +68,7 @@ class Dispatcher:
             sleep=sleep,
             monotonic=monotonic,
             stopping=lambda: self._lanes.stopping,
+            reach=reach,
         )
         self.on_finished: list[Callable[[int, Outcome], None]] = []
         """Called with (case id, outcome) after each command's reply (tests, the demo)."""
@@ -69,6 +77,21 @@ class Dispatcher:
 
     def attach(self, platform: Platform) -> None:
         self._platforms[platform.name] = platform
+
+    @property
+    def platforms(self) -> Mapping[str, Platform]:
+        """The platforms attached, by name."""
+        return self._platforms
+
+    async def record(self, inv: Invocation, command: str) -> int | None:
+        """Record ``command`` as asked in ``inv``'s room from outside chat (``bot.everywhere``)
+        and wake the room's worker: its case number, or None if ``inv``'s event was recorded
+        before. Raises StoreError when it cannot be recorded."""
+        return await self._lanes.record(inv, command, "change")
+
+    async def case_of(self, inv: Invocation) -> int:
+        """The case recorded for ``inv``'s event (StoreError if there is none)."""
+        return await self._desk.store.case_of_event(inv.platform, inv.event_id)
 
     # --- inside the event callback: record and return ------------------------------------------
 

@@ -62,6 +62,12 @@ class Invocation:
     """The platform routed the message to the bot itself (a Slack slash command), so it counts
     as addressed to the bot even without a mention."""
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    confirm_by: tuple[str, ...] | None = None
+    """Who must /confirm the command before it acts, instead of its caller (ids or e-mail
+    addresses); ``()``: it acts without waiting. Set only by callers that are not in a chat
+    (an identity provider's offboarding, ``bot.everywhere``); None: the usual rule."""
+    report_to: tuple[tuple[str, str], ...] = ()
+    """(platform, room id) pairs that get a copy of the final reply besides ``room``."""
 
     @property
     def text(self) -> str:
@@ -82,6 +88,9 @@ class Invocation:
             "thread": self.thread,
             "direct": self.direct,
             "received_at": self.received_at.isoformat(),
+            # Only when set: an invocation from chat reads back the same in earlier releases.
+            **({} if self.confirm_by is None else {"confirm_by": list(self.confirm_by)}),
+            **({"report_to": [list(p) for p in self.report_to]} if self.report_to else {}),
         }
 
     @classmethod
@@ -101,7 +110,28 @@ class Invocation:
             thread=data.get("thread"),
             direct=bool(data.get("direct", False)),
             received_at=datetime.fromisoformat(data["received_at"]),
+            confirm_by=_texts(data.get("confirm_by")),
+            report_to=tuple((str(p), str(r)) for p, r in (_pairs(data.get("report_to")) or ())),
         )
+
+
+def _texts(value: object) -> tuple[str, ...] | None:
+    """A stored list of texts (None: absent); anything else stored there is refused."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("confirm_by: not a list of texts")
+    return tuple(value)
+
+
+def _pairs(value: object) -> list[list[str]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) for v in p) for p in value
+    ):
+        raise ValueError("report_to: not a list of (platform, room) pairs")
+    return value
 
 
 def _user_json(user: UserRef) -> dict[str, str | None]:

@@ -86,7 +86,8 @@ class Awaiting:
     requests: int = 1
     """State-changing requests outside any room's pace (offboarding: one per room or group)."""
     """Why it is held: "limit" (more changes than the threshold), "jumbo" (a paced room),
-    "filter" (targets chosen by a filter such as --external: the count is always shown first)."""
+    "filter" (targets chosen by a filter such as --external: the count is always shown first),
+    "confirmers" (asked for from outside chat: the people it names must confirm it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,14 @@ def line(*parts: Segment | str) -> Line:
     return tuple(Text(p) if isinstance(p, str) else p for p in parts)
 
 
+def unmentioned(reply: Reply) -> Reply:
+    """``reply`` with each mention written as the person's name: for a platform where the
+    person is no user (a caller outside chat, someone on another platform)."""
+    return tuple(
+        tuple(Untrusted(s.user.label) if isinstance(s, Mention) else s for s in ln) for ln in reply
+    )
+
+
 def plain(reply: Reply) -> str:
     """Plain-text rendering (audit log, console, tests)."""
     out = []

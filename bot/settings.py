@@ -115,6 +115,39 @@ class BulkSettings(BaseModel):
         return value
 
 
+class OffboardingSettings(BaseModel):
+    """Offboarding on every platform at once (``--platform all``; docs/offboarding.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    identity_map: str | None = Field(
+        None,
+        description="a YAML or CSV file naming each person's id (by e-mail address) on the"
+        " platforms that show no e-mail address",
+    )
+    retry_first_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="a platform that is down is tried again after this, then twice"
+        " as long each time (at most 5 minutes)",
+    )
+    retry_for_minutes: float = Field(
+        30.0, ge=0, description="how long a platform that is down is tried again (0: not)"
+    )
+
+    @field_validator("identity_map")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        if value is not None:
+            from bot.everywhere.identities import load
+
+            try:
+                load(value)
+            except ConfigError as exc:
+                raise ValueError("; ".join(exc.problems)) from None
+        return value
+
+
 class CoreSettings(BaseModel):
     """The settings of the core; ``Settings`` adds a section per platform."""
 
@@ -145,6 +178,7 @@ class CoreSettings(BaseModel):
     policy: Policy = Field(default_factory=Policy)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     bulk: BulkSettings = Field(default_factory=BulkSettings)
+    offboarding: OffboardingSettings = Field(default_factory=OffboardingSettings)
 
     def enabled_platforms(self) -> list[str]:
         return [p for p in PLATFORM_SECTIONS if getattr(self, p, None) is not None]

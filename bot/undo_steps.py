@@ -27,6 +27,9 @@ class Readd:
     """The room's name, for the undo's lines, when it is not the case's own room."""
     user: str | None = None
     """The person's own id, when the journal's id is scoped (offboarding: ``room/user``)."""
+    platform: str | None = None
+    """The platform of the room, when the case acted on several (an all-platform
+    offboarding); None: the case's own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +69,10 @@ _OPS = {Readd: "add", Repromote: "promote", IbReadd: "ib-add"}
 def to_json(step: UndoStep) -> dict[str, Any]:
     """The tagged JSON object for ``step``: its ``op`` and the fields that are set."""
     match step:
-        case Readd(owner=owner, room=room, name=name, user=user):
-            fields: dict[str, Any] = {"owner": owner, "room": room, "name": name, "user": user}
+        case Readd(owner=owner, room=room, name=name, user=user, platform=platform):
+            fields: dict[str, Any] = {
+                "owner": owner, "room": room, "name": name, "user": user, "platform": platform,
+            }  # fmt: skip
         case Repromote(level=level):
             fields = {"level": level}
         case IbReadd(group=group, user=user):
@@ -106,11 +111,11 @@ def from_json(data: object) -> UndoStep | None:
     fields = {k: v for k, v in data.items() if k != "op"}
     match data.get("op"):
         case "add":
-            known = {"owner", "room", "name", "user"}
+            known = {"owner", "room", "name", "user", "platform"}
             fields.setdefault("owner", False)  # as earlier releases read it: absent, not one
             if not isinstance(fields["owner"], bool) or set(fields) - known:
                 return None
-            if not all(_text(fields.get(k)) for k in ("room", "name", "user")):
+            if not all(_text(fields.get(k)) for k in ("room", "name", "user", "platform")):
                 return None
             return Readd(**fields)
         case "promote":

@@ -1,5 +1,5 @@
 """/confirm <case>: let a plan that changes many targets go ahead (its caller only, in its room,
-before it expires).
+before it expires; a case asked for outside chat: one of the people it names, in its room).
 
 The confirmed case itself runs again from the start, with every check, as its own caller: this
 handler only releases it (the store queues it in its room again, marked confirmed).
@@ -8,7 +8,7 @@ handler only releases it (the store queues it in its room again, marked confirme
 from __future__ import annotations
 
 from bot.commands import Command, Context
-from bot.entitlement import Access
+from bot.entitlement import Access, is_named
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 from bot.replies import confirm as sentences
@@ -25,7 +25,10 @@ async def confirm(ctx: Context) -> Outcome:
     inv = ctx.invocation
     if (pending.platform, pending.room) != (inv.platform, inv.room.id):
         return Refused(Refusal.NOT_ENTITLED, sentences.confirm_elsewhere(number))
-    if pending.caller.id != inv.caller.id:
+    if pending.confirmers is not None:  # asked for outside chat: the people it names confirm
+        if not is_named(pending.confirmers, inv.caller):
+            return Refused(Refusal.NOT_ENTITLED, sentences.confirm_not_named(pending))
+    elif pending.caller.id != inv.caller.id:
         return Refused(Refusal.NOT_ENTITLED, sentences.confirm_not_yours(pending))
     if pending.state == "done" and pending.confirmed_by is None and not pending.expired:
         return Refused(Refusal.MALFORMED, sentences.not_awaiting(number))  # cancelled

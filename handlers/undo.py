@@ -85,7 +85,7 @@ async def undo(ctx: Context) -> Outcome:
     if all(target.id in others for target, _ in steps):
         return Refused(Refusal.MALFORMED, sentences.already_undone(number, min(others.values())))
     await ctx.cases.mark_undoes(ctx.case_id, number)
-    vetting = _Vetting(ctx, row)
+    vettings: dict[str, _Vetting] = {}
     settled: dict[int, ItemResult] = {}
     allowed: list[int] = []
     for n, (target, how) in enumerate(steps):
@@ -94,9 +94,12 @@ async def undo(ctx: Context) -> Outcome:
             settled[n] = prev
             continue
         person, where = _person(target, how), _where(how)
+        there = _platform_of(ctx, how)
         if target.id in others:
             line = sentences.already_undone_step(person, where, others[target.id])
-        elif (why := await vetting.why_not(person, how, where)) is not None:
+        elif there is None:
+            line = sentences.cannot_undo_here(person, _platform_name(ctx, how))
+        elif (why := await _vetting(vettings, there, row).why_not(person, how, where)) is not None:
             line = why
         else:
             allowed.append(n)
@@ -111,8 +114,9 @@ async def undo(ctx: Context) -> Outcome:
         person = _person(target, how)
         holder = holders.get(target.id)
         release = False
-        if holder == ctx.case_id:
-            done, release = await _reverse(ctx, _room_id(how, row), person, how)
+        there = _platform_of(ctx, how)
+        if holder == ctx.case_id and there is not None:
+            done, release = await _reverse(there, _room_id(how, row), person, how)
         elif holder is not None:
             line = sentences.already_undone_step(person, _where(how), holder)
             done = ItemResult(person, Status.REFUSED, line)
@@ -124,6 +128,29 @@ async def undo(ctx: Context) -> Outcome:
             await ctx.cases.release_undo(number, ctx.case_id, [target.id])
     items = [settled[n] for n in range(len(steps))]
     return Report(tuple(items), (sentences.undo_headline(number, items),))
+
+
+def _platform_of(ctx: Context, how: StoredStep) -> Context | None:
+    """Where a step acts: ``ctx``, or for a step of another platform (an all-platform
+    offboarding) a context on that platform, if this app serves it (None: it does not)."""
+    name = how.platform if isinstance(how, Readd) else None
+    if name is None or name == ctx.platform.name:
+        return ctx
+    platform = ctx.reach.platforms.get(name) if ctx.reach is not None else None
+    if platform is None:
+        return None
+    return dataclasses.replace(ctx, platform=platform, room=None)
+
+
+def _platform_name(ctx: Context, how: StoredStep) -> str:
+    return how.platform if isinstance(how, Readd) and how.platform else ctx.platform.name
+
+
+def _vetting(found: dict[str, _Vetting], ctx: Context, row: AuditRow) -> _Vetting:
+    """One ``_Vetting`` per platform the case acted on."""
+    if ctx.platform.name not in found:
+        found[ctx.platform.name] = _Vetting(ctx, row)
+    return found[ctx.platform.name]
 
 
 def _person(target: UserRef, how: StoredStep) -> UserRef:

@@ -15,6 +15,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from bot.cli import main
+from bot.platforms import PLUGINS
+
+PLATFORM_LIST = ", ".join(PLUGINS.names[:-1]) + " or " + PLUGINS.names[-1]
 
 
 def pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
@@ -89,8 +92,7 @@ def test_a_good_config_checks(tmp_path: Path, good: dict[str, Any]) -> None:
         (lambda c: c.update(symphony=None), "symphony: the section is empty"),
         (
             lambda c: c.pop("symphony"),
-            "no platform configured: add a section for one of symphony, slack, rocketchat,"
-            " chime or matrix",
+            f"no platform configured: add a section for one of {PLATFORM_LIST}",
         ),
         (
             lambda c: c.update(policy={"commands": {"kick": {"room_owner": True}}}),
@@ -212,7 +214,7 @@ def test_an_empty_file_is_an_error_for_check_config_and_run(tmp_path: Path) -> N
     empty = write(tmp_path, "")
     expected = (
         f"Error: {empty}: the file is empty; kickbot needs at least a platform's section"
-        " (symphony, slack, rocketchat, chime or matrix): see config/kickbot.yaml"
+        f" ({PLATFORM_LIST}): see config/kickbot.yaml"
     )
     assert check(empty) == (1, [expected])
     # As a process: `run` used to open the store and wait for a signal, saying nothing.

@@ -47,10 +47,12 @@ ALLOWED: dict[tuple[str, str], int] = {
     ("bot/entitlement.py", "demote"): 1,  # command's own default
     ("bot/entitlement.py", "undo"): 1,  # undo_window_minutes's description
     ("bot/cli_audit.py", "case"): 1,  # `kickbot audit`'s message names /case
+    ("bot/scim/settings.py", "confirm"): 1,  # confirm_by's description
+    ("bot/scim/storage.py", "undo"): 1,  # a reactivation's log line names /undo as the way back
     # Not kickbot's commands: words that happen to be the same.
     ("bot/audit/verify.py", "case"): 2,  # the audit chain's record kind "case" (and "result")
     ("bot/audit/export.py", "case"): 1,  # the export's column of case numbers
-    ("bot/store/store.py", "case"): 2,  # that record kind, and an SQL parameter's prefix
+    ("bot/store/cases.py", "case"): 2,  # that record kind, and an SQL parameter's prefix
     ("bot/grammar.py", "case"): 1,  # a case number argument's placeholder: "/undo [case]"
     ("bot/store/schema.py", "undo"): 1,  # the results table's undo column
     ("bot/platforms/matrix/adapter.py", "kick"): 2,  # Matrix's own "kick" power level and endpoint

@@ -10,7 +10,7 @@ from bot.app import App
 from bot.dispatch import TYPO_CUTOFF, nearest_command
 from bot.model import Invocation
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, DESK, ConfigMaker, Room, changes, start_bot
+from tests.conftest import ALICE, DESK, ConfigMaker, Room, start_bot
 
 
 def ignored_by(app: App) -> asyncio.Queue[Invocation]:
@@ -19,19 +19,6 @@ def ignored_by(app: App) -> asyncio.Queue[Invocation]:
     assert app.dispatcher is not None
     app.dispatcher.on_ignored.append(seen.put_nowait)
     return seen
-
-
-async def test_a_typo_gets_the_nearest_command_and_help(desk: Room) -> None:
-    reply = await desk.say(ALICE, "/kik @bob")
-    body = reply.text.split(": ", 1)[1]
-    assert body == "/kik is not a command. Did you mean /kick? /help lists the ones you may use."
-    assert BOB in desk.members
-    assert changes(desk.pod) == []
-
-
-async def test_addressed_and_like_no_command_gets_help_only(desk: Room) -> None:
-    reply = await desk.say(ALICE, "@kickbot /frobnicate")
-    assert reply.text.endswith("/frobnicate is not a command. /help lists the ones you may use.")
 
 
 async def test_the_answer_escapes_what_was_typed(pod: SymphonyPod, desk: Room) -> None:

@@ -9,6 +9,7 @@ from datetime import tzinfo
 from bot import schedule
 from bot.commands import Registry
 from bot.entitlement import Policy
+from bot.everywhere.reach import Reach
 from bot.pacing import Clock, PaceRule, RoomPacing, Sleep
 from bot.pipeline.resolve import Resolver
 from bot.settings import BulkSettings, NotifySettings
@@ -30,6 +31,8 @@ class Desk:
     monotonic: Clock
     stopping: Callable[[], bool]
     """Whether the bot is shutting down: a running command stops between two targets."""
+    reach: Reach
+    """Every platform of the app (an all-platform command, a reply's copies elsewhere)."""
 
     @classmethod
     def build(
@@ -43,6 +46,7 @@ class Desk:
         sleep: Sleep,
         monotonic: Clock,
         stopping: Callable[[], bool],
+        reach: Reach,
     ) -> Desk:
         """The desk for these settings: the room pacer and the zone made from ``bulk``."""
         pacing = RoomPacing(
@@ -63,4 +67,5 @@ class Desk:
             pacing,
             monotonic,
             stopping,
+            reach,
         )

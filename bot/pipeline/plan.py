@@ -50,8 +50,12 @@ async def planned(
         or bool(chosen.filters)
         or (bool(ctx.targets) and await ctx.pace_interval() > 0)  # a jumbo room
     )
-    if big and not await desk.store.is_confirmed(case):
-        plan = await rehearsed(desk, ctx, case, asked, always=bool(chosen.filters))
+    # Asked from outside chat (``Invocation.confirm_by``): () acts at once; named confirmers
+    # are always asked.
+    held = ctx.invocation.confirm_by
+    if big and held != () and not await desk.store.is_confirmed(case):
+        always = bool(chosen.filters) or bool(held)
+        plan = await rehearsed(desk, ctx, case, asked, always=always)
         if isinstance(plan, Plan):
             return Plan(chosen.merged(plan.items), plan.awaiting)
         if plan is not None:
@@ -78,7 +82,7 @@ async def rehearsed(
     elif changes and interval > 0:
         why = "jumbo"
     elif changes and always:
-        why = "filter"
+        why = "confirmers" if ctx.invocation.confirm_by else "filter"
     else:
         return None
     members = len(await ctx.members()) if ctx.room is not None else None

@@ -25,7 +25,7 @@ from bot.outcome import ItemResult, Status
 from bot.pipeline.desk import Desk
 from bot.pipeline.parse import Understood
 from bot.pipeline.resolve import email_access
-from bot.pipeline.targets import Chosen
+from bot.pipeline.targets import Chosen, resolved
 from bot.platform import SupportsRank
 from bot.replies import untouched
 from bot.reply import Line
@@ -41,6 +41,19 @@ async def ranked(desk: Desk, ctx: Context, asked: Understood, chosen: Chosen) ->
     on_owners = owners_may_act_on_owners(desk.policy, asked.name, command.owners_act_on_owners)
     refused = await outranked(desk, ctx, chosen.targets, chosen.early, owners_on_owners=on_owners)
     return chosen.set_aside(refused)
+
+
+async def screened(
+    desk: Desk, asked: Understood, ctx: Context, people: Sequence[UserRef]
+) -> list[ItemResult]:
+    """Of ``people``, found by a handler on ``ctx``'s platform, those set aside as the targets
+    step and this one set them aside: protected, or outranking the caller (``Context.screen``).
+    Raises PlatformError when a check cannot be made."""
+    _, early = await resolved(desk, ctx.platform, people)
+    on_owners = owners_may_act_on_owners(
+        desk.policy, asked.name, asked.command.owners_act_on_owners
+    )
+    return [*early, *await outranked(desk, ctx, people, early, owners_on_owners=on_owners)]
 
 
 async def outranked(

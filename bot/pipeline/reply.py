@@ -9,18 +9,19 @@ closing is tried again here (left open, the case would be resumed and answered t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 
 import structlog
 
 from bot.errors import PlatformError
-from bot.model import Invocation
+from bot.model import Invocation, RoomRef
 from bot.outcome import Outcome, OutcomeKind, Plan, Scheduled, kind_of
 from bot.pipeline.desk import Desk
 from bot.platform import Platform
 from bot.replies.render import render
-from bot.reply import Reply, plain, with_prefix
+from bot.reply import Reply, plain, unmentioned, with_prefix
 from bot.store import Job
 
 log = structlog.get_logger(__name__)
@@ -35,8 +36,26 @@ Finished = Callable[[int, Outcome], None]
 
 
 async def send(platform: Platform, inv: Invocation, reply: Reply) -> None:
-    """Say ``reply`` in the invocation's thread, in the platform's own command prefix."""
+    """Say ``reply`` in the invocation's thread, in the platform's own command prefix (asked
+    from outside chat, ``Invocation.confirm_by``: its caller is named, not mentioned)."""
+    if inv.confirm_by is not None:
+        reply = unmentioned(reply)
     await platform.reply(inv, with_prefix(reply, platform.command_prefixes[0]))
+
+
+async def copies(desk: Desk, inv: Invocation, reply: Reply) -> None:
+    """A final reply's copies to the other rooms that get it (``Invocation.report_to``),
+    mentions written as names (the people in it may be on another platform). One that
+    fails is logged; the case is answered where it lives."""
+    for name, room in inv.report_to:
+        platform = desk.reach.platforms.get(name)
+        there = dataclasses.replace(inv, platform=name, room=RoomRef(room), thread=None)
+        try:
+            if platform is None:
+                raise PlatformError(f"{name} is not served by this instance")
+            await send(platform, there, unmentioned(reply))
+        except PlatformError as err:
+            log.error("a copy of the reply failed", platform=name, room=room, error=str(err))
 
 
 async def answer(
@@ -73,6 +92,7 @@ async def answer(
         return
     if isinstance(outcome, Scheduled):
         return
+    await copies(desk, inv, reply)
     await close(desk, job.id, kind_of(outcome), plain(reply))
     bound.info("command finished", outcome=type(outcome).__name__)
     for callback in finished:

@@ -115,6 +115,7 @@ async def _prepared(
         return ctx
     ctx.reversal = partial(rank.may_reverse, desk, asked.name)  # /undo's rank check
     ctx.named = partial(policy.caller_named, desk, platform, inv.caller)  # another room's case
+    ctx.screen = partial(rank.screened, desk, asked)  # people a handler finds elsewhere
     chosen = await targets.choose(desk, ctx, asked)
     if isinstance(chosen, Refused):
         return chosen

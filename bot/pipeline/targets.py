@@ -60,6 +60,9 @@ class Chosen:
 async def choose(desk: Desk, ctx: Context, asked: Understood) -> Chosen | Refused:
     """The command's targets (raises PlatformError when a lookup fails)."""
     platform, parsed = ctx.platform, asked.parsed
+    finds = asked.command.finds_targets
+    if finds is not None and finds(parsed):
+        return Chosen(())  # the handler finds them on each platform (``Context.screen``)
     given = await named_by_platform(platform, parsed.targets)
     filters = [f for f in FILTERS if f in parsed.flags]
     if filters:

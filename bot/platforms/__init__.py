@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from bot.errors import MissingExtra
 from bot.platform import Platform
-from bot.platforms import chime, matrix, rocketchat, slack, symphony
+from bot.platforms import chime, chime_sdk, matrix, rocketchat, slack, symphony
 from bot.plugin import Registry
 
 PLUGINS = Registry(
@@ -28,6 +28,7 @@ PLUGINS = Registry(
     rocketchat.PLUGIN,
     chime.PLUGIN,
     matrix.PLUGIN,
+    chime_sdk.PLUGIN,
 )
 """Every platform kickbot has: one line each (its package declares the rest)."""
 

@@ -25,6 +25,17 @@ def confirm_not_yours(pending: PendingConfirmation) -> Reply:
     )
 
 
+def confirm_not_named(pending: PendingConfirmation) -> Reply:
+    return (
+        line(
+            f"Case {pending.case} was asked for by ",
+            Untrusted(pending.caller.label),
+            " and waits for one of the people named to confirm it; you are not one of them."
+            " Nothing was changed.",
+        ),
+    )
+
+
 def already_confirmed(case: int, by: int) -> Reply:
     return (line(f"Case {case} was already confirmed (case {by})."),)
 

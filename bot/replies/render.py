@@ -164,6 +164,11 @@ def _awaiting_head(plan: Awaiting, items: Sequence[ItemResult]) -> Line:
         )
     elif plan.why == "filter":
         why = "People chosen by a filter are always counted first, so nothing is done yet:"
+    elif plan.why == "confirmers":
+        why = (
+            "Asked for from outside the chat, it waits for a confirmation by one of the people"
+            " named for it, so nothing is done yet:"
+        )
     else:
         why = (
             f"That is more than the {plan.threshold} changes this bot makes without a "

@@ -19,7 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.store.database import ADVISORY_LOCK, Connection, Database, StoreURL, lock_params
+from bot.store.connection import ADVISORY_LOCK, Connection, lock_params
+from bot.store.database import Database
+from bot.store.url import StoreURL
 
 if TYPE_CHECKING:
     import sqlalchemy
@@ -36,7 +38,9 @@ UNDO_CLAIMS = "0004_undo_claims"
 """Each change of a case is claimed by at most one /undo."""
 READ_POSITIONS = "0005_read_positions"
 """How far each room has been read, for platforms that catch up after a disconnect."""
-HEAD = READ_POSITIONS
+SCIM_USERS = "0006_scim"
+"""Directory users linked through SCIM."""
+HEAD = SCIM_USERS
 """The newest revision shipped (a test checks it against Alembic's own answer)."""
 MIGRATION_LOCK = "migrate"
 

@@ -74,6 +74,8 @@ class PendingConfirmation:
     """Epoch seconds."""
     confirmed_by: int | None
     state: JobState
+    confirmers: tuple[str, ...] | None = None
+    """Who confirms it instead of its caller (``Invocation.confirm_by``); None: its caller."""
 
     @property
     def expired(self) -> bool:

@@ -130,3 +130,33 @@ read_positions = Table(
 )
 """How far a platform without redelivery (Amazon Chime SDK's session) has read each room: the
 newest message handled (recorded as a command, or seen not to be one), for catching up."""
+
+scim_users = Table(
+    "scim_users",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("user_name", Text, nullable=False),
+    Column("user_name_key", Text, nullable=False),  # as SCIM compares it (case-insensitive)
+    Column("external_id", Text),
+    Column("email", Text, nullable=False),  # the e-mail the user is offboarded by
+    Column("active", Integer, nullable=False),
+    Column("resource", Text, nullable=False),  # the SCIM resource as stored (JSON)
+    Column("version", Integer, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("modified_at", Text, nullable=False),
+    Column("changed_by", Text, nullable=False),  # the SCIM client of the last change
+    Column("deleted_at", Text),
+    Column("offboard_requested_at", Text),
+    Column("offboard_by", Text),
+    Column("offboard_email", Text),
+    Column("offboard_case", Integer),
+    Index(
+        "scim_users_user_name",
+        "user_name_key",
+        unique=True,
+        sqlite_where=text("deleted_at IS NULL"),
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
+    Index("scim_users_external_id", "external_id"),
+)
+"""Directory users linked through SCIM (``bot.store.scim_users``); deleted ones are kept."""

@@ -16,7 +16,7 @@ from bot.cli import main
 from bot.platform import SupportsDirectMessage
 from bot.platforms.chime.adapter import ChimePlatform
 from bot.testing.chime.double import ChimeDouble
-from tests.chime.conftest import ALICE, BOB, DESK, ConfigMaker, Room, start_bot
+from tests.chime.conftest import DESK, ConfigMaker, Room, start_bot
 
 NOTIFY = {"removed_users": True, "contact": "compliance@example.com"}
 UNSUPPORTED = (
@@ -39,27 +39,6 @@ def test_the_chime_api_has_no_way_to_message_a_person() -> None:
     operations = json.loads(model.read_text(encoding="utf-8"))["operations"]
     about_messages = sorted(o for o in operations if "Message" in o or "Conversation" in o)
     assert about_messages == ["RedactConversationMessage", "RedactRoomMessage"]
-
-
-async def test_a_kick_says_the_removed_people_were_not_told(
-    chime: ChimeDouble, notifying: Room
-) -> None:
-    reply = await notifying.say(ALICE, "/kick @bob@example.com spamming")
-    assert "Removed @bob@example.com — reason: spamming" in reply.text
-    assert BOB not in notifying.roles
-    assert reply.text.splitlines()[-1] == UNSUPPORTED
-
-
-async def test_nothing_is_said_when_nobody_was_removed(chime: ChimeDouble, notifying: Room) -> None:
-    reply = await notifying.say(ALICE, "/kick erin@example.com")
-    assert "1 refused" in reply.text
-    assert UNSUPPORTED not in reply.text
-
-
-async def test_not_said_with_notices_off(chime: ChimeDouble, desk: Room) -> None:
-    reply = await desk.say(ALICE, "/kick @bob@example.com")
-    assert "Removed @bob@example.com." in reply.text
-    assert UNSUPPORTED not in reply.text
 
 
 def test_the_adapter_offers_no_direct_messages() -> None:

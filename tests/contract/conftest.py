@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.worlds import WORLDS, Policy, World
+from tests.contract.worlds import NONE, WORLDS, Options, Policy, World
 
 
 @pytest.fixture
@@ -16,12 +16,19 @@ def policy() -> Policy:
     return None
 
 
+@pytest.fixture
+def options() -> Options:
+    """The world's other settings (``notify``...): none unless a scenario parametrizes this."""
+    return NONE
+
+
 @pytest.fixture(params=list(WORLDS))
 async def world(
     request: pytest.FixtureRequest,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     policy: Policy,
+    options: Options,
 ) -> AsyncIterator[World]:
-    async with WORLDS[request.param](tmp_path, monkeypatch, policy) as started:
+    async with WORLDS[request.param](tmp_path, monkeypatch, policy, options) as started:
         yield started

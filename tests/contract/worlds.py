@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import App
 from bot.settings import Settings, parse
 from handlers import COMMANDS
 from tests import conftest as symphony
@@ -46,6 +47,31 @@ class World:
     owners: Callable[[], set[str]] | None = None
     """Who owns #desk, by name; ``None`` where a room's owners are not its own (Slack: workspace
     owners and admins and the channel's creator), so there is no ``/demote`` and no last owner."""
+    room_name: str = "desk"
+    """#desk as the bot names it in a removal notice."""
+    notices: Notices | None = None
+    """The removal notices people got; ``None`` where a bot cannot message a person (Chime)."""
+    mention: Callable[[str, str], Awaitable[str]] | None = None
+    """``mention(person, line)``: ``line`` (``/kick @bob``) said to the bot with an @-mention
+    of it, the reply as plain text; ``None``: every line is said to the bot (Chime)."""
+    mention_only: bool = False
+    """Only a mention reaches the bot with a word that is no command (Slack: a slash command
+    is registered, so a mistyped one never reaches the bot)."""
+
+    knobs: Knobs | None = None
+    """How the platform's double fails a change (set by every world)."""
+    app: App | None = None
+    """The bot (its store: a case's results)."""
+
+    async def results(self, case: int) -> list[dict[str, Any]]:
+        """What the audit recorded for each target of ``case``."""
+        assert self.app is not None
+        assert self.app.store is not None
+        (row,) = await self.app.store.audit(case=case)
+        return row.results
+
+    async def mentioned(self, person: str, text: str) -> str:
+        return await (self.mention or self.say)(person, text)
 
     def line(self, name: str, *people: str, rest: str = "") -> str:
         """``/kick @bob reason`` in the platform's own syntax."""
@@ -54,6 +80,32 @@ class World:
 
     def __str__(self) -> str:
         return self.platform
+
+
+@dataclass(frozen=True)
+class Notices:
+    """A platform's direct messages to the people it removed."""
+
+    next: Callable[[str], Awaitable[str]]
+    """The next notice ``person`` got, as plain text."""
+    opened: Callable[[], list[str]]
+    """Who the bot opened a direct message with, by name, in order."""
+    refuse: Callable[[], None]
+    """From now on the platform refuses the bot a direct message (a right it lacks)."""
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """A change is ``remove``, ``add``, ``demote`` or ``promote``; each double has its own call."""
+
+    lose: Callable[[str, str], None]
+    """``lose(change, how)``: the next such call acts, then its answer is lost: ``"500"`` (an
+    error sent after acting) or ``"reset"`` (the connection reset)."""
+    refuse: Callable[[str], None]
+    """``refuse(change)``: the next such call is refused before acting."""
+
+
+LOST: dict[str, dict[str, Any]] = {"500": {"status": 500}, "reset": {"reset": True}}
 
 
 PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
@@ -71,6 +123,9 @@ SPINE_POLICY = {
 
 Policy = Mapping[str, Any] | None
 """A scenario's own policy, or ``None`` for the platform's tests' policy."""
+Options = Mapping[str, Any]
+NONE: Options = {}
+"""A scenario's own settings besides the policy and the platform's section (``notify``...)."""
 
 VERBS = {"remove": "remove", "add": "add", "demoteOwner": "demote", "promoteOwner": "promote"}
 """Symphony's membership endpoints, as a change is written."""
@@ -89,21 +144,24 @@ def _people(module: Any, bot: Any = None) -> tuple[dict[str, Any], Callable[[Any
     return ids, lambda uid: names.get(str(uid), str(uid))
 
 
-def _settings(tmp_path: Path, platform: str, section: Any, policy: Any) -> Settings:
+def _settings(
+    tmp_path: Path, platform: str, section: Any, policy: Any, options: Options
+) -> Settings:
     data = {"store": f"sqlite:///{tmp_path}/kickbot.db", "policy": policy, platform: section}
+    data.update(options)
     return parse(data, [c.name for c in COMMANDS], "test")
 
 
 @contextlib.asynccontextmanager
 async def symphony_world(
-    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None
+    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
 ) -> AsyncIterator[World]:
     ids, name = _people(symphony)
     async with symphony.make_pod() as pod:
         key = pod.write_private_key(tmp_path / "bot.pem")
         section = pod.bdk_config(key)
         app = await symphony.start_bot(
-            _settings(tmp_path, "symphony", section, _or(policy, SPINE_POLICY))
+            _settings(tmp_path, "symphony", section, _or(policy, SPINE_POLICY), options)
         )
         await pod.wait_until_listening()
         desk = symphony.Room(pod, symphony.DESK)
@@ -121,6 +179,31 @@ async def symphony_world(
                 if not r.path.endswith("/list")
             ]
 
+        def ims() -> dict[str, str]:
+            return {
+                name(uid): im.stream_id
+                for im in pod.rooms.values()
+                if im.stream_type == "IM"
+                for uid in im.members
+                if uid != symphony.BOT
+            }
+
+        async def notice(person: str) -> str:
+            return (await pod.next_message(ims()[person])).text
+
+        def refuse() -> None:
+            pod.fail_next("POST", r"/pod/v1/im/create", 403, times=10)
+
+        def call(change: str) -> str:
+            return f"/membership/{ {v: k for k, v in VERBS.items()}[change] }$"
+
+        def lose(change: str, how: str) -> None:
+            status = 500 if how == "500" else 0
+            pod.fail_next("POST", call(change), status, after_effect=True, reset=how == "reset")
+
+        def refuse_change(change: str) -> None:
+            pod.fail_next("POST", call(change), 400, body={"code": 400, "message": "No, not today"})
+
         try:
             yield World(
                 "symphony",
@@ -131,21 +214,41 @@ async def symphony_world(
                 lambda: {name(uid) for uid in desk.members},
                 changes,
                 lambda: {name(uid) for uid, owner in desk.members.items() if owner},
+                "Trading Desk",
+                Notices(notice, lambda: list(ims()), refuse),
+                lambda person, text: say(person, "@kickbot " + text),
+                knobs=Knobs(lose, refuse_change),
+                app=app,
             )
         finally:
             await app.stop()
         pod.assert_no_violations()
 
 
+SLACK_CALLS = {"remove": "conversations.kick", "add": "conversations.invite"}
+RC_CALLS = {
+    "remove": "groups.kick",
+    "add": "groups.invite",
+    "demote": "groups.removeOwner",
+    "promote": "groups.addOwner",
+}
+CHIME_CALLS = {
+    "remove": "DeleteRoomMembership",
+    "add": "CreateRoomMembership",
+    "demote": "UpdateRoomMembership",
+    "promote": "UpdateRoomMembership",
+}
+
+
 def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncContextManager[World]]:
     @contextlib.asynccontextmanager
     async def world(
-        tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None
+        tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
     ) -> AsyncIterator[World]:
         ids, name = _people(slack)
         async with slack.make_workspace() as ws:
             section = slack.slack_section(ws, mode)
-            settings = _settings(tmp_path, "slack", section, _or(policy, slack.POLICY))
+            settings = _settings(tmp_path, "slack", section, _or(policy, slack.POLICY), options)
             bot = await slack.start_bot(ws, settings, mode)
             desk = slack.Channel(ws, bot, slack.DESK)
 
@@ -163,6 +266,14 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                         made.append(f"{verb[r.path]} {name(args.get('user', args.get('users')))}")
                 return made
 
+            async def notice(person: str) -> str:
+                im = ws.im_of(ids[person])
+                assert im is not None, f"no direct message with {person}"
+                return (await ws.next_message(im)).plain
+
+            async def mention(person: str, text: str) -> str:
+                return (await desk.mention(ids[person], "@kickbot " + text[1:])).plain
+
             try:
                 yield World(
                     f"slack-{mode}",
@@ -172,6 +283,23 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                     say,
                     lambda: {name(uid) for uid in desk.members},
                     changes,
+                    notices=Notices(
+                        notice,
+                        lambda: [
+                            name(c.query.get("users") or (c.body or {})["users"])
+                            for c in ws.calls("conversations.open")
+                        ],
+                        lambda: ws.scopes.discard("im:write"),
+                    ),
+                    mention=mention,
+                    mention_only=True,
+                    knobs=Knobs(
+                        lambda change, how: ws.fail_next(
+                            SLACK_CALLS[change], "internal_error", after_effect=True, **LOST[how]
+                        ),
+                        lambda change: ws.fail_next(SLACK_CALLS[change], "restricted_action"),
+                    ),
+                    app=bot.app,
                 )
             finally:
                 await slack.stop_bot(bot)
@@ -182,12 +310,12 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
 
 @contextlib.asynccontextmanager
 async def rocketchat_world(
-    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None
+    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
 ) -> AsyncIterator[World]:
     ids, name = _people(rocketchat)
     async with rocketchat.make_server() as server:
         settings = rocketchat.settings_maker(server, tmp_path)(
-            policy=_or(policy, rocketchat.POLICY)
+            policy=_or(policy, rocketchat.POLICY), **options
         )
         app = await rocketchat.start_bot(settings, server)
         desk = rocketchat.Room(server, rocketchat.DESK)
@@ -203,6 +331,17 @@ async def rocketchat_world(
                 for endpoint, user in (c.split(" ", 1) for c in server.changing_calls())
             ]
 
+        def dm_of(person: str) -> str:
+            return "".join(sorted((rocketchat.BOT, ids[person])))
+
+        async def notice(person: str) -> str:
+            return rocketchat.visible((await server.next_message(dm_of(person))).msg)
+
+        def refuse() -> None:
+            server.world.permissions["create-d"] = frozenset()
+
+        by_username = {str(ids[p]).removeprefix("u-"): p for p in PEOPLE}
+
         try:
             yield World(
                 "rocketchat",
@@ -213,6 +352,19 @@ async def rocketchat_world(
                 lambda: {name(uid) for uid in desk.members},
                 changes,
                 lambda: {name(uid) for uid in desk.owners},
+                notices=Notices(
+                    notice,
+                    lambda: [by_username[c.body["username"]] for c in server.calls("dm.create")],
+                    refuse,
+                ),
+                mention=lambda person, text: say(person, "@kickbot " + text[1:]),
+                knobs=Knobs(
+                    lambda change, how: server.fail_next(
+                        RC_CALLS[change], after_effect=True, **LOST[how]
+                    ),
+                    lambda change: server.fail_next(RC_CALLS[change], status=500),
+                ),
+                app=app,
             )
         finally:
             await app.stop()
@@ -221,7 +373,10 @@ async def rocketchat_world(
 
 @contextlib.asynccontextmanager
 async def chime_world(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: Policy = None
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    policy: Policy = None,
+    options: Options = NONE,
 ) -> AsyncIterator[World]:
     async with chime.make_double() as double:
         ids, name = _people(chime, double.bot.user_id)
@@ -231,7 +386,7 @@ async def chime_world(
             monkeypatch.setenv(variable, value)
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-        settings = _settings(tmp_path, "chime", double.config(), _or(policy, SPINE_POLICY))
+        settings = _settings(tmp_path, "chime", double.config(), _or(policy, SPINE_POLICY), options)
         app = await chime.start_bot(settings, double)
         desk = chime.Room(double, chime.DESK)
 
@@ -264,6 +419,16 @@ async def chime_world(
                 lambda: {name(uid) for uid in desk.roles},
                 changes,
                 lambda: {name(uid) for uid, role in desk.roles.items() if role == "Administrator"},
+                knobs=Knobs(
+                    lambda change, how: double.fail_next(
+                        CHIME_CALLS[change],
+                        "ServiceFailure",
+                        after_effect=True,
+                        reset=how == "reset",
+                    ),
+                    lambda change: double.fail_next(CHIME_CALLS[change], "Forbidden"),
+                ),
+                app=app,
             )
         finally:
             await app.stop()

@@ -14,7 +14,6 @@ from tests.rocketchat.conftest import (
     ALICE,
     BOB,
     BOT,
-    DAVE,
     DESK,
     ConfigMaker,
     Room,
@@ -61,16 +60,6 @@ async def test_removed_person_gets_a_direct_message(
     assert [c.body for c in server.calls("dm.create")] == [{"username": "bob"}]
 
 
-async def test_each_removed_person_gets_their_own_notice(
-    server: RocketChatServer, notifying: Room
-) -> None:
-    reply = await notifying.say(ALICE, "!kick @bob @dave")
-    assert "2 done" in reply.msg
-    for user in (BOB, DAVE):
-        notice = await server.next_message(dm_of(user))
-        assert visible(notice.msg).startswith("You were removed from the room desk by @alice.")
-
-
 async def test_without_create_d_the_failure_is_said_and_the_removal_counts(
     server: RocketChatServer, notifying: Room
 ) -> None:
@@ -86,11 +75,6 @@ async def test_without_create_d_the_failure_is_said_and_the_removal_counts(
         "[error-not-allowed])" in text
     )
     assert dm_of(BOB) not in server.world.rooms
-
-
-async def test_no_notice_by_default(server: RocketChatServer, desk: Room) -> None:
-    await desk.say(ALICE, "!kick @bob")
-    assert server.calls("dm.create") == []
 
 
 async def test_the_double_holds_dm_create_to_the_servers_schema() -> None:

@@ -6,19 +6,7 @@ import asyncio
 
 from bot.app import App
 from bot.model import Invocation
-from bot.testing.rocketchat.server import RocketChatServer
-from tests.rocketchat.conftest import ALICE, BOB, Room
-
-
-async def test_a_typo_gets_the_nearest_command_and_help(
-    server: RocketChatServer, desk: Room
-) -> None:
-    reply = await desk.say(ALICE, "!kik @bob")
-    assert (
-        "`!kik` is not a command. Did you mean `!kick`? `!help` lists the ones you may use."
-        in reply.msg
-    )
-    assert BOB in desk.members
+from tests.rocketchat.conftest import ALICE, Room
 
 
 async def test_someone_elses_command_is_not_answered(bot: App, desk: Room) -> None:

@@ -88,8 +88,3 @@ async def test_a_deactivated_account_is_said(slack: SlackWorkspace, notifying: C
         "account is deactivated (Slack: user_disabled)" in reply.plain
     )
     assert slack.im_of(BOB) is None
-
-
-async def test_no_notice_by_default(slack: SlackWorkspace, desk_http: Channel) -> None:
-    await desk_http.slash(ALICE, "@bob")
-    assert slack.calls("conversations.open") == []

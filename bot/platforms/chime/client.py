@@ -9,31 +9,21 @@ so retries live here (tenacity): 429 and 503 (and connection failures), bounded,
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
 from collections.abc import AsyncIterator, Generator, Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import botocore.session
 import httpx
 import structlog
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.exceptions import BotoCoreError, ProfileNotFound
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
-from tenacity.wait import wait_base
+from tenacity import AsyncRetrying
 
 from bot import errors
+from bot.platforms import aws
 from bot.platforms.chime.config import ChimeSettings
 
 log = structlog.get_logger(__name__)
@@ -44,22 +34,7 @@ Json = dict[str, Any]
 
 def resolve_credentials(settings: ChimeSettings) -> Any:
     """AWS credentials the usual botocore way (environment, shared files/profile, roles)."""
-    try:
-        if settings.profile:
-            session = botocore.session.Session(profile=settings.profile)
-        else:
-            session = botocore.session.get_session()
-        credentials = session.get_credentials()
-    except ProfileNotFound as exc:
-        raise errors.ConfigError(f"chime.profile: {exc}") from None
-    except BotoCoreError as exc:
-        raise errors.ConfigError(f"chime: cannot load AWS credentials: {exc}") from None
-    if credentials is None:
-        raise errors.ConfigError(
-            "chime: no AWS credentials found (botocore looked in AWS_ACCESS_KEY_ID/"
-            "AWS_SECRET_ACCESS_KEY, AWS_PROFILE or chime.profile, the shared files and roles)"
-        )
-    return credentials
+    return aws.botocore_session("chime", settings.profile).get_credentials()
 
 
 class SigV4(httpx.Auth):
@@ -76,7 +51,7 @@ class SigV4(httpx.Auth):
         if "content-type" in request.headers:
             headers["content-type"] = request.headers["content-type"]
         path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
-        aws = AWSRequest(
+        signed = AWSRequest(
             method=request.method,
             url=f"{request.url.scheme}://{request.url.netloc.decode('ascii')}{path}",
             data=request.content or None,
@@ -84,29 +59,14 @@ class SigV4(httpx.Auth):
             params=list(request.url.params.multi_items()),
         )
         frozen = self._credentials.get_frozen_credentials()  # refreshes if it must
-        SigV4Auth(frozen, SERVICE, self._region).add_auth(aws)
+        SigV4Auth(frozen, SERVICE, self._region).add_auth(signed)
         for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
-            if name in aws.headers:
-                request.headers[name] = aws.headers[name]
+            if name in signed.headers:
+                request.headers[name] = signed.headers[name]
         yield request
 
 
 # --- errors -----------------------------------------------------------------------------------
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def to_platform_error(what: str, response: httpx.Response) -> errors.PlatformError:
@@ -126,30 +86,9 @@ def to_platform_error(what: str, response: httpx.Response) -> errors.PlatformErr
     detail = f"{code}: {message}" if message else code
     log.warning("chime refused", call=what, status=response.status_code, code=code, message=message)
     if response.status_code == 429:
-        hint = retry_after(response.headers.get("Retry-After"))
+        hint = aws.retry_after(response.headers.get("Retry-After"))
         return errors.RateLimited(detail, retry_after=hint, response=text)
     return errors.from_status(response.status_code, detail, text)
-
-
-def retryable(exc: BaseException) -> bool:
-    if isinstance(exc, errors.RateLimited):
-        return True
-    return isinstance(exc, errors.Unavailable) and exc.status == 503
-
-
-class _WaitHint(wait_base):
-    """The server's ``Retry-After`` when it gives one (capped), else exponential with jitter."""
-
-    def __init__(self, initial: float, cap: float) -> None:
-        self._cap = cap
-        self._fallback = wait_exponential_jitter(initial=initial, max=cap, jitter=initial)
-
-    def __call__(self, retry_state: RetryCallState) -> float:
-        outcome = retry_state.outcome
-        exc = outcome.exception() if outcome is not None else None
-        if isinstance(exc, errors.RateLimited) and exc.retry_after is not None:
-            return min(exc.retry_after, self._cap)
-        return float(self._fallback(retry_state))
 
 
 @dataclass
@@ -185,13 +124,7 @@ class ChimeClient:
 
     def _retrying(self) -> AsyncRetrying:
         s = self._settings
-        return AsyncRetrying(
-            stop=stop_after_attempt(s.retry_attempts),
-            wait=_WaitHint(s.retry_initial_seconds, s.retry_max_wait_seconds),
-            retry=retry_if_exception(retryable),
-            before_sleep=_log_retry,
-            reraise=True,
-        )
+        return aws.retrying(s.retry_attempts, s.retry_initial_seconds, s.retry_max_wait_seconds)
 
     async def _send(
         self,
@@ -340,12 +273,6 @@ class ChimeClient:
         """A message to an event's InboundHttpsEndpoint (not signed: the URL carries a token)."""
         body = {"Content": content}
         await self._send("webhook", "POST", url, None, signed=False, body=body, pace=pace)
-
-
-def _log_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome is not None else None
-    wait = state.next_action.sleep if state.next_action is not None else None
-    log.info("chime call retried", attempt=state.attempt_number, error=str(exc), wait_s=wait)
 
 
 def content_bytes(content: str) -> int:

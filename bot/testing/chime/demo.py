@@ -8,16 +8,15 @@ Amazon Chime reached end of support on 2026-02-20: this is the only place the ad
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import sys
 import tempfile
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable
 from typing import TextIO
 
 from bot.app import App
 from bot.platforms.chime.adapter import ChimePlatform
+from bot.testing.aws.credentials import environment
 from bot.testing.chime.double import ChimeDouble
 from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
 
@@ -61,21 +60,6 @@ def build_double() -> ChimeDouble:
     )
     chime.add_room(OPS, "Ops", administrators=[ids["carol"]], members=[ids["alice"], ids["bob"]])
     return chime
-
-
-@contextlib.contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """Set variables while botocore reads its credentials, then put everything back."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 class Console(ConsoleBase):

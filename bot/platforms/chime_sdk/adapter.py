@@ -1,0 +1,284 @@
+"""Amazon Chime SDK messaging: the bot is an AppInstanceUser of the operator's AppInstance,
+a member (and, to remove people, a moderator) of the channels it serves, or an AppInstanceAdmin.
+
+A room is a channel (its ARN), a person an AppInstanceUser (their ARN). *Room owner* means a
+channel moderator or an AppInstanceAdmin (``is_room_owner``); the member list's owner flag is
+the moderator role alone, since that is what ``/demote`` takes away (``DeleteChannelModerator``)
+and what "never the last owner" keeps: the bot, a moderator itself, does not count. Kick is
+``DeleteChannelMembership``, undo ``CreateChannelMembership``/``CreateChannelModerator``. Replies
+go to the command's channel (and sub-channel) with ``SendChannelMessage``.
+
+Commands come in through the messaging session, which hands each ``CREATE_CHANNEL_MESSAGE`` to
+``receive``: like every adapter's event callback it only records the command (the message id is
+the idempotency key) and returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import structlog
+
+from bot.dispatch import split_command
+from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
+from bot.platform import InvocationSink, ReadPositions, SupportsIbGroups
+from bot.platforms.chime_sdk.catchup import PositionBook
+from bot.platforms.chime_sdk.client import Attempts, ChimeSdkClient, session_for
+from bot.platforms.chime_sdk.config import ChimeSdkSettings, load_settings
+from bot.platforms.chime_sdk.inbound import ChannelMessage
+from bot.platforms.chime_sdk.session import MessagingSession, SessionSettings
+from bot.platforms.chime_sdk.session_api import ClientSessionApi
+from bot.platforms.chime_sdk.text import CONTENT_TYPE, messages, render, tokenize, user_id
+from bot.reply import Reply
+
+log = structlog.get_logger(__name__)
+
+
+class ChimeSdkPlatform:
+    name = "chime_sdk"
+    command_prefixes: tuple[str, ...] = ("/",)
+    unsupported: Mapping[type, str] = MappingProxyType(
+        {SupportsIbGroups: "Amazon Chime SDK messaging has no information barrier groups."}
+    )
+
+    def __init__(self, section: dict[str, Any]) -> None:
+        self.settings: ChimeSdkSettings = load_settings(section)
+        self._session = session_for(self.settings)
+        self._bot = UserRef(self.settings.bot_arn, user_id(self.settings.bot_arn))
+        self._client: ChimeSdkClient | None = None
+        self._sink: InvocationSink | None = None
+        self._moderators: dict[str, tuple[float, frozenset[str]]] = {}
+        self._admins: tuple[float, frozenset[str]] | None = None
+        self._positions = PositionBook(self.name, self.settings.bot_arn)
+        self._messaging: MessagingSession | None = None
+
+    @property
+    def bot_user(self) -> UserRef:
+        return self._bot
+
+    @property
+    def client(self) -> ChimeSdkClient:
+        """The API client (after ``start`` or ``connect``): the messaging session uses it too."""
+        if self._client is None:
+            raise RuntimeError("the Amazon Chime SDK platform is not started")
+        return self._client
+
+    async def connect(self) -> None:
+        if self._client is None:
+            self._client = ChimeSdkClient(self.settings, self._session)
+
+    def use_read_positions(self, positions: ReadPositions) -> None:
+        """Where the messaging session keeps how far it has read each channel (the store)."""
+        self._positions.use(positions)
+
+    @property
+    def messaging_session(self) -> MessagingSession | None:
+        """The session commands arrive on (after ``start``)."""
+        return self._messaging
+
+    @property
+    def feed(self) -> asyncio.Task[None] | None:
+        """The session's task: it ends only when the service refuses the bot (``kickbot run``
+        then stops with the reason)."""
+        return self._messaging.feed if self._messaging is not None else None
+
+    async def start(self, sink: InvocationSink) -> None:
+        await self.connect()
+        self._sink = sink
+        s = self.settings
+        self._messaging = MessagingSession(
+            api=ClientSessionApi(self.client, s.bot_arn),
+            credentials=self._session.get_credentials(),
+            region=s.signing_region,
+            bot_arn=s.bot_arn,
+            secure=not (s.endpoint_url or "").startswith("http://"),
+            deliver=self._deliver,
+            book=self._positions,
+            settings=SessionSettings(
+                reconnect_initial_seconds=s.session_reconnect_initial_seconds,
+                reconnect_max_seconds=s.session_reconnect_max_seconds,
+                flush_seconds=s.session_positions_flush_seconds,
+            ),
+        )
+        await self._messaging.start()
+        log.info("chime sdk ready", app_instance=self.settings.app_instance_arn, bot=self._bot.id)
+
+    async def stop(self) -> None:
+        if self._messaging is not None:
+            await self._messaging.stop()
+        self._sink = None
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    # --- inbound ------------------------------------------------------------------------------
+
+    async def _deliver(self, payload: dict[str, Any]) -> bool:
+        """A channel message from the session (live or caught up): whether it was a command."""
+        message = ChannelMessage.from_payload(payload)
+        if message is None:
+            log.warning("chime sdk message without the members a command needs ignored")
+            return False
+        return await self.receive(message)
+
+    async def receive(self, message: ChannelMessage) -> bool:
+        """Record the command in ``message``, if any; True if one was recorded. Raises if it
+        could not be (the caller must deliver it again: the message id makes that safe)."""
+        if message.sender_arn == self._bot.id or message.type != "STANDARD":
+            return False  # the bot's own replies come back to it, as to every member
+        tokens = tokenize(message.content, self._bot, self.settings.app_instance_arn)
+        if split_command(tokens, self._bot, self.command_prefixes) is None:
+            return False
+        if self._sink is None:
+            raise RuntimeError("the Amazon Chime SDK platform is not receiving")
+        caller = UserRef(message.sender_arn, message.sender_name or user_id(message.sender_arn))
+        await self._sink(
+            Invocation(
+                platform=self.name,
+                event_id=message.message_id,
+                room=RoomRef(message.channel_arn),
+                caller=caller,
+                tokens=tokens,
+                thread=message.sub_channel_id,
+            )
+        )
+        return True
+
+    # --- reading ------------------------------------------------------------------------------
+
+    async def room_info(self, room: RoomRef) -> RoomInfo:
+        data = await self.client.call("DescribeChannel", ChannelArn=room.id)
+        channel = data.get("Channel") or {}
+        # Channels have no deactivated state: one that is deleted is not found.
+        return RoomInfo(room, str(channel.get("Name") or room.id), True)
+
+    async def _list(self, operation: str, key: str, inner: str, **params: Any) -> list[UserRef]:
+        found = []
+        async for item in self.client.pages(operation, key, **params):
+            who = item.get(inner) or {}
+            if isinstance(who.get("Arn"), str):
+                found.append(UserRef(who["Arn"], who.get("Name") or user_id(who["Arn"])))
+        return found
+
+    async def _read_moderators(self, room: RoomRef) -> frozenset[str]:
+        moderators = await self._list(
+            "ListChannelModerators", "ChannelModerators", "Moderator", ChannelArn=room.id
+        )
+        ids = frozenset(m.id for m in moderators)
+        self._moderators[room.id] = (time.monotonic(), ids)
+        return ids
+
+    async def members(self, room: RoomRef) -> Sequence[Member]:
+        """Every member (DEFAULT and HIDDEN), owners being the moderators but the bot."""
+        memberships = ("ListChannelMemberships", "ChannelMemberships", "Member")
+        listed, hidden, moderators = await asyncio.gather(
+            self._list(*memberships, ChannelArn=room.id),
+            self._list(*memberships, ChannelArn=room.id, Type="HIDDEN"),
+            self._read_moderators(room),
+        )
+        people = {u.id: u for u in [*listed, *hidden]}
+        return [Member(u, u.id in moderators and u.id != self._bot.id) for u in people.values()]
+
+    async def _admins_now(self) -> frozenset[str]:
+        kept = self._admins
+        if kept is not None and time.monotonic() - kept[0] <= self.settings.admins_ttl_seconds:
+            return kept[1]
+        admins = await self._list(
+            "ListAppInstanceAdmins",
+            "AppInstanceAdmins",
+            "Admin",
+            AppInstanceArn=self.settings.app_instance_arn,
+        )
+        ids = frozenset(a.id for a in admins)
+        self._admins = (time.monotonic(), ids)
+        return ids
+
+    async def is_room_owner(self, room: RoomRef, user: UserRef) -> bool:
+        """A moderator of the channel or an AppInstanceAdmin."""
+        kept = self._moderators.get(room.id)
+        if kept is not None and time.monotonic() - kept[0] <= self.settings.members_reuse_seconds:
+            moderators = kept[1]
+        else:
+            moderators = await self._read_moderators(room)
+        return user.id in moderators or user.id in await self._admins_now()
+
+    async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
+        # AppInstanceUsers have names and ids, no e-mail addresses.
+        return {}
+
+    @property
+    def email_lookup_conclusive(self) -> bool:
+        return False  # nothing is looked up: an e-mail entry may be anyone
+
+    @property
+    def email_access(self) -> str:
+        return (
+            "Amazon Chime SDK users have no e-mail addresses: name people by their"
+            " AppInstanceUser ARNs in the policy"
+        )
+
+    async def rooms_of(self, user: UserRef) -> Sequence[RoomInfo]:
+        """The person's channels (``ListChannelMembershipsForAppInstanceUser``: the bot must be
+        an AppInstanceAdmin to ask about anyone but itself, and can then act in all of them)."""
+        rooms = []
+        async for item in self.client.pages(
+            "ListChannelMembershipsForAppInstanceUser",
+            "ChannelMemberships",
+            AppInstanceUserArn=user.id,
+        ):
+            channel = item.get("ChannelSummary") or {}
+            if isinstance(channel.get("ChannelArn"), str):
+                arn = channel["ChannelArn"]
+                rooms.append(RoomInfo(RoomRef(arn), str(channel.get("Name") or arn), True))
+        return rooms
+
+    # --- changes ------------------------------------------------------------------------------
+
+    def _changed(self, room: RoomRef) -> None:
+        self._moderators.pop(room.id, None)
+
+    async def _change(self, operation: str, room: RoomRef, status: int, **params: Any) -> str:
+        attempts = Attempts()
+        try:
+            await self.client.call(operation, attempts, ChannelArn=room.id, **params)
+        finally:
+            self._changed(room)
+        suffix = f" after {attempts.count} attempts" if attempts.count > 1 else ""
+        return f"{status} {operation}{suffix}"
+
+    async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
+        return await self._change("DeleteChannelMembership", room, 204, MemberArn=user.id)
+
+    async def demote_owner(self, room: RoomRef, user: UserRef) -> str:
+        return await self._change("DeleteChannelModerator", room, 204, ChannelModeratorArn=user.id)
+
+    async def add_member(self, room: RoomRef, user: UserRef) -> str:
+        return await self._change(
+            "CreateChannelMembership", room, 201, MemberArn=user.id, Type="DEFAULT"
+        )
+
+    async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
+        return await self._change("CreateChannelModerator", room, 201, ChannelModeratorArn=user.id)
+
+    async def reply(self, inv: Invocation, reply: Reply) -> None:
+        for n, content in enumerate(messages(render(reply))):
+            # The same reply sent again (its answer lost) is the same message, not a second.
+            token = hashlib.sha256(f"{inv.event_id}\n{n}\n{content}".encode()).hexdigest()
+            params: dict[str, Any] = {
+                "ChannelArn": inv.room.id,
+                "Content": content,
+                "ContentType": CONTENT_TYPE,
+                "Type": "STANDARD",
+                "Persistence": "PERSISTENT",
+                "ClientRequestToken": token,
+            }
+            if inv.thread:
+                params["SubChannelId"] = inv.thread
+            await self.client.call("SendChannelMessage", **params)

@@ -1,0 +1,83 @@
+"""What kickbot serves over SCIM, described with scim2-models and served by scim2-server.
+
+Users only (with the enterprise extension Entra ID and Okta send): kickbot needs a directory
+user's e-mail and whether it is active, nothing of groups. PATCH and filters are served; bulk,
+sorting, ETags and password changes are not (docs/scim.md says why). The policy accepts what
+Entra ID sends (a PATCH ``remove`` whose value selects the entry; a path filter that matches no
+entry makes one); ``"active": "False"`` is read as false by the models' boolean parsing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scim2_models import (
+    AuthenticationScheme,
+    Bulk,
+    ChangePassword,
+    Context,
+    EnterpriseUser,
+    ETag,
+    Filter,
+    Patch,
+    Resource,
+    ResourceType,
+    ResponseParameters,
+    ScimPolicy,
+    ScimProvider,
+    ServiceProviderConfig,
+    Sort,
+    User,
+)
+from scim2_server.responses import ScimResponse
+from scim2_server.service import ScimService
+
+MAX_RESULTS = 200
+"""The most resources one list answer holds (``count`` above is lowered to it)."""
+
+USER = User[EnterpriseUser]
+
+
+def provider() -> ScimProvider:
+    config = ServiceProviderConfig(
+        documentation_uri="https://github.com/kickbot/kickbot/blob/main/docs/scim.md",
+        patch=Patch(supported=True),
+        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        filter=Filter(supported=True, max_results=MAX_RESULTS),
+        change_password=ChangePassword(supported=False),
+        sort=Sort(supported=False),
+        etag=ETag(supported=False),
+        authentication_schemes=[
+            AuthenticationScheme(
+                type=AuthenticationScheme.Type.oauthbearertoken,
+                name="Bearer token",
+                description="Authorization: Bearer <the token configured for the client>",
+                primary=True,
+            )
+        ],
+    )
+    policy = ScimPolicy(
+        remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+        unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
+    )
+    return ScimProvider(
+        models=[User, EnterpriseUser],
+        resource_types=[ResourceType.from_resource(USER)],
+        config=config,
+        policy=policy,
+    )
+
+
+class KickbotScimService(ScimService):
+    def patch_response(
+        self,
+        base_url: str,
+        resource: Resource[Any],
+        response_parameters: ResponseParameters[Any],
+    ) -> ScimResponse:
+        """200 with the user, always: Okta reads the user back from a PATCH's answer (RFC 7644
+        §3.5.2 allows it; a 204 is only a MAY)."""
+        published = self.publish(base_url, resource)
+        return self.resource_response(
+            published, Context.RESOURCE_REPLACEMENT_RESPONSE, response_parameters
+        )

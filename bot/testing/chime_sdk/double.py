@@ -1,0 +1,386 @@
+"""An Amazon Chime SDK messaging double on ``http://127.0.0.1:<port>``: the REST side of
+``chime-sdk-messaging`` and ``chime-sdk-identity`` (one endpoint serves both).
+
+Every request is routed by botocore's own models (those of the botocore installed), its SigV4
+``Authorization`` is recomputed with botocore's signer (service ``chime``; a wrong one is a
+403), its input is rebuilt and checked against the operation's input shape (a wrong one is a
+400), and a messaging call must carry ``x-amz-chime-bearer`` naming a user of the AppInstance.
+Answers come from the double's AppInstance (``operations``) and are checked against the output
+and error shapes too. Whatever breaks a rule is in ``violations`` (``assert_no_violations()``).
+
+    async with ChimeSdkDouble() as sdk:
+        alice = sdk.add_user("alice", "Alice")
+        desk = sdk.add_channel("desk", "Desk", moderators=[alice])
+        platform = ChimeSdkPlatform(sdk.config())   # with sdk.credentials_env() set
+        sdk.say(alice, desk, "/help")                 # a message, told to the session
+        reply = await sdk.next_message(desk)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aiohttp import web
+
+from bot.testing.aws import model, sigv4
+from bot.testing.aws.model import ERROR_CODES, Route, ServiceSpec
+from bot.testing.chime_sdk.operations import ChimeSdkError, Operations
+from bot.testing.chime_sdk.session_server import SessionServer
+from bot.testing.chime_sdk.state import (
+    DEFAULT_APP_INSTANCE,
+    Channel,
+    RecordedCall,
+    StoredMessage,
+)
+from bot.testing.kit import EmulatedServer, Knobs
+
+SERVICES = ("chime-sdk-messaging", "chime-sdk-identity")
+CHANGING = frozenset(
+    {
+        "DeleteChannelMembership",
+        "CreateChannelMembership",
+        "DeleteChannelModerator",
+        "CreateChannelModerator",
+    }
+)
+BEARER = "x-amz-chime-bearer"
+
+
+@functools.cache
+def specs() -> tuple[ServiceSpec, ...]:
+    return tuple(ServiceSpec(model.installed(name)) for name in SERVICES)
+
+
+class Failure:
+    def __init__(self, shape: str, message: str, retry_after: float | None) -> None:
+        self.shape, self.message, self.retry_after = shape, message, retry_after
+
+
+class ChimeSdkDouble(EmulatedServer[RecordedCall]):
+    def __init__(
+        self,
+        *,
+        app_instance_arn: str = DEFAULT_APP_INSTANCE,
+        access_key: str = "AKIAKICKBOTSDKDOUBLE",
+        secret_key: str = "sdk-double-secret/for+tests",
+        bot_id: str = "kickbot",
+        bot_name: str = "kickbot",
+        page_size: int = 50,
+    ) -> None:
+        super().__init__()
+        self.app_instance_arn = app_instance_arn
+        self.region = app_instance_arn.split(":")[3]
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.operations = Operations(app_instance_arn, page_size)
+        self.bot = self.add_user(bot_id, bot_name)
+        self.knobs: Knobs[str, Failure] = Knobs()
+        self._consumed: dict[str, int] = {}
+        self.sessions = SessionServer(
+            secrets={access_key: secret_key},
+            region=self.region,
+            is_user=lambda arn: arn in self.users,
+            members_of=lambda arn: (
+                c.members if (c := self.operations.channels.get(arn)) is not None else ()
+            ),
+        )
+        """The messaging session's WebSocket (its own port): GetMessagingSessionEndpoint
+        names it; every message posted is published on it."""
+        self.sessions.violations = self.violations  # one list: assert_no_violations sees both
+        self.on_message(
+            lambda channel, message: self.sessions.publish(self.payload(channel.arn, message))
+        )
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        await self._serve(app)
+        await self.sessions.start()
+        self.operations.session_endpoint = self.sessions.endpoint
+
+    async def stop(self) -> None:
+        self.knobs.release_holds()
+        await self.sessions.stop()
+        await self._close()
+
+    # -- kickbot's configuration -------------------------------------------------------------
+
+    def credentials_env(self) -> dict[str, str]:
+        """Environment variables through which botocore finds the double's credentials."""
+        return {
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def config(self, **overrides: Any) -> dict[str, Any]:
+        """A ``chime_sdk:`` section pointing kickbot at this (started) double."""
+        section: dict[str, Any] = {
+            "app_instance_arn": self.app_instance_arn,
+            "bot_arn": self.bot,
+            "region": self.region,
+            "endpoint_url": self.url,
+            "retry_initial_seconds": 0.02,
+            "retry_max_wait_seconds": 2.0,
+            "session_reconnect_initial_seconds": 0.05,
+            "session_reconnect_max_seconds": 0.5,
+        }
+        section.update(overrides)
+        return section
+
+    # -- world set-up ------------------------------------------------------------------------
+
+    @property
+    def channels(self) -> dict[str, Channel]:
+        return self.operations.channels
+
+    @property
+    def users(self) -> dict[str, str]:
+        return self.operations.users
+
+    def user_arn(self, user_id: str) -> str:
+        return f"{self.app_instance_arn}/user/{user_id}"
+
+    def add_user(self, user_id: str, name: str, *, admin: bool = False) -> str:
+        arn = self.user_arn(user_id)
+        self.operations.users[arn] = name
+        if admin:
+            self.operations.admins.add(arn)
+        return arn
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        moderators: Iterable[str] = (),
+        members: Iterable[str] = (),
+        hidden: Iterable[str] = (),
+        with_bot: bool = True,
+        bot_moderator: bool = True,
+    ) -> str:
+        """A channel whose moderators are members too; the bot a member (and a moderator)."""
+        arn = f"{self.app_instance_arn}/channel/{channel_id}"
+        mods = list(moderators)
+        channel = Channel(arn, name, created_by=mods[0] if mods else self.bot)
+        for who in [*mods, *members]:
+            channel.members[who] = "DEFAULT"
+        for who in hidden:
+            channel.members[who] = "HIDDEN"
+        channel.moderators.update(mods)
+        if with_bot:
+            channel.members[self.bot] = "DEFAULT"
+            if bot_moderator:
+                channel.moderators.add(self.bot)
+        unknown = [m for m in channel.members if m not in self.users]
+        if unknown:
+            raise ValueError(f"unknown users {unknown}: add_user() them first")
+        self.operations.channels[arn] = channel
+        return arn
+
+    def channel(self, arn: str) -> Channel:
+        return self.operations.channels[arn]
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def say(self, sender: str, channel: str, content: str, **extra: Any) -> StoredMessage:
+        """``sender`` posts ``content`` in ``channel`` (as their app would): stored, and every
+        ``on_message`` listener (the messaging session) is told."""
+        return self.operations.post(self.channel(channel), sender, content, **extra)
+
+    def payload(self, channel: str, message: StoredMessage) -> dict[str, Any]:
+        """The message as a CREATE_CHANNEL_MESSAGE event's payload carries it."""
+        data = message.summary(self.users) | {"ChannelArn": channel, "Persistence": "PERSISTENT"}
+        if message.sub_channel_id:
+            data["SubChannelId"] = message.sub_channel_id
+        return data
+
+    def on_message(self, listener: Callable[[Channel, StoredMessage], None]) -> None:
+        self.operations.on_message.append(listener)
+
+    def bot_messages(self, channel: str) -> list[StoredMessage]:
+        return [m for m in self.channel(channel).messages if m.sender == self.bot]
+
+    async def next_message(self, channel: str, timeout: float = 10.0) -> StoredMessage:  # noqa: ASYNC109
+        """The bot's next message in ``channel`` not yet returned by this."""
+        await self.changes.wait_for(
+            lambda: len(self.bot_messages(channel)) > self._consumed.get(channel, 0), timeout
+        )
+        index = self._consumed.get(channel, 0)
+        self._consumed[channel] = index + 1
+        return self.bot_messages(channel)[index]
+
+    # -- knobs -------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        operation: str,
+        error: str,
+        *,
+        times: int = 1,
+        message: str | None = None,
+        retry_after: float | None = None,
+        after_effect: bool = False,
+        reset: bool = False,
+        undeclared: bool = False,
+    ) -> None:
+        """Answer the next ``times`` calls of ``operation`` with ``error`` (an exception shape
+        such as ``ThrottledClientException`` or its code such as ``Throttled``), which the
+        operation must declare unless ``undeclared``. ``after_effect``: carried out first, only
+        the answer replaced; ``reset``: no answer at all, the connection is reset."""
+        route = next((r for s in specs() for r in s.routes if r.operation == operation), None)
+        if route is None:
+            raise ValueError(f"{operation} is not an operation of {' or '.join(SERVICES)}")
+        codes = {v: k for k, v in ERROR_CODES.items()}
+        shape = error if error.endswith("Exception") else codes.get(error, error)
+        if model.error_shape(route, shape) is None and not undeclared:
+            declared = ", ".join(s.name for s in route.model.error_shapes)
+            raise ValueError(f"{operation} does not declare {shape} (declared: {declared})")
+        failure = Failure(shape, message or f"injected {shape}", retry_after)
+        self.knobs.fail(
+            lambda called: called == operation,
+            failure,
+            times=times,
+            after_effect=after_effect,
+            reset=reset,
+        )
+
+    def hold_next(self, operation: str) -> asyncio.Event:
+        """Hold the next call of ``operation`` until the returned event is set."""
+        return self.knobs.hold(lambda called: called == operation)
+
+    # -- traffic -----------------------------------------------------------------------------
+
+    def calls(self, operation: str) -> list[RecordedCall]:
+        return self.recorded(lambda c: c.operation == operation)
+
+    def state_changes(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every membership or moderator change asked for: (operation, its input)."""
+        return [
+            (c.operation, {**c.query, **(c.body or {}), "path": c.path})
+            for c in self.requests
+            if c.operation in CHANGING
+        ]
+
+    async def wait_for_calls(
+        self,
+        operation: str,
+        count: int = 1,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> list[RecordedCall]:
+        return await self.wait_for_recorded(lambda c: c.operation == operation, count, timeout)
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        call = RecordedCall(
+            None,
+            request.method,
+            request.path,
+            dict(request.query),
+            _parsed(body),
+            request.headers.get(BEARER),
+        )
+        self.record(call)
+        try:
+            response = await self._api(request, body, call)
+        except Exception as exc:  # a bug in the double: loud, never a silent pass
+            self.violate("double", f"the Chime SDK double crashed: {exc!r}", request)
+            response = _error("ServiceFailureException", f"double crashed: {exc!r}", 500)
+        call.status = response.status
+        self.changes.notify()
+        return response
+
+    async def _api(self, request: web.Request, body: bytes, call: RecordedCall) -> web.Response:
+        raw_path = request.raw_path.split("?", 1)[0]
+        found = next(
+            (f for s in specs() if (f := s.match(request.method, raw_path, request.query))), None
+        )
+        if found is None:
+            self.violate("model", "no operation of the Chime SDK models has this route", request)
+            return _error("NotFoundException", "UnknownOperationException", 404)
+        route, labels = found
+        call.operation = route.operation
+        problem = sigv4.verify(
+            method=request.method,
+            raw_path=request.raw_path,
+            query=request.query.items(),
+            headers=request.headers,
+            body=body,
+            secrets={self.access_key: self.secret_key},
+            region=self.region,
+            service="chime",
+        )
+        if problem is not None:
+            self.violate("sigv4", problem, request)
+            return _error("ForbiddenException", problem, 403)
+        params, problems = model.request_params(
+            route, labels, request.query.items(), request.headers, body
+        )
+        if problems:
+            self.violate("model", "; ".join(problems), request)
+            return _error("BadRequestException", "; ".join(problems), 400)
+        bearer = params.get("ChimeBearer")
+        if bearer is not None and bearer not in self.users:
+            self.violate("bearer", f"{bearer!r} is not a user of the AppInstance", request)
+            return _error("ForbiddenException", f"{bearer} is not an AppInstanceUser", 403)
+        if (release := self.knobs.take_hold(route.operation)) is not None:
+            await release.wait()
+        if (failure := self.knobs.take(route.operation, request)) is not None:
+            return self._failure(route, failure)
+        return self._answer(request, route, params, bearer)
+
+    def _answer(
+        self, request: web.Request, route: Route, params: dict[str, Any], bearer: str | None
+    ) -> web.Response:
+        handler = self.operations.handlers.get(route.operation)
+        if handler is None:
+            self.violate("unimplemented", f"{route.operation} is not emulated", request)
+            return _error("ServiceFailureException", f"{route.operation} is not emulated", 501)
+        try:
+            status, data = handler(params, bearer)
+        except ChimeSdkError as err:
+            declared = [s for s in err.shapes if model.error_shape(route, s) is not None]
+            if not declared:
+                self.violate("response", f"{route.operation} declares none of {err.shapes}")
+            shape = (declared or err.shapes)[0]
+            return _error(shape, err.message, self._status(shape))
+        for problem in model.check_output(route, status, data):
+            self.violate("response", f"the double's own answer: {problem}", request)
+        if (failure := self.knobs.take(route.operation, request, after=True)) is not None:
+            return self._failure(route, failure)
+        if status == 204:
+            return web.Response(status=204)
+        return web.json_response(data, status=status)
+
+    @staticmethod
+    def _status(shape: str) -> int:
+        return specs()[0].error_status(shape)
+
+    def _failure(self, route: Route, failure: Failure) -> web.Response:
+        response = _error(failure.shape, failure.message, self._status(failure.shape))
+        if failure.retry_after is not None:
+            response.headers["Retry-After"] = f"{failure.retry_after:g}"
+        return response
+
+
+def _parsed(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+def _error(shape: str, message: str, status: int) -> web.Response:
+    body = {"Code": ERROR_CODES.get(shape, shape), "Message": message}
+    response = web.json_response(body, status=status)
+    response.headers["x-amzn-ErrorType"] = shape
+    return response

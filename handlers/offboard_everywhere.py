@@ -1,0 +1,304 @@
+"""One person out of every room on every platform the app serves, as one case (the
+``--platform all`` form of offboarding, from chat, the command line or an identity provider).
+
+The person is named by e-mail address and found on each platform by ``Context.reach``: the
+identity map's id there, else the platform's own look-up by e-mail. Each platform runs in its
+own task, at its own pace (each room keeps its pacing, as on one platform), so a slow or
+unreachable platform never holds the others back; one that does not answer (or answers 5xx or
+429) is tried again on ``reach.retry``'s schedule, while the others go on. Every room has its
+own journal entry, keyed ``<platform>/<room>/<person>``, and its undo step names its platform,
+so a resumed job acts at most once per room and one ``/undo`` of the case re-adds everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.commands import Context, Halted, ScopedJournal
+from bot.errors import PlatformError
+from bot.everywhere.reach import Reach, transient
+from bot.grammar import EmailTarget, Parsed
+from bot.model import RoomInfo, UserRef
+from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
+from bot.platform import Platform, SupportsUserRooms
+from bot.replies import offboard as sentences
+from bot.replies import wording
+from bot.reply import Code, Line, Reply, Untrusted, line, unmentioned
+from handlers.offboard_rooms import leave_room, rooms_of
+
+ALL = "all"
+"""The one value ``--platform`` takes in chat: every platform the app serves."""
+
+
+def finds_its_targets(parsed: Parsed) -> bool:
+    """``Command.finds_targets``: the all-platform form finds the person on each platform."""
+    return bool(parsed.values.get("platform"))
+
+
+@dataclass(slots=True)
+class _Shared:
+    """What the platforms' tasks add to together: every result so far (progress reports)
+    and the rooms found (the case's total)."""
+
+    ctx: Context
+    items: list[ItemResult] = field(default_factory=list)
+    total: int = 0
+
+    async def found(self, rooms: int) -> None:
+        self.total += rooms
+        await self.ctx.expect(self.total)
+
+    async def settled(self, item: ItemResult) -> None:
+        self.items.append(item)
+        if self.ctx.progress is not None:
+            await self.ctx.progress(self.items)
+
+
+@dataclass(slots=True)
+class _Part:
+    """One platform's share of the case."""
+
+    platform: str
+    items: list[ItemResult] = field(default_factory=list)
+    rooms: int = 0
+    retried: int = 0
+    halted: str | None = None
+    """Why it stopped early ("stopping", "cancelled"), or None."""
+
+
+async def everywhere(ctx: Context) -> Outcome:
+    given = ctx.parsed.values.get("platform", ())
+    if any(value.lower() != ALL for value in given):
+        return Refused(Refusal.MALFORMED, _only_all(given))
+    if len(ctx.parsed.targets) != 1:
+        return Refused(Refusal.MALFORMED, sentences.offboard_one_person(len(ctx.parsed.targets)))
+    (target,) = ctx.parsed.targets
+    if not isinstance(target, EmailTarget):
+        return Refused(Refusal.MALFORMED, _needs_email())
+    if ctx.parsed.values.get("ib-group"):
+        return Refused(Refusal.MALFORMED, _no_groups())
+    reach = ctx.reach
+    platforms = [p for p in reach.ordered() if isinstance(p, SupportsUserRooms)] if reach else []
+    if reach is None or not platforms:
+        return Refused(Refusal.UNSUPPORTED, _no_platforms())
+    shared = _Shared(ctx)
+    parts = await asyncio.gather(
+        *(_on_platform(ctx, reach, p, target.email, shared) for p in platforms)
+    )
+    if any(part.halted == "stopping" for part in parts):
+        raise Halted("stopping")  # handed back: the next start resumes every platform
+    ctx.cancelled = ctx.cancelled or any(part.halted == "cancelled" for part in parts)
+    items = tuple(_named(i) for part in parts for i in part.items)
+    per_platform = tuple(_platform_headline(part) for part in parts)
+    return Report(items, (_headline(target.email, parts, items),), per_platform)
+
+
+async def _on_platform(
+    ctx: Context, reach: Reach, platform: Platform, email: str, shared: _Shared
+) -> _Part:
+    """The platform's share: find the person, screen them, leave each room; a platform that
+    does not answer is tried again (``reach.retry``) without holding the others back."""
+    part = _Part(platform.name)
+    there = dataclasses.replace(
+        ctx, platform=platform, room=None, journal=ScopedJournal(ctx.journal, platform.name),
+        progress=None,
+    )  # fmt: skip
+    ghost = UserRef("email:" + email, None, email)
+    delays = iter(()) if ctx.dry_run else reach.retry.delays()
+    wait = next(delays, None)
+    try:
+        while True:
+            try:
+                found = await _found(there, reach, platform, email)
+                break
+            except PlatformError as err:
+                if wait is None or not transient(err):
+                    await _settle(there, shared, part, _unreachable(ghost, platform, part, err))
+                    return part
+            part.retried += 1
+            await _wait(ctx, reach, wait)
+            wait = next(delays, None)
+        if found.person is None or found.set_aside:
+            for item in found.set_aside or [_unknown(ghost, platform.name)]:
+                await _settle(there, shared, part, item)
+            return part
+        person = found.person
+        part.rooms = len(found.rooms)
+        await shared.found(len(found.rooms))
+        pending = [there.for_room(room) for room in found.rooms]
+        while pending:
+            later = []
+            for room_ctx in pending:
+                prev = await room_ctx.journal.previous(person)
+                if prev is None:
+                    try:
+                        prev = await leave_room(
+                            room_ctx, person, platform=platform.name, again=wait is not None
+                        )
+                    except PlatformError:  # down for now: this room again, after the wait
+                        later.append(room_ctx)
+                        continue
+                    await room_ctx.journal.record(prev)
+                part.items.append(prev)
+                await shared.settled(prev)
+            if wait is None or not later:
+                break
+            part.retried += 1
+            await _wait(ctx, reach, wait)
+            wait = next(delays, None)
+            pending = later
+    except Halted as halted:
+        part.halted = halted.reason
+    return part
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    person: UserRef | None
+    """None: unknown on the platform."""
+    set_aside: list[ItemResult] = field(default_factory=list)
+    """Why the person is not acted on there (protected, outranking the caller, the caller)."""
+    rooms: list[RoomInfo] = field(default_factory=list)
+
+
+async def _found(there: Context, reach: Reach, platform: Platform, email: str) -> _Found:
+    """The person on ``platform`` and their rooms there (named with the platform), unless
+    unknown there or set aside. Raises PlatformError when a look-up fails."""
+    assert isinstance(platform, SupportsUserRooms)
+    person = await reach.find(platform, email)
+    if person is None:
+        return _Found(None)
+    inv = there.invocation
+    if platform.name == inv.platform and person.id == inv.caller.id:
+        return _Found(person, [ItemResult(person, Status.REFUSED, sentences.offboard_self()[0])])
+    if there.screen is None:  # nobody checked them: nobody acts (fail closed)
+        return _Found(person, [ItemResult(person, Status.REFUSED, _unscreened(person))])
+    set_aside = await there.screen(there, [person])
+    if set_aside:
+        return _Found(person, set_aside)
+    rooms = await rooms_of(there, platform, person, scope=platform.name + "/")
+    named = [dataclasses.replace(r, name=_room(platform.name, r.name)) for r in rooms]
+    return _Found(person, rooms=named)
+
+
+async def _settle(there: Context, shared: _Shared, part: _Part, item: ItemResult) -> None:
+    """A platform-wide result (unknown, unreachable, set aside): journalled like a room's, so
+    a resumed run shows it without asking again."""
+    prev = await there.journal.previous(item.target)
+    if prev is None:
+        await there.journal.record(item)
+        prev = item
+    part.items.append(prev)
+    await shared.settled(prev)
+
+
+async def _wait(ctx: Context, reach: Reach, seconds: float) -> None:
+    """Wait before trying a platform again, a second at a time, so a shutdown or a /cancel
+    stops the wait (``Halted``)."""
+    left = seconds
+    while left > 0:
+        await ctx.check_halt()
+        step = min(left, 1.0)
+        await reach.sleep(step)
+        left -= step
+    await ctx.check_halt()
+
+
+def _named(item: ItemResult) -> ItemResult:
+    """A result with its person named in plain text: the report goes to a platform where the
+    person's id on another is no mention."""
+    return dataclasses.replace(item, line=unmentioned((item.line,))[0])
+
+
+# --- its sentences ----------------------------------------------------------------------------
+
+
+def _room(platform: str, name: str) -> str:
+    return f"{wording.platform_name(platform)} {name}"
+
+
+def _only_all(given: Sequence[str]) -> Reply:
+    return (
+        line(
+            Code("--platform"),
+            " takes ",
+            Code(ALL),
+            " here (every platform this bot serves), not ",
+            Untrusted(", ".join(given)),
+            ". Nothing was changed.",
+        ),
+    )
+
+
+def _needs_email() -> Reply:
+    return (
+        line(
+            "On every platform, name the person by e-mail address (a mention is one platform's"
+            " id). Nothing was changed."
+        ),
+    )
+
+
+def _no_groups() -> Reply:
+    return (
+        line(
+            Code("--ib-group"),
+            " is for one platform: offboard from the IB groups there separately."
+            " Nothing was changed.",
+        ),
+    )
+
+
+def _no_platforms() -> Reply:
+    return (line("No platform here can list a person's rooms. Nothing was changed."),)
+
+
+def _unknown(ghost: UserRef, platform: str) -> ItemResult:
+    said = line(
+        f"{wording.platform_name(platform)}: no user has the e-mail address ",
+        Untrusted(ghost.email or ""),
+        " (nor does the identity map name one); nothing to do there.",
+    )
+    return ItemResult(ghost, Status.REFUSED, said)
+
+
+def _unreachable(ghost: UserRef, platform: Platform, part: _Part, err: PlatformError) -> ItemResult:
+    tries = f" (tried {part.retried + 1} times)" if part.retried else ""
+    said = line(
+        f"{wording.platform_name(platform.name)}: could not find ",
+        Untrusted(ghost.email or ""),
+        f" or list their rooms{tries}, so nothing was changed there: ",
+        Untrusted(err.detail or "no detail"),
+        ". Run it again once the platform answers; rooms already done are skipped.",
+    )
+    return ItemResult(ghost, Status.FAILED, said, err.response or err.detail)
+
+
+def _unscreened(person: UserRef) -> Line:
+    return line(
+        "Not checked against the protected people and ranks, so not touched: ",
+        Untrusted(person.label),
+        ".",
+    )
+
+
+def _platform_headline(part: _Part) -> Line:
+    name = wording.platform_name(part.platform)
+    counts = wording.counts(part.items) if part.items else "nothing to do"
+    rooms = f"{part.rooms} room" + ("" if part.rooms == 1 else "s")
+    again = f"; tried again {part.retried} time" + ("" if part.retried == 1 else "s")
+    return line(f"{name}: {rooms}, {counts}{again if part.retried else ''}.")
+
+
+def _headline(email: str, parts: Sequence[_Part], items: Sequence[ItemResult]) -> Line:
+    where = f"{len(parts)} platform" + ("" if len(parts) == 1 else "s")
+    rooms = sum(part.rooms for part in parts)
+    return line(
+        "offboarding ",
+        Untrusted(email),
+        f" on {where}, {rooms} room" + ("" if rooms == 1 else "s"),
+        f": {wording.counts(items)}." if items else ": nothing to do.",
+    )

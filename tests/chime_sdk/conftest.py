@@ -1,0 +1,170 @@
+"""Fixtures: a Chime SDK messaging double (both models checked, SigV4 verified) and the real bot.
+
+Tests talk to the bot as a channel's members do: a person posts a message in a channel (stored
+in the double), the double publishes it on the messaging session where the bot hears it as a
+``CREATE_CHANNEL_MESSAGE``, and the test reads the message the bot sent back with
+``SendChannelMessage``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.platforms.chime_sdk.adapter import ChimeSdkPlatform
+from bot.settings import Settings, parse
+from bot.testing.chime_sdk.demo import readable
+from bot.testing.chime_sdk.double import ChimeSdkDouble
+from handlers import COMMANDS
+
+AWS_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+PEOPLE = {
+    "alice": "Alice Moderator",  # moderator of DESK and SOLO
+    "bob": "Bob Member",
+    "carol": "Carol Moderator",  # moderator of DESK
+    "dave": "Dave Member",
+    "erin": "Erin Elsewhere",  # in no channel
+    "frank": "Frank Admin",  # an AppInstanceAdmin, a member of DESK
+}
+
+
+def make_double() -> ChimeSdkDouble:
+    sdk = ChimeSdkDouble()
+    for name, full in PEOPLE.items():
+        sdk.add_user(name, full, admin=name == "frank")
+    arn = sdk.user_arn
+    sdk.add_channel(
+        "desk",
+        "Trading Desk",
+        moderators=[arn("alice"), arn("carol")],
+        members=[arn("bob"), arn("dave"), arn("frank")],
+    )
+    sdk.add_channel("solo", "Solo", moderators=[arn("alice")], members=[arn("bob")])
+    return sdk
+
+
+def use_credentials(sdk: ChimeSdkDouble, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in AWS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in sdk.credentials_env().items():
+        monkeypatch.setenv(name, value)
+    # Nothing from the machine's own AWS files may leak into the tests.
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+
+
+@pytest.fixture
+async def sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[ChimeSdkDouble]:
+    async with make_double() as double:
+        use_credentials(double, monkeypatch, tmp_path)
+        yield double
+        double.assert_no_violations()
+
+
+POLICY: dict[str, Any] = {
+    "commands": {"undo": {"room_owners": True}},
+    "owners_may_act_on_owners": True,
+}
+
+ConfigMaker = Callable[..., Settings]
+
+
+def settings_maker(sdk: ChimeSdkDouble, tmp_path: Path) -> ConfigMaker:
+    def make(section: dict[str, Any] | None = None, **overrides: Any) -> Settings:
+        data: dict[str, Any] = {
+            "store": f"sqlite:///{tmp_path}/kickbot.db",
+            "policy": POLICY,
+            "chime_sdk": sdk.config(**(section or {})),
+        }
+        data.update(overrides)
+        return parse(data, [c.name for c in COMMANDS], "test")
+
+    return make
+
+
+@pytest.fixture
+def settings_for(sdk: ChimeSdkDouble, tmp_path: Path) -> ConfigMaker:
+    return settings_maker(sdk, tmp_path)
+
+
+async def start_bot(settings: Settings, *, listening: bool = True) -> tuple[App, ChimeSdkPlatform]:
+    """The bot, started; with ``listening``, once its messaging session is established and
+    caught up (a message posted before that would reach no socket)."""
+    section = getattr(settings, "chime_sdk", None)
+    assert section is not None
+    platform = ChimeSdkPlatform(section)
+    app = App(settings, {"chime_sdk": platform})
+    await app.start()
+    if listening:
+        session = platform.messaging_session
+        assert session is not None
+        await asyncio.wait_for(session.caught_up.wait(), 20.0)
+    return app, platform
+
+
+class Channel:
+    """Post in a channel as a person; read the bot's reply there."""
+
+    def __init__(self, sdk: ChimeSdkDouble, platform: ChimeSdkPlatform, channel_id: str) -> None:
+        self.sdk = sdk
+        self.platform = platform
+        self.arn = f"{sdk.app_instance_arn}/channel/{channel_id}"
+
+    async def send(self, person: str, text: str, **extra: Any) -> bool:
+        """Post ``text`` as ``person`` (the double publishes it on the messaging session);
+        whether the bot recorded a command from it, once the session has handled it."""
+        session = self.platform.messaging_session
+        assert session is not None
+        message = self.sdk.say(self.sdk.user_arn(person), self.arn, text, **extra)
+        handled: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def heard(message_id: str, recorded: bool) -> None:
+            if message_id == message.message_id and not handled.done():
+                handled.set_result(recorded)
+
+        session.on_handled.append(heard)
+        try:
+            return await asyncio.wait_for(handled, 20.0)
+        finally:
+            session.on_handled.remove(heard)
+
+    async def say(self, person: str, text: str, **extra: Any) -> str:
+        assert await self.send(person, text, **extra)
+        return await self.reply()
+
+    async def reply(self) -> str:
+        return readable((await self.sdk.next_message(self.arn, timeout=20.0)).content)
+
+    @property
+    def members(self) -> set[str]:
+        return {_name(arn) for arn in self.sdk.channel(self.arn).members}
+
+    @property
+    def moderators(self) -> set[str]:
+        return {_name(arn) for arn in self.sdk.channel(self.arn).moderators}
+
+
+def _name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+@pytest.fixture
+async def bot(settings_for: ConfigMaker) -> AsyncIterator[tuple[App, ChimeSdkPlatform]]:
+    app, platform = await start_bot(settings_for())
+    yield app, platform
+    await app.stop()
+
+
+@pytest.fixture
+def desk(sdk: ChimeSdkDouble, bot: tuple[App, ChimeSdkPlatform]) -> Channel:
+    return Channel(sdk, bot[1], "desk")
+
+
+@pytest.fixture
+def solo(sdk: ChimeSdkDouble, bot: tuple[App, ChimeSdkPlatform]) -> Channel:
+    return Channel(sdk, bot[1], "solo")

@@ -1,0 +1,97 @@
+"""Removal notices and mistyped commands, the same on every platform (see ``test_contract.py``).
+
+How a notice travels and is escaped is each platform's wire (``tests/<platform>/test_notify.py``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.contract.worlds import World
+
+NOTIFY = {"notify": {"removed_users": True, "contact": "compliance@example.com"}}
+NOT_TOLD = "bots cannot send direct messages, so the people removed were not told"
+notify = pytest.mark.parametrize("options", [NOTIFY], ids=["notify"])
+
+
+@notify
+async def test_a_removed_person_is_told_why(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", "bob", rest="flooding <the> desk & more"))
+    assert f"Removed {world.shown['bob']} — reason: flooding <the> desk & more" in reply
+    assert "bob" not in world.members()
+    if world.notices is None:
+        assert reply.splitlines()[-1].endswith(f"{NOT_TOLD} (notify.removed_users is on).")
+        return
+    assert world.notices.opened() == ["bob"]
+    assert (await world.notices.next("bob")).splitlines() == [
+        f"You were removed from the room {world.room_name} by {world.shown['alice']}.",
+        "Reason: flooding <the> desk & more",
+        "Questions: contact compliance@example.com.",
+    ]
+
+
+@notify
+async def test_each_removed_person_gets_their_own_notice(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", "bob", "dave"))
+    assert "2 done" in reply
+    if world.notices is None:
+        assert NOT_TOLD in reply
+        return
+    assert sorted(world.notices.opened()) == ["bob", "dave"]
+    for person in ("bob", "dave"):
+        notice = await world.notices.next(person)
+        assert notice.startswith(f"You were removed from the room {world.room_name} by ")
+
+
+@notify
+async def test_nobody_removed_nobody_told(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", "erin"))
+    assert "1 refused" in reply
+    assert NOT_TOLD not in reply
+    assert world.notices is None or world.notices.opened() == []
+
+
+@notify
+async def test_a_refused_notice_is_said_and_the_removal_counts(world: World) -> None:
+    if world.notices is None:
+        pytest.skip(f"{world}: a bot cannot message a person")
+    world.notices.refuse()
+    reply = await world.say("alice", world.line("kick", "bob"))
+    assert "1 done" in reply
+    assert "bob" not in world.members()
+    refused = f"Could not send {world.shown['bob']} the removal notice: the platform refused ("
+    assert refused in reply
+    assert world.changes() == ["remove bob"]
+
+
+async def test_no_notice_by_default(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", "bob"))
+    assert f"Removed {world.shown['bob']}." in reply
+    assert NOT_TOLD not in reply
+    assert world.notices is None or world.notices.opened() == []
+
+
+async def test_a_typed_typo_gets_the_nearest_command_and_help(world: World) -> None:
+    if world.mention_only:
+        pytest.skip(f"{world}: a mistyped command reaches the bot only in a mention")
+    c = world.command
+    reply = await world.say("alice", f"{c}kik {world.typed['bob']}")
+    assert (
+        f"{c}kik is not a command. Did you mean {c}kick? {c}help lists the ones you may use."
+        in (reply)
+    )
+    assert "bob" in world.members()
+    assert world.changes() == []
+
+
+async def test_a_mentioned_typo_gets_the_nearest_command_and_help(world: World) -> None:
+    c = world.command
+    reply = await world.mentioned("alice", f"{c}kik {world.typed['bob']}")
+    assert (
+        f"{c}kik is not a command. Did you mean {c}kick? {c}help lists the ones you may use."
+        in (reply)
+    )
+    assert "bob" in world.members()
+    far = await world.mentioned("alice", f"{c}frobnicate")
+    assert f"{c}frobnicate is not a command. {c}help lists the ones you may use." in far
+    assert world.changes() == []
