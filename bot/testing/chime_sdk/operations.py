@@ -51,6 +51,8 @@ class Operations:
             "DescribeChannel": self._describe_channel,
             "ListChannelMemberships": self._list_memberships,
             "ListChannelModerators": self._list_moderators,
+            "DescribeChannelMembership": self._describe_membership,
+            "DescribeChannelModerator": self._describe_moderator,
             "DeleteChannelMembership": self._delete_membership,
             "CreateChannelMembership": self._create_membership,
             "DeleteChannelModerator": self._delete_moderator,
@@ -140,6 +142,38 @@ class Operations:
         items = [{"Moderator": self.identity(arn)} for arn in sorted(channel.moderators)]
         return self._paged("ChannelModerators", items, params, ChannelArn=channel.arn)
 
+    def _describe_membership(self, params: Params, bearer: str | None) -> Answer:
+        channel = self._channel(params)
+        self._reader(channel, bearer)
+        member = params["MemberArn"]
+        if member not in channel.members:
+            raise ChimeSdkError("The user is not a member of the channel.", "NotFoundException")
+        joined = stamp(channel.joined.get(member, channel.created))
+        return 200, {
+            "ChannelMembership": {
+                "ChannelArn": channel.arn,
+                "Member": self.identity(member),
+                "Type": channel.members[member],
+                "InvitedBy": self.identity(channel.created_by),
+                "CreatedTimestamp": joined,
+                "LastUpdatedTimestamp": joined,
+            }
+        }
+
+    def _describe_moderator(self, params: Params, bearer: str | None) -> Answer:
+        channel = self._channel(params)
+        self._reader(channel, bearer)
+        moderator = params["ChannelModeratorArn"]
+        if moderator not in channel.moderators:
+            raise ChimeSdkError("The user is not a moderator.", "NotFoundException")
+        return 200, {
+            "ChannelModerator": {
+                "ChannelArn": channel.arn,
+                "Moderator": self.identity(moderator),
+                "CreatedBy": self.identity(channel.created_by),
+            }
+        }
+
     def _delete_membership(self, params: Params, bearer: str | None) -> Answer:
         channel = self._channel(params)
         self._manager(channel, bearer)
@@ -154,7 +188,7 @@ class Operations:
         self._known(member)
         if member in channel.members:
             raise ChimeSdkError("The user is already a member.", "ConflictException")
-        channel.members[member] = params["Type"]
+        channel.add(member, params["Type"])
         return 201, {"ChannelArn": channel.arn, "Member": self.identity(member)}
 
     def _delete_moderator(self, params: Params, bearer: str | None) -> Answer:
