@@ -92,7 +92,7 @@ async def test_channel_messages_page_in_either_order(sdk: ChimeSdkDouble, desk: 
     since = datetime.fromtimestamp(sent[2].created, UTC)
     pages, token = [], None
     while True:
-        extra = {"NextToken": token} if token else {}
+        extra: dict[str, Any] = {"NextToken": token} if token else {}
         page = await call(
             messaging.list_channel_messages,
             ChannelArn=desk,

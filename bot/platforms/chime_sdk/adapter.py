@@ -26,10 +26,13 @@ import structlog
 
 from bot.dispatch import split_command
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
-from bot.platform import InvocationSink, SupportsIbGroups
+from bot.platform import InvocationSink, ReadPositions, SupportsIbGroups
+from bot.platforms.chime_sdk.catchup import PositionBook
 from bot.platforms.chime_sdk.client import Attempts, ChimeSdkClient, session_for
 from bot.platforms.chime_sdk.config import ChimeSdkSettings, load_settings
 from bot.platforms.chime_sdk.inbound import ChannelMessage
+from bot.platforms.chime_sdk.session import MessagingSession, SessionSettings
+from bot.platforms.chime_sdk.session_api import ClientSessionApi
 from bot.platforms.chime_sdk.text import CONTENT_TYPE, messages, render, tokenize, user_id
 from bot.reply import Reply
 
@@ -51,6 +54,8 @@ class ChimeSdkPlatform:
         self._sink: InvocationSink | None = None
         self._moderators: dict[str, tuple[float, frozenset[str]]] = {}
         self._admins: tuple[float, frozenset[str]] | None = None
+        self._positions = PositionBook(self.name, self.settings.bot_arn)
+        self._messaging: MessagingSession | None = None
 
     @property
     def bot_user(self) -> UserRef:
@@ -67,12 +72,45 @@ class ChimeSdkPlatform:
         if self._client is None:
             self._client = ChimeSdkClient(self.settings, self._session)
 
+    def use_read_positions(self, positions: ReadPositions) -> None:
+        """Where the messaging session keeps how far it has read each channel (the store)."""
+        self._positions.use(positions)
+
+    @property
+    def messaging_session(self) -> MessagingSession | None:
+        """The session commands arrive on (after ``start``)."""
+        return self._messaging
+
+    @property
+    def feed(self) -> asyncio.Task[None] | None:
+        """The session's task: it ends only when the service refuses the bot (``kickbot run``
+        then stops with the reason)."""
+        return self._messaging.feed if self._messaging is not None else None
+
     async def start(self, sink: InvocationSink) -> None:
         await self.connect()
         self._sink = sink
+        s = self.settings
+        self._messaging = MessagingSession(
+            api=ClientSessionApi(self.client, s.bot_arn),
+            credentials=self._session.get_credentials(),
+            region=s.signing_region,
+            bot_arn=s.bot_arn,
+            secure=not (s.endpoint_url or "").startswith("http://"),
+            deliver=self._deliver,
+            book=self._positions,
+            settings=SessionSettings(
+                reconnect_initial_seconds=s.session_reconnect_initial_seconds,
+                reconnect_max_seconds=s.session_reconnect_max_seconds,
+                flush_seconds=s.session_positions_flush_seconds,
+            ),
+        )
+        await self._messaging.start()
         log.info("chime sdk ready", app_instance=self.settings.app_instance_arn, bot=self._bot.id)
 
     async def stop(self) -> None:
+        if self._messaging is not None:
+            await self._messaging.stop()
         self._sink = None
 
     async def close(self) -> None:
@@ -81,6 +119,14 @@ class ChimeSdkPlatform:
             self._client = None
 
     # --- inbound ------------------------------------------------------------------------------
+
+    async def _deliver(self, payload: dict[str, Any]) -> None:
+        """A channel message from the session (live or caught up)."""
+        message = ChannelMessage.from_payload(payload)
+        if message is None:
+            log.warning("chime sdk message without the members a command needs ignored")
+            return
+        await self.receive(message)
 
     async def receive(self, message: ChannelMessage) -> bool:
         """Record the command in ``message``, if any; True if one was recorded. Raises if it

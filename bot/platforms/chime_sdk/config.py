@@ -51,6 +51,15 @@ class ChimeSdkSettings(BaseModel):
     members_reuse_seconds: float = Field(
         2.0, ge=0, le=10, description="a channel's moderators read this recently serve a lookup"
     )
+    session_reconnect_initial_seconds: float = Field(
+        1.0, gt=0, le=60, description="the messaging session's first wait before reconnecting"
+    )
+    session_reconnect_max_seconds: float = Field(
+        30.0, gt=0, le=600, description="the longest wait between reconnection attempts"
+    )
+    session_positions_flush_seconds: float = Field(
+        2.0, gt=0, le=300, description="how often read positions are saved to the store"
+    )
 
     @model_validator(mode="after")
     def _arns(self) -> ChimeSdkSettings:

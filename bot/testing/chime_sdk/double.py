@@ -29,6 +29,7 @@ from aiohttp import web
 from bot.testing.aws import model, sigv4
 from bot.testing.aws.model import ERROR_CODES, Route, ServiceSpec
 from bot.testing.chime_sdk.operations import ChimeSdkError, Operations
+from bot.testing.chime_sdk.session_server import SessionServer
 from bot.testing.chime_sdk.state import (
     DEFAULT_APP_INSTANCE,
     Channel,
@@ -79,14 +80,31 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
         self.bot = self.add_user(bot_id, bot_name)
         self.knobs: Knobs[str, Failure] = Knobs()
         self._consumed: dict[str, int] = {}
+        self.sessions = SessionServer(
+            secrets={access_key: secret_key},
+            region=self.region,
+            is_user=lambda arn: arn in self.users,
+            members_of=lambda arn: (
+                c.members if (c := self.operations.channels.get(arn)) is not None else ()
+            ),
+        )
+        """The messaging session's WebSocket (its own port): GetMessagingSessionEndpoint
+        names it; every message posted is published on it."""
+        self.sessions.violations = self.violations  # one list: assert_no_violations sees both
+        self.on_message(
+            lambda channel, message: self.sessions.publish(self.payload(channel.arn, message))
+        )
 
     async def start(self) -> None:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         await self._serve(app)
+        await self.sessions.start()
+        self.operations.session_endpoint = self.sessions.endpoint
 
     async def stop(self) -> None:
         self.knobs.release_holds()
+        await self.sessions.stop()
         await self._close()
 
     # -- kickbot's configuration -------------------------------------------------------------
@@ -109,6 +127,8 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
             "endpoint_url": self.url,
             "retry_initial_seconds": 0.02,
             "retry_max_wait_seconds": 2.0,
+            "session_reconnect_initial_seconds": 0.05,
+            "session_reconnect_max_seconds": 0.5,
         }
         section.update(overrides)
         return section
