@@ -81,6 +81,9 @@ async def test_a_user_who_is_no_moderator_may_not_remove(sdk: ChimeSdkDouble, de
 
 async def test_channel_messages_page_in_either_order(sdk: ChimeSdkDouble, desk: str) -> None:
     sent = [sdk.say(sdk.user_arn("alice"), desk, f"line {n}") for n in range(5)]
+    start = sent[0].created - 10
+    for n, message in enumerate(sent):  # a second apart, as if typed
+        message.created = round(start + n, 3)
     messaging = client(sdk)
     first = await call(
         messaging.list_channel_messages, ChannelArn=desk, ChimeBearer=sdk.bot, MaxResults=2

@@ -259,10 +259,11 @@ class Operations:
         kept = [m for m in channel.messages if m.persistence == "PERSISTENT"]
         if "SubChannelId" in params:
             kept = [m for m in kept if m.sub_channel_id == params["SubChannelId"]]
+        # Timestamps are compared in whole milliseconds, the service's precision.
         if (after := _when(params.get("NotBefore"))) is not None:
-            kept = [m for m in kept if m.created >= after]
+            kept = [m for m in kept if _ms(m.created) >= _ms(after)]
         if (before := _when(params.get("NotAfter"))) is not None:
-            kept = [m for m in kept if m.created <= before]
+            kept = [m for m in kept if _ms(m.created) <= _ms(before)]
         if params.get("SortOrder", "DESCENDING") == "DESCENDING":
             kept.reverse()
         items = [m.summary(self.users) for m in kept]
@@ -314,6 +315,10 @@ class Operations:
         if arn not in self.users:
             raise ChimeSdkError("The AppInstanceUser does not exist.", "BadRequestException")
         return 200, {"AppInstanceUser": {"AppInstanceUserArn": arn, "Name": self.users[arn]}}
+
+
+def _ms(when: float) -> int:
+    return round(when * 1000)
 
 
 def _when(value: Any) -> float | None:

@@ -67,7 +67,8 @@ class Channel:
         self.joined[member] = time.time()
 
     def post(self, sender: str, content: str, **extra: Any) -> StoredMessage:
-        message = StoredMessage(secrets.token_hex(32), sender, content, time.time(), **extra)
+        when = round(time.time(), 3)  # the service keeps milliseconds
+        message = StoredMessage(secrets.token_hex(32), sender, content, when, **extra)
         self.messages.append(message)
         return message
 
