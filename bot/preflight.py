@@ -21,7 +21,7 @@ from bot import platforms as platform_factories
 from bot.errors import ConfigError, MissingExtra
 from bot.platform import Platform
 from bot.settings import PLATFORM_SECTIONS, Settings, check
-from bot.store.database import parse_url
+from bot.store.url import parse_url
 
 _PLATFORM_LIST = ", ".join(PLATFORM_SECTIONS[:-1]) + " or " + PLATFORM_SECTIONS[-1]
 

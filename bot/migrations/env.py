@@ -7,9 +7,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.store.database import parse_url
 from bot.store.migrate import sqlalchemy_connection
 from bot.store.schema import metadata
+from bot.store.url import parse_url
 
 
 def run(connection: Connection) -> None:

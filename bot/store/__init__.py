@@ -4,9 +4,10 @@
 ``Store.open("postgresql://user@host/db")`` (several instances); see ``bot.store.store``.
 """
 
+from bot.store.jobs import LANES
 from bot.store.journal import CommandJournal
 from bot.store.records import AuditRow, Job, OpenJob, PendingConfirmation
-from bot.store.store import LANES, Store
+from bot.store.store import Store
 
 __all__ = [
     "LANES",

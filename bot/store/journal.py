@@ -13,7 +13,8 @@ from bot import undo_steps
 from bot.model import UserRef
 from bot.outcome import ItemResult, Status
 from bot.reply import from_json, to_json
-from bot.store.database import Connection, Database
+from bot.store.connection import Connection
+from bot.store.database import Database
 from bot.store.records import SettledRow
 
 UNSETTLED = ("started", "planned")

@@ -19,7 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.store.database import ADVISORY_LOCK, Connection, Database, StoreURL, lock_params
+from bot.store.connection import ADVISORY_LOCK, Connection, lock_params
+from bot.store.database import Database
+from bot.store.url import StoreURL
 
 if TYPE_CHECKING:
     import sqlalchemy

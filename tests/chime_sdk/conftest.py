@@ -1,13 +1,14 @@
 """Fixtures: a Chime SDK messaging double (both models checked, SigV4 verified) and the real bot.
 
 Tests talk to the bot as a channel's members do: a person posts a message in a channel (stored
-in the double), the bot is handed it as the messaging session hands over a
+in the double), the double publishes it on the messaging session where the bot hears it as a
 ``CREATE_CHANNEL_MESSAGE``, and the test reads the message the bot sent back with
 ``SendChannelMessage``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,6 @@ import pytest
 
 from bot.app import App
 from bot.platforms.chime_sdk.adapter import ChimeSdkPlatform
-from bot.platforms.chime_sdk.inbound import ChannelMessage
 from bot.settings import Settings, parse
 from bot.testing.chime_sdk.demo import readable
 from bot.testing.chime_sdk.double import ChimeSdkDouble
@@ -92,12 +92,18 @@ def settings_for(sdk: ChimeSdkDouble, tmp_path: Path) -> ConfigMaker:
     return settings_maker(sdk, tmp_path)
 
 
-async def start_bot(settings: Settings) -> tuple[App, ChimeSdkPlatform]:
+async def start_bot(settings: Settings, *, listening: bool = True) -> tuple[App, ChimeSdkPlatform]:
+    """The bot, started; with ``listening``, once its messaging session is established and
+    caught up (a message posted before that would reach no socket)."""
     section = getattr(settings, "chime_sdk", None)
     assert section is not None
     platform = ChimeSdkPlatform(section)
     app = App(settings, {"chime_sdk": platform})
     await app.start()
+    if listening:
+        session = platform.messaging_session
+        assert session is not None
+        await asyncio.wait_for(session.caught_up.wait(), 20.0)
     return app, platform
 
 
@@ -110,11 +116,22 @@ class Channel:
         self.arn = f"{sdk.app_instance_arn}/channel/{channel_id}"
 
     async def send(self, person: str, text: str, **extra: Any) -> bool:
-        """Post ``text`` as ``person``; whether the bot recorded a command from it."""
+        """Post ``text`` as ``person`` (the double publishes it on the messaging session);
+        whether the bot recorded a command from it, once the session has handled it."""
+        session = self.platform.messaging_session
+        assert session is not None
         message = self.sdk.say(self.sdk.user_arn(person), self.arn, text, **extra)
-        inbound = ChannelMessage.from_payload(self.sdk.payload(self.arn, message))
-        assert inbound is not None
-        return await self.platform.receive(inbound)
+        handled: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def heard(message_id: str, recorded: bool) -> None:
+            if message_id == message.message_id and not handled.done():
+                handled.set_result(recorded)
+
+        session.on_handled.append(heard)
+        try:
+            return await asyncio.wait_for(handled, 20.0)
+        finally:
+            session.on_handled.remove(heard)
 
     async def say(self, person: str, text: str, **extra: Any) -> str:
         assert await self.send(person, text, **extra)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import App
 from bot.settings import Settings, parse
 from handlers import COMMANDS
 from tests import conftest as symphony
@@ -57,6 +58,18 @@ class World:
     """Only a mention reaches the bot with a word that is no command (Slack: a slash command
     is registered, so a mistyped one never reaches the bot)."""
 
+    knobs: Knobs | None = None
+    """How the platform's double fails a change (set by every world)."""
+    app: App | None = None
+    """The bot (its store: a case's results)."""
+
+    async def results(self, case: int) -> list[dict[str, Any]]:
+        """What the audit recorded for each target of ``case``."""
+        assert self.app is not None
+        assert self.app.store is not None
+        (row,) = await self.app.store.audit(case=case)
+        return row.results
+
     async def mentioned(self, person: str, text: str) -> str:
         return await (self.mention or self.say)(person, text)
 
@@ -79,6 +92,20 @@ class Notices:
     """Who the bot opened a direct message with, by name, in order."""
     refuse: Callable[[], None]
     """From now on the platform refuses the bot a direct message (a right it lacks)."""
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """A change is ``remove``, ``add``, ``demote`` or ``promote``; each double has its own call."""
+
+    lose: Callable[[str, str], None]
+    """``lose(change, how)``: the next such call acts, then its answer is lost: ``"500"`` (an
+    error sent after acting) or ``"reset"`` (the connection reset)."""
+    refuse: Callable[[str], None]
+    """``refuse(change)``: the next such call is refused before acting."""
+
+
+LOST: dict[str, dict[str, Any]] = {"500": {"status": 500}, "reset": {"reset": True}}
 
 
 PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
@@ -167,6 +194,16 @@ async def symphony_world(
         def refuse() -> None:
             pod.fail_next("POST", r"/pod/v1/im/create", 403, times=10)
 
+        def call(change: str) -> str:
+            return f"/membership/{ {v: k for k, v in VERBS.items()}[change] }$"
+
+        def lose(change: str, how: str) -> None:
+            status = 500 if how == "500" else 0
+            pod.fail_next("POST", call(change), status, after_effect=True, reset=how == "reset")
+
+        def refuse_change(change: str) -> None:
+            pod.fail_next("POST", call(change), 400, body={"code": 400, "message": "No, not today"})
+
         try:
             yield World(
                 "symphony",
@@ -180,10 +217,27 @@ async def symphony_world(
                 "Trading Desk",
                 Notices(notice, lambda: list(ims()), refuse),
                 lambda person, text: say(person, "@kickbot " + text),
+                knobs=Knobs(lose, refuse_change),
+                app=app,
             )
         finally:
             await app.stop()
         pod.assert_no_violations()
+
+
+SLACK_CALLS = {"remove": "conversations.kick", "add": "conversations.invite"}
+RC_CALLS = {
+    "remove": "groups.kick",
+    "add": "groups.invite",
+    "demote": "groups.removeOwner",
+    "promote": "groups.addOwner",
+}
+CHIME_CALLS = {
+    "remove": "DeleteRoomMembership",
+    "add": "CreateRoomMembership",
+    "demote": "UpdateRoomMembership",
+    "promote": "UpdateRoomMembership",
+}
 
 
 def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncContextManager[World]]:
@@ -239,6 +293,13 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                     ),
                     mention=mention,
                     mention_only=True,
+                    knobs=Knobs(
+                        lambda change, how: ws.fail_next(
+                            SLACK_CALLS[change], "internal_error", after_effect=True, **LOST[how]
+                        ),
+                        lambda change: ws.fail_next(SLACK_CALLS[change], "restricted_action"),
+                    ),
+                    app=bot.app,
                 )
             finally:
                 await slack.stop_bot(bot)
@@ -297,6 +358,13 @@ async def rocketchat_world(
                     refuse,
                 ),
                 mention=lambda person, text: say(person, "@kickbot " + text[1:]),
+                knobs=Knobs(
+                    lambda change, how: server.fail_next(
+                        RC_CALLS[change], after_effect=True, **LOST[how]
+                    ),
+                    lambda change: server.fail_next(RC_CALLS[change], status=500),
+                ),
+                app=app,
             )
         finally:
             await app.stop()
@@ -351,6 +419,16 @@ async def chime_world(
                 lambda: {name(uid) for uid in desk.roles},
                 changes,
                 lambda: {name(uid) for uid, role in desk.roles.items() if role == "Administrator"},
+                knobs=Knobs(
+                    lambda change, how: double.fail_next(
+                        CHIME_CALLS[change],
+                        "ServiceFailure",
+                        after_effect=True,
+                        reset=how == "reset",
+                    ),
+                    lambda change: double.fail_next(CHIME_CALLS[change], "Forbidden"),
+                ),
+                app=app,
             )
         finally:
             await app.stop()

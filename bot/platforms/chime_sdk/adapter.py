@@ -120,13 +120,13 @@ class ChimeSdkPlatform:
 
     # --- inbound ------------------------------------------------------------------------------
 
-    async def _deliver(self, payload: dict[str, Any]) -> None:
-        """A channel message from the session (live or caught up)."""
+    async def _deliver(self, payload: dict[str, Any]) -> bool:
+        """A channel message from the session (live or caught up): whether it was a command."""
         message = ChannelMessage.from_payload(payload)
         if message is None:
             log.warning("chime sdk message without the members a command needs ignored")
-            return
-        await self.receive(message)
+            return False
+        return await self.receive(message)
 
     async def receive(self, message: ChannelMessage) -> bool:
         """Record the command in ``message``, if any; True if one was recorded. Raises if it

@@ -103,7 +103,7 @@ class MessagingSession:
         region: str,
         bot_arn: str,
         secure: bool,
-        deliver: Callable[[dict[str, Any]], Awaitable[None]],
+        deliver: Callable[[dict[str, Any]], Awaitable[bool]],
         book: PositionBook,
         settings: SessionSettings | None = None,
     ) -> None:
@@ -131,6 +131,9 @@ class MessagingSession:
         """Set once every channel has read what it missed since the last session began
         (cleared while a session is being established and caught up)."""
         self._was_established = False
+        self.on_handled: list[Callable[[str, bool], None]] = []
+        """Told (message id, whether a command was recorded) after each message is handled,
+        live or caught up (the demo waits on it)."""
 
     @property
     def feed(self) -> asyncio.Task[None] | None:
@@ -320,11 +323,17 @@ class MessagingSession:
     async def _handle(self, message: dict[str, Any]) -> None:
         """One channel message, live or from the history: to the adapter unless it is the
         bot's own or not a standard message."""
-        if sender_arn(message) == self._bot_arn:
-            return
-        if message.get("Type") != STANDARD or message.get("Redacted") is True:
-            return
-        await self._deliver(message)
+        recorded = False
+        if (
+            sender_arn(message) != self._bot_arn
+            and message.get("Type") == STANDARD
+            and message.get("Redacted") is not True
+        ):
+            recorded = await self._deliver(message)
+        message_id = message.get("MessageId")
+        if isinstance(message_id, str):
+            for callback in self.on_handled:
+                callback(message_id, recorded)
 
     async def _flush_often(self) -> None:
         while True:

@@ -1,14 +1,16 @@
 """``kickbot demo --platform chime_sdk``: a Chime SDK messaging double on 127.0.0.1, an
 AppInstance with two channels, the real bot as its AppInstanceUser.
 
-Each typed line is posted to the channel as the current user and handed to the bot as a
-``CREATE_CHANNEL_MESSAGE`` is; the bot's reply is read from the channel's messages.
+Each typed line is posted to the channel as the current user; the double publishes it on the
+messaging session, where the bot hears it as a ``CREATE_CHANNEL_MESSAGE``; the bot's reply is
+read from the channel's messages.
 ``@bob`` is how a target is written (``@<AppInstanceUserId>``). Lines starting with ``:`` drive
 the demo.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 import tempfile
@@ -17,7 +19,6 @@ from typing import TextIO
 
 from bot.app import App
 from bot.platforms.chime_sdk.adapter import ChimeSdkPlatform
-from bot.platforms.chime_sdk.inbound import ChannelMessage
 from bot.testing.aws.credentials import environment
 from bot.testing.chime_sdk.double import ChimeSdkDouble
 from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
@@ -80,6 +81,7 @@ class Console(ConsoleBase):
         self.platform = platform
         self.arns = arns
         self.channel = f"{sdk.app_instance_arn}/channel/desk"
+        self._handled: dict[str, asyncio.Future[bool]] = {}
 
     async def roster(self) -> str:
         channel = self.sdk.channel(self.channel)
@@ -93,11 +95,20 @@ class Console(ConsoleBase):
     def go_to(self, place: str) -> None:
         self.channel = f"{self.sdk.app_instance_arn}/channel/{place}"
 
+    def heard(self, message_id: str, recorded: bool) -> None:
+        """The session handled a message (told by ``MessagingSession.on_handled``)."""
+        waiting = self._handled.get(message_id)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(recorded)
+
     async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
         message = self.sdk.say(self.arns[self.user], self.channel, text)
-        inbound = ChannelMessage.from_payload(self.sdk.payload(self.channel, message))
-        assert inbound is not None
-        if not await self.platform.receive(inbound):
+        handled = self._handled[message.message_id] = asyncio.get_running_loop().create_future()
+        try:
+            recorded = await asyncio.wait_for(handled, 15.0)
+        finally:
+            del self._handled[message.message_id]
+        if not recorded:
             self.show("  (not a command for the bot)")
             return None
         return self._reply()
@@ -120,6 +131,10 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
             app = App(settings, {"chime_sdk": platform})
             async with app:
                 console = Console(sdk, platform, arns, app, out)
+                session = platform.messaging_session
+                assert session is not None
+                session.on_handled.append(console.heard)
+                await asyncio.wait_for(session.caught_up.wait(), 15.0)
                 await console.run(source, HELP.format(url=sdk.url))
             violations = list(sdk.violations)
     fail_on_violations(violations, "the Amazon Chime SDK models", out)
