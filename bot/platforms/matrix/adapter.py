@@ -145,7 +145,18 @@ class MatrixPlatform:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self, sink: InvocationSink) -> None:
+    async def connect(self) -> None:
+        """Sign in for outgoing calls only (the command line): nothing is synced, so a bot
+        running on the same account keeps its own sync position and events."""
+        client = self._new_client()
+        try:
+            await self._signed_in(client)
+        except BaseException:
+            await client.close()
+            self._client = None
+            raise
+
+    def _new_client(self) -> AsyncClient:
         s = self.settings
         config = AsyncClientConfig(
             max_limit_exceeded=s.rate_limit_retries,
@@ -154,12 +165,20 @@ class MatrixPlatform:
             store_sync_tokens=False,
             encryption_enabled=False,
         )
-        client = AsyncClient(s.homeserver, s.user_id, device_id=s.device_id, config=config)
-        self._client = client
+        self._client = AsyncClient(s.homeserver, s.user_id, device_id=s.device_id, config=config)
+        return self._client
+
+    async def _signed_in(self, client: AsyncClient) -> None:
+        s = self.settings
+        await self._login(client)
+        profile = await _call("profile", client.get_displayname(s.user_id))
+        self._bot = UserRef(s.user_id, getattr(profile, "displayname", None) or None)
+
+    async def start(self, sink: InvocationSink) -> None:
+        s = self.settings
+        client = self._new_client()
         try:
-            await self._login(client)
-            profile = await _call("profile", client.get_displayname(s.user_id))
-            self._bot = UserRef(s.user_id, getattr(profile, "displayname", None) or None)
+            await self._signed_in(client)
             self._sink = sink
             since = self._positions.load()
             if since is None and self._positions.path.exists():
@@ -176,7 +195,7 @@ class MatrixPlatform:
             self._client = None
             raise
         self._feed = asyncio.create_task(self._run(first.next_batch), name="matrix-sync")
-        log.info("matrix connected", bot=self._bot.label, bot_id=s.user_id, resumed=bool(since))
+        log.info("matrix connected", bot=self.bot_user.label, bot_id=s.user_id, resumed=bool(since))
 
     async def _login(self, client: AsyncClient) -> None:
         s = self.settings
