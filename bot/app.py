@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -19,7 +20,13 @@ from bot.settings import Settings
 from bot.store import Store
 from handlers import COMMANDS
 
+if TYPE_CHECKING:
+    from bot.entitlement import Policy
+    from bot.scim.server import ScimServer
+
 log = structlog.get_logger(__name__)
+
+SCIM_EXTRAS = ("scim",)
 
 
 def build_platforms(settings: Settings) -> dict[str, Platform]:
@@ -43,13 +50,22 @@ class App:
         self.store: Store | None = None
         self.dispatcher: Dispatcher | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self.scim: ScimServer | None = None
+
+    def policy(self) -> Policy:
+        """The configured policy; with SCIM, its clients (``scim:<name>``) are named for
+        offboarding: their token is their authority (docs/scim.md)."""
+        scim = self.settings.scim
+        if scim is None:
+            return self.settings.policy
+        return everywhere.naming(self.settings.policy, [f"scim:{name}" for name in scim.tokens])
 
     async def start(self) -> None:
         self.store = await Store.open(self.settings.store, audit_chain(self.settings))
         self.dispatcher = Dispatcher(
             self.store,
             self.registry,
-            self.settings.policy,
+            self.policy(),
             mention_required=self.settings.mention_required,
             lease_seconds=self.settings.lease_seconds,
             notify=self.settings.notify,
@@ -63,11 +79,17 @@ class App:
             await platform.start(self.dispatcher.submit)
         await self.dispatcher.resume()
         self._sweeper = asyncio.create_task(self.dispatcher.sweep(), name="sweeper")
+        if self.settings.scim is not None:
+            scim = platform_factories.import_with_extras("bot.scim.everywhere", SCIM_EXTRAS)
+            self.scim = await scim.serve(self.settings.scim, self.store, self.dispatcher)
 
     async def stop(self, grace_seconds: float = 30.0) -> None:
         """Stop receiving, let running commands finish (within the grace period), close."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+        if self.scim is not None:
+            with contextlib.suppress(Exception):
+                await self.scim.stop()
         for platform in self.platforms.values():
             with contextlib.suppress(Exception):
                 await platform.stop()

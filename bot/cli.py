@@ -149,9 +149,9 @@ class _ClickTerminal:
 @click.argument("email")
 @click.option(
     "--platform",
-    type=click.Choice(sorted(PLUGINS.names)),
+    type=click.Choice([*sorted(PLUGINS.names), "all"]),
     required=True,
-    help="Where to offboard (the command line supports Symphony).",
+    help="Where to offboard: one platform, or all those the config enables (one case).",
 )
 @click.option(
     "--config",
@@ -173,10 +173,12 @@ def offboard(
     dry_run: bool,
     yes: bool,
 ) -> None:
-    """Remove one person (by e-mail) from every room the bot can act in, and from IB groups.
+    """Remove one person (by e-mail) from every room the bot can act in, and from IB groups;
+    with --platform all, on every platform the config enables, as one case.
 
     Shows the plan and asks before acting (unless --yes); a case in the audit log, by
-    cli:<os user>. Exit status: 0 done, 1 a room or group failed or it was refused, 2 declined.
+    cli:<os user>. Exit status: 0 done, 1 a room or group failed, a platform could not be
+    reached or it was refused, 2 declined.
     """
     from bot.cli_offboard import OffboardRequest
     from bot.cli_offboard import offboard as run_offboard

@@ -1,4 +1,5 @@
-"""``kickbot offboard EMAIL --platform P``: the /offboard command from a terminal, for admins.
+"""``kickbot offboard EMAIL --platform P``: the /offboard command from a terminal, for admins
+(``--platform all``: on every platform the config enables, as one case).
 
 It is a case in the bot's own store, run through the same dispatcher steps and the same handler
 as the chat command, by the caller ``cli:<os user>`` (whoever can read the bot's config is an
@@ -17,14 +18,14 @@ import getpass
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from bot import replies
 from bot.audit import configured_chain
 from bot.commands import Registry
 from bot.dispatch import Dispatcher
-from bot.entitlement import Policy
-from bot.errors import ConfigError, KickbotError
+from bot.errors import ConfigError, KickbotError, PlatformError
+from bot.everywhere import configured, naming
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef, Word
 from bot.outcome import Outcome, OutcomeKind, Plan, Report, Status, kind_of
 from bot.platform import InvocationSink, Platform, SupportsCallsOnly, SupportsUserRooms
@@ -32,6 +33,7 @@ from bot.reply import Reply, plain
 from bot.settings import Settings
 from bot.store import Job, Store
 from handlers.offboard import COMMAND as OFFBOARD
+from handlers.offboard_everywhere import ALL
 
 CLI_ROOM = "cli"
 """The room id command-line cases are recorded under (they answer on the terminal)."""
@@ -111,43 +113,94 @@ class _OnTerminal:
 
 async def offboard(settings: Settings, request: OffboardRequest, terminal: Terminal) -> int:
     """Run the offboarding; the exit status: 0 done (or nothing to do), 1 some room or group
-    failed or the command was refused, 2 the operator said no."""
-    section = getattr(settings, request.platform, None)
-    if section is None:
-        raise ConfigError(f"{request.platform}: not configured in this file")
+    failed, a platform could not be reached or the command was refused, 2 the operator said
+    no. ``request.platform`` "all": on every platform the config enables, as one case."""
+    everywhere = request.platform == ALL
+    names = settings.enabled_platforms() if everywhere else [request.platform]
+    if not names:
+        raise ConfigError("no platform is configured in this file")
     from bot.platforms import build
 
-    platform = build(request.platform, section)
-    if not isinstance(platform, SupportsCallsOnly) or not isinstance(platform, SupportsUserRooms):
-        raise ConfigError(
-            f"offboarding from the command line is not available on "
-            f"{replies.platform_name(request.platform)}"
-        )
+    platforms: list[Platform] = []
+    for name in names:
+        section = getattr(settings, name, None)
+        if section is None:
+            raise ConfigError(f"{name}: not configured in this file")
+        platform = build(name, section)
+        if not isinstance(platform, SupportsCallsOnly) or not isinstance(
+            platform, SupportsUserRooms
+        ):
+            raise ConfigError(
+                f"offboarding from the command line is not available on "
+                f"{replies.platform_name(name)}"
+            )
+        platforms.append(platform)
     store = await Store.open(
         settings.store, configured_chain(settings.audit_key, settings.audit_head_file)
     )
+    connected: list[Platform] = []
     try:
-        await platform.connect()
-        try:
-            return await _run(settings, request, platform, store, terminal)
-        finally:
-            await platform.close()
+        unreached = await _connect(platforms, connected, terminal, all_or_none=not everywhere)
+        if not connected:
+            raise OffboardFailed("no platform could be reached; nothing was changed")
+        status = await _run(settings, request, connected, store, terminal)
+        return max(status, 1) if unreached and status == 0 else status
     finally:
+        for platform in connected:
+            with contextlib.suppress(Exception):
+                await platform.close()
         await store.close()
+
+
+async def _connect(
+    platforms: Sequence[Platform],
+    connected: list[Platform],
+    terminal: Terminal,
+    *,
+    all_or_none: bool,
+) -> int:
+    """Sign in to each platform for outgoing calls (side by side); those signed in are added
+    to ``connected``. One that cannot be reached is said and left out (the number left out is
+    returned), unless ``all_or_none`` (one platform: its error is the command's)."""
+    tried = await asyncio.gather(
+        *(cast(SupportsCallsOnly, p).connect() for p in platforms), return_exceptions=True
+    )
+    unreached = 0
+    for platform, result in zip(platforms, tried, strict=True):
+        if result is None:
+            connected.append(platform)
+            continue
+        if all_or_none or not isinstance(result, PlatformError):
+            for other in connected:
+                with contextlib.suppress(Exception):
+                    await other.close()
+            connected.clear()
+            raise result
+        unreached += 1
+        terminal.show(
+            f"{replies.platform_name(platform.name)}: could not sign in ({result}); it is left"
+            " out of this run (run it again for it later: rooms already done are skipped)."
+        )
+    return unreached
 
 
 async def _run(
     settings: Settings,
     request: OffboardRequest,
-    platform: Platform,
+    platforms: Sequence[Platform],
     store: Store,
     terminal: Terminal,
 ) -> int:
-    found = await platform.find_users_by_email([request.email.lower()])
-    person = found.get(request.email.lower())
-    if person is None:
-        raise OffboardFailed(f"no user has the e-mail address {request.email}")
-    terminal.show(f"{person.label} <{request.email}> (user id {person.id})")
+    platform = platforms[0]  # the case is recorded under the first one's name
+    if request.platform == ALL:
+        shown = ", ".join(replies.platform_name(p.name) for p in platforms)
+        terminal.show(f"{request.email} on {shown}")
+    else:
+        found = await platform.find_users_by_email([request.email.lower()])
+        person = found.get(request.email.lower())
+        if person is None:
+            raise OffboardFailed(f"no user has the e-mail address {request.email}")
+        terminal.show(f"{person.label} <{request.email}> (user id {person.id})")
     os_user = getpass.getuser()
     caller = UserRef(f"cli:{os_user}", f"cli:{os_user}")
     from handlers import COMMANDS
@@ -156,7 +209,7 @@ async def _run(
     dispatcher = Dispatcher(
         store,
         Registry(COMMANDS),
-        _policy_naming(settings, caller),
+        naming(settings.policy, [caller.id]),
         lease_seconds=settings.lease_seconds,
         # The operator's answer replaces /confirm; a progress report after every room or
         # group drives the progress bar.
@@ -167,8 +220,11 @@ async def _run(
                 "progress_every_seconds": 0.0,
             }
         ),
+        **configured(settings.offboarding),
     )
     dispatcher.attach(on_terminal)
+    for other in platforms[1:]:
+        dispatcher.attach(other)
     inv = Invocation(
         platform=platform.name,
         event_id=f"cli:{uuid.uuid4().hex}",
@@ -243,19 +299,12 @@ async def _run(
 
 def _tokens(request: OffboardRequest) -> tuple[Word, ...]:
     words = [Word("/" + OFFBOARD.name), Word(request.email)]
+    if request.platform == ALL:
+        words += [Word("--platform"), Word(ALL)]
     words += [Word(w) for w in (request.reason or "").split()]
     for group in request.groups:
         words += [Word("--ib-group"), Word(group)]
     return tuple(words)
-
-
-def _policy_naming(settings: Settings, caller: UserRef) -> Policy:
-    """The config's policy with ``caller`` named for /offboard (this run only)."""
-    policy = settings.policy.model_copy(deep=True)
-    rule = policy.rule(OFFBOARD.name).model_copy(deep=True)
-    rule.users = [*rule.users, caller.id]
-    policy.commands[OFFBOARD.name] = rule
-    return policy
 
 
 def _text(outcome: Outcome, caller: UserRef, case: int) -> str:

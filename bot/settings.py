@@ -30,6 +30,7 @@ from bot import schedule
 from bot.entitlement import Policy
 from bot.errors import ConfigError
 from bot.platforms import PLUGINS
+from bot.scim.settings import ScimSettings
 
 PLATFORM_SECTIONS = PLUGINS.names
 """The platforms' config sections, as the registry lists them."""
@@ -178,6 +179,9 @@ class CoreSettings(BaseModel):
     policy: Policy = Field(default_factory=Policy)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     bulk: BulkSettings = Field(default_factory=BulkSettings)
+    scim: ScimSettings | None = Field(
+        None, description="serve SCIM 2.0 to identity providers (docs/scim.md)"
+    )
     offboarding: OffboardingSettings = Field(default_factory=OffboardingSettings)
 
     def enabled_platforms(self) -> list[str]:
@@ -276,6 +280,13 @@ def check(data: Any, known_commands: Iterable[str]) -> Parsed:
             f"policy.commands.{name}: unknown command (known: {', '.join(known)})"
             for name in rules
             if name not in known
+        ]
+    if parsed.settings is not None and parsed.settings.scim is not None:
+        enabled = parsed.settings.enabled_platforms()
+        parsed.problems += [
+            f"scim.report_rooms.{name}: {name} is not enabled in this file"
+            for name in parsed.settings.scim.report_rooms
+            if name not in enabled
         ]
     if parsed.problems:
         parsed.settings = None

@@ -140,7 +140,8 @@ async def _on_platform(
                     except PlatformError:  # down for now: this room again, after the wait
                         later.append(room_ctx)
                         continue
-                    await room_ctx.journal.record(prev)
+                    if not ctx.dry_run:  # a rehearsal's failure is not the run's
+                        await room_ctx.journal.record(prev)
                 part.items.append(prev)
                 await shared.settled(prev)
             if wait is None or not later:
@@ -185,10 +186,11 @@ async def _found(there: Context, reach: Reach, platform: Platform, email: str) -
 
 async def _settle(there: Context, shared: _Shared, part: _Part, item: ItemResult) -> None:
     """A platform-wide result (unknown, unreachable, set aside): journalled like a room's, so
-    a resumed run shows it without asking again."""
+    a resumed run shows it without asking again (a rehearsal's is not kept)."""
     prev = await there.journal.previous(item.target)
     if prev is None:
-        await there.journal.record(item)
+        if not there.dry_run:
+            await there.journal.record(item)
         prev = item
     part.items.append(prev)
     await shared.settled(prev)

@@ -34,9 +34,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("bot/platforms/__init__.py", "rocketchat"): "the registry",
     ("bot/platforms/__init__.py", "slack"): "the registry",
     ("bot/platforms/__init__.py", "symphony"): "the registry",
-    # `kickbot offboard --platform`'s help says which platform can offboard from a terminal
-    # (the one whose bot lists a person's rooms): to be derived from the capability.
-    ("bot/cli.py", "symphony"): "offboard's --platform help",
     # Sentences about one platform's own rules: they belong with that platform's package (a
     # capability's wording), with the replies split by command.
     ("bot/replies.py", "matrix"): "power levels named in the demotion and co-owner sentences",

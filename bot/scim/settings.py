@@ -38,8 +38,9 @@ class ScimSettings(BaseModel):
         description="empty: a SCIM offboarding runs at once; else these callers must /confirm",
     )
     report_rooms: dict[str, str] = Field(
-        default_factory=dict,
-        description="platform -> room that receives the report of SCIM offboardings",
+        description="platform -> room that receives the report of SCIM offboardings; the"
+        " case lives in the first: its plan is shown and confirmed there",
+        min_length=1,
     )
     max_body_kib: int = Field(
         64, ge=1, le=1024, description="a larger request body is refused (413)"

@@ -45,7 +45,8 @@ log = structlog.get_logger(__name__)
 CLIENT: ContextVar[str] = ContextVar("scim_client")
 """The authenticated SCIM client of the request being served (set by the server)."""
 
-_EMAIL = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]{1,189}$")
+_EMAIL = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]+\.[^@\s<>]+$")
+"""An address offboarding can look up (a domain with a dot, as ``bot.everywhere`` asks)."""
 _NOT_KEPT = ("id", "meta", "password")
 _FOUND_BY = {"user_name", "external_id", "id"}
 """Attributes an ``eq`` filter on which is answered from the store's index."""
@@ -72,7 +73,7 @@ def email_of(resource: Resource[Any]) -> str | None:
     )
     candidates = [str(e.value) for e in chosen] + [str(getattr(resource, "user_name", "") or "")]
     for value in candidates:
-        if _EMAIL.match(value):
+        if len(value) <= 254 and _EMAIL.match(value):
             return value.lower()
     return None
 

@@ -102,22 +102,49 @@ async def test_a_command_sent_while_the_connection_is_down_is_caught_up_once(
     app, platform = live
     desk = desk_of(sdk)
     session = session_of(platform)
-    sdk.sessions.refuse_next(times=2, status=503)  # an outage: the next two tries fail
+    sdk.sessions.refuse_next(times=1_000_000, status=503)  # an outage, until accept_again
     sdk.sessions.drop()
     await sdk.sessions.wait_for_no_session()
     sdk.say(sdk.user_arn("alice"), desk, "/kick @bob while away")  # delivered to no socket
+    refused = len(sdk.sessions.recorded(lambda a: not a.accepted))
+    await sdk.sessions.wait_for_recorded(lambda a: not a.accepted, count=refused + 2)
+    sdk.sessions.accept_again()  # the bot has kept trying (with backoff): now it gets in
     reply = readable((await sdk.next_message(desk, timeout=WAIT)).content)
     assert KICKED in reply
     assert sdk.user_arn("bob") not in sdk.channel(desk).members
-    await asyncio.wait_for(session.caught_up.wait(), WAIT)
+    await caught_up(platform)
     assert session.connections == 2
     attempts = [a.accepted for a in sdk.sessions.requests]
-    assert attempts == [True, False, False, True]
+    assert attempts[0] is True
+    assert attempts[-1] is True
+    assert attempts.count(False) >= 2
     assert sdk.calls("ListChannelMessages")  # read from the channel's history
     # Read again (the catch-up reads a little before its position) but acted on once.
     assert HELPED in await said(sdk, "alice", desk, "/help")
     assert [c for _, c in await commands_recorded(app)] == ["kick", "help"]
     assert len(replies(sdk, desk)) == 2
+
+
+async def test_failing_endpoint_and_history_calls_are_tried_again(
+    sdk: ChimeSdkDouble, settings_for: ConfigMaker
+) -> None:
+    desk = desk_of(sdk)
+    settings = settings_for({"retry_attempts": 1})  # no retries in the client: the session's
+    app, _ = await start_bot(settings)
+    await app.stop()
+    sdk.say(sdk.user_arn("alice"), desk, "/kick @bob while the bot was stopped")
+    sdk.fail_next("GetMessagingSessionEndpoint", "ServiceUnavailableException", times=2)
+    sdk.fail_next("ListChannelMessages", "ThrottledClientException", times=3)
+    app, _ = await start_bot(settings)
+    try:
+        assert KICKED in readable((await sdk.next_message(desk, timeout=WAIT)).content)
+        assert HELPED in await said(sdk, "alice", desk, "/help")
+        assert [c for _, c in await commands_recorded(app)] == ["kick", "help"]
+    finally:
+        await app.stop()
+    statuses = [c.status for c in sdk.calls("GetMessagingSessionEndpoint")]
+    assert statuses == [200, 503, 503, 200]
+    assert [c.status for c in sdk.calls("ListChannelMessages")].count(429) == 3
 
 
 async def test_a_restart_catches_up_without_acting_twice(
@@ -193,3 +220,47 @@ async def test_wrong_credentials_are_refused_and_nothing_is_heard(
     assert all("SignatureDoesNotMatch" in v for v in sdk.violations)
     assert sdk.violations  # the double saw the wrong signature (and refused it)
     sdk.violations.clear()
+
+
+async def test_a_channel_joined_while_away_is_read_from_when_the_bot_joined(
+    sdk: ChimeSdkDouble, settings_for: ConfigMaker
+) -> None:
+    settings = settings_for()
+    app, _ = await start_bot(settings)  # a first session: the horizon is set
+    await app.stop()
+    alice, bob, dave = (sdk.user_arn(p) for p in ("alice", "bob", "dave"))
+    ops = sdk.add_channel("ops2", "Ops 2", moderators=[alice], members=[bob, dave], with_bot=False)
+    early = sdk.say(alice, ops, "/kick @bob typed before kickbot was a member")
+    now = early.created
+    early.created = now - 5  # (the history orders by creation; made explicit here)
+    channel = sdk.channel(ops)
+    channel.members[sdk.bot] = "DEFAULT"
+    channel.moderators.add(sdk.bot)
+    channel.joined[sdk.bot] = now - 2
+    sdk.say(alice, ops, "/kick @dave after kickbot joined")
+    app, _ = await start_bot(settings)
+    try:
+        reply = readable((await sdk.next_message(ops, timeout=WAIT)).content)
+        assert KICKED in reply
+        assert "dave" in reply
+        assert HELPED in await said(sdk, "alice", ops, "/help")
+        assert [c for _, c in await commands_recorded(app)] == ["kick", "help"]
+    finally:
+        await app.stop()
+    assert bob in channel.members
+    assert dave not in channel.members
+    assert sdk.calls("DescribeChannelMembership")
+
+
+async def test_a_service_restart_close_is_reconnected(
+    sdk: ChimeSdkDouble, live: tuple[App, ChimeSdkPlatform]
+) -> None:
+    _, platform = live
+    session = session_of(platform)
+    sdk.sessions.close_next(1012)  # the next socket: established, then "service restart"
+    sdk.sessions.drop()
+    desk = desk_of(sdk)
+    await sdk.sessions.wait_for_recorded(lambda a: a.accepted, count=3)
+    await caught_up(platform)
+    assert session.connections == 3
+    assert HELPED in await said(sdk, "alice", desk, "/help")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.everywhere import Departure, naming, start_departure
+from bot.platforms.symphony.adapter import url_safe_id
 from bot.testing.slack.workspace import SlackWorkspace
 from bot.testing.symphony import SymphonyPod
 from tests import conftest as symphony
@@ -63,3 +64,131 @@ async def test_the_seam_acts_at_once_and_reports_in_each_room(
         assert slack_kit.BOB not in slack.members(slack_kit.DESK)
     finally:
         await app.stop()
+
+
+async def test_unknown_on_one_platform_is_reported_and_the_others_go_on(
+    app: App, pod: SymphonyPod, slack: SlackWorkspace
+) -> None:
+    # Carol is on both; Dave only on Slack by this address: Symphony knows no such e-mail.
+    slack.add_user("U0ZOE", "zoe", "Zoe Slack", email="zoe@example.com")
+    slack.channel(slack_kit.DESK).members.append("U0ZOE")
+    desk = symphony.Room(pod, symphony.DESK)
+    text = (await desk.say(FRANK, "/offboard zoe@example.com --platform all")).text
+    assert "offboarding zoe@example.com on 2 platforms, 1 room: 1 done, 1 refused." in text, text
+    assert (
+        "Symphony: no user has the e-mail address zoe@example.com (nor does the identity map"
+        " name one); nothing to do there." in text
+    ), text
+    assert "Symphony: 0 rooms, 1 refused." in text, text
+    assert "Slack: 1 room, 1 done." in text, text
+    assert "U0ZOE" not in slack.members(slack_kit.DESK)
+    assert symphony.changes(pod) == []
+
+
+async def test_a_platform_down_is_tried_again_without_holding_the_others(
+    app: App, pod: SymphonyPod, slack: SlackWorkspace
+) -> None:
+    slack.channel(slack_kit.GENERAL).members.remove(slack_kit.BOB)
+    slack.fail_next("users.conversations", "service_unavailable", status=503, times=2)
+    desk = symphony.Room(pod, symphony.DESK)
+    text = (await desk.say(FRANK, "/offboard bob@example.com --platform all")).text
+    assert "on 2 platforms, 4 rooms: 4 done." in text, text
+    # Whether the SDK tried again itself first is its own business: kickbot tried again too.
+    assert "Slack: 2 rooms, 2 done; tried again " in text, text
+    assert "Symphony: 2 rooms, 2 done." in text, text
+    assert len(slack.calls("users.conversations")) >= 3
+    assert slack_kit.BOB not in slack.members(slack_kit.DESK)
+
+
+async def test_a_platform_down_past_the_retries_is_reported_failed(
+    app: App, pod: SymphonyPod, slack: SlackWorkspace
+) -> None:
+    slack.fail_next("users.conversations", "service_unavailable", status=503, times=1000)
+    desk = symphony.Room(pod, symphony.DESK)
+    text = (await desk.say(FRANK, "/offboard bob@example.com --platform all")).text
+    assert "on 2 platforms, 2 rooms: 2 done, 1 failed." in text, text
+    assert "Slack: could not find bob@example.com or list their rooms (tried" in text, text
+    assert symphony.BOB not in pod.room(symphony.DESK).members
+    assert slack_kit.BOB in slack.members(slack_kit.DESK)
+
+
+async def test_an_unauthorized_caller_changes_nothing_anywhere(
+    app: App, pod: SymphonyPod, slack: SlackWorkspace
+) -> None:
+    desk = symphony.Room(pod, symphony.DESK)
+    before = len(slack.requests)
+    text = (await desk.say(symphony.ALICE, "/offboard bob@example.com --platform all")).text
+    assert "You may not run /offboard: only users named in policy.commands.offboard.users" in text
+    assert symphony.changes(pod) == []
+    assert kicks_or_lookups(slack, before) == []
+
+
+def kicks_or_lookups(slack: SlackWorkspace, before: int) -> list[str]:
+    """Every Slack Web API call after ``before`` (an unauthorized caller causes none)."""
+    return [r.path for r in slack.requests[before:]]
+
+
+async def test_the_seam_waits_for_a_named_confirmer(
+    settings_for: Maker, pod: SymphonyPod, slack: SlackWorkspace
+) -> None:
+    settings = settings_for()
+    settings.policy = naming(settings.policy, ["scim:okta"])
+    app = App(settings)
+    await app.start()
+    try:
+        assert app.dispatcher is not None
+        case = await start_departure(
+            app.dispatcher,
+            Departure("bob@example.com", None, "scim:okta"),
+            # Room ids as the platform's events give them (Symphony: URL-safe stream ids).
+            report_to={"symphony": url_safe_id(symphony.DESK), "slack": slack_kit.DESK},
+            confirm_by=["frank@example.com"],
+        )
+        plan = (await pod.next_message(symphony.DESK, timeout=30)).text
+        assert plan.startswith(f"scim:okta /offboard · case {case}: plan:"), plan
+        assert "waits for a confirmation by one of the people named for it" in plan, plan
+        assert symphony.changes(pod) == []
+        assert slack.calls("conversations.kick") == []
+        desk = symphony.Room(pod, symphony.DESK)
+        refused = (await desk.say(symphony.ALICE, f"/confirm {case}")).text
+        assert "you are not one of them. Nothing was changed." in refused, refused
+        await desk.say(FRANK, f"/confirm {case}")
+        final = (await pod.next_message(symphony.DESK, timeout=30)).text
+        assert f"case {case}: offboarding bob@example.com on 2 platforms" in final, final
+        copy = (await slack.next_message(slack_kit.DESK, timeout=30)).plain
+        assert f"case {case}: offboarding bob@example.com on 2 platforms" in copy, copy
+        assert slack_kit.BOB not in slack.members(slack_kit.DESK)
+    finally:
+        await app.stop()
+
+
+async def test_a_job_cut_off_resumes_after_a_restart_each_removal_once(
+    settings_for: Maker, pod: SymphonyPod, slack: SlackWorkspace
+) -> None:
+    settings = settings_for()
+    app = App(settings)
+    await app.start()
+    await pod.wait_until_listening()
+    # Slack's first removal is held: the bot stops while it waits for its answer.
+    held = slack.hold_next("conversations.kick")
+    pod.say(FRANK, symphony.DESK, "/offboard bob@example.com --platform all")
+    await slack.wait_for_calls("conversations.kick", 1)
+    await app.stop(grace_seconds=0.5)
+    held.set()
+    restarted = App(settings)
+    await restarted.start()
+    try:
+        text = (await pod.next_message(symphony.DESK, timeout=30)).text
+        while "offboarding bob@example.com" not in text:  # the pause notice first
+            text = (await pod.next_message(symphony.DESK, timeout=30)).text
+        assert "on 2 platforms, 5 rooms: 4 done, 1 failed." in text, text
+        assert (
+            "Removed bob from “Slack desk” (the call was cut off by a restart; the member list"
+            " confirms it)." in text
+        ), text
+        kicked = [k["channel"] for k in slack_kit.kicks(slack)]
+        assert sorted(kicked) == sorted(set(kicked)), kicked  # each channel asked once
+        removed = [c.body for c in pod.calls("POST", r"/pod/v1/room/[^/]+/membership/remove")]
+        assert len(removed) == 2, removed
+    finally:
+        await restarted.stop()

@@ -82,7 +82,12 @@ class Scim:
 
 def scim_settings(**more: Any) -> ScimSettings:
     return ScimSettings.model_validate(
-        {"listen_port": 0, "tokens": {"okta": OKTA_TOKEN, "entra": ENTRA_TOKEN}, **more}
+        {
+            "listen_port": 0,
+            "tokens": {"okta": OKTA_TOKEN, "entra": ENTRA_TOKEN},
+            "report_rooms": {"symphony": "desk"},
+            **more,
+        }
     )
 
 
@@ -112,3 +117,7 @@ def assert_error(response: httpx.Response, status: int, scim_type: str | None = 
     assert body["status"] == str(status)
     assert body.get("scimType") == scim_type
     assert "Traceback" not in response.text
+
+
+# The bot serving the Symphony pod and the Slack workspace doubles (tests/everywhere's).
+from tests.everywhere.conftest import settings_for, slack  # noqa: E402, F401

@@ -119,7 +119,7 @@ def test_weak_or_shared_tokens_are_refused_in_the_config(
     tokens: dict[str, str], problem: str
 ) -> None:
     with pytest.raises(ValidationError, match=problem):
-        ScimSettings.model_validate({"tokens": tokens})
+        ScimSettings.model_validate({"tokens": tokens, "report_rooms": {"slack": "C1"}})
 
 
 def test_report_rooms_name_known_platforms() -> None:

@@ -76,9 +76,15 @@ class ChimePlatform:
             raise RuntimeError("the Chime platform is not started")
         return self._client
 
-    async def start(self, sink: InvocationSink) -> None:
+    async def connect(self) -> None:
+        """Ready for outgoing calls only (the command line): no endpoint is served, so a bot
+        running on the same account keeps receiving its own events. Each call is signed; no
+        session is opened."""
         if self._client is None:
             self._client = ChimeClient(self.settings, self._credentials)
+
+    async def start(self, sink: InvocationSink) -> None:
+        await self.connect()
         await self._endpoint.start(sink)
         log.info("chime ready", account=self.settings.account_id, bot=self._bot.email)
 

@@ -41,6 +41,7 @@ from bot.platforms.chime_sdk.catchup import (
     History,
     PositionBook,
     ReaderSettings,
+    gave_up,
     room_key,
 )
 from bot.platforms.chime_sdk.session_wire import (
@@ -280,11 +281,23 @@ class MessagingSession:
         """Every channel of the bot reads its history; then the horizon moves to this
         session's start (a channel without a position of its own is read from there next
         time)."""
+        s = self._settings
+        retrying = AsyncRetrying(  # until it works, or the next session replaces this one
+            wait=wait_random_exponential(
+                multiplier=s.reconnect_initial_seconds, max=s.reconnect_max_seconds
+            ),
+            retry=retry_if_exception(
+                lambda exc: isinstance(exc, errors.PlatformError) and not gave_up(exc)
+            ),
+            before_sleep=_log_listing_retry,
+        )
         try:
-            async for channel, sub in self._api.bot_channels():
-                key = room_key(channel, sub)
-                if key not in self._readers:
-                    waiting.append(self._reader(key).catch_up(horizon))
+            async for attempt in retrying:
+                with attempt:
+                    async for channel, sub in self._api.bot_channels():
+                        key = room_key(channel, sub)
+                        if key not in self._readers:
+                            waiting.append(self._reader(key).catch_up(horizon))
         except errors.PlatformError as exc:
             log.warning("chime_sdk channels not listed; the horizon stays", error=str(exc))
             return
@@ -353,3 +366,8 @@ def _log_reconnect(state: RetryCallState) -> None:
         error=str(exc),
         wait_s=round(wait, 2) if wait is not None else None,
     )
+
+
+def _log_listing_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    log.info("chime_sdk channels listed again", attempt=state.attempt_number, error=str(exc))

@@ -71,7 +71,18 @@ class MatrixPlatform:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self, sink: InvocationSink) -> None:
+    async def connect(self) -> None:
+        """Sign in for outgoing calls only (the command line): nothing is synced, so a bot
+        running on the same account keeps its own sync position and events."""
+        client = self._new_client()
+        try:
+            await self._signed_in(client)
+        except BaseException:
+            await client.close()
+            self._session.client = None
+            raise
+
+    def _new_client(self) -> AsyncClient:
         s = self.settings
         config = AsyncClientConfig(
             max_limit_exceeded=s.rate_limit_retries,
@@ -82,19 +93,31 @@ class MatrixPlatform:
         )
         client = AsyncClient(s.homeserver, s.user_id, device_id=s.device_id, config=config)
         self._session.client = client
-        feed = SyncFeed(s, self._session, sink)
+        return client
+
+    async def _signed_in(self, client: AsyncClient) -> None:
+        s = self.settings
+        await self._login(client)
+        profile = await call("profile", client.get_displayname(s.user_id))
+        self._session.bot = UserRef(s.user_id, getattr(profile, "displayname", None) or None)
+
+    async def start(self, sink: InvocationSink) -> None:
+        client = self._new_client()
+        feed = SyncFeed(self.settings, self._session, sink)
         try:
-            await self._login(client)
-            profile = await call("profile", client.get_displayname(s.user_id))
-            bot = UserRef(s.user_id, getattr(profile, "displayname", None) or None)
-            self._session.bot = bot
+            await self._signed_in(client)
             since, resumed = await feed.first()
         except BaseException:
             await client.close()
             self._session.client = None
             raise
         self._feed = asyncio.create_task(feed.run(since), name="matrix-sync")
-        log.info("matrix connected", bot=bot.label, bot_id=s.user_id, resumed=resumed)
+        log.info(
+            "matrix connected",
+            bot=self.bot_user.label,
+            bot_id=self.settings.user_id,
+            resumed=resumed,
+        )
 
     async def _login(self, client: AsyncClient) -> None:
         s = self.settings

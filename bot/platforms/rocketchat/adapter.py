@@ -93,17 +93,22 @@ class RocketChatPlatform:
         host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         return f"http://{host}:{self._port}{self.config.path}"
 
-    async def start(self, sink: InvocationSink) -> None:
-        self._rest = RestClient(self.config.rest())
-        self._directory = Directory(self._rest, self.config.cache_seconds)
+    async def connect(self) -> None:
+        """Sign in for outgoing calls only (the command line): no webhook is served, so a
+        bot running on the same account keeps receiving its own."""
+        rest = self._rest = RestClient(self.config.rest())
+        self._directory = Directory(rest, self.config.cache_seconds)
         try:
-            me = await self._rest.get("me")
+            me = await rest.get("me")
         except errors.PlatformError:
-            await self._rest.aclose()
+            await rest.aclose()
             self._rest = None
             raise
         self._bot = UserRef(str(me["_id"]), str(me.get("username") or "") or None)
         self._directory.me = self._bot.id
+
+    async def start(self, sink: InvocationSink) -> None:
+        await self.connect()
         self._sink = sink
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_post(self.config.path, self._on_webhook)
@@ -112,7 +117,7 @@ class RocketChatPlatform:
         site = web.TCPSite(self._runner, self.config.listen_host, self.config.listen_port)
         await site.start()
         self._port = int(self._runner.addresses[0][1])
-        log.info("rocketchat connected", bot=self._bot.label, webhook=self.webhook_url)
+        log.info("rocketchat connected", bot=self.bot_user.label, webhook=self.webhook_url)
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -166,23 +166,14 @@ class SlackPlatform:
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         return f"http://{host}:{self.listen_port}{EVENTS_PATH}"
 
+    async def connect(self) -> None:
+        """Sign in for outgoing calls only (the command line): no events are received, so a
+        bot running on the same app keeps receiving its own."""
+        await self._sign_in()
+
     async def start(self, sink: InvocationSink) -> None:
+        await self._sign_in()
         s = self.settings
-        token = s.bot_token.get_secret_value()
-        self._session = aiohttp.ClientSession()
-        self._client = web_client(s, self._session)
-        self._quick = AsyncWebClient(
-            token=token,
-            base_url=api_base_url(s),
-            session=self._session,
-            timeout=LOOKUP_TIMEOUT_SECONDS,
-        )
-        try:
-            auth = await self._client.auth_test()
-        except Exception as exc:
-            await self.close()
-            raise to_platform_error("auth.test", exc) from exc
-        self._bot = UserRef(str(auth["user_id"]), str(auth.get("user") or "") or None)
         self._sink = sink
         app = AsyncApp(
             client=self._client,
@@ -202,7 +193,25 @@ class SlackPlatform:
             await self.stop()
             await self.close()
             raise
-        log.info("slack connected", mode=s.mode, bot=self._bot.label, bot_id=self._bot.id)
+        log.info("slack connected", mode=s.mode, bot=self.bot_user.label, bot_id=self.bot_user.id)
+
+    async def _sign_in(self) -> None:
+        s = self.settings
+        token = s.bot_token.get_secret_value()
+        self._session = aiohttp.ClientSession()
+        self._client = web_client(s, self._session)
+        self._quick = AsyncWebClient(
+            token=token,
+            base_url=api_base_url(s),
+            session=self._session,
+            timeout=LOOKUP_TIMEOUT_SECONDS,
+        )
+        try:
+            auth = await self._client.auth_test()
+        except Exception as exc:
+            await self.close()
+            raise to_platform_error("auth.test", exc) from exc
+        self._bot = UserRef(str(auth["user_id"]), str(auth.get("user") or "") or None)
 
     async def _serve_http(self, app: AsyncApp) -> None:
         assert self.settings.signing_secret is not None  # the settings require it in HTTP mode

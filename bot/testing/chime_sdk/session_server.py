@@ -13,8 +13,9 @@ are checked against botocore's ``ChannelMessage`` shape. Timestamps in payloads 
 text (the REST API's are epoch numbers): a client must read both.
 
 Knobs: ``refuse_next(times, status)`` (the upgrade answered with an HTTP error, e.g. 503 for an
-outage), ``close_next(code)`` (accepted, established, then closed with that code), ``drop()``
-(every open socket cut without a close frame, as a network failure: 1006 on the client) and
+outage; ``accept_again()`` ends it), ``close_next(code)`` (accepted, established, then closed
+with that code), ``drop()`` (every open socket cut without a close frame, as a network
+failure: 1006 on the client) and
 ``hold_events()`` (events not sent while held are lost, as on the real service while a client
 is away: sessions deliver only while they are open).
 """
@@ -192,6 +193,11 @@ class SessionServer(EmulatedServer[ConnectAttempt]):
 
     def refuse_next(self, times: int = 1, status: int = 503) -> None:
         self.knobs.fail(lambda call: call == "connect", status, times=times)
+
+    def accept_again(self) -> None:
+        """Forget the refusals still planned: the next connection is accepted."""
+        for planned in self.knobs.planned:
+            planned.remaining = 0
 
     def close_next(self, code: int) -> None:
         """The next accepted socket is established, then closed with ``code``."""
