@@ -89,7 +89,7 @@ def check_config(config: Path) -> None:
     click.echo(f"{config}: OK (platforms: {', '.join(platforms) or 'none'})")
     if settings.notify.removed_users:
         from bot.platform import SupportsDirectMessage
-        from bot.replies import platform_name
+        from bot.replies.wording import platform_name
 
         for name, platform in platforms.items():
             if not isinstance(platform, SupportsDirectMessage):

@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from bot import replies
 from bot.audit import configured_chain
 from bot.commands import Registry
 from bot.dispatch import Dispatcher
@@ -29,6 +28,9 @@ from bot.everywhere import configured, naming
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef, Word
 from bot.outcome import Outcome, OutcomeKind, Plan, Report, Status, kind_of
 from bot.platform import InvocationSink, Platform, SupportsCallsOnly, SupportsUserRooms
+from bot.replies.offboard import cli_interrupted
+from bot.replies.render import render
+from bot.replies.wording import platform_name
 from bot.reply import Reply, plain
 from bot.settings import Settings
 from bot.store import Job, Store
@@ -131,8 +133,7 @@ async def offboard(settings: Settings, request: OffboardRequest, terminal: Termi
             platform, SupportsUserRooms
         ):
             raise ConfigError(
-                f"offboarding from the command line is not available on "
-                f"{replies.platform_name(name)}"
+                f"offboarding from the command line is not available on {platform_name(name)}"
             )
         platforms.append(platform)
     store = await Store.open(
@@ -178,7 +179,7 @@ async def _connect(
             raise result
         unreached += 1
         terminal.show(
-            f"{replies.platform_name(platform.name)}: could not sign in ({result}); it is left"
+            f"{platform_name(platform.name)}: could not sign in ({result}); it is left"
             " out of this run (run it again for it later: rooms already done are skipped)."
         )
     return unreached
@@ -193,7 +194,7 @@ async def _run(
 ) -> int:
     platform = platforms[0]  # the case is recorded under the first one's name
     if request.platform == ALL:
-        shown = ", ".join(replies.platform_name(p.name) for p in platforms)
+        shown = ", ".join(platform_name(p.name) for p in platforms)
         terminal.show(f"{request.email} on {shown}")
     else:
         found = await platform.find_users_by_email([request.email.lower()])
@@ -237,7 +238,7 @@ async def _run(
     # A command-line run that was killed left its case running with a lapsed lease: close it
     # (its journal and audit record keep what it did) so it does not block this one.
     while (dead := await store.claim(platform.name, CLI_ROOM, instance, lease, "cli")) is not None:
-        await store.finish(dead.id, OutcomeKind.INTERRUPTED, plain(replies.cli_interrupted()))
+        await store.finish(dead.id, OutcomeKind.INTERRUPTED, plain(cli_interrupted()))
     case = await store.record(inv, OFFBOARD.name, lane="cli")  # a running bot leaves it alone
     job = await store.claim(platform.name, CLI_ROOM, instance, lease, "cli")
     if case is None or job is None or job.id != case:
@@ -308,7 +309,7 @@ def _tokens(request: OffboardRequest) -> tuple[Word, ...]:
 
 
 def _text(outcome: Outcome, caller: UserRef, case: int) -> str:
-    return plain(replies.render(outcome, caller, OFFBOARD.name, case))
+    return plain(render(outcome, caller, OFFBOARD.name, case))
 
 
 async def _renew(store: Store, case: int, lease: float) -> None:

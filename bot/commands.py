@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol, TypeAlias, TypeVar
 
-from bot import replies
+from bot.casebook import CaseBook
 from bot.entitlement import Access, CommandRule, Known, Policy, is_named, users_key
 from bot.everywhere.reach import Reach
 from bot.grammar import Grammar, Parsed
@@ -19,9 +19,9 @@ from bot.outcome import ItemResult, Outcome
 from bot.pacing import RoomPacing
 from bot.platform import ExplainsEmailAccess, Platform, SupportsOwnerLookup
 from bot.progress import Progress
+from bot.replies import refusals
 from bot.reply import Line, Reply
-from bot.store import AuditRow, OpenJob, PendingConfirmation
-from bot.undo_steps import StoredStep, UndoStep
+from bot.undo_steps import UndoStep
 
 T = TypeVar("T")
 
@@ -39,58 +39,6 @@ class Journal(Protocol):
 
     async def started(self, target: UserRef) -> bool:
         """True if an earlier run began a call for ``target`` and died before its result."""
-        ...
-
-
-class CaseBook(Protocol):
-    """Read access to recorded cases (the store)."""
-
-    async def audit(
-        self,
-        *,
-        room: str | None = None,
-        user: str | None = None,
-        since: str | None = None,
-        case: int | None = None,
-        limit: int | None = None,
-    ) -> list[AuditRow]: ...
-
-    async def undoable(self, case: int) -> list[tuple[UserRef, StoredStep]]: ...
-
-    async def last_case(
-        self, platform: str, room: str, caller_id: str, commands: Sequence[str]
-    ) -> int | None: ...
-
-    async def mark_undoes(self, case: int, undone: int) -> None: ...
-
-    async def last_undoable(
-        self, platform: str, room: str, caller_id: str, names: Sequence[str], since: str
-    ) -> int | None: ...
-
-    async def undo_claims(self, case: int) -> dict[str, int]: ...
-
-    async def claim_undo(
-        self, case: int, by_case: int, target_ids: Sequence[str]
-    ) -> dict[str, int]: ...
-
-    async def release_undo(self, case: int, by_case: int, target_ids: Sequence[str]) -> None:
-        """Give up ``by_case``'s claims on changes it failed to reverse (see ``Store``)."""
-        ...
-
-    async def pending_confirmation(self, case: int) -> PendingConfirmation | None: ...
-
-    async def open_jobs(self, platform: str, room: str) -> list[OpenJob]: ...
-
-    async def note_total(self, job_id: int, total: int) -> None: ...
-
-    async def request_cancel(self, case: int, by_case: int, reply: str) -> str:
-        """ "cancelled" (closed before it ran), "stopping" (running: stops after the current
-        target), "finished" (too late) or "unknown"."""
-        ...
-
-    async def confirm(self, case: int, by_case: int) -> bool:
-        """Release a plan awaiting confirmation to run; False if it was confirmed or expired
-        meanwhile."""
         ...
 
 
@@ -432,4 +380,4 @@ def unknown_why(ctx: Context, command: str, known: Known) -> Reply:
     platform = ctx.platform
     access = platform.email_access if isinstance(platform, ExplainsEmailAccess) else None
     key = users_key(command)
-    return replies.identity_unknown(command, key, platform.name, access)
+    return refusals.identity_unknown(command, key, platform.name, access)

@@ -4,11 +4,12 @@ can reverse). Its caller may cancel it; so may an owner of the room it runs in."
 
 from __future__ import annotations
 
-from bot import replies
 from bot.commands import Command, Context
 from bot.entitlement import Access
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
+from bot.replies import cancel as sentences
+from bot.replies import refusals
 from bot.reply import plain
 
 
@@ -17,22 +18,22 @@ async def cancel(ctx: Context) -> Outcome:
     inv = ctx.invocation
     rows = await ctx.cases.audit(case=number)
     if not rows:
-        return Refused(Refusal.MALFORMED, replies.no_such_case(number))
+        return Refused(Refusal.MALFORMED, refusals.no_such_case(number))
     row = rows[0]
     if (row.platform, row.room) != (inv.platform, inv.room.id):
-        return Refused(Refusal.NOT_ENTITLED, replies.cancel_elsewhere(number))
+        return Refused(Refusal.NOT_ENTITLED, sentences.cancel_elsewhere(number))
     if row.state == "done":
-        return Refused(Refusal.MALFORMED, replies.cancel_too_late(number, row.outcome))
+        return Refused(Refusal.MALFORMED, sentences.cancel_too_late(number, row.outcome))
     if row.caller_id != inv.caller.id and not await ctx.caller_is_owner():
-        return Refused(Refusal.NOT_ENTITLED, replies.cancel_not_yours(number, row.caller))
+        return Refused(Refusal.NOT_ENTITLED, sentences.cancel_not_yours(number, row.caller))
     said = await ctx.cases.request_cancel(
-        number, ctx.case_id, plain(replies.cancelled_before_start(ctx.case_id))
+        number, ctx.case_id, plain(sentences.cancelled_before_start(ctx.case_id))
     )
     if said == "finished":
-        return Refused(Refusal.MALFORMED, replies.cancel_too_late(number, "report"))
+        return Refused(Refusal.MALFORMED, sentences.cancel_too_late(number, "report"))
     if said == "stopping":
-        return Info(replies.cancel_stopping(number))
-    return Info(replies.cancelled(number, row.command))
+        return Info(sentences.cancel_stopping(number))
+    return Info(sentences.cancelled(number, row.command))
 
 
 COMMAND = Command(

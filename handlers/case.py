@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from bot import replies
 from bot.commands import Command, Context, caller_named, unknown_why
 from bot.entitlement import CommandRule, Known
 from bot.errors import PlatformError
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
+from bot.replies import case as sentences
+from bot.replies import failures, refusals
 
 
 async def case(ctx: Context) -> Outcome:
     number = int(ctx.parsed.words["number"])
     rows = await ctx.cases.audit(case=number)
     if not rows:
-        return Refused(Refusal.MALFORMED, replies.no_such_case(number))
+        return Refused(Refusal.MALFORMED, refusals.no_such_case(number))
     row = rows[0]
     if row.room != ctx.invocation.room.id:
         try:
             known = await caller_named(ctx, COMMAND.name)
         except PlatformError as err:
-            return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+            return Refused(Refusal.PLATFORM, failures.lookup_failed(err))
         if known is not Known.NAMED:
-            why = replies.case_elsewhere(number)
+            why = sentences.case_elsewhere(number)
             return Refused(Refusal.NOT_ENTITLED, why + unknown_why(ctx, COMMAND.name, known))
-    return Info(replies.case_details(row))
+    return Info(sentences.case_details(row))
 
 
 COMMAND = Command(

@@ -7,11 +7,12 @@ handler only releases it (the store queues it in its room again, marked confirme
 
 from __future__ import annotations
 
-from bot import replies
 from bot.commands import Command, Context
 from bot.entitlement import Access, is_named
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
+from bot.replies import confirm as sentences
+from bot.replies import refusals
 
 
 async def confirm(ctx: Context) -> Outcome:
@@ -19,23 +20,23 @@ async def confirm(ctx: Context) -> Outcome:
     pending = await ctx.cases.pending_confirmation(number)
     if pending is None:
         if not await ctx.cases.audit(case=number):
-            return Refused(Refusal.MALFORMED, replies.no_such_case(number))
-        return Refused(Refusal.MALFORMED, replies.not_awaiting(number))
+            return Refused(Refusal.MALFORMED, refusals.no_such_case(number))
+        return Refused(Refusal.MALFORMED, sentences.not_awaiting(number))
     inv = ctx.invocation
     if (pending.platform, pending.room) != (inv.platform, inv.room.id):
-        return Refused(Refusal.NOT_ENTITLED, replies.confirm_elsewhere(number))
+        return Refused(Refusal.NOT_ENTITLED, sentences.confirm_elsewhere(number))
     if pending.confirmers is not None:  # asked for outside chat: the people it names confirm
         if not is_named(pending.confirmers, inv.caller):
-            return Refused(Refusal.NOT_ENTITLED, replies.confirm_not_named(pending))
+            return Refused(Refusal.NOT_ENTITLED, sentences.confirm_not_named(pending))
     elif pending.caller.id != inv.caller.id:
-        return Refused(Refusal.NOT_ENTITLED, replies.confirm_not_yours(pending))
+        return Refused(Refusal.NOT_ENTITLED, sentences.confirm_not_yours(pending))
     if pending.state == "done" and pending.confirmed_by is None and not pending.expired:
-        return Refused(Refusal.MALFORMED, replies.not_awaiting(number))  # cancelled
+        return Refused(Refusal.MALFORMED, sentences.not_awaiting(number))  # cancelled
     if pending.confirmed_by is not None:
-        return Refused(Refusal.MALFORMED, replies.already_confirmed(number, pending.confirmed_by))
+        return Refused(Refusal.MALFORMED, sentences.already_confirmed(number, pending.confirmed_by))
     if pending.expired or not await ctx.cases.confirm(number, ctx.case_id):
-        return Refused(Refusal.MALFORMED, replies.confirm_too_late(number))
-    return Info(replies.confirmed(pending))
+        return Refused(Refusal.MALFORMED, sentences.confirm_too_late(number))
+    return Info(sentences.confirmed(pending))
 
 
 COMMAND = Command(

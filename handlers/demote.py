@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot import replies
 from bot.commands import Command, Context, run_each
 from bot.entitlement import CommandRule
 from bot.errors import PlatformError, RuleForbids
@@ -11,6 +10,8 @@ from bot.lost_answers import confirmed, demoted
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.platform import SupportsDemote, SupportsOwnerLevels
+from bot.replies import demote as sentences
+from bot.replies import failures, untouched
 from bot.undo_steps import Repromote
 
 
@@ -22,17 +23,17 @@ async def demote(ctx: Context) -> Outcome:
 
     async def one(target: UserRef) -> ItemResult:
         if target.id not in members:
-            return ItemResult(target, Status.REFUSED, replies.not_a_member(target))
+            return ItemResult(target, Status.REFUSED, untouched.not_a_member(target))
         if target.id not in owners:
             if await ctx.journal.started(target):  # an earlier run's call went through
-                line = replies.demoted_after_restart(target)
+                line = sentences.demoted_after_restart(target)
                 unknown_level = Repromote()  # the level taken away was not kept
                 return ItemResult(
                     target, Status.DONE, line, "confirmed by member list", unknown_level
                 )
-            return ItemResult(target, Status.REFUSED, replies.not_an_owner(target))
+            return ItemResult(target, Status.REFUSED, sentences.not_an_owner(target))
         if owners == {target.id}:
-            return ItemResult(target, Status.REFUSED, replies.last_owner_demote(target))
+            return ItemResult(target, Status.REFUSED, sentences.last_owner_demote(target))
         undo = Repromote()
 
         async def call() -> str:
@@ -53,21 +54,21 @@ async def demote(ctx: Context) -> Outcome:
         try:
             said = await ctx.change(call, target)
         except RuleForbids as err:  # the platform's rule, checked before any call
-            return ItemResult(target, Status.REFUSED, replies.not_touched_by_rule(target, err))
+            return ItemResult(target, Status.REFUSED, failures.not_touched_by_rule(target, err))
         except PlatformError as err:
             return ItemResult(
                 target,
                 Status.FAILED,
-                replies.failed(target, "demote", err),
+                failures.failed(target, "demote", err),
                 err.response or err.detail,
             )
         owners.discard(target.id)
         if said is None:  # a dry run: nothing was called
-            return ItemResult(target, Status.PLANNED, replies.would_demote(target))
+            return ItemResult(target, Status.PLANNED, sentences.would_demote(target))
         # Stepping down is what an owner may mean by it; the line says what follows.
         if target.id == ctx.invocation.caller.id:
-            return ItemResult(target, Status.DONE, replies.demoted_yourself(target), said, undo)
-        return ItemResult(target, Status.DONE, replies.demoted(target), said, undo)
+            return ItemResult(target, Status.DONE, sentences.demoted_yourself(target), said, undo)
+        return ItemResult(target, Status.DONE, sentences.demoted(target), said, undo)
 
     return Report(tuple(await run_each(ctx, one)))
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot import replies
 from bot.commands import Command, Context
 from bot.entitlement import Access, Verdict, decide_static
 from bot.grammar import Grammar
 from bot.outcome import Info, Outcome
+from bot.replies import help as sentences
 
 SAID = {
     # why the caller may use a command, as the list says it ("" : the summary says it already)
@@ -32,7 +32,7 @@ async def help_(ctx: Context) -> Outcome:
         elif not decision.allowed:
             continue
         entries.append((command.usage, command.options, command.summary, SAID.get(via, via)))
-    return Info(replies.help_lines(entries))
+    return Info(sentences.help_lines(entries))
 
 
 COMMAND = Command(

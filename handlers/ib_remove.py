@@ -7,7 +7,6 @@ removed. Deactivated accounts are set aside first: the API cannot remove them.
 
 from __future__ import annotations
 
-from bot import replies
 from bot.commands import Command, Context
 from bot.entitlement import CommandRule
 from bot.errors import Forbidden, PlatformError
@@ -16,6 +15,7 @@ from bot.lost_answers import ib_confirmed
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups
+from bot.replies import failures, ib_groups
 from bot.undo_steps import IbReadd
 
 
@@ -34,10 +34,10 @@ async def ib_remove(ctx: Context) -> Outcome:
     try:
         inactive = await platform.deactivated_users(todo) if todo else set()
     except PlatformError as err:
-        return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+        return Refused(Refusal.PLATFORM, failures.lookup_failed(err))
     for target in todo:
         if target.id in inactive:
-            items[target.id] = ItemResult(target, Status.REFUSED, replies.ib_deactivated(target))
+            items[target.id] = ItemResult(target, Status.REFUSED, ib_groups.ib_deactivated(target))
     send = [t for t in todo if t.id not in inactive]
     if send:
         try:
@@ -52,12 +52,12 @@ async def ib_remove(ctx: Context) -> Outcome:
                 )
             )
         except Forbidden:
-            return Refused(Refusal.PLATFORM, replies.ib_needs_provisioning(group))
+            return Refused(Refusal.PLATFORM, ib_groups.ib_needs_provisioning(group))
         except PlatformError as err:
-            return Refused(Refusal.PLATFORM, replies.ib_failed(group, err))
+            return Refused(Refusal.PLATFORM, ib_groups.ib_failed(group, err))
         if answer is None:  # a dry run: nothing was called
             for target in send:
-                line = replies.would_ib_remove(target, group)
+                line = ib_groups.would_ib_remove(target, group)
                 items[target.id] = ItemResult(target, Status.PLANNED, line)
         else:
             items.update(_results(send, group, *answer))
@@ -74,10 +74,10 @@ def _results(
     for target, message in zip(sent, messages, strict=True):
         if message == "":
             undo = IbReadd(group)
-            line = replies.ib_removed(target, group)
+            line = ib_groups.ib_removed(target, group)
             items[target.id] = ItemResult(target, Status.DONE, line, raw, undo)
         else:
-            line = replies.ib_refused(target, message)
+            line = ib_groups.ib_refused(target, message)
             items[target.id] = ItemResult(target, Status.FAILED, line, raw)
     return items
 

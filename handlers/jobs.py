@@ -3,11 +3,11 @@ their progress, so a long job can be watched or cancelled."""
 
 from __future__ import annotations
 
-from bot import replies
 from bot.commands import Command, Context
 from bot.entitlement import CommandRule
 from bot.grammar import Grammar
 from bot.outcome import Info, Outcome
+from bot.replies import jobs as sentences
 
 
 async def jobs(ctx: Context) -> Outcome:
@@ -15,7 +15,7 @@ async def jobs(ctx: Context) -> Outcome:
     found = [
         j for j in await ctx.cases.open_jobs(inv.platform, inv.room.id) if j.case != ctx.case_id
     ]
-    return Info(replies.jobs_list(found))
+    return Info(sentences.jobs_list(found))
 
 
 COMMAND = Command(

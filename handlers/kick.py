@@ -3,7 +3,6 @@ members from the room the command is typed in; the filters choose them from the 
 
 from __future__ import annotations
 
-from bot import replies
 from bot.commands import Command, Context, run_each
 from bot.entitlement import CommandRule
 from bot.errors import PlatformError, RuleForbids
@@ -11,6 +10,8 @@ from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.lost_answers import checked, removed
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
+from bot.replies import failures, untouched
+from bot.replies import kick as sentences
 from bot.undo_steps import Readd
 
 
@@ -23,13 +24,13 @@ async def kick(ctx: Context) -> Outcome:
         member = members.get(target.id)
         if member is None:
             if await ctx.journal.started(target):  # an earlier run's call went through
-                line = replies.removed_after_restart(target, reason)
+                line = sentences.removed_after_restart(target, reason)
                 undo = Readd(owner=False)
                 return ItemResult(target, Status.DONE, line, "confirmed by member list", undo)
-            return ItemResult(target, Status.REFUSED, replies.not_a_member(target))
+            return ItemResult(target, Status.REFUSED, untouched.not_a_member(target))
         # The platform lets the last owner be removed; the room would be left ownerless.
         if member.is_owner and owners == {target.id}:
-            return ItemResult(target, Status.REFUSED, replies.last_owner_remove(target))
+            return ItemResult(target, Status.REFUSED, sentences.last_owner_remove(target))
         room = ctx.invocation.room
         call = checked(
             lambda: ctx.platform.remove_member(room, target, reason),
@@ -39,20 +40,20 @@ async def kick(ctx: Context) -> Outcome:
         try:
             said = await ctx.change(call, target)
         except RuleForbids as err:  # the platform's rule, checked before any call
-            return ItemResult(target, Status.REFUSED, replies.not_touched_by_rule(target, err))
+            return ItemResult(target, Status.REFUSED, failures.not_touched_by_rule(target, err))
         except PlatformError as err:
             return ItemResult(
                 target,
                 Status.FAILED,
-                replies.failed(target, "remove", err),
+                failures.failed(target, "remove", err),
                 err.response or err.detail,
             )
         owners.discard(target.id)
         del members[target.id]
         if said is None:  # a dry run: nothing was called
-            return ItemResult(target, Status.PLANNED, replies.would_remove(target, reason))
+            return ItemResult(target, Status.PLANNED, sentences.would_remove(target, reason))
         undo = Readd(owner=member.is_owner)
-        return ItemResult(target, Status.DONE, replies.removed(target, reason), said, undo)
+        return ItemResult(target, Status.DONE, sentences.removed(target, reason), said, undo)
 
     return Report(tuple(await run_each(ctx, one)))
 

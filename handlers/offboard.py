@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from functools import partial
 
-from bot import replies
 from bot.commands import Command, Context, ScopedJournal, Step, settle_each
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
@@ -19,6 +18,8 @@ from bot.lost_answers import ib_confirmed
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUserRooms
+from bot.replies import ib_groups
+from bot.replies import offboard as sentences
 from bot.undo_steps import IbReadd, Readd
 from handlers.offboard_everywhere import everywhere, finds_its_targets
 from handlers.offboard_rooms import IB_SCOPE, leave_room, rooms_of
@@ -30,19 +31,19 @@ async def offboard(ctx: Context) -> Outcome:
     platform = ctx.platform
     assert isinstance(platform, SupportsUserRooms)  # Command.requires checked it
     if len(ctx.parsed.targets) != 1:
-        return Refused(Refusal.MALFORMED, replies.offboard_one_person(len(ctx.parsed.targets)))
+        return Refused(Refusal.MALFORMED, sentences.offboard_one_person(len(ctx.parsed.targets)))
     groups = ctx.parsed.values.get("ib-group", ())
     if groups and not isinstance(platform, SupportsIbGroups):
-        return Refused(Refusal.UNSUPPORTED, replies.offboard_no_ib_groups(platform.name))
+        return Refused(Refusal.UNSUPPORTED, sentences.offboard_no_ib_groups(platform.name))
     if not ctx.targets:  # unknown, protected or outranking: the dispatcher has said why
         return Report(())
     (user,) = ctx.targets
     if user.id == ctx.invocation.caller.id:
-        return Refused(Refusal.MALFORMED, replies.offboard_self())
+        return Refused(Refusal.MALFORMED, sentences.offboard_self())
     try:
         rooms = await rooms_of(ctx, platform, user)
     except PlatformError as err:
-        return Refused(Refusal.PLATFORM, replies.offboard_rooms_failed(user, err))
+        return Refused(Refusal.PLATFORM, sentences.offboard_rooms_failed(user, err))
     await ctx.expect(len(rooms) + len(groups))
     steps: list[Step] = []
     for info in rooms:
@@ -54,9 +55,9 @@ async def offboard(ctx: Context) -> Outcome:
         steps.append((group_ctx, user, partial(_leave_group, group_ctx, platform, user, group)))
     items, cancelled = await settle_each(ctx, steps)
     if cancelled:
-        stopped = replies.offboard_cancelled(user, items, len(steps))
+        stopped = sentences.offboard_cancelled(user, items, len(steps))
         return Report(tuple(items), (stopped,))
-    headline = replies.offboard_headline(user, len(rooms), len(groups), items)
+    headline = sentences.offboard_headline(user, len(rooms), len(groups), items)
     return Report(tuple(items), (headline,))
 
 
@@ -65,7 +66,7 @@ async def _leave_group(
 ) -> ItemResult:
     try:
         if user.id in await platform.deactivated_users([user]):
-            return ItemResult(user, Status.REFUSED, replies.ib_deactivated(user))
+            return ItemResult(user, Status.REFUSED, ib_groups.ib_deactivated(user))
         call = partial(  # an answer lost: the group decides
             ib_confirmed,
             platform,
@@ -76,15 +77,15 @@ async def _leave_group(
         )
         answer = await ctx.change(call, user)
     except PlatformError as err:
-        line = replies.offboard_ib_failed(user, group, err)
+        line = sentences.offboard_ib_failed(user, group, err)
         return ItemResult(user, Status.FAILED, line, err.response or err.detail)
     if answer is None:  # a dry run: nothing was called
-        return ItemResult(user, Status.PLANNED, replies.would_ib_remove(user, group))
+        return ItemResult(user, Status.PLANNED, ib_groups.would_ib_remove(user, group))
     (message,), raw = answer
     if message:
-        return ItemResult(user, Status.FAILED, replies.ib_refused(user, message), raw)
+        return ItemResult(user, Status.FAILED, ib_groups.ib_refused(user, message), raw)
     undo = IbReadd(group, user.id)
-    return ItemResult(user, Status.DONE, replies.ib_removed(user, group), raw, undo)
+    return ItemResult(user, Status.DONE, ib_groups.ib_removed(user, group), raw, undo)
 
 
 COMMAND = Command(

@@ -17,7 +17,6 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot import replies
 from bot.commands import Context, Halted, ScopedJournal
 from bot.errors import PlatformError
 from bot.everywhere.reach import Reach, transient
@@ -25,6 +24,8 @@ from bot.grammar import EmailTarget, Parsed
 from bot.model import RoomInfo, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import Platform, SupportsUserRooms
+from bot.replies import offboard as sentences
+from bot.replies import wording
 from bot.reply import Code, Line, Reply, Untrusted, line, unmentioned
 from handlers.offboard_rooms import leave_room, rooms_of
 
@@ -73,7 +74,7 @@ async def everywhere(ctx: Context) -> Outcome:
     if any(value.lower() != ALL for value in given):
         return Refused(Refusal.MALFORMED, _only_all(given))
     if len(ctx.parsed.targets) != 1:
-        return Refused(Refusal.MALFORMED, replies.offboard_one_person(len(ctx.parsed.targets)))
+        return Refused(Refusal.MALFORMED, sentences.offboard_one_person(len(ctx.parsed.targets)))
     (target,) = ctx.parsed.targets
     if not isinstance(target, EmailTarget):
         return Refused(Refusal.MALFORMED, _needs_email())
@@ -173,7 +174,7 @@ async def _found(there: Context, reach: Reach, platform: Platform, email: str) -
         return _Found(None)
     inv = there.invocation
     if platform.name == inv.platform and person.id == inv.caller.id:
-        return _Found(person, [ItemResult(person, Status.REFUSED, replies.offboard_self()[0])])
+        return _Found(person, [ItemResult(person, Status.REFUSED, sentences.offboard_self()[0])])
     if there.screen is None:  # nobody checked them: nobody acts (fail closed)
         return _Found(person, [ItemResult(person, Status.REFUSED, _unscreened(person))])
     set_aside = await there.screen(there, [person])
@@ -218,7 +219,7 @@ def _named(item: ItemResult) -> ItemResult:
 
 
 def _room(platform: str, name: str) -> str:
-    return f"{replies.platform_name(platform)} {name}"
+    return f"{wording.platform_name(platform)} {name}"
 
 
 def _only_all(given: Sequence[str]) -> Reply:
@@ -259,7 +260,7 @@ def _no_platforms() -> Reply:
 
 def _unknown(ghost: UserRef, platform: str) -> ItemResult:
     said = line(
-        f"{replies.platform_name(platform)}: no user has the e-mail address ",
+        f"{wording.platform_name(platform)}: no user has the e-mail address ",
         Untrusted(ghost.email or ""),
         " (nor does the identity map name one); nothing to do there.",
     )
@@ -269,7 +270,7 @@ def _unknown(ghost: UserRef, platform: str) -> ItemResult:
 def _unreachable(ghost: UserRef, platform: Platform, part: _Part, err: PlatformError) -> ItemResult:
     tries = f" (tried {part.retried + 1} times)" if part.retried else ""
     said = line(
-        f"{replies.platform_name(platform.name)}: could not find ",
+        f"{wording.platform_name(platform.name)}: could not find ",
         Untrusted(ghost.email or ""),
         f" or list their rooms{tries}, so nothing was changed there: ",
         Untrusted(err.detail or "no detail"),
@@ -287,8 +288,8 @@ def _unscreened(person: UserRef) -> Line:
 
 
 def _platform_headline(part: _Part) -> Line:
-    name = replies.platform_name(part.platform)
-    counts = replies.counts(part.items) if part.items else "nothing to do"
+    name = wording.platform_name(part.platform)
+    counts = wording.counts(part.items) if part.items else "nothing to do"
     rooms = f"{part.rooms} room" + ("" if part.rooms == 1 else "s")
     again = f"; tried again {part.retried} time" + ("" if part.retried == 1 else "s")
     return line(f"{name}: {rooms}, {counts}{again if part.retried else ''}.")
@@ -301,5 +302,5 @@ def _headline(email: str, parts: Sequence[_Part], items: Sequence[ItemResult]) -
         "offboarding ",
         Untrusted(email),
         f" on {where}, {rooms} room" + ("" if rooms == 1 else "s"),
-        f": {replies.counts(items)}." if items else ": nothing to do.",
+        f": {wording.counts(items)}." if items else ": nothing to do.",
     )

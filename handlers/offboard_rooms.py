@@ -8,7 +8,6 @@ already settled: the platform no longer counts the person as a member there.
 
 from __future__ import annotations
 
-from bot import replies
 from bot.commands import Context
 from bot.errors import PlatformError
 from bot.everywhere.reach import transient
@@ -16,6 +15,7 @@ from bot.lost_answers import checked, removed
 from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Status
 from bot.platform import SupportsUserRooms
+from bot.replies import offboard as sentences
 from bot.undo_steps import Readd
 
 IB_SCOPE = "ib:"
@@ -58,19 +58,19 @@ async def leave_room(
     assert room is not None  # a for_room context
     reason = ctx.parsed.rest
     if not room.active:
-        return ItemResult(user, Status.REFUSED, replies.offboard_deactivated(room.name))
+        return ItemResult(user, Status.REFUSED, sentences.offboard_deactivated(room.name))
     try:
         members = await ctx.members()
         member = members.get(user.id)
         if member is None:
             if await ctx.journal.started(user):  # an earlier run's call went through
-                line = replies.offboard_removed_after_restart(user, room.name)
+                line = sentences.offboard_removed_after_restart(user, room.name)
                 undo = room_undo(room, user, owner=False, platform=platform)
                 return ItemResult(user, Status.DONE, line, "confirmed by member list", undo)
-            return ItemResult(user, Status.REFUSED, replies.offboard_not_member(user, room.name))
+            return ItemResult(user, Status.REFUSED, sentences.offboard_not_member(user, room.name))
         owners = {uid for uid, m in members.items() if m.is_owner}
         if member.is_owner and owners == {user.id}:
-            return ItemResult(user, Status.REFUSED, replies.offboard_last_owner(user, room.name))
+            return ItemResult(user, Status.REFUSED, sentences.offboard_last_owner(user, room.name))
         call = checked(
             lambda: ctx.platform.remove_member(room.room, user, reason),
             removed(ctx.platform, room.room, user),  # an answer lost: the member list decides
@@ -79,14 +79,14 @@ async def leave_room(
         said = await ctx.change(call, user)
         if said is None:  # a dry run: nothing was called
             interval = await ctx.pace_interval()
-            line = replies.offboard_would_remove(user, room.name, len(members), interval)
+            line = sentences.offboard_would_remove(user, room.name, len(members), interval)
             return ItemResult(user, Status.PLANNED, line)
     except PlatformError as err:
         if again and transient(err):
             raise
-        line = replies.offboard_failed(user, room.name, err)
+        line = sentences.offboard_failed(user, room.name, err)
         return ItemResult(user, Status.FAILED, line, err.response or err.detail)
-    line = replies.offboard_removed(user, room.name, reason)
+    line = sentences.offboard_removed(user, room.name, reason)
     undo = room_undo(room, user, owner=member.is_owner, platform=platform)
     return ItemResult(user, Status.DONE, line, said, undo)
 

@@ -16,7 +16,6 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import assert_never
 
-from bot import replies
 from bot.commands import Command, Context, caller_named, unknown_why
 from bot.entitlement import CommandRule, Known, Verdict, decide, decide_static
 from bot.errors import PlatformError
@@ -32,6 +31,8 @@ from bot.lost_answers import (
 from bot.model import RoomInfo, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLevels, SupportsUndo
+from bot.replies import failures, refusals
+from bot.replies import undo as sentences
 from bot.reply import Line
 from bot.store import AuditRow
 from bot.undo_steps import IbReadd, Readd, Repromote, StoredStep, Unreadable
@@ -43,7 +44,7 @@ async def undo(ctx: Context) -> Outcome:
     if given and not given.isdigit():
         return Refused(
             Refusal.MALFORMED,
-            replies.malformed(f"“{given}” is not a case number.", None, COMMAND.usage),
+            refusals.malformed(f"“{given}” is not a case number.", None, COMMAND.usage),
         )
     undoable = [c.name for c in ctx.registry if c.undoable]  # each says so (Command.undo_steps)
     minutes = ctx.policy.undo_window_minutes
@@ -56,33 +57,33 @@ async def undo(ctx: Context) -> Outcome:
             inv.platform, inv.room.id, inv.caller.id, undoable, since
         )
     if number is None:
-        return Refused(Refusal.MALFORMED, replies.nothing_to_undo(minutes))
+        return Refused(Refusal.MALFORMED, sentences.nothing_to_undo(minutes))
     rows = await ctx.cases.audit(case=number)
     if not rows:
-        return Refused(Refusal.MALFORMED, replies.no_such_case(number))
+        return Refused(Refusal.MALFORMED, refusals.no_such_case(number))
     row = rows[0]
     if row.room != inv.room.id:
         try:
             known = await caller_named(ctx, COMMAND.name)
         except PlatformError as err:
-            return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+            return Refused(Refusal.PLATFORM, failures.lookup_failed(err))
         if known is not Known.NAMED:
-            elsewhere = replies.undo_elsewhere(number)
+            elsewhere = sentences.undo_elsewhere(number)
             return Refused(Refusal.NOT_ENTITLED, elsewhere + unknown_why(ctx, COMMAND.name, known))
     if row.command not in undoable:
         itself = row.command == COMMAND.name
-        return Refused(Refusal.MALFORMED, replies.not_undoable(number, row.command, itself))
+        return Refused(Refusal.MALFORMED, sentences.not_undoable(number, row.command, itself))
     if not row.finished_at:  # still running, or its reply is out and its close on the way
-        return Refused(Refusal.MALFORMED, replies.undo_not_finished(number))
+        return Refused(Refusal.MALFORMED, sentences.undo_not_finished(number))
     if datetime.now(UTC) - datetime.fromisoformat(row.finished_at) > window:
-        return Refused(Refusal.MALFORMED, replies.undo_too_late(number, minutes))
+        return Refused(Refusal.MALFORMED, sentences.undo_too_late(number, minutes))
     steps = await ctx.cases.undoable(number)
     if not steps:
-        return Refused(Refusal.MALFORMED, replies.nothing_changed(number))
+        return Refused(Refusal.MALFORMED, sentences.nothing_changed(number))
     # Changes another undo has claimed (given up only by an undo that failed to reverse them).
     others = {t: by for t, by in (await ctx.cases.undo_claims(number)).items() if by != ctx.case_id}
     if all(target.id in others for target, _ in steps):
-        return Refused(Refusal.MALFORMED, replies.already_undone(number, min(others.values())))
+        return Refused(Refusal.MALFORMED, sentences.already_undone(number, min(others.values())))
     await ctx.cases.mark_undoes(ctx.case_id, number)
     vettings: dict[str, _Vetting] = {}
     settled: dict[int, ItemResult] = {}
@@ -95,9 +96,9 @@ async def undo(ctx: Context) -> Outcome:
         person, where = _person(target, how), _where(how)
         there = _platform_of(ctx, how)
         if target.id in others:
-            line = replies.already_undone_step(person, where, others[target.id])
+            line = sentences.already_undone_step(person, where, others[target.id])
         elif there is None:
-            line = replies.cannot_undo_here(person, _platform_name(ctx, how))
+            line = sentences.cannot_undo_here(person, _platform_name(ctx, how))
         elif (why := await _vetting(vettings, there, row).why_not(person, how, where)) is not None:
             line = why
         else:
@@ -117,16 +118,16 @@ async def undo(ctx: Context) -> Outcome:
         if holder == ctx.case_id and there is not None:
             done, release = await _reverse(there, _room_id(how, row), person, how)
         elif holder is not None:
-            line = replies.already_undone_step(person, _where(how), holder)
+            line = sentences.already_undone_step(person, _where(how), holder)
             done = ItemResult(person, Status.REFUSED, line)
         else:  # not claimed, and held by nobody: never act without a claim
-            done = ItemResult(person, Status.REFUSED, replies.undo_unchecked(person, (), None))
+            done = ItemResult(person, Status.REFUSED, sentences.undo_unchecked(person, (), None))
         settled[n] = dataclasses.replace(done, target=target)
         await ctx.journal.record(settled[n])
         if release:  # with the failure just recorded, in one transaction
             await ctx.cases.release_undo(number, ctx.case_id, [target.id])
     items = [settled[n] for n in range(len(steps))]
-    return Report(tuple(items), (replies.undo_headline(number, items),))
+    return Report(tuple(items), (sentences.undo_headline(number, items),))
 
 
 def _platform_of(ctx: Context, how: StoredStep) -> Context | None:
@@ -167,11 +168,11 @@ def _person(target: UserRef, how: StoredStep) -> UserRef:
 def _where(how: StoredStep) -> Line:
     match how:
         case IbReadd(group=group):
-            return replies.undo_place(group=group)
+            return sentences.undo_place(group=group)
         case Readd(name=str(name)):
-            return replies.undo_place(room=name)
+            return sentences.undo_place(room=name)
         case Readd() | Repromote() | Unreadable():
-            return replies.undo_place()  # the case's own room
+            return sentences.undo_place()  # the case's own room
         case _:
             assert_never(how)
 
@@ -226,15 +227,15 @@ class _Vetting:
             if decision.verdict is Verdict.NEEDS_ROOM_OWNER:
                 decision = decide(ctx.policy, command, caller, await place.caller_is_owner())
             if not decision.allowed:
-                return replies.undo_not_entitled(person, command, where, decision)
+                return sentences.undo_not_entitled(person, command, where, decision)
             if ctx.reversal is None:
-                return replies.undo_unchecked(person, where, None)
+                return sentences.undo_unchecked(person, where, None)
             named_only = not self.in_room or group_step
             ranked = dataclasses.replace(ctx, room=None) if named_only else place
             why = await ctx.reversal(ranked, self.actor, person)
         except PlatformError as err:
-            return replies.undo_unchecked(person, where, err)
-        return None if why is None else replies.undo_refused(person, where, why)
+            return sentences.undo_unchecked(person, where, err)
+        return None if why is None else sentences.undo_refused(person, where, why)
 
 
 async def _reverse(
@@ -273,15 +274,15 @@ async def _reverse(
                     )
                 if invited:
                     line = (
-                        replies.invited_back_to_room(target, name, owner)
+                        sentences.invited_back_to_room(target, name, owner)
                         if name is not None
-                        else replies.invited_back(target, owner)
+                        else sentences.invited_back(target, owner)
                     )
                 else:
                     line = (
-                        replies.readded_to_room(target, name, owner)
+                        sentences.readded_to_room(target, name, owner)
                         if name is not None
-                        else replies.readded(target, owner)
+                        else sentences.readded(target, owner)
                     )
                 return ItemResult(target, Status.DONE, line, said), False
             case Repromote(level=level):
@@ -293,12 +294,12 @@ async def _reverse(
                         lambda: platform.restore_owner_level(room, target, level),
                         level_restored(platform, room, target, level),
                     )
-                    line = replies.level_restored(target, level)
+                    line = sentences.level_restored(target, level)
                     return ItemResult(target, Status.DONE, line, said), False
                 said = await confirmed(
                     lambda: platform.promote_owner(room, target), promoted(platform, room, target)
                 )
-                return ItemResult(target, Status.DONE, replies.repromoted(target), said), False
+                return ItemResult(target, Status.DONE, sentences.repromoted(target), said), False
             case IbReadd(group=group):
                 if not isinstance(platform, SupportsIbGroups):
                     return _cannot(target, platform.name), False
@@ -311,9 +312,9 @@ async def _reverse(
                     removing=False,
                 )
                 if results and results[0]:  # the group refused this person: not added
-                    line = replies.ib_readd_refused(target, group, results[0])
+                    line = sentences.ib_readd_refused(target, group, results[0])
                     return ItemResult(target, Status.FAILED, line, raw), True
-                line = replies.ib_readded(target, group)
+                line = sentences.ib_readded(target, group)
                 return ItemResult(target, Status.DONE, line, raw), False
             case Unreadable():  # another version's step: never acted on
                 return _cannot(target, platform.name), False
@@ -323,13 +324,13 @@ async def _reverse(
         # Through ``confirmed``: refused, or looked at and not in place, unless the look failed.
         not_made = not acted and known_not_made(err)
         return ItemResult(
-            target, Status.FAILED, replies.failed(target, "undo the change for", err),
+            target, Status.FAILED, failures.failed(target, "undo the change for", err),
             err.response or err.detail,
         ), not_made  # fmt: skip
 
 
 def _cannot(target: UserRef, platform: str) -> ItemResult:
-    return ItemResult(target, Status.REFUSED, replies.cannot_undo_here(target, platform))
+    return ItemResult(target, Status.REFUSED, sentences.cannot_undo_here(target, platform))
 
 
 async def _no_pace() -> None:

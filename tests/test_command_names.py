@@ -1,10 +1,12 @@
-"""Adding a command = its module + one line in ``handlers/__init__.py``.
+"""Adding a command = its module (and its sentences' module, ``bot/replies/<command>.py``) +
+one line in ``handlers/__init__.py``.
 
 Every place a command's name is spelled in the core (``bot/``, without its test doubles and
 its frozen migrations) is listed here, and each handler module spells no other command's name
-than its own. What the core still spells is the allow-list below, each entry saying why; a
-new spelling anywhere fails this test (declare it on the ``Command`` instead), and so does an
-entry that is no longer needed (shrink the list).
+than its own (nor does its sentences' module, but for the pointers listed below). What the
+core still spells is the allow-list below, each entry saying why; a new spelling anywhere fails
+this test (declare it on the ``Command`` instead), and so does an entry that is no longer
+needed (shrink the list).
 
 A name is "spelled" by a string literal that is the name (``"kick"``), a command word in a
 sentence (``"/kick"``) or a policy key (``policy.commands.kick``). Docstrings, dictionary keys
@@ -28,15 +30,18 @@ NAMES = tuple(c.name for c in COMMANDS)
 
 # (module, command name) -> how many times it is spelled there, and why that is left.
 ALLOWED: dict[tuple[str, str], int] = {
-    # Sentences users read: every sentence lives in bot/replies.py today; they move to their
-    # command's module with "its sentences" (issue 18), not in this change.
-    ("bot/replies.py", "help"): 2,
-    ("bot/replies.py", "case"): 4,
-    ("bot/replies.py", "undo"): 6,
-    ("bot/replies.py", "confirm"): 4,
-    ("bot/replies.py", "cancel"): 2,
-    ("bot/replies.py", "jobs"): 1,
-    ("bot/replies.py", "offboard"): 1,
+    # Sentences that point the reader to another command (a command's own sentences are in
+    # bot/replies/<command>.py, which may name it).
+    ("bot/replies/refusals.py", "help"): 1,  # an unknown command: "/help lists the ones…"
+    ("bot/replies/render.py", "case"): 1,  # a long report or plan: "all of them: /case 12"
+    ("bot/replies/render.py", "confirm"): 1,  # a held plan: "answer /confirm 12"
+    ("bot/replies/render.py", "cancel"): 1,  # a scheduled command: "answer /cancel 12;
+    ("bot/replies/render.py", "jobs"): 1,  # /jobs lists what is waiting"
+    ("bot/replies/case.py", "confirm"): 2,  # a case awaiting its caller's /confirm
+    ("bot/replies/jobs.py", "confirm"): 1,  # likewise
+    ("bot/replies/jobs.py", "cancel"): 1,  # "Stop one with /cancel <case>"
+    ("bot/replies/cancel.py", "undo"): 1,  # a finished case: "/undo 12 reverses what it did"
+    ("bot/replies/undo.py", "case"): 1,  # an undo cannot be undone: "/case 12 shows what…"
     ("bot/settings.py", "confirm"): 2,  # the bulk section's field descriptions
     ("bot/entitlement.py", "kick"): 1,  # owners_may_act_on_owners's description names each
     ("bot/entitlement.py", "demote"): 1,  # command's own default
@@ -162,8 +167,14 @@ def _count(
     return counted, where
 
 
+def _own_sentences() -> dict[Path, str]:
+    """``bot/replies/<command>.py``: a command's sentences, which name it."""
+    replies = ROOT / "bot" / "replies"
+    return {replies / f"{c.name.replace('-', '_')}.py": c.name for c in COMMANDS}
+
+
 def test_the_core_spells_no_command_name_outside_its_allow_list() -> None:
-    counted, where = _count(_modules("bot"))
+    counted, where = _count(_modules("bot"), _own_sentences())
     assert dict(counted) == ALLOWED, "\n".join(where)
 
 

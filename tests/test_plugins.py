@@ -118,7 +118,7 @@ def test_the_config_sections_and_pace_platforms_are_the_registrys() -> None:
 
 def test_display_names_and_demos_come_from_the_plugins() -> None:
     from bot.cli import DEMOS, demo, offboard
-    from bot.replies import platform_name
+    from bot.replies.wording import platform_name
 
     assert {plugin.name: plugin.demo for plugin in PLUGINS} == DEMOS
     for command, besides in ((demo, set()), (offboard, {"all"})):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.replies import duration
+from bot.replies.wording import duration
 from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, CAROL, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
 from tests.crowd import CROWD, add_crowd, mentions

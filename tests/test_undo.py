@@ -1,30 +1,8 @@
 from __future__ import annotations
 
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
+from tests.conftest import ALICE, BOB, DAVE, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
 from tests.stores import closed
-
-
-async def test_undo_a_kick_re_adds_and_re_promotes(pod: SymphonyPod, desk: Room) -> None:
-    await desk.say(ALICE, "/kick @bob @carol")
-    assert BOB not in desk.members
-    assert CAROL not in desk.members
-    reply = await desk.say(ALICE, "/undo")
-    assert "/undo · case 2: undoing case 1: 2 done" in reply.text
-    assert "Re-added @Bob Member." in reply.text
-    assert "Re-added @Carol Owner as owner." in reply.text
-    assert desk.members[BOB] is False
-    assert desk.members[CAROL] is True
-    again = await desk.say(ALICE, "/undo 1")
-    assert "Case 1 was already undone by case 2." in again.text
-
-
-async def test_undo_a_demote(pod: SymphonyPod, desk: Room) -> None:
-    await desk.say(ALICE, "/demote @carol")
-    assert desk.members[CAROL] is False
-    reply = await desk.say(ALICE, "/undo 1")
-    assert "Promoted @Carol Owner back to owner." in reply.text
-    assert desk.members[CAROL] is True
 
 
 async def test_undo_an_ib_removal(pod: SymphonyPod, desk: Room) -> None:
@@ -34,18 +12,6 @@ async def test_undo_an_ib_removal(pod: SymphonyPod, desk: Room) -> None:
     assert "Re-added @Bob Member to IB group" in reply.text
     assert "Re-added @Dave External to IB group" in reply.text
     assert {BOB, DAVE} <= set(pod.group(GROUP).members)
-
-
-async def test_undo_refusals(pod: SymphonyPod, desk: Room) -> None:
-    nothing = (await desk.say(ALICE, "/undo")).text
-    assert "You have no case in this room that can still be undone" in nothing
-    await desk.say(ALICE, "/help")
-    assert (
-        "Case 2 was /help, which changes nothing, so there is nothing to undo."
-        in (await desk.say(ALICE, "/undo 2")).text
-    )
-    assert "There is no case 99." in (await desk.say(ALICE, "/undo 99")).text
-    assert "You may not run /undo here" in (await desk.say(BOB, "/undo 1")).text
 
 
 async def test_undo_past_the_window_and_after_a_restart(

@@ -152,63 +152,6 @@ async def test_a_kick_in_another_room_is_undone_only_by_an_owner_of_that_room(
         await app.stop()
 
 
-RANKED: dict[str, Any] = {
-    "commands": {"kick": {"room_owners": True, "users": ["frank@example.com"]}},
-    "ranks": [{"name": "compliance", "users": ["frank@example.com"]}],
-    "owners_may_act_on_owners": True,
-    "protect_named_users": False,
-}
-
-
-async def test_an_owner_cannot_undo_a_higher_ranks_kick(
-    pod: SymphonyPod, settings_for: ConfigMaker
-) -> None:
-    app = await bot_with(pod, settings_for, RANKED)
-    try:
-        desk = Room(pod, DESK)
-        assert "Removed @Bob Member." in (await desk.say(FRANK, "/kick @bob")).text
-        undo = (await desk.say(ALICE, "/undo 1")).text
-        assert (
-            "Not undone for @Bob Member: @Frank Compliance made this change and outranks you"
-            " (compliance above room owner); only users named in policy.commands.undo.users may"
-            " undo a higher rank's change." in undo
-        )
-        assert adds(pod) == []
-        # A co-owner's kick is the same rank's: Alice may undo it.
-        assert "Removed @Dave External." in (await desk.say(CAROL, "/kick @dave")).text
-        assert "Re-added @Dave External." in (await desk.say(ALICE, "/undo 3")).text
-        assert adds(pod) == [(pod.room(DESK).stream_id, DAVE)]
-    finally:
-        await app.stop()
-
-
-async def test_a_rule_naming_the_caller_lets_them_undo_a_higher_ranks_kick(
-    pod: SymphonyPod, settings_for: ConfigMaker
-) -> None:
-    policy = {**RANKED, "commands": {**RANKED["commands"], "undo": {"users": [str(ALICE)]}}}
-    app = await bot_with(pod, settings_for, policy)
-    try:
-        desk = Room(pod, DESK)
-        assert "Removed @Bob Member." in (await desk.say(FRANK, "/kick @bob")).text
-        assert "Re-added @Bob Member." in (await desk.say(ALICE, "/undo 1")).text
-        assert BOB in pod.room(DESK).members
-    finally:
-        await app.stop()
-
-
-async def test_undo_without_a_number_skips_cases_that_changed_nothing(
-    pod: SymphonyPod, desk: Room
-) -> None:
-    assert "Removed @Bob Member." in (await desk.say(ALICE, "/kick @bob")).text
-    assert "not a member" in (await desk.say(ALICE, "/kick @bob")).text  # changed nothing
-    reply = (await desk.say(ALICE, "/undo")).text
-    assert "undoing case 1: 1 done" in reply
-    assert BOB in pod.room(DESK).members
-    # Case 1 is undone now: nothing of Alice's is left to undo here.
-    nothing = (await desk.say(ALICE, "/undo")).text
-    assert "You have no case in this room that can still be undone" in nothing
-
-
 async def test_the_words_of_the_undo_refusals(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
     policy = {"commands": {"undo": {"room_owners": True}}, "owners_may_act_on_owners": True}
     app = await bot_with(pod, settings_for, policy)

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import NamedTuple
 
-from bot import replies, schedule
+from bot import schedule
 from bot.commands import Command, Registry
 from bot.grammar import Parsed, ParseError
 from bot.model import Invocation, MentionToken, Token, UserRef, Word
 from bot.outcome import Refusal, Refused
 from bot.platform import Platform
+from bot.replies import refusals
 
 SUGGEST_CUTOFF = 0.6
 """How like a command a word addressed to the bot must be for the answer to suggest it
@@ -114,14 +115,14 @@ def understood(
     if command is None:
         known = available_commands(registry, platform)
         return Refused(
-            Refusal.MALFORMED, replies.unknown_command(name, nearest_command(name, known))
+            Refusal.MALFORMED, refusals.unknown_command(name, nearest_command(name, known))
         )
     try:
         parsed = command.grammar.parse(args)
     except ParseError as err:
         return Refused(
             Refusal.MALFORMED,
-            replies.malformed(err.problem, err.hint, command.usage, command.options),
+            refusals.malformed(err.problem, err.hint, command.usage, command.options),
         )
     runs_at: datetime | None = None
     if (at_text := parsed.value("at")) is not None:
@@ -129,7 +130,7 @@ def understood(
         try:
             runs_at = schedule.parse_at(at_text, asked, tz)
         except schedule.BadTime:
-            return Refused(Refusal.MALFORMED, replies.bad_time(at_text, tz_name))
+            return Refused(Refusal.MALFORMED, refusals.bad_time(at_text, tz_name))
         if runs_at <= asked:
-            return Refused(Refusal.MALFORMED, replies.time_passed(runs_at))
+            return Refused(Refusal.MALFORMED, refusals.time_passed(runs_at))
     return Understood(command, name, parsed, runs_at)

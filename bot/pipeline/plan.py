@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import structlog
 
-from bot import replies, schedule
+from bot import schedule
 from bot.commands import Context
 from bot.outcome import Awaiting, Outcome, Plan, Report, Scheduled, Status
 from bot.pacing import JITTER_MARGIN, paced_seconds
@@ -22,6 +22,7 @@ from bot.pipeline.desk import Desk
 from bot.pipeline.parse import Understood
 from bot.pipeline.targets import Chosen
 from bot.platform import PublishesChangeRate
+from bot.replies import render
 from bot.reply import plain
 
 log = structlog.get_logger(__name__)
@@ -120,6 +121,6 @@ def working_hours(desk: Desk, runs_at: datetime | None) -> str | None:
 
 async def expire(desk: Desk) -> None:
     """Close the plans whose confirmation time has run out (at a start, and at each sweep)."""
-    expired = await desk.store.expire_confirmations(plain(replies.plan_expired()))
+    expired = await desk.store.expire_confirmations(plain(render.plan_expired()))
     if expired:
         log.info("plans expired unconfirmed", cases=expired)

@@ -9,7 +9,6 @@ caller's role there is known.
 
 from __future__ import annotations
 
-from bot import replies
 from bot.entitlement import (
     Decision,
     Known,
@@ -26,6 +25,7 @@ from bot.pipeline.desk import Desk
 from bot.pipeline.parse import Understood
 from bot.pipeline.resolve import email_access
 from bot.platform import Platform
+from bot.replies import refusals
 from bot.reply import Reply
 
 
@@ -36,12 +36,12 @@ def let_through(
     command, name = asked.command, asked.name
     if command.requires is not None and not isinstance(platform, command.requires):
         why = platform.unsupported.get(command.requires)
-        return Refused(Refusal.UNSUPPORTED, replies.unsupported(name, platform.name, why))
+        return Refused(Refusal.UNSUPPORTED, refusals.unsupported(name, platform.name, why))
     static = decide_static(policy, name, inv.caller)
     if static.verdict is Verdict.NOT_NAMED and _may_be_named(policy, name, inv.caller):
         return static  # decided once the e-mail entries are resolved (``admit``)
     if static.verdict in (Verdict.DENIED_LISTED, Verdict.NOT_NAMED):
-        return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, static))
+        return Refused(Refusal.NOT_ENTITLED, refusals.not_entitled(name, static))
     return static
 
 
@@ -62,7 +62,7 @@ async def admit(
     if decision.verdict is Verdict.IDENTITY_UNKNOWN:
         return Refused(Refusal.NOT_ENTITLED, identity_unknown(platform, name, decision))
     if decision.verdict in (Verdict.DENIED_LISTED, Verdict.NOT_NAMED):
-        return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, decision))
+        return Refused(Refusal.NOT_ENTITLED, refusals.not_entitled(name, decision))
     return decision
 
 
@@ -76,7 +76,7 @@ def as_owner(
         unknown = Decision(Verdict.IDENTITY_UNKNOWN, decision.via)
         return Refused(Refusal.NOT_ENTITLED, identity_unknown(platform, name, unknown))
     if not final.allowed:
-        return Refused(Refusal.NOT_ENTITLED, replies.not_entitled(name, final))
+        return Refused(Refusal.NOT_ENTITLED, refusals.not_entitled(name, final))
     return None
 
 
@@ -90,7 +90,7 @@ async def caller_named(desk: Desk, platform: Platform, caller: UserRef, command:
 
 
 def identity_unknown(platform: Platform, command: str, decision: Decision) -> Reply:
-    return replies.identity_unknown(command, decision.via, platform.name, email_access(platform))
+    return refusals.identity_unknown(command, decision.via, platform.name, email_access(platform))
 
 
 def _may_be_named(policy: Policy, command: str, caller: UserRef) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot import replies
 from bot.commands import Context
 from bot.entitlement import (
     OWNER_RANK,
@@ -28,6 +27,7 @@ from bot.pipeline.parse import Understood
 from bot.pipeline.resolve import email_access
 from bot.pipeline.targets import Chosen, resolved
 from bot.platform import SupportsRank
+from bot.replies import untouched
 from bot.reply import Line
 
 
@@ -99,10 +99,10 @@ async def outranked(
             if graded and isinstance(platform, SupportsRank):
                 below = not await platform.outranks(ctx.invocation.room, caller, target)
         except PlatformError as err:
-            refused.append(ItemResult(target, Status.REFUSED, replies.rank_unknown(target, err)))
+            refused.append(ItemResult(target, Status.REFUSED, untouched.rank_unknown(target, err)))
             continue
         if doubt is not None:
-            line = replies.target_identity_unknown(
+            line = untouched.target_identity_unknown(
                 target,
                 f"policy.ranks ({policy.ranks[doubt].name})",
                 platform.name,
@@ -112,11 +112,11 @@ async def outranked(
             continue
         if graded:
             if below:
-                line = replies.outranked_in_room(target)
+                line = untouched.outranked_in_room(target)
                 refused.append(ItemResult(target, Status.REFUSED, line))
             continue
         if not may_act_on(policy, mine, theirs, in_room=in_room, owners_on_owners=owners_on_owners):
-            line = replies.outranked(target, mine.name, theirs.name)
+            line = untouched.outranked(target, mine.name, theirs.name)
             refused.append(ItemResult(target, Status.REFUSED, line))
     return refused
 
@@ -145,8 +145,8 @@ async def may_reverse(
     if in_room and graded and isinstance(platform, SupportsRank):
         # Owners graded by the platform (Matrix power levels): its order decides.
         if await platform.outranks(ctx.acting_room, actor, caller):
-            return replies.undo_outranked_in_room(actor)
+            return untouched.undo_outranked_in_room(actor, command)
         return None
     if theirs.level < mine.level:
-        return replies.undo_outranked(actor, mine.name, theirs.name)
+        return untouched.undo_outranked(actor, mine.name, theirs.name, command)
     return None

@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 
 import structlog
 
-from bot import replies
 from bot.errors import PlatformError
 from bot.model import Invocation, RoomRef
 from bot.outcome import Outcome, OutcomeKind, Plan, Scheduled, kind_of
 from bot.pipeline.desk import Desk
 from bot.platform import Platform
+from bot.replies.render import render
 from bot.reply import Reply, plain, unmentioned, with_prefix
 from bot.store import Job
 
@@ -71,7 +71,7 @@ async def answer(
     command for its time: those stay open)."""
     inv = job.invocation
     bound = log.bind(case=job.id, command=job.command, room=inv.room.id)
-    reply = replies.render(outcome, inv.caller, job.command, job.id)
+    reply = render(outcome, inv.caller, job.command, job.id)
     if isinstance(outcome, Scheduled):
         await desk.store.defer(job.id, outcome.at.timestamp())
         delay = max(0.0, outcome.at.timestamp() - time.time())

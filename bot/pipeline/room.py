@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 
-from bot import replies
 from bot.commands import Context, Journal
 from bot.entitlement import Decision, Verdict
 from bot.lookups import Lookups
@@ -20,6 +19,7 @@ from bot.pipeline import policy
 from bot.pipeline.desk import Desk
 from bot.pipeline.parse import Understood
 from bot.platform import Platform
+from bot.replies import refusals
 from bot.store import Job
 
 
@@ -44,7 +44,7 @@ async def enter(
         unused.callback(lookups.drop)
     room = await lookups.room if lookups is not None and lookups.room else None
     if room is not None and not room.active:
-        return Refused(Refusal.ROOM_DEACTIVATED, replies.room_deactivated())
+        return Refused(Refusal.ROOM_DEACTIVATED, refusals.room_deactivated())
     members = await lookups.member_map() if lookups is not None else None
     ctx = Context(
         platform, inv, room, parsed, (), journal, desk.policy, desk.registry, desk.store,

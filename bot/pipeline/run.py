@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import structlog
 
-from bot import replies
 from bot.commands import Context, HaltCheck
 from bot.errors import PlatformError
 from bot.outcome import ItemResult, Outcome, Report, Status
@@ -25,6 +24,7 @@ from bot.pipeline.reply import send
 from bot.pipeline.targets import Chosen
 from bot.platform import Platform, SupportsDirectMessage
 from bot.progress import Progress
+from bot.replies import notices, render
 from bot.store import Job
 
 log = structlog.get_logger(__name__)
@@ -51,7 +51,7 @@ async def run(
     outcome = await command.run(ctx)
     if ctx.cancelled and isinstance(outcome, Report):
         settled = [i for i in outcome.items if i.status is not Status.PLANNED]
-        headline = (replies.stopped_by_cancel(settled, len(ctx.targets)),)
+        headline = (render.stopped_by_cancel(settled, len(ctx.targets)),)
         outcome = Report(outcome.items, headline, outcome.notes)
     if command.notifies_removed and isinstance(outcome, Report) and desk.notify.removed_users:
         outcome = await notified(desk, ctx, outcome)
@@ -88,7 +88,7 @@ def progress(desk: Desk, job: Job, platform: Platform, total: int) -> Progress:
     inv = job.invocation
 
     async def post(items: Sequence[ItemResult], total: int, left: float | None) -> None:
-        reply = replies.progress(inv.caller, job.command, job.id, items, total, left)
+        reply = render.progress(inv.caller, job.command, job.id, items, total, left)
         try:
             await send(platform, inv, reply)
         except PlatformError as err:
@@ -109,10 +109,10 @@ async def notified(desk: Desk, ctx: Context, report: Report) -> Report:
     if not isinstance(platform, SupportsDirectMessage):
         if not any(item.status is Status.DONE for item in report.items):
             return report
-        note = replies.notices_unsupported(platform.name)  # said, never silently skipped
+        note = notices.notices_unsupported(platform.name)  # said, never silently skipped
         return Report(report.items, report.headline, (*report.notes, note))
     room = ctx.room.name if ctx.room else ctx.invocation.room.id
-    notice = replies.removal_notice(
+    notice = notices.removal_notice(
         room, ctx.invocation.caller, ctx.parsed.rest, desk.notify.contact
     )
     notes = list(report.notes)
@@ -122,5 +122,5 @@ async def notified(desk: Desk, ctx: Context, report: Report) -> Report:
                 await platform.send_direct(item.target, notice)
             except PlatformError as err:
                 log.warning("removal notice failed", user=item.target.id, error=str(err))
-                notes.append(replies.notice_failed(item.target, err))
+                notes.append(notices.notice_failed(item.target, err))
     return Report(report.items, report.headline, tuple(notes))

@@ -20,7 +20,6 @@ from functools import partial
 
 import structlog
 
-from bot import replies
 from bot.commands import Context, Halted
 from bot.errors import PlatformError
 from bot.lookups import Lookups
@@ -29,6 +28,7 @@ from bot.outcome import Crashed, Outcome, Refusal, Refused
 from bot.pipeline import parse, plan, policy, rank, reply, room, run, targets
 from bot.pipeline.desk import Desk
 from bot.platform import Platform
+from bot.replies import failures, render
 from bot.store import Job
 
 log = structlog.get_logger(__name__)
@@ -65,7 +65,7 @@ async def handle(
         await desk.store.release(job.id)
         bound.info("command paused for shutdown; it resumes on the next start")
         with contextlib.suppress(PlatformError):
-            await reply.send(platform, inv, replies.paused(inv.caller, job.command, job.id))
+            await reply.send(platform, inv, render.paused(inv.caller, job.command, job.id))
         return
     except Exception as exc:
         if desk.store.database.is_transient(exc):
@@ -89,7 +89,7 @@ async def execute(desk: Desk, job: Job, platform: Platform, ahead: Lookups | Non
         try:
             ready = await _prepared(desk, job, platform, ahead, unused)
         except PlatformError as err:  # a read-only lookup: nothing was changed
-            return Refused(Refusal.PLATFORM, replies.lookup_failed(err))
+            return Refused(Refusal.PLATFORM, failures.lookup_failed(err))
         if not isinstance(ready, Prepared):
             return ready
         return await run.run(desk, job, ready.ctx, ready.asked, ready.chosen, ready.ready)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import structlog
 
-from bot import replies
 from bot.commands import Context
 from bot.entitlement import Known, is_named
 from bot.errors import PlatformError
@@ -25,6 +24,7 @@ from bot.pipeline.desk import Desk
 from bot.pipeline.parse import Understood
 from bot.pipeline.resolve import email_access
 from bot.platform import Platform, SupportsExternalMembers, SupportsUserLookup
+from bot.replies import refusals, untouched
 
 log = structlog.get_logger(__name__)
 
@@ -67,11 +67,11 @@ async def choose(desk: Desk, ctx: Context, asked: Understood) -> Chosen | Refuse
     filters = [f for f in FILTERS if f in parsed.flags]
     if filters:
         if "external" in filters and not isinstance(platform, SupportsExternalMembers):
-            cannot = replies.filter_unsupported("external", platform.name)
+            cannot = refusals.filter_unsupported("external", platform.name)
             return Refused(Refusal.UNSUPPORTED, cannot)
         chosen = await filtered(ctx, filters)
         if not chosen and not given:
-            return Refused(Refusal.MALFORMED, replies.filter_matched_nobody(filters))
+            return Refused(Refusal.MALFORMED, refusals.filter_matched_nobody(filters))
         given += chosen
     targets, early = await resolved(desk, platform, given)
     if asked.command.refuses_caller:
@@ -128,7 +128,7 @@ async def resolved(
             if user is None:
                 ghost = UserRef(id="email:" + t.email, email=t.email)
                 targets.append(ghost)
-                early.append(ItemResult(ghost, Status.REFUSED, replies.unknown_email(t.email)))
+                early.append(ItemResult(ghost, Status.REFUSED, untouched.unknown_email(t.email)))
                 continue
         else:
             user = t
@@ -137,9 +137,9 @@ async def resolved(
         seen.add(user.id)
         targets.append(user)
         if user.id in protected or is_named(desk.policy.protected_entries(), user):
-            early.append(ItemResult(user, Status.REFUSED, replies.protected(user)))
+            early.append(ItemResult(user, Status.REFUSED, untouched.protected(user)))
         elif shielded.match(user) is Known.UNKNOWN:  # may be a protected e-mail entry
-            line = replies.target_identity_unknown(
+            line = untouched.target_identity_unknown(
                 user, "policy.protected", platform.name, email_access(platform)
             )
             early.append(ItemResult(user, Status.REFUSED, line))
@@ -153,7 +153,7 @@ def yourself(
     that one could not undo (Slack's own API refuses it: ``cant_kick_self``)."""
     settled = {i.target.id for i in early}
     return [
-        ItemResult(t, Status.REFUSED, replies.not_yourself(command, t))
+        ItemResult(t, Status.REFUSED, untouched.not_yourself(command, t))
         for t in targets
         if t.id == caller.id and t.id not in settled
     ]

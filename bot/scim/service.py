@@ -9,17 +9,20 @@ entry makes one); ``"active": "False"`` is read as false by the models' boolean 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from scim2_models import (
+    AnyExtension,
     AuthenticationScheme,
     Bulk,
     ChangePassword,
     Context,
+    Email,
     EnterpriseUser,
     ETag,
     Filter,
     Patch,
+    Required,
     Resource,
     ResourceType,
     ResponseParameters,
@@ -35,7 +38,24 @@ from scim2_server.service import ScimService
 MAX_RESULTS = 200
 """The most resources one list answer holds (``count`` above is lowered to it)."""
 
-USER = User[EnterpriseUser]
+
+class LinkedEmail(Email):
+    """An e-mail entry must hold its address."""
+
+    value: Annotated[str | None, Required.true] = None
+
+
+class LinkedUser(User[AnyExtension]):
+    """The core User schema with ``emails`` required: kickbot links a directory user to an
+    e-mail address (the one it offboards by), so a user without one is refused when it is
+    created (400 invalidValue, which the identity provider shows in its provisioning log),
+    not accepted and then impossible to offboard. The published schema says so, so clients
+    (and scim2-tester) send one."""
+
+    emails: Annotated[list[LinkedEmail] | None, Required.true] = None  # type: ignore[assignment]
+
+
+USER = LinkedUser[EnterpriseUser]
 
 
 def provider() -> ScimProvider:
@@ -61,7 +81,7 @@ def provider() -> ScimProvider:
         unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
     )
     return ScimProvider(
-        models=[User, EnterpriseUser],
+        models=[LinkedUser, EnterpriseUser],
         resource_types=[ResourceType.from_resource(USER)],
         config=config,
         policy=policy,

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator,
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
-from bot.replies import case_status_word
+from bot.replies.case import case_status_word
 
 if TYPE_CHECKING:
     from bot.app import App

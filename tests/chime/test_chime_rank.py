@@ -126,39 +126,3 @@ async def test_a_failed_room_lookup_refuses_the_whole_command(
     assert chime.room(DESK).roles[BOB] == "Member"
     assert chime.room(DESK).roles[CAROL] == "Administrator"
     assert chime.state_changes() == []
-
-
-async def test_undo_of_a_kick_re_adds_with_the_role_once(chime: ChimeDouble, desk: Room) -> None:
-    await desk.say(ALICE, "/kick @bob@example.com @carol@example.com")
-    assert not {BOB, CAROL} & set(desk.roles)
-    reply = await desk.say(ALICE, "/undo")
-    assert "undoing case 1: 2 done" in reply.text
-    assert "Re-added @bob@example.com." in reply.text
-    assert "Re-added @carol@example.com as owner." in reply.text
-    assert desk.roles[BOB] == "Member"
-    assert desk.roles[CAROL] == "Administrator"
-    again = await desk.say(ALICE, "/undo 1")
-    assert "Case 1 was already undone by case 2." in again.text
-    assert desk.roles[BOB] == "Member"
-    assert desk.roles[CAROL] == "Administrator"
-    assert chime.state_changes() == [
-        f"DELETE {path(DESK, BOB)}",
-        f"DELETE {path(DESK, CAROL)}",
-        f"POST {path(DESK)}",
-        f"POST {path(DESK)}",
-        f"POST {path(DESK, CAROL)}",
-    ]
-
-
-async def test_undo_of_a_demote_gives_the_role_back_once(chime: ChimeDouble, desk: Room) -> None:
-    await desk.say(ALICE, "/demote @carol@example.com")
-    assert desk.roles[CAROL] == "Member"
-    reply = await desk.say(ALICE, "/undo 1")
-    assert "Promoted @carol@example.com back to owner." in reply.text
-    assert desk.roles[CAROL] == "Administrator"
-    again = await desk.say(ALICE, "/undo 1")
-    assert "Case 1 was already undone by case 2." in again.text
-    assert desk.roles[CAROL] == "Administrator"
-    updates = [c.body for c in chime.calls("UpdateRoomMembership")]
-    assert updates == [{"Role": "Member"}, {"Role": "Administrator"}]
-    assert len(chime.state_changes()) == 2

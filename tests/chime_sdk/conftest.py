@@ -138,7 +138,9 @@ class Channel:
         return await self.reply()
 
     async def reply(self) -> str:
-        return readable((await self.sdk.next_message(self.arn, timeout=20.0)).content)
+        """The bot's next message here as read (code spans' backticks are the markup)."""
+        message = await self.sdk.next_message(self.arn, timeout=20.0)
+        return readable(message.content).replace("`", "")
 
     @property
     def members(self) -> set[str]:

@@ -325,7 +325,12 @@ async def rocketchat_world(
             return reply.replace("`", "")  # code spans: the markup, not the text
 
         def changes() -> list[str]:
-            verb = {"groups.kick": "remove", "groups.invite": "add", "groups.removeOwner": "demote"}
+            verb = {
+                "groups.kick": "remove",
+                "groups.invite": "add",
+                "groups.removeOwner": "demote",
+                "groups.addOwner": "promote",
+            }
             return [  # every state-changing call, as server.changing_calls()
                 f"{verb.get(endpoint, endpoint)} {name(user)}"
                 for endpoint, user in (c.split(" ", 1) for c in server.changing_calls())
@@ -401,8 +406,9 @@ async def chime_world(
                         made.append(f"remove {name(c.path.rsplit('/', 1)[1])}")
                     elif c.operation == "CreateRoomMembership":
                         made.append(f"add {name(c.body['MemberId'])}")
-                    elif c.operation == "UpdateRoomMembership" and c.body == {"Role": "Member"}:
-                        made.append(f"demote {name(c.path.rsplit('/', 1)[1])}")
+                    elif c.operation == "UpdateRoomMembership":
+                        verb = "demote" if c.body == {"Role": "Member"} else "promote"
+                        made.append(f"{verb} {name(c.path.rsplit('/', 1)[1])}")
                     else:
                         made.append(f"{c.operation} {c.path}")
             assert len(made) >= len(double.state_changes())

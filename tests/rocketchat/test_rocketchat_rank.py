@@ -152,31 +152,3 @@ async def test_a_failed_room_lookup_refuses_the_whole_command(
     assert "Could not check the room before acting, so nothing was changed" in reply
     assert BOB in desk.members
     assert server.changing_calls() == []
-
-
-async def test_undo_of_a_kick_re_invites_once(server: RocketChatServer, desk: Room) -> None:
-    await desk.say(ALICE, "!kick @bob")
-    assert BOB not in desk.members
-    reply = visible((await desk.say(ALICE, "!undo")).msg)
-    assert "undoing case 1: 1 done" in reply
-    assert "Re-added @bob." in reply
-    assert BOB in desk.members
-    assert server.room(DESK).roles.get(BOB, set()) == set()
-    again = visible((await desk.say(ALICE, "!undo 1")).msg)
-    assert "Case 1 was already undone by case 2." in again
-    assert server.changing_calls() == [f"groups.kick {BOB}", f"groups.invite {BOB}"]
-
-
-async def test_undo_of_a_demote_gives_the_owner_role_back_once(
-    server: RocketChatServer, desk: Room
-) -> None:
-    await desk.say(ALICE, "!demote @carol")
-    assert desk.owners == {ALICE}
-    reply = visible((await desk.say(ALICE, "!undo 1")).msg)
-    assert "Promoted @carol back to owner." in reply
-    assert desk.owners == {ALICE, CAROL}
-    assert CAROL in desk.members
-    again = visible((await desk.say(ALICE, "!undo 1")).msg)
-    assert "Case 1 was already undone by case 2." in again
-    assert desk.owners == {ALICE, CAROL}
-    assert server.changing_calls() == [f"groups.removeOwner {CAROL}", f"groups.addOwner {CAROL}"]

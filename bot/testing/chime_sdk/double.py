@@ -169,12 +169,12 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
         mods = list(moderators)
         channel = Channel(arn, name, created_by=mods[0] if mods else self.bot)
         for who in [*mods, *members]:
-            channel.members[who] = "DEFAULT"
+            channel.add(who)
         for who in hidden:
-            channel.members[who] = "HIDDEN"
+            channel.add(who, "HIDDEN")
         channel.moderators.update(mods)
         if with_bot:
-            channel.members[self.bot] = "DEFAULT"
+            channel.add(self.bot)
             if bot_moderator:
                 channel.moderators.add(self.bot)
         unknown = [m for m in channel.members if m not in self.users]

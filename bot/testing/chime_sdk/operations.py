@@ -12,7 +12,6 @@ NotFound), and the last moderator may be removed (kickbot must guard it itself).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -51,8 +50,9 @@ class Operations:
         self.handlers: dict[str, Handler] = {
             "DescribeChannel": self._describe_channel,
             "ListChannelMemberships": self._list_memberships,
-            "DescribeChannelMembership": self._describe_membership,
             "ListChannelModerators": self._list_moderators,
+            "DescribeChannelMembership": self._describe_membership,
+            "DescribeChannelModerator": self._describe_moderator,
             "DeleteChannelMembership": self._delete_membership,
             "CreateChannelMembership": self._create_membership,
             "DeleteChannelModerator": self._delete_moderator,
@@ -147,16 +147,32 @@ class Operations:
         self._reader(channel, bearer)
         member = params["MemberArn"]
         if member not in channel.members:
-            raise ChimeSdkError("The member is not a member of the channel.", "NotFoundException")
+            raise ChimeSdkError("The user is not a member of the channel.", "NotFoundException")
         joined = stamp(channel.joined.get(member, channel.created))
-        membership = {
-            "ChannelArn": channel.arn,
-            "Member": self.identity(member),
-            "Type": channel.members[member],
-            "CreatedTimestamp": joined,
-            "LastUpdatedTimestamp": joined,
+        return 200, {
+            "ChannelMembership": {
+                "ChannelArn": channel.arn,
+                "Member": self.identity(member),
+                "Type": channel.members[member],
+                "InvitedBy": self.identity(channel.created_by),
+                "CreatedTimestamp": joined,
+                "LastUpdatedTimestamp": joined,
+            }
         }
-        return 200, {"ChannelMembership": membership}
+
+    def _describe_moderator(self, params: Params, bearer: str | None) -> Answer:
+        channel = self._channel(params)
+        self._reader(channel, bearer)
+        moderator = params["ChannelModeratorArn"]
+        if moderator not in channel.moderators:
+            raise ChimeSdkError("The user is not a moderator.", "NotFoundException")
+        return 200, {
+            "ChannelModerator": {
+                "ChannelArn": channel.arn,
+                "Moderator": self.identity(moderator),
+                "CreatedBy": self.identity(channel.created_by),
+            }
+        }
 
     def _delete_membership(self, params: Params, bearer: str | None) -> Answer:
         channel = self._channel(params)
@@ -172,8 +188,7 @@ class Operations:
         self._known(member)
         if member in channel.members:
             raise ChimeSdkError("The user is already a member.", "ConflictException")
-        channel.members[member] = params["Type"]
-        channel.joined[member] = time.time()
+        channel.add(member, params["Type"])
         return 201, {"ChannelArn": channel.arn, "Member": self.identity(member)}
 
     def _delete_moderator(self, params: Params, bearer: str | None) -> Answer:
@@ -244,10 +259,11 @@ class Operations:
         kept = [m for m in channel.messages if m.persistence == "PERSISTENT"]
         if "SubChannelId" in params:
             kept = [m for m in kept if m.sub_channel_id == params["SubChannelId"]]
+        # Timestamps are compared in whole milliseconds, the service's precision.
         if (after := _when(params.get("NotBefore"))) is not None:
-            kept = [m for m in kept if m.created >= after]
+            kept = [m for m in kept if _ms(m.created) >= _ms(after)]
         if (before := _when(params.get("NotAfter"))) is not None:
-            kept = [m for m in kept if m.created <= before]
+            kept = [m for m in kept if _ms(m.created) <= _ms(before)]
         if params.get("SortOrder", "DESCENDING") == "DESCENDING":
             kept.reverse()
         items = [m.summary(self.users) for m in kept]
@@ -299,6 +315,10 @@ class Operations:
         if arn not in self.users:
             raise ChimeSdkError("The AppInstanceUser does not exist.", "BadRequestException")
         return 200, {"AppInstanceUser": {"AppInstanceUserArn": arn, "Name": self.users[arn]}}
+
+
+def _ms(when: float) -> int:
+    return round(when * 1000)
 
 
 def _when(value: Any) -> float | None:

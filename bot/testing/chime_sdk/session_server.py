@@ -159,6 +159,7 @@ class SessionServer(EmulatedServer[ConnectAttempt]):
         self._sockets: list[_Socket] = []
         self.knobs: Knobs[str, int] = Knobs()
         self._close_codes: list[int] = []
+        self._early: list[str] = []
         self._held = False
         self._message_members = _message_members()
         self.events_sent = 0
@@ -202,6 +203,16 @@ class SessionServer(EmulatedServer[ConnectAttempt]):
     def close_next(self, code: int) -> None:
         """The next accepted socket is established, then closed with ``code``."""
         self._close_codes.append(code)
+
+    def before_established_next(self, message: Mapping[str, Any]) -> None:
+        """The next accepted socket gets ``message``'s event *before* SESSION_ESTABLISHED (the
+        JS SDK notes it can happen)."""
+        self._early.append(self._frame(message))
+
+    def send_raw(self, text: str) -> None:
+        """Send ``text`` as it is, as one frame, to every open socket (hostile frames)."""
+        for socket in list(self._sockets):
+            socket.outbox.put_nowait(text)
 
     def drop(self) -> None:
         """Cut every open socket without a close frame (a network failure)."""
@@ -250,6 +261,9 @@ class SessionServer(EmulatedServer[ConnectAttempt]):
                 "x-amz-chime-message-type": "SYSTEM",
             }
         }
+        for frame in self._early:
+            socket.outbox.put_nowait(frame)
+        self._early.clear()
         socket.outbox.put_nowait(json.dumps(established))
         self._sockets.append(socket)
         self.record(attempt)
@@ -279,12 +293,9 @@ class SessionServer(EmulatedServer[ConnectAttempt]):
 
     # --- events ---------------------------------------------------------------------------
 
-    def publish(self, message: Mapping[str, Any]) -> None:
-        """A ``CREATE_CHANNEL_MESSAGE`` for ``message`` (a ChannelMessage: ``ChannelArn``,
-        ``MessageId``, ``Content``, ``Type``, ``Sender``, ``CreatedTimestamp`` as epoch
-        seconds…) to every open socket of a member of its channel (the sender's included)."""
-        if self._held:
-            return
+    def _frame(self, message: Mapping[str, Any]) -> str:
+        """The ``CREATE_CHANNEL_MESSAGE`` frame of a ChannelMessage (checked against the
+        model's shape; timestamps as ISO 8601 text)."""
         unknown = set(message) - self._message_members
         if unknown:
             self.violate("event", f"ChannelMessage has members the model lacks: {unknown}")
@@ -292,7 +303,7 @@ class SessionServer(EmulatedServer[ConnectAttempt]):
         for key in ("CreatedTimestamp", "LastUpdatedTimestamp", "LastEditedTimestamp"):
             if isinstance(payload.get(key), int | float):
                 payload[key] = iso(float(payload[key]))
-        frame = json.dumps(
+        return json.dumps(
             {
                 "Headers": {
                     "x-amz-chime-event-type": "CREATE_CHANNEL_MESSAGE",
@@ -301,6 +312,14 @@ class SessionServer(EmulatedServer[ConnectAttempt]):
                 "Payload": json.dumps(payload),
             }
         )
+
+    def publish(self, message: Mapping[str, Any]) -> None:
+        """A ``CREATE_CHANNEL_MESSAGE`` for ``message`` (a ChannelMessage: ``ChannelArn``,
+        ``MessageId``, ``Content``, ``Type``, ``Sender``, ``CreatedTimestamp`` as epoch
+        seconds…) to every open socket of a member of its channel (the sender's included)."""
+        if self._held:
+            return
+        frame = self._frame(message)
         members = set(self._members_of(str(message.get("ChannelArn", ""))))
         for socket in list(self._sockets):
             if socket.user_arn in members and not socket.ws.closed:

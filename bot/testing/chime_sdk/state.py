@@ -57,14 +57,18 @@ class Channel:
     members: dict[str, str] = field(default_factory=dict)
     """Member ARN -> DEFAULT or HIDDEN."""
     moderators: set[str] = field(default_factory=set)
+    joined: dict[str, float] = field(default_factory=dict)
+    """Member ARN -> when they became a member (DescribeChannelMembership's CreatedTimestamp)."""
     messages: list[StoredMessage] = field(default_factory=list)
     created: float = field(default_factory=time.time)
-    joined: dict[str, float] = field(default_factory=dict)
-    """Member ARN -> when they were added (DescribeChannelMembership's CreatedTimestamp);
-    absent: since the channel was made."""
+
+    def add(self, member: str, kind: str = "DEFAULT") -> None:
+        self.members[member] = kind
+        self.joined[member] = time.time()
 
     def post(self, sender: str, content: str, **extra: Any) -> StoredMessage:
-        message = StoredMessage(secrets.token_hex(32), sender, content, time.time(), **extra)
+        when = round(time.time(), 3)  # the service keeps milliseconds
+        message = StoredMessage(secrets.token_hex(32), sender, content, when, **extra)
         self.messages.append(message)
         return message
 

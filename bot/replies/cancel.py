@@ -1,0 +1,47 @@
+"""``/cancel``'s sentences (what a cancelled command's own reply says is in ``render``)."""
+
+from __future__ import annotations
+
+from bot.reply import Code, Reply, Untrusted, line
+
+
+def cancel_elsewhere(case: int) -> Reply:
+    return (line(f"Case {case} runs in another room: cancel it there."),)
+
+
+def cancel_too_late(case: int, outcome: str | None) -> Reply:
+    what = "was cancelled already" if outcome == "cancelled" else "has finished"
+    return (
+        line(
+            f"Case {case} {what}: there is nothing left to cancel. ",
+            Code(f"/undo {case}"),
+            " reverses what it did, within the undo window.",
+        ),
+    )
+
+
+def cancel_not_yours(case: int, caller: str) -> Reply:
+    return (
+        line(
+            "Only ",
+            Untrusted(caller),
+            f", who asked for case {case}, or an owner of this room can cancel it."
+            " Nothing was changed.",
+        ),
+    )
+
+
+def cancelled_before_start(by_case: int) -> Reply:
+    return (line(f"Cancelled by case {by_case} before it changed anything."),)
+
+
+def cancelled(case: int, command: str) -> Reply:
+    return (line(f"Cancelled case {case} (", Code("/" + command), "): it had changed nothing."),)
+
+
+def cancel_stopping(case: int) -> Reply:
+    return (
+        line(
+            f"Case {case} stops after the change in hand; its summary follows with what was done."
+        ),
+    )

@@ -1,0 +1,147 @@
+"""/demote, /help and /undo, the same on every platform (see ``test_contract.py``); the
+/demote ones where a room's owners are its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.contract.test_contract import COMPLIANCE_KICKS
+from tests.contract.worlds import World
+
+
+def _owned(world: World) -> Callable[[], set[str]]:
+    if world.owners is None:
+        pytest.skip(f"{world}: a room's owners are not its own, so there is no /demote")
+    return world.owners
+
+
+async def test_demoting_both_owners_keeps_one(world: World) -> None:
+    owners = _owned(world)
+    reply = await world.say("alice", world.line("demote", "alice", "carol"))
+    assert f"Demoted {world.shown['alice']} to member." in reply
+    assert f"{world.shown['carol']} is the last owner" in reply
+    assert owners() == {"carol"}
+    assert world.changes() == ["demote alice"]
+
+
+async def test_demote_refusals_change_nothing(world: World) -> None:
+    owners = _owned(world)
+    reply = await world.say("alice", world.line("demote", "bob"))
+    assert f"{world.shown['bob']} is not an owner of this room: nothing to demote." in reply
+    reply = await world.say("bob", world.line("demote", "carol"))
+    assert f"You may not run {world.command}demote here" in reply
+    assert owners() == {"alice", "carol"}
+    assert world.changes() == []
+
+
+async def test_undo_a_kick_re_adds_and_re_promotes_once(world: World) -> None:
+    owned = world.owners is not None
+    people = ("bob", "carol") if owned else ("bob", "dave")
+    await world.say("alice", world.line("kick", *people))
+    assert world.members().isdisjoint(people)
+    reply = await world.say("alice", world.line("undo"))
+    assert f"{world.command}undo · case 2: undoing case 1: 2 done" in reply
+    assert f"Re-added {world.shown['bob']}." in reply
+    assert f"Re-added {world.shown[people[1]]}{' as owner' if owned else ''}." in reply
+    assert set(people) <= world.members()
+    assert world.owners is None or world.owners() == {"alice", "carol"}
+    again = await world.say("alice", world.line("undo", rest="1"))
+    assert "Case 1 was already undone by case 2." in again
+    assert sorted(world.changes()) == sorted(
+        [f"{verb} {p}" for verb in ("remove", "add") for p in people]
+        + (["promote carol"] if owned else [])
+    )
+
+
+async def test_undo_a_demote_once(world: World) -> None:
+    owners = _owned(world)
+    await world.say("alice", world.line("demote", "carol"))
+    assert owners() == {"alice"}
+    reply = await world.say("alice", world.line("undo", rest="1"))
+    assert f"Promoted {world.shown['carol']} back to owner." in reply
+    assert owners() == {"alice", "carol"}
+    again = await world.say("alice", world.line("undo", rest="1"))
+    assert "Case 1 was already undone by case 2." in again
+    assert owners() == {"alice", "carol"}
+
+
+async def test_undo_refusals(world: World) -> None:
+    c = world.command
+    nothing = await world.say("alice", world.line("undo"))
+    assert "You have no case in this room that can still be undone" in nothing
+    await world.say("alice", world.line("help"))
+    said = await world.say("alice", world.line("undo", rest="2"))
+    assert f"Case 2 was {c}help, which changes nothing, so there is nothing to undo." in said
+    assert "There is no case 99." in await world.say("alice", world.line("undo", rest="99"))
+    assert f"You may not run {c}undo here" in await world.say("bob", world.line("undo", rest="1"))
+    assert world.changes() == []
+
+
+async def test_undo_without_a_number_skips_cases_that_changed_nothing(world: World) -> None:
+    assert f"Removed {world.shown['bob']}." in await world.say("alice", world.line("kick", "bob"))
+    assert "not a member" in await world.say("alice", world.line("kick", "bob"))
+    assert "undoing case 1: 1 done" in await world.say("alice", world.line("undo"))
+    assert "bob" in world.members()
+    nothing = await world.say("alice", world.line("undo"))
+    assert "You have no case in this room that can still be undone" in nothing
+
+
+async def test_help_lists_what_the_caller_may_do(world: World) -> None:
+    c = world.command
+    owner = await world.say("alice", world.line("help"))
+    assert "Commands you may use here:" in owner
+    assert f"{c}kick @user [@user …] [reason…]" in owner
+    assert world.owners is None or f"{c}demote @user [@user …]" in owner
+    member = (await world.say("bob", world.line("help"))).split("\n", 1)[1]
+    assert f"{c}help" in member
+    for usage in (f"{c}kick", f"{c}demote", "ib-remove"):
+        assert usage not in member
+    assert "ib-remove" not in owner  # Symphony's, and only for those the policy names
+
+
+@pytest.mark.parametrize("policy", [COMPLIANCE_KICKS], ids=["compliance-kicks"])
+async def test_an_owner_cannot_undo_a_higher_ranks_kick(world: World) -> None:
+    # A co-owner's kick is the same rank's: that one Alice may undo.
+    assert f"Removed {world.shown['bob']}." in await world.say("carol", world.line("kick", "bob"))
+    assert f"Re-added {world.shown['bob']}." in await world.say(
+        "alice", world.line("undo", rest="1")
+    )
+    assert f"Removed {world.shown['bob']}." in await world.say("frank", world.line("kick", "bob"))
+    undo = await world.say("alice", world.line("undo", rest="3"))
+    assert (
+        f"Not undone for {world.shown['bob']}: {world.shown['frank']} made this change and"
+        " outranks you (compliance above room owner); only users named in"
+        " policy.commands.undo.users may undo a higher rank's change." in undo
+    )
+    assert "bob" not in world.members()
+    assert world.changes() == ["remove bob", "add bob", "remove bob"]
+
+
+NAMED_UNDO = {
+    "commands": {
+        "kick": {"room_owners": True, "users": ["frank@example.com"]},
+        "undo": {"users": ["alice@example.com"]},
+    },
+    "ranks": [{"name": "compliance", "users": ["frank@example.com"]}],
+    "protect_named_users": False,
+}
+"""As ``COMPLIANCE_KICKS``, and Alice named for /undo."""
+
+
+@pytest.mark.parametrize("policy", [NAMED_UNDO], ids=["alice-named-for-undo"])
+async def test_a_rule_naming_the_caller_lets_them_undo_a_higher_ranks_kick(world: World) -> None:
+    assert f"Removed {world.shown['bob']}." in await world.say("frank", world.line("kick", "bob"))
+    reply = await world.say("alice", world.line("undo", rest="1"))
+    assert f"Re-added {world.shown['bob']}." in reply
+    assert "bob" in world.members()
+
+
+async def test_the_last_owner_is_never_demoted(world: World) -> None:
+    owners = _owned(world)
+    await world.say("alice", world.line("demote", "carol"))
+    reply = await world.say("alice", world.line("demote", "alice"))
+    assert f"{world.shown['alice']} is the last owner of this room and cannot be demoted" in reply
+    assert owners() == {"alice"}
+    assert world.changes() == ["demote carol"]
