@@ -4,7 +4,10 @@ Users only (with the enterprise extension Entra ID and Okta send): kickbot needs
 user's e-mail and whether it is active, nothing of groups. PATCH and filters are served; bulk,
 sorting, ETags and password changes are not (docs/scim.md says why). The policy accepts what
 Entra ID sends (a PATCH ``remove`` whose value selects the entry; a path filter that matches no
-entry makes one); ``"active": "False"`` is read as false by the models' boolean parsing.
+entry makes one); ``"active": "False"`` is read as false by the models' boolean parsing. An
+attribute no schema declares (an identity provider's custom mapping) is dropped, not refused:
+refusing would leave that person unlinked, and so never offboarded, for an attribute kickbot
+does not use.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ def provider() -> ScimProvider:
         ],
     )
     policy = ScimPolicy(
+        unknown=ScimPolicy.Unknown.ignore,
         remove_value_as_filter=ScimPolicy.RemoveValue.apply,
         unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
     )

@@ -170,3 +170,12 @@ async def test_a_user_without_an_e_mail_is_refused(scim: Scim) -> None:
     assert_error(await scim.okta.post("/Users", json=body), 400, "invalidValue")
     listed = await scim.okta.get("/Users")
     assert listed.json()["totalResults"] == 0
+
+
+async def test_attributes_no_schema_declares_are_dropped_not_refused(scim: Scim) -> None:
+    created = await scim.okta.post("/Users", json=okta_user(costCentre="42"))
+    assert created.status_code == 201, created.text
+    assert "costCentre" not in created.text
+    stored = await scim.store.scim_users.get(created.json()["id"])
+    assert stored is not None
+    assert "costCentre" not in stored.resource
