@@ -59,7 +59,8 @@ async def symphony(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
 async def slack(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
     import aiohttp
 
-    from bot.platforms.slack.adapter import SlackPlatform, web_client
+    from bot.platforms.slack.adapter import SlackPlatform
+    from bot.platforms.slack.calls import web_client
 
     session = await stack.enter_async_context(aiohttp.ClientSession())
     client = web_client(SlackPlatform(section).settings, session)

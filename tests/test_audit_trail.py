@@ -21,6 +21,7 @@ import structlog
 from click.testing import CliRunner, Result
 
 from bot import audit
+from bot.audit import sinks
 from bot.cli import main
 from bot.errors import KickbotError
 from bot.model import Invocation, MentionToken, RoomRef, UserRef, Word
@@ -184,8 +185,13 @@ def test_a_cut_tail_is_found_against_the_head_kept_outside(
             assert f"{gone} missing (cut off)" in found.stderr
 
 
-def test_the_log_line_of_each_append_carries_the_head(store_url: str) -> None:
+def test_the_log_line_of_each_append_carries_the_head(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with structlog.testing.capture_logs() as logged:
+        # A test that ran the command line before may have configured structlog to cache each
+        # logger on first use (bot.logs), which capture_logs cannot reach: a fresh one can.
+        monkeypatch.setattr(sinks, "log", structlog.get_logger(sinks.__name__))
         run(make_cases(store_url, 2, key=None))
     appended = [e for e in logged if e["event"] == "audit appended"]
     assert [(e["seq"], e["case"], e["link"]) for e in appended] == [

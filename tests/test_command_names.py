@@ -3,10 +3,10 @@ one line in ``handlers/__init__.py``.
 
 Every place a command's name is spelled in the core (``bot/``, without its test doubles and
 its frozen migrations) is listed here, and each handler module spells no other command's name
-than its own (nor does its sentences' module, but for the pointers listed below). What the
-core still spells is the allow-list below, each entry saying why; a new spelling anywhere fails
-this test (declare it on the ``Command`` instead), and so does an entry that is no longer
-needed (shrink the list).
+than its own (nor does its sentences' module: pointers to other commands are in one module).
+What the core still spells is the allow-list below, each entry saying why; a new spelling
+anywhere fails this test (declare it on the ``Command`` instead), and so does an entry that is
+no longer needed (shrink the list).
 
 A name is "spelled" by a string literal that is the name (``"kick"``), a command word in a
 sentence (``"/kick"``) or a policy key (``policy.commands.kick``). Docstrings, dictionary keys
@@ -30,18 +30,15 @@ NAMES = tuple(c.name for c in COMMANDS)
 
 # (module, command name) -> how many times it is spelled there, and why that is left.
 ALLOWED: dict[tuple[str, str], int] = {
-    # Sentences that point the reader to another command (a command's own sentences are in
-    # bot/replies/<command>.py, which may name it).
-    ("bot/replies/refusals.py", "help"): 1,  # an unknown command: "/help lists the ones…"
-    ("bot/replies/render.py", "case"): 1,  # a long report or plan: "all of them: /case 12"
-    ("bot/replies/render.py", "confirm"): 1,  # a held plan: "answer /confirm 12"
-    ("bot/replies/render.py", "cancel"): 1,  # a scheduled command: "answer /cancel 12;
-    ("bot/replies/render.py", "jobs"): 1,  # /jobs lists what is waiting"
-    ("bot/replies/case.py", "confirm"): 2,  # a case awaiting its caller's /confirm
-    ("bot/replies/jobs.py", "confirm"): 1,  # likewise
-    ("bot/replies/jobs.py", "cancel"): 1,  # "Stop one with /cancel <case>"
-    ("bot/replies/cancel.py", "undo"): 1,  # a finished case: "/undo 12 reverses what it did"
-    ("bot/replies/undo.py", "case"): 1,  # an undo cannot be undone: "/case 12 shows what…"
+    # Sentences that point the reader to another command ("answer /confirm 12"): spelled once
+    # each, in bot/replies/pointers.py (a command's own sentences, bot/replies/<command>.py,
+    # name it).
+    ("bot/replies/pointers.py", "help"): 1,
+    ("bot/replies/pointers.py", "case"): 1,
+    ("bot/replies/pointers.py", "confirm"): 1,
+    ("bot/replies/pointers.py", "cancel"): 1,
+    ("bot/replies/pointers.py", "jobs"): 1,
+    ("bot/replies/pointers.py", "undo"): 1,
     ("bot/settings.py", "confirm"): 2,  # the bulk section's field descriptions
     ("bot/entitlement.py", "kick"): 1,  # owners_may_act_on_owners's description names each
     ("bot/entitlement.py", "demote"): 1,  # command's own default

@@ -82,8 +82,11 @@ class Departure:
         if self.reason is not None:
             if len(self.reason) > MAX_REASON:
                 raise ValueError(f"reason: longer than {MAX_REASON} characters")
-            if any(w.startswith(("--", "\u2014")) for w in self.reason.split()):
+            words = self.reason.split()
+            if any(w.startswith(("--", "\u2014")) for w in words):
                 raise ValueError("reason: a word may not begin with -- (it would be an option)")
+            if words and (words[0].startswith("@") or _EMAIL.match(words[0])):
+                raise ValueError("reason: may not begin with a person (it would be a target)")
         if self.key is not None and not re.fullmatch(r"[!-~]{1,200}", self.key):
             raise ValueError("key: 1 to 200 printable characters without spaces")
 

@@ -134,7 +134,7 @@ def _built(rows: Iterable[tuple[str, object, object, object]], problems: list[st
             continue
         person = ids.setdefault(email.lower(), {})
         if person.get(platform, value) != value:
-            problems.append(f"{where}: {email} has two {platform} ids")
+            problems.append(f"{where}: {email.lower()} has two {platform} ids")
             continue
         person[platform] = value
     if problems:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.replies import pointers
 from bot.reply import Code, Reply, Untrusted, line
 
 
@@ -14,7 +15,7 @@ def cancel_too_late(case: int, outcome: str | None) -> Reply:
     return (
         line(
             f"Case {case} {what}: there is nothing left to cancel. ",
-            Code(f"/undo {case}"),
+            pointers.on_case(pointers.UNDO, case),
             " reverses what it did, within the undo window.",
         ),
     )

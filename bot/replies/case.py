@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.replies import pointers
 from bot.reply import Code, Line, Reply, Untrusted, line
 from bot.store import AuditRow
 
@@ -71,7 +72,10 @@ CASE_STATES = {
     "queued": ("It is waiting its turn.", "waiting"),
     "scheduled": ("It is scheduled to run later.", "scheduled"),
     "running": ("It is running now.", "running"),
-    "awaiting": ("Its plan waits for its caller's /confirm.", "awaiting /confirm"),
+    "awaiting": (
+        f"Its plan waits for its caller's {pointers.CONFIRM}.",
+        f"awaiting {pointers.CONFIRM}",
+    ),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.replies import pointers
 from bot.replies.wording import PLAN_LINES, utc_time
 from bot.reply import Code, Line, Reply, Untrusted, line
 from bot.store import OpenJob
@@ -19,7 +20,7 @@ def _job_state(job: OpenJob) -> str:
     if job.state == "scheduled" and job.not_before is not None:
         return f"scheduled for {utc_time(job.not_before)}"
     if job.state == "awaiting":
-        return "waiting for its caller's /confirm"
+        return f"waiting for its caller's {pointers.CONFIRM}"
     return "queued"
 
 
@@ -39,5 +40,5 @@ def jobs_list(jobs: Sequence[OpenJob]) -> Reply:
         )
     if len(jobs) > PLAN_LINES:
         lines.append(line(f"… and {len(jobs) - PLAN_LINES:,} more."))
-    lines.append(line("Stop one with ", Code("/cancel <case>"), "."))
+    lines.append(line("Stop one with ", pointers.on_case(pointers.CANCEL, "<case>"), "."))
     return tuple(lines)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.entitlement import Decision, Verdict
+from bot.replies import pointers
 from bot.replies.wording import local_time, platform_name
 from bot.reply import Code, Line, Reply, Untrusted, line
 
@@ -24,7 +25,7 @@ def malformed(problem: str, hint: str | None, usage: str, options: str = "") -> 
 
 def unknown_command(name: str, nearest: str | None) -> Reply:
     """A command-like word that is none of kickbot's: the nearest command, and /help."""
-    asked, lists = Code("/" + name), line(Code("/help"), " lists the ones you may use.")
+    asked, lists = Code("/" + name), line(Code(pointers.HELP), " lists the ones you may use.")
     if nearest is None:
         return (line(asked, " is not a command. ", *lists),)
     return (line(asked, " is not a command. Did you mean ", Code("/" + nearest), "? ", *lists),)

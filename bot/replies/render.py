@@ -19,6 +19,7 @@ from bot.outcome import (
     Scheduled,
     Status,
 )
+from bot.replies import pointers
 from bot.replies.platform_rules import LARGE_ROOM_ADVICE
 from bot.replies.wording import (
     NOTE_LINES,
@@ -117,9 +118,14 @@ def render(outcome: Outcome, caller: UserRef, command: str, case: int) -> Reply:
                     f"scheduled: it runs at {local_time(at)} (in {duration(seconds_until(at))})"
                     f" for {people(targets)}, with every check made again then."
                 ),
-                line("To drop it, answer ", Code(f"/cancel {case}"), "; ", Code("/jobs"),
-                     " lists what is waiting."),
-            )  # fmt: skip
+                line(
+                    "To drop it, answer ",
+                    pointers.on_case(pointers.CANCEL, case),
+                    "; ",
+                    Code(pointers.JOBS),
+                    " lists what is waiting.",
+                ),
+            )
 
 
 def _report_lines(items: Sequence[ItemResult], case: int) -> list[Line]:
@@ -137,7 +143,7 @@ def _report_lines(items: Sequence[ItemResult], case: int) -> list[Line]:
 
 
 def _more_in_case(more: int, case: int) -> Line:
-    return line(f"… and {more:,} more (all of them: ", Code(f"/case {case}"), ").")
+    return line(f"… and {more:,} more (all of them: ", pointers.on_case(pointers.CASE, case), ").")
 
 
 def _capped(lines: Sequence[Line], most: int) -> list[Line]:
@@ -215,7 +221,7 @@ def _confirm(plan: Awaiting) -> list[Line]:
         *extra,
         line(
             "To go ahead, answer ",
-            Code(f"/confirm {plan.case}"),
+            pointers.on_case(pointers.CONFIRM, plan.case),
             f" here within {minutes}; only you can confirm it.",
         ),
     ]

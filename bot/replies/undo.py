@@ -8,6 +8,7 @@ from bot import errors
 from bot.entitlement import Decision, Verdict
 from bot.model import UserRef
 from bot.outcome import ItemResult
+from bot.replies import pointers
 from bot.replies.failures import failure
 from bot.replies.wording import counts, in_room, platform_name, who
 from bot.reply import Code, Line, Reply, Untrusted, line
@@ -31,7 +32,7 @@ def not_undoable(case: int, command: str, itself_an_undo: bool = False) -> Reply
             line(
                 f"Case {case} is itself an undo, and an undo cannot be undone. To make the"
                 " change again, give the original command again (",
-                Code(f"/case {case}"),
+                pointers.on_case(pointers.CASE, case),
                 " shows what it reversed).",
             ),
         )

@@ -121,7 +121,8 @@ class Room:
         return await self.chime.next_message(self.id, timeout=20.0)
 
     async def send(self, user: str, text: str, *, addressed: bool = True) -> None:
-        delivery = await self.chime.events.mention(EMAIL[user], self.id, text, addressed=addressed)
+        email = self.chime.users[user].email
+        delivery = await self.chime.events.mention(email, self.id, text, addressed=addressed)
         assert delivery.status == 200, delivery.attempts
 
     @property

@@ -22,13 +22,6 @@ async def test_owner_demotes_another_administrator(chime: ChimeDouble, desk: Roo
     assert (call.method, call.path, call.body) == ("POST", path(DESK, CAROL), {"Role": "Member"})
 
 
-async def test_an_administrator_may_not_kick_themselves(chime: ChimeDouble, desk: Room) -> None:
-    reply = await desk.say(ALICE, "/kick @alice@example.com")
-    assert "@alice@example.com: you cannot remove yourself with /kick" in reply.text
-    assert chime.state_changes() == []
-    assert ALICE in chime.room(DESK).roles
-
-
 async def test_help_lists_what_an_administrator_may_do(chime: ChimeDouble, desk: Room) -> None:
     reply = await desk.say(ALICE, "/help")
     assert "Commands you may use here:" in reply.text

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.contract.worlds import World
+from tests.contract.worlds import RANKED, World
 
 
 async def test_an_owner_kicks_a_member_with_a_reason(world: World) -> None:
@@ -193,3 +193,36 @@ async def test_a_named_rank_outranks_an_owner(world: World) -> None:
         assert world.owners() == {"alice", "carol"}
     assert "carol" in world.members()
     assert world.changes() == []
+
+
+def refusal(mine: str, theirs: str) -> str:
+    """Why a caller of rank ``mine`` does not touch a target of rank ``theirs``."""
+    if mine == theirs:
+        return f"has the same rank as you ({theirs}): not touched."
+    return f"outranks you ({theirs} above {mine}): not touched."
+
+
+# The rank matrix: each kind of caller on each kind of target (a second person of their own).
+KINDS = {
+    "compliance": ("frank", "gina"),
+    "admin": ("hugo", "iris"),
+    "room owner": ("alice", "carol"),
+    "member": ("bob", "mia"),
+}
+PAIRS = [(c, t) for c in KINDS for t in KINDS]
+
+
+@pytest.mark.parametrize("policy", [RANKED], ids=["ranked"])
+@pytest.mark.parametrize(("mine", "theirs"), PAIRS, ids=[f"{c}->{t}" for c, t in PAIRS])
+async def test_rank_matrix(world: World, mine: str, theirs: str) -> None:
+    caller, target = KINDS[mine][0], KINDS[theirs][1 if mine == theirs else 0]
+    reply = await world.say(caller, world.line("kick", target))
+    order = list(KINDS)
+    if order.index(mine) < order.index(theirs):
+        assert f"Removed {world.shown[target]}." in reply
+        assert target not in world.members()
+        assert world.changes() == [f"remove {target}"]
+    else:
+        assert f"{world.shown[target]} {refusal(mine, theirs)}" in reply
+        assert target in world.members()
+        assert world.changes() == []

@@ -21,6 +21,7 @@ import pytest
 
 from bot.app import App
 from bot.settings import Settings, parse
+from bot.testing.chime.state import Membership
 from handlers import COMMANDS
 from tests import conftest as symphony
 from tests.chime import conftest as chime
@@ -139,10 +140,32 @@ def _or(policy: Policy, default: Mapping[str, Any]) -> Mapping[str, Any]:
     return default if policy is None else policy
 
 
-def _people(module: Any, bot: Any = None) -> tuple[dict[str, Any], Callable[[Any], str]]:
-    """The platform's ids of the people (``tests.slack.conftest.BOB``...) and of the bot
-    (``kickbot``), and their names by id."""
-    ids = {p: getattr(module, p.upper()) for p in PEOPLE}
+EXTRA = {"gina": "Gina Compliance", "hugo": "Hugo Admin", "iris": "Iris Admin", "mia": "Mia Member"}
+"""More members of #desk, for the rank matrix (e-mail ``<name>@example.com``): a second
+compliance officer and two admins, named so in ``RANKED``, and a plain member."""
+RANKED = {
+    "commands": {
+        "kick": {
+            "room_owners": True,
+            "users": [f"{p}@example.com" for p in ("frank", "gina", "hugo", "iris", "bob", "mia")],
+        }
+    },
+    "ranks": [
+        {"name": "compliance", "users": ["frank@example.com", "gina@example.com"]},
+        {"name": "admin", "users": ["hugo@example.com", "iris@example.com"]},
+    ],
+    "protect_named_users": False,
+}
+"""Ranks, highest first: compliance, admin, room owner, member; everyone may /kick, so every
+pair reaches the rank check."""
+
+
+def _people(
+    module: Any, bot: Any = None, extra: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], Callable[[Any], str]]:
+    """The platform's ids of the people (``tests.slack.conftest.BOB``...), of ``extra`` ones
+    and of the bot (``kickbot``), and their names by id."""
+    ids = {p: getattr(module, p.upper()) for p in PEOPLE} | dict(extra or {})
     ids["kickbot"] = bot if bot is not None else module.BOT
     names = {str(v): k for k, v in ids.items()}
     return ids, lambda uid: names.get(str(uid), str(uid))
@@ -160,8 +183,11 @@ def _settings(
 async def symphony_world(
     tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
 ) -> AsyncIterator[World]:
-    ids, name = _people(symphony)
+    ids, name = _people(symphony, extra={p: 2001 + i for i, p in enumerate(EXTRA)})
     async with symphony.make_pod() as pod:
+        for p, display in EXTRA.items():
+            pod.add_user(ids[p], display, email=f"{p}@example.com", username=p)
+            pod.room(symphony.DESK).set_member(ids[p], owner=False)
         key = pod.write_private_key(tmp_path / "bot.pem")
         section = pod.bdk_config(key)
         app = await symphony.start_bot(
@@ -249,8 +275,11 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
     async def world(
         tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
     ) -> AsyncIterator[World]:
-        ids, name = _people(slack)
+        ids, name = _people(slack, extra={p: f"U0{p.upper()}" for p in EXTRA})
         async with slack.make_workspace() as ws:
+            for p, display in EXTRA.items():
+                ws.add_user(ids[p], p, display, email=f"{p}@example.com")
+                ws.join(slack.DESK, ids[p])
             section = slack.slack_section(ws, mode)
             settings = _settings(tmp_path, "slack", section, _or(policy, slack.POLICY), options)
             bot = await slack.start_bot(ws, settings, mode)
@@ -316,8 +345,11 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
 async def rocketchat_world(
     tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
 ) -> AsyncIterator[World]:
-    ids, name = _people(rocketchat)
+    ids, name = _people(rocketchat, extra={p: f"u-{p}" for p in EXTRA})
     async with rocketchat.make_server() as server:
+        for p, display in EXTRA.items():
+            server.add_user(ids[p], p, name=display, email=f"{p}@example.com")
+            server.room(rocketchat.DESK).add(ids[p])
         settings = rocketchat.settings_maker(server, tmp_path)(
             policy=_or(policy, rocketchat.POLICY), **options
         )
@@ -388,7 +420,15 @@ async def chime_world(
     options: Options = NONE,
 ) -> AsyncIterator[World]:
     async with chime.make_double() as double:
-        ids, name = _people(chime, double.bot.user_id)
+        extra = {p: f"{i:x}e77a000-0000-4000-8000-{i:012x}" for i, p in enumerate(EXTRA, 7)}
+        ids, name = _people(chime, double.bot.user_id, extra)
+        desk_room = double.room(chime.DESK)
+        for p, display in EXTRA.items():
+            double.add_user(ids[p], display, f"{p}@example.com")
+            desk_room.memberships[ids[p]] = Membership(ids[p], "Member", desk_room.created_by)
+        email = {uid: u.email for uid, u in double.users.items()} | {
+            ids["kickbot"]: double.bot.email
+        }
         for variable in chime.AWS_ENV:
             monkeypatch.delenv(variable, raising=False)
         for variable, value in double.credentials_env().items():
@@ -422,9 +462,8 @@ async def chime_world(
             yield World(
                 "chime",
                 "/",
-                {p: f"@{chime.EMAIL.get(ids[p], double.bot.email)}" for p in ids}
-                | {"erin": chime.EMAIL[chime.ERIN]},
-                {p: f"@{chime.EMAIL.get(ids[p], double.bot.email)}" for p in ids},
+                {p: f"@{email[ids[p]]}" for p in ids} | {"erin": chime.EMAIL[chime.ERIN]},
+                {p: f"@{email[ids[p]]}" for p in ids},
                 say,
                 lambda: {name(uid) for uid in desk.roles},
                 changes,

@@ -15,6 +15,7 @@ from bot.testing.slack.workspace import SlackWorkspace
 from bot.testing.symphony import SymphonyPod
 from handlers import COMMANDS
 from tests import conftest as symphony
+from tests.matrix.conftest import synapse, world  # noqa: F401  (Matrix: a real Synapse)
 from tests.slack import conftest as slack_kit
 
 SLACK_BOB = slack_kit.BOB

@@ -3,9 +3,13 @@ workspace doubles behind one bot; one case, per-platform and per-room lines, one
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import App
 from bot.everywhere import Departure, naming, start_departure
+from bot.platforms.slack.adapter import SlackPlatform
 from bot.platforms.symphony.adapter import url_safe_id
+from bot.testing.slack.signing import SignedSender
 from bot.testing.slack.workspace import SlackWorkspace
 from bot.testing.symphony import SymphonyPod
 from tests import conftest as symphony
@@ -192,3 +196,43 @@ async def test_a_job_cut_off_resumes_after_a_restart_each_removal_once(
         assert len(removed) == 2, removed
     finally:
         await restarted.stop()
+
+
+async def test_asked_on_slack_it_acts_on_symphony_too(
+    app: App, pod: SymphonyPod, slack: SlackWorkspace
+) -> None:
+    slack.channel(slack_kit.GENERAL).members.remove(slack_kit.BOB)
+    platform = app.platforms["slack"]
+    assert isinstance(platform, SlackPlatform)
+    bot = slack_kit.Bot(app, platform, slack_kit.HttpTransport(_sender(platform, slack)), "http")
+    try:
+        desk = slack_kit.Channel(slack, bot, slack_kit.DESK)
+        reply = await desk.mention(
+            slack_kit.FRANK, "@kickbot offboard bob@example.com --platform all"
+        )
+        text = reply.plain
+        assert "offboarding bob@example.com on 2 platforms, 4 rooms: 4 done." in text, text
+        assert "Removed Bob Member from “Symphony Trading Desk”." in text, text
+        assert symphony.BOB not in pod.room(symphony.SOLO).members
+        assert slack_kit.BOB not in slack.members(slack_kit.SECRET)
+    finally:
+        await bot.transport.sender.close()  # type: ignore[attr-defined]
+
+
+def _sender(platform: SlackPlatform, slack: SlackWorkspace) -> SignedSender:
+    return SignedSender(platform.listen_url, slack.signing_secret)
+
+
+def test_a_departure_is_checked_before_anything_is_recorded() -> None:
+    for bad in (
+        {"email": "not-an-address"},
+        {"requested_by": "okta"},  # not <kind>:<name>
+        {"requested_by": "U0FRANK"},
+        {"reason": "--dry-run please"},
+        {"reason": "carol@example.com took over"},
+        {"reason": "x" * 501},
+        {"key": "two words"},
+    ):
+        given = {"email": "bob@example.com", "reason": None, "requested_by": "scim:okta", **bad}
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            Departure(**given)  # type: ignore[arg-type]

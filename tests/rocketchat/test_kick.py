@@ -88,13 +88,6 @@ async def test_typed_name_of_nobody_gets_a_hint(server: RocketChatServer, desk: 
     assert server.changing_calls() == []
 
 
-async def test_last_owner_is_guarded_before_any_call(server: RocketChatServer, solo: Room) -> None:
-    reply = await solo.say(FRANK, "!kick @alice")  # named, and ranked above owners
-    assert "@alice is the last owner of this room" in visible(reply.msg)
-    assert solo.owners == {ALICE}
-    assert server.changing_calls() == []
-
-
 async def test_archived_room_refuses_before_any_call(server: RocketChatServer, desk: Room) -> None:
     server.room(DESK).archived = True
     reply = await desk.say(ALICE, "!kick @bob")

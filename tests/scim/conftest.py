@@ -121,3 +121,4 @@ def assert_error(response: httpx.Response, status: int, scim_type: str | None = 
 
 # The bot serving the Symphony pod and the Slack workspace doubles (tests/everywhere's).
 from tests.everywhere.conftest import settings_for, slack  # noqa: E402, F401
+from tests.matrix.conftest import synapse, world  # noqa: E402, F401

@@ -179,8 +179,12 @@ async def test_bad_values_and_conflicts(scim: Scim) -> None:
                  "uniqueness")  # fmt: skip
     maybe = patch({"op": "replace", "path": "active", "value": "maybe"})
     assert_error(await scim.okta.patch(f"/Users/{uid}", json=maybe), 400, "invalidValue")
-    unknown = patch({"op": "replace", "path": "nosuch", "value": 1})
-    assert_error(await scim.okta.patch(f"/Users/{uid}", json=unknown), 400, "invalidPath")
+    malformed = patch({"op": "replace", "path": 'emails[type eq "work"', "value": 1})
+    assert_error(await scim.okta.patch(f"/Users/{uid}", json=malformed), 400, "invalidPath")
+    unknown = patch({"op": "replace", "path": "nosuch", "value": 1})  # dropped, as on create
+    ignored = await scim.okta.patch(f"/Users/{uid}", json=unknown)
+    assert ignored.status_code == 200
+    assert "nosuch" not in ignored.text
     no_target = patch({"op": "remove"})
     assert_error(await scim.okta.patch(f"/Users/{uid}", json=no_target), 400, "noTarget")
     missing = patch({"op": "replace", "path": 'emails[type eq "home"].value', "value": "a@b.c"})
@@ -204,3 +208,14 @@ async def test_concurrent_creates_of_one_name_link_it_once(scim: Scim) -> None:
     answers = await asyncio.gather(*(scim.okta.post("/Users", json=okta_user()) for _ in range(8)))
     assert sorted(a.status_code for a in answers) == [201] + [409] * 7
     assert await count(scim) == 1
+
+
+def test_report_rooms_must_be_on_enabled_platforms() -> None:
+    from bot.settings import check
+    from handlers import COMMANDS
+
+    parsed = check(
+        {"scim": {"tokens": {"okta": OKTA_TOKEN}, "report_rooms": {"slack": "C1"}}},
+        [c.name for c in COMMANDS],
+    )
+    assert parsed.problems == ["scim.report_rooms.slack: slack is not enabled in this file"]

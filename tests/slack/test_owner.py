@@ -15,10 +15,7 @@ from tests.slack.conftest import (
     FRANK,
     OWEN,
     Channel,
-    SettingsMaker,
     kicks,
-    start_bot,
-    stop_bot,
 )
 
 
@@ -65,20 +62,6 @@ async def test_creator_of_another_channel_is_not_an_owner_here(
 async def test_named_by_email_in_the_policy(slack: SlackWorkspace, desk_http: Channel) -> None:
     reply = await desk_http.slash(FRANK, "@dave")  # frank@example.com in policy.commands.kick
     assert "Removed @Dave External." in reply.plain
-
-
-async def test_deny_list_by_email_makes_no_platform_change(
-    slack: SlackWorkspace, slack_settings: SettingsMaker
-) -> None:
-    settings = slack_settings("http", policy={"deny": ["alice@example.com"]})
-    bot = await start_bot(slack, settings, "http")
-    try:
-        reply = await Channel(slack, bot, DESK).slash(ALICE, "@dave")
-    finally:
-        await stop_bot(bot)
-    assert "You are on this bot's deny list" in reply.plain
-    assert slack.calls("conversations.kick") == []
-    assert slack.calls("conversations.members") == []
 
 
 async def test_owners_do_not_act_on_each_other(slack: SlackWorkspace, desk_http: Channel) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.testing.slack.workspace import SlackWorkspace
+from tests.contract.test_contract import refusal
 from tests.slack.conftest import (
     ALICE,
     BOB,
@@ -53,7 +54,15 @@ RANK = {"compliance": "compliance", "admin": "admin", "workspace owner": "room o
         "workspace admin": "room owner", "channel creator": "room owner",
         "member": "member"}  # fmt: skip
 LEVEL = {"compliance": 0, "admin": 1, "room owner": 2, "member": 3}
-PAIRS = [(c, t) for c in KINDS for t in KINDS if c != t or KINDS[t][1] is not None]
+PAIRS = [
+    (c, t)
+    for c in KINDS
+    for t in KINDS
+    if (c != t or KINDS[t][1] is not None)
+    and ("workspace owner" in (c, t) or c == "channel creator")
+]
+"""The pairs with Slack's own sources of the room-owner rank that the contract table's matrix
+(a workspace admin and the channel's creator as its room owners) does not hold."""
 
 POLICY: dict[str, Any] = {
     "commands": {
@@ -94,12 +103,6 @@ def target_of(caller_kind: str, target_kind: str) -> str:
         return first
     assert second is not None
     return second
-
-
-def refusal(mine: str, theirs: str) -> str:
-    if mine == theirs:
-        return f"has the same rank as you ({theirs}): not touched."
-    return f"outranks you ({theirs} above {mine}): not touched."
 
 
 @pytest.mark.parametrize(("caller_kind", "target_kind"), PAIRS, ids=[f"{c}->{t}" for c, t in PAIRS])
@@ -162,19 +165,3 @@ async def test_a_failed_rank_lookup_refuses_that_target_only(
     assert sorted(looked_up[2:]) == sorted([BOB, DAVE])  # the targets' ranks, with it
     assert BOB in desk_http.members
     assert kicks(slack) == [{"channel": DESK, "user": DAVE}]
-
-
-async def test_undo_of_a_kick_re_invites_once(slack: SlackWorkspace, desk_http: Channel) -> None:
-    await desk_http.slash(ALICE, "@bob @dave")
-    assert not {BOB, DAVE} & set(desk_http.members)
-    reply = await desk_http.slash(ALICE, "", command="/undo")
-    assert "/undo · case 2: undoing case 1: 2 done" in reply.plain
-    assert "Re-added @Bob Member." in reply.plain
-    assert "Re-added @Dave External." in reply.plain
-    assert {BOB, DAVE} <= set(desk_http.members)
-    invites = [{**r.query, **(r.body or {})} for r in slack.calls("conversations.invite")]
-    assert [(i["channel"], i["users"]) for i in invites] == [(DESK, BOB), (DESK, DAVE)]
-    again = await desk_http.slash(ALICE, "1", command="/undo")
-    assert "Case 1 was already undone by case 2." in again.plain
-    assert len(slack.calls("conversations.invite")) == 2
-    assert len(slack.calls("conversations.kick")) == 2

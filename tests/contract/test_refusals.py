@@ -1,0 +1,58 @@
+"""Callers acting on themselves, and callers the policy denies: the same on every platform
+(see ``test_contract.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.contract.test_contract import DEFAULTS
+from tests.contract.worlds import World
+
+default_policy = pytest.mark.parametrize("policy", [DEFAULTS], ids=["default-policy"])
+
+
+@default_policy
+async def test_kicking_yourself_is_refused_before_any_call(world: World) -> None:
+    c = world.command
+    reply = await world.say("alice", world.line("kick", "alice", "bob"))
+    assert (
+        f"{world.shown['alice']}: you cannot remove yourself with {c}kick: you could not undo it"
+        " once you are out of the room. To leave, leave the room in your chat client." in reply
+    )
+    assert f"Removed {world.shown['bob']}." in reply
+    by_address = await world.say("alice", world.line("kick", rest="alice@example.com"))
+    dry_run = await world.say("alice", world.line("kick", "alice", rest="--dry-run"))
+    for said in (by_address, dry_run):
+        assert f"you cannot remove yourself with {c}kick" in said
+    assert "alice" in world.members()
+    assert world.changes() == ["remove bob"]
+
+
+@default_policy
+async def test_demoting_yourself_is_stepping_down_and_says_what_follows(world: World) -> None:
+    if world.owners is None:
+        pytest.skip(f"{world}: a room's owners are not its own, so there is no /demote")
+    reply = await world.say("alice", world.line("demote", "alice"))
+    assert (
+        f"Demoted {world.shown['alice']} to member. You stepped down yourself: only an owner of"
+        " this room can make you an owner again (or undo this)." in reply
+    )
+    assert world.owners() == {"carol"}
+
+
+@default_policy
+async def test_an_owner_undoes_their_demotion_of_a_co_owner_by_default(world: World) -> None:
+    if world.owners is None:
+        pytest.skip(f"{world}: a room's owners are not its own, so there is no /demote")
+    assert "Demoted" in await world.say("alice", world.line("demote", "carol"))
+    reply = await world.say("alice", world.line("undo", rest="1"))
+    assert "same rank" not in reply
+    assert world.owners() == {"alice", "carol"}
+
+
+@pytest.mark.parametrize("policy", [{"deny": ["alice@example.com"]}], ids=["alice-denied"])
+async def test_a_denied_caller_causes_no_change(world: World) -> None:
+    reply = await world.say("alice", world.line("kick", "dave"))
+    assert "You are on this bot's deny list" in reply
+    assert "dave" in world.members()
+    assert world.changes() == []

@@ -1,0 +1,154 @@
+"""End to end, real processes: `kickbot run` with SCIM, the Symphony pod and Slack workspace
+doubles and a real Synapse. A SCIM ``PATCH active:false`` is one case that removes the person
+on all three; a platform down during it is tried again and reported; a SIGKILL mid-job resumes
+with every removal made once; ``/undo`` brings everything back; a wrong token changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.testing.slack.workspace import SlackWorkspace
+from bot.testing.symphony import SymphonyPod
+from tests import conftest as symphony
+from tests.everywhere.conftest import POLICY
+from tests.matrix.conftest import World
+from tests.scim.conftest import OKTA_DEACTIVATE, OKTA_TOKEN, okta_user
+from tests.scim.process import Running, kickbot_run
+from tests.scim.test_scim_app import DESK_AS_SHOWN
+from tests.slack import conftest as slack_kit
+
+WRONG = "w" * 48
+REMOVE = r"/pod/v1/room/[^/]+/membership/remove"
+
+
+def config(pod: SymphonyPod, slack: SlackWorkspace, world: World, tmp: Path) -> dict[str, Any]:
+    identities = tmp / "identities.yaml"
+    identities.write_text(
+        yaml.safe_dump({"bob@example.com": {"matrix": world.bob.user_id}}), encoding="utf-8"
+    )
+    return {
+        "store": f"sqlite:///{tmp}/kickbot.db",
+        "lease_seconds": 5,
+        "policy": POLICY,
+        "symphony": pod.bdk_config(pod.write_private_key(tmp / "bot.pem")),
+        "slack": slack_kit.slack_section(slack, "socket"),
+        "matrix": world.section(),
+        "offboarding": {"identity_map": str(identities), "retry_first_seconds": 0.05},
+        "scim": {"tokens": {"okta": OKTA_TOKEN}, "report_rooms": {"symphony": DESK_AS_SHOWN}},
+    }
+
+
+async def started(kickbot: Running, pod: SymphonyPod) -> None:
+    await kickbot.ready(OKTA_TOKEN)
+    await pod.wait_until_listening(timeout=60)
+
+
+async def deactivate_bob(kickbot: Running) -> None:
+    async with kickbot.client(OKTA_TOKEN) as okta:
+        created = await okta.post("/Users", json=okta_user())
+        assert created.status_code == 201, created.text
+        uid = created.json()["id"]
+        async with kickbot.client(WRONG) as stranger:
+            refused = await stranger.patch(f"/Users/{uid}", json=OKTA_DEACTIVATE)
+            assert refused.status_code == 401
+        off = await okta.patch(f"/Users/{uid}", json=OKTA_DEACTIVATE)
+        assert off.status_code == 200, off.text
+
+
+async def report(pod: SymphonyPod) -> str:
+    """The case's report in the desk (after any notice before it)."""
+    while True:
+        text = (await pod.next_message(symphony.DESK, timeout=90)).text
+        if "offboarding bob@example.com on" in text:
+            return text
+
+
+def case_of(text: str) -> int:
+    return int(text.split("case ")[1].split(":")[0])
+
+
+async def assert_out_everywhere(pod: SymphonyPod, slack: SlackWorkspace, world: World) -> None:
+    assert symphony.BOB not in pod.room(symphony.DESK).members
+    assert symphony.BOB not in pod.room(symphony.SOLO).members
+    assert slack_kit.BOB not in slack.members(slack_kit.DESK)
+    assert slack_kit.BOB not in slack.members(slack_kit.SECRET)
+    assert world.bob.user_id not in await world.joined()
+    assert world.bob.user_id not in await world.joined(world.old)
+
+
+async def undo_and_assert_back(
+    pod: SymphonyPod, slack: SlackWorkspace, world: World, case: int
+) -> None:
+    desk = symphony.Room(pod, symphony.DESK)
+    undone = (await desk.say(symphony.FRANK, f"/undo {case}")).text
+    assert f"undoing case {case}: 6 done" in undone, undone
+    assert symphony.BOB in pod.room(symphony.DESK).members
+    assert symphony.BOB in pod.room(symphony.SOLO).members
+    assert slack_kit.BOB in slack.members(slack_kit.DESK)
+    assert slack_kit.BOB in slack.members(slack_kit.SECRET)
+    for room in (world.ops, world.old):
+        member = await world.hs.state(world.watcher.who, room, "m.room.member", world.bob.user_id)
+        assert member["membership"] == "invite"
+
+
+async def test_a_scim_deactivation_is_one_case_on_three_platforms_and_undo_restores_it(
+    pod: SymphonyPod, slack: SlackWorkspace, world: World, tmp_path: Path
+) -> None:
+    slack.channel(slack_kit.GENERAL).members.remove(slack_kit.BOB)  # Slack forbids it there
+    async with kickbot_run(config(pod, slack, world, tmp_path), tmp_path) as kickbot:
+        await started(kickbot, pod)
+        await deactivate_bob(kickbot)
+        text = await report(pod)
+        assert "scim:okta" in text, text
+        assert "on 3 platforms, 6 rooms: 6 done." in text, text
+        for line in ("Symphony: 2 rooms, 2 done.", "Slack: 2 rooms, 2 done.", "Matrix: 2 rooms"):
+            assert line in text, text
+        await assert_out_everywhere(pod, slack, world)
+        await undo_and_assert_back(pod, slack, world, case_of(text))
+        assert await kickbot.stop() == 0, kickbot.output()
+
+
+async def test_a_platform_down_during_it_is_tried_again_and_reported(
+    pod: SymphonyPod, slack: SlackWorkspace, world: World, tmp_path: Path
+) -> None:
+    slack.channel(slack_kit.GENERAL).members.remove(slack_kit.BOB)
+    slack.fail_next("users.conversations", "service_unavailable", status=503, times=2)
+    async with kickbot_run(config(pod, slack, world, tmp_path), tmp_path) as kickbot:
+        await started(kickbot, pod)
+        await deactivate_bob(kickbot)
+        text = await report(pod)
+        assert "on 3 platforms, 6 rooms: 6 done." in text, text
+        assert "Slack: 2 rooms, 2 done; tried again " in text, text
+        assert len(slack.calls("users.conversations")) >= 3
+        await assert_out_everywhere(pod, slack, world)
+        assert await kickbot.stop() == 0, kickbot.output()
+
+
+async def test_a_sigkill_mid_job_resumes_with_every_removal_made_once(
+    pod: SymphonyPod, slack: SlackWorkspace, world: World, tmp_path: Path
+) -> None:
+    slack.channel(slack_kit.GENERAL).members.remove(slack_kit.BOB)
+    data = config(pod, slack, world, tmp_path)
+    held = slack.hold_next("conversations.kick")
+    async with kickbot_run(data, tmp_path) as first:
+        await started(first, pod)
+        await deactivate_bob(first)
+        await slack.wait_for_calls("conversations.kick", 1, timeout=60)
+        first.kill()  # SIGKILL while Slack's first removal waits for its answer
+        await first.proc.wait()
+    held.set()  # the double carries the removal out; the answer goes nowhere
+    async with kickbot_run(data, tmp_path) as second:
+        await second.ready(OKTA_TOKEN)
+        text = await report(pod)  # once the dead run's lease (5 s) has lapsed
+        assert "on 3 platforms, 6 rooms: 6 done." in text, text
+        await assert_out_everywhere(pod, slack, world)
+        kicked = [k["channel"] for k in slack_kit.kicks(slack)]
+        assert sorted(kicked) == sorted(set(kicked)), kicked  # each channel asked once
+        assert len(pod.calls("POST", REMOVE)) == 2
+        matrix_kicks = world.kicks()
+        assert len(matrix_kicks) == len(set(matrix_kicks)) == 2, matrix_kicks
+        await undo_and_assert_back(pod, slack, world, case_of(text))
+        assert await second.stop() == 0, second.output()
