@@ -501,8 +501,11 @@ async def chime_sdk_world(
 ) -> AsyncIterator[World]:
     """AppInstanceUserIds that are e-mail addresses (``user_ids_are_emails``), so that the
     policy's and the commands' addresses find people as on the other platforms."""
-    ids = dict(chime_sdk.EMAIL)
+    ids = dict(chime_sdk.EMAIL) | {p: f"{p}@example.com" for p in EXTRA}
     async with chime_sdk.make_double(ids) as double:
+        desk_arn = f"{double.app_instance_arn}/channel/desk"
+        for p, display in EXTRA.items():
+            double.channel(desk_arn).add(double.add_user(ids[p], display))
         chime_sdk.use_credentials(double, monkeypatch, tmp_path)
         names = {double.user_arn(uid): person for person, uid in ids.items()}
         names |= {uid: person for person, uid in ids.items()}  # a path's last segment
