@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.commands import Context, Halted, ScopedJournal
@@ -25,8 +24,7 @@ from bot.model import RoomInfo, UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import Platform, SupportsUserRooms
 from bot.replies import offboard as sentences
-from bot.replies import wording
-from bot.reply import Code, Line, Reply, Untrusted, line, unmentioned
+from bot.reply import unmentioned
 from handlers.offboard_rooms import leave_room, rooms_of
 
 ALL = "all"
@@ -72,18 +70,18 @@ class _Part:
 async def everywhere(ctx: Context) -> Outcome:
     given = ctx.parsed.values.get("platform", ())
     if any(value.lower() != ALL for value in given):
-        return Refused(Refusal.MALFORMED, _only_all(given))
+        return Refused(Refusal.MALFORMED, sentences.everywhere_only_all(given, ALL))
     if len(ctx.parsed.targets) != 1:
         return Refused(Refusal.MALFORMED, sentences.offboard_one_person(len(ctx.parsed.targets)))
     (target,) = ctx.parsed.targets
     if not isinstance(target, EmailTarget):
-        return Refused(Refusal.MALFORMED, _needs_email())
+        return Refused(Refusal.MALFORMED, sentences.everywhere_needs_email())
     if ctx.parsed.values.get("ib-group"):
-        return Refused(Refusal.MALFORMED, _no_groups())
+        return Refused(Refusal.MALFORMED, sentences.everywhere_no_groups())
     reach = ctx.reach
     platforms = [p for p in reach.ordered() if isinstance(p, SupportsUserRooms)] if reach else []
     if reach is None or not platforms:
-        return Refused(Refusal.UNSUPPORTED, _no_platforms())
+        return Refused(Refusal.UNSUPPORTED, sentences.everywhere_no_platforms())
     shared = _Shared(ctx)
     parts = await asyncio.gather(
         *(_on_platform(ctx, reach, p, target.email, shared) for p in platforms)
@@ -92,8 +90,13 @@ async def everywhere(ctx: Context) -> Outcome:
         raise Halted("stopping")  # handed back: the next start resumes every platform
     ctx.cancelled = ctx.cancelled or any(part.halted == "cancelled" for part in parts)
     items = tuple(_named(i) for part in parts for i in part.items)
-    per_platform = tuple(_platform_headline(part) for part in parts)
-    return Report(items, (_headline(target.email, parts, items),), per_platform)
+    per_platform = tuple(
+        sentences.everywhere_platform_headline(p.platform, p.rooms, p.items, p.retried)
+        for p in parts
+    )
+    rooms = sum(part.rooms for part in parts)
+    headline = sentences.everywhere_headline(target.email, len(parts), rooms, items)
+    return Report(items, (headline,), per_platform)
 
 
 async def _on_platform(
@@ -176,12 +179,16 @@ async def _found(there: Context, reach: Reach, platform: Platform, email: str) -
     if platform.name == inv.platform and person.id == inv.caller.id:
         return _Found(person, [ItemResult(person, Status.REFUSED, sentences.offboard_self()[0])])
     if there.screen is None:  # nobody checked them: nobody acts (fail closed)
-        return _Found(person, [ItemResult(person, Status.REFUSED, _unscreened(person))])
+        return _Found(
+            person, [ItemResult(person, Status.REFUSED, sentences.everywhere_unscreened(person))]
+        )
     set_aside = await there.screen(there, [person])
     if set_aside:
         return _Found(person, set_aside)
     rooms = await rooms_of(there, platform, person, scope=platform.name + "/")
-    named = [dataclasses.replace(r, name=_room(platform.name, r.name)) for r in rooms]
+    named = [
+        dataclasses.replace(r, name=sentences.platform_room(platform.name, r.name)) for r in rooms
+    ]
     return _Found(person, rooms=named)
 
 
@@ -215,92 +222,11 @@ def _named(item: ItemResult) -> ItemResult:
     return dataclasses.replace(item, line=unmentioned((item.line,))[0])
 
 
-# --- its sentences ----------------------------------------------------------------------------
-
-
-def _room(platform: str, name: str) -> str:
-    return f"{wording.platform_name(platform)} {name}"
-
-
-def _only_all(given: Sequence[str]) -> Reply:
-    return (
-        line(
-            Code("--platform"),
-            " takes ",
-            Code(ALL),
-            " here (every platform this bot serves), not ",
-            Untrusted(", ".join(given)),
-            ". Nothing was changed.",
-        ),
-    )
-
-
-def _needs_email() -> Reply:
-    return (
-        line(
-            "On every platform, name the person by e-mail address (a mention is one platform's"
-            " id). Nothing was changed."
-        ),
-    )
-
-
-def _no_groups() -> Reply:
-    return (
-        line(
-            Code("--ib-group"),
-            " is for one platform: offboard from the IB groups there separately."
-            " Nothing was changed.",
-        ),
-    )
-
-
-def _no_platforms() -> Reply:
-    return (line("No platform here can list a person's rooms. Nothing was changed."),)
-
-
 def _unknown(ghost: UserRef, platform: str) -> ItemResult:
-    said = line(
-        f"{wording.platform_name(platform)}: no user has the e-mail address ",
-        Untrusted(ghost.email or ""),
-        " (nor does the identity map name one); nothing to do there.",
-    )
+    said = sentences.everywhere_unknown(ghost.email or "", platform)
     return ItemResult(ghost, Status.REFUSED, said)
 
 
 def _unreachable(ghost: UserRef, platform: Platform, part: _Part, err: PlatformError) -> ItemResult:
-    tries = f" (tried {part.retried + 1} times)" if part.retried else ""
-    said = line(
-        f"{wording.platform_name(platform.name)}: could not find ",
-        Untrusted(ghost.email or ""),
-        f" or list their rooms{tries}, so nothing was changed there: ",
-        Untrusted(err.detail or "no detail"),
-        ". Run it again once the platform answers; rooms already done are skipped.",
-    )
+    said = sentences.everywhere_unreachable(ghost.email or "", platform.name, part.retried, err)
     return ItemResult(ghost, Status.FAILED, said, err.response or err.detail)
-
-
-def _unscreened(person: UserRef) -> Line:
-    return line(
-        "Not checked against the protected people and ranks, so not touched: ",
-        Untrusted(person.label),
-        ".",
-    )
-
-
-def _platform_headline(part: _Part) -> Line:
-    name = wording.platform_name(part.platform)
-    counts = wording.counts(part.items) if part.items else "nothing to do"
-    rooms = f"{part.rooms} room" + ("" if part.rooms == 1 else "s")
-    again = f"; tried again {part.retried} time" + ("" if part.retried == 1 else "s")
-    return line(f"{name}: {rooms}, {counts}{again if part.retried else ''}.")
-
-
-def _headline(email: str, parts: Sequence[_Part], items: Sequence[ItemResult]) -> Line:
-    where = f"{len(parts)} platform" + ("" if len(parts) == 1 else "s")
-    rooms = sum(part.rooms for part in parts)
-    return line(
-        "offboarding ",
-        Untrusted(email),
-        f" on {where}, {rooms} room" + ("" if rooms == 1 else "s"),
-        f": {wording.counts(items)}." if items else ": nothing to do.",
-    )

@@ -33,7 +33,7 @@ from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLevels, SupportsUndo
 from bot.replies import failures, refusals
 from bot.replies import undo as sentences
-from bot.reply import Line
+from bot.reply import Line, unmentioned
 from bot.store import AuditRow
 from bot.undo_steps import IbReadd, Readd, Repromote, StoredStep, Unreadable
 
@@ -98,13 +98,13 @@ async def undo(ctx: Context) -> Outcome:
         if target.id in others:
             line = sentences.already_undone_step(person, where, others[target.id])
         elif there is None:
-            line = sentences.cannot_undo_here(person, _platform_name(ctx, how))
+            line = sentences.platform_not_served(person, where, _platform_name(ctx, how))
         elif (why := await _vetting(vettings, there, row).why_not(person, how, where)) is not None:
             line = why
         else:
             allowed.append(n)
             continue
-        settled[n] = ItemResult(target, Status.REFUSED, line)
+        settled[n] = _said_here(ctx, how, ItemResult(target, Status.REFUSED, line))
         await ctx.journal.record(settled[n])
     # Claimed in one transaction just before acting: of two undos at once, one gets each change.
     ids = [steps[n][0].id for n in allowed]
@@ -122,7 +122,7 @@ async def undo(ctx: Context) -> Outcome:
             done = ItemResult(person, Status.REFUSED, line)
         else:  # not claimed, and held by nobody: never act without a claim
             done = ItemResult(person, Status.REFUSED, sentences.undo_unchecked(person, (), None))
-        settled[n] = dataclasses.replace(done, target=target)
+        settled[n] = _said_here(ctx, how, dataclasses.replace(done, target=target))
         await ctx.journal.record(settled[n])
         if release:  # with the failure just recorded, in one transaction
             await ctx.cases.release_undo(number, ctx.case_id, [target.id])
@@ -140,6 +140,13 @@ def _platform_of(ctx: Context, how: StoredStep) -> Context | None:
     if platform is None:
         return None
     return dataclasses.replace(ctx, platform=platform, room=None)
+
+
+def _said_here(ctx: Context, how: StoredStep, item: ItemResult) -> ItemResult:
+    """A step of another platform's, its person named in text: no mention of them here."""
+    if _platform_name(ctx, how) == ctx.platform.name:
+        return item
+    return dataclasses.replace(item, line=unmentioned((item.line,))[0])
 
 
 def _platform_name(ctx: Context, how: StoredStep) -> str:

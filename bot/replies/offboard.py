@@ -125,3 +125,98 @@ def cli_interrupted() -> Reply:
             " run it again to finish (rooms already done are skipped)."
         ),
     )
+
+
+# --- on every platform (``--platform all``) ---------------------------------------------------
+
+
+def platform_room(platform: str, name: str) -> str:
+    """A room named with its platform ("Slack #general"), for a report across platforms."""
+    return f"{platform_name(platform)} {name}"
+
+
+def everywhere_only_all(given: Sequence[str], all_platforms: str) -> Reply:
+    return (
+        line(
+            Code("--platform"),
+            " takes ",
+            Code(all_platforms),
+            " here (every platform this bot serves), not ",
+            Untrusted(", ".join(given)),
+            ". Nothing was changed.",
+        ),
+    )
+
+
+def everywhere_needs_email() -> Reply:
+    return (
+        line(
+            "On every platform, name the person by e-mail address (a mention is one platform's"
+            " id). Nothing was changed."
+        ),
+    )
+
+
+def everywhere_no_groups() -> Reply:
+    return (
+        line(
+            Code("--ib-group"),
+            " is for one platform: offboard from the IB groups there separately."
+            " Nothing was changed.",
+        ),
+    )
+
+
+def everywhere_no_platforms() -> Reply:
+    return (line("No platform here can list a person's rooms. Nothing was changed."),)
+
+
+def everywhere_unknown(email: str, platform: str) -> Line:
+    return line(
+        f"{platform_name(platform)}: no user has the e-mail address ",
+        Untrusted(email),
+        " (nor does the identity map name one); nothing to do there.",
+    )
+
+
+def everywhere_unreachable(
+    email: str, platform: str, retried: int, err: errors.PlatformError
+) -> Line:
+    tries = f" (tried {retried + 1} times)" if retried else ""
+    return line(
+        f"{platform_name(platform)}: could not find ",
+        Untrusted(email),
+        f" or list their rooms{tries}, so nothing was changed there: ",
+        Untrusted(err.detail or "no detail"),
+        ". Run it again once the platform answers; rooms already done are skipped.",
+    )
+
+
+def everywhere_unscreened(person: UserRef) -> Line:
+    return line(
+        "Not checked against the protected people and ranks, so not touched: ",
+        Untrusted(person.label),
+        ".",
+    )
+
+
+def everywhere_platform_headline(
+    platform: str, rooms: int, items: Sequence[ItemResult], retried: int
+) -> Line:
+    """One platform's share of an offboarding on every platform."""
+    tally = counts(items) if items else "nothing to do"
+    where = f"{rooms} room" + ("" if rooms == 1 else "s")
+    again = f"; tried again {retried} time" + ("" if retried == 1 else "s")
+    return line(f"{platform_name(platform)}: {where}, {tally}{again if retried else ''}.")
+
+
+def everywhere_headline(
+    email: str, platforms: int, rooms: int, items: Sequence[ItemResult]
+) -> Line:
+    where = f"{platforms} platform" + ("" if platforms == 1 else "s")
+    return line(
+        "offboarding ",
+        Untrusted(email),
+        f" on {where}, {rooms} room" + ("" if rooms == 1 else "s"),
+        f": {counts(items)}." if items else ": nothing to do.",
+    )

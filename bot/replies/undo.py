@@ -178,6 +178,16 @@ def ib_readd_refused(user: UserRef, group: str, message: str) -> Line:
     )
 
 
+def platform_not_served(user: UserRef, where: Line, platform: str) -> Line:
+    return line(
+        "Not undone for ",
+        who(user),
+        *where,
+        f": this bot does not serve {platform_name(platform)} now. Enable it and undo the"
+        " case again (what is undone here is not undone twice).",
+    )
+
+
 def cannot_undo_here(user: UserRef, platform: str) -> Line:
     return line(
         f"{platform_name(platform)} offers no way for the bot to reverse the change for ",

@@ -21,8 +21,8 @@ from scim2_models import (
     ChangePassword,
     Context,
     Email,
-    EnterpriseUser,
     ETag,
+    Extension,
     Filter,
     Patch,
     Required,
@@ -35,11 +35,28 @@ from scim2_models import (
     Sort,
     User,
 )
+from scim2_models.urn import URN
 from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
 
 MAX_RESULTS = 200
 """The most resources one list answer holds (``count`` above is lowered to it)."""
+
+
+class Enterprise(Extension):
+    """The enterprise extension (RFC 7643 §4.3) without ``manager``. Entra ID sends the
+    manager in forms the RFC's model refuses (an object without ``$ref`` on create, a bare id
+    in a PATCH ``Replace``, a ``Remove`` with a value); a refusal there fails the user's whole
+    provisioning, and Entra ID quarantines an application that fails too often, which would
+    stop deprovisioning too. kickbot has no use for a manager: without the attribute, what is
+    sent about it is dropped like any undeclared attribute."""
+
+    __schema__ = URN("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+    employee_number: str | None = None
+    cost_center: str | None = None
+    organization: str | None = None
+    division: str | None = None
+    department: str | None = None
 
 
 class LinkedEmail(Email):
@@ -58,7 +75,7 @@ class LinkedUser(User[AnyExtension]):
     emails: Annotated[list[LinkedEmail] | None, Required.true] = None  # type: ignore[assignment]
 
 
-USER = LinkedUser[EnterpriseUser]
+USER = LinkedUser[Enterprise]
 
 
 def provider() -> ScimProvider:
@@ -85,7 +102,7 @@ def provider() -> ScimProvider:
         unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
     )
     return ScimProvider(
-        models=[LinkedUser, EnterpriseUser],
+        models=[LinkedUser, Enterprise],
         resource_types=[ResourceType.from_resource(USER)],
         config=config,
         policy=policy,

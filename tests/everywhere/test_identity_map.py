@@ -1,5 +1,6 @@
 """The identity map file (``offboarding.identity_map``): YAML or CSV, every entry checked, one
-bad entry refuses the whole file naming where it is; check-config reports it."""
+bad entry refuses the whole file naming where it is; check-config reports it. And the undo
+step of an all-platform offboarding, which names its platform."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from bot import undo_steps
 from bot.cli import main
 from bot.errors import ConfigError
 from bot.everywhere.identities import load, parse_csv, parse_yaml
+from bot.undo_steps import Readd, Unreadable
 
 ARN = "arn:aws:chime:us-east-1:111122223333:app-instance/abc/user/bob"
 
@@ -98,3 +101,13 @@ def test_check_config_names_the_key_and_the_entry(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "offboarding.identity_map" in result.output, result.output
     assert "teams is not a platform" in result.output, result.output
+
+
+def test_a_room_undo_names_its_platform_and_reads_back() -> None:
+    step = Readd(owner=True, room="C0DESK0001", name="Slack desk", user="U0BOB", platform="slack")
+    assert undo_steps.loads(undo_steps.dumps(step)) == step
+    # Without a platform it is written as earlier releases wrote it.
+    assert "platform" not in (undo_steps.dumps(Readd(owner=False, room="r", user="u")) or "")
+    # A platform that is not text is not understood: kept, never acted on.
+    odd = '{"op": "add", "owner": false, "room": "r", "user": "u", "platform": 7}'
+    assert isinstance(undo_steps.loads(odd), Unreadable)

@@ -8,7 +8,8 @@ import pytest
 from bot.app import App
 from bot.everywhere import Departure, naming, start_departure
 from bot.platforms.slack.adapter import SlackPlatform
-from bot.platforms.symphony.adapter import url_safe_id
+from bot.platforms.symphony.adapter import SymphonyPlatform
+from bot.platforms.symphony.calls import url_safe_id
 from bot.testing.slack.signing import SignedSender
 from bot.testing.slack.workspace import SlackWorkspace
 from bot.testing.symphony import SymphonyPod
@@ -236,3 +237,40 @@ def test_a_departure_is_checked_before_anything_is_recorded() -> None:
         given = {"email": "bob@example.com", "reason": None, "requested_by": "scim:okta", **bad}
         with pytest.raises(ValueError, match=next(iter(bad))):
             Departure(**given)  # type: ignore[arg-type]
+
+
+async def test_an_undo_where_a_platform_is_not_served_leaves_it_for_a_later_undo(
+    settings_for: Maker, pod: SymphonyPod, slack: SlackWorkspace
+) -> None:
+    settings = settings_for()
+    desk = symphony.Room(pod, symphony.DESK)
+    both = App(settings)
+    await both.start()
+    try:
+        await pod.wait_until_listening()
+        await desk.say(FRANK, "/offboard bob@example.com --platform all")
+    finally:
+        await both.stop()
+    assert settings.symphony is not None
+    alone = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
+    await alone.start()
+    try:
+        text = (await desk.say(FRANK, "/undo 1")).text
+        assert "Re-added @Bob Member to “Symphony Trading Desk”." in text, text
+        assert "Not undone for bob in “Slack desk”: this bot does not serve Slack now." in text, (
+            text
+        )
+        assert symphony.BOB in pod.room(symphony.DESK).members
+        assert slack_kit.BOB not in slack.members(slack_kit.DESK)
+    finally:
+        await alone.stop()
+    again = App(settings)
+    await again.start()
+    try:
+        text = (await desk.say(FRANK, "/undo 1")).text
+        assert slack_kit.BOB in slack.members(slack_kit.DESK), text
+        assert slack_kit.BOB in slack.members(slack_kit.SECRET), text
+        assert "Re-added bob to “Slack desk”." in text, text
+        assert "Already undone for @Bob Member in “Symphony Solo” by case 2" in text, text
+    finally:
+        await again.stop()

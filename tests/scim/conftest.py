@@ -1,6 +1,7 @@
 """The SCIM server on 127.0.0.1 over a real store, reached with httpx as an identity provider
-would; offboardings go to ``Started`` until the all-platform seam is wired (the end-to-end tests
-in ``tests/scim/test_scim_everywhere.py`` use the real one)."""
+would. ``Started`` stands in for the all-platform seam where only the server is under test
+(what it asks for, and when); ``test_scim_app.py`` and ``test_scim_process.py`` run the real
+seam (``bot.everywhere``) on the platform doubles and Synapse."""
 
 from __future__ import annotations
 

@@ -179,3 +179,27 @@ async def test_attributes_no_schema_declares_are_dropped_not_refused(scim: Scim)
     stored = await scim.store.scim_users.get(created.json()["id"])
     assert stored is not None
     assert "costCentre" not in stored.resource
+
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+async def test_entra_manager_forms_are_dropped_not_refused(scim: Scim) -> None:
+    """Entra ID sends the manager as an object without $ref, a bare id, or a Remove with a
+    value: refusing any of them would fail the person's provisioning (and, repeated, have the
+    application quarantined, deprovisioning included)."""
+    body = {**ENTRA_USER, ENTERPRISE: {"department": "Desk", "manager": {"value": "m-1"}}}
+    created = await scim.entra.post("/Users", json=body)
+    assert created.status_code == 201, created.text
+    uid = created.json()["id"]
+    assert created.json()[ENTERPRISE] == {"department": "Desk"}
+    for op in (
+        {"op": "Replace", "path": f"{ENTERPRISE}:manager", "value": "2819c223"},
+        {"op": "Add", "path": f"{ENTERPRISE}:manager", "value": {"value": "2819c223"}},
+        {"op": "Remove", "path": f"{ENTERPRISE}:manager", "value": [{"value": "2819c223"}]},
+    ):
+        answer = await scim.entra.patch(f"/Users/{uid}", json=patch(op))
+        assert answer.status_code == 200, answer.text
+    off = await scim.entra.patch(f"/Users/{uid}", json=ENTRA_DEACTIVATE)
+    assert off.status_code == 200, off.text
+    assert [e for e, _, _ in scim.started.calls] == ["carol@example.com"]

@@ -7,46 +7,36 @@ command is durable before Slack hears "OK"; if recording fails, a mention's deli
 (HTTP) or no ack (Socket Mode) and Slack delivers it again, and a slash command is answered with
 a sentence saying nothing was done. Redeliveries carry the same ``event_id`` (``trigger_id`` for
 slash commands), which the store refuses to record twice.
+
+Beside it: ``calls`` (the Web API clients, a call's failure), ``receivers`` (HTTP with its
+signature check, Socket Mode), ``people`` (callers, names, e-mails, channel owners), ``text``,
+``errors`` and ``config``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import contextvars
-import hashlib
-import hmac
 import json
 import re
-import time
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import parse_qsl
 
-import aiohttp
 import structlog
 from aiohttp import web
 from aiolimiter import AsyncLimiter
-from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.async_handler import HttpRequest, HttpResponse, RetryState
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot import errors
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef, Word
 from bot.platform import InvocationSink, SupportsDemote
-from bot.platforms.inbound import FORM, JSON, MAX_BODY_BYTES, wrong_content_type
-from bot.platforms.slack.config import EVENTS_PATH, SlackSettings, api_base_url, load_settings
+from bot.platforms.slack.calls import Clients, call
+from bot.platforms.slack.config import EVENTS_PATH, SlackSettings, load_settings
 from bot.platforms.slack.errors import to_platform_error
+from bot.platforms.slack.people import People
+from bot.platforms.slack.receivers import connect_socket, serve_http
 from bot.platforms.slack.text import render, tokenize
 from bot.reply import Reply
 
@@ -60,56 +50,6 @@ RECORD_FAILED = (
     "kickbot could not take this command (it could not look you up or record the command), "
     "so nothing was done. Please try again; the reason is logged."
 )
-CALLER_TTL_SECONDS = 300.0
-LOOKUP_TIMEOUT_SECONDS = 2
-"""Looking the caller up happens before the ack, which Slack wants within 3 s."""
-INFO_REUSE_SECONDS = 2.0
-"""A target's name is read from the users.info answer its owner check got this recently (one
-call for both, in one command); an owner check itself only shares a call still under way."""
-INFOS_KEPT = 1_000
-NAME_LOOKUPS_AT_ONCE = 8
-CREATORS_KEPT = 10_000
-"""Channels whose creator is remembered (the oldest noted is forgotten first)."""
-RATE_LIMIT_RETRIES = 3
-_RESENT: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
-    "kickbot_slack_resent", default=None
-)
-"""The connection retries of the call being made (see ``SlackPlatform._call``)."""
-
-
-class _NotedConnectionRetries(AsyncConnectionErrorRetryHandler):
-    """slack_sdk's retry of a dropped connection, noted for the call being made: a change sent
-    again may meet its own lost answer's effect (``not_in_channel``, ``already_in_channel``)."""
-
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        noted = _RESENT.get()
-        if noted is not None:
-            noted.append(state.current_attempt)
-        await super().prepare_for_next_attempt_async(
-            state=state, request=request, response=response, error=error
-        )
-
-
-def web_client(settings: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:
-    """The Web API client kickbot uses: a 429 waits for ``Retry-After`` and tries again
-    (slack_sdk's handler), as does a dropped connection."""
-    return AsyncWebClient(
-        token=settings.bot_token.get_secret_value(),
-        base_url=api_base_url(settings),
-        session=session,
-        timeout=settings.api_timeout_seconds,
-        retry_handlers=[
-            _NotedConnectionRetries(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
-    )
 
 
 class SlackPlatform:
@@ -121,16 +61,12 @@ class SlackPlatform:
         self.settings: SlackSettings = load_settings(section)
         per_minute = self.settings.changes_per_minute
         self._changes = AsyncLimiter(per_minute, 60) if per_minute else None
-        self._session: aiohttp.ClientSession | None = None
-        self._client: AsyncWebClient | None = None
-        self._quick: AsyncWebClient | None = None
+        self._clients = Clients()
+        self._people = People(self._clients)
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._bot: UserRef | None = None
         self._sink: InvocationSink | None = None
-        self._callers: dict[str, tuple[float, UserRef]] = {}
-        self._creators: dict[str, str] = {}  # channel id -> its creator's user id
-        self._infos: dict[str, tuple[float, asyncio.Future[dict[str, Any]]]] = {}
         self.listen_port: int | None = None
         """HTTP mode: the port really listened on (``listen_port: 0`` picks a free one)."""
 
@@ -155,9 +91,7 @@ class SlackPlatform:
         return self._bot
 
     def _api(self) -> AsyncWebClient:
-        if self._client is None:
-            raise RuntimeError("the Slack platform is not started")
-        return self._client
+        return self._clients.api()
 
     @property
     def listen_url(self) -> str:
@@ -176,7 +110,7 @@ class SlackPlatform:
         s = self.settings
         self._sink = sink
         app = AsyncApp(
-            client=self._client,
+            client=self._api(),
             signing_secret=s.signing_secret.get_secret_value() if s.signing_secret else None,
             request_verification_enabled=s.mode == "http",
             process_before_response=True,
@@ -186,9 +120,10 @@ class SlackPlatform:
         app.event("app_mention")(self._on_mention)
         try:
             if s.mode == "http":
-                await self._serve_http(app)
+                self._runner = await serve_http(app, s)
+                self.listen_port = int(self._runner.addresses[0][1])
             else:
-                await self._connect_socket(app, s)
+                self._socket = await connect_socket(app, s, self._api())
         except BaseException:
             await self.stop()
             await self.close()
@@ -196,83 +131,13 @@ class SlackPlatform:
         log.info("slack connected", mode=s.mode, bot=self.bot_user.label, bot_id=self.bot_user.id)
 
     async def _sign_in(self) -> None:
-        s = self.settings
-        token = s.bot_token.get_secret_value()
-        self._session = aiohttp.ClientSession()
-        self._client = web_client(s, self._session)
-        self._quick = AsyncWebClient(
-            token=token,
-            base_url=api_base_url(s),
-            session=self._session,
-            timeout=LOOKUP_TIMEOUT_SECONDS,
-        )
+        api = self._clients.open(self.settings)
         try:
-            auth = await self._client.auth_test()
+            auth = await api.auth_test()
         except Exception as exc:
             await self.close()
             raise to_platform_error("auth.test", exc) from exc
         self._bot = UserRef(str(auth["user_id"]), str(auth.get("user") or "") or None)
-
-    async def _serve_http(self, app: AsyncApp) -> None:
-        assert self.settings.signing_secret is not None  # the settings require it in HTTP mode
-        secret = self.settings.signing_secret.get_secret_value().encode()
-
-        async def handle(request: web.Request) -> web.Response:
-            # Bolt parses the body before it checks the signature, and its check fails with a
-            # 500 on a timestamp that is not a number: both are done here first.
-            refused = wrong_content_type(request, (JSON, FORM))
-            if refused is not None:
-                return refused
-            body = await request.read()
-            if request.content_type == FORM and _is_ssl_check(body):
-                return web.Response(status=200)  # Slack checking the certificate, as Bolt does
-            problem = signature_problem(secret, request.headers, body, time.time())
-            if problem is not None:
-                log.warning(
-                    "refused a request with a bad or stale Slack signature",
-                    reason=problem,
-                    remote=request.remote,
-                    timestamp=ascii(request.headers.get(TIMESTAMP_HEADER, "")[:40]),
-                )
-                return web.Response(status=401, text="bad or stale signature")
-            try:
-                bolt_request = AsyncBoltRequest(
-                    body=body.decode("utf-8"),
-                    query=request.query_string,
-                    headers=request.headers,  # type: ignore[arg-type]
-                )
-            except Exception as exc:  # signed, yet not a body Slack sends: Bolt cannot read it
-                log.warning("refused a signed request whose body cannot be read", error=repr(exc))
-                return web.Response(status=400, text="unreadable body")
-            response = await app.async_dispatch(bolt_request)
-            return await to_aiohttp_response(response)
-
-        web_app = web.Application(client_max_size=MAX_BODY_BYTES)
-        web_app.router.add_post(EVENTS_PATH, handle)
-        self._runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=5.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.listen_host, self.settings.listen_port)
-        await site.start()
-        self.listen_port = int(self._runner.addresses[0][1])
-
-    async def _connect_socket(self, app: AsyncApp, s: SlackSettings) -> None:
-        assert s.app_token is not None
-        handler = AsyncSocketModeHandler(
-            app, app_token=s.app_token.get_secret_value(), web_client=self._client
-        )
-        self._socket = handler
-        # The SDK's connect() retries forever on any error; ask for the URL here so that a bad
-        # app token fails the start with Slack's reason.
-        try:
-            handler.client.wss_uri = await handler.client.issue_new_wss_url()
-        except Exception as exc:
-            raise to_platform_error("apps.connections.open", exc) from exc
-        try:
-            await asyncio.wait_for(handler.connect_async(), timeout=30)  # type: ignore[no-untyped-call]
-        except TimeoutError:
-            raise errors.Unavailable(
-                "cannot open Slack's Socket Mode websocket", status=503
-            ) from None
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -284,17 +149,14 @@ class SlackPlatform:
             self._socket = None
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        self._client = self._quick = None
+        await self._clients.close()
 
     # --- receiving ----------------------------------------------------------------------------
 
     async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         name = str(command.get("command", ""))
         try:
-            caller = await self._caller(str(command["user_id"]))
+            caller = await self._people.caller(str(command["user_id"]))
             inv = Invocation(
                 platform=self.name,
                 event_id=str(command["trigger_id"]),
@@ -322,7 +184,7 @@ class SlackPlatform:
                 platform=self.name,
                 event_id=str(body["event_id"]),
                 room=RoomRef(str(event["channel"])),
-                caller=await self._caller(str(user)),
+                caller=await self._people.caller(str(user)),
                 tokens=tuple(tokenize(str(event.get("text", "")))),
                 thread=str(event.get("thread_ts") or event["ts"]),
             )
@@ -336,29 +198,14 @@ class SlackPlatform:
             )
             raise
 
-    async def _caller(self, user_id: str) -> UserRef:
-        """The caller with display name and e-mail (the policy may name people by e-mail)."""
-        now = time.monotonic()
-        cached = self._callers.get(user_id)
-        if cached is not None and now - cached[0] < CALLER_TTL_SECONDS:
-            return cached[1]
-        assert self._quick is not None
-        try:
-            found = await self._quick.users_info(user=user_id)
-        except Exception as exc:
-            raise to_platform_error("users.info", exc) from exc
-        user = _user_ref(found["user"])
-        self._callers[user_id] = (now, user)
-        return user
-
     # --- Platform -----------------------------------------------------------------------------
 
     async def room_info(self, room: RoomRef) -> RoomInfo:
         api = self._api()
-        info = (await self._call("conversations.info", api.conversations_info(channel=room.id)))[
+        info = (await call("conversations.info", api.conversations_info(channel=room.id)))[
             "channel"
         ]
-        self._note_creator(room.id, info)
+        self._people.note_creator(room.id, info)
         return RoomInfo(room, str(info.get("name") or room.id), not info.get("is_archived", False))
 
     async def members(self, room: RoomRef) -> Sequence[Member]:
@@ -373,39 +220,13 @@ class SlackPlatform:
         return found
 
     async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
-        found: dict[str, UserRef] = {}
-        for email in emails:
-            try:
-                response = await self._api().users_lookupByEmail(email=email)
-            except SlackApiError as exc:
-                if exc.response.get("error") == "users_not_found":
-                    continue
-                raise to_platform_error("users.lookupByEmail", exc) from exc
-            except Exception as exc:
-                raise to_platform_error("users.lookupByEmail", exc) from exc
-            found[email.lower()] = _user_ref(response["user"])
-        return found
+        return await self._people.by_email(emails)
 
     async def users_by_id(self, ids: Sequence[str]) -> dict[str, UserRef]:
         """``users.info`` for each id (a caller's record kept from delivery, or the answer the
         owner check of the same target gets): names from the workspace, not from a
         ``<@U123|name>`` mention's text."""
-        slots = asyncio.Semaphore(NAME_LOOKUPS_AT_ONCE)
-
-        async def one(uid: str) -> UserRef | None:
-            cached = self._callers.get(uid)
-            if cached is not None and time.monotonic() - cached[0] < CALLER_TTL_SECONDS:
-                return cached[1]
-            async with slots:
-                try:
-                    return _user_ref((await self._user_info(uid, reuse_answered=True))["user"])
-                except errors.PlatformError as err:  # user_not_found, or the call failed
-                    log.info("no name for a mentioned user", user=uid, error=err.detail)
-                    return None
-
-        wanted = list(dict.fromkeys(ids))
-        found = await asyncio.gather(*(one(uid) for uid in wanted))
-        return {uid: ref for uid, ref in zip(wanted, found, strict=True) if ref is not None}
+        return await self._people.users_by_id(ids)
 
     @property
     def email_lookup_conclusive(self) -> bool:
@@ -422,35 +243,35 @@ class SlackPlatform:
 
     async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
         await self._paced_change()
-        call = self._api().conversations_kick(channel=room.id, user=user.id)
-        return json.dumps(await self._call("conversations.kick", call))
+        request = self._api().conversations_kick(channel=room.id, user=user.id)
+        return json.dumps(await call("conversations.kick", request))
 
     async def reply(self, inv: Invocation, reply: Reply) -> None:
         kwargs: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
         if inv.thread is not None:
             kwargs["thread_ts"] = inv.thread
-        call = self._api().chat_postMessage(channel=inv.room.id, text=render(reply), **kwargs)
-        await self._call("chat.postMessage", call)
+        request = self._api().chat_postMessage(channel=inv.room.id, text=render(reply), **kwargs)
+        await call("chat.postMessage", request)
 
     # --- SupportsDirectMessage: conversations.open, then a message there -----------------------
 
     async def send_direct(self, user: UserRef, reply: Reply) -> None:
         api = self._api()
-        opened = await self._call("conversations.open", api.conversations_open(users=user.id))
+        opened = await call("conversations.open", api.conversations_open(users=user.id))
         channel = str((opened.get("channel") or {}).get("id") or "")
         if not channel:
             raise errors.BadRequest(f"Slack opened no direct message with {user.id}")
-        call = api.chat_postMessage(
+        request = api.chat_postMessage(
             channel=channel, text=render(reply), unfurl_links=False, unfurl_media=False
         )
-        await self._call("chat.postMessage", call)
+        await call("chat.postMessage", request)
 
     # --- SupportsUndo: re-adding is conversations.invite ----------------------------------------
 
     async def add_member(self, room: RoomRef, user: UserRef) -> str:
         await self._paced_change()
-        call = self._api().conversations_invite(channel=room.id, users=user.id)
-        data = await self._call("conversations.invite", call)
+        request = self._api().conversations_invite(channel=room.id, users=user.id)
+        data = await call("conversations.invite", request)
         return json.dumps({"ok": data.get("ok")})
 
     async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
@@ -486,102 +307,4 @@ class SlackPlatform:
 
     async def is_room_owner(self, room: RoomRef, user: UserRef) -> bool:
         """A workspace owner or admin, or the channel's creator."""
-        api = self._api()
-        info = (await self._user_info(user.id, reuse_answered=False))["user"]
-        if info.get("is_owner") or info.get("is_admin") or info.get("is_primary_owner"):
-            return True
-        creator = self._creators.get(room.id)
-        if creator is None:
-            call = api.conversations_info(channel=room.id)
-            creator = self._note_creator(
-                room.id, (await self._call("conversations.info", call))["channel"]
-            )
-        return creator == user.id
-
-    async def _user_info(self, user_id: str, *, reuse_answered: bool) -> dict[str, Any]:
-        """``users.info``, shared with a call for the same user under way, or (with
-        ``reuse_answered``) answered within ``INFO_REUSE_SECONDS``, a failure included."""
-        now = time.monotonic()
-        hit = self._infos.get(user_id)
-        stale = hit is not None and hit[1].done() and not reuse_answered
-        if hit is None or stale or now - hit[0] > INFO_REUSE_SECONDS:
-            if len(self._infos) >= INFOS_KEPT:
-                self._infos = {k: v for k, v in self._infos.items() if not v[1].done()}
-            call = self._call("users.info", self._api().users_info(user=user_id))
-            hit = self._infos[user_id] = (now, asyncio.ensure_future(call))
-            hit[1].add_done_callback(_retrieved)
-        return await asyncio.shield(hit[1])
-
-    def _note_creator(self, channel: str, info: Mapping[str, Any]) -> str | None:
-        """Keep a channel's creator (it never changes), so that the owner check after a
-        ``room_info`` makes no second ``conversations.info`` call."""
-        creator = info.get("creator")
-        if not isinstance(creator, str) or not creator:
-            return None
-        if len(self._creators) >= CREATORS_KEPT:
-            del self._creators[next(iter(self._creators))]
-        self._creators[channel] = creator
-        return creator
-
-    async def _call(self, method: str, call: Awaitable[AsyncSlackResponse]) -> dict[str, Any]:
-        retries: list[int] = []
-        noting = _RESENT.set(retries)
-        try:
-            response = await call
-        except Exception as exc:
-            err = to_platform_error(method, exc)
-            err.resent = bool(retries)  # an earlier attempt may have acted
-            raise err from exc
-        finally:
-            _RESENT.reset(noting)
-        return response.data if isinstance(response.data, dict) else {}
-
-
-def _retrieved(done: asyncio.Future[dict[str, Any]]) -> None:
-    if not done.cancelled():
-        done.exception()  # every asker may have gone; those left get it raised
-
-
-TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
-SIGNATURE_HEADER = "X-Slack-Signature"
-MAX_AGE_SECONDS = 5 * 60
-"""Slack's rule: a request signed more than five minutes from now may be a replay."""
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
-
-
-def signature_problem(
-    secret: bytes, headers: Mapping[str, str], body: bytes, now: float
-) -> str | None:
-    """Why a request is not a fresh request signed by Slack (None: it is). Slack signs
-    ``v0:{timestamp}:{body}``; the timestamp is whole seconds, and anything else (``abc``,
-    ``1e3``, digits of other scripts that ``int()`` would take) is refused here, as is a
-    signature that is not what Slack's secret gives."""
-    timestamp = headers.get(TIMESTAMP_HEADER)
-    signature = headers.get(SIGNATURE_HEADER)
-    if timestamp is None or signature is None:
-        return f"missing {SIGNATURE_HEADER if timestamp is not None else TIMESTAMP_HEADER}"
-    if _TIMESTAMP.fullmatch(timestamp) is None:
-        return f"{TIMESTAMP_HEADER} is not a number of seconds"
-    if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
-        return f"{TIMESTAMP_HEADER} is more than five minutes from now"
-    # slack_sdk's SignatureVerifier decodes the body as UTF-8 first (and fails on other
-    # bytes): the same HMAC over the bytes as they came.
-    mac = hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
-    expected = b"v0=" + mac.hexdigest().encode()
-    if not hmac.compare_digest(expected, signature.encode("utf-8", "surrogateescape")):
-        return "the signature does not match"
-    return None
-
-
-def _is_ssl_check(body: bytes) -> bool:
-    """Slack's ``ssl_check=1`` POST (a check of the certificate, answered 200, nothing done;
-    Bolt answers it before any signature check too)."""
-    fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    return fields.get("ssl_check") == "1"
-
-
-def _user_ref(user: dict[str, Any]) -> UserRef:
-    profile = user.get("profile") or {}
-    display = profile.get("display_name") or profile.get("real_name") or user.get("name")
-    email = profile.get("email")
-    return UserRef(str(user["id"]), str(display) if display else None, email or None)
+        return await self._people.is_room_owner(room, user)
