@@ -88,6 +88,11 @@ def check_data(data: Any, known_commands: Iterable[str], source: str) -> Checked
                 problems += [p for p in exc.problems if not parsed.concerns_unset(p)]
     if parsed.settings is not None:
         problems += audit_problems(parsed.settings)
+        if parsed.settings.scim is not None:
+            try:  # its server and SCIM libraries: the scim extra
+                platform_factories.import_with_extras("bot.scim.everywhere", ["scim"])
+            except MissingExtra as exc:
+                problems.append(f"scim: {exc}")
     if isinstance(data, dict) and not named:
         problems.append(
             f"no platform configured: add a section for one of {_PLATFORM_LIST}"
