@@ -118,11 +118,42 @@ async def chime(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
     return run
 
 
+async def chime_sdk(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
+    from bot.platforms.chime_sdk.adapter import ChimeSdkPlatform
+
+    platform = ChimeSdkPlatform(section)
+    await platform.connect()
+    stack.push_async_callback(platform.close)
+    client = platform.client
+
+    async def run(plan: dict[str, Any]) -> None:
+        channel = plan["channel"]
+        await asyncio.gather(  # the channel beside its members, hidden members and moderators
+            client.call("DescribeChannel", ChannelArn=channel),
+            client.call("ListChannelMemberships", ChannelArn=channel, MaxResults=50),
+            client.call("ListChannelMemberships", ChannelArn=channel, MaxResults=50, Type="HIDDEN"),
+            client.call("ListChannelModerators", ChannelArn=channel, MaxResults=50),
+        )
+        await client.call("DeleteChannelMembership", ChannelArn=channel, MemberArn=plan["user"])
+        await client.call(
+            "SendChannelMessage",
+            ChannelArn=channel,
+            Content=plan["reply"],
+            ContentType="text/markdown",
+            Type="STANDARD",
+            Persistence="PERSISTENT",
+            ClientRequestToken=f"direct-{time.time_ns()}",
+        )
+
+    return run
+
+
 RUNNERS: dict[str, Callable[[AsyncExitStack, dict[str, Any]], Awaitable[Runner]]] = {
     "symphony": symphony,
     "slack": slack,
     "rocketchat": rocketchat,
     "chime": chime,
+    "chime_sdk": chime_sdk,
 }
 
 

@@ -47,7 +47,7 @@ def test_every_bench_prints_its_figures(runs: list[tuple[str, dict[str, object]]
     assert "Python" in printed
     for heading in ("1. overhead", "2. isolation", "3. throughput", "4. pacing", "5. cost to host"):
         assert heading in printed, printed
-    for platform in ("symphony", "slack", "rocketchat", "chime"):
+    for platform in ("symphony", "slack", "rocketchat", "chime", "chime_sdk"):
         assert f"   {platform} " in printed, printed
 
 
@@ -56,13 +56,14 @@ def test_every_bench_writes_its_figures(runs: list[tuple[str, dict[str, object]]
     overhead = runs[0][1]["overhead"]
     rest = runs[1][1]
     assert isinstance(overhead, dict)
-    assert set(overhead) == {"symphony", "slack", "rocketchat", "chime"}
+    assert set(overhead) == {"symphony", "slack", "rocketchat", "chime", "chime_sdk"}
     assert all(row["ratio"] > 0 for row in overhead.values())
     # Beside the bot, the same bot with an unflushed store, where a second one can run.
     assert {k for k, row in overhead.items() if row.get("unflushed_median_ms", 0) > 0} == {
         "slack",
         "rocketchat",
         "chime",
+        "chime_sdk",
     }
     assert {"isolation", "throughput", "pacing", "host"} <= rest.keys()
     isolation, throughput, pacing, host = (

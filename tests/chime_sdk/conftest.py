@@ -33,11 +33,29 @@ PEOPLE = {
 }
 
 
-def make_double() -> ChimeSdkDouble:
+EMAIL = {
+    "alice": "alice@example.com",
+    "bob": "bob@example.com",
+    "carol": "carol@example.com",
+    "dave": "dave@globex.example",
+    "erin": "erin@example.com",
+    "frank": "frank@example.com",
+}
+"""AppInstanceUserIds that are e-mail addresses (``user_ids_are_emails``; the contract table)."""
+
+
+def make_double(ids: dict[str, str] | None = None) -> ChimeSdkDouble:
+    """alice and carol moderate #desk, bob, dave and frank are members; alice moderates
+    #solo, bob is in it; erin is in no channel; frank is an AppInstanceAdmin. ``ids``: each
+    person's AppInstanceUserId (default: their name)."""
     sdk = ChimeSdkDouble()
+    uid = ids or {name: name for name in PEOPLE}
     for name, full in PEOPLE.items():
-        sdk.add_user(name, full, admin=name == "frank")
-    arn = sdk.user_arn
+        sdk.add_user(uid[name], full, admin=name == "frank")
+
+    def arn(name: str) -> str:
+        return sdk.user_arn(uid[name])
+
     sdk.add_channel(
         "desk",
         "Trading Desk",
@@ -110,17 +128,26 @@ async def start_bot(settings: Settings, *, listening: bool = True) -> tuple[App,
 class Channel:
     """Post in a channel as a person; read the bot's reply there."""
 
-    def __init__(self, sdk: ChimeSdkDouble, platform: ChimeSdkPlatform, channel_id: str) -> None:
+    def __init__(
+        self,
+        sdk: ChimeSdkDouble,
+        platform: ChimeSdkPlatform,
+        channel_id: str,
+        ids: dict[str, str] | None = None,
+    ) -> None:
         self.sdk = sdk
         self.platform = platform
         self.arn = f"{sdk.app_instance_arn}/channel/{channel_id}"
+        self.ids = ids or {}
+        """Each person's AppInstanceUserId, where it is not their name."""
 
     async def send(self, person: str, text: str, **extra: Any) -> bool:
         """Post ``text`` as ``person`` (the double publishes it on the messaging session);
         whether the bot recorded a command from it, once the session has handled it."""
         session = self.platform.messaging_session
         assert session is not None
-        message = self.sdk.say(self.sdk.user_arn(person), self.arn, text, **extra)
+        sender = self.sdk.user_arn(self.ids.get(person, person))
+        message = self.sdk.say(sender, self.arn, text, **extra)
         handled: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
         def heard(message_id: str, recorded: bool) -> None:

@@ -25,6 +25,7 @@ from bot.testing.chime.state import Membership
 from handlers import COMMANDS
 from tests import conftest as symphony
 from tests.chime import conftest as chime
+from tests.chime_sdk import conftest as chime_sdk
 from tests.rocketchat import conftest as rocketchat
 from tests.slack import conftest as slack
 
@@ -55,6 +56,9 @@ class World:
     mention: Callable[[str, str], Awaitable[str]] | None = None
     """``mention(person, line)``: ``line`` (``/kick @bob``) said to the bot with an @-mention
     of it, the reply as plain text; ``None``: every line is said to the bot (Chime)."""
+    at_word_is_an_id: bool = False
+    """An ``@word`` is how a person is written, by id, not a name a client typed (the Chime
+    SDK's ``@<AppInstanceUserId>``): an unknown one is someone not in the room."""
     mention_only: bool = False
     """Only a mention reaches the bot with a word that is no command (Slack: a slash command
     is registered, so a mistyped one never reaches the bot)."""
@@ -480,10 +484,87 @@ async def chime_world(
         double.assert_no_violations()
 
 
+CHIME_SDK_CALLS = {
+    "remove": "DeleteChannelMembership",
+    "add": "CreateChannelMembership",
+    "demote": "DeleteChannelModerator",
+    "promote": "CreateChannelModerator",
+}
+
+
+@contextlib.asynccontextmanager
+async def chime_sdk_world(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    policy: Policy = None,
+    options: Options = NONE,
+) -> AsyncIterator[World]:
+    """AppInstanceUserIds that are e-mail addresses (``user_ids_are_emails``), so that the
+    policy's and the commands' addresses find people as on the other platforms."""
+    ids = dict(chime_sdk.EMAIL) | {p: f"{p}@example.com" for p in EXTRA}
+    async with chime_sdk.make_double(ids) as double:
+        desk_arn = f"{double.app_instance_arn}/channel/desk"
+        for p, display in EXTRA.items():
+            double.channel(desk_arn).add(double.add_user(ids[p], display))
+        chime_sdk.use_credentials(double, monkeypatch, tmp_path)
+        names = {double.user_arn(uid): person for person, uid in ids.items()}
+        names |= {uid: person for person, uid in ids.items()}  # a path's last segment
+        names[double.bot] = "kickbot"
+        section = double.config(user_ids_are_emails=True)
+        settings = _settings(tmp_path, "chime_sdk", section, _or(policy, SPINE_POLICY), options)
+        app, platform = await chime_sdk.start_bot(settings)
+        desk = chime_sdk.Channel(double, platform, "desk", ids)
+        channel = double.channel(desk.arn)
+        verbs = {call: change for change, call in CHIME_SDK_CALLS.items()}
+
+        def changes() -> list[str]:
+            made: list[str] = []
+            for operation, params in double.state_changes():
+                who = params.get("MemberArn") or params.get("ChannelModeratorArn")
+                who = who or params["path"].rsplit("/", 1)[1]
+                change = f"{verbs[operation]} {names.get(who, who)}"
+                if made and change.startswith("demote") and made[-1] == "remove" + change[6:]:
+                    continue  # a moderator's removal takes the role too: one change
+                made.append(change)
+            return made
+
+        async def mention(person: str, text: str) -> str:
+            return await desk.say(person, f"@kickbot {text}")
+
+        typed = {p: f"@{uid}" for p, uid in ids.items()} | {"kickbot": "@kickbot"}
+        try:
+            yield World(
+                "chime_sdk",
+                "/",
+                typed | {"erin": ids["erin"]},
+                typed,
+                desk.say,
+                lambda: {names.get(arn, arn) for arn in channel.members},
+                changes,
+                lambda: {names[arn] for arn in channel.moderators if arn != double.bot},
+                knobs=Knobs(
+                    lambda change, how: double.fail_next(
+                        CHIME_SDK_CALLS[change],
+                        "ServiceFailureException",
+                        after_effect=True,
+                        reset=how == "reset",
+                    ),
+                    lambda change: double.fail_next(CHIME_SDK_CALLS[change], "ForbiddenException"),
+                ),
+                app=app,
+                mention=mention,
+                at_word_is_an_id=True,
+            )
+        finally:
+            await app.stop()
+        double.assert_no_violations()
+
+
 WORLDS: dict[str, Callable[..., contextlib.AbstractAsyncContextManager[World]]] = {
     "symphony": symphony_world,
     "slack-http": slack_world("http"),
     "slack-socket": slack_world("socket"),
     "rocketchat": rocketchat_world,
     "chime": chime_world,
+    "chime_sdk": chime_sdk_world,
 }

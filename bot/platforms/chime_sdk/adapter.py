@@ -16,7 +16,9 @@ the idempotency key) and returns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import re
 import time
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -24,12 +26,13 @@ from typing import Any
 
 import structlog
 
+from bot import errors
 from bot.dispatch import split_command
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.platform import InvocationSink, ReadPositions, SupportsIbGroups
 from bot.platforms.chime_sdk.catchup import PositionBook
 from bot.platforms.chime_sdk.client import Attempts, ChimeSdkClient, session_for
-from bot.platforms.chime_sdk.config import ChimeSdkSettings, load_settings
+from bot.platforms.chime_sdk.config import USER_ID, ChimeSdkSettings, load_settings
 from bot.platforms.chime_sdk.inbound import ChannelMessage
 from bot.platforms.chime_sdk.session import MessagingSession, SessionSettings
 from bot.platforms.chime_sdk.session_api import ClientSessionApi
@@ -37,6 +40,8 @@ from bot.platforms.chime_sdk.text import CONTENT_TYPE, messages, render, tokeniz
 from bot.reply import Reply
 
 log = structlog.get_logger(__name__)
+
+USER_ID_PATTERN = re.compile(USER_ID)
 
 
 class ChimeSdkPlatform:
@@ -138,7 +143,7 @@ class ChimeSdkPlatform:
             return False
         if self._sink is None:
             raise RuntimeError("the Amazon Chime SDK platform is not receiving")
-        caller = UserRef(message.sender_arn, message.sender_name or user_id(message.sender_arn))
+        caller = self.person(message.sender_arn, message.sender_name)
         await self._sink(
             Invocation(
                 platform=self.name,
@@ -159,12 +164,18 @@ class ChimeSdkPlatform:
         # Channels have no deactivated state: one that is deleted is not found.
         return RoomInfo(room, str(channel.get("Name") or room.id), True)
 
+    def person(self, arn: str, name: str | None = None) -> UserRef:
+        """A member by ARN; their e-mail address is their id where ids are addresses."""
+        uid = user_id(arn)
+        email = uid if self.settings.user_ids_are_emails and "@" in uid else None
+        return UserRef(arn, name or uid, email)
+
     async def _list(self, operation: str, key: str, inner: str, **params: Any) -> list[UserRef]:
         found = []
         async for item in self.client.pages(operation, key, **params):
             who = item.get(inner) or {}
             if isinstance(who.get("Arn"), str):
-                found.append(UserRef(who["Arn"], who.get("Name") or user_id(who["Arn"])))
+                found.append(self.person(who["Arn"], who.get("Name")))
         return found
 
     async def _read_moderators(self, room: RoomRef) -> frozenset[str]:
@@ -200,28 +211,47 @@ class ChimeSdkPlatform:
         self._admins = (time.monotonic(), ids)
         return ids
 
-    async def is_room_owner(self, room: RoomRef, user: UserRef) -> bool:
-        """A moderator of the channel or an AppInstanceAdmin."""
+    async def _moderators_now(self, room: RoomRef) -> frozenset[str]:
+        """The channel's moderators: the list read for this command if recent, else fresh."""
         kept = self._moderators.get(room.id)
         if kept is not None and time.monotonic() - kept[0] <= self.settings.members_reuse_seconds:
-            moderators = kept[1]
-        else:
-            moderators = await self._read_moderators(room)
+            return kept[1]
+        return await self._read_moderators(room)
+
+    async def is_room_owner(self, room: RoomRef, user: UserRef) -> bool:
+        """A moderator of the channel or an AppInstanceAdmin."""
+        moderators = await self._moderators_now(room)
         return user.id in moderators or user.id in await self._admins_now()
 
     async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
-        # AppInstanceUsers have names and ids, no e-mail addresses.
-        return {}
+        """AppInstanceUsers have ids and names, no e-mail addresses; where the ids are the
+        addresses (``user_ids_are_emails``), the user whose id an address is."""
+        if not self.settings.user_ids_are_emails:
+            return {}
+        found: dict[str, UserRef] = {}
+        for address in dict.fromkeys(e.strip().lower() for e in emails):
+            if USER_ID_PATTERN.fullmatch(address) is None:
+                continue
+            arn = self.settings.member_arn(address)
+            try:
+                data = await self.client.call("DescribeAppInstanceUser", AppInstanceUserArn=arn)
+            except (errors.BadRequest, errors.NotFound, errors.Forbidden):
+                continue  # no such user (DescribeAppInstanceUser declares no NotFound)
+            user = data.get("AppInstanceUser") or {}
+            found[address] = self.person(arn, user.get("Name"))
+        return found
 
     @property
     def email_lookup_conclusive(self) -> bool:
-        return False  # nothing is looked up: an e-mail entry may be anyone
+        # Without addresses for ids nothing is looked up: an e-mail entry may be anyone.
+        return self.settings.user_ids_are_emails
 
     @property
     def email_access(self) -> str:
         return (
             "Amazon Chime SDK users have no e-mail addresses: name people by their"
-            " AppInstanceUser ARNs in the policy"
+            " AppInstanceUser ARNs in the policy (or set chime_sdk.user_ids_are_emails where"
+            " the AppInstanceUserIds are their addresses)"
         )
 
     async def rooms_of(self, user: UserRef) -> Sequence[RoomInfo]:
@@ -241,31 +271,69 @@ class ChimeSdkPlatform:
 
     # --- changes ------------------------------------------------------------------------------
 
-    def _changed(self, room: RoomRef) -> None:
-        self._moderators.pop(room.id, None)
-
-    async def _change(self, operation: str, room: RoomRef, status: int, **params: Any) -> str:
+    async def _change(
+        self, operation: str, room: RoomRef, user: UserRef, moderator: bool | None = None
+    ) -> str:
+        """One change to ``user`` in ``room``; ``moderator``: whether they moderate it after
+        (None: unchanged). The kept moderator list follows, or is dropped if the call failed."""
         attempts = Attempts()
+        params: dict[str, Any] = {"ChannelArn": room.id}
+        if moderator is None:
+            params["MemberArn"] = user.id
+            if operation == "CreateChannelMembership":
+                params["Type"] = "DEFAULT"
+        else:
+            params["ChannelModeratorArn"] = user.id
         try:
-            await self.client.call(operation, attempts, ChannelArn=room.id, **params)
-        finally:
-            self._changed(room)
+            await self.client.call(operation, attempts, **params)
+        except BaseException:
+            self._moderators.pop(room.id, None)  # what the call did is not known
+            raise
+        kept = self._moderators.get(room.id)
+        if kept is not None and moderator is not None:
+            ids = kept[1] | {user.id} if moderator else kept[1] - {user.id}
+            self._moderators[room.id] = (kept[0], ids)
         suffix = f" after {attempts.count} attempts" if attempts.count > 1 else ""
-        return f"{status} {operation}{suffix}"
+        return f"{201 if operation.startswith('Create') else 204} {operation}{suffix}"
 
     async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
-        return await self._change("DeleteChannelMembership", room, 204, MemberArn=user.id)
+        """DeleteChannelMembership; for a moderator, DeleteChannelModerator too: a moderator
+        need not be a member, and one removed would keep the power to change the channel
+        (``/undo`` gives both back)."""
+        moderator = user.id in await self._moderators_now(room)
+        try:
+            said = await self._change("DeleteChannelMembership", room, user)
+        except errors.PlatformError:
+            if moderator and not await self._is_member(room, user):
+                # The removal was made and its answer lost: the role goes too (the core
+                # reports the removal done, bot/lost_answers.py).
+                with contextlib.suppress(errors.PlatformError):
+                    await self._change("DeleteChannelModerator", room, user, False)
+            raise
+        if not moderator:
+            return said
+        return f"{said}; {await self._change('DeleteChannelModerator', room, user, False)}"
+
+    async def _is_member(self, room: RoomRef, user: UserRef) -> bool:
+        """Whether ``user`` is a member now (True when that cannot be read)."""
+        try:
+            await self.client.call(
+                "DescribeChannelMembership", ChannelArn=room.id, MemberArn=user.id
+            )
+        except errors.NotFound:
+            return False
+        except errors.PlatformError:
+            return True
+        return True
 
     async def demote_owner(self, room: RoomRef, user: UserRef) -> str:
-        return await self._change("DeleteChannelModerator", room, 204, ChannelModeratorArn=user.id)
+        return await self._change("DeleteChannelModerator", room, user, False)
 
     async def add_member(self, room: RoomRef, user: UserRef) -> str:
-        return await self._change(
-            "CreateChannelMembership", room, 201, MemberArn=user.id, Type="DEFAULT"
-        )
+        return await self._change("CreateChannelMembership", room, user)
 
     async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
-        return await self._change("CreateChannelModerator", room, 201, ChannelModeratorArn=user.id)
+        return await self._change("CreateChannelModerator", room, user, True)
 
     async def reply(self, inv: Invocation, reply: Reply) -> None:
         for n, content in enumerate(messages(render(reply))):

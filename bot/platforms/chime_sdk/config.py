@@ -39,6 +39,11 @@ class ChimeSdkSettings(BaseModel):
     profile: str | None = Field(
         None, description="AWS profile; unset: botocore's usual chain (environment, files, role)"
     )
+    user_ids_are_emails: bool = Field(
+        False,
+        description="the AppInstanceUserIds are people's e-mail addresses: e-mail targets and"
+        " the policy's e-mail entries find people by them",
+    )
     page_size: int = Field(50, ge=1, le=50, description="max-results of every list call")
     timeout_seconds: float = Field(10.0, gt=0, description="per HTTP request")
     max_concurrent_calls: int = Field(8, ge=1, le=64, description="calls in flight at once")

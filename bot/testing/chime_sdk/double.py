@@ -203,17 +203,24 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
     def on_message(self, listener: Callable[[Channel, StoredMessage], None]) -> None:
         self.operations.on_message.append(listener)
 
-    def bot_messages(self, channel: str) -> list[StoredMessage]:
-        return [m for m in self.channel(channel).messages if m.sender == self.bot]
+    def bot_messages(self, channel: str, bot: str | None = None) -> list[StoredMessage]:
+        """What the bot (or the bot user ``bot``) sent in ``channel``."""
+        sender = bot or self.bot
+        return [m for m in self.channel(channel).messages if m.sender == sender]
 
-    async def next_message(self, channel: str, timeout: float = 10.0) -> StoredMessage:  # noqa: ASYNC109
-        """The bot's next message in ``channel`` not yet returned by this."""
+    async def next_message(
+        self,
+        channel: str,
+        timeout: float = 10.0,  # noqa: ASYNC109
+        bot: str | None = None,
+    ) -> StoredMessage:
+        """The bot's (or ``bot``'s) next message in ``channel`` not yet returned by this."""
         await self.changes.wait_for(
-            lambda: len(self.bot_messages(channel)) > self._consumed.get(channel, 0), timeout
+            lambda: len(self.bot_messages(channel, bot)) > self._consumed.get(channel, 0), timeout
         )
         index = self._consumed.get(channel, 0)
         self._consumed[channel] = index + 1
-        return self.bot_messages(channel)[index]
+        return self.bot_messages(channel, bot)[index]
 
     # -- knobs -------------------------------------------------------------------------------
 
