@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.app import App
 from bot.model import Invocation, MentionToken, RoomRef, UserRef, Word
 from bot.outcome import Outcome
-from bot.platforms.symphony.adapter import url_safe_id
+from bot.platforms.symphony.calls import url_safe_id
 from bot.testing.symphony import SymphonyPod
 from tests.conftest import (
     ALICE,

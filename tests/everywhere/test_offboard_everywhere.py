@@ -8,7 +8,8 @@ import pytest
 from bot.app import App
 from bot.everywhere import Departure, naming, start_departure
 from bot.platforms.slack.adapter import SlackPlatform
-from bot.platforms.symphony.adapter import SymphonyPlatform, url_safe_id
+from bot.platforms.symphony.adapter import SymphonyPlatform
+from bot.platforms.symphony.calls import url_safe_id
 from bot.testing.slack.signing import SignedSender
 from bot.testing.slack.workspace import SlackWorkspace
 from bot.testing.symphony import SymphonyPod

@@ -1,258 +1,39 @@
-"""Symphony through symphony-bdk-python: datafeed v2 in, StreamService and friends out.
+"""Symphony through symphony-bdk-python: datafeed v2 in (``datafeed``), StreamService and
+friends out. Removals run outside the datafeed loop.
 
-The datafeed listener only turns a MESSAGESENT event into an ``Invocation`` and hands it to the
-sink, which records it durably; if that fails it raises ``EventError`` so the BDK does not ack
-the batch and Symphony delivers the event again. Removals run outside the datafeed loop.
+Beside it: ``calls`` (ids, errors, the generated APIs), ``config`` (the BDK section, checked),
+``datafeed`` (receiving), ``ib_groups`` (Information Barrier groups), ``text`` (tokens in,
+MessageML out).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 import structlog
-from aiohttp import ClientError
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from symphony.bdk.core.activity.parsing.input_tokenizer import InputTokenizer
-from symphony.bdk.core.activity.parsing.message_entities import Mention as BdkMention
-from symphony.bdk.core.auth.auth_session import AuthSession
-from symphony.bdk.core.client.api_client_factory import ApiClientFactory
 from symphony.bdk.core.config.loader import BdkConfigLoader
-from symphony.bdk.core.extension import BdkApiClientFactoryAware, BdkAuthenticationAware
-from symphony.bdk.core.service.datafeed.exception import EventError
-from symphony.bdk.core.service.datafeed.real_time_event_listener import RealTimeEventListener
-from symphony.bdk.core.service.message.messageml_util import escape_special_chars
 from symphony.bdk.core.symphony_bdk import SymphonyBdk
-from symphony.bdk.gen import ApiException
-from symphony.bdk.gen.agent_model.v4_initiator import V4Initiator
-from symphony.bdk.gen.agent_model.v4_message_sent import V4MessageSent
-from symphony.bdk.gen.pod_api.info_barriers_api import InfoBarriersApi
 from symphony.bdk.gen.pod_model.stream_filter import StreamFilter
 from symphony.bdk.gen.pod_model.stream_type import StreamType
 
 from bot import errors
-from bot.model import Invocation, Member, MentionToken, RoomInfo, RoomRef, Token, UserRef, Word
+from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.platform import InvocationSink
-from bot.reply import Code, Mention, Reply, Text, Untrusted, showable_reply
+from bot.platforms.symphony.calls import PodClients, to_platform_error, url_safe_id
+from bot.platforms.symphony.config import check_section
+from bot.platforms.symphony.datafeed import Datafeed
+from bot.platforms.symphony.ib_groups import IbGroups
+from bot.platforms.symphony.text import render
+from bot.reply import Reply
 
 log = structlog.get_logger(__name__)
 
 USERS_PER_LOOKUP = 100
 """The most ids ``GET /pod/v3/users`` takes at once."""
-
-# Top-level keys symphony-bdk-python 3 reads (core/config/model/bdk_config.py); it ignores the
-# rest silently, so kickbot rejects them here.
-BDK_KEYS = frozenset(
-    {
-        "scheme", "host", "port", "context", "proxy", "defaultHeaders", "agent", "pod",
-        "keyManager", "sessionAuth", "bot", "ssl", "app", "datafeed", "datahose", "retry",
-        "manifest",
-    }
-)  # fmt: skip
-
-
-def url_safe_id(stream_id: str) -> str:
-    """Symphony wants URL-safe base64 ids in URLs; the client shows standard base64."""
-    return stream_id.replace("+", "-").replace("/", "_").rstrip("=")
-
-
-def check_section(section: dict[str, Any]) -> None:
-    """Everything the BDK needs before it connects, every problem at once: the keys, the
-    pod's host, and the bot's key or certificate file (readable, a PEM key)."""
-    unknown = sorted(set(section) - BDK_KEYS)
-    problems = [f"symphony.{key}: unknown key (BDK keys: see docs/symphony.md)" for key in unknown]
-    feed = section.get("datafeed")
-    if feed is not None:
-        if not isinstance(feed, dict) or feed.get("version") is None:
-            # A datafeed block without version crashes SymphonyBdk() with an AttributeError.
-            problems.append("symphony.datafeed.version: required, write `version: v2`")
-        elif str(feed["version"]).lower() != "v2":
-            problems.append("symphony.datafeed.version: kickbot needs datafeed v2")
-    problems += _host_problems(section)
-    problems += _url_problems(section)
-    bot = section.get("bot")
-    if not isinstance(bot, dict) or not bot.get("username"):
-        problems.append("symphony.bot.username: required")
-    if not isinstance(bot, dict) or not (bot.get("privateKey") or bot.get("certificate")):
-        problems.append("symphony.bot.privateKey: required (path or content)")
-    else:
-        problems += _credential_problems(bot)
-    ssl = section.get("ssl")
-    store = ssl.get("trustStore") if isinstance(ssl, dict) else None
-    if isinstance(store, dict) and store.get("path"):
-        problems += _file_problems("symphony.ssl.trustStore.path", store["path"])
-    if problems:
-        raise errors.ConfigError(*problems)
-
-
-_CLIENTS = ("pod", "agent", "sessionAuth", "keyManager")
-
-
-def _host_problems(section: dict[str, Any]) -> list[str]:
-    """The BDK builds each service's URL from its own host or the top-level one."""
-    if section.get("host"):
-        return []
-    missing = [
-        c for c in _CLIENTS if not (isinstance(section.get(c), dict) and section[c].get("host"))
-    ]
-    if not missing:
-        return []
-    if len(missing) < len(_CLIENTS):
-        return [f"symphony.host: required (no host given for {', '.join(missing)})"]
-    return ["symphony.host: required: the pod's host name, e.g. acme.symphony.com"]
-
-
-def _url_problems(section: dict[str, Any]) -> list[str]:
-    """Scheme and port, at the top and per service, as the BDK puts them into its URLs."""
-    places = [("symphony", section)] + [
-        (f"symphony.{c}", section[c]) for c in _CLIENTS if isinstance(section.get(c), dict)
-    ]
-    problems = []
-    for where, block in places:
-        scheme, port = block.get("scheme"), block.get("port")
-        if scheme is not None and str(scheme).lower() not in ("http", "https"):
-            problems.append(f"{where}.scheme: must be https (or http), not {scheme!r}")
-        number = str(port).strip()  # ${VAR} makes it a string, which the BDK takes as it is
-        if port is not None and (
-            isinstance(port, bool) or not number.isdigit() or not 0 < int(number) < 65536
-        ):
-            problems.append(f"{where}.port: must be a port number (1-65535), not {port!r}")
-    return problems
-
-
-def _credential_problems(bot: dict[str, Any]) -> list[str]:
-    key, cert = bot.get("privateKey"), bot.get("certificate")
-    problems = []
-    if key:
-        if not isinstance(key, dict):
-            return ["symphony.bot.privateKey: must hold a path or a content"]
-        if key.get("path") and key.get("content"):
-            problems.append("symphony.bot.privateKey: give a path or a content, not both")
-        elif key.get("path"):
-            problems += _file_problems("symphony.bot.privateKey.path", key["path"], pem_key=True)
-        elif key.get("content"):
-            problems += _pem_key_problems("symphony.bot.privateKey.content", str(key["content"]))
-        else:
-            problems.append("symphony.bot.privateKey: required: a path (or a content)")
-    if cert and not key:
-        if not isinstance(cert, dict) or not cert.get("path"):
-            problems.append("symphony.bot.certificate.path: required")
-        else:
-            problems += _file_problems("symphony.bot.certificate.path", cert["path"])
-    return problems
-
-
-def _file_problems(key: str, path: object, *, pem_key: bool = False) -> list[str]:
-    file = Path(str(path))
-    if not file.exists():
-        return [f"{key}: {file} does not exist"]
-    if not file.is_file():
-        return [f"{key}: {file} is not a file"]
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        return [f"{key}: cannot read {file}: {exc.strerror}"]
-    except UnicodeDecodeError:
-        return [f"{key}: {file} is not a PEM file (text starting -----BEGIN)"]
-    return _pem_key_problems(key, text, file) if pem_key else []
-
-
-def _pem_key_problems(key: str, text: str, file: Path | None = None) -> list[str]:
-    """The BDK signs its login JWT with this key (RS512): it must be an unencrypted PEM RSA
-    private key."""
-    what = str(file) if file is not None else "the content"
-    try:
-        private = load_pem_private_key(text.encode(), password=None)
-    except TypeError:
-        return [f"{key}: {what} is encrypted; the BDK needs an unencrypted key"]
-    except (ValueError, UnsupportedAlgorithm):
-        return [f"{key}: {what} is not a PEM private key (-----BEGIN PRIVATE KEY-----)"]
-    if not isinstance(private, RSAPrivateKey):
-        return [f"{key}: {what} is not an RSA key (the BDK signs with RS512)"]
-    return []
-
-
-def to_platform_error(exc: Exception) -> errors.PlatformError:
-    if isinstance(exc, ApiException):
-        detail = str(exc.reason or "")
-        body = exc.body if isinstance(exc.body, str) else None
-        if body:
-            with contextlib.suppress(ValueError, TypeError, AttributeError):
-                detail = str(json.loads(body).get("message") or detail)
-        return errors.from_status(int(exc.status or 500), detail, body)
-    if isinstance(exc, ClientError | asyncio.TimeoutError):
-        return errors.Unavailable(f"cannot reach the pod: {exc!r}", status=503)
-    raise exc
-
-
-class _PodClients(BdkApiClientFactoryAware, BdkAuthenticationAware):  # type: ignore[misc]
-    """A BDK extension: the supported way to reach generated APIs the BDK does not wrap."""
-
-    def set_api_client_factory(self, api_client_factory: ApiClientFactory) -> None:
-        self.factory = api_client_factory
-
-    def set_bot_session(self, auth_session: AuthSession) -> None:
-        self.session = auth_session
-
-
-class _Listener(RealTimeEventListener):  # type: ignore[misc]
-    def __init__(self, sink: InvocationSink):
-        self._sink = sink
-
-    async def on_message_sent(self, initiator: V4Initiator, event: V4MessageSent) -> None:
-        message = event.message
-        if message is None or message.stream is None or message.stream.stream_type != "ROOM":
-            return
-        try:
-            tokens = tuple(_token(t) for t in InputTokenizer(message).tokens)
-        except Exception:
-            log.warning("unparsable message ignored", message_id=message.message_id)
-            return
-        user = initiator.user
-        inv = Invocation(
-            platform="symphony",
-            event_id=str(message.message_id),
-            room=RoomRef(url_safe_id(message.stream.stream_id)),
-            caller=UserRef(str(user.user_id), user.display_name, user.email),
-            tokens=tokens,
-        )
-        try:
-            await self._sink(inv)
-        except Exception as exc:
-            log.error("could not record a command; asking for redelivery", error=str(exc))
-            raise EventError(str(exc)) from exc
-
-
-def _token(t: object) -> Token:
-    if isinstance(t, BdkMention):
-        return MentionToken(UserRef(str(t.user_id), t.user_display_name), t.text)
-    return Word(str(getattr(t, "text", t)))
-
-
-def render(reply: Reply) -> str:
-    """MessageML for a reply. Everything that is not kickbot's own markup is escaped."""
-    out = []
-    # No bidi control reorders a line; no control character makes the MessageML invalid XML.
-    for n, ln in enumerate(showable_reply(reply)):
-        if n:
-            out.append("<br/>")
-        for seg in ln:
-            match seg:
-                case Mention(user):
-                    out.append(f"<mention uid={quoteattr(user.id)}/>")
-                case Code(text):
-                    out.append(f"<code>{escape_special_chars(text)}</code>")
-                case Text(text) | Untrusted(text):
-                    out.append(escape_special_chars(text))
-    return "<messageML>" + "".join(out) + "</messageML>"
 
 
 class SymphonyPlatform:
@@ -268,9 +49,9 @@ class SymphonyPlatform:
             raise errors.ConfigError(f"symphony: the BDK refused this config: {exc}") from exc
         self._bdk: SymphonyBdk | None = None
         self._bot: UserRef | None = None
-        self._clients = _PodClients()
-        self._feed: asyncio.Task[None] | None = None
-        self._stopping = False
+        self._clients = PodClients()
+        self._ib_groups = IbGroups(self._clients)
+        self._feed: Datafeed | None = None
         self.rooms_page_size = 1000
         """Streams per call of the admin user-streams list (the API allows up to 1000)."""
 
@@ -283,7 +64,7 @@ class SymphonyPlatform:
     @property
     def feed(self) -> asyncio.Task[None] | None:
         """The running datafeed loop (ends with the error if it dies)."""
-        return self._feed
+        return None if self._feed is None else self._feed.task
 
     def _sdk(self) -> SymphonyBdk:
         if self._bdk is None:
@@ -305,38 +86,12 @@ class SymphonyPlatform:
 
     async def start(self, sink: InvocationSink) -> None:
         await self.connect()
-        bdk = self._sdk()
-        bdk.datafeed().subscribe(_Listener(sink))
-        self._stopping = False
-        self._feed = asyncio.create_task(self._run_feed(bdk), name="symphony-datafeed")
+        self._feed = Datafeed(self._sdk(), sink)
         log.info("symphony connected", bot=self.bot_user.label, bot_id=self.bot_user.id)
 
-    async def _run_feed(self, bdk: SymphonyBdk) -> None:
-        """Keep the datafeed loop alive: the BDK's loop ends for good on some errors (a 400 on
-        read after the feed expired, retries exhausted); start it again with a backoff."""
-        backoff = 0.5
-        while not self._stopping:
-            try:
-                await bdk.datafeed().start()
-            except Exception as exc:
-                if self._stopping:
-                    return
-                log.error("datafeed loop died; restarting", error=repr(exc), in_s=backoff)
-            else:
-                if self._stopping:
-                    return
-                log.warning("datafeed loop ended; restarting", in_s=backoff)
-            with contextlib.suppress(Exception):
-                await bdk.datafeed().stop()
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 60.0)
-
     async def stop(self) -> None:
-        self._stopping = True
-        if self._bdk is not None and self._feed is not None:
-            await self._bdk.datafeed().stop()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._feed, timeout=5)
+        if self._feed is not None:
+            await self._feed.stop()
             self._feed = None
 
     async def close(self) -> None:
@@ -496,54 +251,14 @@ class SymphonyPlatform:
     async def remove_from_ib_group(
         self, group: str, users: Sequence[UserRef]
     ) -> tuple[list[str], str]:
-        return await self._ib_bulk("remove", group, users)
+        return await self._ib_groups.change("remove", group, users)
 
     async def add_to_ib_group(self, group: str, users: Sequence[UserRef]) -> tuple[list[str], str]:
-        return await self._ib_bulk("add", group, users)
+        return await self._ib_groups.change("add", group, users)
+
+    # --- SupportsIbGroupLookup ----------------------------------------------------------------
 
     # --- SupportsIbGroupLookup ----------------------------------------------------------------
 
     async def ib_group_members(self, group: str) -> set[str]:
-        api = InfoBarriersApi(self._clients.factory.get_pod_client())
-        found: set[str] = set()
-        page = 10000  # the most the pod answers at once (and its default)
-        while True:
-            try:
-                ids = await api.v1_admin_group_gid_membership_list_get(
-                    gid=url_safe_id(group),
-                    session_token=await self._clients.session.session_token,
-                    skip=len(found),
-                    limit=page,
-                )
-            except Exception as exc:
-                raise to_platform_error(exc) from exc
-            listed = [str(i) for i in (ids or [])]
-            found.update(listed)
-            if len(listed) < page:
-                return found
-
-    async def _ib_bulk(
-        self, op: str, group: str, users: Sequence[UserRef]
-    ) -> tuple[list[str], str]:
-        api = InfoBarriersApi(self._clients.factory.get_pod_client())
-        call = (
-            api.v1_admin_group_gid_membership_remove_post
-            if op == "remove"
-            else api.v1_admin_group_gid_membership_add_post
-        )
-        try:
-            result = await call(
-                gid=url_safe_id(group),
-                session_token=await self._clients.session.session_token,
-                users=[int(u.id) for u in users],
-            )
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
-        messages = list(result.results or [])
-        if len(messages) != len(users):
-            raise errors.Unavailable(
-                f"the pod answered {len(messages)} results for {len(users)} users",
-                status=502,
-                response=result.to_json(),
-            )
-        return messages, str(result.to_json())
+        return await self._ib_groups.members(group)

@@ -1,0 +1,60 @@
+"""Information Barrier groups: their members, and bulk adds and removals, through the pod's
+admin API (generated; the BDK does not wrap it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from symphony.bdk.gen.pod_api.info_barriers_api import InfoBarriersApi
+
+from bot import errors
+from bot.model import UserRef
+from bot.platforms.symphony.calls import PodClients, to_platform_error, url_safe_id
+
+
+class IbGroups:
+    def __init__(self, clients: PodClients) -> None:
+        self._clients = clients
+
+    async def members(self, group: str) -> set[str]:
+        api = InfoBarriersApi(self._clients.factory.get_pod_client())
+        found: set[str] = set()
+        page = 10000  # the most the pod answers at once (and its default)
+        while True:
+            try:
+                ids = await api.v1_admin_group_gid_membership_list_get(
+                    gid=url_safe_id(group),
+                    session_token=await self._clients.session.session_token,
+                    skip=len(found),
+                    limit=page,
+                )
+            except Exception as exc:
+                raise to_platform_error(exc) from exc
+            listed = [str(i) for i in (ids or [])]
+            found.update(listed)
+            if len(listed) < page:
+                return found
+
+    async def change(self, op: str, group: str, users: Sequence[UserRef]) -> tuple[list[str], str]:
+        api = InfoBarriersApi(self._clients.factory.get_pod_client())
+        request = (
+            api.v1_admin_group_gid_membership_remove_post
+            if op == "remove"
+            else api.v1_admin_group_gid_membership_add_post
+        )
+        try:
+            result = await request(
+                gid=url_safe_id(group),
+                session_token=await self._clients.session.session_token,
+                users=[int(u.id) for u in users],
+            )
+        except Exception as exc:
+            raise to_platform_error(exc) from exc
+        messages = list(result.results or [])
+        if len(messages) != len(users):
+            raise errors.Unavailable(
+                f"the pod answered {len(messages)} results for {len(users)} users",
+                status=502,
+                response=result.to_json(),
+            )
+        return messages, str(result.to_json())
