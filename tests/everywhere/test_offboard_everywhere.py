@@ -14,7 +14,7 @@ from bot.testing.slack.signing import SignedSender
 from bot.testing.slack.workspace import SlackWorkspace
 from bot.testing.symphony import SymphonyPod
 from tests import conftest as symphony
-from tests.everywhere.conftest import Maker
+from tests.everywhere.conftest import POLICY, Maker
 from tests.slack import conftest as slack_kit
 
 FRANK = symphony.FRANK
@@ -274,3 +274,33 @@ async def test_an_undo_where_a_platform_is_not_served_leaves_it_for_a_later_undo
         assert "Already undone for @Bob Member in “Symphony Solo” by case 2" in text, text
     finally:
         await again.stop()
+
+
+async def test_a_dry_run_plans_every_platform_and_changes_nothing(
+    app: App, pod: SymphonyPod, slack: SlackWorkspace
+) -> None:
+    desk = symphony.Room(pod, symphony.DESK)
+    text = (await desk.say(FRANK, "/offboard bob@example.com --platform all --dry-run")).text
+    assert "dry run, nothing was changed" in text, text
+    assert "Would remove Bob Member from “Symphony Solo”." in text, text
+    assert "Would remove bob from “Slack secret”." in text, text
+    assert symphony.changes(pod) == []
+    assert slack.calls("conversations.kick") == []
+
+
+async def test_a_protected_person_is_refused_on_every_platform(
+    settings_for: Maker, pod: SymphonyPod, slack: SlackWorkspace
+) -> None:
+    policy = {**POLICY, "protected": ["bob@example.com"]}
+    protected = App(settings_for(policy=policy))
+    await protected.start()
+    try:
+        await pod.wait_until_listening()
+        desk = symphony.Room(pod, symphony.DESK)
+        text = (await desk.say(FRANK, "/offboard bob@example.com --platform all")).text
+        assert "on 2 platforms, 0 rooms: 2 refused." in text, text
+        assert text.count("is protected") == 2, text
+        assert symphony.changes(pod) == []
+        assert slack.calls("conversations.kick") == []
+    finally:
+        await protected.stop()
