@@ -141,12 +141,13 @@ class UserStorage(AsyncScimStorage):
         position: Any = None,
     ) -> SearchPage:
         scim_filter = search_request.filter
+        start = search_request.start_index_0 or 0
+        if scim_filter is None:
+            total, page = await self._users.page(start, search_request.count)
+            return SearchPage(total, [self._resource(u) for u in page])
         narrowed = self._narrowed(scim_filter)
         users = await self._users.find(**narrowed)
-        found = [r for u in users if (r := self._resource(u)) is not None]
-        if scim_filter is not None:
-            found = [r for r in found if scim_filter.match(r)]
-        start = search_request.start_index_0 or 0
+        found = [r for u in users if scim_filter.match(r := self._resource(u))]
         stop = None if search_request.count is None else start + search_request.count
         return SearchPage(len(found), found[start:stop])
 

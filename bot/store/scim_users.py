@@ -214,6 +214,28 @@ class ScimUsers:
         rows = await self._db.run(lambda conn: conn.rows(sql + " ORDER BY created_at, id", params))
         return [_user(r) for r in rows]
 
+    async def page(self, offset: int, limit: int | None) -> tuple[int, list[ScimUser]]:
+        """The number of live users, and ``limit`` of them (all: None) from ``offset``, oldest
+        first: a list without a filter reads one page, not every user."""
+
+        def read(conn: Connection) -> tuple[int, list[Row]]:
+            total = int(conn.value("SELECT count(*) FROM scim_users WHERE deleted_at IS NULL"))
+            bounds: dict[str, int | None] = {
+                "offset": max(offset, 0),
+                "limit": -1 if limit is None else max(limit, 0),
+            }
+            if conn.is_postgres and limit is None:
+                bounds["limit"] = None  # PostgreSQL: LIMIT NULL is no limit
+            rows = conn.rows(
+                f"SELECT {_COLUMNS} FROM scim_users WHERE deleted_at IS NULL"
+                " ORDER BY created_at, id LIMIT :limit OFFSET :offset",
+                bounds,
+            )
+            return total, rows
+
+        total, rows = await self._db.run(read)
+        return total, [_user(r) for r in rows]
+
     async def update(
         self, user_id: str, fields: UserFields, by: str, expected_version: int | None = None
     ) -> Written:

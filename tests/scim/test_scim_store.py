@@ -71,3 +71,19 @@ async def test_writes_of_one_name_at_once_link_it_once(store_url: str) -> None:
         assert all(isinstance(t, UserNameTaken) for t in tries if isinstance(t, BaseException))
     finally:
         await store.close()
+
+
+async def test_a_list_reads_one_page(store_url: str) -> None:
+    store = await Store.open(store_url)
+    users = store.scim_users
+    try:
+        made = [await users.create(fields(f"u{n}@example.com"), "okta") for n in range(5)]
+        await users.delete(made[0].id, "okta")
+        total, page = await users.page(1, 2)
+        assert total == 4
+        assert [u.user_name for u in page] == ["u2@example.com", "u3@example.com"]
+        total, rest = await users.page(2, None)
+        assert [u.user_name for u in rest] == ["u3@example.com", "u4@example.com"]
+        assert (await users.page(9, 5)) == (4, [])
+    finally:
+        await store.close()
