@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from bot.platforms.chime.client import SigV4
+from bot.testing.aws.sigv4 import tamper
 from bot.testing.chime.double import ChimeDouble
-from bot.testing.chime.sigv4 import tamper
 from tests.chime.conftest import ALICE, BOB, DESK, path
 
 ROOT = Path(__file__).parent.parent.parent

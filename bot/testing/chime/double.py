@@ -29,8 +29,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.testing.aws.credentials import Keys
 from bot.testing.chime import model as chime_model
-from bot.testing.chime import sigv4 as chime_sigv4
 from bot.testing.chime.events import ChimeEvents
 from bot.testing.chime.model import ERROR_CODES, Route
 from bot.testing.chime.operations import ChimeError, Operations, Params
@@ -109,12 +109,7 @@ class ChimeDouble(EmulatedServer[RecordedCall]):
 
     def credentials_env(self) -> dict[str, str]:
         """Environment variables through which botocore finds the double's credentials."""
-        return {
-            "AWS_ACCESS_KEY_ID": self.access_key,
-            "AWS_SECRET_ACCESS_KEY": self.secret_key,
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        return Keys(self.access_key, self.secret_key, self.region).env()
 
     def config(self, **overrides: Any) -> dict[str, Any]:
         """A ``chime:`` section pointing kickbot at this (started) double."""
@@ -293,16 +288,7 @@ class ChimeDouble(EmulatedServer[RecordedCall]):
             return _error("NotFoundException", "UnknownOperationException", status=404)
         route, labels = found
         call.operation = route.operation
-        problem = chime_sigv4.verify(
-            method=request.method,
-            raw_path=request.raw_path,
-            query=request.query.items(),
-            headers=request.headers,
-            body=body,
-            secrets={self.access_key: self.secret_key},
-            region=self.region,
-            service="chime",
-        )
+        problem = Keys(self.access_key, self.secret_key, self.region).problem(request, body)
         if problem is not None:
             self.violate("sigv4", problem, request)
             return _error("ForbiddenException", problem)

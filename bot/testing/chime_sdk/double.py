@@ -26,7 +26,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.testing.aws import model, sigv4
+from bot.testing.aws import model
+from bot.testing.aws.credentials import Keys
 from bot.testing.aws.model import ERROR_CODES, Route, ServiceSpec
 from bot.testing.chime_sdk.operations import ChimeSdkError, Operations
 from bot.testing.chime_sdk.session_server import SessionServer
@@ -111,12 +112,7 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
 
     def credentials_env(self) -> dict[str, str]:
         """Environment variables through which botocore finds the double's credentials."""
-        return {
-            "AWS_ACCESS_KEY_ID": self.access_key,
-            "AWS_SECRET_ACCESS_KEY": self.secret_key,
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        return Keys(self.access_key, self.secret_key, self.region).env()
 
     def config(self, **overrides: Any) -> dict[str, Any]:
         """A ``chime_sdk:`` section pointing kickbot at this (started) double."""
@@ -314,16 +310,7 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
             return _error("NotFoundException", "UnknownOperationException", 404)
         route, labels = found
         call.operation = route.operation
-        problem = sigv4.verify(
-            method=request.method,
-            raw_path=request.raw_path,
-            query=request.query.items(),
-            headers=request.headers,
-            body=body,
-            secrets={self.access_key: self.secret_key},
-            region=self.region,
-            service="chime",
-        )
+        problem = Keys(self.access_key, self.secret_key, self.region).problem(request, body)
         if problem is not None:
             self.violate("sigv4", problem, request)
             return _error("ForbiddenException", problem, 403)
