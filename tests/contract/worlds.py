@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.settings import Settings, parse
 from bot.testing.chime.state import Membership
-from handlers import COMMANDS
 from tests import conftest as symphony
+from tests import kit
 from tests.chime import conftest as chime
 from tests.chime_sdk import conftest as chime_sdk
+from tests.kit import SPINE_POLICY
 from tests.rocketchat import conftest as rocketchat
 from tests.slack import conftest as slack
 
@@ -116,16 +116,6 @@ LOST: dict[str, dict[str, Any]] = {"500": {"status": 500}, "reset": {"reset": Tr
 PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
 
 
-# The policy of Symphony's and Chime's own tests (tests/conftest.py, tests/chime/conftest.py).
-SPINE_POLICY = {
-    "commands": {
-        "ib-remove": {"users": ["frank@example.com"]},
-        "undo": {"room_owners": True, "users": ["frank@example.com"]},
-    },
-    "owners_may_act_on_owners": True,
-}
-
-
 Policy = Mapping[str, Any] | None
 """A scenario's own policy, or ``None`` for the platform's tests' policy."""
 Options = Mapping[str, Any]
@@ -171,14 +161,6 @@ def _people(
     return ids, lambda uid: names.get(str(uid), str(uid))
 
 
-def _settings(
-    tmp_path: Path, platform: str, section: Any, policy: Any, options: Options
-) -> Settings:
-    data = {"store": f"sqlite:///{tmp_path}/kickbot.db", "policy": policy, platform: section}
-    data.update(options)
-    return parse(data, [c.name for c in COMMANDS], "test")
-
-
 @contextlib.asynccontextmanager
 async def symphony_world(
     tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
@@ -191,7 +173,7 @@ async def symphony_world(
         key = pod.write_private_key(tmp_path / "bot.pem")
         section = pod.bdk_config(key)
         app = await symphony.start_bot(
-            _settings(tmp_path, "symphony", section, _or(policy, SPINE_POLICY), options)
+            kit.settings(tmp_path, "symphony", section, _or(policy, SPINE_POLICY), **options)
         )
         await pod.wait_until_listening()
         desk = symphony.Room(pod, symphony.DESK)
@@ -281,7 +263,9 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                 ws.add_user(ids[p], p, display, email=f"{p}@example.com")
                 ws.join(slack.DESK, ids[p])
             section = slack.slack_section(ws, mode)
-            settings = _settings(tmp_path, "slack", section, _or(policy, slack.POLICY), options)
+            settings = kit.settings(
+                tmp_path, "slack", section, _or(policy, slack.POLICY), **options
+            )
             bot = await slack.start_bot(ws, settings, mode)
             desk = slack.Channel(ws, bot, slack.DESK)
 
@@ -435,7 +419,9 @@ async def chime_world(
             monkeypatch.setenv(variable, value)
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-        settings = _settings(tmp_path, "chime", double.config(), _or(policy, SPINE_POLICY), options)
+        settings = kit.settings(
+            tmp_path, "chime", double.config(), _or(policy, SPINE_POLICY), **options
+        )
         app = await chime.start_bot(settings, double)
         desk = chime.Room(double, chime.DESK)
 
@@ -511,7 +497,9 @@ async def chime_sdk_world(
         names |= {uid: person for person, uid in ids.items()}  # a path's last segment
         names[double.bot] = "kickbot"
         section = double.config(user_ids_are_emails=True)
-        settings = _settings(tmp_path, "chime_sdk", section, _or(policy, SPINE_POLICY), options)
+        settings = kit.settings(
+            tmp_path, "chime_sdk", section, _or(policy, SPINE_POLICY), **options
+        )
         app, platform = await chime_sdk.start_bot(settings)
         desk = chime_sdk.Channel(double, platform, "desk", ids)
         channel = double.channel(desk.arn)
