@@ -15,6 +15,7 @@ from bot import platforms as platform_factories
 from bot.audit import Chain, configured_chain
 from bot.commands import Registry
 from bot.dispatch import Dispatcher
+from bot.ops.settings import OPS_EXTRAS
 from bot.platform import KeepsReadPositions, Platform
 from bot.settings import Settings
 from bot.store import Store
@@ -22,6 +23,7 @@ from handlers import COMMANDS
 
 if TYPE_CHECKING:
     from bot.entitlement import Policy
+    from bot.ops.server import OpsServer
     from bot.scim.server import ScimServer
 
 log = structlog.get_logger(__name__)
@@ -51,6 +53,9 @@ class App:
         self.dispatcher: Dispatcher | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self.scim: ScimServer | None = None
+        self.ops: OpsServer | None = None
+        self.started = False
+        """Every platform started and commands resumed (``GET /readyz``)."""
 
     def policy(self) -> Policy:
         """The configured policy; with SCIM, its clients (``scim:<name>``) are named for
@@ -61,6 +66,9 @@ class App:
         return everywhere.naming(self.settings.policy, [f"scim:{name}" for name in scim.tokens])
 
     async def start(self) -> None:
+        if self.settings.http is not None:  # /healthz answers from the start
+            ops = platform_factories.import_with_extras("bot.ops.server", OPS_EXTRAS)
+            self.ops = await ops.serve(self.settings.http, self)
         self.store = await Store.open(self.settings.store, audit_chain(self.settings))
         self.dispatcher = Dispatcher(
             self.store,
@@ -82,9 +90,11 @@ class App:
         if self.settings.scim is not None:
             scim = platform_factories.import_with_extras("bot.scim.everywhere", SCIM_EXTRAS)
             self.scim = await scim.serve(self.settings.scim, self.store, self.dispatcher)
+        self.started = True
 
     async def stop(self, grace_seconds: float = 30.0) -> None:
         """Stop receiving, let running commands finish (within the grace period), close."""
+        self.started = False
         if self._sweeper is not None:
             self._sweeper.cancel()
         if self.scim is not None:
@@ -105,6 +115,9 @@ class App:
                 await platform.close()
         if self.store is not None:
             await self.store.close()
+        if self.ops is not None:
+            with contextlib.suppress(Exception):
+                await self.ops.stop()
 
     async def __aenter__(self) -> App:
         await self.start()

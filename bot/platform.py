@@ -239,3 +239,14 @@ class KeepsReadPositions(Protocol):
     kept in the store. Given before ``start``."""
 
     def use_read_positions(self, positions: ReadPositions) -> None: ...
+
+
+@runtime_checkable
+class ReportsConnection(Protocol):
+    """Platforms that can tell whether they are connected now (``GET /readyz``,
+    ``bot.ops.readiness``): a platform without it counts as connected once started."""
+
+    async def connection_problem(self) -> str | None:
+        """None when connected; else what is wrong, in a few words (no secrets). Called at
+        most about once a second, bounded by a timeout."""
+        ...

@@ -19,6 +19,7 @@ import yaml
 
 from bot import platforms as platform_factories
 from bot.errors import ConfigError, MissingExtra
+from bot.ops.settings import OPS_EXTRAS
 from bot.platform import Platform
 from bot.settings import PLATFORM_SECTIONS, Settings, check
 from bot.store.url import parse_url
@@ -93,6 +94,11 @@ def check_data(data: Any, known_commands: Iterable[str], source: str) -> Checked
                 platform_factories.import_with_extras("bot.scim.everywhere", ["scim"])
             except MissingExtra as exc:
                 problems.append(f"scim: {exc}")
+        if parsed.settings.http is not None:
+            try:  # aiohttp and prometheus-client: the ops extra
+                platform_factories.import_with_extras("bot.ops.server", OPS_EXTRAS)
+            except MissingExtra as exc:
+                problems.append(f"http: {exc}")
     if isinstance(data, dict) and not named:
         problems.append(
             f"no platform configured: add a section for one of {_PLATFORM_LIST}"

@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from bot import schedule
 from bot.entitlement import Policy
 from bot.errors import ConfigError
+from bot.ops.settings import HttpSettings
 from bot.platforms import PLUGINS
 from bot.scim.settings import ScimSettings
 
@@ -183,6 +184,11 @@ class CoreSettings(BaseModel):
         None, description="serve SCIM 2.0 to identity providers (docs/scim.md)"
     )
     offboarding: OffboardingSettings = Field(default_factory=OffboardingSettings)
+    http: HttpSettings | None = Field(
+        None,
+        description="serve /healthz, /readyz and /metrics for probes and Prometheus"
+        " (docs/operations.md; the ops extra)",
+    )
 
     def enabled_platforms(self) -> list[str]:
         return [p for p in PLATFORM_SECTIONS if getattr(self, p, None) is not None]

@@ -82,6 +82,14 @@ class Store(Jobs, Cases, Confirmations, UndoClaims):
         await self._written()
         await self._db.close()
 
+    async def answers(self) -> None:
+        """Raise unless the database answers a query now (no retry: a probe asks again)."""
+
+        def probe(conn: Connection) -> None:
+            conn.rows("SELECT 1 AS one")
+
+        await self._db.submit(probe, retry=False)
+
     @property
     def read_positions(self) -> StoredReadPositions:
         """How far platforms that catch up (``KeepsReadPositions``) have read each room."""

@@ -19,7 +19,8 @@ class LoopbackServer:
     async def _serve(self, app: web.Application) -> None:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        # a server started again keeps its port (a platform that went away comes back there)
+        await web.TCPSite(self._runner, "127.0.0.1", self._port or 0).start()
         self._port = int(self._runner.addresses[0][1])
 
     async def _close(self) -> None:

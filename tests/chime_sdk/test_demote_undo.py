@@ -42,3 +42,21 @@ async def test_undo_of_a_kick_adds_them_back(desk: Channel, sdk: ChimeSdkDouble)
         {"MemberArn": sdk.user_arn("bob"), "Type": "DEFAULT"},
         {"MemberArn": sdk.user_arn("dave"), "Type": "DEFAULT"},
     ]
+
+
+async def test_a_moderator_kicked_loses_the_role_and_undo_gives_both_back(
+    desk: Channel, sdk: ChimeSdkDouble
+) -> None:
+    reply = await desk.say("alice", "/kick @carol")
+    assert "Removed @carol." in reply, reply
+    # A moderator need not be a member: removed, carol would still moderate the channel.
+    assert "carol" not in desk.members
+    assert "carol" not in desk.moderators
+    assert [op for op, _ in sdk.state_changes()] == [
+        "DeleteChannelMembership",
+        "DeleteChannelModerator",
+    ]
+    reply = await desk.say("alice", "/undo")
+    assert "Re-added @carol as owner." in reply, reply
+    assert "carol" in desk.members
+    assert "carol" in desk.moderators

@@ -20,7 +20,7 @@ import contextlib
 import hashlib
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -42,6 +42,21 @@ from bot.reply import Reply
 log = structlog.get_logger(__name__)
 
 USER_ID_PATTERN = re.compile(USER_ID)
+ADMIN_NEEDED = (
+    "only an AppInstanceAdmin may list another user's channels: make the bot's AppInstanceUser"
+    " one (CreateAppInstanceAdmin) to offboard people"
+)
+
+
+async def _forbidden_means(
+    items: AsyncIterator[dict[str, Any]], why: str
+) -> AsyncIterator[dict[str, Any]]:
+    """``items``, a ForbiddenException said as ``why`` (the right that is missing)."""
+    try:
+        async for item in items:
+            yield item
+    except errors.Forbidden as err:
+        raise errors.Forbidden(f"{why} ({err.detail})", response=err.response) from err
 
 
 class ChimeSdkPlatform:
@@ -258,11 +273,12 @@ class ChimeSdkPlatform:
         """The person's channels (``ListChannelMembershipsForAppInstanceUser``: the bot must be
         an AppInstanceAdmin to ask about anyone but itself, and can then act in all of them)."""
         rooms = []
-        async for item in self.client.pages(
+        listed = self.client.pages(
             "ListChannelMembershipsForAppInstanceUser",
             "ChannelMemberships",
             AppInstanceUserArn=user.id,
-        ):
+        )
+        async for item in _forbidden_means(listed, ADMIN_NEEDED):
             channel = item.get("ChannelSummary") or {}
             if isinstance(channel.get("ChannelArn"), str):
                 arn = channel["ChannelArn"]

@@ -86,6 +86,18 @@ class SymphonyPlatform:
         self._feed = Datafeed(self._sdk(), sink)
         log.info("symphony connected", bot=self.bot_user.label, bot_id=self.bot_user.id)
 
+    async def connection_problem(self) -> str | None:
+        """Connected (``ReportsConnection``): the datafeed loop runs and the pod answers the
+        bot's session (``GET /pod/v2/sessioninfo``); the BDK's own retries hide a lost agent
+        from the loop for minutes, so the pod is asked."""
+        if self._feed is None or self._feed.task.done():
+            return "the datafeed is not being read"
+        try:
+            await self._sdk().sessions().get_session()
+        except Exception as exc:
+            return f"the pod does not answer ({to_platform_error(exc)})"
+        return None
+
     async def stop(self) -> None:
         if self._feed is not None:
             await self._feed.stop()

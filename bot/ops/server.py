@@ -1,0 +1,59 @@
+"""kickbot's operations endpoint (aiohttp): ``GET /healthz`` answers while the process lives,
+``GET /readyz`` 200 only when ``bot.ops.readiness`` finds everything ready, else 503 with what
+is not in the body. Nothing here changes state or shows a secret; other paths are a 404."""
+
+from __future__ import annotations
+
+import structlog
+from aiohttp import web
+
+from bot.ops.readiness import ReadinessCheck, Running
+from bot.ops.settings import HttpSettings
+
+log = structlog.get_logger(__name__)
+
+_TEXT = "text/plain"
+
+
+class OpsServer:
+    def __init__(self, settings: HttpSettings, app: Running):
+        self.settings = settings
+        self.readiness = ReadinessCheck(app, timeout=settings.ready_timeout_seconds)
+        self._runner: web.AppRunner | None = None
+
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=1024)
+        app.router.add_get("/healthz", self._healthz, allow_head=True)
+        app.router.add_get("/readyz", self._readyz, allow_head=True)
+        return app
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok\n", content_type=_TEXT)
+
+    async def _readyz(self, request: web.Request) -> web.Response:
+        found = await self.readiness.check()
+        return web.Response(
+            status=200 if found.ready else 503, text=found.text(), content_type=_TEXT
+        )
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.application(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.listen_host, self.settings.listen_port)
+        await site.start()
+        log.info(
+            "operations endpoint listening",
+            host=self.settings.listen_host,
+            port=self.settings.listen_port,
+        )
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+async def serve(settings: HttpSettings, app: Running) -> OpsServer:
+    server = OpsServer(settings, app)
+    await server.start()
+    return server
