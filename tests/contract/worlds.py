@@ -11,6 +11,7 @@ world its own policy (the ``policy`` fixture); by default each platform's tests'
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -67,6 +68,8 @@ class World:
     """How the platform's double fails a change (set by every world)."""
     app: App | None = None
     """The bot (its store: a case's results)."""
+    post: Callable[[str, str], Awaitable[Reply]] | None = None
+    """``post(person, line)``: said in #desk without waiting; returns how to await the reply."""
 
     async def results(self, case: int) -> list[dict[str, Any]]:
         """What the audit recorded for each target of ``case``."""
@@ -99,6 +102,9 @@ class Notices:
     """From now on the platform refuses the bot a direct message (a right it lacks)."""
 
 
+Reply = Callable[[], Awaitable[str]]
+
+
 @dataclass(frozen=True)
 class Knobs:
     """A change is ``remove``, ``add``, ``demote`` or ``promote``; each double has its own call."""
@@ -108,6 +114,9 @@ class Knobs:
     error sent after acting) or ``"reset"`` (the connection reset)."""
     refuse: Callable[[str], None]
     """``refuse(change)``: the next such call is refused before acting."""
+    hold_lookup: Callable[[], asyncio.Event] | None = None
+    """Hold the next look-up of the room a command makes before acting (released by setting
+    the event); ``None`` where the world has not said which call that is."""
 
 
 LOST: dict[str, dict[str, Any]] = {"500": {"status": 500}, "reset": {"reset": True}}
@@ -124,6 +133,10 @@ NONE: Options = {}
 
 VERBS = {"remove": "remove", "add": "add", "demoteOwner": "demote", "promoteOwner": "promote"}
 """Symphony's membership endpoints, as a change is written."""
+
+
+async def _text(message: Awaitable[Any]) -> str:
+    return str((await message).text)
 
 
 def _or(policy: Policy, default: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -182,6 +195,10 @@ async def symphony_world(
         async def say(person: str, text: str) -> str:
             return (await desk.say(ids[person], text)).text
 
+        async def post(person: str, text: str) -> Reply:
+            pod.say(ids[person], symphony.DESK, text)
+            return lambda: _text(pod.next_message(symphony.DESK, timeout=20.0))
+
         def changes() -> list[str]:
             made = symphony.changes(pod)  # every membership or IB group change
             assert all(f"/room/{room}/" in c for c in made), made  # the id URL-safe
@@ -229,8 +246,11 @@ async def symphony_world(
                 "Trading Desk",
                 Notices(notice, lambda: list(ims()), refuse),
                 lambda person, text: say(person, "@kickbot " + text),
-                knobs=Knobs(lose, refuse_change),
+                knobs=Knobs(
+                    lose, refuse_change, lambda: pod.hold_next("GET", r"/pod/v3/room/[^/]+/info")
+                ),
                 app=app,
+                post=post,
             )
         finally:
             await app.stop()
@@ -272,6 +292,18 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
             async def say(person: str, text: str) -> str:
                 command, _, rest = text.partition(" ")
                 return (await desk.slash(ids[person], rest, command=command)).plain
+
+            async def post(person: str, text: str) -> Reply:
+                command, _, rest = text.partition(" ")
+                fields = ws.slash_command(ids[person], slack.DESK, rest, command=command)
+                acked = asyncio.create_task(bot.transport.slash(fields))
+
+                async def reply() -> str:
+                    message = await ws.next_message(slack.DESK, timeout=20.0)
+                    assert (await acked).ok
+                    return message.plain
+
+                return reply
 
             def changes() -> list[str]:
                 made = []
@@ -315,8 +347,10 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                             SLACK_CALLS[change], "internal_error", after_effect=True, **LOST[how]
                         ),
                         lambda change: ws.fail_next(SLACK_CALLS[change], "restricted_action"),
+                        lambda: ws.hold_next("conversations.info"),
                     ),
                     app=bot.app,
+                    post=post,
                 )
             finally:
                 await slack.stop_bot(bot)
@@ -340,9 +374,19 @@ async def rocketchat_world(
         app = await rocketchat.start_bot(settings, server)
         desk = rocketchat.Room(server, rocketchat.DESK)
 
+        def read(message: Any) -> str:
+            return rocketchat.visible(message.msg).replace("`", "")  # code spans: markup
+
         async def say(person: str, text: str) -> str:
-            reply = rocketchat.visible((await desk.say(ids[person], text)).msg)
-            return reply.replace("`", "")  # code spans: the markup, not the text
+            return read(await desk.say(ids[person], text))
+
+        async def post(person: str, text: str) -> Reply:
+            assert (await desk.post(ids[person], text)).status == 200
+
+            async def reply() -> str:
+                return read(await server.next_message(rocketchat.DESK, timeout=20.0))
+
+            return reply
 
         def changes() -> list[str]:
             verb = {
@@ -388,8 +432,10 @@ async def rocketchat_world(
                         RC_CALLS[change], after_effect=True, **LOST[how]
                     ),
                     lambda change: server.fail_next(RC_CALLS[change], status=500),
+                    lambda: server.hold_next("rooms.info"),
                 ),
                 app=app,
+                post=post,
             )
         finally:
             await app.stop()
@@ -428,6 +474,10 @@ async def chime_world(
         async def say(person: str, text: str) -> str:
             return (await desk.say(ids[person], text)).text
 
+        async def post(person: str, text: str) -> Reply:
+            await desk.send(ids[person], text)
+            return lambda: _text(double.next_message(chime.DESK, timeout=20.0))
+
         def changes() -> list[str]:
             made = []
             for c in double.requests:
@@ -462,8 +512,10 @@ async def chime_world(
                         reset=how == "reset",
                     ),
                     lambda change: double.fail_next(CHIME_CALLS[change], "Forbidden"),
+                    lambda: double.hold_next("GetRoom"),
                 ),
                 app=app,
+                post=post,
             )
         finally:
             await app.stop()
