@@ -124,6 +124,7 @@ async def offboard(settings: Settings, request: OffboardRequest, terminal: Termi
     from bot.platforms import build
 
     platforms: list[Platform] = []
+    left_out = 0
     for name in names:
         section = getattr(settings, name, None)
         if section is None:
@@ -132,9 +133,14 @@ async def offboard(settings: Settings, request: OffboardRequest, terminal: Termi
         if not isinstance(platform, SupportsCallsOnly) or not isinstance(
             platform, SupportsUserRooms
         ):
-            raise ConfigError(
+            unavailable = (
                 f"offboarding from the command line is not available on {platform_name(name)}"
             )
+            if not everywhere:
+                raise ConfigError(unavailable)
+            terminal.show(unavailable + ": it is left out of this run.")
+            left_out += 1
+            continue
         platforms.append(platform)
     store = await Store.open(
         settings.store, configured_chain(settings.audit_key, settings.audit_head_file)
@@ -145,7 +151,7 @@ async def offboard(settings: Settings, request: OffboardRequest, terminal: Termi
         if not connected:
             raise OffboardFailed("no platform could be reached; nothing was changed")
         status = await _run(settings, request, connected, store, terminal)
-        return max(status, 1) if unreached and status == 0 else status
+        return max(status, 1) if (unreached or left_out) and status == 0 else status
     finally:
         for platform in connected:
             with contextlib.suppress(Exception):

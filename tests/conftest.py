@@ -6,7 +6,7 @@ reading the bot's reply there; the pod checks every request against the Symphony
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +14,11 @@ import pytest
 
 from bot.app import App
 from bot.platforms.symphony.adapter import SymphonyPlatform
-from bot.settings import Settings, parse
+from bot.settings import Settings
 from bot.testing.symphony import SymphonyPod
 from bot.testing.symphony.state import SimMessage
-from handlers import COMMANDS
+from tests.kit import SPINE_POLICY, checked, settings
+from tests.kit import ConfigMaker as ConfigMaker
 
 BOT = 1000
 ALICE, BOB, CAROL, DAVE, ERIN, FRANK = 1001, 1002, 1003, 1004, 1005, 1006
@@ -43,12 +44,8 @@ def make_pod() -> SymphonyPod:
 
 @pytest.fixture
 async def pod() -> AsyncIterator[SymphonyPod]:
-    async with make_pod() as p:
+    async with checked(make_pod()) as p:
         yield p
-        p.assert_no_violations()
-
-
-ConfigMaker = Callable[..., Settings]
 
 
 @pytest.fixture
@@ -56,20 +53,7 @@ def settings_for(pod: SymphonyPod, tmp_path: Path) -> ConfigMaker:
     key = pod.write_private_key(tmp_path / "bot.pem")
 
     def make(**overrides: Any) -> Settings:
-        data: dict[str, Any] = {
-            "store": f"sqlite:///{tmp_path}/kickbot.db",
-            "policy": {
-                "commands": {
-                    "ib-remove": {"users": ["frank@example.com"]},
-                    "undo": {"room_owners": True, "users": ["frank@example.com"]},
-                },
-                # The spine's tests have owners act on co-owners; rank tests set their own.
-                "owners_may_act_on_owners": True,
-            },
-            "symphony": pod.bdk_config(key),
-        }
-        data.update(overrides)
-        return parse(data, [c.name for c in COMMANDS], "test")
+        return settings(tmp_path, "symphony", pod.bdk_config(key), SPINE_POLICY, **overrides)
 
     return make
 

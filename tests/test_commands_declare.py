@@ -16,14 +16,7 @@ import pytest
 
 from bot import platform as capabilities
 from bot.commands import Command, Registry
-from bot.entitlement import (
-    Access,
-    CommandRule,
-    Policy,
-    Verdict,
-    decide_static,
-    declared_by,
-)
+from bot.entitlement import Access, CommandRule, Policy, Verdict, decide_static, declared_by
 from bot.grammar import Grammar
 from bot.model import UserRef
 from bot.outcome import (

@@ -12,17 +12,7 @@ from bot.model import Invocation, MentionToken, RoomRef, UserRef, Word
 from bot.outcome import Outcome
 from bot.platforms.symphony.calls import url_safe_id
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import (
-    ALICE,
-    BOB,
-    CAROL,
-    DAVE,
-    DESK,
-    SOLO,
-    ConfigMaker,
-    changes,
-    start_bot,
-)
+from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, SOLO, ConfigMaker, changes, start_bot
 
 
 def finished(app: App) -> asyncio.Queue[tuple[int, Outcome]]:

@@ -73,6 +73,22 @@ DEMOS: dict[str, tuple[str | None, str, list[str | tuple[str, str]]]] = {
             "#1 Alice Owner: ",
         ],
     ),
+    "chime_sdk": (
+        "chime_sdk",
+        "/help\n/kick @bob spamming <b>loudly</b>\n:as bob\n/kick @dave\n:as alice\n/undo\n"
+        "/demote @carol\n:as carol\n:channel ops\n/demote @carol\n:audit\n:quit\n",
+        [
+            "kickbot demo (Amazon Chime SDK messaging)",
+            "Removed @bob — reason: spamming <b>loudly</b>",
+            "now Trading Desk: alice (moderator), carol (moderator), dave, frank,"
+            " kickbot (moderator)",
+            "You may not run `/kick` here",
+            "Re-added @bob.",
+            "Demoted @carol to member.",
+            ("carol> :channel ops", "@carol is the last owner of this room"),
+            "#1 Alice Moderator: /help — answered",
+        ],
+    ),
     "matrix": (
         "matrix",
         "!help\n!kick @bob spamming <b>loudly</b>\n:as dave\n!kick @carol\n:as carol\n"

@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import (
-    ALICE,
-    BOB,
-    DESK,
-    ConfigMaker,
-    Room,
-    changes,
-    start_bot,
-)
+from tests.conftest import ALICE, BOB, DESK, ConfigMaker, Room, changes, start_bot
 
 
 async def test_the_caller_is_mentioned_and_the_room_id_is_sent_url_safe(

@@ -8,18 +8,7 @@ import pytest
 
 from bot.app import App
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import (
-    ALICE,
-    BOB,
-    CAROL,
-    DESK,
-    FRANK,
-    GROUP,
-    SOLO,
-    ConfigMaker,
-    Room,
-    start_bot,
-)
+from tests.conftest import ALICE, BOB, CAROL, DESK, FRANK, GROUP, SOLO, ConfigMaker, Room, start_bot
 
 REMOVE = r"/membership/remove$"
 ADD = r"/membership/add$"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from aiohttp import web
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.validation.response.exceptions import MissingData
@@ -115,6 +116,19 @@ class SpecRequest:
         self.method = self.method.lower()
         self.parameters = RequestParameters(
             query=ImmutableMultiDict(list(self.query)), header=Headers(list(self.headers))
+        )
+
+    @classmethod
+    def of(cls, request: web.Request, body: bytes) -> SpecRequest:
+        """What a double received, as read: the path undecoded (a ``%2F`` inside an id stays
+        in its segment), the raw body and Content-Type, every query pair and header."""
+        return cls(
+            request.method,
+            request.rel_url.raw_path,
+            body or None,
+            request.headers.get("Content-Type", ""),
+            query=request.query.items(),
+            headers=request.headers.items(),
         )
 
 

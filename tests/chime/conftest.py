@@ -7,7 +7,7 @@ double checks every API call against the botocore model and its SigV4 signature.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,11 @@ import pytest
 
 from bot.app import App
 from bot.platforms.chime.adapter import ChimePlatform
-from bot.settings import Settings, parse
+from bot.settings import Settings
 from bot.testing.chime.double import DEFAULT_ACCOUNT_ID, ChimeDouble
 from bot.testing.chime.state import WebhookMessage
-from handlers import COMMANDS
+from tests.kit import SPINE_POLICY, checked, settings
+from tests.kit import ConfigMaker as ConfigMaker
 
 ALICE = "a11ce000-0000-4000-8000-000000000001"  # Administrator of DESK and SOLO
 BOB = "b0b00000-0000-4000-8000-000000000002"
@@ -57,7 +58,7 @@ def make_double() -> ChimeDouble:
 
 @pytest.fixture
 async def chime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[ChimeDouble]:
-    async with make_double() as double:
+    async with checked(make_double()) as double:
         for name in AWS_ENV:
             monkeypatch.delenv(name, raising=False)
         for name, value in double.credentials_env().items():
@@ -66,29 +67,13 @@ async def chime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterato
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
         yield double
-        double.assert_no_violations()
-
-
-ConfigMaker = Callable[..., Settings]
 
 
 @pytest.fixture
 def settings_for(chime: ChimeDouble, tmp_path: Path) -> ConfigMaker:
     def make(chime_overrides: dict[str, Any] | None = None, **overrides: Any) -> Settings:
-        data: dict[str, Any] = {
-            "store": f"sqlite:///{tmp_path}/kickbot.db",
-            "policy": {
-                "commands": {
-                    "ib-remove": {"users": ["frank@example.com"]},
-                    "undo": {"room_owners": True, "users": ["frank@example.com"]},
-                },
-                # Like the spine's tests, owners act on co-owners; the rank test sets its own.
-                "owners_may_act_on_owners": True,
-            },
-            "chime": chime.config(**(chime_overrides or {})),
-        }
-        data.update(overrides)
-        return parse(data, [c.name for c in COMMANDS], "test")
+        config = chime.config(**(chime_overrides or {}))
+        return settings(tmp_path, "chime", config, SPINE_POLICY, **overrides)
 
     return make
 

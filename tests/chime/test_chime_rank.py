@@ -7,15 +7,7 @@ own.
 from __future__ import annotations
 
 from bot.testing.chime.double import ChimeDouble
-from tests.chime.conftest import (
-    ALICE,
-    BOB,
-    CAROL,
-    DESK,
-    ConfigMaker,
-    Room,
-    start_bot,
-)
+from tests.chime.conftest import ALICE, BOB, CAROL, DESK, ConfigMaker, Room, start_bot
 
 
 async def test_a_failed_room_lookup_refuses_the_whole_command(

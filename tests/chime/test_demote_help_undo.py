@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 from bot.testing.chime.double import ChimeDouble
-from tests.chime.conftest import (
-    ALICE,
-    BOB,
-    CAROL,
-    DESK,
-    SOLO,
-    Room,
-    path,
-)
+from tests.chime.conftest import ALICE, BOB, CAROL, DESK, SOLO, Room, path
 
 
 async def test_owner_demotes_another_administrator(chime: ChimeDouble, desk: Room) -> None:

@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 from bot.testing.chime.double import ChimeDouble
-from tests.chime.conftest import (
-    ALICE,
-    BOB,
-    DESK,
-    SOLO,
-    ConfigMaker,
-    Room,
-    path,
-    start_bot,
-)
+from tests.chime.conftest import ALICE, BOB, DESK, SOLO, ConfigMaker, Room, path, start_bot
 
 
 async def test_a_kick_mentions_the_caller_and_is_answered_204(

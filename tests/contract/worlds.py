@@ -11,6 +11,7 @@ world its own policy (the ``policy`` fixture); by default each platform's tests'
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -20,12 +21,12 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.settings import Settings, parse
 from bot.testing.chime.state import Membership
-from handlers import COMMANDS
 from tests import conftest as symphony
+from tests import kit
 from tests.chime import conftest as chime
 from tests.chime_sdk import conftest as chime_sdk
+from tests.kit import SPINE_POLICY
 from tests.rocketchat import conftest as rocketchat
 from tests.slack import conftest as slack
 
@@ -67,6 +68,8 @@ class World:
     """How the platform's double fails a change (set by every world)."""
     app: App | None = None
     """The bot (its store: a case's results)."""
+    post: Callable[[str, str], Awaitable[Reply]] | None = None
+    """``post(person, line)``: said in #desk without waiting; returns how to await the reply."""
 
     async def results(self, case: int) -> list[dict[str, Any]]:
         """What the audit recorded for each target of ``case``."""
@@ -99,6 +102,9 @@ class Notices:
     """From now on the platform refuses the bot a direct message (a right it lacks)."""
 
 
+Reply = Callable[[], Awaitable[str]]
+
+
 @dataclass(frozen=True)
 class Knobs:
     """A change is ``remove``, ``add``, ``demote`` or ``promote``; each double has its own call."""
@@ -108,22 +114,15 @@ class Knobs:
     error sent after acting) or ``"reset"`` (the connection reset)."""
     refuse: Callable[[str], None]
     """``refuse(change)``: the next such call is refused before acting."""
+    hold_lookup: Callable[[], asyncio.Event] | None = None
+    """Hold the next look-up of the room a command makes before acting (released by setting
+    the event); ``None`` where the world has not said which call that is."""
 
 
 LOST: dict[str, dict[str, Any]] = {"500": {"status": 500}, "reset": {"reset": True}}
 
 
 PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
-
-
-# The policy of Symphony's and Chime's own tests (tests/conftest.py, tests/chime/conftest.py).
-SPINE_POLICY = {
-    "commands": {
-        "ib-remove": {"users": ["frank@example.com"]},
-        "undo": {"room_owners": True, "users": ["frank@example.com"]},
-    },
-    "owners_may_act_on_owners": True,
-}
 
 
 Policy = Mapping[str, Any] | None
@@ -134,6 +133,10 @@ NONE: Options = {}
 
 VERBS = {"remove": "remove", "add": "add", "demoteOwner": "demote", "promoteOwner": "promote"}
 """Symphony's membership endpoints, as a change is written."""
+
+
+async def _text(message: Awaitable[Any]) -> str:
+    return str((await message).text)
 
 
 def _or(policy: Policy, default: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -171,14 +174,6 @@ def _people(
     return ids, lambda uid: names.get(str(uid), str(uid))
 
 
-def _settings(
-    tmp_path: Path, platform: str, section: Any, policy: Any, options: Options
-) -> Settings:
-    data = {"store": f"sqlite:///{tmp_path}/kickbot.db", "policy": policy, platform: section}
-    data.update(options)
-    return parse(data, [c.name for c in COMMANDS], "test")
-
-
 @contextlib.asynccontextmanager
 async def symphony_world(
     tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
@@ -191,7 +186,7 @@ async def symphony_world(
         key = pod.write_private_key(tmp_path / "bot.pem")
         section = pod.bdk_config(key)
         app = await symphony.start_bot(
-            _settings(tmp_path, "symphony", section, _or(policy, SPINE_POLICY), options)
+            kit.settings(tmp_path, "symphony", section, _or(policy, SPINE_POLICY), **options)
         )
         await pod.wait_until_listening()
         desk = symphony.Room(pod, symphony.DESK)
@@ -199,6 +194,10 @@ async def symphony_world(
 
         async def say(person: str, text: str) -> str:
             return (await desk.say(ids[person], text)).text
+
+        async def post(person: str, text: str) -> Reply:
+            pod.say(ids[person], symphony.DESK, text)
+            return lambda: _text(pod.next_message(symphony.DESK, timeout=20.0))
 
         def changes() -> list[str]:
             made = symphony.changes(pod)  # every membership or IB group change
@@ -247,8 +246,11 @@ async def symphony_world(
                 "Trading Desk",
                 Notices(notice, lambda: list(ims()), refuse),
                 lambda person, text: say(person, "@kickbot " + text),
-                knobs=Knobs(lose, refuse_change),
+                knobs=Knobs(
+                    lose, refuse_change, lambda: pod.hold_next("GET", r"/pod/v3/room/[^/]+/info")
+                ),
                 app=app,
+                post=post,
             )
         finally:
             await app.stop()
@@ -281,13 +283,27 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                 ws.add_user(ids[p], p, display, email=f"{p}@example.com")
                 ws.join(slack.DESK, ids[p])
             section = slack.slack_section(ws, mode)
-            settings = _settings(tmp_path, "slack", section, _or(policy, slack.POLICY), options)
+            settings = kit.settings(
+                tmp_path, "slack", section, _or(policy, slack.POLICY), **options
+            )
             bot = await slack.start_bot(ws, settings, mode)
             desk = slack.Channel(ws, bot, slack.DESK)
 
             async def say(person: str, text: str) -> str:
                 command, _, rest = text.partition(" ")
                 return (await desk.slash(ids[person], rest, command=command)).plain
+
+            async def post(person: str, text: str) -> Reply:
+                command, _, rest = text.partition(" ")
+                fields = ws.slash_command(ids[person], slack.DESK, rest, command=command)
+                acked = asyncio.create_task(bot.transport.slash(fields))
+
+                async def reply() -> str:
+                    message = await ws.next_message(slack.DESK, timeout=20.0)
+                    assert (await acked).ok
+                    return message.plain
+
+                return reply
 
             def changes() -> list[str]:
                 made = []
@@ -331,8 +347,10 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                             SLACK_CALLS[change], "internal_error", after_effect=True, **LOST[how]
                         ),
                         lambda change: ws.fail_next(SLACK_CALLS[change], "restricted_action"),
+                        lambda: ws.hold_next("conversations.info"),
                     ),
                     app=bot.app,
+                    post=post,
                 )
             finally:
                 await slack.stop_bot(bot)
@@ -356,9 +374,19 @@ async def rocketchat_world(
         app = await rocketchat.start_bot(settings, server)
         desk = rocketchat.Room(server, rocketchat.DESK)
 
+        def read(message: Any) -> str:
+            return rocketchat.visible(message.msg).replace("`", "")  # code spans: markup
+
         async def say(person: str, text: str) -> str:
-            reply = rocketchat.visible((await desk.say(ids[person], text)).msg)
-            return reply.replace("`", "")  # code spans: the markup, not the text
+            return read(await desk.say(ids[person], text))
+
+        async def post(person: str, text: str) -> Reply:
+            assert (await desk.post(ids[person], text)).status == 200
+
+            async def reply() -> str:
+                return read(await server.next_message(rocketchat.DESK, timeout=20.0))
+
+            return reply
 
         def changes() -> list[str]:
             verb = {
@@ -404,8 +432,10 @@ async def rocketchat_world(
                         RC_CALLS[change], after_effect=True, **LOST[how]
                     ),
                     lambda change: server.fail_next(RC_CALLS[change], status=500),
+                    lambda: server.hold_next("rooms.info"),
                 ),
                 app=app,
+                post=post,
             )
         finally:
             await app.stop()
@@ -435,12 +465,18 @@ async def chime_world(
             monkeypatch.setenv(variable, value)
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-        settings = _settings(tmp_path, "chime", double.config(), _or(policy, SPINE_POLICY), options)
+        settings = kit.settings(
+            tmp_path, "chime", double.config(), _or(policy, SPINE_POLICY), **options
+        )
         app = await chime.start_bot(settings, double)
         desk = chime.Room(double, chime.DESK)
 
         async def say(person: str, text: str) -> str:
             return (await desk.say(ids[person], text)).text
+
+        async def post(person: str, text: str) -> Reply:
+            await desk.send(ids[person], text)
+            return lambda: _text(double.next_message(chime.DESK, timeout=20.0))
 
         def changes() -> list[str]:
             made = []
@@ -476,8 +512,10 @@ async def chime_world(
                         reset=how == "reset",
                     ),
                     lambda change: double.fail_next(CHIME_CALLS[change], "Forbidden"),
+                    lambda: double.hold_next("GetRoom"),
                 ),
                 app=app,
+                post=post,
             )
         finally:
             await app.stop()
@@ -511,7 +549,9 @@ async def chime_sdk_world(
         names |= {uid: person for person, uid in ids.items()}  # a path's last segment
         names[double.bot] = "kickbot"
         section = double.config(user_ids_are_emails=True)
-        settings = _settings(tmp_path, "chime_sdk", section, _or(policy, SPINE_POLICY), options)
+        settings = kit.settings(
+            tmp_path, "chime_sdk", section, _or(policy, SPINE_POLICY), **options
+        )
         app, platform = await chime_sdk.start_bot(settings)
         desk = chime_sdk.Channel(double, platform, "desk", ids)
         channel = double.channel(desk.arn)

@@ -7,7 +7,7 @@ room's membership from the double, which checks every REST call against the offi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,11 @@ import pytest
 
 from bot.app import App
 from bot.platforms.rocketchat.adapter import RocketChatPlatform
-from bot.settings import Settings, parse
+from bot.settings import Settings
 from bot.testing.rocketchat.server import Delivery, RocketChatServer
 from bot.testing.rocketchat.state import RcMessage
-from handlers import COMMANDS
+from tests.kit import ConfigMaker as ConfigMaker
+from tests.kit import checked, settings
 
 BOT = "kickbot-id"
 ALICE = "u-alice"  # owner of desk, town and solo
@@ -58,25 +59,16 @@ def make_server(*, bot_roles: tuple[str, ...] = ("bot", "admin")) -> RocketChatS
 
 @pytest.fixture
 async def server() -> AsyncIterator[RocketChatServer]:
-    async with make_server() as s:
+    async with checked(make_server()) as s:
         yield s
-        s.assert_no_violations()
-
-
-ConfigMaker = Callable[..., Settings]
 
 
 def settings_maker(server: RocketChatServer, tmp_path: Path) -> ConfigMaker:
     """Settings for kickbot against ``server``: ``section`` overrides ``rocketchat:`` keys."""
 
     def make(section: dict[str, Any] | None = None, **overrides: Any) -> Settings:
-        data: dict[str, Any] = {
-            "store": f"sqlite:///{tmp_path}/kickbot.db",
-            "policy": POLICY,
-            "rocketchat": server.bot_config(**(section or {})),
-        }
-        data.update(overrides)
-        return parse(data, [c.name for c in COMMANDS], "test")
+        config = server.bot_config(**(section or {}))
+        return settings(tmp_path, "rocketchat", config, POLICY, **overrides)
 
     return make
 

@@ -4,16 +4,7 @@ on a platform that cannot tell who is external."""
 from __future__ import annotations
 
 from bot.testing.rocketchat.server import RocketChatServer
-from tests.rocketchat.conftest import (
-    ALICE,
-    BOB,
-    DAVE,
-    DESK,
-    ConfigMaker,
-    Room,
-    start_bot,
-    visible,
-)
+from tests.rocketchat.conftest import ALICE, BOB, DAVE, DESK, ConfigMaker, Room, start_bot, visible
 
 
 async def test_the_plan_estimates_at_the_published_limit(

@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 from bot.testing.rocketchat.server import RocketChatServer
-from tests.rocketchat.conftest import (
-    ALICE,
-    BOB,
-    CAROL,
-    DAVE,
-    DESK,
-    FRANK,
-    GRACE,
-    Room,
-    visible,
-)
+from tests.rocketchat.conftest import ALICE, BOB, CAROL, DAVE, DESK, FRANK, GRACE, Room, visible
 
 
 async def test_a_kick_mentions_the_caller_and_the_target_and_names_the_room(

@@ -4,16 +4,7 @@ tries again: every change is made exactly once, nothing is lost."""
 from __future__ import annotations
 
 from bot.testing.rocketchat.server import RocketChatServer
-from tests.rocketchat.conftest import (
-    ALICE,
-    BOB,
-    DAVE,
-    DESK,
-    ConfigMaker,
-    Room,
-    start_bot,
-    visible,
-)
+from tests.rocketchat.conftest import ALICE, BOB, DAVE, DESK, ConfigMaker, Room, start_bot, visible
 
 WINDOW = 0.5
 EXTRA = ["u-hank", "u-ivy", "u-jo"]

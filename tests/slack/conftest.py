@@ -18,11 +18,11 @@ import yaml
 
 from bot.app import App
 from bot.platforms.slack.adapter import SlackPlatform
-from bot.settings import Settings, parse
+from bot.settings import Settings
 from bot.testing.slack.signing import SignedSender
 from bot.testing.slack.state import SlackMessage
 from bot.testing.slack.workspace import SlackWorkspace
-from handlers import COMMANDS
+from tests.kit import checked, settings
 
 ROOT = Path(__file__).parent.parent.parent
 MANIFEST = ROOT / "config" / "slack-manifest.yaml"
@@ -70,9 +70,8 @@ POLICY = {
 
 @pytest.fixture
 async def slack() -> AsyncIterator[SlackWorkspace]:
-    async with make_workspace() as workspace:
+    async with checked(make_workspace()) as workspace:
         yield workspace
-        workspace.assert_no_violations()
 
 
 Mode = Literal["http", "socket"]
@@ -101,13 +100,7 @@ SettingsMaker = Callable[..., Settings]
 @pytest.fixture
 def slack_settings(slack: SlackWorkspace, tmp_path: Path) -> SettingsMaker:
     def make(mode: Mode = "http", **overrides: Any) -> Settings:
-        data: dict[str, Any] = {
-            "store": f"sqlite:///{tmp_path}/kickbot.db",
-            "policy": POLICY,
-            "slack": slack_section(slack, mode),
-        }
-        data.update(overrides)
-        return parse(data, [c.name for c in COMMANDS], "test")
+        return settings(tmp_path, "slack", slack_section(slack, mode), POLICY, **overrides)
 
     return make
 

@@ -6,17 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.testing.slack.workspace import SlackWorkspace
-from tests.slack.conftest import (
-    ALICE,
-    BOB,
-    CAROL,
-    DAVE,
-    DESK,
-    FRANK,
-    OWEN,
-    Channel,
-    kicks,
-)
+from tests.slack.conftest import ALICE, BOB, CAROL, DAVE, DESK, FRANK, OWEN, Channel, kicks
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from symphony.bdk.gen.pod_model.stream_type import StreamType
 from bot import errors
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.platform import InvocationSink
+from bot.platforms.started import started
 from bot.platforms.symphony.calls import PodClients, to_platform_error, url_safe_id
 from bot.platforms.symphony.config import check_section
 from bot.platforms.symphony.datafeed import Datafeed
@@ -57,9 +58,7 @@ class SymphonyPlatform:
 
     @property
     def bot_user(self) -> UserRef:
-        if self._bot is None:
-            raise RuntimeError("the Symphony platform is not started")
-        return self._bot
+        return started(self._bot, "Symphony")
 
     @property
     def feed(self) -> asyncio.Task[None] | None:
@@ -67,9 +66,7 @@ class SymphonyPlatform:
         return None if self._feed is None else self._feed.task
 
     def _sdk(self) -> SymphonyBdk:
-        if self._bdk is None:
-            raise RuntimeError("the Symphony platform is not started")
-        return self._bdk
+        return started(self._bdk, "Symphony")
 
     async def connect(self) -> None:
         """Sign in for outgoing calls only (the command line): no datafeed is read, so the

@@ -183,14 +183,7 @@ class Gateway:
             if token not in self.revoked:
                 self._violate("auth", "unknown X-User-Id/X-Auth-Token pair", request)
             return web.json_response(NOT_LOGGED_IN, status=401)
-        spec_request = SpecRequest(
-            request.method,
-            request.rel_url.raw_path,
-            raw or None,
-            content_type,
-            query=request.query.items(),
-            headers=request.headers.items(),
-        )
+        spec_request = SpecRequest.of(request, raw)
         source = spec_for(endpoint)
         problem = spec_check.validate_request(spec_check.load_openapi(source), spec_request)
         if problem is not None and endpoint in ONE_OF_GAPS and "is valid under each of" in problem:

@@ -240,14 +240,7 @@ class WebGateway:
             raise MethodError("unknown_method", violation="unimplemented")
         params = request_params(request.query.items(), body, content_type)
         token = self._token(request, params, method.token)
-        spec_request = SpecRequest(
-            request.method,
-            request.rel_url.raw_path,
-            body or None,
-            content_type,
-            query=request.query.items(),
-            headers=request.headers.items(),
-        )
+        spec_request = SpecRequest.of(request, body)
         if method.in_spec and (problem := _validate_request(self._spec, spec_request)):
             raise MethodError("invalid_arguments", violation=f"spec: {problem}")
         missing = [p for p in method.required if params.get(p) in (None, "")]

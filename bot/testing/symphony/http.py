@@ -174,14 +174,7 @@ class Gateway:
             )
         canonical = request.match_info.route.resource.canonical  # type: ignore[union-attr]
         self._check_auth(request, self._auth.get((request.method, canonical), "session"))
-        spec_request = SpecRequest(
-            request.method,
-            request.rel_url.raw_path,  # undecoded: a %2F inside a stream id stays in its segment
-            body or None,
-            content_type,
-            query=request.query.items(),
-            headers=request.headers.items(),
-        )
+        spec_request = SpecRequest.of(request, body)
         if (problem := spec_check.check_request(spec_request)) is not None:
             raise ApiError(400, f"Request does not match the API spec: {problem}", violation="spec")
         call = (request.method, request.path)

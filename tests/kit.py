@@ -1,0 +1,50 @@
+"""What every platform's test fixtures share: a bot's settings on a double, and a double that
+is checked for broken rules when the test is done."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.settings import Settings, parse
+from bot.testing.kit import EmulatedServer
+from handlers import COMMANDS
+
+ConfigMaker = Callable[..., Settings]
+
+SPINE_POLICY: Mapping[str, Any] = {
+    "commands": {
+        "ib-remove": {"users": ["frank@example.com"]},
+        "undo": {"room_owners": True, "users": ["frank@example.com"]},
+    },
+    # The spine's tests have owners act on co-owners; rank tests set their own.
+    "owners_may_act_on_owners": True,
+}
+"""The policy of Symphony's and Chime's tests."""
+
+
+def settings(
+    tmp_path: Path, platform: str, section: Any, default_policy: Any, **overrides: Any
+) -> Settings:
+    """A bot on ``platform`` (its config ``section``), its store in ``tmp_path``, with
+    ``default_policy`` unless ``overrides`` (other top-level keys: ``notify``...) hold one."""
+    data: dict[str, Any] = {
+        "store": f"sqlite:///{tmp_path}/kickbot.db",
+        "policy": default_policy,
+        platform: section,
+    }
+    data.update(overrides)
+    return parse(data, [c.name for c in COMMANDS], "test")
+
+
+D = TypeVar("D", bound=EmulatedServer[Any])
+
+
+@contextlib.asynccontextmanager
+async def checked(double: D) -> AsyncIterator[D]:
+    """``double`` started; when the test is done, stopped, and no rule it checks was broken."""
+    async with double:
+        yield double
+        double.assert_no_violations()
