@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol, TypeAlias, TypeVar
 
+from bot import telemetry
 from bot.casebook import CaseBook
 from bot.entitlement import Access, CommandRule, Known, Policy, is_named, users_key
 from bot.everywhere.reach import Reach
@@ -102,6 +104,8 @@ class Context:
     screen: ScreenCheck | None = None
     """Set by the dispatcher: the protected and rank checks, for people a handler finds on
     another platform itself (None: nobody found so may be acted on)."""
+    command: str = ""
+    """The command's name (the label of its platform calls in metrics)."""
     _members: dict[str, Member] | None = field(default=None)
     _caller_owner: bool | None = field(default=None)
     _owners: dict[str, asyncio.Task[bool]] = field(default_factory=dict)
@@ -181,9 +185,14 @@ class Context:
         # The pace last: the request leaves the moment the room's turn comes, so the gaps the
         # platform sees are the paced ones (store work in between would make them uneven).
         await self.pace()
+        began, failed = time.monotonic(), None
         try:
             return await call()
+        except BaseException as exc:
+            failed = exc
+            raise
         finally:
+            telemetry.call_ended(self.platform.name, self.command, failed, time.monotonic() - began)
             if self.pacing is not None:
                 self.pacing.done(self.platform.name, self.acting_room.id)
 

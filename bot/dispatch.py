@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 
 import structlog
 
+from bot import telemetry
 from bot.commands import Registry
 from bot.entitlement import Policy
 from bot.everywhere.identities import IdentityMap
@@ -114,6 +115,7 @@ class Dispatcher:
             log.info("duplicate event ignored", platform=inv.platform, event_id=inv.event_id)
             return
         log.info("command recorded", case=job_id, command=name, room=inv.room.id)
+        telemetry.observer().command_received(inv.platform, name if command else "unknown")
 
     # --- the lanes' workers -------------------------------------------------------------------
 

@@ -1,12 +1,15 @@
 """kickbot's operations endpoint (aiohttp): ``GET /healthz`` answers while the process lives,
 ``GET /readyz`` 200 only when ``bot.ops.readiness`` finds everything ready, else 503 with what
-is not in the body. Nothing here changes state or shows a secret; other paths are a 404."""
+is not in the body; ``GET /metrics`` in Prometheus' format (``bot.ops.metrics``). Nothing here
+changes state or shows a secret; other paths are a 404."""
 
 from __future__ import annotations
 
 import structlog
 from aiohttp import web
 
+from bot import telemetry
+from bot.ops.metrics import CONTENT_TYPE_LATEST, PrometheusObserver
 from bot.ops.readiness import ReadinessCheck, Running
 from bot.ops.settings import HttpSettings
 
@@ -18,13 +21,16 @@ _TEXT = "text/plain"
 class OpsServer:
     def __init__(self, settings: HttpSettings, app: Running):
         self.settings = settings
+        self.app = app
         self.readiness = ReadinessCheck(app, timeout=settings.ready_timeout_seconds)
+        self.metrics = PrometheusObserver(sorted(app.platforms))
         self._runner: web.AppRunner | None = None
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=1024)
         app.router.add_get("/healthz", self._healthz, allow_head=True)
         app.router.add_get("/readyz", self._readyz, allow_head=True)
+        app.router.add_get("/metrics", self._metrics)
         return app
 
     async def _healthz(self, request: web.Request) -> web.Response:
@@ -36,7 +42,12 @@ class OpsServer:
             status=200 if found.ready else 503, text=found.text(), content_type=_TEXT
         )
 
+    async def _metrics(self, request: web.Request) -> web.Response:
+        body = await self.metrics.exposition(self.app.store)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     async def start(self) -> None:
+        telemetry.install(self.metrics)
         self._runner = web.AppRunner(self.application(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.listen_host, self.settings.listen_port)
@@ -48,6 +59,7 @@ class OpsServer:
         )
 
     async def stop(self) -> None:
+        telemetry.install(telemetry.Observer())
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 
 import structlog
 
+from bot import telemetry
 from bot.errors import PlatformError
 from bot.model import Invocation, RoomRef
-from bot.outcome import Outcome, OutcomeKind, Plan, Scheduled, kind_of
+from bot.outcome import Outcome, OutcomeKind, Plan, Refused, Scheduled, kind_of
 from bot.pipeline.desk import Desk
 from bot.platform import Platform
 from bot.replies.render import render
@@ -95,8 +96,18 @@ async def answer(
     await copies(desk, inv, reply)
     await close(desk, job.id, kind_of(outcome), plain(reply))
     bound.info("command finished", outcome=type(outcome).__name__)
+    observed(desk, inv.platform, job.command, outcome)
     for callback in finished:
         callback(job.id, outcome)
+
+
+def observed(desk: Desk, platform: str, command: str, outcome: Outcome) -> None:
+    """Count the answered case (``bot.telemetry``): a command name not registered is
+    ``unknown``, so the labels stay bounded whatever callers type."""
+    name = command if desk.registry.get(command) is not None else "unknown"
+    telemetry.observer().case_answered(platform, name, kind_of(outcome).value)
+    if isinstance(outcome, Refused):
+        telemetry.observer().refused(platform, name, outcome.reason.value)
 
 
 async def close(desk: Desk, case: int, outcome: OutcomeKind, reply: str) -> None:

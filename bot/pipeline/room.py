@@ -49,7 +49,7 @@ async def enter(
     ctx = Context(
         platform, inv, room, parsed, (), journal, desk.policy, desk.registry, desk.store,
         job.id, dry_run="dry-run" in parsed.flags, pacing=desk.pacing, _members=members,
-        reach=desk.reach,
+        reach=desk.reach, command=name,
     )  # fmt: skip
     if command.mutates and room is not None:  # the caller's right, the targets' ranks
         named = (t for t in parsed.targets if isinstance(t, UserRef))

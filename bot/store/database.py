@@ -40,6 +40,7 @@ import asyncio
 import contextlib
 import functools
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -54,6 +55,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from bot import telemetry
 from bot.store.connection import (
     ADVISORY_LOCK,
     Connection,
@@ -154,9 +156,16 @@ class Database:
             if self.is_postgres
             else functools.partial(self._run_sqlite, atomic=atomic)
         )
-        if not retry:
-            return loop.run_in_executor(self._thread, self._once, run, work)
-        return loop.run_in_executor(self._thread, self._retried, run, work)
+        unit = self._once if not retry else self._retried
+        future = loop.run_in_executor(self._thread, unit, run, work)
+        began = time.monotonic()
+
+        def ended(done: asyncio.Future[T]) -> None:
+            ok = not done.cancelled() and done.exception() is None
+            telemetry.observer().store_unit(time.monotonic() - began, ok)
+
+        future.add_done_callback(ended)
+        return future
 
     def _once(
         self, run: Callable[[Callable[[Connection], T]], T], work: Callable[[Connection], T]

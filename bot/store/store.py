@@ -26,6 +26,7 @@ from bot.errors import StoreError
 from bot.store.cases import Cases
 from bot.store.confirmations import Confirmations
 from bot.store.connection import Connection
+from bot.store.counts import Counts, read_counts
 from bot.store.database import Database
 from bot.store.jobs import LANES, Jobs
 from bot.store.migrate import upgrade_database
@@ -89,6 +90,10 @@ class Store(Jobs, Cases, Confirmations, UndoClaims):
             conn.rows("SELECT 1 AS one")
 
         await self._db.submit(probe, retry=False)
+
+    async def counts(self) -> Counts:
+        """Cases queued and running per platform, the audit chain's length (metrics)."""
+        return await self._db.submit(read_counts, retry=False)
 
     @property
     def read_positions(self) -> StoredReadPositions:

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import hashlib
 import re
-import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -34,6 +33,7 @@ from bot.platforms.chime_sdk.catchup import PositionBook
 from bot.platforms.chime_sdk.client import Attempts, ChimeSdkClient, session_for
 from bot.platforms.chime_sdk.config import USER_ID, ChimeSdkSettings, load_settings
 from bot.platforms.chime_sdk.inbound import ChannelMessage
+from bot.platforms.chime_sdk.roles import Roles
 from bot.platforms.chime_sdk.session import MessagingSession, SessionSettings
 from bot.platforms.chime_sdk.session_api import ClientSessionApi
 from bot.platforms.chime_sdk.text import CONTENT_TYPE, messages, render, tokenize, user_id
@@ -72,8 +72,7 @@ class ChimeSdkPlatform:
         self._bot = UserRef(self.settings.bot_arn, user_id(self.settings.bot_arn))
         self._client: ChimeSdkClient | None = None
         self._sink: InvocationSink | None = None
-        self._moderators: dict[str, tuple[float, frozenset[str]]] = {}
-        self._admins: tuple[float, frozenset[str]] | None = None
+        self._roles = Roles(self.settings, self._list)
         self._positions = PositionBook(self.name, self.settings.bot_arn)
         self._messaging: MessagingSession | None = None
 
@@ -193,50 +192,21 @@ class ChimeSdkPlatform:
                 found.append(self.person(who["Arn"], who.get("Name")))
         return found
 
-    async def _read_moderators(self, room: RoomRef) -> frozenset[str]:
-        moderators = await self._list(
-            "ListChannelModerators", "ChannelModerators", "Moderator", ChannelArn=room.id
-        )
-        ids = frozenset(m.id for m in moderators)
-        self._moderators[room.id] = (time.monotonic(), ids)
-        return ids
-
     async def members(self, room: RoomRef) -> Sequence[Member]:
         """Every member (DEFAULT and HIDDEN), owners being the moderators but the bot."""
         memberships = ("ListChannelMemberships", "ChannelMemberships", "Member")
         listed, hidden, moderators = await asyncio.gather(
             self._list(*memberships, ChannelArn=room.id),
             self._list(*memberships, ChannelArn=room.id, Type="HIDDEN"),
-            self._read_moderators(room),
+            self._roles.read_moderators(room),
         )
         people = {u.id: u for u in [*listed, *hidden]}
         return [Member(u, u.id in moderators and u.id != self._bot.id) for u in people.values()]
 
-    async def _admins_now(self) -> frozenset[str]:
-        kept = self._admins
-        if kept is not None and time.monotonic() - kept[0] <= self.settings.admins_ttl_seconds:
-            return kept[1]
-        admins = await self._list(
-            "ListAppInstanceAdmins",
-            "AppInstanceAdmins",
-            "Admin",
-            AppInstanceArn=self.settings.app_instance_arn,
-        )
-        ids = frozenset(a.id for a in admins)
-        self._admins = (time.monotonic(), ids)
-        return ids
-
-    async def _moderators_now(self, room: RoomRef) -> frozenset[str]:
-        """The channel's moderators: the list read for this command if recent, else fresh."""
-        kept = self._moderators.get(room.id)
-        if kept is not None and time.monotonic() - kept[0] <= self.settings.members_reuse_seconds:
-            return kept[1]
-        return await self._read_moderators(room)
-
     async def is_room_owner(self, room: RoomRef, user: UserRef) -> bool:
         """A moderator of the channel or an AppInstanceAdmin."""
-        moderators = await self._moderators_now(room)
-        return user.id in moderators or user.id in await self._admins_now()
+        moderators = await self._roles.moderators(room)
+        return user.id in moderators or user.id in await self._roles.admins()
 
     async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
         """AppInstanceUsers have ids and names, no e-mail addresses; where the ids are the
@@ -303,12 +273,9 @@ class ChimeSdkPlatform:
         try:
             await self.client.call(operation, attempts, **params)
         except BaseException:
-            self._moderators.pop(room.id, None)  # what the call did is not known
+            self._roles.forget(room)  # what the call did is not known
             raise
-        kept = self._moderators.get(room.id)
-        if kept is not None and moderator is not None:
-            ids = kept[1] | {user.id} if moderator else kept[1] - {user.id}
-            self._moderators[room.id] = (kept[0], ids)
+        self._roles.changed(room, user.id, moderator)
         suffix = f" after {attempts.count} attempts" if attempts.count > 1 else ""
         return f"{201 if operation.startswith('Create') else 204} {operation}{suffix}"
 
@@ -316,7 +283,7 @@ class ChimeSdkPlatform:
         """DeleteChannelMembership; for a moderator, DeleteChannelModerator too: a moderator
         need not be a member, and one removed would keep the power to change the channel
         (``/undo`` gives both back)."""
-        moderator = user.id in await self._moderators_now(room)
+        moderator = user.id in await self._roles.moderators(room)
         try:
             said = await self._change("DeleteChannelMembership", room, user)
         except errors.PlatformError:

@@ -219,6 +219,8 @@ class MessagingSession:
                     self._ws = None
                     self.established.clear()
                     self.caught_up.clear()
+                    if self._catching_up is not None:  # the next session catches up anew
+                        self._catching_up.cancel()
                 code, reason = ws.close_code, ws.close_reason
         except InvalidStatus as exc:
             status = exc.response.status_code

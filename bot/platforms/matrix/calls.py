@@ -12,6 +12,7 @@ from nio import AsyncClient, ErrorResponse
 
 from bot import errors
 from bot.model import UserRef
+from bot.platforms.started import started
 
 T = TypeVar("T")
 
@@ -71,12 +72,8 @@ class Session:
         self.bot: UserRef | None = None
 
     def nio(self) -> AsyncClient:
-        if self.client is None:
-            raise RuntimeError("the Matrix platform is not started")
-        return self.client
+        return started(self.client, "Matrix")
 
     @property
     def bot_user(self) -> UserRef:
-        if self.bot is None:
-            raise RuntimeError("the Matrix platform is not started")
-        return self.bot
+        return started(self.bot, "Matrix")

@@ -31,6 +31,7 @@ from bot.platforms.rocketchat.rooms import ROOM_KINDS, Rooms
 from bot.platforms.rocketchat.text import render
 from bot.platforms.rocketchat.users import Directory
 from bot.platforms.rocketchat.webhook import Webhook
+from bot.platforms.started import started
 from bot.reply import Reply
 
 log = structlog.get_logger(__name__)
@@ -58,9 +59,7 @@ class RocketChatPlatform:
 
     @property
     def bot_user(self) -> UserRef:
-        if self._bot is None:
-            raise RuntimeError("the Rocket.Chat platform is not started")
-        return self._bot
+        return started(self._bot, "Rocket.Chat")
 
     @property
     def change_interval_seconds(self) -> float:
@@ -71,18 +70,15 @@ class RocketChatPlatform:
 
     @property
     def rest(self) -> RestClient:
-        if self._rest is None:
-            raise RuntimeError("the Rocket.Chat platform is not started")
-        return self._rest
+        return started(self._rest, "Rocket.Chat")
 
     @property
     def webhook_url(self) -> str:
         """Where this instance listens for the outgoing webhook (known after ``start``)."""
-        if self._port is None:
-            raise RuntimeError("the Rocket.Chat platform is not started")
+        port = started(self._port, "Rocket.Chat")
         host = self.config.listen_host
         host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-        return f"http://{host}:{self._port}{self.config.path}"
+        return f"http://{host}:{port}{self.config.path}"
 
     async def connect(self) -> None:
         """Sign in for outgoing calls only (the command line): no webhook is served, so a
@@ -122,14 +118,10 @@ class RocketChatPlatform:
             self._rest = None
 
     def _directory_(self) -> Directory:
-        if self._directory is None:
-            raise RuntimeError("the Rocket.Chat platform is not started")
-        return self._directory
+        return started(self._directory, "Rocket.Chat")
 
     def _rooms(self) -> Rooms:
-        if self._room_state is None:
-            raise RuntimeError("the Rocket.Chat platform is not started")
-        return self._room_state
+        return started(self._room_state, "Rocket.Chat")
 
     # --- rooms -----------------------------------------------------------------------------------
 

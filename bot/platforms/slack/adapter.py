@@ -38,6 +38,7 @@ from bot.platforms.slack.errors import to_platform_error
 from bot.platforms.slack.people import People
 from bot.platforms.slack.receivers import connect_socket, serve_http
 from bot.platforms.slack.text import render, tokenize
+from bot.platforms.started import started
 from bot.reply import Reply
 
 log = structlog.get_logger(__name__)
@@ -86,9 +87,7 @@ class SlackPlatform:
 
     @property
     def bot_user(self) -> UserRef:
-        if self._bot is None:
-            raise RuntimeError("the Slack platform is not started")
-        return self._bot
+        return started(self._bot, "Slack")
 
     def _api(self) -> AsyncWebClient:
         return self._clients.api()

@@ -19,6 +19,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.platforms.slack.config import SlackSettings, api_base_url
 from bot.platforms.slack.errors import to_platform_error
+from bot.platforms.started import started
 
 LOOKUP_TIMEOUT_SECONDS = 2
 """Looking the caller up happens before the ack, which Slack wants within 3 s."""
@@ -85,15 +86,11 @@ class Clients:
         return self._api
 
     def api(self) -> AsyncWebClient:
-        if self._api is None:
-            raise RuntimeError("the Slack platform is not started")
-        return self._api
+        return started(self._api, "Slack")
 
     def quick(self) -> AsyncWebClient:
         """For lookups before the ack: gives up after ``LOOKUP_TIMEOUT_SECONDS``."""
-        if self._quick is None:
-            raise RuntimeError("the Slack platform is not started")
-        return self._quick
+        return started(self._quick, "Slack")
 
     async def close(self) -> None:
         if self._session is not None:
