@@ -24,7 +24,7 @@ from bot import errors
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.platform import InvocationSink
 from bot.platforms.started import started
-from bot.platforms.symphony.calls import PodClients, to_platform_error, url_safe_id
+from bot.platforms.symphony.calls import PodClients, pod_call, to_platform_error, url_safe_id
 from bot.platforms.symphony.config import check_section
 from bot.platforms.symphony.datafeed import Datafeed
 from bot.platforms.symphony.ib_groups import IbGroups
@@ -109,10 +109,7 @@ class SymphonyPlatform:
             self._bdk = None
 
     async def room_info(self, room: RoomRef) -> RoomInfo:
-        try:
-            detail = await self._sdk().streams().get_room_info(url_safe_id(room.id))
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
+        detail = await pod_call(self._sdk().streams().get_room_info(url_safe_id(room.id)))
         attrs, system = detail.room_attributes, detail.room_system_info
         return RoomInfo(
             room,
@@ -121,10 +118,7 @@ class SymphonyPlatform:
         )
 
     async def members(self, room: RoomRef) -> Sequence[Member]:
-        try:
-            found = await self._sdk().streams().list_room_members(url_safe_id(room.id))
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
+        found = await pod_call(self._sdk().streams().list_room_members(url_safe_id(room.id)))
         return [Member(UserRef(str(m.id)), bool(m.owner)) for m in found or []]
 
     async def external_members(self, room: RoomRef) -> set[str]:
@@ -165,10 +159,7 @@ class SymphonyPlatform:
         return rooms
 
     async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
-        try:
-            found = await self._sdk().users().list_users_by_emails(list(emails))
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
+        found = await pod_call(self._sdk().users().list_users_by_emails(list(emails)))
         users = (found.users if found else None) or []
         return {
             u.email_address.lower(): UserRef(str(u.id), u.display_name, u.email_address)
@@ -182,79 +173,47 @@ class SymphonyPlatform:
         wanted = [int(i) for i in dict.fromkeys(ids) if i.isdigit()]
         found: dict[str, UserRef] = {}
         for start in range(0, len(wanted), USERS_PER_LOOKUP):
-            try:
-                page = (
-                    await self._sdk()
-                    .users()
-                    .list_users_by_ids(wanted[start : start + USERS_PER_LOOKUP])
-                )
-            except Exception as exc:
-                raise to_platform_error(exc) from exc
+            some = wanted[start : start + USERS_PER_LOOKUP]
+            page = await pod_call(self._sdk().users().list_users_by_ids(some))
             for u in (page.users if page else None) or []:
                 found[str(u.id)] = UserRef(str(u.id), u.display_name, u.email_address or None)
         return found
 
     async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
-        try:
-            await self._sdk().streams().remove_member_from_room(int(user.id), url_safe_id(room.id))
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
+        await pod_call(
+            self._sdk().streams().remove_member_from_room(int(user.id), url_safe_id(room.id))
+        )
         return "200 Member removed"
 
     async def demote_owner(self, room: RoomRef, user: UserRef) -> str:
-        try:
-            await (
-                self._sdk()
-                .streams()
-                .demote_owner_to_room_participant(int(user.id), url_safe_id(room.id))
-            )
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
+        streams = self._sdk().streams()
+        await pod_call(streams.demote_owner_to_room_participant(int(user.id), url_safe_id(room.id)))
         return "200 Owner demoted"
 
     # --- SupportsUndo -------------------------------------------------------------------------
 
     async def add_member(self, room: RoomRef, user: UserRef) -> str:
-        try:
-            await self._sdk().streams().add_member_to_room(int(user.id), url_safe_id(room.id))
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
+        await pod_call(self._sdk().streams().add_member_to_room(int(user.id), url_safe_id(room.id)))
         return "200 Member added"
 
     async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
-        try:
-            await (
-                self._sdk().streams().promote_user_to_room_owner(int(user.id), url_safe_id(room.id))
-            )
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
+        streams = self._sdk().streams()
+        await pod_call(streams.promote_user_to_room_owner(int(user.id), url_safe_id(room.id)))
         return "200 Owner promoted"
 
     async def send_direct(self, user: UserRef, reply: Reply) -> None:
-        try:
-            im = await self._sdk().streams().create_im(int(user.id))
-            await self._sdk().messages().send_message(url_safe_id(im.id), render(reply))
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
+        im = await pod_call(self._sdk().streams().create_im(int(user.id)))
+        await pod_call(self._sdk().messages().send_message(url_safe_id(im.id), render(reply)))
 
     async def reply(self, inv: Invocation, reply: Reply) -> None:
         # Symphony's message API has no reply-to field: answer in the same room.
-        try:
-            await self._sdk().messages().send_message(url_safe_id(inv.room.id), render(reply))
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
+        await pod_call(self._sdk().messages().send_message(url_safe_id(inv.room.id), render(reply)))
 
     # --- SupportsIbGroups ---------------------------------------------------------------------
 
     async def deactivated_users(self, users: Sequence[UserRef]) -> set[str]:
-        try:
-            found = (
-                await self._sdk()
-                .users()
-                .list_users_by_ids([int(u.id) for u in users], active=False)
-            )
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
+        ids = [int(u.id) for u in users]
+        found = await pod_call(self._sdk().users().list_users_by_ids(ids, active=False))
         return {str(u.id) for u in ((found.users if found else None) or [])}
 
     async def remove_from_ib_group(

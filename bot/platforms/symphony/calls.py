@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from aiohttp import ClientError
 from symphony.bdk.core.auth.auth_session import AuthSession
@@ -14,6 +16,8 @@ from symphony.bdk.core.extension import BdkApiClientFactoryAware, BdkAuthenticat
 from symphony.bdk.gen import ApiException
 
 from bot import errors
+
+T = TypeVar("T")
 
 
 def url_safe_id(stream_id: str) -> str:
@@ -42,3 +46,11 @@ class PodClients(BdkApiClientFactoryAware, BdkAuthenticationAware):  # type: ign
 
     def set_bot_session(self, auth_session: AuthSession) -> None:
         self.session = auth_session
+
+
+async def pod_call(call: Awaitable[T]) -> T:
+    """The pod's answer to ``call``; its failure as a ``PlatformError``."""
+    try:
+        return await call
+    except Exception as exc:
+        raise to_platform_error(exc) from exc

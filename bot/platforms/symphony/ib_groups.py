@@ -9,7 +9,7 @@ from symphony.bdk.gen.pod_api.info_barriers_api import InfoBarriersApi
 
 from bot import errors
 from bot.model import UserRef
-from bot.platforms.symphony.calls import PodClients, to_platform_error, url_safe_id
+from bot.platforms.symphony.calls import PodClients, pod_call, url_safe_id
 
 
 class IbGroups:
@@ -21,15 +21,12 @@ class IbGroups:
         found: set[str] = set()
         page = 10000  # the most the pod answers at once (and its default)
         while True:
-            try:
-                ids = await api.v1_admin_group_gid_membership_list_get(
-                    gid=url_safe_id(group),
-                    session_token=await self._clients.session.session_token,
-                    skip=len(found),
-                    limit=page,
+            token = await pod_call(self._clients.session.session_token)
+            ids = await pod_call(
+                api.v1_admin_group_gid_membership_list_get(
+                    gid=url_safe_id(group), session_token=token, skip=len(found), limit=page
                 )
-            except Exception as exc:
-                raise to_platform_error(exc) from exc
+            )
             listed = [str(i) for i in (ids or [])]
             found.update(listed)
             if len(listed) < page:
@@ -42,14 +39,10 @@ class IbGroups:
             if op == "remove"
             else api.v1_admin_group_gid_membership_add_post
         )
-        try:
-            result = await request(
-                gid=url_safe_id(group),
-                session_token=await self._clients.session.session_token,
-                users=[int(u.id) for u in users],
-            )
-        except Exception as exc:
-            raise to_platform_error(exc) from exc
+        token = await pod_call(self._clients.session.session_token)
+        result = await pod_call(
+            request(gid=url_safe_id(group), session_token=token, users=[int(u.id) for u in users])
+        )
         messages = list(result.results or [])
         if len(messages) != len(users):
             raise errors.Unavailable(
