@@ -3,5 +3,5 @@
 from bot.plugin import declare
 
 PLUGIN = declare(
-    __name__, "Matrix", ".adapter:MatrixPlatform", ".state:MatrixSettings", "nio", "aiohttp", ()
+    __name__, "Matrix", ".adapter:MatrixPlatform", ".state:MatrixSettings", ("nio", "aiohttp")
 )
