@@ -226,3 +226,15 @@ async def test_rank_matrix(world: World, mine: str, theirs: str) -> None:
         assert f"{world.shown[target]} {refusal(mine, theirs)}" in reply
         assert target in world.members()
         assert world.changes() == []
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+async def test_bidi_controls_in_a_reason_are_shown_not_obeyed(world: World) -> None:
+    reply = await world.say(
+        "alice", world.line("kick", "bob", rest=f"spamming \u202eevil\u2069 {BIDI}")
+    )
+    assert not set(reply) & set(BIDI)
+    assert "reason: spamming ⟨U+202E⟩evil⟨U+2069⟩ ⟨U+202A⟩⟨U+202B⟩" in reply
+    assert f"Removed {world.shown['bob']}" in reply
