@@ -279,12 +279,14 @@ def test_install_line_works_as_written(installs: Installs, line: Line) -> None:
     assert done.status == 0, f"{line.where}: {line.text}\n{done.output[-3000:]}"
     wanted = extras(line.text)
     assert wanted, f"{line.where}: names no extra of kickbot: {line.text}"
-    platforms = sorted(wanted - {"testing", "dev", "scim"})  # each named after its platform
+    platforms = sorted(wanted - {"testing", "dev", "scim", "ops"})  # each named after its platform
     modules = ["bot.cli", *(f"bot.platforms.{e}" for e in platforms)]
     if "testing" in wanted:
         modules.append("bot.testing")
     if "scim" in wanted:
         modules.append("bot.scim.server")
+    if "ops" in wanted:
+        modules.append("bot.ops.server")
     imported = done.run(str(done.python), "-I", "-c", f"import {', '.join(modules)}")
     assert imported.returncode == 0, f"{line.where}: {line.text}\n{imported.stderr[-3000:]}"
     version = done.run(str(done.python.parent / "kickbot"), "--version")
