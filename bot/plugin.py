@@ -42,6 +42,35 @@ class Plugin:
                 raise ValueError(f"{self.name}: {path!r} is not module:attribute")
 
 
+def declare(
+    package: str,
+    display_name: str,
+    factory: str,
+    settings_model: str,
+    sdk_modules: tuple[str, ...],
+    section_description: str | None = None,
+) -> Plugin:
+    """The ``Plugin`` of the package named ``package`` (its ``__name__``), by the layout every
+    platform follows: the name is the package's last part, and so is the pip extra; the demo is
+    ``bot.testing.<name>.demo``; a path starting with ``.`` (``.adapter:SlackPlatform``) is inside
+    the package."""
+    name = package.rpartition(".")[2]
+
+    def resolve(path: str) -> str:
+        return package + path if path.startswith(".") else path
+
+    return Plugin(
+        name=name,
+        display_name=display_name,
+        factory=resolve(factory),
+        settings_model=resolve(settings_model),
+        demo=f"bot.testing.{name}.demo",
+        extra=name,
+        sdk_modules=sdk_modules,
+        section_description=section_description,
+    )
+
+
 class Registry:
     """The platforms, in the order they are listed (and shown)."""
 

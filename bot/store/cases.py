@@ -71,13 +71,8 @@ class Cases(StorePart):
         return case in self._cancelled_here
 
     async def cancel_requested(self, case: int) -> bool:
-        def read(conn: Connection) -> bool:
-            by = conn.value(
-                "SELECT cancel_requested_by FROM commands WHERE id = :case", {"case": case}
-            )
-            return by is not None
-
-        return await self._db.run(read)
+        sql = "SELECT cancel_requested_by FROM commands WHERE id = :case"
+        return await self._value(sql, {"case": case}) is not None
 
     async def open_jobs(self, platform: str, room: str) -> list[OpenJob]:
         """The room's unfinished cases, oldest first."""

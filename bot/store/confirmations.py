@@ -97,13 +97,8 @@ class Confirmations(StorePart):
         return await self._db.run(release, atomic=True)
 
     async def is_confirmed(self, case: int) -> bool:
-        def read(conn: Connection) -> bool:
-            by = conn.value(
-                "SELECT confirmed_by FROM confirmations WHERE case_id = :case", {"case": case}
-            )
-            return by is not None
-
-        return await self._db.run(read)
+        sql = "SELECT confirmed_by FROM confirmations WHERE case_id = :case"
+        return await self._value(sql, {"case": case}) is not None
 
     async def expire_confirmations(self, reply: str) -> list[int]:
         """Close every case whose plan was not confirmed in time (outcome "expired")."""

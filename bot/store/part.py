@@ -68,12 +68,13 @@ class StorePart:
                 for row in rows:
                     self._pending.add(row["command_id"], row)
 
-    async def _first_case(self, sql: str, params: Mapping[str, Any]) -> int | None:
-        def read(conn: Connection) -> int | None:
-            found = conn.value(sql + " LIMIT 1", params)
-            return None if found is None else int(found)
+    async def _value(self, sql: str, params: Mapping[str, Any]) -> Any:
+        """The first column of the query's first row (None: no row, or NULL)."""
+        return await self._db.run(lambda conn: conn.value(sql, params))
 
-        return await self._db.run(read)
+    async def _first_case(self, sql: str, params: Mapping[str, Any]) -> int | None:
+        found = await self._value(sql + " LIMIT 1", params)
+        return None if found is None else int(found)
 
     async def _update(self, job_id: int, *, only: str | None = None, **values: Any) -> None:
         """Set columns of one command (if it meets the condition ``only``): one statement."""

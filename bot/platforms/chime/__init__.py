@@ -1,13 +1,11 @@
 """Amazon Chime: the chat API signed with botocore, events in over HTTP (``adapter``)."""
 
-from bot.plugin import Plugin
+from bot.plugin import declare
 
-PLUGIN = Plugin(
-    name="chime",
-    display_name="Amazon Chime",
-    factory="bot.platforms.chime.adapter:ChimePlatform",
-    settings_model="bot.platforms.chime.config:ChimeSettings",
-    demo="bot.testing.chime.demo",
-    extra="chime",
-    sdk_modules=("botocore", "httpx", "aiohttp", "aiolimiter"),
+PLUGIN = declare(
+    __name__,
+    "Amazon Chime",
+    ".adapter:ChimePlatform",
+    ".config:ChimeSettings",
+    ("botocore", "httpx", "aiohttp", "aiolimiter"),
 )

@@ -1,13 +1,7 @@
 """Matrix: matrix-nio's client-server API (``adapter``)."""
 
-from bot.plugin import Plugin
+from bot.plugin import declare
 
-PLUGIN = Plugin(
-    name="matrix",
-    display_name="Matrix",
-    factory="bot.platforms.matrix.adapter:MatrixPlatform",
-    settings_model="bot.platforms.matrix.state:MatrixSettings",
-    demo="bot.testing.matrix.demo",
-    extra="matrix",
-    sdk_modules=("nio", "aiohttp"),
+PLUGIN = declare(
+    __name__, "Matrix", ".adapter:MatrixPlatform", ".state:MatrixSettings", ("nio", "aiohttp")
 )

@@ -1,13 +1,11 @@
 """Rocket.Chat: its REST API over httpx, outgoing webhooks in (``adapter``)."""
 
-from bot.plugin import Plugin
+from bot.plugin import declare
 
-PLUGIN = Plugin(
-    name="rocketchat",
-    display_name="Rocket.Chat",
-    factory="bot.platforms.rocketchat.adapter:RocketChatPlatform",
-    settings_model="bot.platforms.rocketchat.config:RocketChatConfig",
-    demo="bot.testing.rocketchat.demo",
-    extra="rocketchat",
-    sdk_modules=("httpx", "aiohttp", "aiolimiter"),
+PLUGIN = declare(
+    __name__,
+    "Rocket.Chat",
+    ".adapter:RocketChatPlatform",
+    ".config:RocketChatConfig",
+    ("httpx", "aiohttp", "aiolimiter"),
 )
