@@ -22,6 +22,7 @@ import pytest
 
 from bot.app import App
 from bot.testing.chime.state import Membership
+from bot.testing.loopback import LoopbackServer
 from tests import conftest as symphony
 from tests import kit
 from tests.chime import conftest as chime
@@ -70,6 +71,8 @@ class World:
     """The bot (its store: a case's results)."""
     post: Callable[[str, str], Awaitable[Reply]] | None = None
     """``post(person, line)``: said in #desk without waiting; returns how to await the reply."""
+    server: LoopbackServer | None = None
+    """The platform's double, to stop and start again (an outage); None: not one server."""
 
     async def results(self, case: int) -> list[dict[str, Any]]:
         """What the audit recorded for each target of ``case``."""
@@ -251,6 +254,7 @@ async def symphony_world(
                 ),
                 app=app,
                 post=post,
+                server=pod,
             )
         finally:
             await app.stop()
@@ -351,6 +355,7 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                     ),
                     app=bot.app,
                     post=post,
+                    server=ws,
                 )
             finally:
                 await slack.stop_bot(bot)
@@ -436,6 +441,7 @@ async def rocketchat_world(
                 ),
                 app=app,
                 post=post,
+                server=server,
             )
         finally:
             await app.stop()

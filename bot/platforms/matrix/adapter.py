@@ -119,6 +119,17 @@ class MatrixPlatform:
             resumed=resumed,
         )
 
+    async def connection_problem(self) -> str | None:
+        """Connected (``ReportsConnection``): the /sync loop runs and the homeserver answers
+        the bot's token (``whoami``)."""
+        if self._feed is None or self._feed.done():
+            return "/sync is not being read"
+        try:
+            await call("whoami", self._nio().whoami())
+        except errors.PlatformError as err:
+            return f"the homeserver does not answer ({err})"
+        return None
+
     async def _login(self, client: AsyncClient) -> None:
         s = self.settings
         if s.access_token is not None and s.access_token.get_secret_value():

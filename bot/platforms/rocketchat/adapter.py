@@ -95,6 +95,17 @@ class RocketChatPlatform:
         self._bot = UserRef(str(me["_id"]), str(me.get("username") or "") or None)
         self._directory.me = self._bot.id
 
+    async def connection_problem(self) -> str | None:
+        """Connected (``ReportsConnection``): the webhook served and the server answering the
+        bot's token (``GET /api/v1/me``)."""
+        if self._runner is None or self._rest is None:
+            return "the webhook is not served"
+        try:
+            await self._rest.get("me")
+        except errors.PlatformError as err:
+            return f"Rocket.Chat does not answer ({err})"
+        return None
+
     async def start(self, sink: InvocationSink) -> None:
         await self.connect()
         webhook = Webhook(self.config, self._directory_(), self.bot_user, sink)

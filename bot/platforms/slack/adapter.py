@@ -129,6 +129,19 @@ class SlackPlatform:
             raise
         log.info("slack connected", mode=s.mode, bot=self.bot_user.label, bot_id=self.bot_user.id)
 
+    async def connection_problem(self) -> str | None:
+        """Connected (``ReportsConnection``): receiving (the Request URL served, or the Socket
+        Mode connection open) and the workspace answering the bot's token (``auth.test``)."""
+        if self._runner is None and self._socket is None:
+            return "not receiving events"
+        if self._socket is not None and not await self._socket.client.is_connected():
+            return "the Socket Mode connection is down"
+        try:
+            await self._api().auth_test()
+        except Exception as exc:
+            return f"Slack does not answer ({to_platform_error('auth.test', exc)})"
+        return None
+
     async def _sign_in(self) -> None:
         api = self._clients.open(self.settings)
         try:
