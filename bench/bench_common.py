@@ -114,8 +114,13 @@ def print_ratio(res: Results, label: str = "") -> None:
     print(f"{label}ratio bot/direct (medians): {ratio:.2f}")
 
 
-def run(doc: str | None, measure: Callable[[int, int], Coroutine[Any, Any, Results]]) -> Results:
-    """Parse ``-n``/``--warmup``, run ``measure`` quietly, print the rows and the ratio."""
+def run(
+    doc: str | None,
+    measure: Callable[[int, int], Coroutine[Any, Any, Results]],
+    label: str = "",
+) -> Results:
+    """A latency bench's command line: parse ``-n``/``--warmup``, run ``measure`` quietly, print
+    the rows and the ratio (each line starting with ``label``)."""
     from bot import logs
 
     parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
@@ -123,4 +128,7 @@ def run(doc: str | None, measure: Callable[[int, int], Coroutine[Any, Any, Resul
     parser.add_argument("--warmup", type=int, default=5)
     args = parser.parse_args()
     logs.configure("WARNING")
-    return asyncio.run(measure(args.n, args.warmup))
+    res = asyncio.run(measure(args.n, args.warmup))
+    print_results(res, label)
+    print_ratio(res, label)
+    return res

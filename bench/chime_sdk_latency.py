@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import Results, print_ratio, print_results, run, summarise, unflushed
+from bench_common import Results, run, summarise, unflushed
 from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.chime_sdk.double import ChimeSdkDouble
@@ -97,11 +97,5 @@ async def measure(n: int, warmup: int) -> Results:
     return summarise(bot=bot_ms, direct=direct_ms, unflushed=unflushed_ms)
 
 
-def main() -> None:
-    res = run(__doc__, measure)
-    print_results(res)
-    print_ratio(res)
-
-
 if __name__ == "__main__":
-    main()
+    run(__doc__, measure)

@@ -46,6 +46,7 @@ from symphony_world import ALICE, BenchPod, World, mention
 from bot.platforms import PLUGINS
 from bot.testing.chime.double import ChimeDouble
 from bot.testing.rocketchat.server import RocketChatServer
+from bot.testing.slack.config import kickbot_section
 from bot.testing.slack.workspace import SlackWorkspace
 
 HERE = Path(__file__).resolve().parent
@@ -143,14 +144,7 @@ async def doubles(
         env = child_env()
         if mode == "all":
             slack = await stack.enter_async_context(SlackWorkspace())
-            data["slack"] = {
-                "mode": "http",
-                "bot_token": slack.bot_token,
-                "signing_secret": slack.signing_secret,
-                "api_base_url": slack.api_url,
-                "listen_host": "127.0.0.1",
-                "listen_port": 0,
-            }
+            data["slack"] = kickbot_section(slack)
             rc = RocketChatServer(bot_user_id="kickbot-id", bot_username="kickbot")
             await stack.enter_async_context(rc)
             data["rocketchat"] = rc.bot_config()

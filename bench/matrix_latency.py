@@ -20,7 +20,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from bench_common import Results, closed_in, print_ratio, print_results, run, summarise
+from bench_common import Results, closed_in, run, summarise
 
 from bot.app import App
 from bot.platforms.matrix.adapter import MatrixPlatform
@@ -117,11 +117,5 @@ async def measure(n: int, warmup: int) -> Results:
     return summarise(bot=bot_ms, direct=direct_ms)
 
 
-def main() -> None:
-    res = run(__doc__, measure)
-    print_results(res)
-    print_ratio(res)
-
-
 if __name__ == "__main__":
-    main()
+    run(__doc__, measure)

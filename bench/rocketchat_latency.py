@@ -27,8 +27,6 @@ from typing import Any
 from bench_common import (
     Results,
     in_steps,
-    print_ratio,
-    print_results,
     run,
     summarise,
     unflushed,
@@ -122,11 +120,5 @@ async def measure(n: int, warmup: int) -> Results:
     return summarise(bot=bot_ms, direct=direct_ms, unflushed=unflushed_ms)
 
 
-def main() -> None:
-    res = run(__doc__, measure)
-    print_results(res)
-    print_ratio(res)
-
-
 if __name__ == "__main__":
-    main()
+    run(__doc__, measure)

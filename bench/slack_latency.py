@@ -30,14 +30,13 @@ from pathlib import Path
 from bench_common import (
     Results,
     in_steps,
-    print_ratio,
-    print_results,
     run,
     summarise,
     unflushed,
 )
 from bot_process import Apart, direct_apart, kickbot_apart
 
+from bot.testing.slack.config import kickbot_section
 from bot.testing.slack.signing import SignedSender
 from bot.testing.slack.web import RecordedCall
 from bot.testing.slack.workspace import SlackWorkspace
@@ -90,12 +89,7 @@ async def measure(n: int, warmup: int) -> Results:
         slack.add_channel(CHANNEL, "bench", creator=ALICE, members=[BOB])
         async with slack:
             section = {
-                "mode": "http",
-                "bot_token": slack.bot_token,
-                "signing_secret": slack.signing_secret,
-                "api_base_url": slack.api_url,
-                "listen_host": "127.0.0.1",
-                "listen_port": 0,
+                **kickbot_section(slack),
                 # Slack's Tier 3 (50+ a minute) would pace the run's 55 removals after the
                 # 50th: pacing is section 4's; here the limiter stays in the path but never waits.
                 "changes_per_minute": 100_000,
@@ -152,11 +146,8 @@ async def measure(n: int, warmup: int) -> Results:
 
 
 def main() -> None:
-    res = run(__doc__, measure)
-    print_results(res, "slack ")
-    calls = res["calls"]
+    calls = run(__doc__, measure, "slack ")["calls"]
     print(f"slack Web API calls per /kick: {int(calls['n'])} in {int(calls['steps'])} steps")
-    print_ratio(res, "slack ")
 
 
 if __name__ == "__main__":

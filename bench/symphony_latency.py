@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import Results, print_ratio, print_results, run, summarise
+from bench_common import Results, run, summarise
 from bot_process import direct_apart, kickbot_apart
 
 from bot.testing.symphony import SymphonyPod
@@ -84,11 +84,5 @@ async def measure(n: int, warmup: int) -> Results:
     return summarise(bot=bot_ms, direct=direct_ms)
 
 
-def main() -> None:
-    res = run(__doc__, measure)
-    print_results(res)
-    print_ratio(res)
-
-
 if __name__ == "__main__":
-    main()
+    run(__doc__, measure)

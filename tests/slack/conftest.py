@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import pytest
 import yaml
@@ -19,6 +19,8 @@ import yaml
 from bot.app import App
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.settings import Settings
+from bot.testing.slack.config import Mode as Mode
+from bot.testing.slack.config import kickbot_section
 from bot.testing.slack.signing import SignedSender
 from bot.testing.slack.state import SlackMessage
 from bot.testing.slack.workspace import SlackWorkspace
@@ -74,25 +76,7 @@ async def slack() -> AsyncIterator[SlackWorkspace]:
         yield workspace
 
 
-Mode = Literal["http", "socket"]
-
-
-def slack_section(slack: SlackWorkspace, mode: Mode) -> dict[str, Any]:
-    section: dict[str, Any] = {
-        "mode": mode,
-        "bot_token": slack.bot_token,
-        "api_base_url": slack.api_url,
-    }
-    if mode == "http":
-        section |= {
-            "signing_secret": slack.signing_secret,
-            "listen_host": "127.0.0.1",
-            "listen_port": 0,
-        }
-    else:
-        section["app_token"] = slack.app_token
-    return section
-
+slack_section = kickbot_section
 
 SettingsMaker = Callable[..., Settings]
 

@@ -12,13 +12,14 @@ import sys
 import tempfile
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import yaml
 
 from bot.app import App
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_violations
+from bot.testing.slack.config import kickbot_section
 from bot.testing.slack.signing import SignedSender
 from bot.testing.slack.workspace import SlackWorkspace
 from handlers import COMMANDS
@@ -156,14 +157,7 @@ async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None)
     out = out or sys.stdout
     with tempfile.TemporaryDirectory(prefix="kickbot-slack-demo-") as tmp:
         async with _build_workspace() as slack:
-            section: dict[str, Any] = {
-                "mode": "http",
-                "bot_token": slack.bot_token,
-                "signing_secret": slack.signing_secret,
-                "api_base_url": slack.api_url,
-                "listen_host": "127.0.0.1",
-                "listen_port": 0,
-            }
+            section = kickbot_section(slack)
             settings = demo_settings("slack", section, POLICY, store, tmp)
             assert settings.slack is not None
             platform = SlackPlatform(settings.slack)
