@@ -242,6 +242,15 @@ class KeepsReadPositions(Protocol):
 
 
 @runtime_checkable
+class WritesRoomIds(Protocol):
+    """Platforms whose room ids can be written in more than one form (Symphony: a stream id in
+    standard or URL-safe base64): a room named in config is turned into the one form the
+    platform's events carry, so commands typed there (``/confirm``, ``/undo``) find its cases."""
+
+    def room_key(self, written: str) -> str: ...
+
+
+@runtime_checkable
 class ReportsConnection(Protocol):
     """Platforms that can tell whether they are connected now (``GET /readyz``,
     ``bot.ops.readiness``): a platform without it counts as connected once started."""

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from bot.everywhere.identities import IdentityMap, load
 from bot.everywhere.reach import Reach, Retry
+from bot.platform import Platform, WritesRoomIds
 
 if TYPE_CHECKING:
     from bot.dispatch import Dispatcher
@@ -122,7 +123,8 @@ async def start_departure(
     for who in confirm_by:
         if not who or len(who) > 320 or not who.isprintable() or " " in who:
             raise ValueError("confirm_by: not an id or e-mail address")
-    (home, room), *others = report_to.items()
+    rooms = {name: _as_events_write(platforms[name], room) for name, room in report_to.items()}
+    (home, room), *others = rooms.items()
     prefix = platforms[home].command_prefixes[0]
     words = [prefix + OFFBOARD.name, departure.email.lower(), "--platform", ALL]
     words += (departure.reason or "").split()
@@ -169,3 +171,8 @@ def naming(policy: Policy, callers: Iterable[str]) -> Policy:
     rule.users = [*rule.users, *(c for c in callers if c not in rule.users)]
     named.commands[OFFBOARD.name] = rule
     return named
+
+
+def _as_events_write(platform: Platform, room: str) -> str:
+    """The room id in the form the platform's events carry (``WritesRoomIds``)."""
+    return platform.room_key(room) if isinstance(platform, WritesRoomIds) else room

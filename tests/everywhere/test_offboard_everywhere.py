@@ -9,7 +9,6 @@ from bot.app import App
 from bot.everywhere import Departure, naming, start_departure
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.platforms.symphony.adapter import SymphonyPlatform
-from bot.platforms.symphony.calls import url_safe_id
 from bot.testing.slack.signing import SignedSender
 from bot.testing.slack.workspace import SlackWorkspace
 from bot.testing.symphony import SymphonyPod
@@ -145,8 +144,9 @@ async def test_the_seam_waits_for_a_named_confirmer(
         case = await start_departure(
             app.dispatcher,
             Departure("bob@example.com", None, "scim:okta"),
-            # Room ids as the platform's events give them (Symphony: URL-safe stream ids).
-            report_to={"symphony": url_safe_id(symphony.DESK), "slack": slack_kit.DESK},
+            # Symphony's stream id as its client shows it (standard base64): the seam turns it
+            # into the URL-safe form its events carry, so /confirm typed there finds the case.
+            report_to={"symphony": symphony.DESK, "slack": slack_kit.DESK},
             confirm_by=["frank@example.com"],
         )
         plan = (await pod.next_message(symphony.DESK, timeout=30)).text

@@ -25,15 +25,15 @@ from tests.slack import conftest as slack_kit
 
 FRANK = symphony.FRANK
 DESK_AS_SHOWN = "hJ4x-Kq_ZW9vbQ"
-"""The desk's stream id as Symphony's events carry it (URL-safe base64): a report room is
-named so, as the room's commands (/confirm, /undo) are recorded under it."""
+"""The desk's stream id as Symphony's events carry it (URL-safe base64); config may name it so
+or as the client shows it (``symphony.DESK``, standard base64): both find the room's cases."""
 
 
 def scim_section(**more: Any) -> dict[str, Any]:
     return {
         "listen_port": 0,
         "tokens": {"okta": OKTA_TOKEN, "entra": ENTRA_TOKEN},
-        "report_rooms": {"symphony": DESK_AS_SHOWN, "slack": slack_kit.DESK},
+        "report_rooms": {"symphony": symphony.DESK, "slack": slack_kit.DESK},
         **more,
     }
 

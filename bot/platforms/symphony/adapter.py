@@ -60,6 +60,10 @@ class SymphonyPlatform:
     def bot_user(self) -> UserRef:
         return started(self._bot, "Symphony")
 
+    def room_key(self, written: str) -> str:
+        """Stream ids as events carry them: URL-safe base64 (config may name the standard form)."""
+        return url_safe_id(written)
+
     @property
     def feed(self) -> asyncio.Task[None] | None:
         """The running datafeed loop (ends with the error if it dies)."""

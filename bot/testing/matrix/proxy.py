@@ -52,6 +52,7 @@ class RecordingProxy:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.url = ""
+        self._port = 0
 
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -61,9 +62,10 @@ class RecordingProxy:
             app, handle_signals=False, handler_cancellation=True, shutdown_timeout=1.0
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        # started again (Synapse "coming back"), it keeps its port
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
         await site.start()
-        port = int(self._runner.addresses[0][1])
+        port = self._port = int(self._runner.addresses[0][1])
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=None), auto_decompress=False
         )
