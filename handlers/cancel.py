@@ -4,22 +4,21 @@ can reverse). Its caller may cancel it; so may an owner of the room it runs in."
 
 from __future__ import annotations
 
+from bot.case_lookup import recorded_case
 from bot.commands import Command, Context
 from bot.entitlement import Access
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 from bot.replies import cancel as sentences
-from bot.replies import refusals
 from bot.reply import plain
 
 
 async def cancel(ctx: Context) -> Outcome:
     number = int(ctx.parsed.words["case"])
     inv = ctx.invocation
-    rows = await ctx.cases.audit(case=number)
-    if not rows:
-        return Refused(Refusal.MALFORMED, refusals.no_such_case(number))
-    row = rows[0]
+    row = await recorded_case(ctx, number)
+    if isinstance(row, Refused):
+        return row
     if (row.platform, row.room) != (inv.platform, inv.room.id):
         return Refused(Refusal.NOT_ENTITLED, sentences.cancel_elsewhere(number))
     if row.state == "done":

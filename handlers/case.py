@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Context, caller_named, unknown_why
-from bot.entitlement import CommandRule, Known
-from bot.errors import PlatformError
+from bot.case_lookup import recorded_case, refused_elsewhere
+from bot.commands import Command, Context
+from bot.entitlement import CommandRule
 from bot.grammar import CaseNumber, Grammar
-from bot.outcome import Info, Outcome, Refusal, Refused
+from bot.outcome import Info, Outcome, Refused
 from bot.replies import case as sentences
-from bot.replies import failures, refusals
 
 
 async def case(ctx: Context) -> Outcome:
     number = int(ctx.parsed.words["number"])
-    rows = await ctx.cases.audit(case=number)
-    if not rows:
-        return Refused(Refusal.MALFORMED, refusals.no_such_case(number))
-    row = rows[0]
+    row = await recorded_case(ctx, number)
+    if isinstance(row, Refused):
+        return row
     if row.room != ctx.invocation.room.id:
-        try:
-            known = await caller_named(ctx, COMMAND.name)
-        except PlatformError as err:
-            return Refused(Refusal.PLATFORM, failures.lookup_failed(err))
-        if known is not Known.NAMED:
-            why = sentences.case_elsewhere(number)
-            return Refused(Refusal.NOT_ENTITLED, why + unknown_why(ctx, COMMAND.name, known))
+        elsewhere = sentences.case_elsewhere(number)
+        if (refused := await refused_elsewhere(ctx, COMMAND.name, elsewhere)) is not None:
+            return refused
     return Info(sentences.case_details(row))
 
 

@@ -16,8 +16,9 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import assert_never
 
-from bot.commands import Command, Context, caller_named, unknown_why
-from bot.entitlement import CommandRule, Known, Verdict, decide, decide_static
+from bot.case_lookup import recorded_case, refused_elsewhere
+from bot.commands import Command, Context
+from bot.entitlement import CommandRule, Verdict, decide, decide_static
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
 from bot.lost_answers import (
@@ -58,18 +59,13 @@ async def undo(ctx: Context) -> Outcome:
         )
     if number is None:
         return Refused(Refusal.MALFORMED, sentences.nothing_to_undo(minutes))
-    rows = await ctx.cases.audit(case=number)
-    if not rows:
-        return Refused(Refusal.MALFORMED, refusals.no_such_case(number))
-    row = rows[0]
+    row = await recorded_case(ctx, number)
+    if isinstance(row, Refused):
+        return row
     if row.room != inv.room.id:
-        try:
-            known = await caller_named(ctx, COMMAND.name)
-        except PlatformError as err:
-            return Refused(Refusal.PLATFORM, failures.lookup_failed(err))
-        if known is not Known.NAMED:
-            elsewhere = sentences.undo_elsewhere(number)
-            return Refused(Refusal.NOT_ENTITLED, elsewhere + unknown_why(ctx, COMMAND.name, known))
+        elsewhere = sentences.undo_elsewhere(number)
+        if (refused := await refused_elsewhere(ctx, COMMAND.name, elsewhere)) is not None:
+            return refused
     if row.command not in undoable:
         itself = row.command == COMMAND.name
         return Refused(Refusal.MALFORMED, sentences.not_undoable(number, row.command, itself))
