@@ -4,25 +4,17 @@ Handlers get this narrow view, not the store."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, Unpack
 
 from bot.model import UserRef
-from bot.store import AuditRow, OpenJob, PendingConfirmation
+from bot.store import AuditQuery, AuditRow, OpenJob, PendingConfirmation
 from bot.undo_steps import StoredStep
 
 
 class CaseBook(Protocol):
     """Read access to recorded cases (the store)."""
 
-    async def audit(
-        self,
-        *,
-        room: str | None = None,
-        user: str | None = None,
-        since: str | None = None,
-        case: int | None = None,
-        limit: int | None = None,
-    ) -> list[AuditRow]: ...
+    async def audit(self, **query: Unpack[AuditQuery]) -> list[AuditRow]: ...
 
     async def undoable(self, case: int) -> list[tuple[UserRef, StoredStep]]: ...
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from bot.change_result import change_or_result
 from bot.commands import Command, Context, run_each
 from bot.entitlement import CommandRule
-from bot.errors import PlatformError, RuleForbids
 from bot.grammar import Flag, Grammar, Targets
 from bot.lost_answers import confirmed, demoted
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.platform import SupportsDemote, SupportsOwnerLevels
 from bot.replies import demote as sentences
-from bot.replies import failures, untouched
+from bot.replies import untouched
 from bot.undo_steps import Repromote
 
 
@@ -51,17 +51,9 @@ async def demote(ctx: Context) -> Outcome:
                 was_not_in_place=True,  # an owner, in the list read for this command
             )
 
-        try:
-            said = await ctx.change(call, target)
-        except RuleForbids as err:  # the platform's rule, checked before any call
-            return ItemResult(target, Status.REFUSED, failures.not_touched_by_rule(target, err))
-        except PlatformError as err:
-            return ItemResult(
-                target,
-                Status.FAILED,
-                failures.failed(target, "demote", err),
-                err.response or err.detail,
-            )
+        said = await change_or_result(ctx, call, target, "demote")
+        if isinstance(said, ItemResult):
+            return said
         owners.discard(target.id)
         if said is None:  # a dry run: nothing was called
             return ItemResult(target, Status.PLANNED, sentences.would_demote(target))

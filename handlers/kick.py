@@ -3,15 +3,15 @@ members from the room the command is typed in; the filters choose them from the 
 
 from __future__ import annotations
 
+from bot.change_result import change_or_result
 from bot.commands import Command, Context, run_each
 from bot.entitlement import CommandRule
-from bot.errors import PlatformError, RuleForbids
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.lost_answers import checked, removed
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
-from bot.replies import failures, untouched
 from bot.replies import kick as sentences
+from bot.replies import untouched
 from bot.undo_steps import Readd
 
 
@@ -37,17 +37,9 @@ async def kick(ctx: Context) -> Outcome:
             removed(ctx.platform, room, target),  # an answer lost: the member list decides
             was_not_in_place=True,  # a member, in the list read for this command
         )
-        try:
-            said = await ctx.change(call, target)
-        except RuleForbids as err:  # the platform's rule, checked before any call
-            return ItemResult(target, Status.REFUSED, failures.not_touched_by_rule(target, err))
-        except PlatformError as err:
-            return ItemResult(
-                target,
-                Status.FAILED,
-                failures.failed(target, "remove", err),
-                err.response or err.detail,
-            )
+        said = await change_or_result(ctx, call, target, "remove")
+        if isinstance(said, ItemResult):
+            return said
         owners.discard(target.id)
         del members[target.id]
         if said is None:  # a dry run: nothing was called

@@ -6,11 +6,12 @@
 
 from bot.store.jobs import LANES
 from bot.store.journal import CommandJournal
-from bot.store.records import AuditRow, Job, OpenJob, PendingConfirmation
+from bot.store.records import AuditQuery, AuditRow, Job, OpenJob, PendingConfirmation
 from bot.store.store import Store
 
 __all__ = [
     "LANES",
+    "AuditQuery",
     "AuditRow",
     "CommandJournal",
     "Job",

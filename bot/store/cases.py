@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, Unpack
 
 from bot import audit
 from bot.model import UserRef
@@ -14,7 +14,7 @@ from bot.reply import from_json, plain
 from bot.store.connection import Connection, Row, for_update, in_list
 from bot.store.journal import UNSETTLED_SQL, after_results, now_iso
 from bot.store.part import COMMAND_COLUMNS, StorePart
-from bot.store.records import AuditRow, JobState, OpenJob
+from bot.store.records import AuditQuery, AuditRow, JobState, OpenJob
 from bot.store.storable import storable
 
 _IN_CHUNK = 500
@@ -111,19 +111,9 @@ class Cases(StorePart):
 
         return await self._db.run(read)
 
-    async def audit(
-        self,
-        *,
-        room: str | None = None,
-        user: str | None = None,
-        since: str | None = None,
-        case: int | None = None,
-        limit: int | None = None,
-    ) -> list[AuditRow]:
+    async def audit(self, **query: Unpack[AuditQuery]) -> list[AuditRow]:
         await self._written()
-        return await self._db.run(
-            lambda conn: audit_rows(conn, room=room, user=user, since=since, case=case, limit=limit)
-        )
+        return await self._db.run(lambda conn: audit_rows(conn, **query))
 
 
 def close_case(
@@ -158,6 +148,7 @@ def audit_rows(
     case: int | None = None,
     limit: int | None = None,
 ) -> list[AuditRow]:
+    """The cases ``AuditQuery``'s filters choose, with their results, oldest first."""
     where: list[str] = []
     if case is not None:
         where.append("id = :case")

@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from bot.model import Invocation, UserRef
 from bot.outcome import OutcomeKind
@@ -37,6 +37,18 @@ class Job:
     settled: Mapping[str, SettledRow] | None = None
     """Target id -> its final result from an earlier run, read with the claim (None: not
     read; the journal then asks the store per target)."""
+
+
+class AuditQuery(TypedDict, total=False):
+    """Which recorded cases to read (each given filter narrows; none: every case)."""
+
+    room: str | None
+    user: str | None
+    """The caller or a target: an id, or a label (any case)."""
+    since: str | None
+    """ISO time the command was received at or after."""
+    case: int | None
+    limit: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,19 +44,10 @@ def verify(
     found = _AUTH.match(header.strip())
     if found is None:
         return f"malformed Authorization header: {header[:60]!r}"
-    key = found["key"]
-    if key not in secrets:
-        return f"unknown access key {key!r} (UnrecognizedClientException)"
-    if found["region"] != region or found["service"] != service:
-        return f"credential scope is {found['region']}/{found['service']}, not {region}/{service}"
-    amz_date = headers.get("X-Amz-Date", "")
-    try:
-        when = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return f"missing or malformed X-Amz-Date: {amz_date!r}"
-    if amz_date[:8] != found["date"]:
-        return "X-Amz-Date does not match the credential scope's date"
-    skew = abs(((now or datetime.now(UTC)) - when).total_seconds())
+    key, amz_date = found["key"], headers.get("X-Amz-Date", "")
+    if (problem := scope_problem(found, amz_date, secrets, region, service)) is not None:
+        return problem
+    skew = abs(((now or datetime.now(UTC)) - signed_at(amz_date)).total_seconds())
     if skew > MAX_SKEW_SECONDS:
         return f"signature expired: X-Amz-Date is {skew:.0f} s away"
     signed = found["signed"].split(";")
@@ -79,6 +70,30 @@ def verify(
     if not hmac.compare_digest(expected, found["signature"]):
         return "the signature does not match the request (SignatureDoesNotMatch)"
     return None
+
+
+def scope_problem(
+    scope: re.Match[str], amz_date: str, secrets: Mapping[str, str], region: str, service: str
+) -> str | None:
+    """What is wrong with a credential scope (the groups ``key``, ``date``, ``region`` and
+    ``service``) and its ``X-Amz-Date``, whether in a header or a presigned URL; None: nothing."""
+    key = scope["key"]
+    if key not in secrets:
+        return f"unknown access key {key!r} (UnrecognizedClientException)"
+    if scope["region"] != region or scope["service"] != service:
+        return f"credential scope is {scope['region']}/{scope['service']}, not {region}/{service}"
+    try:
+        signed_at(amz_date)
+    except ValueError:
+        return f"missing or malformed X-Amz-Date: {amz_date!r}"
+    if amz_date[:8] != scope["date"]:
+        return "X-Amz-Date does not match the credential scope's date"
+    return None
+
+
+def signed_at(amz_date: str) -> datetime:
+    """The time an ``X-Amz-Date`` (``20260102T030405Z``) names (ValueError: it names none)."""
+    return datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
 def tamper(header: str) -> str:

@@ -22,17 +22,16 @@ stale) bot events to kickbot like Chime does.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
 
-from bot.testing.aws.credentials import Keys
+from bot.testing.aws.double import AwsDouble, RecordedCall, error_response
 from bot.testing.chime import model as chime_model
 from bot.testing.chime.events import ChimeEvents
-from bot.testing.chime.model import ERROR_CODES, Route
+from bot.testing.chime.model import Route
 from bot.testing.chime.operations import ChimeError, Operations, Params
 from bot.testing.chime.state import (
     ChimeRoom,
@@ -40,7 +39,6 @@ from bot.testing.chime.state import (
     Failure,
     Knobs,
     Membership,
-    RecordedCall,
     Role,
     WebhookMessage,
     calls_of,
@@ -48,7 +46,6 @@ from bot.testing.chime.state import (
 )
 from bot.testing.chime.webhooks import PREFIX as WEBHOOKS
 from bot.testing.chime.webhooks import Webhooks
-from bot.testing.kit import EmulatedServer
 
 DEFAULT_ACCOUNT_ID = "a1b2c3d4-0000-4000-8000-00000000acc7"
 CHANGING = frozenset(
@@ -61,7 +58,9 @@ CHANGING = frozenset(
 )
 
 
-class ChimeDouble(EmulatedServer[RecordedCall]):
+class ChimeDouble(AwsDouble):
+    service = "Chime"
+
     def __init__(
         self,
         *,
@@ -77,11 +76,8 @@ class ChimeDouble(EmulatedServer[RecordedCall]):
         webhook_interval_seconds: float = 1.0,
         default_page_size: int = 50,
     ) -> None:
-        super().__init__()
+        super().__init__(access_key, secret_key, region)
         self.account_id = account_id
-        self.region = region
-        self.access_key = access_key
-        self.secret_key = secret_key
         self.security_token = security_token or secrets.token_urlsafe(32)
         self.bot = ChimeUser(bot_id, bot_display_name, bot_email, "Bot")
         self.users: dict[str, ChimeUser] = {bot_id: self.bot}
@@ -96,20 +92,11 @@ class ChimeDouble(EmulatedServer[RecordedCall]):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        app = web.Application(client_max_size=1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        await self._serve(app)
-
     async def stop(self) -> None:
         await self.events.close()
         await self._close()
 
     # -- kickbot's configuration -------------------------------------------------------------
-
-    def credentials_env(self) -> dict[str, str]:
-        """Environment variables through which botocore finds the double's credentials."""
-        return Keys(self.access_key, self.secret_key, self.region).env()
 
     def config(self, **overrides: Any) -> dict[str, Any]:
         """A ``chime:`` section pointing kickbot at this (started) double."""
@@ -239,9 +226,6 @@ class ChimeDouble(EmulatedServer[RecordedCall]):
 
     # -- traffic -----------------------------------------------------------------------------
 
-    def calls(self, operation: str) -> list[RecordedCall]:
-        return self.recorded(lambda c: c.operation == operation)
-
     def state_changes(self) -> list[str]:
         """Every state-changing API call received, as ``"METHOD path"``."""
         return [f"{c.method} {c.path}" for c in self.requests if c.operation in CHANGING]
@@ -263,23 +247,12 @@ class ChimeDouble(EmulatedServer[RecordedCall]):
 
     # -- HTTP --------------------------------------------------------------------------------
 
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()
-        call = RecordedCall(None, request.method, request.path, dict(request.query), _parsed(body))
-        self.record(call)
-        try:
-            if request.path.startswith(WEBHOOKS):
-                response = self.webhooks.handle(
-                    request, body, lambda detail: self.violate("webhook", detail, request)
-                )
-            else:
-                response = await self._api(request, body, call)
-        except Exception as exc:  # a bug in the double: loud, never a silent pass
-            self.violate("double", f"the Chime double crashed: {exc!r}", request)
-            response = _error("ServiceFailureException", f"double crashed: {exc!r}")
-        call.status = response.status
-        self.changes.notify()
-        return response
+    async def _handle(self, request: web.Request, body: bytes, call: RecordedCall) -> web.Response:
+        if request.path.startswith(WEBHOOKS):
+            return self.webhooks.handle(
+                request, body, lambda detail: self.violate("webhook", detail, request)
+            )
+        return await self._api(request, body, call)
 
     async def _api(self, request: web.Request, body: bytes, call: RecordedCall) -> web.Response:
         found = chime_model.match(request.method, request.path, request.query)
@@ -288,7 +261,7 @@ class ChimeDouble(EmulatedServer[RecordedCall]):
             return _error("NotFoundException", "UnknownOperationException", status=404)
         route, labels = found
         call.operation = route.operation
-        problem = Keys(self.access_key, self.secret_key, self.region).problem(request, body)
+        problem = self.signature_problem(request, body)
         if problem is not None:
             self.violate("sigv4", problem, request)
             return _error("ForbiddenException", problem)
@@ -326,23 +299,8 @@ class ChimeDouble(EmulatedServer[RecordedCall]):
         return web.json_response(data, status=status)
 
 
-def _parsed(body: bytes) -> Any:
-    if not body:
-        return None
-    try:
-        return json.loads(body)
-    except ValueError:
-        return body.decode("utf-8", "replace")
-
-
 def _error(shape: str, message: str, status: int | None = None) -> web.Response:
-    code = ERROR_CODES.get(shape, shape)
-    response = web.json_response(
-        {"Code": code, "Message": message},
-        status=status or chime_model.error_status(shape),
-    )
-    response.headers["x-amzn-ErrorType"] = shape
-    return response
+    return error_response(shape, message, status or chime_model.error_status(shape))
 
 
 def _failure(failure: Failure) -> web.Response:

@@ -73,18 +73,6 @@ class ChimeRoom:
 
 
 @dataclass
-class RecordedCall:
-    operation: str | None
-    """The model operation it was routed to (None: a webhook post or an unknown route)."""
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    status: int | None = None
-    at: float = field(default_factory=time.monotonic)
-
-
-@dataclass
 class Webhook:
     webhook_id: str
     token: str

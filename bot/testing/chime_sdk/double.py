@@ -20,24 +20,22 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
 
 from bot.testing.aws import model
-from bot.testing.aws.credentials import Keys
+from bot.testing.aws.double import AwsDouble, RecordedCall, error_response
 from bot.testing.aws.model import ERROR_CODES, Route, ServiceSpec
 from bot.testing.chime_sdk.operations import ChimeSdkError, Operations
 from bot.testing.chime_sdk.session_server import SessionServer
 from bot.testing.chime_sdk.state import (
     DEFAULT_APP_INSTANCE,
     Channel,
-    RecordedCall,
     StoredMessage,
 )
-from bot.testing.kit import EmulatedServer, Knobs
+from bot.testing.kit import Knobs
 
 SERVICES = ("chime-sdk-messaging", "chime-sdk-identity")
 CHANGING = frozenset(
@@ -48,7 +46,6 @@ CHANGING = frozenset(
         "CreateChannelModerator",
     }
 )
-BEARER = "x-amz-chime-bearer"
 
 
 @functools.cache
@@ -61,7 +58,9 @@ class Failure:
         self.shape, self.message, self.retry_after = shape, message, retry_after
 
 
-class ChimeSdkDouble(EmulatedServer[RecordedCall]):
+class ChimeSdkDouble(AwsDouble):
+    service = "Chime SDK"
+
     def __init__(
         self,
         *,
@@ -72,11 +71,8 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
         bot_name: str = "kickbot",
         page_size: int = 50,
     ) -> None:
-        super().__init__()
+        super().__init__(access_key, secret_key, app_instance_arn.split(":")[3])
         self.app_instance_arn = app_instance_arn
-        self.region = app_instance_arn.split(":")[3]
-        self.access_key = access_key
-        self.secret_key = secret_key
         self.operations = Operations(app_instance_arn, page_size)
         self.bot = self.add_user(bot_id, bot_name)
         self.knobs: Knobs[str, Failure] = Knobs()
@@ -97,9 +93,7 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
         )
 
     async def start(self) -> None:
-        app = web.Application(client_max_size=1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        await self._serve(app)
+        await super().start()
         await self.sessions.start()
         self.operations.session_endpoint = self.sessions.endpoint
 
@@ -109,10 +103,6 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
         await self._close()
 
     # -- kickbot's configuration -------------------------------------------------------------
-
-    def credentials_env(self) -> dict[str, str]:
-        """Environment variables through which botocore finds the double's credentials."""
-        return Keys(self.access_key, self.secret_key, self.region).env()
 
     def config(self, **overrides: Any) -> dict[str, Any]:
         """A ``chime_sdk:`` section pointing kickbot at this (started) double."""
@@ -259,9 +249,6 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
 
     # -- traffic -----------------------------------------------------------------------------
 
-    def calls(self, operation: str) -> list[RecordedCall]:
-        return self.recorded(lambda c: c.operation == operation)
-
     def state_changes(self) -> list[tuple[str, dict[str, Any]]]:
         """Every membership or moderator change asked for: (operation, its input)."""
         return [
@@ -280,50 +267,30 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
 
     # -- HTTP --------------------------------------------------------------------------------
 
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()
-        call = RecordedCall(
-            None,
-            request.method,
-            request.path,
-            dict(request.query),
-            _parsed(body),
-            request.headers.get(BEARER),
-        )
-        self.record(call)
-        try:
-            response = await self._api(request, body, call)
-        except Exception as exc:  # a bug in the double: loud, never a silent pass
-            self.violate("double", f"the Chime SDK double crashed: {exc!r}", request)
-            response = _error("ServiceFailureException", f"double crashed: {exc!r}", 500)
-        call.status = response.status
-        self.changes.notify()
-        return response
-
-    async def _api(self, request: web.Request, body: bytes, call: RecordedCall) -> web.Response:
+    async def _handle(self, request: web.Request, body: bytes, call: RecordedCall) -> web.Response:
         raw_path = request.raw_path.split("?", 1)[0]
         found = next(
             (f for s in specs() if (f := s.match(request.method, raw_path, request.query))), None
         )
         if found is None:
             self.violate("model", "no operation of the Chime SDK models has this route", request)
-            return _error("NotFoundException", "UnknownOperationException", 404)
+            return error_response("NotFoundException", "UnknownOperationException", 404)
         route, labels = found
         call.operation = route.operation
-        problem = Keys(self.access_key, self.secret_key, self.region).problem(request, body)
+        problem = self.signature_problem(request, body)
         if problem is not None:
             self.violate("sigv4", problem, request)
-            return _error("ForbiddenException", problem, 403)
+            return error_response("ForbiddenException", problem, 403)
         params, problems = model.request_params(
             route, labels, request.query.items(), request.headers, body
         )
         if problems:
             self.violate("model", "; ".join(problems), request)
-            return _error("BadRequestException", "; ".join(problems), 400)
+            return error_response("BadRequestException", "; ".join(problems), 400)
         bearer = params.get("ChimeBearer")
         if bearer is not None and bearer not in self.users:
             self.violate("bearer", f"{bearer!r} is not a user of the AppInstance", request)
-            return _error("ForbiddenException", f"{bearer} is not an AppInstanceUser", 403)
+            return error_response("ForbiddenException", f"{bearer} is not an AppInstanceUser", 403)
         if (release := self.knobs.take_hold(route.operation)) is not None:
             await release.wait()
         if (failure := self.knobs.take(route.operation, request)) is not None:
@@ -336,7 +303,9 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
         handler = self.operations.handlers.get(route.operation)
         if handler is None:
             self.violate("unimplemented", f"{route.operation} is not emulated", request)
-            return _error("ServiceFailureException", f"{route.operation} is not emulated", 501)
+            return error_response(
+                "ServiceFailureException", f"{route.operation} is not emulated", 501
+            )
         try:
             status, data = handler(params, bearer)
         except ChimeSdkError as err:
@@ -344,7 +313,7 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
             if not declared:
                 self.violate("response", f"{route.operation} declares none of {err.shapes}")
             shape = (declared or err.shapes)[0]
-            return _error(shape, err.message, self._status(shape))
+            return error_response(shape, err.message, self._status(shape))
         for problem in model.check_output(route, status, data):
             self.violate("response", f"the double's own answer: {problem}", request)
         if (failure := self.knobs.take(route.operation, request, after=True)) is not None:
@@ -358,23 +327,7 @@ class ChimeSdkDouble(EmulatedServer[RecordedCall]):
         return specs()[0].error_status(shape)
 
     def _failure(self, route: Route, failure: Failure) -> web.Response:
-        response = _error(failure.shape, failure.message, self._status(failure.shape))
+        response = error_response(failure.shape, failure.message, self._status(failure.shape))
         if failure.retry_after is not None:
             response.headers["Retry-After"] = f"{failure.retry_after:g}"
         return response
-
-
-def _parsed(body: bytes) -> Any:
-    if not body:
-        return None
-    try:
-        return json.loads(body)
-    except ValueError:
-        return body.decode("utf-8", "replace")
-
-
-def _error(shape: str, message: str, status: int) -> web.Response:
-    body = {"Code": ERROR_CODES.get(shape, shape), "Message": message}
-    response = web.json_response(body, status=status)
-    response.headers["x-amzn-ErrorType"] = shape
-    return response

@@ -37,6 +37,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from bot.testing.aws.sigv4 import scope_problem, signed_at
 from bot.testing.kit import EmulatedServer, Knobs
 
 SERVICE = "chime"
@@ -94,18 +95,10 @@ def verify_presigned(
     found = _CREDENTIAL.match(params.get("X-Amz-Credential", ""))
     if found is None:
         return "malformed or missing X-Amz-Credential"
-    key = found["key"]
-    if key not in secrets:
-        return f"unknown access key {key!r}"
-    if found["region"] != region or found["service"] != SERVICE:
-        return f"credential scope is {found['region']}/{found['service']}, not {region}/chime"
-    amz_date = params.get("X-Amz-Date", "")
-    try:
-        when = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return f"missing or malformed X-Amz-Date: {amz_date!r}"
-    if amz_date[:8] != found["date"]:
-        return "X-Amz-Date does not match the credential scope's date"
+    key, amz_date = found["key"], params.get("X-Amz-Date", "")
+    if (problem := scope_problem(found, amz_date, secrets, region, SERVICE)) is not None:
+        return problem
+    when = signed_at(amz_date)
     expires = params.get("X-Amz-Expires", "")
     if not expires.isdigit() or not 1 <= int(expires) <= MAX_EXPIRES:
         return f"X-Amz-Expires must be 1..{MAX_EXPIRES} seconds: {expires!r}"

@@ -71,15 +71,3 @@ class Channel:
         message = StoredMessage(secrets.token_hex(32), sender, content, when, **extra)
         self.messages.append(message)
         return message
-
-
-@dataclass
-class RecordedCall:
-    operation: str | None
-    method: str
-    path: str
-    """Decoded (an ARN in it shows its ``/``)."""
-    query: dict[str, str]
-    body: Any
-    bearer: str | None
-    status: int | None = None
