@@ -34,6 +34,13 @@ class Plugin:
     of them (pyproject.toml's import-linter contract lists their union)."""
     section_description: str | None = None
     """What the config section holds, if more than "<display name>'s settings"."""
+    rank_order: str | None = None
+    """What the platform ranks owners by, as a sentence names it after the display name
+    ("power levels"), if it grades them (``SupportsRank``)."""
+    working_hours_advice: str | None = None
+    """The vendor's own advice on large changes within working hours, as a clause."""
+    ib_groups: bool = False
+    """Whether the platform has Information Barrier groups (``SupportsIbGroups``)."""
 
     def __post_init__(self) -> None:
         for path in (self.factory, self.settings_model):
@@ -49,6 +56,10 @@ def declare(
     settings_model: str,
     sdk_modules: tuple[str, ...],
     section_description: str | None = None,
+    *,
+    rank_order: str | None = None,
+    working_hours_advice: str | None = None,
+    ib_groups: bool = False,
 ) -> Plugin:
     """The ``Plugin`` of the package named ``package`` (its ``__name__``), by the layout every
     platform follows: the name is the package's last part, and so is the pip extra; the demo is
@@ -68,6 +79,9 @@ def declare(
         extra=name,
         sdk_modules=sdk_modules,
         section_description=section_description,
+        rank_order=rank_order,
+        working_hours_advice=working_hours_advice,
+        ib_groups=ib_groups,
     )
 
 

@@ -34,10 +34,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("bot/platforms/__init__.py", "rocketchat"): "the registry",
     ("bot/platforms/__init__.py", "slack"): "the registry",
     ("bot/platforms/__init__.py", "symphony"): "the registry",
-    # Sentences about one platform's own rules, in one module: they belong with that
-    # platform's package (a capability's wording).
-    ("bot/replies/platform_rules.py", "matrix"): "power levels, in the rank sentences",
-    ("bot/replies/platform_rules.py", "symphony"): "working-hours advice; only it has IB groups",
 }
 
 

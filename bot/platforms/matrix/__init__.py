@@ -3,5 +3,10 @@
 from bot.plugin import declare
 
 PLUGIN = declare(
-    __name__, "Matrix", ".adapter:MatrixPlatform", ".state:MatrixSettings", ("nio", "aiohttp")
+    __name__,
+    "Matrix",
+    ".adapter:MatrixPlatform",
+    ".state:MatrixSettings",
+    ("nio", "aiohttp"),
+    rank_order="power levels",
 )

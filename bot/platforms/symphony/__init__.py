@@ -9,4 +9,6 @@ PLUGIN = declare(
     "symphony.bdk.core.config.model.bdk_config:BdkConfig",
     ("symphony", "aiohttp"),
     section_description="symphony-bdk-python's own config keys, as in an existing BDK file",
+    working_hours_advice="Symphony advises changing rooms this size outside them",
+    ib_groups=True,
 )
