@@ -87,6 +87,28 @@ def unflushed(data: Mapping[str, Any], workdir: Path) -> tuple[dict[str, Any], P
     return {**data, "store": f"sqlite:///{store}/bench.db?synchronous=normal"}, store
 
 
+class Timings:
+    """Each path's timings (milliseconds) by name, the first ``warmup`` iterations' left out."""
+
+    def __init__(self, warmup: int) -> None:
+        self.warmup = warmup
+        self.series: dict[str, list[float]] = {}
+
+    def add(self, iteration: int, **took: float) -> None:
+        for path, ms in took.items():
+            kept = self.series.setdefault(path, [])
+            if iteration >= self.warmup:
+                kept.append(ms)
+
+    def summary(self) -> Results:
+        return summarise(**self.series)
+
+
+def in_turn(iteration: int, paths: Sequence[T]) -> Sequence[T]:
+    """``paths`` in the order they run in this iteration: which goes first alternates."""
+    return paths[:: 1 if iteration % 2 else -1]
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]

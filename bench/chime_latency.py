@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import Results, run, summarise, unflushed
+from bench_common import Results, Timings, in_turn, run, unflushed
 from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.chime.double import ChimeDouble
@@ -35,9 +35,7 @@ REPLY = "@alice@example.com `/kick` · case 1: 1 done\nRemoved @bob@example.com.
 
 
 async def measure(n: int, warmup: int) -> Results:
-    bot_ms: list[float] = []
-    unflushed_ms: list[float] = []
-    direct_ms: list[float] = []
+    timings = Timings(warmup)
     with tempfile.TemporaryDirectory() as tmp:
         chime = ChimeDouble()
         chime.add_user(ALICE, "Alice", "alice@example.com")
@@ -71,11 +69,8 @@ async def measure(n: int, warmup: int) -> Results:
 
                 for i in range(warmup + n):
                     # the two bots in turn (which goes first alternates), then the direct path
-                    paths = [(bot, bot_ms, "bot"), (relaxed, unflushed_ms, "unflushed")]
-                    for apart, into, tag in paths[:: 1 if i % 2 else -1]:
-                        took = await bot_path(apart, f"bench-{tag}-{i}", i + 1)
-                        if i >= warmup:
-                            into.append(took)
+                    for apart, tag in in_turn(i, [(bot, "bot"), (relaxed, "unflushed")]):
+                        timings.add(i, **{tag: await bot_path(apart, f"bench-{tag}-{i}", i + 1)})
                     # direct path, same calls, same signed client
                     room = f"bench-direct-{i}"
                     chime.add_room(room, "Bench", administrators=[ALICE], members=[BOB])
@@ -87,10 +82,9 @@ async def measure(n: int, warmup: int) -> Results:
                     }
                     took = await direct.run(plan)
                     await chime.next_message(room, timeout=30)
-                    if i >= warmup:
-                        direct_ms.append(took)
+                    timings.add(i, direct=took)
             chime.assert_no_violations()
-    return summarise(bot=bot_ms, direct=direct_ms, unflushed=unflushed_ms)
+    return timings.summary()
 
 
 if __name__ == "__main__":

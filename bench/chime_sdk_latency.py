@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import Results, run, summarise, unflushed
+from bench_common import Results, Timings, in_turn, run, unflushed
 from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.chime_sdk.double import ChimeSdkDouble
@@ -39,9 +39,7 @@ REPLY = "@alice `/kick` · case 1: 1 done  \nRemoved @bob\\."
 
 
 async def measure(n: int, warmup: int) -> Results:
-    bot_ms: list[float] = []
-    unflushed_ms: list[float] = []
-    direct_ms: list[float] = []
+    timings = Timings(warmup)
     with tempfile.TemporaryDirectory() as tmp:
         sdk = ChimeSdkDouble()
         alice, bob = sdk.add_user("alice", "Alice"), sdk.add_user("bob", "Bob")
@@ -80,21 +78,15 @@ async def measure(n: int, warmup: int) -> Results:
 
                 for i in range(warmup + n):
                     # the two bots in turn (which goes first alternates), then the direct path
-                    paths = [
-                        (bot, bot_ms, "bot", sdk.bot),
-                        (relaxed, unflushed_ms, "unflushed", other),
-                    ]
-                    for apart, into, tag, me in paths[:: 1 if i % 2 else -1]:
-                        took = await bot_path(apart, channels[tag], i + 1, me)
-                        if i >= warmup:
-                            into.append(took)
+                    paths = [(bot, "bot", sdk.bot), (relaxed, "unflushed", other)]
+                    for apart, tag, me in in_turn(i, paths):
+                        timings.add(i, **{tag: await bot_path(apart, channels[tag], i + 1, me)})
                     sdk.channel(channels["direct"]).add(bob)
                     plan = {"channel": channels["direct"], "user": bob, "reply": REPLY}
                     took = await direct.run(plan)
-                    if i >= warmup:
-                        direct_ms.append(took)
+                    timings.add(i, direct=took)
             sdk.assert_no_violations()
-    return summarise(bot=bot_ms, direct=direct_ms, unflushed=unflushed_ms)
+    return timings.summary()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from bench_common import Results, closed_in, run, summarise
+from bench_common import Results, Timings, closed_in, run
 
 from bot.app import App
 from bot.platforms.matrix.adapter import MatrixPlatform
@@ -56,8 +56,7 @@ async def _direct(hs: Homeserver, bot: Account, room: str, target: Account) -> N
 
 async def measure(n: int, warmup: int) -> Results:
     python = await asyncio.to_thread(ensure_synapse, default_venv())
-    bot_ms: list[float] = []
-    direct_ms: list[float] = []
+    timings = Timings(warmup)
     with tempfile.TemporaryDirectory() as tmp:
         server = SynapseServer(python, Path(tmp) / "synapse")
         await asyncio.to_thread(server.start)
@@ -109,12 +108,10 @@ async def measure(n: int, warmup: int) -> Results:
                         t3 = time.perf_counter()
                         await hs.invite(alice, room, bob.user_id)
                         await hs.join(bob, room)
-                        if i >= warmup:
-                            bot_ms.append((t1 - t0) * 1000)
-                            direct_ms.append((t3 - t2) * 1000)
+                        timings.add(i, bot=(t1 - t0) * 1000, direct=(t3 - t2) * 1000)
         finally:
             await asyncio.to_thread(server.stop)
-    return summarise(bot=bot_ms, direct=direct_ms)
+    return timings.summary()
 
 
 if __name__ == "__main__":

@@ -26,9 +26,10 @@ from typing import Any
 
 from bench_common import (
     Results,
+    Timings,
     in_steps,
+    in_turn,
     run,
-    summarise,
     unflushed,
 )
 from bot_process import Apart, direct_apart, kickbot_apart
@@ -66,9 +67,7 @@ def build_server() -> RocketChatServer:
 
 
 async def measure(n: int, warmup: int) -> Results:
-    bot_ms: list[float] = []
-    unflushed_ms: list[float] = []
-    direct_ms: list[float] = []
+    timings = Timings(warmup)
     with tempfile.TemporaryDirectory() as tmp:
         async with build_server() as server:
             data = {
@@ -98,14 +97,11 @@ async def measure(n: int, warmup: int) -> Results:
                 for i in range(warmup + n):
                     # the two bots in turn (which goes first alternates), then the direct path
                     made: list[RcRequest] = []
-                    for apart, into in [(bot, bot_ms), (relaxed, unflushed_ms)][
-                        :: 1 if i % 2 else -1
-                    ]:
+                    for apart, tag in in_turn(i, [(bot, "bot"), (relaxed, "unflushed")]):
                         took, calls = await bot_path(apart, i + 1)
                         if apart is bot:
                             made = calls
-                        if i >= warmup:
-                            into.append(took)
+                        timings.add(i, **{tag: took})
                     # direct path: the calls the first bot made, same client
                     server.room(ROOM).add(BOB)
                     steps = [
@@ -114,10 +110,9 @@ async def measure(n: int, warmup: int) -> Results:
                     ]
                     took = await direct.run({"steps": steps})
                     await server.next_message(ROOM, timeout=30)
-                    if i >= warmup:
-                        direct_ms.append(took)
+                    timings.add(i, direct=took)
             server.assert_no_violations()
-    return summarise(bot=bot_ms, direct=direct_ms, unflushed=unflushed_ms)
+    return timings.summary()
 
 
 if __name__ == "__main__":

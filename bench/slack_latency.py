@@ -29,9 +29,10 @@ from pathlib import Path
 
 from bench_common import (
     Results,
+    Timings,
     in_steps,
+    in_turn,
     run,
-    summarise,
     unflushed,
 )
 from bot_process import Apart, direct_apart, kickbot_apart
@@ -79,9 +80,7 @@ def as_plan(call: RecordedCall) -> dict[str, object]:
 
 async def measure(n: int, warmup: int) -> Results:
     calls = made_in = 0
-    bot_ms: list[float] = []
-    unflushed_ms: list[float] = []
-    direct_ms: list[float] = []
+    timings = Timings(warmup)
     with tempfile.TemporaryDirectory() as tmp:
         slack = SlackWorkspace()
         slack.add_user(ALICE, "alice", "Alice Admin", email="alice@example.com", is_admin=True)
@@ -121,14 +120,13 @@ async def measure(n: int, warmup: int) -> Results:
 
                 for i in range(warmup + n):
                     # the two bots in turn (which goes first alternates), then the direct path
-                    paths = [(bot, to_bot, bot_ms), (relaxed, to_relaxed, unflushed_ms)]
+                    paths = [(bot, to_bot, "bot"), (relaxed, to_relaxed, "unflushed")]
                     plan: list[RecordedCall] = []
-                    for apart, sender, into in paths[:: 1 if i % 2 else -1]:
+                    for apart, sender, tag in in_turn(i, paths):
                         took, made = await bot_path(apart, sender, i + 1)
                         if apart is bot:
                             plan = made
-                        if i >= warmup:
-                            into.append(took)
+                        timings.add(i, **{tag: took})
                     # direct path: the calls the first bot made, replayed with the same client
                     steps = in_steps(plan, step_of, chain_of)
                     slack.join(CHANNEL, BOB)
@@ -137,11 +135,10 @@ async def measure(n: int, warmup: int) -> Results:
                     )
                     await slack.next_message(CHANNEL, timeout=30)
                     calls, made_in = len(plan), len(steps)
-                    if i >= warmup:
-                        direct_ms.append(took)
+                    timings.add(i, direct=took)
         slack.assert_no_violations()
     counted = {"n": float(calls), "steps": float(made_in)}
-    series = summarise(bot=bot_ms, direct=direct_ms, unflushed=unflushed_ms)
+    series = timings.summary()
     return {**series, "calls": counted}
 
 

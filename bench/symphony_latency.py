@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import Results, run, summarise
+from bench_common import Results, Timings, run
 from bot_process import direct_apart, kickbot_apart
 
 from bot.testing.symphony import SymphonyPod
@@ -46,8 +46,7 @@ def arrived(pod: SymphonyPod, said: float) -> float:
 
 
 async def measure(n: int, warmup: int) -> Results:
-    bot_ms: list[float] = []
-    direct_ms: list[float] = []
+    timings = Timings(warmup)
     with tempfile.TemporaryDirectory() as tmp:
         pod = SymphonyPod(bot_username="kickbot", bot_user_id=1000, bot_display_name="kickbot")
         pod.add_user(ALICE, "Alice", email="alice@example.com", username="alice")
@@ -77,11 +76,9 @@ async def measure(n: int, warmup: int) -> Results:
                     pod.room(ROOM).set_member(BOB, False)
                     took = await direct.run(plan)
                     await pod.next_message(ROOM, timeout=30)
-                    if i >= warmup:
-                        bot_ms.append((t1 - t0) * 1000)
-                        direct_ms.append(took)
+                    timings.add(i, bot=(t1 - t0) * 1000, direct=took)
             pod.assert_no_violations()
-    return summarise(bot=bot_ms, direct=direct_ms)
+    return timings.summary()
 
 
 if __name__ == "__main__":
