@@ -12,13 +12,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
+from pydantic import AfterValidator
 
 MAX_BODY_BYTES = 256 * 1024
 """The largest request body a receiver reads (aiohttp answers 413 beyond it). Slack's, Rocket.Chat's
 and Chime's deliveries of a chat message are a few KiB."""
+
+
+def _absolute(path: str) -> str:
+    if not path.startswith("/"):
+        raise ValueError("must start with /")
+    return path
+
+
+ListenPath = Annotated[str, AfterValidator(_absolute)]
+"""A receiver's path in its config section: it starts with ``/``."""
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.errors import ConfigError
+from bot.platforms.inbound import ListenPath
 
 TOKEN_ENV = "CHIME_BOT_SECURITY_TOKEN"
 DEFAULT_ENDPOINT = "https://chime.us-east-1.amazonaws.com"
@@ -30,7 +31,7 @@ class ChimeSettings(BaseModel):
     )
     listen_host: str = Field("127.0.0.1", description="where kickbot serves the events endpoint")
     listen_port: int = Field(8080, ge=0, le=65535, description="0: any free port")
-    path: str = Field("/chime", description="path of the outbound HTTPS endpoint")
+    path: ListenPath = Field("/chime", description="path of the outbound HTTPS endpoint")
     max_clock_skew_seconds: float = Field(
         300.0, gt=0, le=900, description="events whose Chime-Request-Timestamp is older: refused"
     )
@@ -55,13 +56,6 @@ class ChimeSettings(BaseModel):
     reply_interval_seconds: float = Field(
         1.1, ge=1.0, description="pace of replies per room (webhooks allow 1 per second)"
     )
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("must start with /")
-        return value
 
     @field_validator("endpoint_url")
     @classmethod

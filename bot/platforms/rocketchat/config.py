@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot import errors
+from bot.platforms.inbound import ListenPath
 from bot.platforms.rocketchat.http import RestSettings
 
 ENV_SECRETS = {
@@ -35,7 +36,7 @@ class RocketChatConfig(BaseModel):
     )
     listen_host: str = "127.0.0.1"
     listen_port: int = Field(8090, ge=0, le=65535, description="0: any free port (tests)")
-    path: str = "/rocketchat"
+    path: ListenPath = "/rocketchat"
     rate_limit_calls: int = Field(10, ge=0, description="calls per endpoint per window; 0 = off")
     rate_limit_seconds: float = Field(60.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10, description="retries after a 429 or a failed GET")
@@ -65,13 +66,6 @@ class RocketChatConfig(BaseModel):
             raise ValueError("Rocket.Chat owns /kick (a built-in command): use e.g. !kick")
         if not _TRIGGER.match(value):
             raise ValueError("must be one to three symbols followed by 'kick', e.g. !kick or .kick")
-        return value
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("must start with /")
         return value
 
     @property
