@@ -1,5 +1,13 @@
 """kickbot in a process of its own (bench/host_child.py), as a host runs it: the benches that
-must not share an event loop (or a core) with the doubles start it here."""
+must not share an event loop (or a core) with the doubles start it here.
+
+In a latency bench, kickbot runs as it would beside the real service: the double's work is not
+done on kickbot's event loop; the direct path's client is in a process of its own too
+(bench/direct_child.py), so both cross the same process boundary to reach the double. Each
+iteration waits for kickbot to close the case before the direct path runs. A second kickbot,
+alike but for its store's commits not being flushed to disk one by one (``unflushed``), takes
+its turn beside the first: the difference is what durable records cost.
+"""
 
 from __future__ import annotations
 

@@ -9,12 +9,8 @@ Both paths use kickbot's SigV4-signed httpx client against the Chime double, int
 Each iteration uses a fresh room, so neither path meets the 1-reply-per-second room pacing and
 the sender lookup is never cached. The ratio bot/direct is kickbot's overhead including the
 event delivery, signature check and its SQLite writes.
-kickbot runs in a process of its own (bench/bot_process.py), as it would beside the real
-service: the double's work is not done on kickbot's event loop; the direct path's client is in a
-process of its own too (bench/direct_child.py), so both cross the same process boundary to reach
-the double. Each iteration waits for kickbot to close the case before the direct path runs.
-A second kickbot, alike but for its store's commits not being flushed to disk one by one
-(``unflushed``), takes its turn beside the first: the difference is what durable records cost.
+kickbot and the direct path run in processes of their own, a second kickbot (``unflushed``)
+beside the first: see bench/bot_process.py.
 """
 
 from __future__ import annotations

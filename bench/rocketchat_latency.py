@@ -9,12 +9,8 @@ Both paths run against the emulated Rocket.Chat server, interleaved in one run:
           together) with an httpx client built as the adapter's: no webhook, no kickbot.
 The ratio bot/direct is kickbot's overhead including the webhook hop and its SQLite writes.
 The bot runs as with the ``api-bypass-rate-limit`` permission (no pacing), user look-ups cached.
-kickbot runs in a process of its own (bench/bot_process.py), as it would beside the real
-service: the double's work is not done on kickbot's event loop; the direct path's client is in a
-process of its own too (bench/direct_child.py), so both cross the same process boundary to reach
-the double. Each iteration waits for kickbot to close the case before the direct path runs.
-A second kickbot, alike but for its store's commits not being flushed to disk one by one
-(``unflushed``), takes its turn beside the first: the difference is what durable records cost.
+kickbot and the direct path run in processes of their own, a second kickbot (``unflushed``)
+beside the first: see bench/bot_process.py.
 """
 
 from __future__ import annotations
@@ -24,14 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import (
-    Results,
-    Timings,
-    in_steps,
-    in_turn,
-    run,
-    unflushed,
-)
+from bench_common import Results, Timings, in_steps, in_turn, run, unflushed
 from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.rocketchat.server import RocketChatServer

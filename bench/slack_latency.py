@@ -13,12 +13,8 @@ Both paths run against the emulated Slack workspace (bot/testing/slack/workspace
 The bot path is timed from the command arriving (the signed request written to kickbot's socket)
 to the reply being in the channel. The ratio bot/direct is kickbot's overhead including Bolt's
 dispatch and its SQLite writes.
-kickbot runs in a process of its own (bench/bot_process.py), as it would beside the real
-service: the double's work is not done on kickbot's event loop; the direct path's client is in a
-process of its own too, so both cross the same process boundary to reach the double. Each
-iteration waits for kickbot to close the case before the direct path runs.
-A second kickbot, alike but for its store's commits not being flushed to disk one by one
-(``unflushed``), takes its turn beside the first: the difference is what durable records cost.
+kickbot and the direct path run in processes of their own, a second kickbot (``unflushed``)
+beside the first: see bench/bot_process.py.
 """
 
 from __future__ import annotations
@@ -27,14 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import (
-    Results,
-    Timings,
-    in_steps,
-    in_turn,
-    run,
-    unflushed,
-)
+from bench_common import Results, Timings, in_steps, in_turn, run, unflushed
 from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.slack.config import kickbot_section
