@@ -5,16 +5,18 @@ double routes and answers its own API in ``_handle``."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiohttp import web
 
 from bot.testing.aws.credentials import Keys
 from bot.testing.aws.model import ERROR_CODES
-from bot.testing.kit import EmulatedServer
+from bot.testing.kit import EmulatedServer, Knobs
 
 BEARER = "x-amz-chime-bearer"
 """The header naming the AppInstanceUser a Chime SDK call is made as."""
@@ -35,15 +37,26 @@ class RecordedCall:
     at: float = field(default_factory=time.monotonic)
 
 
-class AwsDouble(EmulatedServer[RecordedCall]):
+Failure = TypeVar("Failure")
+"""What a double's planned failure answers with."""
+
+
+class AwsDouble(EmulatedServer[RecordedCall], Generic[Failure]):
     service = "AWS"
     """As a crash report names the double."""
 
-    def __init__(self, access_key: str, secret_key: str, region: str) -> None:
+    def __init__(
+        self, access_key: str, secret_key: str, region: str, plan: Callable[..., Failure]
+    ) -> None:
         super().__init__()
+        self._plan = plan
+        """``plan(operation, error, *, message, retry_after, undeclared)``: ``error`` (a shape or
+        its code) as ``operation`` answers it (ValueError: its model does not declare it)."""
         self.access_key = access_key
         self.secret_key = secret_key
         self.region = region
+        self.knobs: Knobs[str, Failure] = Knobs()
+        """Failures and holds planned by a test, by operation (``DeleteRoomMembership``)."""
 
     async def start(self) -> None:
         app = web.Application(client_max_size=1024 * 1024)
@@ -56,6 +69,38 @@ class AwsDouble(EmulatedServer[RecordedCall]):
 
     def calls(self, operation: str) -> list[RecordedCall]:
         return self.recorded(lambda c: c.operation == operation)
+
+    def fail_next(
+        self,
+        operation: str,
+        error: str,
+        *,
+        times: int = 1,
+        message: str | None = None,
+        retry_after: float | None = None,
+        after_effect: bool = False,
+        reset: bool = False,
+        undeclared: bool = False,
+    ) -> None:
+        """Answer the next ``times`` calls of ``operation`` with ``error`` (an exception shape
+        such as ``ThrottledClientException`` or its code such as ``Throttled``), which the
+        operation must declare in its model unless ``undeclared``. ``after_effect``: carried
+        out first, only the answer replaced (an answer lost after the change); ``reset``: no
+        answer at all, the connection is reset."""
+        failure = self._plan(
+            operation, error, message=message, retry_after=retry_after, undeclared=undeclared
+        )
+        self.knobs.fail(
+            lambda called: called == operation,
+            failure,
+            times=times,
+            after_effect=after_effect,
+            reset=reset,
+        )
+
+    def hold_next(self, operation: str) -> asyncio.Event:
+        """Hold the next call of ``operation`` until the returned ``asyncio.Event`` is set."""
+        return self.knobs.hold(lambda called: called == operation)
 
     def signature_problem(self, request: web.Request, body: bytes) -> str | None:
         """What is wrong with the request's SigV4 signature (None: nothing)."""

@@ -21,7 +21,6 @@ stale) bot events to kickbot like Chime does.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -37,11 +36,9 @@ from bot.testing.chime.state import (
     ChimeRoom,
     ChimeUser,
     Failure,
-    Knobs,
     Membership,
     Role,
     WebhookMessage,
-    calls_of,
     planned_error,
 )
 from bot.testing.chime.webhooks import PREFIX as WEBHOOKS
@@ -58,7 +55,7 @@ CHANGING = frozenset(
 )
 
 
-class ChimeDouble(AwsDouble):
+class ChimeDouble(AwsDouble[Failure]):
     service = "Chime"
 
     def __init__(
@@ -76,7 +73,7 @@ class ChimeDouble(AwsDouble):
         webhook_interval_seconds: float = 1.0,
         default_page_size: int = 50,
     ) -> None:
-        super().__init__(access_key, secret_key, region)
+        super().__init__(access_key, secret_key, region, planned_error)
         self.account_id = account_id
         self.security_token = security_token or secrets.token_urlsafe(32)
         self.bot = ChimeUser(bot_id, bot_display_name, bot_email, "Bot")
@@ -86,7 +83,6 @@ class ChimeDouble(AwsDouble):
             account_id, self.users, self.rooms, self.bot, default_page_size
         )
         self.webhooks = Webhooks(webhook_ttl_seconds, webhook_interval_seconds)
-        self.knobs = Knobs()
         self.events = ChimeEvents(self)
         self._consumed: dict[str, int] = {}
 
@@ -154,38 +150,10 @@ class ChimeDouble(AwsDouble):
 
     # -- knobs -------------------------------------------------------------------------------
 
-    def fail_next(
-        self,
-        operation: str,
-        error: str,
-        *,
-        times: int = 1,
-        message: str | None = None,
-        retry_after: float | None = None,
-        after_effect: bool = False,
-        undeclared: bool = False,
-        reset: bool = False,
-    ) -> None:
-        """Answer the next ``times`` calls of ``operation`` with ``error`` (an exception shape
-        such as ``ThrottledClientException`` or its code such as ``Throttled``). The operation
-        must declare it in the model unless ``undeclared``. With ``after_effect`` the call is
-        carried out first and only its answer is replaced (an answer lost after the change);
-        with ``reset`` there is no answer at all: the connection is reset."""
-        answer = planned_error(
-            operation, error, message=message, retry_after=retry_after, undeclared=undeclared
-        )
-        self.knobs.fail(
-            calls_of(operation), answer, times=times, after_effect=after_effect, reset=reset
-        )
-
     def throttle_next(
         self, operation: str, times: int = 1, retry_after: float | None = None
     ) -> None:
         self.fail_next(operation, "ThrottledClientException", times=times, retry_after=retry_after)
-
-    def hold_next(self, operation: str) -> asyncio.Event:
-        """Hold the next call of ``operation`` until the returned ``asyncio.Event`` is set."""
-        return self.knobs.hold(calls_of(operation))
 
     def fail_next_webhook(
         self, status: int, times: int = 1, retry_after: float | None = None

@@ -18,7 +18,6 @@ and error shapes too. Whatever breaks a rule is in ``violations`` (``assert_no_v
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -35,7 +34,6 @@ from bot.testing.chime_sdk.state import (
     Channel,
     StoredMessage,
 )
-from bot.testing.kit import Knobs
 
 SERVICES = ("chime-sdk-messaging", "chime-sdk-identity")
 CHANGING = frozenset(
@@ -58,7 +56,23 @@ class Failure:
         self.shape, self.message, self.retry_after = shape, message, retry_after
 
 
-class ChimeSdkDouble(AwsDouble):
+def planned_error(
+    operation: str, error: str, *, message: str | None, retry_after: float | None, undeclared: bool
+) -> Failure:
+    """``error`` (a shape or its code) as ``operation`` answers it; its model must declare it
+    unless ``undeclared``."""
+    route = next((r for s in specs() for r in s.routes if r.operation == operation), None)
+    if route is None:
+        raise ValueError(f"{operation} is not an operation of {' or '.join(SERVICES)}")
+    codes = {v: k for k, v in ERROR_CODES.items()}
+    shape = error if error.endswith("Exception") else codes.get(error, error)
+    if model.error_shape(route, shape) is None and not undeclared:
+        declared = ", ".join(s.name for s in route.model.error_shapes)
+        raise ValueError(f"{operation} does not declare {shape} (declared: {declared})")
+    return Failure(shape, message or f"injected {shape}", retry_after)
+
+
+class ChimeSdkDouble(AwsDouble[Failure]):
     service = "Chime SDK"
 
     def __init__(
@@ -71,11 +85,10 @@ class ChimeSdkDouble(AwsDouble):
         bot_name: str = "kickbot",
         page_size: int = 50,
     ) -> None:
-        super().__init__(access_key, secret_key, app_instance_arn.split(":")[3])
+        super().__init__(access_key, secret_key, app_instance_arn.split(":")[3], planned_error)
         self.app_instance_arn = app_instance_arn
         self.operations = Operations(app_instance_arn, page_size)
         self.bot = self.add_user(bot_id, bot_name)
-        self.knobs: Knobs[str, Failure] = Knobs()
         self._consumed: dict[str, int] = {}
         self.sessions = SessionServer(
             secrets={access_key: secret_key},
@@ -209,43 +222,6 @@ class ChimeSdkDouble(AwsDouble):
         return self.bot_messages(channel, bot)[index]
 
     # -- knobs -------------------------------------------------------------------------------
-
-    def fail_next(
-        self,
-        operation: str,
-        error: str,
-        *,
-        times: int = 1,
-        message: str | None = None,
-        retry_after: float | None = None,
-        after_effect: bool = False,
-        reset: bool = False,
-        undeclared: bool = False,
-    ) -> None:
-        """Answer the next ``times`` calls of ``operation`` with ``error`` (an exception shape
-        such as ``ThrottledClientException`` or its code such as ``Throttled``), which the
-        operation must declare unless ``undeclared``. ``after_effect``: carried out first, only
-        the answer replaced; ``reset``: no answer at all, the connection is reset."""
-        route = next((r for s in specs() for r in s.routes if r.operation == operation), None)
-        if route is None:
-            raise ValueError(f"{operation} is not an operation of {' or '.join(SERVICES)}")
-        codes = {v: k for k, v in ERROR_CODES.items()}
-        shape = error if error.endswith("Exception") else codes.get(error, error)
-        if model.error_shape(route, shape) is None and not undeclared:
-            declared = ", ".join(s.name for s in route.model.error_shapes)
-            raise ValueError(f"{operation} does not declare {shape} (declared: {declared})")
-        failure = Failure(shape, message or f"injected {shape}", retry_after)
-        self.knobs.fail(
-            lambda called: called == operation,
-            failure,
-            times=times,
-            after_effect=after_effect,
-            reset=reset,
-        )
-
-    def hold_next(self, operation: str) -> asyncio.Event:
-        """Hold the next call of ``operation`` until the returned event is set."""
-        return self.knobs.hold(lambda called: called == operation)
 
     # -- traffic -----------------------------------------------------------------------------
 
