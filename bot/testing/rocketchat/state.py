@@ -293,12 +293,7 @@ class World:
         room.remove(user_id)
 
     def remove_role(self, caller: str, room: RcRoom, user_id: str, role: str) -> None:
-        permission = "set-owner" if role == "owner" else "set-moderator"
-        if not self.has_permission(caller, permission, room):
-            raise RcError("error-not-allowed")
-        self.user(user_id)
-        if user_id not in room.members:
-            raise RcError("error-user-not-in-room")
+        self._may_set_role(caller, room, user_id, role)
         if role not in room.roles.get(user_id, set()):
             raise RcError("error-user-not-owner" if role == "owner" else "error-user-not-moderator")
         if role == "owner" and len(room.owners) == 1:
@@ -306,16 +301,20 @@ class World:
         room.roles[user_id].discard(role)
 
     def add_role(self, caller: str, room: RcRoom, user_id: str, role: str) -> None:
+        self._may_set_role(caller, room, user_id, role)
+        if role in room.roles.get(user_id, set()):
+            kind = "owner" if role == "owner" else "moderator"
+            raise RcError(f"error-user-already-{kind}")
+        room.roles.setdefault(user_id, set()).add(role)
+
+    def _may_set_role(self, caller: str, room: RcRoom, user_id: str, role: str) -> None:
+        """What Rocket.Chat checks first when a role is given or taken away (RcError if not)."""
         permission = "set-owner" if role == "owner" else "set-moderator"
         if not self.has_permission(caller, permission, room):
             raise RcError("error-not-allowed")
         self.user(user_id)
         if user_id not in room.members:
             raise RcError("error-user-not-in-room")
-        if role in room.roles.get(user_id, set()):
-            kind = "owner" if role == "owner" else "moderator"
-            raise RcError(f"error-user-already-{kind}")
-        room.roles.setdefault(user_id, set()).add(role)
 
     def open_direct(self, caller: str, username: str) -> RcRoom:
         """``createDirectMessage``: the caller's 1:1 room with ``username``, made on first use;
