@@ -600,6 +600,7 @@ async def chime_sdk_world(
                 app=app,
                 mention=mention,
                 at_word_is_an_id=True,
+                server=double,
             )
         finally:
             await app.stop()

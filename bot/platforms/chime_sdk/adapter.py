@@ -127,6 +127,21 @@ class ChimeSdkPlatform:
         await self._messaging.start()
         log.info("chime sdk ready", app_instance=self.settings.app_instance_arn, bot=self._bot.id)
 
+    async def connection_problem(self) -> str | None:
+        """Connected (``ReportsConnection``): the messaging session is established, and the
+        service answers the bot's signed calls (GetMessagingSessionEndpoint, which reads
+        nothing of a channel)."""
+        session = self._messaging
+        if session is None or session.feed is None or session.feed.done():
+            return "the messaging session is not running"
+        if not session.established.is_set():
+            return "the messaging session is not established (reconnecting)"
+        try:
+            await self.client.call("GetMessagingSessionEndpoint")
+        except errors.PlatformError as err:
+            return f"the service does not answer ({err})"
+        return None
+
     async def stop(self) -> None:
         if self._messaging is not None:
             await self._messaging.stop()
