@@ -14,7 +14,7 @@ from scim2_tester import CheckResult, Status, check_server
 
 from bot.testing.symphony import SymphonyPod
 from tests.scim.conftest import OKTA_TOKEN
-from tests.scim.process import kickbot_run
+from tests.scim.process import kickbot_run, ready
 from tests.scim.test_scim_app import DESK_AS_SHOWN
 
 PASSED = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}
@@ -33,7 +33,7 @@ async def test_scim2_tester_passes_against_kickbot_run(pod: SymphonyPod, tmp_pat
         "scim": {"tokens": {"okta": OKTA_TOKEN}, "report_rooms": {"symphony": DESK_AS_SHOWN}},
     }
     async with kickbot_run(config, tmp_path) as kickbot:
-        await kickbot.ready(OKTA_TOKEN)
+        await ready(kickbot, OKTA_TOKEN)
         results = await asyncio.to_thread(check, kickbot.base)
         failed = [
             f"{r.status.name} {r.title}: {r.reason}" for r in results if r.status not in PASSED

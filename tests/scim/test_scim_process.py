@@ -16,7 +16,7 @@ from tests import conftest as symphony
 from tests.everywhere.conftest import POLICY
 from tests.matrix.conftest import World
 from tests.scim.conftest import OKTA_DEACTIVATE, OKTA_TOKEN, okta_user
-from tests.scim.process import Running, kickbot_run
+from tests.scim.process import Running, kickbot_run, ready
 from tests.scim.test_scim_app import DESK_AS_SHOWN
 from tests.slack import conftest as slack_kit
 
@@ -42,7 +42,7 @@ def config(pod: SymphonyPod, slack: SlackWorkspace, world: World, tmp: Path) -> 
 
 
 async def started(kickbot: Running, pod: SymphonyPod) -> None:
-    await kickbot.ready(OKTA_TOKEN)
+    await ready(kickbot, OKTA_TOKEN)
     await pod.wait_until_listening(timeout=60)
 
 
@@ -141,7 +141,7 @@ async def test_a_sigkill_mid_job_resumes_with_every_removal_made_once(
         await first.proc.wait()
     held.set()  # the double carries the removal out; the answer goes nowhere
     async with kickbot_run(data, tmp_path) as second:
-        await second.ready(OKTA_TOKEN)
+        await ready(second, OKTA_TOKEN)
         text = await report(pod)  # once the dead run's lease (5 s) has lapsed
         assert "on 3 platforms, 6 rooms: 6 done." in text, text
         await assert_out_everywhere(pod, slack, world)
