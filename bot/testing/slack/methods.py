@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.testing.slack.state import TS, SlackChannel, SlackMessage, new_ts
 from bot.testing.slack.web import Call, Method, MethodError
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 READ_SCOPES = {"public": ("channels:read",), "private": ("groups:read",)}
 WRITE_SCOPES = {"public": ("channels:manage", "channels:write"), "private": ("groups:write",)}
+
+
+T = TypeVar("T")
 
 
 def _dm_scopes(call: Call) -> tuple[str, ...]:
@@ -127,28 +130,8 @@ class WebMethods:
 
     def conversations_members(self, call: Call) -> dict[str, Any]:
         channel = self._channel(call)
-        try:
-            limit = int(call.params.get("limit", 100))
-        except ValueError:
-            raise MethodError("invalid_limit") from None
-        if not 1 <= limit <= 1000:
-            raise MethodError("invalid_limit")
-        start = 0
-        if cursor := str(call.params.get("cursor", "")):
-            try:
-                kind, _, offset = base64.b64decode(cursor, validate=True).decode().partition(":")
-                start = int(offset)
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                raise MethodError("invalid_cursor") from None
-            if kind != "offset" or not 0 < start < len(channel.members):
-                raise MethodError("invalid_cursor")
-        page = channel.members[start : start + limit]
-        end = start + len(page)
-        next_cursor = base64.b64encode(f"offset:{end}".encode()).decode()
-        return {
-            "members": page,
-            "response_metadata": {"next_cursor": next_cursor if end < len(channel.members) else ""},
-        }
+        page, next_cursor = _paged(call, channel.members)
+        return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
 
     def users_conversations(self, call: Call) -> dict[str, Any]:
         """The channels a user is in (default: the caller), oldest first; private ones only
@@ -161,12 +144,6 @@ class WebMethods:
         if kinds - {"public_channel", "private_channel", "mpim", "im"}:
             raise MethodError("invalid_types")
         no_archived = str(call.params.get("exclude_archived", "false")).lower() in ("1", "true")
-        try:
-            limit = int(call.params.get("limit", 100))
-        except ValueError:
-            raise MethodError("invalid_limit") from None
-        if not 1 <= limit <= 1000:
-            raise MethodError("invalid_limit")
         chosen = [
             c
             for c in sorted(ws.channels.values(), key=lambda c: (c.created, c.id))
@@ -176,27 +153,13 @@ class WebMethods:
             and not (no_archived and c.is_archived)
             and (not c.is_private or ws.bot_user_id in c.members)
         ]
-        start = 0
-        if cursor := str(call.params.get("cursor", "")):
-            try:
-                kind, _, offset = base64.b64decode(cursor, validate=True).decode().partition(":")
-                start = int(offset)
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                raise MethodError("invalid_cursor") from None
-            if kind != "offset" or not 0 < start < len(chosen):
-                raise MethodError("invalid_cursor")
-        page = chosen[start : start + limit]
-        end = start + len(page)
+        page, next_cursor = _paged(call, chosen)
         objs = []
         for c in page:
             obj = c.to_obj(ws.bot_user_id)
             del obj["is_member"]
             objs.append(obj)
-        next_cursor = base64.b64encode(f"offset:{end}".encode()).decode()
-        return {
-            "channels": objs,
-            "response_metadata": {"next_cursor": next_cursor if end < len(chosen) else ""},
-        }
+        return {"channels": objs, "response_metadata": {"next_cursor": next_cursor}}
 
     def conversations_kick(self, call: Call) -> dict[str, Any]:
         ws = self.ws
@@ -302,3 +265,26 @@ class WebMethods:
 
     def apps_connections_open(self, call: Call) -> dict[str, Any]:
         return {"url": self.ws.socket.new_url()}
+
+
+def _paged(call: Call, items: list[T]) -> tuple[list[T], str]:
+    """One page of ``items`` by the call's ``limit`` (1–1000) and ``cursor`` (Slack's opaque
+    cursor; here base64 of ``offset:N``), and the next page's cursor ("" on the last)."""
+    try:
+        limit = int(call.params.get("limit", 100))
+    except ValueError:
+        raise MethodError("invalid_limit") from None
+    if not 1 <= limit <= 1000:
+        raise MethodError("invalid_limit")
+    start = 0
+    if cursor := str(call.params.get("cursor", "")):
+        try:
+            kind, _, offset = base64.b64decode(cursor, validate=True).decode().partition(":")
+            start = int(offset)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise MethodError("invalid_cursor") from None
+        if kind != "offset" or not 0 < start < len(items):
+            raise MethodError("invalid_cursor")
+    page = items[start : start + limit]
+    end = start + len(page)
+    return page, base64.b64encode(f"offset:{end}".encode()).decode() if end < len(items) else ""
