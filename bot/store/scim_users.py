@@ -15,6 +15,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.store.database import Connection, Database, Row, advisory_lock, for_update, storable
@@ -170,7 +171,10 @@ class ScimUsers:
 
     async def create(self, fields: UserFields, by: str) -> ScimUser:
         """Link a new user; ``UserNameTaken`` if a live user has its name."""
-        values = {**_values(fields, by), "id": uuid.uuid4().hex, "at": now_iso()}
+        # Microseconds: a list is in the order users were created, and two made in one
+        # millisecond would otherwise come back in the order of their random ids.
+        at = datetime.now(UTC).isoformat(timespec="microseconds")
+        values = {**_values(fields, by), "id": uuid.uuid4().hex, "at": at}
 
         def write(conn: Connection) -> ScimUser:
             if _name_taken(conn, values["user_name_key"], None):
