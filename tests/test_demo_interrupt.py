@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.demo_process import PLATFORMS, Terminal
-from tests.matrix.conftest import synapse_python
+from tests.matrix.session import synapse_python
 
 
 @pytest.mark.timeout(300)

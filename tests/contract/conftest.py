@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.worlds import NONE, WORLDS, Options, Policy, World
+from tests.contract import worlds
+from tests.contract.matrix_world import matrix_world
+from tests.contract.worlds import NONE, Options, Policy, World
+
+WORLDS = {**worlds.WORLDS, "matrix": matrix_world}
+"""Every platform's world: the doubles' (``worlds.py``) and Matrix's on a real Synapse
+(``matrix_world.py``)."""
 
 
 @pytest.fixture

@@ -16,13 +16,12 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
 from bot.app import App
 from bot.testing.chime.state import Membership
-from bot.testing.loopback import LoopbackServer
 from tests import conftest as symphony
 from tests import kit
 from tests.chime import conftest as chime
@@ -30,6 +29,14 @@ from tests.chime_sdk import conftest as chime_sdk
 from tests.kit import SPINE_POLICY
 from tests.rocketchat import conftest as rocketchat
 from tests.slack import conftest as slack
+
+
+class Restartable(Protocol):
+    """A platform's server as a world stops and starts it (a double, Synapse's proxy)."""
+
+    async def start(self) -> object: ...
+
+    async def stop(self) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,8 @@ class World:
     """The bot (its store: a case's results)."""
     post: Callable[[str, str], Awaitable[Reply]] | None = None
     """``post(person, line)``: said in #desk without waiting; returns how to await the reply."""
-    server: LoopbackServer | None = None
-    """The platform's double, to stop and start again (an outage); None: not one server."""
+    server: Restartable | None = None
+    """The platform's server, to stop and start again (an outage); None: not one server."""
 
     async def results(self, case: int) -> list[dict[str, Any]]:
         """What the audit recorded for each target of ``case``."""

@@ -1,12 +1,14 @@
 """``RecordingProxy`` sits between kickbot and Synapse and logs every request kickbot makes
-(and can lose an answer after Synapse acted).
+(and can lose an answer after Synapse acted, refuse a request before it reaches Synapse, or hold
+one until the test lets it go).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -39,15 +41,31 @@ class _Loss:
     remaining: int
 
 
+@dataclass(slots=True)
+class _Refusal:
+    match: Callable[[ProxiedCall], bool]
+    status: int
+    errcode: str
+
+
+@dataclass(slots=True)
+class _Hold:
+    match: Callable[[ProxiedCall], bool]
+    released: asyncio.Event
+
+
 class RecordingProxy:
     """An HTTP proxy in front of Synapse that logs every request passing through it; with
     ``lose_next`` it passes a request on and loses Synapse's answer (an answer lost after
-    acting)."""
+    acting), with ``fail_next`` it answers one with an error instead of passing it on (refused
+    before acting), with ``hold_next`` it holds one until released."""
 
     def __init__(self, upstream: str):
         self.upstream = upstream.rstrip("/")
         self.calls: list[ProxiedCall] = []
         self._losses: list[_Loss] = []
+        self._refusals: list[_Refusal] = []
+        self._holds: list[_Hold] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -98,6 +116,28 @@ class RecordingProxy:
         connection is reset)."""
         self._losses.append(_Loss(match, status, reset, times))
 
+    def fail_next(
+        self,
+        match: Callable[[ProxiedCall], bool],
+        *,
+        status: int = 403,
+        errcode: str = "M_FORBIDDEN",
+    ) -> None:
+        """The next request that ``match`` is answered with a ``status`` error (``errcode``)
+        without reaching Synapse: refused before acting."""
+        self._refusals.append(_Refusal(match, status, errcode))
+
+    def hold_next(self, match: Callable[[ProxiedCall], bool]) -> asyncio.Event:
+        """The next request that ``match`` waits before it is passed on until the returned
+        event is set."""
+        hold = _Hold(match, asyncio.Event())
+        self._holds.append(hold)
+        return hold.released
+
+    @staticmethod
+    def _first(found: Sequence[_Refusal | _Hold], call: ProxiedCall) -> int | None:
+        return next((i for i, f in enumerate(found) if f.match(call)), None)
+
     def _loss(self, call: ProxiedCall) -> _Loss | None:
         for loss in self._losses:
             if loss.remaining > 0 and loss.match(call):
@@ -112,6 +152,16 @@ class RecordingProxy:
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
+        if (i := self._first(self._refusals, call)) is not None:
+            refusal = self._refusals.pop(i)
+            refused = {"errcode": refusal.errcode, "error": "refused by the test proxy"}
+            async with self._changed:
+                call.status, call.response = refusal.status, json.dumps(refused).encode()
+                call.done.set()
+                self._changed.notify_all()
+            return web.json_response(refused, status=refusal.status)
+        if (i := self._first(self._holds, call)) is not None:
+            await self._holds.pop(i).released.wait()
         headers = {
             k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")
         }
