@@ -50,7 +50,7 @@ def install(new: Observer) -> None:
 
 
 def call_ended(platform: str, command: str, failed: BaseException | None, seconds: float) -> None:
-    """A state-changing call ended (``bot.commands.Context.change``), with its error if any."""
+    """A state-changing call ended (``bot.context.Context.change``), with its error if any."""
     if failed is None:
         status = "ok"
     elif isinstance(failed, PlatformError) and failed.status is not None:
