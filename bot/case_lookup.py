@@ -3,7 +3,7 @@ and letting a caller reach a case of another room only if the policy names them.
 
 from __future__ import annotations
 
-from bot.commands import Context, caller_named, unknown_why
+from bot.context import Context, caller_named, unknown_why
 from bot.entitlement import Known
 from bot.errors import PlatformError
 from bot.outcome import Refusal, Refused
@@ -27,5 +27,5 @@ async def refused_elsewhere(ctx: Context, command: str, elsewhere: Reply) -> Ref
     except PlatformError as err:
         return Refused(Refusal.PLATFORM, failures.lookup_failed(err))
     if known is not Known.NAMED:
-        return Refused(Refusal.NOT_ENTITLED, elsewhere + unknown_why(ctx, command, known))
+        return Refused(Refusal.NOT_ENTITLED, elsewhere + unknown_why(ctx.platform, command, known))
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.commands import Context
+from bot.context import Context
 from bot.errors import PlatformError, RuleForbids
 from bot.model import UserRef
 from bot.outcome import ItemResult, Status

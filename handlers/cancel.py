@@ -5,15 +5,17 @@ can reverse). Its caller may cancel it; so may an owner of the room it runs in."
 from __future__ import annotations
 
 from bot.case_lookup import recorded_case
-from bot.commands import Command, Context
+from bot.commands import Command
 from bot.entitlement import Access
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 from bot.replies import cancel as sentences
 from bot.reply import plain
+from bot.services import Call, context_of
 
 
-async def cancel(ctx: Context) -> Outcome:
+async def cancel(call: Call) -> Outcome:
+    ctx = context_of(call)
     number = int(ctx.parsed.words["case"])
     inv = ctx.invocation
     row = await recorded_case(ctx, number)

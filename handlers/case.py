@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from bot.case_lookup import recorded_case, refused_elsewhere
-from bot.commands import Command, Context
+from bot.commands import Command
 from bot.entitlement import CommandRule
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refused
 from bot.replies import case as sentences
+from bot.services import Call, context_of
 
 
-async def case(ctx: Context) -> Outcome:
+async def case(call: Call) -> Outcome:
+    ctx = context_of(call)
     number = int(ctx.parsed.words["number"])
     row = await recorded_case(ctx, number)
     if isinstance(row, Refused):

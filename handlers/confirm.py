@@ -7,15 +7,17 @@ handler only releases it (the store queues it in its room again, marked confirme
 
 from __future__ import annotations
 
-from bot.commands import Command, Context
+from bot.commands import Command
 from bot.entitlement import Access, is_named
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 from bot.replies import confirm as sentences
 from bot.replies import refusals
+from bot.services import Call, context_of
 
 
-async def confirm(ctx: Context) -> Outcome:
+async def confirm(call: Call) -> Outcome:
+    ctx = context_of(call)
     number = int(ctx.parsed.words["case"])
     pending = await ctx.cases.pending_confirmation(number)
     if pending is None:

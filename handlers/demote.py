@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.change_result import change_or_result
-from bot.commands import Command, Context, run_each
+from bot.commands import Command
+from bot.context import run_each
 from bot.entitlement import CommandRule
 from bot.grammar import Flag, Grammar, Targets
 from bot.lost_answers import confirmed, demoted
@@ -12,10 +13,12 @@ from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.platform import SupportsDemote, SupportsOwnerLevels
 from bot.replies import demote as sentences
 from bot.replies import untouched
+from bot.services import Call, context_of
 from bot.undo_steps import Repromote
 
 
-async def demote(ctx: Context) -> Outcome:
+async def demote(call: Call) -> Outcome:
+    ctx = context_of(call)
     platform = ctx.platform
     assert isinstance(platform, SupportsDemote)  # Command.requires checked it
     members = await ctx.members()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Context
+from bot.commands import Command
 from bot.entitlement import Access, Verdict, decide_static
 from bot.grammar import Grammar
 from bot.outcome import Info, Outcome
 from bot.replies import help as sentences
+from bot.services import Call, context_of
 
 SAID = {
     # why the caller may use a command, as the list says it ("" : the summary says it already)
@@ -17,7 +18,8 @@ SAID = {
 }
 
 
-async def help_(ctx: Context) -> Outcome:
+async def help_(call: Call) -> Outcome:
+    ctx = context_of(call)
     caller = ctx.invocation.caller
     entries = []
     for command in ctx.registry:

@@ -7,7 +7,7 @@ removed. Deactivated accounts are set aside first: the API cannot remove them.
 
 from __future__ import annotations
 
-from bot.commands import Command, Context
+from bot.commands import Command
 from bot.entitlement import CommandRule
 from bot.errors import Forbidden, PlatformError
 from bot.grammar import Arg, Flag, Grammar, Targets
@@ -16,10 +16,12 @@ from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups
 from bot.replies import failures, ib_groups
+from bot.services import Call, context_of
 from bot.undo_steps import IbReadd
 
 
-async def ib_remove(ctx: Context) -> Outcome:
+async def ib_remove(call: Call) -> Outcome:
+    ctx = context_of(call)
     platform = ctx.platform
     assert isinstance(platform, SupportsIbGroups)  # Command.requires checked it
     group = ctx.parsed.words["group-id"]

@@ -4,7 +4,8 @@ members from the room the command is typed in; the filters choose them from the 
 from __future__ import annotations
 
 from bot.change_result import change_or_result
-from bot.commands import Command, Context, run_each
+from bot.commands import Command
+from bot.context import run_each
 from bot.entitlement import CommandRule
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.lost_answers import checked, removed
@@ -12,10 +13,12 @@ from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.replies import kick as sentences
 from bot.replies import untouched
+from bot.services import Call, context_of
 from bot.undo_steps import Readd
 
 
-async def kick(ctx: Context) -> Outcome:
+async def kick(call: Call) -> Outcome:
+    ctx = context_of(call)
     members = await ctx.members()
     owners = {uid for uid, m in members.items() if m.is_owner}
     reason = ctx.parsed.rest

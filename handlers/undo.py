@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import assert_never
 
 from bot.case_lookup import recorded_case, refused_elsewhere
-from bot.commands import Command, Context
+from bot.commands import Command
+from bot.context import Context
 from bot.entitlement import CommandRule, Verdict, decide, decide_static
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
@@ -35,11 +36,13 @@ from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLeve
 from bot.replies import failures, refusals
 from bot.replies import undo as sentences
 from bot.reply import Line, unmentioned
+from bot.services import Call, context_of
 from bot.store import AuditRow
 from bot.undo_steps import IbReadd, Readd, Repromote, StoredStep, Unreadable
 
 
-async def undo(ctx: Context) -> Outcome:
+async def undo(call: Call) -> Outcome:
+    ctx = context_of(call)
     inv = ctx.invocation
     given = (ctx.parsed.rest or "").strip().lstrip("#")
     if given and not given.isdigit():
