@@ -1,10 +1,10 @@
 """What the core tells an observer as it works, for metrics (``bot.ops.metrics``).
 
 The core calls the installed ``Observer`` at a few central places (a command recorded, a case
-answered, a state-changing platform call, a store unit); the default observes nothing, so no
-metrics library is imported unless the operations endpoint is configured. Labels are bounded
-by construction: platform and command names come from the registries, outcomes and reasons
-from enums, statuses from HTTP classes; never a user, a room or free text."""
+answered, a state-changing platform call, a store unit, a job taken over); the default observes
+nothing, so no metrics library is imported unless the operations endpoint is configured. Labels
+are bounded by construction: platform and command names come from the registries, outcomes and
+reasons from enums, statuses from HTTP classes; never a user, a room or free text."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ class Observer:
 
     def store_unit(self, seconds: float, ok: bool) -> None:
         """A unit of store work ended (its queueing for the store's thread included)."""
+
+    def job_taken_over(self, platform: str) -> None:
+        """A job was claimed from an instance whose lease on it had lapsed."""
 
 
 _installed: Observer = Observer()

@@ -70,6 +70,12 @@ class PrometheusObserver(telemetry.Observer):
             buckets=_STORE_BUCKETS,
             registry=r,
         )
+        self.taken_over = Counter(
+            "kickbot_jobs_taken_over",
+            "Jobs claimed from an instance whose lease on them had lapsed",
+            ["platform"],
+            registry=r,
+        )
         self.queued = Gauge("kickbot_jobs_queued", "Cases queued", ["platform"], registry=r)
         self.running = Gauge("kickbot_jobs_running", "Cases running", ["platform"], registry=r)
         self.audit_records = Gauge(
@@ -83,6 +89,7 @@ class PrometheusObserver(telemetry.Observer):
         self._platforms = platforms
         for name in platforms:  # every platform's series from the start, at zero
             self.rate_limited.labels(name)
+            self.taken_over.labels(name)
 
     def command_received(self, platform: str, command: str) -> None:
         self.commands.labels(platform, command).inc()
@@ -104,6 +111,9 @@ class PrometheusObserver(telemetry.Observer):
 
     def store_unit(self, seconds: float, ok: bool) -> None:
         self.store_seconds.labels("ok" if ok else "error").observe(seconds)
+
+    def job_taken_over(self, platform: str) -> None:
+        self.taken_over.labels(platform).inc()
 
     async def exposition(self, store: Store | None) -> bytes:
         """The metrics as text, the store's gauges read now (a failed read is counted and

@@ -577,6 +577,10 @@ async def chime_sdk_world(
         async def mention(person: str, text: str) -> str:
             return await desk.say(person, f"@kickbot {text}")
 
+        async def post(person: str, text: str) -> Reply:
+            await desk.send(person, text)
+            return desk.reply
+
         typed = {p: f"@{uid}" for p, uid in ids.items()} | {"kickbot": "@kickbot"}
         try:
             yield World(
@@ -598,6 +602,7 @@ async def chime_sdk_world(
                     lambda change: double.fail_next(CHIME_SDK_CALLS[change], "ForbiddenException"),
                 ),
                 app=app,
+                post=post,
                 mention=mention,
                 at_word_is_an_id=True,
                 server=double,
