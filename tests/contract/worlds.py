@@ -522,6 +522,7 @@ async def chime_world(
                 ),
                 app=app,
                 post=post,
+                server=double,
             )
         finally:
             await app.stop()
