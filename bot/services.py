@@ -9,8 +9,8 @@
 - ``Checks``: the policy and the registry, and the dispatcher's checks a handler asks for
   itself (whether the policy names the caller, rank for /undo, screening people it finds).
 
-A handler declares the services it uses as a Protocol over ``Call`` (``Uses*`` below, or its
-own), so mypy lets it reach nothing else. ``Call`` is built by the pipeline over its
+A handler declares the services it uses as a Protocol over ``Call`` made of the ``Has*``
+Protocols below, so mypy lets it reach nothing else. ``Call`` is built by the pipeline over its
 ``Context``; ``in_room``, ``on_platform`` and ``scoped`` give the same command's services in
 another room, on another platform, or with journal entries under a scope.
 """
@@ -24,14 +24,22 @@ from typing import Protocol, TypeVar
 
 from bot.casebook import CaseBook
 from bot.commands import Registry
-from bot.context import Context, Journal, ScopedJournal, caller_named, run_each, settle_each
+from bot.context import (
+    Context,
+    Journal,
+    ScopedJournal,
+    caller_named,
+    run_each,
+    settle_each,
+    unknown_why,
+)
 from bot.entitlement import Known, Policy
 from bot.everywhere.reach import Reach
 from bot.grammar import Parsed
 from bot.model import Member, RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult
 from bot.platform import Platform
-from bot.reply import Line
+from bot.reply import Line, Reply
 
 T = TypeVar("T")
 
@@ -175,6 +183,11 @@ class Checks(Protocol):
         when a look-up fails."""
         ...
 
+    def unknown_why(self, command: str, known: Known) -> Reply:
+        """For a caller ``named`` could not tell (``Known.UNKNOWN``): why, and what to grant
+        the bot; nothing otherwise."""
+        ...
+
     async def screen(self, there: Call, people: Sequence[UserRef]) -> list[ItemResult] | None:
         """Of ``people`` found on ``there``'s platform, those set aside (protected, or
         outranking the caller), each with why; None: no check is available, so nobody may be
@@ -292,6 +305,9 @@ class _Checks:
     async def named(self, command: str) -> Known:
         return await caller_named(self._ctx, command)
 
+    def unknown_why(self, command: str, known: Known) -> Reply:
+        return unknown_why(self._ctx.platform, command, known)
+
     async def screen(self, there: Call, people: Sequence[UserRef]) -> list[ItemResult] | None:
         if self._ctx.screen is None:
             return None
@@ -356,28 +372,26 @@ def context_of(call: Call) -> Context:
     return call._ctx
 
 
-class UsesCases(Protocol):
-    """What a command about cases uses (/case, /confirm, /jobs, /cancel)."""
-
+class HasAsked(Protocol):
     @property
     def asked(self) -> Asked: ...
 
-    @property
-    def cases(self) -> Cases: ...
 
-
-class UsesRoom(Protocol):
-    """What a command that changes its targets in one place uses (/kick, /demote,
-    /ib-remove)."""
-
-    @property
-    def asked(self) -> Asked: ...
-
+class HasRoom(Protocol):
     @property
     def room(self) -> RoomView: ...
 
+
+class HasEffects(Protocol):
     @property
     def effects(self) -> Effects: ...
 
+
+class HasCases(Protocol):
     @property
     def cases(self) -> Cases: ...
+
+
+class HasChecks(Protocol):
+    @property
+    def checks(self) -> Checks: ...

@@ -62,12 +62,12 @@ async def undo(call: Call) -> Outcome:
         )
     if number is None:
         return Refused(Refusal.MALFORMED, sentences.nothing_to_undo(minutes))
-    row = await recorded_case(ctx, number)
+    row = await recorded_case(call.cases, number)
     if isinstance(row, Refused):
         return row
     if row.room != inv.room.id:
         elsewhere = sentences.undo_elsewhere(number)
-        if (refused := await refused_elsewhere(ctx, COMMAND.name, elsewhere)) is not None:
+        if (refused := await refused_elsewhere(call.checks, COMMAND.name, elsewhere)) is not None:
             return refused
     if row.command not in undoable:
         itself = row.command == COMMAND.name
