@@ -44,11 +44,12 @@ EMAIL = {
 """AppInstanceUserIds that are e-mail addresses (``user_ids_are_emails``; the contract table)."""
 
 
-def make_double(ids: dict[str, str] | None = None) -> ChimeSdkDouble:
+def make_double(ids: dict[str, str] | None = None, **double: Any) -> ChimeSdkDouble:
     """alice and carol moderate #desk, bob, dave and frank are members; alice moderates
     #solo, bob is in it; erin is in no channel; frank is an AppInstanceAdmin. ``ids``: each
-    person's AppInstanceUserId (default: their name)."""
-    sdk = ChimeSdkDouble()
+    person's AppInstanceUserId (default: their name); ``double``: the double's own arguments
+    (its keys, say)."""
+    sdk = ChimeSdkDouble(**double)
     uid = ids or {name: name for name in PEOPLE}
     for name, full in PEOPLE.items():
         sdk.add_user(uid[name], full, admin=name == "frank")

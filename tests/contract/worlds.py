@@ -518,6 +518,7 @@ async def chime_world(
                 knobs=_aws_knobs(double, CHIME_CALLS, "ServiceFailure", "Forbidden", "GetRoom"),
                 app=app,
                 post=post,
+                server=double,
             )
         finally:
             await app.stop()
