@@ -8,15 +8,11 @@ import json
 
 from bot.app import App
 from bot.testing.rocketchat.server import RocketChatServer
-from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
+from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, Probe, answered, wrong
+from tests.kit import cases
 from tests.rocketchat.conftest import ALICE, BOB, DESK, Room, platform_of, visible
 
 JSON_TYPE = ("Content-Type", b"application/json")
-
-
-async def cases(app: App) -> int:
-    assert app.store is not None
-    return len(await app.store.audit())
 
 
 async def test_junk_gets_a_4xx_before_any_work(
@@ -34,28 +30,20 @@ async def test_junk_gets_a_4xx_before_any_work(
     good = json.dumps(payload).encode()
     lone = json.dumps({**payload, "token": "\ud800"}).encode()  # "\\ud800": valid JSON
     calls = len(server.requests)
-    sent: dict[str, tuple[list[tuple[str, bytes]], bytes]] = {
-        "nested": ([JSON_TYPE], NESTED),
+    probes: dict[str, Probe] = {
+        "nested": ([JSON_TYPE], NESTED, 400),
         "nested in the token": (
             [JSON_TYPE],
             good.replace(b'"text"', b'"x": ' + NESTED[5:-1] + b', "text"'),
+            400,
         ),
-        "not utf-8": ([JSON_TYPE], NOT_UTF8),
-        "lone surrogate token": ([JSON_TYPE], lone),
-        "wrong type": ([("Content-Type", b"text/plain")], good),
-        "no type": ([], good),
-        "oversize": ([JSON_TYPE], OVERSIZE),
+        "not utf-8": ([JSON_TYPE], NOT_UTF8, 400),
+        "lone surrogate token": ([JSON_TYPE], lone, 403),
+        "wrong type": ([("Content-Type", b"text/plain")], good, 415),
+        "no type": ([], good, 415),
+        "oversize": ([JSON_TYPE], OVERSIZE, 413),
     }
-    got = {name: await raw_post(url, headers, body) for name, (headers, body) in sent.items()}
-    assert got == {
-        "nested": 400,
-        "nested in the token": 400,
-        "not utf-8": 400,
-        "lone surrogate token": 403,
-        "wrong type": 415,
-        "no type": 415,
-        "oversize": 413,
-    }
+    assert wrong(await answered(url, probes)) == {}
     assert len(server.requests) == calls  # not even a look-up
     assert await cases(bot) == 0
     assert BOB in desk.members
@@ -65,16 +53,12 @@ async def test_junk_gets_a_4xx_before_any_work(
     assert await cases(bot) == 1
 
 
-BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
-
-async def test_user_text_in_a_reply_cannot_reorder_or_break_it(
+async def test_text_json_can_carry_but_no_reply_can_is_replaced(
     server: RocketChatServer, desk: Room
 ) -> None:
-    reason = f"spamming \u202eevil\u2069 {BIDI} *bold* nul\x00 lone\ud800"
-    await desk.post(ALICE, f"!kick @bob {reason}")
+    """BiDi controls in a reason: tests/contract (test_bidi_controls_...); here, a NUL and a
+    lone surrogate, which only a JSON body (``\\u0000``, ``\\ud800``) carries."""
+    await desk.post(ALICE, "!kick @bob *bold* nul\x00 lone\ud800")
     reply = await server.next_message(DESK)
-    assert not set(reply.msg) & set(BIDI)
-    assert "⟨U+202E⟩evil⟨U+2069⟩ ⟨U+202A⟩⟨U+202B⟩" in reply.msg
     assert "*bold*" not in reply.msg
     assert "nul\ufffd lone\ufffd" in reply.msg  # answered: nothing unsendable went out

@@ -13,7 +13,8 @@ import pytest
 
 from bot import audit
 from bot.testing.slack.workspace import SlackWorkspace
-from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
+from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, Probe, answered, raw_post, wrong
+from tests.kit import cases
 from tests.slack.conftest import (
     ALICE,
     BOB,
@@ -38,60 +39,45 @@ def signed(secret: str, body: bytes, timestamp: str | None = None) -> list[tuple
     ]
 
 
-async def commands(bot: Bot) -> int:
-    assert bot.app.store is not None
-    return len(await bot.app.store.audit())
-
-
 async def test_junk_gets_a_4xx_before_any_work(slack: SlackWorkspace, http_bot: Bot) -> None:
     url = http_bot.platform.listen_url
     secret = slack.signing_secret
     event = b'{"type": "event_callback", "event_id": "Ev1", "event": {"type": "app_mention"}}'
     json_type = ("Content-Type", b"application/json")
     good = signed(secret, event)
-    sent: dict[str, tuple[list[tuple[str, bytes]], bytes]] = {
+    probes: dict[str, Probe] = {
         # the timestamp is not a number of seconds (Bolt's own check fails on int())
-        "abc": ([json_type, ("X-Slack-Request-Timestamp", b"abc"), good[1]], event),
-        "empty": ([json_type, ("X-Slack-Request-Timestamp", b""), good[1]], event),
-        "float": ([json_type, ("X-Slack-Request-Timestamp", b"1.7e9"), good[1]], event),
-        "not utf-8": ([json_type, ("X-Slack-Request-Timestamp", b"\xff\xfe"), good[1]], event),
-        "signature not utf-8": ([json_type, good[0], ("X-Slack-Signature", b"v0=\xff")], event),
-        "unsigned nested": ([json_type], NESTED),
-        "forged nested": ([json_type, *signed("not-the-secret", NESTED)], NESTED),
-        "signed nested": ([json_type, *signed(secret, NESTED)], NESTED),
-        "signed not utf-8": ([json_type, *signed(secret, NOT_UTF8)], NOT_UTF8),
-        "wrong type": ([("Content-Type", b"text/plain"), *good], event),
-        "no type": (good, event),
-        "oversize": ([json_type, *signed(secret, OVERSIZE)], OVERSIZE),
+        "abc": ([json_type, ("X-Slack-Request-Timestamp", b"abc"), good[1]], event, 401),
+        "empty": ([json_type, ("X-Slack-Request-Timestamp", b""), good[1]], event, 401),
+        "float": ([json_type, ("X-Slack-Request-Timestamp", b"1.7e9"), good[1]], event, 401),
+        "not utf-8": ([json_type, ("X-Slack-Request-Timestamp", b"\xff\xfe"), good[1]], event, 401),
+        "signature not utf-8": (
+            [json_type, good[0], ("X-Slack-Signature", b"v0=\xff")],
+            event,
+            401,
+        ),
+        "unsigned nested": ([json_type], NESTED, 401),
+        "forged nested": ([json_type, *signed("not-the-secret", NESTED)], NESTED, 401),
+        "signed nested": ([json_type, *signed(secret, NESTED)], NESTED, 400),
+        "signed not utf-8": ([json_type, *signed(secret, NOT_UTF8)], NOT_UTF8, 400),
+        "wrong type": ([("Content-Type", b"text/plain"), *good], event, 415),
+        "no type": (good, event, 415),
+        "oversize": ([json_type, *signed(secret, OVERSIZE)], OVERSIZE, 413),
     }
     before = len(slack.requests)
-    got = {name: await raw_post(url, headers, body) for name, (headers, body) in sent.items()}
-    assert got == {
-        "abc": 401,
-        "empty": 401,
-        "float": 401,
-        "not utf-8": 401,
-        "signature not utf-8": 401,
-        "unsigned nested": 401,
-        "forged nested": 401,
-        "signed nested": 400,
-        "signed not utf-8": 400,
-        "wrong type": 415,
-        "no type": 415,
-        "oversize": 413,
-    }
+    assert wrong(await answered(url, probes)) == {}
     assert slack.requests[before:] == []  # not even a look-up
-    assert await commands(http_bot) == 0
+    assert await cases(http_bot.app) == 0
     # Slack's certificate check is answered as Bolt answers it: 200, nothing done.
     form = ("Content-Type", b"application/x-www-form-urlencoded")
     assert await raw_post(url, [form], b"ssl_check=1&token=legacy") == 200
     assert await raw_post(url, [form], b"ssl_check=0&token=legacy") == 401
     assert slack.requests[before:] == []
-    assert await commands(http_bot) == 0
+    assert await cases(http_bot.app) == 0
     # The receiver is still there, and a genuine command is taken.
     reply = await Channel(slack, http_bot, DESK).mention(ALICE, "@kickbot help")
     assert "Commands you may use here" in reply.plain
-    assert await commands(http_bot) == 1
+    assert await cases(http_bot.app) == 1
 
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
