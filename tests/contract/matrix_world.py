@@ -1,8 +1,10 @@
 """The contract table's Matrix world: a real Synapse (one for the session, shared with
-``tests/matrix``), the people registered on it once; per test a new kickbot account creates
-#desk (room version 12: the bot is its creator, so its power is unlimited), everyone but Erin
-in it. Alice (75) and Carol (50) own it: a room owner is whoever has at least the kick level
-(50), and between two owners the higher level acts (``World.graded``). A homeserver never shows
+``tests/matrix``). The people, the bot's account and #desk are made once: the bot created
+#desk (room version 12: as its creator, its power is unlimited), everyone but Erin in it; each
+test finds it as it was made (whoever left is invited and joins, the power levels are put back,
+the bot's direct rooms are left) and runs a kickbot of its own (its store, its settings).
+Alice (75) and Carol (60) own it: a room owner is whoever has at least the kick level (50), and
+between two owners the higher level acts (``World.levels``). A homeserver never shows
 e-mail addresses, so the policy names people by their Matrix ids (the cells' ``@example.com``
 addresses are rewritten) and nobody is found by an address typed in a command.
 
@@ -20,6 +22,7 @@ import json
 import secrets
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,7 +31,14 @@ import pytest
 
 from bot.app import App
 from bot.platforms.matrix.adapter import MatrixPlatform
-from bot.testing.matrix import Account, Homeserver, ProxiedCall, RecordingProxy, Watcher
+from bot.testing.matrix import (
+    Account,
+    Homeserver,
+    MatrixCallError,
+    ProxiedCall,
+    RecordingProxy,
+    Watcher,
+)
 from tests import kit
 from tests.contract.worlds import (
     EXTRA,
@@ -45,22 +55,83 @@ from tests.kit import SPINE_POLICY
 from tests.matrix import session
 
 KICK = 50
-LEVELS = {"alice": 75, "carol": 50}
+LEVELS = {"alice": 75, "carol": 60}
 """The owners of #desk and their power levels; everyone else has the room's default (0)."""
 DISPLAY = {p: p.capitalize() for p in PEOPLE} | EXTRA
 CLIENT = "/_matrix/client/v3"
 
-_registered: dict[str, Account] = {}
-"""The people, registered on the session's Synapse by the first Matrix world."""
 
 
-async def _people(hs: Homeserver) -> dict[str, Account]:
-    if not _registered:
-        tag = secrets.token_hex(3)
-        names = list(DISPLAY)
-        accounts = await asyncio.gather(*(hs.register(f"{p}.{tag}", DISPLAY[p]) for p in names))
-        _registered.update(zip(names, accounts, strict=True))
-    return _registered
+@dataclass(frozen=True)
+class Desk:
+    """What the Matrix worlds of a session share: the accounts and #desk as it was made."""
+
+    people: dict[str, Account]
+    bot: Account
+    watch: Account
+    room: str
+    power: dict[str, Any]
+    """#desk's power levels as made."""
+
+    async def restored(self, hs: Homeserver) -> Desk:
+        """#desk as it was made, in the fewest calls: whoever left is invited back and joins,
+        anyone else is kicked (an invitation withdrawn), the power levels are put back, the
+        bot leaves its direct rooms (a notice opens a new one)."""
+        room, bot = self.room, self.bot
+        inside = {a.user_id: a for p, a in self.people.items() if p != "erin"}
+        inside[self.watch.user_id] = self.watch
+        joined, invited, power = await asyncio.gather(
+            hs.joined(self.watch, room), _invited(hs, self.watch, room), hs.power_levels(bot, room)
+        )
+        if power != self.power:
+            await hs.send_state(bot, room, "m.room.power_levels", self.power)
+        strays = (joined | invited) - set(inside) - {bot.user_id}
+        for uid in strays:
+            await hs.request(bot, "POST", f"{CLIENT}/rooms/{room}/kick", {"user_id": uid})
+        missing = [a for uid, a in inside.items() if uid not in joined]
+        await asyncio.gather(
+            *(hs.invite(bot, room, a.user_id) for a in missing if a.user_id not in invited)
+        )
+        await asyncio.gather(*(hs.join(a, room) for a in missing))
+        direct = f"{CLIENT}/user/{quote(bot.user_id)}/account_data/m.direct"
+        try:
+            dms: dict[str, list[str]] = await hs.request(bot, "GET", direct)
+        except MatrixCallError as err:
+            if err.errcode != "M_NOT_FOUND":  # never set
+                raise
+            dms = {}
+        for dm in {r for rooms in dms.values() for r in rooms}:
+            await hs.request(bot, "POST", f"{CLIENT}/rooms/{quote(dm)}/leave", {})
+            await hs.request(bot, "POST", f"{CLIENT}/rooms/{quote(dm)}/forget", {})
+        if dms:
+            await hs.request(bot, "PUT", direct, {})
+        return self
+
+
+async def _invited(hs: Homeserver, who: Account, room: str) -> set[str]:
+    found = await hs.request(who, "GET", f"{CLIENT}/rooms/{room}/members?membership=invite")
+    return {str(event["state_key"]) for event in found["chunk"]}
+
+
+_made: list[Desk] = []
+"""The session's #desk, made by the first Matrix world."""
+
+
+async def _desk(hs: Homeserver) -> Desk:
+    if _made:
+        return await _made[0].restored(hs)
+    tag = secrets.token_hex(3)
+    names = [*DISPLAY, "kickbot", "watcher"]
+    made = await asyncio.gather(*(hs.register(f"{p}.{tag}", DISPLAY.get(p, p)) for p in names))
+    accounts = dict(zip(names, made, strict=True))
+    bot, watch = accounts.pop("kickbot"), accounts.pop("watcher")
+    power = {accounts[p].user_id: level for p, level in LEVELS.items()}
+    inside = [a for p, a in accounts.items() if p != "erin"]
+    room = await hs.create_room(
+        bot, name="desk", members=[*inside, watch], power=power, version="12", kick=KICK
+    )
+    _made.append(Desk(accounts, bot, watch, room, await hs.power_levels(bot, room)))
+    return _made[0]
 
 
 def by_id(value: Any, ids: Mapping[str, str]) -> Any:
@@ -138,11 +209,8 @@ async def matrix_world(
 ) -> AsyncIterator[World]:
     server = session.synapse()
     async with Homeserver.of(server) as hs:
-        people = await _people(hs)
-        tag = secrets.token_hex(3)
-        bot, watch = await asyncio.gather(
-            hs.register(f"kickbot.{tag}", "kickbot"), hs.register(f"watcher.{tag}", "watcher")
-        )
+        made = await _desk(hs)
+        people, bot, watch, desk = made.people, made.bot, made.watch, made.room
         accounts = people | {"kickbot": bot}
         ids = {p: a.user_id for p, a in accounts.items()}
         names = {uid: p for p, uid in ids.items()} | {watch.user_id: "watcher"}
@@ -151,10 +219,6 @@ async def matrix_world(
             return names.get(uid, uid)
 
         power = {ids[p]: level for p, level in LEVELS.items()}
-        inside = [a for p, a in people.items() if p != "erin"]
-        desk = await hs.create_room(
-            bot, name="desk", members=[*inside, watch], power=power, version="12", kick=KICK
-        )
         read = Reader(server.url, watch, desk)
         proxy = RecordingProxy(server.url)
         watcher = Watcher(hs, watch)
@@ -175,17 +239,25 @@ async def matrix_world(
         read_notices: dict[str, int] = {}
         calls = _calls(desk)
 
+        answered: list[str] = []
+        """The bot's messages in #desk taken as replies, in order."""
+
+        async def reply_to(event: str) -> str:
+            """The bot's reply to ``event``: its next message in #desk."""
+            reply = await watcher.reply_to(event)
+            said = [s.event_id for s in watcher.from_user(bot.user_id) if s.room == desk]
+            assert said[len(answered)] == reply.event_id, [
+                s.body for s in watcher.from_user(bot.user_id)
+            ]
+            answered.append(reply.event_id)
+            return reply.body
+
         async def say(person: str, text: str) -> str:
-            event = await hs.say(accounts[person], desk, text)
-            return (await watcher.reply_to(event)).body
+            return await reply_to(await hs.say(accounts[person], desk, text))
 
         async def post(person: str, text: str) -> Reply:
             event = await hs.say(accounts[person], desk, text)
-
-            async def reply() -> str:
-                return (await watcher.reply_to(event)).body
-
-            return reply
+            return lambda: reply_to(event)
 
         def changes() -> list[str]:
             made: list[str] = []
@@ -211,8 +283,8 @@ async def matrix_world(
 
         def owners() -> set[str]:
             levels = read.levels()
-            joined = read.joined() - {bot.user_id}
-            return {name(uid) for uid in joined if levels.get(uid, 0) >= KICK}
+            there = (read.joined() | read.invited()) - {bot.user_id}
+            return {name(uid) for uid in there if levels.get(uid, 0) >= KICK}
 
         def invitations(person: str | None = None) -> list[ProxiedCall]:
             """The bot's invitations into a direct room (``person``'s, or anyone's)."""
@@ -249,7 +321,7 @@ async def matrix_world(
                 "matrix",
                 "!",
                 ids,
-                {p: a.display_name for p, a in accounts.items()},
+                {p: a.display_name for p, a in accounts.items()} | {"erin": ids["erin"]},
                 say,
                 lambda: {name(uid) for uid in read.joined()},
                 changes,
@@ -260,6 +332,9 @@ async def matrix_world(
                     refuse_notices,
                 ),
                 mention=lambda person, text: say(person, f"{bot.user_id} {text}"),
+                levels=LEVELS,
+                invited=lambda: {name(uid) for uid in read.invited()},
+                addresses=False,
                 knobs=Knobs(
                     lambda change, how: proxy.lose_next(calls[change], reset=how == "reset"),
                     lambda change: proxy.fail_next(calls[change]),
