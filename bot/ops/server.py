@@ -23,7 +23,7 @@ class OpsServer:
         self.settings = settings
         self.app = app
         self.readiness = ReadinessCheck(app, timeout=settings.ready_timeout_seconds)
-        self.metrics = PrometheusObserver(sorted(app.platforms))
+        self.metrics = PrometheusObserver(sorted(app.platforms), app.audit_sink_names)
         self._runner: web.AppRunner | None = None
 
     def application(self) -> web.Application:
