@@ -66,8 +66,6 @@ class App:
         self.scim: ScimServer | None = None
         self.ops: OpsServer | None = None
         self.streamer: Streamer | None = None
-        self.audit_sink_names = [sink.name for sink in settings.audit_sinks]
-        """The audit sinks configured (their lag is a metric)."""
         self.started = False
         """Every platform started and commands resumed (``GET /readyz``)."""
 
@@ -82,7 +80,8 @@ class App:
     async def start(self) -> None:
         if self.settings.http is not None:  # /healthz answers from the start
             ops = platform_factories.import_with_extras("bot.ops.server", OPS_EXTRAS)
-            self.ops = await ops.serve(self.settings.http, self)
+            sinks = [sink.name for sink in self.settings.audit_sinks]  # their lag: a metric
+            self.ops = await ops.serve(self.settings.http, self, sinks)
         chain = audit_chain(self.settings)
         if self.settings.audit_sinks:  # told of each append; started once the store is open
             self.streamer = streamer_for(self.settings)

@@ -48,7 +48,6 @@ class Running(Protocol):
     platforms: dict[str, Platform]
     store: Store | None
     started: bool
-    audit_sink_names: list[str]
 
 
 class ReadinessCheck:

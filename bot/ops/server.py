@@ -5,10 +5,15 @@ changes state or shows a secret; other paths are a 404."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
 import structlog
 from aiohttp import web
 
 from bot import telemetry
+from bot.ops.audit_watch import AuditWatch
 from bot.ops.metrics import CONTENT_TYPE_LATEST, PrometheusObserver
 from bot.ops.readiness import ReadinessCheck, Running
 from bot.ops.settings import HttpSettings
@@ -19,12 +24,19 @@ _TEXT = "text/plain"
 
 
 class OpsServer:
-    def __init__(self, settings: HttpSettings, app: Running):
+    def __init__(self, settings: HttpSettings, app: Running, sinks: Sequence[str] = ()):
         self.settings = settings
         self.app = app
         self.readiness = ReadinessCheck(app, timeout=settings.ready_timeout_seconds)
-        self.metrics = PrometheusObserver(sorted(app.platforms), app.audit_sink_names)
+        self.metrics = PrometheusObserver(sorted(app.platforms), sinks)
         self._runner: web.AppRunner | None = None
+        self.audit_watch = AuditWatch(
+            app,
+            self.metrics,
+            every=settings.audit_verify_minutes * 60,
+            full_every=settings.audit_full_verify_hours * 3600,
+        )
+        self._watching: asyncio.Task[None] | None = None
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=1024)
@@ -52,6 +64,7 @@ class OpsServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.listen_host, self.settings.listen_port)
         await site.start()
+        self._watching = asyncio.create_task(self.audit_watch.run(), name="audit-watch")
         log.info(
             "operations endpoint listening",
             host=self.settings.listen_host,
@@ -60,12 +73,17 @@ class OpsServer:
 
     async def stop(self) -> None:
         telemetry.install(telemetry.Observer())
+        if self._watching is not None:
+            self._watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watching
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
 
-async def serve(settings: HttpSettings, app: Running) -> OpsServer:
-    server = OpsServer(settings, app)
+async def serve(settings: HttpSettings, app: Running, sinks: Sequence[str] = ()) -> OpsServer:
+    """Start the endpoint (``sinks``: the configured audit sinks' names, for their lag)."""
+    server = OpsServer(settings, app, sinks)
     await server.start()
     return server
