@@ -21,7 +21,7 @@ from bot.settings import Settings
 from bot.testing.chime_sdk.demo import readable
 from bot.testing.chime_sdk.double import ChimeSdkDouble
 from tests.kit import ConfigMaker as ConfigMaker
-from tests.kit import checked, settings, use_aws_credentials
+from tests.kit import aws_double, settings
 
 PEOPLE = {
     "alice": "Alice Moderator",  # moderator of DESK and SOLO
@@ -69,8 +69,7 @@ def make_double(ids: dict[str, str] | None = None, **double: Any) -> ChimeSdkDou
 
 @pytest.fixture
 async def sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[ChimeSdkDouble]:
-    async with checked(make_double()) as double:
-        use_aws_credentials(double, monkeypatch, tmp_path)
+    async with aws_double(make_double(), monkeypatch, tmp_path) as double:
         yield double
 
 

@@ -54,11 +54,9 @@ async def worlds(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterat
     async with (
         kit.checked(rc_kit.make_server()) as rocketchat,
         kit.checked(chime_double) as chime,
-        sdk_double as sdk,
+        kit.aws_double(sdk_double, monkeypatch, tmp_path) as sdk,
     ):
-        sdk_kit.use_credentials(sdk, monkeypatch, tmp_path)
         sdk.operations.admins.add(sdk.bot)  # lists another user's channels
-        monkeypatch.delenv("CHIME_BOT_SECURITY_TOKEN", raising=False)
         settings = parse(
             {
                 "store": f"sqlite:///{tmp_path}/kickbot.db",
