@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import structlog
 
+from bot import telemetry
 from bot.lookups import Lookups
 from bot.model import Invocation
 from bot.store import Job, Store
@@ -203,6 +204,9 @@ class Lanes:
                 if key in self._pending:
                     continue
                 return
+            if job.taken_over:
+                log.info("took over a job whose lease had lapsed", case=job.id, lane=lane)
+                telemetry.observer().job_taken_over(platform_name)
             renew = asyncio.create_task(self._renew(job.id))
             try:
                 await self._run(job, ahead)

@@ -119,8 +119,10 @@ def store_problems(url: str) -> list[str]:
         parsed = parse_url(url)
     except ConfigError as exc:
         return list(exc.problems)
-    if parsed.backend != "sqlite" or parsed.path == ":memory:":
+    if parsed.backend != "sqlite":
         return []
+    if parsed.path == ":memory:":
+        return [f"store: {url} is a database in memory: give the SQLite file a path"]
     file = Path(parsed.path)
     directory = file.parent
     if file.exists():

@@ -1,10 +1,10 @@
 """What the core tells an observer as it works, for metrics (``bot.ops.metrics``).
 
 The core calls the installed ``Observer`` at a few central places (a command recorded, a case
-answered, a state-changing platform call, a store unit); the default observes nothing, so no
-metrics library is imported unless the operations endpoint is configured. Labels are bounded
-by construction: platform and command names come from the registries, outcomes and reasons
-from enums, statuses from HTTP classes; never a user, a room or free text."""
+answered, a state-changing platform call, a store unit, a job taken over); the default observes
+nothing, so no metrics library is imported unless the operations endpoint is configured. Labels
+are bounded by construction: platform and command names come from the registries, outcomes and
+reasons from enums, statuses from HTTP classes; never a user, a room or free text."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ class Observer:
     def store_unit(self, seconds: float, ok: bool) -> None:
         """A unit of store work ended (its queueing for the store's thread included)."""
 
+    def job_taken_over(self, platform: str) -> None:
+        """A job was claimed from an instance whose lease on it had lapsed."""
+
 
 _installed: Observer = Observer()
 
@@ -47,7 +50,7 @@ def install(new: Observer) -> None:
 
 
 def call_ended(platform: str, command: str, failed: BaseException | None, seconds: float) -> None:
-    """A state-changing call ended (``bot.commands.Context.change``), with its error if any."""
+    """A state-changing call ended (``bot.context.Context.change``), with its error if any."""
     if failed is None:
         status = "ok"
     elif isinstance(failed, PlatformError) and failed.status is not None:

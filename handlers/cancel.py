@@ -4,29 +4,36 @@ can reverse). Its caller may cancel it; so may an owner of the room it runs in."
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.case_lookup import recorded_case
-from bot.commands import Command, Context
+from bot.commands import Command
 from bot.entitlement import Access
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 from bot.replies import cancel as sentences
 from bot.reply import plain
+from bot.services import HasAsked, HasCases, HasRoom
 
 
-async def cancel(ctx: Context) -> Outcome:
-    number = int(ctx.parsed.words["case"])
-    inv = ctx.invocation
-    row = await recorded_case(ctx, number)
+class Uses(HasAsked, HasCases, HasRoom, Protocol):
+    """What /cancel uses: who asked where, the cases, and whether the caller owns the room."""
+
+
+async def cancel(call: Uses) -> Outcome:
+    inv, cases = call.asked, call.cases
+    number = int(inv.parsed.words["case"])
+    row = await recorded_case(cases, number)
     if isinstance(row, Refused):
         return row
     if (row.platform, row.room) != (inv.platform, inv.room.id):
         return Refused(Refusal.NOT_ENTITLED, sentences.cancel_elsewhere(number))
     if row.state == "done":
         return Refused(Refusal.MALFORMED, sentences.cancel_too_late(number, row.outcome))
-    if row.caller_id != inv.caller.id and not await ctx.caller_is_owner():
+    if row.caller_id != inv.caller.id and not await call.room.caller_is_owner():
         return Refused(Refusal.NOT_ENTITLED, sentences.cancel_not_yours(number, row.caller))
-    said = await ctx.cases.request_cancel(
-        number, ctx.case_id, plain(sentences.cancelled_before_start(ctx.case_id))
+    said = await cases.book.request_cancel(
+        number, cases.case_id, plain(sentences.cancelled_before_start(cases.case_id))
     )
     if said == "finished":
         return Refused(Refusal.MALFORMED, sentences.cancel_too_late(number, "report"))

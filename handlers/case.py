@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.case_lookup import recorded_case, refused_elsewhere
-from bot.commands import Command, Context
+from bot.commands import Command
 from bot.entitlement import CommandRule
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refused
 from bot.replies import case as sentences
+from bot.services import HasAsked, HasCases, HasChecks
 
 
-async def case(ctx: Context) -> Outcome:
-    number = int(ctx.parsed.words["number"])
-    row = await recorded_case(ctx, number)
+class Uses(HasAsked, HasCases, HasChecks, Protocol):
+    """What /case uses: where it was asked, the cases, and whether the policy names the
+    caller (another room's case)."""
+
+
+async def case(call: Uses) -> Outcome:
+    number = int(call.asked.parsed.words["number"])
+    row = await recorded_case(call.cases, number)
     if isinstance(row, Refused):
         return row
-    if row.room != ctx.invocation.room.id:
+    if row.room != call.asked.room.id:
         elsewhere = sentences.case_elsewhere(number)
-        if (refused := await refused_elsewhere(ctx, COMMAND.name, elsewhere)) is not None:
+        if (refused := await refused_elsewhere(call.checks, COMMAND.name, elsewhere)) is not None:
             return refused
     return Info(sentences.case_details(row))
 

@@ -7,22 +7,29 @@ handler only releases it (the store queues it in its room again, marked confirme
 
 from __future__ import annotations
 
-from bot.commands import Command, Context
+from typing import Protocol
+
+from bot.commands import Command
 from bot.entitlement import Access, is_named
 from bot.grammar import CaseNumber, Grammar
 from bot.outcome import Info, Outcome, Refusal, Refused
 from bot.replies import confirm as sentences
 from bot.replies import refusals
+from bot.services import HasAsked, HasCases
 
 
-async def confirm(ctx: Context) -> Outcome:
-    number = int(ctx.parsed.words["case"])
-    pending = await ctx.cases.pending_confirmation(number)
+class Uses(HasAsked, HasCases, Protocol):
+    """What /confirm uses: who asked where, and the cases."""
+
+
+async def confirm(call: Uses) -> Outcome:
+    inv, cases = call.asked, call.cases
+    number = int(inv.parsed.words["case"])
+    pending = await cases.book.pending_confirmation(number)
     if pending is None:
-        if not await ctx.cases.audit(case=number):
+        if not await cases.book.audit(case=number):
             return Refused(Refusal.MALFORMED, refusals.no_such_case(number))
         return Refused(Refusal.MALFORMED, sentences.not_awaiting(number))
-    inv = ctx.invocation
     if (pending.platform, pending.room) != (inv.platform, inv.room.id):
         return Refused(Refusal.NOT_ENTITLED, sentences.confirm_elsewhere(number))
     if pending.confirmers is not None:  # asked for outside chat: the people it names confirm
@@ -34,7 +41,7 @@ async def confirm(ctx: Context) -> Outcome:
         return Refused(Refusal.MALFORMED, sentences.not_awaiting(number))  # cancelled
     if pending.confirmed_by is not None:
         return Refused(Refusal.MALFORMED, sentences.already_confirmed(number, pending.confirmed_by))
-    if pending.expired or not await ctx.cases.confirm(number, ctx.case_id):
+    if pending.expired or not await cases.book.confirm(number, cases.case_id):
         return Refused(Refusal.MALFORMED, sentences.confirm_too_late(number))
     return Info(sentences.confirmed(pending))
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.change_result import change_or_result
-from bot.commands import Command, Context, run_each
+from bot.commands import Command
 from bot.entitlement import CommandRule
 from bot.grammar import Flag, Grammar, Targets
 from bot.lost_answers import confirmed, demoted
@@ -12,20 +14,28 @@ from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.platform import SupportsDemote, SupportsOwnerLevels
 from bot.replies import demote as sentences
 from bot.replies import untouched
+from bot.services import HasAsked, HasCases, HasEffects, HasRoom
 from bot.undo_steps import Repromote
 
 
-async def demote(ctx: Context) -> Outcome:
-    platform = ctx.platform
+class Uses(HasAsked, HasRoom, HasEffects, HasCases, Protocol):
+    """What /demote uses: the asked targets, the room and its owners, the effects (demotions),
+    and the case's journal."""
+
+
+async def demote(call: Uses) -> Outcome:
+    effects, journal, caller = call.effects, call.cases.journal, call.asked.caller
+    room, place = call.asked.room, call.room.platform
+    platform = place
     assert isinstance(platform, SupportsDemote)  # Command.requires checked it
-    members = await ctx.members()
+    members = await call.room.members()
     owners = {uid for uid, m in members.items() if m.is_owner}
 
     async def one(target: UserRef) -> ItemResult:
         if target.id not in members:
             return ItemResult(target, Status.REFUSED, untouched.not_a_member(target))
         if target.id not in owners:
-            if await ctx.journal.started(target):  # an earlier run's call went through
+            if await journal.started(target):  # an earlier run's call went through
                 line = sentences.demoted_after_restart(target)
                 unknown_level = Repromote()  # the level taken away was not kept
                 return ItemResult(
@@ -36,10 +46,9 @@ async def demote(ctx: Context) -> Outcome:
             return ItemResult(target, Status.REFUSED, sentences.last_owner_demote(target))
         undo = Repromote()
 
-        async def call() -> str:
+        async def demotion() -> str:
             nonlocal undo
             # Read just before the change (after any pacing): the level it takes away.
-            room = ctx.invocation.room
             if isinstance(platform, SupportsOwnerLevels):
                 taken = await platform.owner_level(room, target)
                 if taken is not None:
@@ -47,22 +56,22 @@ async def demote(ctx: Context) -> Outcome:
             # An answer lost: the room decides whether they are an owner still.
             return await confirmed(
                 lambda: platform.demote_owner(room, target),
-                demoted(ctx.platform, room, target),
+                demoted(place, room, target),
                 was_not_in_place=True,  # an owner, in the list read for this command
             )
 
-        said = await change_or_result(ctx, call, target, "demote")
+        said = await change_or_result(effects, demotion, target, "demote")
         if isinstance(said, ItemResult):
             return said
         owners.discard(target.id)
         if said is None:  # a dry run: nothing was called
             return ItemResult(target, Status.PLANNED, sentences.would_demote(target))
         # Stepping down is what an owner may mean by it; the line says what follows.
-        if target.id == ctx.invocation.caller.id:
+        if target.id == caller.id:
             return ItemResult(target, Status.DONE, sentences.demoted_yourself(target), said, undo)
         return ItemResult(target, Status.DONE, sentences.demoted(target), said, undo)
 
-    return Report(tuple(await run_each(ctx, one)))
+    return Report(tuple(await effects.each(one)))
 
 
 COMMAND = Command(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Context
+from typing import Protocol
+
+from bot.commands import Command
 from bot.entitlement import Access, Verdict, decide_static
 from bot.grammar import Grammar
 from bot.outcome import Info, Outcome
 from bot.replies import help as sentences
+from bot.services import HasAsked, HasChecks, HasRoom
 
 SAID = {
     # why the caller may use a command, as the list says it ("" : the summary says it already)
@@ -17,16 +20,20 @@ SAID = {
 }
 
 
-async def help_(ctx: Context) -> Outcome:
-    caller = ctx.invocation.caller
+class Uses(HasAsked, HasRoom, HasChecks, Protocol):
+    """What /help uses: the caller, the platform and room, the policy and the commands."""
+
+
+async def help_(call: Uses) -> Outcome:
+    caller, checks = call.asked.caller, call.checks
     entries = []
-    for command in ctx.registry:
-        if command.requires is not None and not isinstance(ctx.platform, command.requires):
+    for command in checks.registry:
+        if command.requires is not None and not isinstance(call.room.platform, command.requires):
             continue
-        decision = decide_static(ctx.policy, command.name, caller)
+        decision = decide_static(checks.policy, command.name, caller)
         via = decision.via
         if decision.verdict is Verdict.NEEDS_ROOM_OWNER:
-            if not await ctx.caller_is_owner():
+            if not await call.room.caller_is_owner():
                 continue
             via = "room owner"
         elif not decision.allowed:

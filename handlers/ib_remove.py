@@ -7,7 +7,9 @@ removed. Deactivated accounts are set aside first: the API cannot remove them.
 
 from __future__ import annotations
 
-from bot.commands import Command, Context
+from typing import Protocol
+
+from bot.commands import Command
 from bot.entitlement import CommandRule
 from bot.errors import Forbidden, PlatformError
 from bot.grammar import Arg, Flag, Grammar, Targets
@@ -16,17 +18,23 @@ from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups
 from bot.replies import failures, ib_groups
+from bot.services import HasAsked, HasCases, HasEffects, HasRoom
 from bot.undo_steps import IbReadd
 
 
-async def ib_remove(ctx: Context) -> Outcome:
-    platform = ctx.platform
+class Uses(HasAsked, HasRoom, HasEffects, HasCases, Protocol):
+    """What /ib-remove uses: the group and targets asked, the platform, the effects (one bulk
+    call), and the case's journal."""
+
+
+async def ib_remove(call: Uses) -> Outcome:
+    platform, journal, asked = call.room.platform, call.cases.journal, call.asked
     assert isinstance(platform, SupportsIbGroups)  # Command.requires checked it
-    group = ctx.parsed.words["group-id"]
+    group = asked.parsed.words["group-id"]
     items: dict[str, ItemResult] = {}
     todo = []
-    for target in ctx.targets:
-        prev = await ctx.journal.previous(target)
+    for target in asked.targets:
+        prev = await journal.previous(target)
         if prev is not None:
             items[target.id] = prev
         else:
@@ -42,7 +50,7 @@ async def ib_remove(ctx: Context) -> Outcome:
     if send:
         try:
             # An answer lost: the group decides (bot/lost_answers.py).
-            answer = await ctx.change(
+            answer = await call.effects.change(
                 lambda: ib_confirmed(
                     platform,
                     lambda: platform.remove_from_ib_group(group, send),
@@ -62,8 +70,8 @@ async def ib_remove(ctx: Context) -> Outcome:
         else:
             items.update(_results(send, group, *answer))
     for target in todo:
-        await ctx.journal.record(items[target.id])
-    return Report(tuple(items[t.id] for t in ctx.targets))
+        await journal.record(items[target.id])
+    return Report(tuple(items[t.id] for t in asked.targets))
 
 
 def _results(

@@ -3,8 +3,10 @@ members from the room the command is typed in; the filters choose them from the 
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.change_result import change_or_result
-from bot.commands import Command, Context, run_each
+from bot.commands import Command
 from bot.entitlement import CommandRule
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.lost_answers import checked, removed
@@ -12,18 +14,26 @@ from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.replies import kick as sentences
 from bot.replies import untouched
+from bot.services import HasAsked, HasCases, HasEffects, HasRoom
 from bot.undo_steps import Readd
 
 
-async def kick(ctx: Context) -> Outcome:
-    members = await ctx.members()
+class Uses(HasAsked, HasRoom, HasEffects, HasCases, Protocol):
+    """What /kick uses: the asked targets and reason, the room and its members, the effects
+    (removals), and the case's journal."""
+
+
+async def kick(call: Uses) -> Outcome:
+    room, effects, journal = call.room, call.effects, call.cases.journal
+    platform, where = room.platform, call.asked.room
+    members = await room.members()
     owners = {uid for uid, m in members.items() if m.is_owner}
-    reason = ctx.parsed.rest
+    reason = call.asked.parsed.rest
 
     async def one(target: UserRef) -> ItemResult:
         member = members.get(target.id)
         if member is None:
-            if await ctx.journal.started(target):  # an earlier run's call went through
+            if await journal.started(target):  # an earlier run's call went through
                 line = sentences.removed_after_restart(target, reason)
                 undo = Readd(owner=False)
                 return ItemResult(target, Status.DONE, line, "confirmed by member list", undo)
@@ -31,13 +41,12 @@ async def kick(ctx: Context) -> Outcome:
         # The platform lets the last owner be removed; the room would be left ownerless.
         if member.is_owner and owners == {target.id}:
             return ItemResult(target, Status.REFUSED, sentences.last_owner_remove(target))
-        room = ctx.invocation.room
-        call = checked(
-            lambda: ctx.platform.remove_member(room, target, reason),
-            removed(ctx.platform, room, target),  # an answer lost: the member list decides
+        removal = checked(
+            lambda: platform.remove_member(where, target, reason),
+            removed(platform, where, target),  # an answer lost: the member list decides
             was_not_in_place=True,  # a member, in the list read for this command
         )
-        said = await change_or_result(ctx, call, target, "remove")
+        said = await change_or_result(effects, removal, target, "remove")
         if isinstance(said, ItemResult):
             return said
         owners.discard(target.id)
@@ -47,7 +56,7 @@ async def kick(ctx: Context) -> Outcome:
         undo = Readd(owner=member.is_owner)
         return ItemResult(target, Status.DONE, sentences.removed(target, reason), said, undo)
 
-    return Report(tuple(await run_each(ctx, one)))
+    return Report(tuple(await effects.each(one)))
 
 
 COMMAND = Command(

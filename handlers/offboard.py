@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 from functools import partial
 
-from bot.commands import Command, Context, ScopedJournal, Step, settle_each
+from bot.commands import Command
+from bot.context import Context, ScopedJournal, Step, settle_each
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.lost_answers import ib_confirmed
@@ -20,12 +21,14 @@ from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUserRooms
 from bot.replies import ib_groups
 from bot.replies import offboard as sentences
+from bot.services import Call, context_of
 from bot.undo_steps import IbReadd, Readd
 from handlers.offboard_everywhere import everywhere, finds_its_targets
 from handlers.offboard_rooms import IB_SCOPE, leave_room, rooms_of
 
 
-async def offboard(ctx: Context) -> Outcome:
+async def offboard(call: Call) -> Outcome:
+    ctx = context_of(call)
     if ctx.parsed.values.get("platform"):
         return await everywhere(ctx)
     platform = ctx.platform

@@ -16,7 +16,7 @@ import asyncio
 import dataclasses
 from dataclasses import dataclass, field
 
-from bot.commands import Context, Halted, ScopedJournal
+from bot.context import Context, Halted, ScopedJournal
 from bot.errors import PlatformError
 from bot.everywhere.reach import Reach, transient
 from bot.grammar import EmailTarget, Parsed

@@ -8,7 +8,7 @@ already settled: the platform no longer counts the person as a member there.
 
 from __future__ import annotations
 
-from bot.commands import Context
+from bot.context import Context
 from bot.errors import PlatformError
 from bot.everywhere.reach import transient
 from bot.lost_answers import checked, removed

@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import assert_never
 
 from bot.case_lookup import recorded_case, refused_elsewhere
-from bot.commands import Command, Context
+from bot.commands import Command
+from bot.context import Context
 from bot.entitlement import CommandRule, Verdict, decide, decide_static
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
@@ -35,11 +36,13 @@ from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLeve
 from bot.replies import failures, refusals
 from bot.replies import undo as sentences
 from bot.reply import Line, unmentioned
+from bot.services import Call, context_of
 from bot.store import AuditRow
 from bot.undo_steps import IbReadd, Readd, Repromote, StoredStep, Unreadable
 
 
-async def undo(ctx: Context) -> Outcome:
+async def undo(call: Call) -> Outcome:
+    ctx = context_of(call)
     inv = ctx.invocation
     given = (ctx.parsed.rest or "").strip().lstrip("#")
     if given and not given.isdigit():
@@ -59,12 +62,12 @@ async def undo(ctx: Context) -> Outcome:
         )
     if number is None:
         return Refused(Refusal.MALFORMED, sentences.nothing_to_undo(minutes))
-    row = await recorded_case(ctx, number)
+    row = await recorded_case(call.cases, number)
     if isinstance(row, Refused):
         return row
     if row.room != inv.room.id:
         elsewhere = sentences.undo_elsewhere(number)
-        if (refused := await refused_elsewhere(ctx, COMMAND.name, elsewhere)) is not None:
+        if (refused := await refused_elsewhere(call.checks, COMMAND.name, elsewhere)) is not None:
             return refused
     if row.command not in undoable:
         itself = row.command == COMMAND.name

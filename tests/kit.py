@@ -4,11 +4,14 @@ is checked for broken rules when the test is done."""
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.app import App
 from bot.settings import Settings, parse
+from bot.testing.aws.double import AwsDouble
 from bot.testing.kit import EmulatedServer
 from handlers import COMMANDS
 
@@ -48,3 +51,30 @@ async def checked(double: D) -> AsyncIterator[D]:
     async with double:
         yield double
         double.assert_no_violations()
+
+
+async def cases(app: App) -> int:
+    """How many commands the bot has recorded (a case each)."""
+    assert app.store is not None
+    return len(await app.store.audit())
+
+
+def lock_store(path: Path) -> sqlite3.Connection:
+    """Another process's write transaction: kickbot's store cannot record until it ends."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN EXCLUSIVE")
+    return conn
+
+
+AWS_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "CHIME_BOT_SECURITY_TOKEN")
+
+
+def use_aws_credentials(double: AwsDouble[Any], monkeypatch: Any, tmp_path: Path) -> None:
+    """The environment holds ``double``'s credentials and nothing else about AWS: no profile,
+    session token or Chime token of the machine's, and none of its own AWS files."""
+    for name in AWS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in double.credentials_env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))

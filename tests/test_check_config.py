@@ -265,3 +265,11 @@ def test_offboard_names_the_file_of_a_platform_problem(
     )
     assert result.exit_code == 1
     assert result.output.splitlines() == [f"Error: {path}: slack: not configured in this file"]
+
+
+def test_a_store_in_memory_is_a_problem_check_config_names() -> None:
+    from bot.preflight import store_problems
+
+    assert store_problems("sqlite:///:memory:") == [
+        "store: sqlite:///:memory: is a database in memory: give the SQLite file a path"
+    ]

@@ -15,11 +15,6 @@ async def test_the_caller_is_mentioned_and_the_room_id_is_sent_url_safe(
     assert changes(pod) == ["POST /pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove"]
 
 
-async def test_leading_bot_mention_is_accepted(pod: SymphonyPod, desk: Room) -> None:
-    reply = await desk.say(ALICE, "@kickbot /kick @bob")
-    assert "Removed @Bob Member." in reply.text
-
-
 async def test_deactivated_room_refuses_before_any_call(pod: SymphonyPod, desk: Room) -> None:
     pod.deactivate_room(desk.id)
     pod.say(ALICE, desk.id, "/kick @bob")
@@ -47,12 +42,6 @@ async def test_redelivered_event_acts_once(pod: SymphonyPod, desk: Room) -> None
     second = await pod.next_message(desk.id)
     assert "/help" in second.text  # the next reply is the one to /help: no second /kick reply
     assert len(changes(pod)) == 1
-
-
-async def test_commands_by_other_bots_are_ignored(pod: SymphonyPod, desk: Room) -> None:
-    pod.say(ALICE, desk.id, "/weather london")
-    reply = await desk.say(ALICE, "/help")
-    assert "Commands you may use here" in reply.text
 
 
 async def test_a_named_user_by_id_may_kick_anywhere(

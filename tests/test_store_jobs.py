@@ -71,9 +71,11 @@ async def test_an_expired_lease_frees_the_room_for_another_instance(store: Store
     first, second = await record(store), await record(store)
     job = await store.claim("symphony", ROOM, A, -1)  # A's lease has already run out
     assert job is not None
-    assert job.id == first
+    assert (job.id, job.taken_over) == (first, False)  # it was queued
     assert await store.runnable_rooms() == [("symphony", ROOM, "change")]
-    assert await claimed(store, B) == first  # the abandoned job first, then the queue
+    taken = await store.claim("symphony", ROOM, B, 60)
+    assert taken is not None
+    assert (taken.id, taken.taken_over) == (first, True)  # the abandoned job first, then the queue
     assert await claimed(store, A) is None  # now B holds the room
     await store.finish(first, OutcomeKind.REPORT, "done")
     assert await claimed(store, A) == second

@@ -278,6 +278,21 @@ async def test_an_impossible_sqlite_path_is_a_store_error(tmp_path: Path) -> Non
         await Store.open(f"sqlite:///{tmp_path}/file/kickbot.db")  # under a file
 
 
+async def test_a_store_in_memory_is_refused_at_once() -> None:
+    """A database in memory would be lost with the process, and the schema would be made on
+    another connection than the store's: it is refused, not left starting for ever."""
+    for url in ("sqlite:///:memory:", "sqlite:///"):
+        with pytest.raises(StoreError, match="is a database in memory"):
+            await asyncio.wait_for(Store.open(url), 10)
+
+
+def test_a_database_that_cannot_have_wal_is_an_error_not_a_wait() -> None:
+    from bot.store.sqlite_file import open_sqlite
+
+    with pytest.raises(sqlite3.OperationalError, match="cannot use WAL"):
+        open_sqlite(":memory:", "full")
+
+
 def test_opening_an_up_to_date_store_does_not_load_sqlalchemy(tmp_path: Path) -> None:
     """SQLAlchemy, Alembic and PostgreSQL's driver cost memory and start-up time: an SQLite
     store that is already at the newest revision (the usual start) loads none of them."""

@@ -28,19 +28,6 @@ async def test_the_answer_escapes_what_was_typed(pod: SymphonyPod, desk: Room) -
     assert "&lt;b&gt;" in (reply.presentation_ml or "")
 
 
-async def test_chat_starting_with_someone_elses_slash_word_is_not_answered(
-    pod: SymphonyPod, bot: App, desk: Room
-) -> None:
-    ignored = ignored_by(bot)
-    for chat in ("/shrug", "/mute @bob", "/hello all", "/kickban @bob", "see /kik"):
-        pod.say(ALICE, DESK, chat)
-        got = await asyncio.wait_for(ignored.get(), 20)
-        assert "".join(str(getattr(t, "text", "")) for t in got.tokens[:1]) == chat.split()[0]
-    # The next answer in the room is the one to the typo after them: nothing was said before.
-    reply = await desk.say(ALICE, "/hlep")
-    assert "/hlep is not a command. Did you mean /help?" in reply.text
-
-
 async def test_with_mention_required_a_typo_needs_the_mention(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from bot.audit.chain import head_problem, records_are
-from bot.audit.checkpoints import CHECKPOINT_COLUMNS, signature_ok
+from bot.audit.checkpoints import CHECKPOINT_COLUMNS, newest_checkpoint, signature_ok
 from bot.audit.findings import Broken, Verification
 from bot.audit.links import GENESIS, KEY_ENV, KEYED, PLAIN, Head, keyed_hash, record_hash
 from bot.audit.tables import compare_tables
@@ -43,14 +43,24 @@ def check_checkpoints(conn: Connection, key: bytes | None, v: Verification) -> H
 
 
 def walk(
-    conn: Connection, key: bytes | None, v: Verification, start: Head | None
+    conn: Connection,
+    key: bytes | None,
+    v: Verification,
+    start: Head | None,
+    *,
+    after_start: bool = False,
 ) -> dict[int, dict[str, Any]]:
-    """Check each record's link; the case and result records, by case."""
+    """Check each record's link; the case and result records, by case. ``after_start``: read
+    only the records after ``start`` (a head verified before), not the whole log."""
     expected_seq, prev = (start.seq + 1, start.hash) if start is not None else (1, GENESIS)
     last_link = start.link if start is not None else PLAIN
     by_case: dict[int, dict[str, Any]] = {}
+    tail = after_start and start is not None
     rows = conn.stream(
-        "SELECT seq, at, kind, case_id, payload, prev_hash, hash, link FROM audit_log ORDER BY seq"
+        "SELECT seq, at, kind, case_id, payload, prev_hash, hash, link FROM audit_log"
+        + (" WHERE seq > :after" if tail else "")
+        + " ORDER BY seq",
+        {"after": expected_seq - 1} if tail else None,
     )
     for seq, at, kind, case_id, payload, prev_hash, digest, link in rows:
         if v.broken is not None:
@@ -170,4 +180,23 @@ def check_chain(
             v.broken = Broken(head.seq, f"not the head kept outside the store: {problem}")
     if tables:
         compare_tables(conn, by_case, v)
+    return v
+
+
+def check_tail(conn: Connection, key: bytes | None, verified: Head) -> Verification:
+    """The records appended after ``verified``, a head a full check found good: it is still in
+    the chain with the same hash (not rewritten up to there), and each later link holds. A
+    checkpoint made since (records pruned past it) means a full check instead, without the
+    rows shown to users. An edit of a record before ``verified`` that leaves its hash as it
+    was is found by the next full check only."""
+    cp = newest_checkpoint(conn)
+    if cp is not None and int(cp["through_seq"]) >= verified.seq:
+        return check_chain(conn, key, None, tables=False)
+    v = Verification()
+    problem = head_problem(conn, verified)
+    if problem is not None:
+        v.broken = Broken(verified.seq, f"not the head verified before: {problem}")
+        return v
+    walk(conn, key, v, verified, after_start=True)
+    v.head = v.head or verified
     return v

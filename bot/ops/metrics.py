@@ -70,11 +70,35 @@ class PrometheusObserver(telemetry.Observer):
             buckets=_STORE_BUCKETS,
             registry=r,
         )
+        self.taken_over = Counter(
+            "kickbot_jobs_taken_over",
+            "Jobs claimed from an instance whose lease on them had lapsed",
+            ["platform"],
+            registry=r,
+        )
         self.queued = Gauge("kickbot_jobs_queued", "Cases queued", ["platform"], registry=r)
         self.running = Gauge("kickbot_jobs_running", "Cases running", ["platform"], registry=r)
         self.audit_records = Gauge(
             "kickbot_audit_chain_length", "The audit chain's last sequence number", registry=r
         )
+        self.verified_seq = Gauge(
+            "kickbot_audit_verified_seq",
+            "The sequence number of the audit chain's last head found intact",
+            registry=r,
+        )
+        self.verified_at = Gauge(
+            "kickbot_audit_last_verified_timestamp_seconds",
+            "When the audit chain was last found intact (Unix time; 0: not yet)",
+            registry=r,
+        )
+        self.verify_failures = Counter(
+            "kickbot_audit_verify_failures",
+            "Audit chain checks that found it broken, or could not read it (error)",
+            ["reason"],
+            registry=r,
+        )
+        for reason in ("broken", "error"):
+            self.verify_failures.labels(reason)
         self.scrape_failures = Counter(
             "kickbot_metrics_store_read_failures",
             "Scrapes whose store gauges could not be read",
@@ -83,6 +107,7 @@ class PrometheusObserver(telemetry.Observer):
         self._platforms = platforms
         for name in platforms:  # every platform's series from the start, at zero
             self.rate_limited.labels(name)
+            self.taken_over.labels(name)
 
     def command_received(self, platform: str, command: str) -> None:
         self.commands.labels(platform, command).inc()
@@ -104,6 +129,16 @@ class PrometheusObserver(telemetry.Observer):
 
     def store_unit(self, seconds: float, ok: bool) -> None:
         self.store_seconds.labels("ok" if ok else "error").observe(seconds)
+
+    def job_taken_over(self, platform: str) -> None:
+        self.taken_over.labels(platform).inc()
+
+    def audit_verified(self, seq: int, at: float) -> None:
+        self.verified_seq.set(seq)
+        self.verified_at.set(at)
+
+    def audit_verify_failed(self, reason: str) -> None:
+        self.verify_failures.labels(reason).inc()
 
     async def exposition(self, store: Store | None) -> bytes:
         """The metrics as text, the store's gauges read now (a failed read is counted and

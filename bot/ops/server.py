@@ -5,10 +5,14 @@ changes state or shows a secret; other paths are a 404."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import structlog
 from aiohttp import web
 
 from bot import telemetry
+from bot.ops.audit_watch import AuditWatch
 from bot.ops.metrics import CONTENT_TYPE_LATEST, PrometheusObserver
 from bot.ops.readiness import ReadinessCheck, Running
 from bot.ops.settings import HttpSettings
@@ -25,6 +29,13 @@ class OpsServer:
         self.readiness = ReadinessCheck(app, timeout=settings.ready_timeout_seconds)
         self.metrics = PrometheusObserver(sorted(app.platforms))
         self._runner: web.AppRunner | None = None
+        self.audit_watch = AuditWatch(
+            app,
+            self.metrics,
+            every=settings.audit_verify_minutes * 60,
+            full_every=settings.audit_full_verify_hours * 3600,
+        )
+        self._watching: asyncio.Task[None] | None = None
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=1024)
@@ -52,6 +63,7 @@ class OpsServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.listen_host, self.settings.listen_port)
         await site.start()
+        self._watching = asyncio.create_task(self.audit_watch.run(), name="audit-watch")
         log.info(
             "operations endpoint listening",
             host=self.settings.listen_host,
@@ -60,6 +72,10 @@ class OpsServer:
 
     async def stop(self) -> None:
         telemetry.install(telemetry.Observer())
+        if self._watching is not None:
+            self._watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watching
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -22,3 +22,16 @@ class HttpSettings(BaseModel):
         description="a platform or the store not answering /readyz's check"
         " within this long is not ready",
     )
+    audit_verify_minutes: float = Field(
+        5.0,
+        gt=0,
+        le=1440,
+        description="how often `kickbot run` checks the audit records appended since the last"
+        " check (docs/operations.md)",
+    )
+    audit_full_verify_hours: float = Field(
+        24.0,
+        gt=0,
+        le=8760,
+        description="how often it checks the whole audit chain again (also once at start)",
+    )

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import structlog
 
 from bot import schedule
-from bot.commands import Context
+from bot.context import Context
 from bot.outcome import Awaiting, Outcome, Plan, Report, Scheduled, Status
 from bot.pacing import JITTER_MARGIN, paced_seconds
 from bot.pipeline.desk import Desk
@@ -24,6 +24,7 @@ from bot.pipeline.targets import Chosen
 from bot.platform import PublishesChangeRate
 from bot.replies import render
 from bot.reply import plain
+from bot.services import Call
 
 log = structlog.get_logger(__name__)
 
@@ -42,7 +43,7 @@ async def planned(
     answers it instead. Raises PlatformError when a read of the rehearsal fails."""
     command, runs_at = asked.command, asked.runs_at
     if ctx.dry_run:
-        outcome = await command.run(ctx)
+        outcome = await command.run(Call(ctx))
         return Plan(chosen.merged(outcome.items)) if isinstance(outcome, Report) else outcome
     big = command.mutates and (
         len(ctx.targets) > desk.bulk.confirm_above
@@ -72,7 +73,7 @@ async def rehearsed(
     change in a jumbo room, or any change to people chosen by a filter (``always``) is held
     for confirmation (returned); otherwise the command runs now (None)."""
     bulk = desk.bulk
-    outcome = await asked.command.run(ctx.rehearsal())
+    outcome = await asked.command.run(Call(ctx.rehearsal()))
     if not isinstance(outcome, Report):
         return outcome  # refused as a whole: the real run would be too
     changes = sum(1 for i in outcome.items if i.status is Status.PLANNED)

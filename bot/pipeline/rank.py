@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commands import Context
+from bot.context import Context
 from bot.entitlement import (
     OWNER_RANK,
     Known,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 
-from bot.commands import Context, Journal
+from bot.context import Context, Journal
 from bot.entitlement import Decision, Verdict
 from bot.lookups import Lookups
 from bot.model import UserRef

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import structlog
 
-from bot.commands import Context, HaltCheck
+from bot.context import Context, HaltCheck
 from bot.errors import PlatformError
 from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.pipeline.desk import Desk
@@ -25,6 +25,7 @@ from bot.pipeline.targets import Chosen
 from bot.platform import Platform, SupportsDirectMessage
 from bot.progress import Progress
 from bot.replies import notices, render
+from bot.services import Call
 from bot.store import Job
 
 log = structlog.get_logger(__name__)
@@ -48,7 +49,7 @@ async def run(
     ctx.halt = halt_check(desk, job.id, ready.long)
     if ready.long:
         await desk.store.note_total(job.id, len(ctx.targets))
-    outcome = await command.run(ctx)
+    outcome = await command.run(Call(ctx))
     if ctx.cancelled and isinstance(outcome, Report):
         settled = [i for i in outcome.items if i.status is not Status.PLANNED]
         headline = (render.stopped_by_cancel(settled, len(ctx.targets)),)

@@ -20,7 +20,7 @@ from functools import partial
 
 import structlog
 
-from bot.commands import Context, Halted
+from bot.context import Context, Halted
 from bot.errors import PlatformError
 from bot.lookups import Lookups
 from bot.model import Invocation

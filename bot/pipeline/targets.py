@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from bot.commands import Context
+from bot.context import Context
 from bot.entitlement import Known, is_named
 from bot.errors import PlatformError
 from bot.grammar import EmailTarget

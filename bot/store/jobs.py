@@ -31,6 +31,12 @@ RUNNABLE = (
 )
 """A job that could be claimed now: queued and due, or running with an expired lease."""
 
+LAPSED = (
+    "SELECT id FROM commands WHERE platform = :platform AND room = :room AND lane = :lane"
+    " AND state = 'running' AND lease_until < :now"
+)
+"""The jobs of a lane in a room whose instance's lease has lapsed: claiming one is a takeover."""
+
 RECORDING = """
 INSERT INTO commands (platform, event_id, room, caller_id, caller_label, command, text,
                       invocation, received_at, lane)
@@ -226,6 +232,10 @@ def _take(
         # take one of two queued jobs before either sees the other's running.
         advisory_lock(conn, f"claim\0{platform}\0{room}")
     now = time.time()
+    where = {"platform": platform, "room": room, "lane": lane, "now": now}
+    # Read before the claim, with the same ``now``: a job lapsed then and claimed now was taken
+    # over (the claim's UPDATE returns only the row as it leaves it). Usually no row.
+    lapsed = {int(r["id"]) for r in conn.rows(LAPSED, where)}
     row = conn.row(
         _claiming(lane, conn.is_postgres),
         {"platform": platform, "room": room, "owner": owner, "now": now, "until": now + lease_s},
@@ -239,4 +249,5 @@ def _take(
         for r in conn.rows(SETTLED, {"case": row["id"]})
     }
     invocation = Invocation.from_json(json.loads(row["invocation"]))
-    return Job(int(row["id"]), row["command"], invocation, settled)
+    case = int(row["id"])
+    return Job(case, row["command"], invocation, settled, taken_over=case in lapsed)

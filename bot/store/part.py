@@ -43,6 +43,11 @@ class StorePart:
     def database(self) -> Database:
         return self._db
 
+    @property
+    def audit_key(self) -> bytes | None:
+        """The key this process links audit records with (None: plain SHA-256 links)."""
+        return self._chain.key
+
     def journal(
         self, job_id: int, settled: Mapping[str, SettledRow] | None = None
     ) -> CommandJournal:

@@ -37,6 +37,8 @@ class Job:
     settled: Mapping[str, SettledRow] | None = None
     """Target id -> its final result from an earlier run, read with the claim (None: not
     read; the journal then asks the store per target)."""
+    taken_over: bool = False
+    """Claimed from another instance whose lease on it had lapsed (it died or lost the store)."""
 
 
 class AuditQuery(TypedDict, total=False):

@@ -52,8 +52,11 @@ def _switch_to_wal(raw: sqlite3.Connection) -> None:
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     while raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         try:
-            raw.execute("PRAGMA journal_mode=WAL")
+            mode = raw.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         except sqlite3.OperationalError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.005)
+            continue
+        if mode != "wal":  # a database that cannot have WAL (in memory): no lock to wait for
+            raise sqlite3.OperationalError(f"cannot use WAL (journal mode stays {mode})")

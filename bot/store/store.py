@@ -51,6 +51,13 @@ class Store(Jobs, Cases, Confirmations, UndoClaims):
         exist yet is an error rather than made."""
         if not create:
             await _must_exist(url)
+        parsed = parse_url(url)
+        if parsed.backend == "sqlite" and parsed.path == ":memory:":
+            raise StoreError(
+                f"store: {url} is a database in memory, lost when kickbot stops (its"
+                " cases, audit trail and jobs with it): give the SQLite file a path, e.g."
+                " sqlite:///var/lib/kickbot/kickbot.db"
+            )
         try:
             db = Database.connect(url)
         except OSError as exc:  # the SQLite file's directory cannot be made

@@ -18,7 +18,7 @@ from bot.platforms.chime.adapter import ChimePlatform
 from bot.settings import Settings
 from bot.testing.chime.double import DEFAULT_ACCOUNT_ID, ChimeDouble
 from bot.testing.chime.state import WebhookMessage
-from tests.kit import SPINE_POLICY, checked, settings
+from tests.kit import SPINE_POLICY, checked, settings, use_aws_credentials
 from tests.kit import ConfigMaker as ConfigMaker
 
 ALICE = "a11ce000-0000-4000-8000-000000000001"  # Administrator of DESK and SOLO
@@ -37,7 +37,6 @@ EMAIL = {
     ERIN: "erin@example.com",
     FRANK: "frank@example.com",
 }
-AWS_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "CHIME_BOT_SECURITY_TOKEN")
 
 
 def make_double() -> ChimeDouble:
@@ -59,13 +58,7 @@ def make_double() -> ChimeDouble:
 @pytest.fixture
 async def chime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[ChimeDouble]:
     async with checked(make_double()) as double:
-        for name in AWS_ENV:
-            monkeypatch.delenv(name, raising=False)
-        for name, value in double.credentials_env().items():
-            monkeypatch.setenv(name, value)
-        # Nothing from the machine's own AWS files may leak into the tests.
-        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+        use_aws_credentials(double, monkeypatch, tmp_path)
         yield double
 
 

@@ -12,16 +12,12 @@ from bot.platforms.chime.adapter import ChimePlatform
 from bot.testing.chime.double import ChimeDouble
 from bot.testing.chime.events import chime_timestamp, signature
 from tests.chime.conftest import ALICE, BOB, DESK, EMAIL, ConfigMaker, Room, path, start_bot
+from tests.kit import cases
 
 
 def kick_bob(chime: ChimeDouble) -> bytes:
     message = f"{chime.events.mention_prefix()} /kick @bob@example.com"
     return chime.events.mention_body(EMAIL[ALICE], DESK, message)
-
-
-async def cases(app: App) -> int:
-    assert app.store is not None
-    return len(await app.store.audit())
 
 
 async def test_signed_event_is_acted_on(chime: ChimeDouble, bot: App, desk: Room) -> None:

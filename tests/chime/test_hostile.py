@@ -8,6 +8,7 @@ from bot.testing.chime.double import ChimeDouble
 from bot.testing.chime.events import chime_timestamp, signature
 from tests.chime.conftest import ALICE, DESK, EMAIL, Room
 from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
+from tests.kit import cases
 
 JSON_TYPE = ("Content-Type", b"application/json")
 
@@ -18,11 +19,6 @@ def signed(token: str, body: bytes, timestamp: str | None = None) -> list[tuple[
         ("Chime-Request-Timestamp", stamp.encode()),
         ("Chime-Signature", signature(token, stamp, body).encode()),
     ]
-
-
-async def cases(app: App) -> int:
-    assert app.store is not None
-    return len(await app.store.audit())
 
 
 async def test_junk_gets_a_4xx_before_any_work(chime: ChimeDouble, bot: App, desk: Room) -> None:
@@ -65,14 +61,10 @@ async def test_junk_gets_a_4xx_before_any_work(chime: ChimeDouble, bot: App, des
     assert await cases(bot) == 1
 
 
-BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
-
-async def test_user_text_in_a_reply_cannot_reorder_or_break_it(
+async def test_text_json_can_carry_but_no_reply_can_is_replaced(
     chime: ChimeDouble, desk: Room
 ) -> None:
-    reason = f"spamming \u202eevil\u2069 {BIDI} nul\x00 lone\ud800"
-    reply = await desk.say(ALICE, f"/kick @bob@example.com {reason}")
-    assert not set(reply.content) & set(BIDI)
-    assert "⟨U+202E⟩evil⟨U+2069⟩ ⟨U+202A⟩⟨U+202B⟩" in reply.content
+    """BiDi controls in a reason: tests/contract (test_bidi_controls_...); here, a NUL and a
+    lone surrogate, which only a JSON body (``\\u0000``, ``\\ud800``) carries."""
+    reply = await desk.say(ALICE, "/kick @bob@example.com nul\x00 lone\ud800")
     assert "nul\ufffd lone\ufffd" in reply.content  # answered: nothing unsendable went out

@@ -5,31 +5,15 @@ on, the reply says so instead of silently sending nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from bot.app import App
 from bot.cli import main
 from bot.platform import SupportsDirectMessage
 from bot.platforms.chime.adapter import ChimePlatform
 from bot.testing.chime.double import ChimeDouble
-from tests.chime.conftest import DESK, ConfigMaker, Room, start_bot
-
-NOTIFY = {"removed_users": True, "contact": "compliance@example.com"}
-UNSUPPORTED = (
-    "Amazon Chime bots cannot send direct messages, so the people removed were not told "
-    "(notify.removed_users is on)."
-)
-
-
-@pytest.fixture
-async def notifying(settings_for: ConfigMaker, chime: ChimeDouble) -> AsyncIterator[Room]:
-    app: App = await start_bot(settings_for(notify=NOTIFY), chime)
-    yield Room(chime, DESK)
-    await app.stop()
 
 
 def test_the_chime_api_has_no_way_to_message_a_person() -> None:

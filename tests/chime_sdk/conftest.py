@@ -9,7 +9,7 @@ in the double), the double publishes it on the messaging session where the bot h
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,12 @@ import pytest
 
 from bot.app import App
 from bot.platforms.chime_sdk.adapter import ChimeSdkPlatform
-from bot.settings import Settings, parse
+from bot.settings import Settings
 from bot.testing.chime_sdk.demo import readable
 from bot.testing.chime_sdk.double import ChimeSdkDouble
-from handlers import COMMANDS
+from tests.kit import ConfigMaker as ConfigMaker
+from tests.kit import checked, settings, use_aws_credentials
 
-AWS_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 PEOPLE = {
     "alice": "Alice Moderator",  # moderator of DESK and SOLO
     "bob": "Bob Member",
@@ -66,22 +66,11 @@ def make_double(ids: dict[str, str] | None = None) -> ChimeSdkDouble:
     return sdk
 
 
-def use_credentials(sdk: ChimeSdkDouble, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in sdk.credentials_env().items():
-        monkeypatch.setenv(name, value)
-    # Nothing from the machine's own AWS files may leak into the tests.
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-
-
 @pytest.fixture
 async def sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[ChimeSdkDouble]:
-    async with make_double() as double:
-        use_credentials(double, monkeypatch, tmp_path)
+    async with checked(make_double()) as double:
+        use_aws_credentials(double, monkeypatch, tmp_path)
         yield double
-        double.assert_no_violations()
 
 
 POLICY: dict[str, Any] = {
@@ -89,18 +78,10 @@ POLICY: dict[str, Any] = {
     "owners_may_act_on_owners": True,
 }
 
-ConfigMaker = Callable[..., Settings]
-
 
 def settings_maker(sdk: ChimeSdkDouble, tmp_path: Path) -> ConfigMaker:
     def make(section: dict[str, Any] | None = None, **overrides: Any) -> Settings:
-        data: dict[str, Any] = {
-            "store": f"sqlite:///{tmp_path}/kickbot.db",
-            "policy": POLICY,
-            "chime_sdk": sdk.config(**(section or {})),
-        }
-        data.update(overrides)
-        return parse(data, [c.name for c in COMMANDS], "test")
+        return settings(tmp_path, "chime_sdk", sdk.config(**(section or {})), POLICY, **overrides)
 
     return make
 

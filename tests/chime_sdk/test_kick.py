@@ -28,31 +28,6 @@ async def test_a_target_may_be_named_by_its_full_arn(desk: Channel, sdk: ChimeSd
     assert {"bob", "dave"}.isdisjoint(desk.members)
 
 
-async def test_a_member_may_not_kick(desk: Channel, sdk: ChimeSdkDouble) -> None:
-    reply = await desk.say("bob", "/kick @dave")
-    assert "You may not run /kick here" in reply, reply
-    assert "dave" in desk.members
-    assert sdk.state_changes() == []
-
-
-async def test_someone_not_in_the_channel_is_not_called_for(
-    desk: Channel, sdk: ChimeSdkDouble
-) -> None:
-    reply = await desk.say("alice", "/kick @erin")
-    assert "@erin is not a member of this room" in reply, reply
-    assert sdk.state_changes() == []
-
-
-async def test_the_last_moderator_is_never_removed(desk: Channel, sdk: ChimeSdkDouble) -> None:
-    await desk.say("carol", "/demote @alice")
-    # carol is the last moderator (the bot, a moderator too, does not count); frank, an
-    # AppInstanceAdmin, is a room owner but no moderator.
-    reply = await desk.say("frank", "/kick @carol")
-    assert "last owner" in reply, reply
-    assert "carol" in desk.members
-    assert [op for op, _ in sdk.state_changes()] == ["DeleteChannelModerator"]
-
-
 async def test_a_protected_member_is_untouched(
     sdk: ChimeSdkDouble, settings_for: ConfigMaker
 ) -> None:

@@ -71,27 +71,36 @@ async def test_no_notice_by_default(world: World) -> None:
     assert world.notices is None or world.notices.opened() == []
 
 
-async def test_a_typed_typo_gets_the_nearest_command_and_help(world: World) -> None:
-    if world.mention_only:
-        pytest.skip(f"{world}: a mistyped command reaches the bot only in a mention")
+async def test_a_typo_gets_the_nearest_command_and_help(world: World) -> None:
     c = world.command
-    reply = await world.say("alice", f"{c}kik {world.typed['bob']}")
-    assert (
-        f"{c}kik is not a command. Did you mean {c}kick? {c}help lists the ones you may use."
-        in (reply)
-    )
+    # Typed plainly too where a mistyped command reaches the bot without a mention (not Slack's).
+    for say in [world.mentioned] + ([] if world.mention_only else [world.say]):
+        reply = await say("alice", f"{c}kik {world.typed['bob']}")
+        assert (
+            f"{c}kik is not a command. Did you mean {c}kick? {c}help lists the ones you may use."
+            in reply
+        )
+    far = await world.mentioned("alice", f"{c}frobnicate")
+    assert f"{c}frobnicate is not a command. {c}help lists the ones you may use." in far
     assert "bob" in world.members()
     assert world.changes() == []
 
 
-async def test_a_mentioned_typo_gets_the_nearest_command_and_help(world: World) -> None:
-    c = world.command
-    reply = await world.mentioned("alice", f"{c}kik {world.typed['bob']}")
-    assert (
-        f"{c}kik is not a command. Did you mean {c}kick? {c}help lists the ones you may use."
-        in (reply)
-    )
+async def test_a_command_after_a_mention_of_the_bot_is_run(world: World) -> None:
+    reply = await world.mentioned("alice", world.line("kick", "bob"))
+    assert f"Removed {world.shown['bob']}." in reply
+    assert world.changes() == ["remove bob"]
+
+
+OTHERS = ("weather london", "shrug", "mute {bob}", "hello all", "kickban {bob}")
+"""Other integrations' commands (and chat) that only start with the bot's command prefix."""
+
+
+async def test_another_integrations_command_is_not_answered(world: World) -> None:
+    if world.post is None or world.mention is None or world.mention_only:
+        pytest.skip(f"{world}: only lines said to the bot reach it")
+    for chat in [world.command + o.format(bob=world.typed["bob"]) for o in OTHERS] + ["see /kik"]:
+        await world.post("alice", chat)  # its answer, if any, would be the next one here
+    assert "Commands you may use here" in await world.say("alice", world.line("help"))
     assert "bob" in world.members()
-    far = await world.mentioned("alice", f"{c}frobnicate")
-    assert f"{c}frobnicate is not a command. {c}help lists the ones you may use." in far
     assert world.changes() == []

@@ -448,6 +448,20 @@ async def rocketchat_world(
         server.assert_no_violations()
 
 
+def _aws_knobs(
+    double: Any, calls: Mapping[str, str], failure: str, forbidden: str, lookup: str = ""
+) -> Knobs:
+    """An AWS double's knobs: ``failure`` after acting (or a reset), ``forbidden`` before;
+    ``lookup``, the operation that reads the room before a command acts."""
+    return Knobs(
+        lambda change, how: double.fail_next(
+            calls[change], failure, after_effect=True, reset=how == "reset"
+        ),
+        lambda change: double.fail_next(calls[change], forbidden),
+        (lambda: double.hold_next(lookup)) if lookup else None,
+    )
+
+
 @contextlib.asynccontextmanager
 async def chime_world(
     tmp_path: Path,
@@ -465,12 +479,7 @@ async def chime_world(
         email = {uid: u.email for uid, u in double.users.items()} | {
             ids["kickbot"]: double.bot.email
         }
-        for variable in chime.AWS_ENV:
-            monkeypatch.delenv(variable, raising=False)
-        for variable, value in double.credentials_env().items():
-            monkeypatch.setenv(variable, value)
-        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+        kit.use_aws_credentials(double, monkeypatch, tmp_path)
         settings = kit.settings(
             tmp_path, "chime", double.config(), _or(policy, SPINE_POLICY), **options
         )
@@ -510,16 +519,7 @@ async def chime_world(
                 lambda: {name(uid) for uid in desk.roles},
                 changes,
                 lambda: {name(uid) for uid, role in desk.roles.items() if role == "Administrator"},
-                knobs=Knobs(
-                    lambda change, how: double.fail_next(
-                        CHIME_CALLS[change],
-                        "ServiceFailure",
-                        after_effect=True,
-                        reset=how == "reset",
-                    ),
-                    lambda change: double.fail_next(CHIME_CALLS[change], "Forbidden"),
-                    lambda: double.hold_next("GetRoom"),
-                ),
+                knobs=_aws_knobs(double, CHIME_CALLS, "ServiceFailure", "Forbidden", "GetRoom"),
                 app=app,
                 post=post,
             )
@@ -550,7 +550,7 @@ async def chime_sdk_world(
         desk_arn = f"{double.app_instance_arn}/channel/desk"
         for p, display in EXTRA.items():
             double.channel(desk_arn).add(double.add_user(ids[p], display))
-        chime_sdk.use_credentials(double, monkeypatch, tmp_path)
+        kit.use_aws_credentials(double, monkeypatch, tmp_path)
         names = {double.user_arn(uid): person for person, uid in ids.items()}
         names |= {uid: person for person, uid in ids.items()}  # a path's last segment
         names[double.bot] = "kickbot"
@@ -577,6 +577,10 @@ async def chime_sdk_world(
         async def mention(person: str, text: str) -> str:
             return await desk.say(person, f"@kickbot {text}")
 
+        async def post(person: str, text: str) -> Reply:
+            await desk.send(person, text)
+            return desk.reply
+
         typed = {p: f"@{uid}" for p, uid in ids.items()} | {"kickbot": "@kickbot"}
         try:
             yield World(
@@ -588,16 +592,15 @@ async def chime_sdk_world(
                 lambda: {names.get(arn, arn) for arn in channel.members},
                 changes,
                 lambda: {names[arn] for arn in channel.moderators if arn != double.bot},
-                knobs=Knobs(
-                    lambda change, how: double.fail_next(
-                        CHIME_SDK_CALLS[change],
-                        "ServiceFailureException",
-                        after_effect=True,
-                        reset=how == "reset",
-                    ),
-                    lambda change: double.fail_next(CHIME_SDK_CALLS[change], "ForbiddenException"),
+                knobs=_aws_knobs(
+                    double,
+                    CHIME_SDK_CALLS,
+                    "ServiceFailureException",
+                    "ForbiddenException",
+                    "DescribeChannel",
                 ),
                 app=app,
+                post=post,
                 mention=mention,
                 at_word_is_an_id=True,
                 server=double,

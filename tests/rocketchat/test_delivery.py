@@ -4,17 +4,12 @@ a message that cannot be recorded is answered 500 so the integration delivers it
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 from bot.app import App
 from bot.testing.rocketchat.server import RocketChatServer
+from tests.kit import cases, lock_store
 from tests.rocketchat.conftest import ALICE, BOB, DESK, Room, platform_of, visible
-
-
-async def audit_count(app: App) -> int:
-    assert app.store is not None
-    return len(await app.store.audit())
 
 
 async def test_good_token_is_answered_at_once_with_an_empty_body(
@@ -31,7 +26,7 @@ async def test_wrong_or_missing_token_is_refused_and_nothing_recorded(
 ) -> None:
     await desk.post(ALICE, "!help")  # a good one, to have a payload to forge from
     await server.next_message(DESK)
-    before, calls = await audit_count(bot), len(server.requests)
+    before, calls = await cases(bot), len(server.requests)
     payload = {
         "channel_id": DESK,
         "message_id": "forged-1",
@@ -41,7 +36,7 @@ async def test_wrong_or_missing_token_is_refused_and_nothing_recorded(
     }
     assert (await server.deliver(payload, token="not-the-token")).status == 403
     assert (await server.deliver(payload, token="")).status == 403
-    assert await audit_count(bot) == before
+    assert await cases(bot) == before
     assert len(server.requests) == calls  # not even a look-up
     assert BOB in desk.members
 
@@ -59,7 +54,7 @@ async def test_malformed_deliveries_are_refused(server: RocketChatServer, bot: A
         body = {"token": server.webhook_token, "text": "!kick @bob"}
         async with session.post(url, json=body) as response:
             assert response.status == 400  # no message id, room or user
-    assert await audit_count(bot) == 0
+    assert await cases(bot) == 0
 
 
 async def test_redelivered_message_acts_once(server: RocketChatServer, desk: Room) -> None:
@@ -83,13 +78,6 @@ async def test_simultaneous_duplicate_deliveries_act_once(
     assert "Commands you may use here" in visible(reply.msg)
     assert server.changing_calls() == [f"groups.kick {BOB}"]
     assert len(server.messages(DESK)) == 2
-
-
-def lock_store(path: Path) -> sqlite3.Connection:
-    """Another process's write transaction: kickbot's store cannot record until it ends."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("BEGIN EXCLUSIVE")
-    return conn
 
 
 async def test_a_message_that_cannot_be_recorded_is_answered_500_and_redelivered(

@@ -9,14 +9,10 @@ import json
 from bot.app import App
 from bot.testing.rocketchat.server import RocketChatServer
 from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
+from tests.kit import cases
 from tests.rocketchat.conftest import ALICE, BOB, DESK, Room, platform_of, visible
 
 JSON_TYPE = ("Content-Type", b"application/json")
-
-
-async def cases(app: App) -> int:
-    assert app.store is not None
-    return len(await app.store.audit())
 
 
 async def test_junk_gets_a_4xx_before_any_work(
@@ -65,16 +61,12 @@ async def test_junk_gets_a_4xx_before_any_work(
     assert await cases(bot) == 1
 
 
-BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
-
-async def test_user_text_in_a_reply_cannot_reorder_or_break_it(
+async def test_text_json_can_carry_but_no_reply_can_is_replaced(
     server: RocketChatServer, desk: Room
 ) -> None:
-    reason = f"spamming \u202eevil\u2069 {BIDI} *bold* nul\x00 lone\ud800"
-    await desk.post(ALICE, f"!kick @bob {reason}")
+    """BiDi controls in a reason: tests/contract (test_bidi_controls_...); here, a NUL and a
+    lone surrogate, which only a JSON body (``\\u0000``, ``\\ud800``) carries."""
+    await desk.post(ALICE, "!kick @bob *bold* nul\x00 lone\ud800")
     reply = await server.next_message(DESK)
-    assert not set(reply.msg) & set(BIDI)
-    assert "⟨U+202E⟩evil⟨U+2069⟩ ⟨U+202A⟩⟨U+202B⟩" in reply.msg
     assert "*bold*" not in reply.msg
     assert "nul\ufffd lone\ufffd" in reply.msg  # answered: nothing unsendable went out

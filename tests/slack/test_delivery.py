@@ -4,7 +4,6 @@ could not be recorded is redelivered (events) or answered (slash commands), neve
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import structlog
 from bot.platforms.slack.adapter import RECORD_FAILED
 from bot.testing.slack.signing import SignedSender
 from bot.testing.slack.workspace import SlackWorkspace
+from tests.kit import lock_store
 from tests.slack.conftest import (
     ALICE,
     BOB,
@@ -103,13 +103,6 @@ async def test_forged_and_stale_signatures_are_refused(
     assert refusals[0]["log_level"] == "warning"
     assert slack.requests[before:] == []  # no Web API call at all
     assert BOB in slack.members(DESK)
-
-
-def lock_store(path: Path) -> sqlite3.Connection:
-    """Another process's write transaction: kickbot's store cannot record until it ends."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("BEGIN EXCLUSIVE")
-    return conn
 
 
 async def test_an_event_that_cannot_be_recorded_is_redelivered(

@@ -14,6 +14,7 @@ import pytest
 from bot import audit
 from bot.testing.slack.workspace import SlackWorkspace
 from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
+from tests.kit import cases
 from tests.slack.conftest import (
     ALICE,
     BOB,
@@ -36,11 +37,6 @@ def signed(secret: str, body: bytes, timestamp: str | None = None) -> list[tuple
         ("X-Slack-Request-Timestamp", stamp),
         ("X-Slack-Signature", b"v0=" + mac.hexdigest().encode()),
     ]
-
-
-async def commands(bot: Bot) -> int:
-    assert bot.app.store is not None
-    return len(await bot.app.store.audit())
 
 
 async def test_junk_gets_a_4xx_before_any_work(slack: SlackWorkspace, http_bot: Bot) -> None:
@@ -81,17 +77,17 @@ async def test_junk_gets_a_4xx_before_any_work(slack: SlackWorkspace, http_bot: 
         "oversize": 413,
     }
     assert slack.requests[before:] == []  # not even a look-up
-    assert await commands(http_bot) == 0
+    assert await cases(http_bot.app) == 0
     # Slack's certificate check is answered as Bolt answers it: 200, nothing done.
     form = ("Content-Type", b"application/x-www-form-urlencoded")
     assert await raw_post(url, [form], b"ssl_check=1&token=legacy") == 200
     assert await raw_post(url, [form], b"ssl_check=0&token=legacy") == 401
     assert slack.requests[before:] == []
-    assert await commands(http_bot) == 0
+    assert await cases(http_bot.app) == 0
     # The receiver is still there, and a genuine command is taken.
     reply = await Channel(slack, http_bot, DESK).mention(ALICE, "@kickbot help")
     assert "Commands you may use here" in reply.plain
-    assert await commands(http_bot) == 1
+    assert await cases(http_bot.app) == 1
 
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

@@ -61,15 +61,6 @@ async def test_user_text_is_escaped(slack: SlackWorkspace, desk: Channel) -> Non
     assert reply.text.count("<@") == 2  # the caller and bob, nothing else
 
 
-async def test_help_lists_what_the_caller_may_do(slack: SlackWorkspace, desk: Channel) -> None:
-    reply = await desk.mention(ALICE, "@kickbot help")
-    assert "Commands you may use here" in reply.plain
-    assert "/kick @user [@user …] [reason…]" in reply.plain
-    assert "/demote" not in reply.plain  # not available on Slack, so not offered
-    plain = await desk.mention(BOB, "@kickbot help")
-    assert "/kick" not in plain.plain.replace("/help", "")
-
-
 async def test_demote_says_slack_has_no_api_for_it(slack: SlackWorkspace, desk: Channel) -> None:
     reply = await desk.slash(ALICE, "@bob", command="/demote")
     assert "/demote is not available on Slack" in reply.plain
