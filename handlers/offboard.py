@@ -8,11 +8,9 @@ as one case (``handlers/offboard_everywhere.py``). Each room is handled by
 
 from __future__ import annotations
 
-import dataclasses
 from functools import partial
 
 from bot.commands import Command
-from bot.context import Context, ScopedJournal, Step, settle_each
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
 from bot.lost_answers import ib_confirmed
@@ -21,42 +19,43 @@ from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUserRooms
 from bot.replies import ib_groups
 from bot.replies import offboard as sentences
-from bot.services import Call, context_of
+from bot.services import Call, HasEffects, Step
 from bot.undo_steps import IbReadd, Readd
 from handlers.offboard_everywhere import everywhere, finds_its_targets
 from handlers.offboard_rooms import IB_SCOPE, leave_room, rooms_of
 
 
 async def offboard(call: Call) -> Outcome:
-    ctx = context_of(call)
-    if ctx.parsed.values.get("platform"):
-        return await everywhere(ctx)
-    platform = ctx.platform
+    asked = call.asked
+    parsed = asked.parsed
+    if parsed.values.get("platform"):
+        return await everywhere(call)
+    platform = call.room.platform
     assert isinstance(platform, SupportsUserRooms)  # Command.requires checked it
-    if len(ctx.parsed.targets) != 1:
-        return Refused(Refusal.MALFORMED, sentences.offboard_one_person(len(ctx.parsed.targets)))
-    groups = ctx.parsed.values.get("ib-group", ())
+    if len(parsed.targets) != 1:
+        return Refused(Refusal.MALFORMED, sentences.offboard_one_person(len(parsed.targets)))
+    groups = parsed.values.get("ib-group", ())
     if groups and not isinstance(platform, SupportsIbGroups):
         return Refused(Refusal.UNSUPPORTED, sentences.offboard_no_ib_groups(platform.name))
-    if not ctx.targets:  # unknown, protected or outranking: the dispatcher has said why
+    if not asked.targets:  # unknown, protected or outranking: the dispatcher has said why
         return Report(())
-    (user,) = ctx.targets
-    if user.id == ctx.invocation.caller.id:
+    (user,) = asked.targets
+    if user.id == asked.caller.id:
         return Refused(Refusal.MALFORMED, sentences.offboard_self())
     try:
-        rooms = await rooms_of(ctx, platform, user)
+        rooms = await rooms_of(call, platform, user)
     except PlatformError as err:
         return Refused(Refusal.PLATFORM, sentences.offboard_rooms_failed(user, err))
-    await ctx.expect(len(rooms) + len(groups))
+    await call.effects.expect(len(rooms) + len(groups))
     steps: list[Step] = []
     for info in rooms:
-        room_ctx = ctx.for_room(info)
-        steps.append((room_ctx, user, partial(leave_room, room_ctx, user)))
+        in_room = call.in_room(info)
+        steps.append((in_room, user, partial(leave_room, in_room, user)))
     for group in groups:
         assert isinstance(platform, SupportsIbGroups)
-        group_ctx = dataclasses.replace(ctx, journal=ScopedJournal(ctx.journal, IB_SCOPE + group))
-        steps.append((group_ctx, user, partial(_leave_group, group_ctx, platform, user, group)))
-    items, cancelled = await settle_each(ctx, steps)
+        in_group = call.scoped(IB_SCOPE + group)
+        steps.append((in_group, user, partial(_leave_group, in_group, platform, user, group)))
+    items, cancelled = await call.effects.settle(steps)
     if cancelled:
         stopped = sentences.offboard_cancelled(user, items, len(steps))
         return Report(tuple(items), (stopped,))
@@ -65,12 +64,12 @@ async def offboard(call: Call) -> Outcome:
 
 
 async def _leave_group(
-    ctx: Context, platform: SupportsIbGroups, user: UserRef, group: str
+    call: HasEffects, platform: SupportsIbGroups, user: UserRef, group: str
 ) -> ItemResult:
     try:
         if user.id in await platform.deactivated_users([user]):
             return ItemResult(user, Status.REFUSED, ib_groups.ib_deactivated(user))
-        call = partial(  # an answer lost: the group decides
+        removal = partial(  # an answer lost: the group decides
             ib_confirmed,
             platform,
             lambda: platform.remove_from_ib_group(group, [user]),
@@ -78,7 +77,7 @@ async def _leave_group(
             [user],
             removing=True,
         )
-        answer = await ctx.change(call, user)
+        answer = await call.effects.change(removal, user)
     except PlatformError as err:
         line = sentences.offboard_ib_failed(user, group, err)
         return ItemResult(user, Status.FAILED, line, err.response or err.detail)

@@ -1,6 +1,6 @@
 """One person out of one room, for offboarding (on one platform, or on every platform at once).
 
-Each room is handled through ``ctx.for_room``: that room's member list, last-owner guard, pace (a
+Each room is handled through ``Call.in_room``: that room's member list, last-owner guard, pace (a
 jumbo room keeps its one change per interval) and journal entry (keyed by the room), so a job
 cut off mid-way resumes without acting twice. A resumed run also lists the rooms an earlier run
 already settled: the platform no longer counts the person as a member there.
@@ -8,7 +8,8 @@ already settled: the platform no longer counts the person as a member there.
 
 from __future__ import annotations
 
-from bot.context import Context
+from typing import Protocol
+
 from bot.errors import PlatformError
 from bot.everywhere.reach import transient
 from bot.lost_answers import checked, removed
@@ -16,14 +17,20 @@ from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Status
 from bot.platform import SupportsUserRooms
 from bot.replies import offboard as sentences
+from bot.services import Call, HasAsked, HasCases, HasEffects, HasRoom
 from bot.undo_steps import Readd
 
 IB_SCOPE = "ib:"
 """Journal scope prefix of an IB group's entry (room ids never start with it)."""
 
 
+class InRoom(HasAsked, HasRoom, HasEffects, HasCases, Protocol):
+    """What leaving one room uses: the reason asked, that room, the effects there, and the
+    case's journal (keyed by the room)."""
+
+
 async def rooms_of(
-    ctx: Context, platform: SupportsUserRooms, user: UserRef, scope: str = ""
+    call: Call, platform: SupportsUserRooms, user: UserRef, scope: str = ""
 ) -> list[RoomInfo]:
     """The person's rooms now, plus rooms this case already has an entry for (an earlier run
     removed them there, so the platform no longer lists the room). ``scope``: the prefix of
@@ -31,7 +38,7 @@ async def rooms_of(
     rooms = list(await platform.rooms_of(user))
     known = {r.room.id for r in rooms}
     suffix = "/" + user.id
-    for row in await ctx.cases.audit(case=ctx.case_id):
+    for row in await call.cases.book.audit(case=call.cases.case_id):
         for result in row.results:
             key = str(result["target_id"])
             if not key.startswith(scope):
@@ -42,28 +49,29 @@ async def rooms_of(
                 continue
             known.add(room_id)
             try:
-                rooms.append(await ctx.platform.room_info(RoomRef(room_id)))
+                rooms.append(await call.room.platform.room_info(RoomRef(room_id)))
             except PlatformError:
                 rooms.append(RoomInfo(RoomRef(room_id), room_id, True))
     return rooms
 
 
 async def leave_room(
-    ctx: Context, user: UserRef, *, platform: str | None = None, again: bool = False
+    call: InRoom, user: UserRef, *, platform: str | None = None, again: bool = False
 ) -> ItemResult:
-    """Remove ``user`` from ``ctx``'s room (a ``for_room`` context). ``platform``: named in
+    """Remove ``user`` from ``call``'s room (services ``in_room``). ``platform``: named in
     the undo step when the case acts on several; ``again``: a failure that trying again later
     may mend (``bot.everywhere.reach.transient``) is raised instead of reported."""
-    room = ctx.room
-    assert room is not None  # a for_room context
-    reason = ctx.parsed.rest
+    room, journal, effects = call.room.info, call.cases.journal, call.effects
+    assert room is not None  # services in_room
+    platform_api = call.room.platform
+    reason = call.asked.parsed.rest
     if not room.active:
         return ItemResult(user, Status.REFUSED, sentences.offboard_deactivated(room.name))
     try:
-        members = await ctx.members()
+        members = await call.room.members()
         member = members.get(user.id)
         if member is None:
-            if await ctx.journal.started(user):  # an earlier run's call went through
+            if await journal.started(user):  # an earlier run's call went through
                 line = sentences.offboard_removed_after_restart(user, room.name)
                 undo = room_undo(room, user, owner=False, platform=platform)
                 return ItemResult(user, Status.DONE, line, "confirmed by member list", undo)
@@ -71,14 +79,14 @@ async def leave_room(
         owners = {uid for uid, m in members.items() if m.is_owner}
         if member.is_owner and owners == {user.id}:
             return ItemResult(user, Status.REFUSED, sentences.offboard_last_owner(user, room.name))
-        call = checked(
-            lambda: ctx.platform.remove_member(room.room, user, reason),
-            removed(ctx.platform, room.room, user),  # an answer lost: the member list decides
+        removal = checked(
+            lambda: platform_api.remove_member(room.room, user, reason),
+            removed(platform_api, room.room, user),  # an answer lost: the member list decides
             was_not_in_place=True,  # a member, in the list read for this room
         )
-        said = await ctx.change(call, user)
+        said = await effects.change(removal, user)
         if said is None:  # a dry run: nothing was called
-            interval = await ctx.pace_interval()
+            interval = await effects.pace_interval()
             line = sentences.offboard_would_remove(user, room.name, len(members), interval)
             return ItemResult(user, Status.PLANNED, line)
     except PlatformError as err:

@@ -90,6 +90,17 @@ class ChimePlatform:
         await self._endpoint.start(sink)
         log.info("chime ready", account=self.settings.account_id, bot=self._bot.email)
 
+    async def connection_problem(self) -> str | None:
+        """Connected (``ReportsConnection``): the events endpoint served, and the Chime API
+        answering the bot's signed calls (its first room, ``ListRooms``: nothing is changed)."""
+        if not self._endpoint.serving or self._client is None:
+            return "the events endpoint is not served"
+        try:
+            await self._client.answers(self._bot.id)
+        except errors.PlatformError as err:
+            return f"the Chime API does not answer ({err})"
+        return None
+
     async def stop(self) -> None:
         await self._endpoint.stop()
 

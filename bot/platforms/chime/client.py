@@ -226,6 +226,13 @@ class ChimeClient:
             if not token:
                 return
 
+    async def answers(self, member_id: str) -> None:
+        """One signed read that changes nothing and reads only what the bot reads anyway (the
+        first of ``member_id``'s rooms, ``ListRooms``): a PlatformError unless the API answers
+        the bot's credentials."""
+        params: dict[str, str | int] = {"member-id": member_id, "max-results": 1}
+        await self._send("ListRooms", "GET", f"/accounts/{self._account}/rooms", 200, params=params)
+
     async def delete_room_membership(
         self, room_id: str, member_id: str, attempts: aws.Attempts
     ) -> None:
