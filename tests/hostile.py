@@ -5,7 +5,7 @@ receiver exactly as an attacker would write them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 NESTED = b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
@@ -36,3 +36,18 @@ async def raw_post(url: str, headers: Sequence[tuple[str, bytes]], body: bytes) 
     finally:
         writer.close()
     return int(status_line.split()[1])
+
+
+Headers = Sequence[tuple[str, bytes]]
+Probe = tuple[Headers, bytes, int]
+"""Headers and a body to POST, and the status the receiver must answer them with."""
+
+
+async def answered(url: str, probes: Mapping[str, Probe]) -> dict[str, tuple[int, int]]:
+    """Each probe POSTed to ``url``: the status it got and the status it should have got."""
+    return {name: (await raw_post(url, h, body), want) for name, (h, body, want) in probes.items()}
+
+
+def wrong(answers: Mapping[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    """The probes answered otherwise than they should have been."""
+    return {name: pair for name, pair in answers.items() if pair[0] != pair[1]}

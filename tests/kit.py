@@ -78,3 +78,14 @@ def use_aws_credentials(double: AwsDouble[Any], monkeypatch: Any, tmp_path: Path
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+
+
+A = TypeVar("A", bound=AwsDouble[Any])
+
+
+@contextlib.asynccontextmanager
+async def aws_double(double: A, monkeypatch: Any, tmp_path: Path) -> AsyncIterator[A]:
+    """``double`` started and ``checked``, its credentials the only AWS ones around."""
+    async with checked(double) as started:
+        use_aws_credentials(started, monkeypatch, tmp_path)
+        yield started

@@ -37,7 +37,9 @@ async def test_many_targets_wait_for_the_callers_confirmation(pod: SymphonyPod, 
     assert changes(pod) == []
 
     ok = await room.say(ALICE, "/confirm 1")
-    assert ok.text.startswith("@Alice Owner /confirm · case 3: Confirmed case 1: /kick of 6")
+    assert ok.text.startswith(
+        "@Alice Owner /confirm · case 3: Confirmed case 1: /kick starts now (6 changes"
+    ), ok.text
     summary = await pod.next_message(CROWD)
     assert summary.text.startswith("@Alice Owner /kick · case 1: 6 done")
     assert "Removed @Member 5005 — reason: cleanup" in summary.text

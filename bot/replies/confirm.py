@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.replies.wording import duration, people
+from bot.replies.wording import duration
 from bot.reply import Code, Reply, Untrusted, line
 from bot.store import PendingConfirmation
 
@@ -50,15 +50,18 @@ def confirm_too_late(case: int) -> Reply:
 
 
 def confirmed(pending: PendingConfirmation) -> Reply:
+    """The count is of the changes planned, as the plan counted them: people for a kick in one
+    room, rooms for an offboarding of one person."""
     pace = (
         f", about {duration(pending.estimate_seconds)} at this room's pace"
         if pending.estimate_seconds >= 1
         else ""
     )
+    changes = "1 change" if pending.targets == 1 else f"{pending.targets:,} changes"
     return (
         line(
             f"Confirmed case {pending.case}: ",
             Code("/" + pending.command),
-            f" of {people(pending.targets)} starts now{pace}; its summary follows.",
+            f" starts now ({changes}{pace}); its summary follows.",
         ),
     )

@@ -18,7 +18,7 @@ from bot.platforms.chime.adapter import ChimePlatform
 from bot.settings import Settings
 from bot.testing.chime.double import DEFAULT_ACCOUNT_ID, ChimeDouble
 from bot.testing.chime.state import WebhookMessage
-from tests.kit import SPINE_POLICY, checked, settings, use_aws_credentials
+from tests.kit import SPINE_POLICY, aws_double, settings
 from tests.kit import ConfigMaker as ConfigMaker
 
 ALICE = "a11ce000-0000-4000-8000-000000000001"  # Administrator of DESK and SOLO
@@ -57,8 +57,7 @@ def make_double() -> ChimeDouble:
 
 @pytest.fixture
 async def chime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[ChimeDouble]:
-    async with checked(make_double()) as double:
-        use_aws_credentials(double, monkeypatch, tmp_path)
+    async with aws_double(make_double(), monkeypatch, tmp_path) as double:
         yield double
 
 

@@ -7,7 +7,7 @@ from bot.app import App
 from bot.testing.chime.double import ChimeDouble
 from bot.testing.chime.events import chime_timestamp, signature
 from tests.chime.conftest import ALICE, DESK, EMAIL, Room
-from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
+from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, Probe, answered, raw_post, wrong
 from tests.kit import cases
 
 JSON_TYPE = ("Content-Type", b"application/json")
@@ -27,32 +27,22 @@ async def test_junk_gets_a_4xx_before_any_work(chime: ChimeDouble, bot: App, des
     token = chime.security_token
     event = chime.events.mention_body(EMAIL[ALICE], DESK, "@kickbot@example.com /help")
     good = signed(token, event)
-    sent: dict[str, tuple[list[tuple[str, bytes]], bytes]] = {
-        "unsigned nested": ([JSON_TYPE], NESTED),
-        "forged nested": ([JSON_TYPE, *signed("not-the-token", NESTED)], NESTED),
-        "signed nested": ([JSON_TYPE, *signed(token, NESTED)], NESTED),
-        "signed not utf-8": ([JSON_TYPE, *signed(token, NOT_UTF8)], NOT_UTF8),
+    probes: dict[str, Probe] = {
+        "unsigned nested": ([JSON_TYPE], NESTED, 401),
+        "forged nested": ([JSON_TYPE, *signed("not-the-token", NESTED)], NESTED, 401),
+        "signed nested": ([JSON_TYPE, *signed(token, NESTED)], NESTED, 400),
+        "signed not utf-8": ([JSON_TYPE, *signed(token, NOT_UTF8)], NOT_UTF8, 400),
         "timestamp not utf-8": (
             [JSON_TYPE, ("Chime-Request-Timestamp", b"\xff\xfe"), good[1]],
             event,
+            401,
         ),
-        "signature not utf-8": ([JSON_TYPE, good[0], ("Chime-Signature", b"\xff=")], event),
-        "timestamp abc": ([JSON_TYPE, *signed(token, event, "abc")], event),
-        "wrong type": ([("Content-Type", b"text/plain"), *good], event),
-        "oversize": ([JSON_TYPE, *signed(token, OVERSIZE)], OVERSIZE),
+        "signature not utf-8": ([JSON_TYPE, good[0], ("Chime-Signature", b"\xff=")], event, 401),
+        "timestamp abc": ([JSON_TYPE, *signed(token, event, "abc")], event, 401),
+        "wrong type": ([("Content-Type", b"text/plain"), *good], event, 415),
+        "oversize": ([JSON_TYPE, *signed(token, OVERSIZE)], OVERSIZE, 413),
     }
-    got = {name: await raw_post(url, headers, body) for name, (headers, body) in sent.items()}
-    assert got == {
-        "unsigned nested": 401,
-        "forged nested": 401,
-        "signed nested": 400,
-        "signed not utf-8": 400,
-        "timestamp not utf-8": 401,
-        "signature not utf-8": 401,
-        "timestamp abc": 401,
-        "wrong type": 415,
-        "oversize": 413,
-    }
+    assert wrong(await answered(url, probes)) == {}
     assert [c for c in chime.requests if c.operation] == []  # not even a look-up
     assert await cases(bot) == 0
     # The endpoint is still there, and a genuine event is taken.

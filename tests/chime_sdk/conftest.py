@@ -21,7 +21,7 @@ from bot.settings import Settings
 from bot.testing.chime_sdk.demo import readable
 from bot.testing.chime_sdk.double import ChimeSdkDouble
 from tests.kit import ConfigMaker as ConfigMaker
-from tests.kit import checked, settings, use_aws_credentials
+from tests.kit import aws_double, settings
 
 PEOPLE = {
     "alice": "Alice Moderator",  # moderator of DESK and SOLO
@@ -44,11 +44,12 @@ EMAIL = {
 """AppInstanceUserIds that are e-mail addresses (``user_ids_are_emails``; the contract table)."""
 
 
-def make_double(ids: dict[str, str] | None = None) -> ChimeSdkDouble:
+def make_double(ids: dict[str, str] | None = None, **double: Any) -> ChimeSdkDouble:
     """alice and carol moderate #desk, bob, dave and frank are members; alice moderates
     #solo, bob is in it; erin is in no channel; frank is an AppInstanceAdmin. ``ids``: each
-    person's AppInstanceUserId (default: their name)."""
-    sdk = ChimeSdkDouble()
+    person's AppInstanceUserId (default: their name); ``double``: the double's own arguments
+    (its keys, say)."""
+    sdk = ChimeSdkDouble(**double)
     uid = ids or {name: name for name in PEOPLE}
     for name, full in PEOPLE.items():
         sdk.add_user(uid[name], full, admin=name == "frank")
@@ -68,8 +69,7 @@ def make_double(ids: dict[str, str] | None = None) -> ChimeSdkDouble:
 
 @pytest.fixture
 async def sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[ChimeSdkDouble]:
-    async with checked(make_double()) as double:
-        use_aws_credentials(double, monkeypatch, tmp_path)
+    async with aws_double(make_double(), monkeypatch, tmp_path) as double:
         yield double
 
 

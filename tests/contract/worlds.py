@@ -182,7 +182,7 @@ async def symphony_world(
     tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
 ) -> AsyncIterator[World]:
     ids, name = _people(symphony, extra={p: 2001 + i for i, p in enumerate(EXTRA)})
-    async with symphony.make_pod() as pod:
+    async with kit.checked(symphony.make_pod()) as pod:
         for p, display in EXTRA.items():
             pod.add_user(ids[p], display, email=f"{p}@example.com", username=p)
             pod.room(symphony.DESK).set_member(ids[p], owner=False)
@@ -258,7 +258,6 @@ async def symphony_world(
             )
         finally:
             await app.stop()
-        pod.assert_no_violations()
 
 
 SLACK_CALLS = {"remove": "conversations.kick", "add": "conversations.invite"}
@@ -282,7 +281,7 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
         tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
     ) -> AsyncIterator[World]:
         ids, name = _people(slack, extra={p: f"U0{p.upper()}" for p in EXTRA})
-        async with slack.make_workspace() as ws:
+        async with kit.checked(slack.make_workspace()) as ws:
             for p, display in EXTRA.items():
                 ws.add_user(ids[p], p, display, email=f"{p}@example.com")
                 ws.join(slack.DESK, ids[p])
@@ -359,7 +358,6 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                 )
             finally:
                 await slack.stop_bot(bot)
-            ws.assert_no_violations()
 
     return world
 
@@ -369,7 +367,7 @@ async def rocketchat_world(
     tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
 ) -> AsyncIterator[World]:
     ids, name = _people(rocketchat, extra={p: f"u-{p}" for p in EXTRA})
-    async with rocketchat.make_server() as server:
+    async with kit.checked(rocketchat.make_server()) as server:
         for p, display in EXTRA.items():
             server.add_user(ids[p], p, name=display, email=f"{p}@example.com")
             server.room(rocketchat.DESK).add(ids[p])
@@ -445,7 +443,6 @@ async def rocketchat_world(
             )
         finally:
             await app.stop()
-        server.assert_no_violations()
 
 
 def _aws_knobs(
@@ -469,7 +466,7 @@ async def chime_world(
     policy: Policy = None,
     options: Options = NONE,
 ) -> AsyncIterator[World]:
-    async with chime.make_double() as double:
+    async with kit.aws_double(chime.make_double(), monkeypatch, tmp_path) as double:
         extra = {p: f"{i:x}e77a000-0000-4000-8000-{i:012x}" for i, p in enumerate(EXTRA, 7)}
         ids, name = _people(chime, double.bot.user_id, extra)
         desk_room = double.room(chime.DESK)
@@ -479,7 +476,6 @@ async def chime_world(
         email = {uid: u.email for uid, u in double.users.items()} | {
             ids["kickbot"]: double.bot.email
         }
-        kit.use_aws_credentials(double, monkeypatch, tmp_path)
         settings = kit.settings(
             tmp_path, "chime", double.config(), _or(policy, SPINE_POLICY), **options
         )
@@ -522,10 +518,10 @@ async def chime_world(
                 knobs=_aws_knobs(double, CHIME_CALLS, "ServiceFailure", "Forbidden", "GetRoom"),
                 app=app,
                 post=post,
+                server=double,
             )
         finally:
             await app.stop()
-        double.assert_no_violations()
 
 
 CHIME_SDK_CALLS = {
@@ -546,11 +542,10 @@ async def chime_sdk_world(
     """AppInstanceUserIds that are e-mail addresses (``user_ids_are_emails``), so that the
     policy's and the commands' addresses find people as on the other platforms."""
     ids = dict(chime_sdk.EMAIL) | {p: f"{p}@example.com" for p in EXTRA}
-    async with chime_sdk.make_double(ids) as double:
+    async with kit.aws_double(chime_sdk.make_double(ids), monkeypatch, tmp_path) as double:
         desk_arn = f"{double.app_instance_arn}/channel/desk"
         for p, display in EXTRA.items():
             double.channel(desk_arn).add(double.add_user(ids[p], display))
-        kit.use_aws_credentials(double, monkeypatch, tmp_path)
         names = {double.user_arn(uid): person for person, uid in ids.items()}
         names |= {uid: person for person, uid in ids.items()}  # a path's last segment
         names[double.bot] = "kickbot"
@@ -607,7 +602,6 @@ async def chime_sdk_world(
             )
         finally:
             await app.stop()
-        double.assert_no_violations()
 
 
 WORLDS: dict[str, Callable[..., contextlib.AbstractAsyncContextManager[World]]] = {

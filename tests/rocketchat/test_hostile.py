@@ -8,7 +8,7 @@ import json
 
 from bot.app import App
 from bot.testing.rocketchat.server import RocketChatServer
-from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, raw_post
+from tests.hostile import NESTED, NOT_UTF8, OVERSIZE, Probe, answered, wrong
 from tests.kit import cases
 from tests.rocketchat.conftest import ALICE, BOB, DESK, Room, platform_of, visible
 
@@ -30,28 +30,20 @@ async def test_junk_gets_a_4xx_before_any_work(
     good = json.dumps(payload).encode()
     lone = json.dumps({**payload, "token": "\ud800"}).encode()  # "\\ud800": valid JSON
     calls = len(server.requests)
-    sent: dict[str, tuple[list[tuple[str, bytes]], bytes]] = {
-        "nested": ([JSON_TYPE], NESTED),
+    probes: dict[str, Probe] = {
+        "nested": ([JSON_TYPE], NESTED, 400),
         "nested in the token": (
             [JSON_TYPE],
             good.replace(b'"text"', b'"x": ' + NESTED[5:-1] + b', "text"'),
+            400,
         ),
-        "not utf-8": ([JSON_TYPE], NOT_UTF8),
-        "lone surrogate token": ([JSON_TYPE], lone),
-        "wrong type": ([("Content-Type", b"text/plain")], good),
-        "no type": ([], good),
-        "oversize": ([JSON_TYPE], OVERSIZE),
+        "not utf-8": ([JSON_TYPE], NOT_UTF8, 400),
+        "lone surrogate token": ([JSON_TYPE], lone, 403),
+        "wrong type": ([("Content-Type", b"text/plain")], good, 415),
+        "no type": ([], good, 415),
+        "oversize": ([JSON_TYPE], OVERSIZE, 413),
     }
-    got = {name: await raw_post(url, headers, body) for name, (headers, body) in sent.items()}
-    assert got == {
-        "nested": 400,
-        "nested in the token": 400,
-        "not utf-8": 400,
-        "lone surrogate token": 403,
-        "wrong type": 415,
-        "no type": 415,
-        "oversize": 413,
-    }
+    assert wrong(await answered(url, probes)) == {}
     assert len(server.requests) == calls  # not even a look-up
     assert await cases(bot) == 0
     assert BOB in desk.members

@@ -104,6 +104,11 @@ class EventEndpoint:
         self.url = f"http://{host}:{port}{self._settings.path}"
         log.info("chime events endpoint listening", url=self.url)
 
+    @property
+    def serving(self) -> bool:
+        """Started and not stopped since."""
+        return self._runner is not None
+
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
