@@ -97,7 +97,7 @@ async def outranked(
             graded = isinstance(platform, SupportsRank) and mine.name == theirs.name == OWNER_RANK
             below = False
             if graded and isinstance(platform, SupportsRank):
-                below = not await platform.outranks(ctx.invocation.room, caller, target)
+                below = not await platform.outranks(ctx.acting_room, caller, target)
         except PlatformError as err:
             refused.append(ItemResult(target, Status.REFUSED, untouched.rank_unknown(target, err)))
             continue

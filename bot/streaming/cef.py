@@ -54,14 +54,20 @@ def _severity(record: Record, data: dict[str, Any]) -> int:
 
 
 def extensions(record: Record, data: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The record's fields as CEF keys (custom ones labelled); empty values left out."""
-    found: list[tuple[str, Any]] = [
-        ("rt", round(epoch_seconds(record.at) * 1000)),
-        ("cn1Label", "seq"), ("cn1", record.seq),
-        ("cn2Label", "case"), ("cn2", record.case_id),
-        ("cs1Label", "hash"), ("cs1", record.hash),
-        ("cs2Label", "platform"), ("cs2", data.get("platform")),
-        ("cs3Label", "room"), ("cs3", data.get("room")),
+    """The record's fields as CEF keys, a custom one after its label; empty values (and
+    their labels) left out."""
+    custom: list[tuple[str, str, Any]] = [
+        ("cn1", "seq", record.seq),
+        ("cn2", "case", record.case_id),
+        ("cs1", "hash", record.hash),
+        ("cs2", "platform", data.get("platform")),
+        ("cs3", "room", data.get("room")),
+    ]
+    found: list[tuple[str, Any]] = [("rt", round(epoch_seconds(record.at) * 1000))]
+    for key, label, value in custom:
+        if value is not None and value != "":
+            found += [(f"{key}Label", label), (key, value)]
+    standard: list[tuple[str, Any]] = [
         ("act", data.get("command")),
         ("outcome", data.get("result") if record.kind == "result" else data.get("outcome")),
         ("suser", data.get("caller")), ("suid", data.get("caller_id")),
@@ -69,7 +75,7 @@ def extensions(record: Record, data: dict[str, Any]) -> list[tuple[str, Any]]:
         ("reason", data.get("reason")),
         ("msg", data.get("detail") if record.kind == "result" else data.get("text")),
     ]  # fmt: skip
-    return [(k, v) for k, v in found if v is not None and v != ""]
+    return found + [(k, v) for k, v in standard if v is not None and v != ""]
 
 
 def cef(record: Record) -> str:
