@@ -73,6 +73,10 @@ class World:
     """``post(person, line)``: said in #desk without waiting; returns how to await the reply."""
     server: LoopbackServer | None = None
     """The platform's double, to stop and start again (an outage); None: not one server."""
+    nook: Callable[[], str] | None = None
+    """Adds a room the bot is in, bob its only owner, and readies the bot to list a person's
+    rooms; returns the room's name as the bot shows it. ``None``: no room has owners of its own
+    (Slack), nothing to ready."""
 
     async def results(self, case: int) -> list[dict[str, Any]]:
         """What the audit recorded for each target of ``case``."""
@@ -255,6 +259,9 @@ async def symphony_world(
                 app=app,
                 post=post,
                 server=pod,
+                nook=lambda: (
+                    pod.add_room(None, "Nook", owners=[ids["bob"]], members=[ids["kickbot"]]).name
+                ),
             )
         finally:
             await app.stop()
@@ -440,6 +447,11 @@ async def rocketchat_world(
                 app=app,
                 post=post,
                 server=server,
+                nook=lambda: (
+                    server.add_room(
+                        "R-nook", "nook", "p", owners=[ids["bob"]], members=[ids["kickbot"]]
+                    ).name
+                ),
             )
         finally:
             await app.stop()
@@ -519,10 +531,15 @@ async def chime_world(
                 app=app,
                 post=post,
                 server=double,
+                room_name="Trading Desk",
+                nook=lambda: double.add_room(NOOK, "Nook", administrators=[ids["bob"]]).name,
             )
         finally:
             await app.stop()
 
+
+NOOK = "a00c0000-0000-4000-8000-0000000a00c0"
+"""Chime's room for /offboard whose only administrator is bob."""
 
 CHIME_SDK_CALLS = {
     "remove": "DeleteChannelMembership",
@@ -577,6 +594,12 @@ async def chime_sdk_world(
             return desk.reply
 
         typed = {p: f"@{uid}" for p, uid in ids.items()} | {"kickbot": "@kickbot"}
+
+        def nook() -> str:
+            double.operations.admins.add(double.bot)  # lists another user's channels
+            double.add_channel("nook", "Nook", moderators=[double.user_arn(ids["bob"])])
+            return "Nook"
+
         try:
             yield World(
                 "chime_sdk",
@@ -599,6 +622,8 @@ async def chime_sdk_world(
                 mention=mention,
                 at_word_is_an_id=True,
                 server=double,
+                room_name="Trading Desk",
+                nook=nook,
             )
         finally:
             await app.stop()

@@ -5,22 +5,16 @@ was sent and answered), when records last went out, the last error (cleared by t
 acknowledgement), and which instance streams the sink now (``holder``, until ``lease_until``,
 epoch seconds) so that two instances sharing a store never send one sink's records twice.
 
-Revision ID: 0007_audit_sinks
-Revises: 0006_scim
 Create Date: 2026-12-07
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_audit_sinks"
-down_revision: str | Sequence[str] | None = "0006_scim"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0007_audit_sinks"
+down_revision = "0006_scim"
 
 
 def upgrade() -> None:
