@@ -1,7 +1,8 @@
 """Rank on Rocket.Chat beyond the contract table's matrix (``tests/contract/test_contract.py``,
 with moderators and global admins as room owners in
 ``test_rank_matrix_with_the_platforms_own_owners``): a rank named by user id, and a look-up
-that fails: a target's rank (that target refused), the room's (the whole command refused)."""
+that fails: a target's rank (that target refused, and so an undo's step), the room's (the whole
+command refused)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from bot.testing.rocketchat.server import RocketChatServer
 from tests.rocketchat.conftest import (
     ALICE,
     BOB,
+    CAROL,
     DESK,
     ERIN,
     FRANK,
@@ -36,26 +38,43 @@ async def test_a_rank_named_by_user_id_outranks_an_owner(
     assert server.changing_calls() == [f"groups.kick {ALICE}"]
 
 
-async def test_a_failed_rank_lookup_refuses_that_target_only(
-    server: RocketChatServer, desk: Room
-) -> None:
-    # Users are read at delivery (usernames, the caller), then the dispatcher reads the room
-    # (rooms.info first) and ranks each target without a room role with users.info. Holding
-    # rooms.info lets the test plan a users.info failure that only the targets' look-ups meet.
-    server.room(DESK).add(ERIN)
+async def said_while_ranks_fail(
+    server: RocketChatServer, desk: Room, caller: str, text: str
+) -> str:
+    """``text`` said by ``caller``, the look-up of a target's rank failing. Users are read at
+    delivery (usernames, the caller), then the dispatcher reads the room (rooms.info first) and
+    ranks each target without a room role with users.info: holding rooms.info lets the test
+    plan a users.info failure that only the targets' look-ups meet."""
     release = server.hold_next("rooms.info")
-    delivery = await desk.post(ALICE, "!kick @bob @erin")
-    assert delivery.status == 200
+    assert (await desk.post(caller, text)).status == 200
     await server.wait_for_calls("rooms.info")
     server.fail_next("users.info", "error-not-allowed", status=403, message="Not allowed")
     release.set()
-    reply = visible((await server.next_message(DESK, timeout=20.0)).msg)
+    return visible((await server.next_message(DESK, timeout=20.0)).msg)
+
+
+async def test_a_failed_rank_lookup_refuses_that_target_only(
+    server: RocketChatServer, desk: Room
+) -> None:
+    server.room(DESK).add(ERIN)
+    reply = await said_while_ranks_fail(server, desk, ALICE, "!kick @bob @erin")
     assert "Could not establish the rank of @bob, so they were not touched" in reply
     assert "Removed @erin." in reply
     (failed,) = server.calls("users.info", status=403)
     assert failed.query == {"userId": BOB}
     assert BOB in desk.members
     assert server.changing_calls() == [f"groups.kick {ERIN}"]
+
+
+async def test_an_undo_step_whose_rank_cannot_be_established_is_refused(
+    server: RocketChatServer, desk: Room
+) -> None:
+    assert "Removed @bob." in visible((await desk.say(CAROL, "!kick @bob")).msg)
+    reply = await said_while_ranks_fail(server, desk, ALICE, "!undo 1")  # Bob: no room role now
+    assert "undoing case 1: 1 refused" in reply
+    assert "Not undone for @bob: Could not establish the rank of @bob" in reply
+    assert BOB not in desk.members
+    assert server.changing_calls() == [f"groups.kick {BOB}"]
 
 
 async def test_a_failed_room_lookup_refuses_the_whole_command(
