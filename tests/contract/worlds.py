@@ -169,6 +169,15 @@ RANKED = {
 """Ranks, highest first: compliance, admin, room owner, member; everyone may /kick, so every
 pair reaches the rank check."""
 
+OWN_OWNERS: dict[str, dict[str, tuple[str, str | None]]] = {
+    "slack": {"workspace owner": ("owen", "olga"), "channel creator": ("carol", None)},
+    "rocketchat": {"moderator role": ("dave", "mona"), "global admin": ("grace", "gus")},
+}
+"""A platform's own sources of the room-owner rank besides the room's owners (kind -> a person
+of it in #desk, and a second one, to be the target of their own kind): Slack's workspace owners
+(alice, a workspace admin, is the matrix's room owner) and a channel's creator; Rocket.Chat's
+moderators and global admins. Their people are in their world (``test_contract.py``)."""
+
 
 def _people(
     module: Any, bot: Any = None, extra: Mapping[str, Any] | None = None
@@ -287,10 +296,11 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
     async def world(
         tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
     ) -> AsyncIterator[World]:
-        ids, name = _people(slack, extra={p: f"U0{p.upper()}" for p in EXTRA})
+        extra = {p: f"U0{p.upper()}" for p in [*EXTRA, "olga"]} | {"owen": slack.OWEN}
+        ids, name = _people(slack, extra=extra)
         async with kit.checked(slack.make_workspace()) as ws:
-            for p, display in EXTRA.items():
-                ws.add_user(ids[p], p, display, email=f"{p}@example.com")
+            for p, display in {**EXTRA, "olga": "Olga Owner"}.items():
+                ws.add_user(ids[p], p, display, email=f"{p}@example.com", is_owner=p == "olga")
                 ws.join(slack.DESK, ids[p])
             section = slack.slack_section(ws, mode)
             settings = kit.settings(
@@ -373,11 +383,18 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
 async def rocketchat_world(
     tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
 ) -> AsyncIterator[World]:
-    ids, name = _people(rocketchat, extra={p: f"u-{p}" for p in EXTRA})
+    extra = {p: f"u-{p}" for p in [*EXTRA, "mona", "gus"]} | {"grace": rocketchat.GRACE}
+    ids, name = _people(rocketchat, extra=extra)
     async with kit.checked(rocketchat.make_server()) as server:
+        desk_room = server.room(rocketchat.DESK)
         for p, display in EXTRA.items():
             server.add_user(ids[p], p, name=display, email=f"{p}@example.com")
-            server.room(rocketchat.DESK).add(ids[p])
+            desk_room.add(ids[p])
+        server.add_user(ids["mona"], "mona", name="Mona Moderator", email="mona@example.com")
+        server.add_user(ids["gus"], "gus", name="Gus Admin", roles=("user", "admin"))
+        desk_room.add(ids["mona"], "moderator")
+        desk_room.add(ids["grace"])
+        desk_room.add(ids["gus"])
         settings = rocketchat.settings_maker(server, tmp_path)(
             policy=_or(policy, rocketchat.POLICY), **options
         )
