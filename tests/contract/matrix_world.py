@@ -34,7 +34,6 @@ from bot.platforms.matrix.adapter import MatrixPlatform
 from bot.testing.matrix import (
     Account,
     Homeserver,
-    MatrixCallError,
     ProxiedCall,
     RecordingProxy,
     Watcher,
@@ -61,7 +60,6 @@ DISPLAY = {p: p.capitalize() for p in PEOPLE} | EXTRA
 CLIENT = "/_matrix/client/v3"
 
 
-
 @dataclass(frozen=True)
 class Desk:
     """What the Matrix worlds of a session share: the accounts and #desk as it was made."""
@@ -76,7 +74,7 @@ class Desk:
     async def restored(self, hs: Homeserver) -> Desk:
         """#desk as it was made, in the fewest calls: whoever left is invited back and joins,
         anyone else is kicked (an invitation withdrawn), the power levels are put back, the
-        bot leaves its direct rooms (a notice opens a new one)."""
+        bot leaves every other room (a notice's direct room, an offboarding's other room)."""
         room, bot = self.room, self.bot
         inside = {a.user_id: a for p, a in self.people.items() if p != "erin"}
         inside[self.watch.user_id] = self.watch
@@ -93,17 +91,12 @@ class Desk:
             *(hs.invite(bot, room, a.user_id) for a in missing if a.user_id not in invited)
         )
         await asyncio.gather(*(hs.join(a, room) for a in missing))
-        direct = f"{CLIENT}/user/{quote(bot.user_id)}/account_data/m.direct"
-        try:
-            dms: dict[str, list[str]] = await hs.request(bot, "GET", direct)
-        except MatrixCallError as err:
-            if err.errcode != "M_NOT_FOUND":  # never set
-                raise
-            dms = {}
-        for dm in {r for rooms in dms.values() for r in rooms}:
-            await hs.request(bot, "POST", f"{CLIENT}/rooms/{quote(dm)}/leave", {})
-            await hs.request(bot, "POST", f"{CLIENT}/rooms/{quote(dm)}/forget", {})
-        if dms:
+        others = set((await hs.request(bot, "GET", f"{CLIENT}/joined_rooms"))["joined_rooms"])
+        for other in others - {room}:
+            await hs.request(bot, "POST", f"{CLIENT}/rooms/{quote(other)}/leave", {})
+            await hs.request(bot, "POST", f"{CLIENT}/rooms/{quote(other)}/forget", {})
+        if others - {room}:
+            direct = f"{CLIENT}/user/{quote(bot.user_id)}/account_data/m.direct"
             await hs.request(bot, "PUT", direct, {})
         return self
 
@@ -296,17 +289,28 @@ async def matrix_world(
             ]
 
         async def notice(person: str) -> str:
-            (invited, *_) = await proxy.wait_for(lambda c: c in invitations(person))
+            (invited, *_) = await proxy.wait_for_recorded(lambda c: c in invitations(person))
             room = _room_of(invited)
             count = read_notices.get(person, 0) + 1
             sent = f"{CLIENT}/rooms/{room}/send/m.room.message/"
-            await proxy.wait_for(lambda c: c.path.startswith(sent) and c.status == 200, count)
+            await proxy.wait_for_recorded(
+                lambda c: c.path.startswith(sent) and c.status == 200, count
+            )
             await hs.join(accounts[person], room)
             path = f"{CLIENT}/rooms/{quote(room)}/messages"
             page = await hs.request(accounts[person], "GET", path, params={"dir": "f"})
             said = [e for e in page["chunk"] if e["type"] == "m.room.message"]
             read_notices[person] = count
             return str(said[count - 1]["content"]["body"])
+
+        def nook() -> str:
+            """A room of the bot's (room version 10: its level, 100, is Bob's), Bob its owner."""
+            power = {"users": {bot.user_id: 100, ids["bob"]: 100}}
+            body: dict[str, Any] = {"name": "Nook", "preset": "private_chat", "room_version": "10"}
+            body |= {"invite": [ids["bob"]], "power_level_content_override": power}
+            made = read.call("POST", "/createRoom", body, who=bot)["room_id"]
+            read.call("POST", f"/join/{quote(made)}", {}, who=people["bob"])
+            return "Nook"
 
         def refuse_notices() -> None:
             """Everyone refuses invitations (the bot's direct rooms start with one)."""
@@ -343,6 +347,7 @@ async def matrix_world(
                 app=app,
                 post=post,
                 server=proxy,
+                nook=nook,
             )
         finally:
             await app.stop()

@@ -127,6 +127,12 @@ class World:
             " they are back once they accept)."
         )
 
+    def readded_to(self, person: str, room: str) -> str:
+        """An undo's line for ``person`` put back in ``room`` (an offboarding's)."""
+        if self.invited is None:
+            return f"Re-added {self.shown[person]} to “{room}”."
+        return f"Invited {self.shown[person]} back to “{room}” (they are back once they accept)."
+
     def repromoted(self, person: str) -> str:
         """An undo's line for ``person`` made an owner again."""
         if self.levels is None:

@@ -5,17 +5,10 @@ one until the test lets it go).
 
 from __future__ import annotations
 
-<<<<<<< HEAD
 import asyncio
-import json
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-=======
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
->>>>>>> main
 
 import aiohttp
 from aiohttp import web
@@ -40,54 +33,17 @@ class ProxiedCall:
                 is not None) or (self.method == "PUT" and "/state/" in p)  # fmt: skip
 
 
-<<<<<<< HEAD
-@dataclass(slots=True)
-class _Loss:
-    match: Callable[[ProxiedCall], bool]
-    status: int
-    reset: bool
-    remaining: int
-
-
-@dataclass(slots=True)
-class _Refusal:
-    match: Callable[[ProxiedCall], bool]
-    status: int
-    errcode: str
-
-
-@dataclass(slots=True)
-class _Hold:
-    match: Callable[[ProxiedCall], bool]
-    released: asyncio.Event
-
-
-class RecordingProxy:
-    """An HTTP proxy in front of Synapse that logs every request passing through it; with
-    ``lose_next`` it passes a request on and loses Synapse's answer (an answer lost after
-    acting), with ``fail_next`` it answers one with an error instead of passing it on (refused
-    before acting), with ``hold_next`` it holds one until released."""
-=======
 class RecordingProxy(EmulatedServer[ProxiedCall]):
     """An HTTP proxy in front of Synapse that records every request passing through it
     (``calls``); with ``lose_next`` it passes a request on and loses Synapse's answer (an
-    answer lost after acting)."""
->>>>>>> main
+    answer lost after acting); with ``fail_next`` it answers one with an error instead
+    (refused before acting); with ``hold_next`` it holds one until released."""
 
     def __init__(self, upstream: str):
         super().__init__()
         self.upstream = upstream.rstrip("/")
-<<<<<<< HEAD
-        self.calls: list[ProxiedCall] = []
-        self._losses: list[_Loss] = []
-        self._refusals: list[_Refusal] = []
-        self._holds: list[_Hold] = []
-        self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-=======
         self.knobs: Knobs[ProxiedCall, int] = Knobs()
-        """Answers to lose, by the status a lost one is answered with."""
->>>>>>> main
+        """Answers to lose or to give instead of Synapse's, by their status."""
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -104,6 +60,7 @@ class RecordingProxy(EmulatedServer[ProxiedCall]):
         )
 
     async def stop(self) -> None:
+        self.knobs.release_holds()
         await self._close()
         if self._session is not None:
             await self._session.close()
@@ -119,62 +76,33 @@ class RecordingProxy(EmulatedServer[ProxiedCall]):
         """The next ``times`` requests that ``match`` reach Synapse, which acts; its answer is
         replaced by a ``status`` error (``M_UNKNOWN``), or with ``reset`` by none at all (the
         connection is reset)."""
-<<<<<<< HEAD
-        self._losses.append(_Loss(match, status, reset, times))
+        self.knobs.fail(match, status, times=times, after_effect=True, reset=reset)
 
     def fail_next(
-        self,
-        match: Callable[[ProxiedCall], bool],
-        *,
-        status: int = 403,
-        errcode: str = "M_FORBIDDEN",
+        self, match: Callable[[ProxiedCall], bool], *, status: int = 403, times: int = 1
     ) -> None:
-        """The next request that ``match`` is answered with a ``status`` error (``errcode``)
-        without reaching Synapse: refused before acting."""
-        self._refusals.append(_Refusal(match, status, errcode))
+        """The next ``times`` requests that ``match`` are answered with a ``status`` error
+        (``M_FORBIDDEN``, or ``M_UNKNOWN`` for a 5xx) without reaching Synapse: refused before
+        acting."""
+        self.knobs.fail(match, status, times=times)
 
     def hold_next(self, match: Callable[[ProxiedCall], bool]) -> asyncio.Event:
-        """The next request that ``match`` waits before it is passed on until the returned
-        event is set."""
-        hold = _Hold(match, asyncio.Event())
-        self._holds.append(hold)
-        return hold.released
-
-    @staticmethod
-    def _first(found: Sequence[_Refusal | _Hold], call: ProxiedCall) -> int | None:
-        return next((i for i, f in enumerate(found) if f.match(call)), None)
-
-    def _loss(self, call: ProxiedCall) -> _Loss | None:
-        for loss in self._losses:
-            if loss.remaining > 0 and loss.match(call):
-                loss.remaining -= 1
-                return loss
-        return None
-=======
-        self.knobs.fail(match, status, times=times, after_effect=True, reset=reset)
->>>>>>> main
+        """Hold the next request that ``match`` until the returned event is set."""
+        return self.knobs.hold(match)
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         assert self._session is not None
         body = await request.read()
         call = ProxiedCall(request.method, request.path, request.query_string, body)
-<<<<<<< HEAD
-        async with self._changed:
-            self.calls.append(call)
-            self._changed.notify_all()
-        if (i := self._first(self._refusals, call)) is not None:
-            refusal = self._refusals.pop(i)
-            refused = {"errcode": refusal.errcode, "error": "refused by the test proxy"}
-            async with self._changed:
-                call.status, call.response = refusal.status, json.dumps(refused).encode()
-                call.done.set()
-                self._changed.notify_all()
-            return web.json_response(refused, status=refusal.status)
-        if (i := self._first(self._holds, call)) is not None:
-            await self._holds.pop(i).released.wait()
-=======
         self.record(call)
->>>>>>> main
+        if (status := self.knobs.take(call, request)) is not None:
+            code = "M_UNKNOWN" if status >= 500 else "M_FORBIDDEN"
+            call.status = status
+            self.changed.notify()
+            return web.json_response({"errcode": code, "error": "refused by the test proxy"},
+                                     status=status)  # fmt: skip
+        if (release := self.knobs.take_hold(call)) is not None:
+            await release.wait()
         headers = {
             k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")
         }
