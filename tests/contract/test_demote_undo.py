@@ -93,6 +93,7 @@ async def test_help_lists_what_the_caller_may_do(world: World) -> None:
     owner = await world.say("alice", world.line("help"))
     assert "Commands you may use here:" in owner
     assert f"{c}kick @user [@user …] [reason…]" in owner
+    assert ("/kick" in owner) == (c == "/")  # what is typed there (Matrix clients take "/")
     assert (f"{c}demote @user [@user …]" in owner) == (world.owners is not None)
     member = (await world.say("bob", world.line("help"))).split("\n", 1)[1]
     assert f"{c}help" in member
