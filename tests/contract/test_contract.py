@@ -228,17 +228,19 @@ def refusal(mine: str, theirs: str) -> str:
 KINDS = {
     "compliance": ("frank", "gina"),
     "admin": ("hugo", "iris"),
-    "room owner": ("carol", "alice"),  # where owners are graded, Alice is above Carol
+    "room owner": ("alice", "carol"),
     "member": ("bob", "mia"),
 }
 PAIRS = [(c, t) for c in KINDS for t in KINDS]
 
 
 async def kick_across(world: World, caller: str, target: str, mine: str, theirs: str) -> None:
-    """``caller`` of rank ``mine`` kicks ``target`` of rank ``theirs``: done only downwards."""
+    """``caller`` of rank ``mine`` kicks ``target`` of rank ``theirs``: done only downwards
+    (between owners graded by power level, only to a lower level)."""
     reply = await world.say(caller, world.line("kick", target))
     order = list(KINDS)
-    if order.index(mine) < order.index(theirs):
+    levels = world.levels if mine == theirs == "room owner" else None
+    if order.index(mine) < order.index(theirs) or (levels and levels[caller] > levels[target]):
         assert f"Removed {world.shown[target]}." in reply
         assert target not in world.members()
         assert world.changes() == [f"remove {target}"]
