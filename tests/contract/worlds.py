@@ -73,6 +73,9 @@ class World:
     """``post(person, line)``: said in #desk without waiting; returns how to await the reply."""
     server: LoopbackServer | None = None
     """The platform's double, to stop and start again (an outage); None: not one server."""
+    solo: Solo | None = None
+    """#solo, where alice is the only owner and bob a member (carol is no owner there);
+    ``None`` where no such room is set up (Slack)."""
     nook: Callable[[], str] | None = None
     """Adds a room the bot is in, bob its only owner, and readies the bot to list a person's
     rooms; returns the room's name as the bot shows it. ``None``: no room has owners of its own
@@ -95,6 +98,14 @@ class World:
 
     def __str__(self) -> str:
         return self.platform
+
+
+@dataclass(frozen=True)
+class Solo:
+    """A second room: said there, who is in it."""
+
+    say: Callable[[str, str], Awaitable[str]]
+    members: Callable[[], set[str]]
 
 
 @dataclass(frozen=True)
@@ -206,6 +217,11 @@ async def symphony_world(
         )
         await pod.wait_until_listening()
         desk = symphony.Room(pod, symphony.DESK)
+        solo = symphony.Room(pod, symphony.SOLO)
+
+        async def say_solo(person: str, text: str) -> str:
+            return (await solo.say(ids[person], text)).text
+
         room = pod.room(symphony.DESK).stream_id
 
         async def say(person: str, text: str) -> str:
@@ -268,6 +284,7 @@ async def symphony_world(
                 app=app,
                 post=post,
                 server=pod,
+                solo=Solo(say_solo, lambda: {name(uid) for uid in solo.members}),
                 nook=lambda: (
                     pod.add_room(None, "Nook", owners=[ids["bob"]], members=[ids["kickbot"]]).name
                 ),
@@ -400,12 +417,16 @@ async def rocketchat_world(
         )
         app = await rocketchat.start_bot(settings, server)
         desk = rocketchat.Room(server, rocketchat.DESK)
+        solo = rocketchat.Room(server, rocketchat.SOLO)
 
         def read(message: Any) -> str:
             return rocketchat.visible(message.msg).replace("`", "")  # code spans: markup
 
         async def say(person: str, text: str) -> str:
             return read(await desk.say(ids[person], text))
+
+        async def say_solo(person: str, text: str) -> str:
+            return read(await solo.say(ids[person], text))
 
         async def post(person: str, text: str) -> Reply:
             assert (await desk.post(ids[person], text)).status == 200
@@ -464,6 +485,7 @@ async def rocketchat_world(
                 app=app,
                 post=post,
                 server=server,
+                solo=Solo(say_solo, lambda: {name(uid) for uid in solo.members}),
                 nook=lambda: (
                     server.add_room(
                         "R-nook", "nook", "p", owners=[ids["bob"]], members=[ids["kickbot"]]
@@ -510,6 +532,10 @@ async def chime_world(
         )
         app = await chime.start_bot(settings, double)
         desk = chime.Room(double, chime.DESK)
+        solo = chime.Room(double, chime.SOLO)
+
+        async def say_solo(person: str, text: str) -> str:
+            return (await solo.say(ids[person], text)).text
 
         async def say(person: str, text: str) -> str:
             return (await desk.say(ids[person], text)).text
@@ -549,6 +575,7 @@ async def chime_world(
                 post=post,
                 server=double,
                 room_name="Trading Desk",
+                solo=Solo(say_solo, lambda: {name(uid) for uid in solo.roles}),
                 nook=lambda: double.add_room(NOOK, "Nook", administrators=[ids["bob"]]).name,
             )
         finally:
@@ -589,6 +616,7 @@ async def chime_sdk_world(
         )
         app, platform = await chime_sdk.start_bot(settings)
         desk = chime_sdk.Channel(double, platform, "desk", ids)
+        solo = chime_sdk.Channel(double, platform, "solo", ids)
         channel = double.channel(desk.arn)
         verbs = {call: change for change, call in CHIME_SDK_CALLS.items()}
 
@@ -640,6 +668,10 @@ async def chime_sdk_world(
                 at_word_is_an_id=True,
                 server=double,
                 room_name="Trading Desk",
+                solo=Solo(
+                    solo.say,
+                    lambda: {names.get(arn, arn) for arn in double.channel(solo.arn).members},
+                ),
                 nook=nook,
             )
         finally:
