@@ -99,8 +99,9 @@ async def rocketchat(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
 
 
 async def chime(stack: AsyncExitStack, section: dict[str, Any]) -> Runner:
+    from bot.platforms.aws import Attempts
     from bot.platforms.chime.adapter import ChimePlatform
-    from bot.platforms.chime.client import Attempts, ChimeClient, resolve_credentials
+    from bot.platforms.chime.client import ChimeClient, resolve_credentials
 
     settings = ChimePlatform(section).settings
     client = ChimeClient(settings, resolve_credentials(settings))

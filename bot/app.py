@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.entitlement import Policy
     from bot.ops.server import OpsServer
     from bot.scim.server import ScimServer
+    from bot.streaming.streamer import Streamer
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +45,16 @@ def audit_chain(settings: Settings) -> Chain:
     return configured_chain(settings.audit_key, settings.audit_head_file)
 
 
+def streamer_for(settings: Settings) -> Streamer:
+    """The audit streamer for ``audit_sinks`` (the ``stream`` extra for Splunk HEC)."""
+    from bot.streaming.settings import STREAM_EXTRAS, SplunkHecSink
+    from bot.streaming.streamer import Streamer
+
+    if any(isinstance(s, SplunkHecSink) for s in settings.audit_sinks):
+        platform_factories.import_with_extras("bot.streaming.hec", STREAM_EXTRAS)
+    return Streamer(settings.audit_sinks)
+
+
 class App:
     def __init__(self, settings: Settings, platforms: Mapping[str, Platform] | None = None):
         self.settings = settings
@@ -54,6 +65,7 @@ class App:
         self._sweeper: asyncio.Task[None] | None = None
         self.scim: ScimServer | None = None
         self.ops: OpsServer | None = None
+        self.streamer: Streamer | None = None
         self.started = False
         """Every platform started and commands resumed (``GET /readyz``)."""
 
@@ -68,8 +80,15 @@ class App:
     async def start(self) -> None:
         if self.settings.http is not None:  # /healthz answers from the start
             ops = platform_factories.import_with_extras("bot.ops.server", OPS_EXTRAS)
-            self.ops = await ops.serve(self.settings.http, self)
-        self.store = await Store.open(self.settings.store, audit_chain(self.settings))
+            sinks = [sink.name for sink in self.settings.audit_sinks]  # their lag: a metric
+            self.ops = await ops.serve(self.settings.http, self, sinks)
+        chain = audit_chain(self.settings)
+        if self.settings.audit_sinks:  # told of each append; started once the store is open
+            self.streamer = streamer_for(self.settings)
+            chain.sinks.append(self.streamer)
+        self.store = await Store.open(self.settings.store, chain)
+        if self.streamer is not None:
+            self.streamer.start(self.store.audit_sinks)
         self.dispatcher = Dispatcher(
             self.store,
             self.registry,
@@ -113,6 +132,8 @@ class App:
         for platform in self.platforms.values():
             with contextlib.suppress(Exception):
                 await platform.close()
+        if self.streamer is not None:
+            await self.streamer.stop()
         if self.store is not None:
             await self.store.close()
         if self.ops is not None:

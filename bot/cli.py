@@ -128,7 +128,9 @@ def demo(platform: str, script: TextIO | None, store: str | None) -> None:
 
 
 from bot.cli_audit import audit  # noqa: E402
+from bot.cli_stream import stream  # noqa: E402
 
+audit.add_command(stream)
 main.add_command(audit)
 
 

@@ -23,6 +23,7 @@ from bot.ops.settings import OPS_EXTRAS
 from bot.platform import Platform
 from bot.settings import PLATFORM_SECTIONS, Settings, check
 from bot.store.url import parse_url
+from bot.streaming.settings import STREAM_EXTRAS
 
 _PLATFORM_LIST = ", ".join(PLATFORM_SECTIONS[:-1]) + " or " + PLATFORM_SECTIONS[-1]
 
@@ -94,6 +95,11 @@ def check_data(data: Any, known_commands: Iterable[str], source: str) -> Checked
                 platform_factories.import_with_extras("bot.scim.everywhere", ["scim"])
             except MissingExtra as exc:
                 problems.append(f"scim: {exc}")
+        if any(s.type == "splunk_hec" for s in parsed.settings.audit_sinks):
+            try:  # httpx: the stream extra
+                platform_factories.import_with_extras("bot.streaming.hec", STREAM_EXTRAS)
+            except MissingExtra as exc:
+                problems.append(f"audit_sinks: {exc}")
         if parsed.settings.http is not None:
             try:  # aiohttp and prometheus-client: the ops extra
                 platform_factories.import_with_extras("bot.ops.server", OPS_EXTRAS)

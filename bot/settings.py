@@ -32,6 +32,7 @@ from bot.errors import ConfigError
 from bot.ops.settings import HttpSettings
 from bot.platforms import PLUGINS
 from bot.scim.settings import ScimSettings
+from bot.streaming.settings import AuditSink, unique_names
 
 PLATFORM_SECTIONS = PLUGINS.names
 """The platforms' config sections, as the registry lists them."""
@@ -175,6 +176,11 @@ class CoreSettings(BaseModel):
     audit_retention_days: int | None = Field(
         None, ge=1, description="`kickbot audit prune` drops records older than this"
     )
+    audit_sinks: list[AuditSink] = Field(
+        default_factory=list,
+        description="where each audit record is also sent, in order, once acknowledged:"
+        " syslog (RFC 5424, CEF) or splunk_hec (docs/operations.md)",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
     policy: Policy = Field(default_factory=Policy)
@@ -189,6 +195,11 @@ class CoreSettings(BaseModel):
         description="serve /healthz, /readyz and /metrics for probes and Prometheus"
         " (docs/operations.md; the ops extra)",
     )
+
+    @field_validator("audit_sinks")
+    @classmethod
+    def _sink_names(cls, sinks: list[AuditSink]) -> list[AuditSink]:
+        return unique_names(sinks)
 
     def enabled_platforms(self) -> list[str]:
         return [p for p in PLATFORM_SECTIONS if getattr(self, p, None) is not None]

@@ -16,9 +16,9 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import assert_never
 
+from bot.call import Call
 from bot.case_lookup import recorded_case, refused_elsewhere
 from bot.commands import Command
-from bot.context import Context
 from bot.entitlement import CommandRule, Verdict, decide, decide_static
 from bot.errors import PlatformError
 from bot.grammar import Grammar, Rest
@@ -36,30 +36,27 @@ from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLeve
 from bot.replies import failures, refusals
 from bot.replies import undo as sentences
 from bot.reply import Line, unmentioned
-from bot.services import Call, context_of
 from bot.store import AuditRow
 from bot.undo_steps import IbReadd, Readd, Repromote, StoredStep, Unreadable
 
 
 async def undo(call: Call) -> Outcome:
-    ctx = context_of(call)
-    inv = ctx.invocation
-    given = (ctx.parsed.rest or "").strip().lstrip("#")
+    inv, cases, checks = call.asked, call.cases, call.checks
+    book, journal = cases.book, cases.journal
+    given = (inv.parsed.rest or "").strip().lstrip("#")
     if given and not given.isdigit():
         return Refused(
             Refusal.MALFORMED,
             refusals.malformed(f"“{given}” is not a case number.", None, COMMAND.usage),
         )
-    undoable = [c.name for c in ctx.registry if c.undoable]  # each says so (Command.undo_steps)
-    minutes = ctx.policy.undo_window_minutes
+    undoable = [c.name for c in checks.registry if c.undoable]  # each says so (Command.undo_steps)
+    minutes = checks.policy.undo_window_minutes
     window = timedelta(minutes=minutes)
     if given:
         number: int | None = int(given)
     else:
         since = (datetime.now(UTC) - window).isoformat(timespec="milliseconds")
-        number = await ctx.cases.last_undoable(
-            inv.platform, inv.room.id, inv.caller.id, undoable, since
-        )
+        number = await book.last_undoable(inv.platform, inv.room.id, inv.caller.id, undoable, since)
     if number is None:
         return Refused(Refusal.MALFORMED, sentences.nothing_to_undo(minutes))
     row = await recorded_case(call.cases, number)
@@ -76,87 +73,91 @@ async def undo(call: Call) -> Outcome:
         return Refused(Refusal.MALFORMED, sentences.undo_not_finished(number))
     if datetime.now(UTC) - datetime.fromisoformat(row.finished_at) > window:
         return Refused(Refusal.MALFORMED, sentences.undo_too_late(number, minutes))
-    steps = await ctx.cases.undoable(number)
+    steps = await book.undoable(number)
     if not steps:
         return Refused(Refusal.MALFORMED, sentences.nothing_changed(number))
     # Changes another undo has claimed (given up only by an undo that failed to reverse them).
-    others = {t: by for t, by in (await ctx.cases.undo_claims(number)).items() if by != ctx.case_id}
+    claims = await book.undo_claims(number)
+    others = {t: by for t, by in claims.items() if by != cases.case_id}
     if all(target.id in others for target, _ in steps):
         return Refused(Refusal.MALFORMED, sentences.already_undone(number, min(others.values())))
-    await ctx.cases.mark_undoes(ctx.case_id, number)
+    await book.mark_undoes(cases.case_id, number)
     vettings: dict[str, _Vetting] = {}
     settled: dict[int, ItemResult] = {}
     allowed: list[int] = []
     for n, (target, how) in enumerate(steps):
-        prev = await ctx.journal.previous(target)  # a run cut off earlier settled it
+        prev = await journal.previous(target)  # a run cut off earlier settled it
         if prev is not None:
             settled[n] = prev
             continue
         person, where = _person(target, how), _where(how)
-        there = _platform_of(ctx, how)
+        there = _platform_of(call, how)
         if target.id in others:
             line = sentences.already_undone_step(person, where, others[target.id])
         elif there is None:
-            line = sentences.platform_not_served(person, where, _platform_name(ctx, how))
+            line = sentences.platform_not_served(person, where, _platform_name(call, how))
         elif (why := await _vetting(vettings, there, row).why_not(person, how, where)) is not None:
             line = why
         else:
             allowed.append(n)
             continue
-        settled[n] = _said_here(ctx, how, ItemResult(target, Status.REFUSED, line))
-        await ctx.journal.record(settled[n])
+        settled[n] = _said_here(call, how, ItemResult(target, Status.REFUSED, line))
+        await journal.record(settled[n])
     # Claimed in one transaction just before acting: of two undos at once, one gets each change.
     ids = [steps[n][0].id for n in allowed]
-    holders = await ctx.cases.claim_undo(number, ctx.case_id, ids) if ids else {}
+    holders = await book.claim_undo(number, cases.case_id, ids) if ids else {}
     for n in allowed:
         target, how = steps[n]
         person = _person(target, how)
         holder = holders.get(target.id)
         release = False
-        there = _platform_of(ctx, how)
-        if holder == ctx.case_id and there is not None:
+        there = _platform_of(call, how)
+        if holder == cases.case_id and there is not None:
             done, release = await _reverse(there, _room_id(how, row), person, how)
         elif holder is not None:
             line = sentences.already_undone_step(person, _where(how), holder)
             done = ItemResult(person, Status.REFUSED, line)
         else:  # not claimed, and held by nobody: never act without a claim
             done = ItemResult(person, Status.REFUSED, sentences.undo_unchecked(person, (), None))
-        settled[n] = _said_here(ctx, how, dataclasses.replace(done, target=target))
-        await ctx.journal.record(settled[n])
+        settled[n] = _said_here(call, how, dataclasses.replace(done, target=target))
+        await journal.record(settled[n])
         if release:  # with the failure just recorded, in one transaction
-            await ctx.cases.release_undo(number, ctx.case_id, [target.id])
+            await book.release_undo(number, cases.case_id, [target.id])
     items = [settled[n] for n in range(len(steps))]
     return Report(tuple(items), (sentences.undo_headline(number, items),))
 
 
-def _platform_of(ctx: Context, how: StoredStep) -> Context | None:
-    """Where a step acts: ``ctx``, or for a step of another platform (an all-platform
-    offboarding) a context on that platform, if this app serves it (None: it does not)."""
+def _platform_of(call: Call, how: StoredStep) -> Call | None:
+    """Where a step acts: ``call``'s platform, or for a step of another platform (an
+    all-platform offboarding) the services on that platform, if this app serves it (None: it
+    does not)."""
     name = how.platform if isinstance(how, Readd) else None
-    if name is None or name == ctx.platform.name:
-        return ctx
-    platform = ctx.reach.platforms.get(name) if ctx.reach is not None else None
+    if name is None or name == call.room.platform.name:
+        return call
+    reach = call.checks.reach
+    platform = reach.platforms.get(name) if reach is not None else None
     if platform is None:
         return None
-    return dataclasses.replace(ctx, platform=platform, room=None)
+    return call.on_platform(platform)
 
 
-def _said_here(ctx: Context, how: StoredStep, item: ItemResult) -> ItemResult:
+def _said_here(call: Call, how: StoredStep, item: ItemResult) -> ItemResult:
     """A step of another platform's, its person named in text: no mention of them here."""
-    if _platform_name(ctx, how) == ctx.platform.name:
+    if _platform_name(call, how) == call.room.platform.name:
         return item
     return dataclasses.replace(item, line=unmentioned((item.line,))[0])
 
 
-def _platform_name(ctx: Context, how: StoredStep) -> str:
-    return how.platform if isinstance(how, Readd) and how.platform else ctx.platform.name
+def _platform_name(call: Call, how: StoredStep) -> str:
+    return how.platform if isinstance(how, Readd) and how.platform else call.room.platform.name
 
 
-def _vetting(found: dict[str, _Vetting], ctx: Context, row: AuditRow) -> _Vetting:
+def _vetting(found: dict[str, _Vetting], there: Call, row: AuditRow) -> _Vetting:
     """One ``_Vetting`` per platform the case acted on."""
-    if ctx.platform.name not in found:
-        found[ctx.platform.name] = _Vetting(ctx, row)
-    return found[ctx.platform.name]
+    name = there.room.platform.name
+    if name not in found:
+        found[name] = _Vetting(there, row)
+    return found[name]
 
 
 def _person(target: UserRef, how: StoredStep) -> UserRef:
@@ -195,71 +196,68 @@ def _room_name(how: StoredStep, room_id: str) -> str:
 class _Vetting:
     """Whether the caller may reverse each step of a case now, as if running the original
     command there: its policy right (room ownership counted in the room the step acts in), and
-    rank through the dispatcher's check (``Context.reversal``). Read-only; a check that cannot
+    rank through the dispatcher's check (``Checks.reversal``). Read-only; a check that cannot
     be made refuses the step."""
 
-    def __init__(self, ctx: Context, row: AuditRow):
-        self.ctx = ctx
+    def __init__(self, call: Call, row: AuditRow):
+        self.call = call
         self.row = row
         self.actor = UserRef(row.caller_id, row.caller)
-        original = ctx.registry.get(row.command)
+        original = call.checks.registry.get(row.command)
         # Ranks as the original command compared them: in its room, or named ranks only.
         self.in_room = original.needs_room if original is not None else True
-        self._rooms: dict[str, Context] = {}
+        self._rooms: dict[str, Call] = {}
 
-    def _room(self, room_id: str, name: str) -> Context:
-        ctx = self.ctx
-        if room_id == ctx.invocation.room.id:
-            return ctx
+    def _room(self, room_id: str, name: str) -> Call:
+        """The services in that room: its owners, and the platform's own rank order there."""
+        call = self.call
+        asked = call.asked.room
+        if room_id == asked.id:
+            return call
         if room_id not in self._rooms:
-            room = type(ctx.invocation.room)(room_id)
-            there = ctx.for_room(RoomInfo(room, name, True))
-            # Checks only: the platform's own rank order is asked about that room too.
-            inv = dataclasses.replace(ctx.invocation, room=room)
-            self._rooms[room_id] = dataclasses.replace(there, invocation=inv)
+            self._rooms[room_id] = call.in_room(RoomInfo(type(asked)(room_id), name, True))
         return self._rooms[room_id]
 
     async def why_not(self, person: UserRef, how: StoredStep, where: Line) -> Line | None:
-        ctx, command = self.ctx, self.row.command
-        caller = ctx.invocation.caller
+        call, command = self.call, self.row.command
+        policy, reversal = call.checks.policy, call.checks.reversal
+        caller = call.asked.caller
         group_step = isinstance(how, IbReadd)
         if group_step:  # acts in no room: ownership, if a rule asks, of the room asked in
-            place = ctx
+            place = call
         else:
             room_id = _room_id(how, self.row)
             place = self._room(room_id, _room_name(how, room_id))
         try:
-            decision = decide_static(ctx.policy, command, caller)
+            decision = decide_static(policy, command, caller)
             if decision.verdict is Verdict.NEEDS_ROOM_OWNER:
-                decision = decide(ctx.policy, command, caller, await place.caller_is_owner())
+                owner = await place.room.caller_is_owner()
+                decision = decide(policy, command, caller, owner)
             if not decision.allowed:
                 return sentences.undo_not_entitled(person, command, where, decision)
-            if ctx.reversal is None:
+            if reversal is None:
                 return sentences.undo_unchecked(person, where, None)
             named_only = not self.in_room or group_step
-            ranked = dataclasses.replace(ctx, room=None) if named_only else place
-            why = await ctx.reversal(ranked, self.actor, person)
+            ranked = call.roomless() if named_only else place
+            why = await reversal(ranked, self.actor, person)
         except PlatformError as err:
             return sentences.undo_unchecked(person, where, err)
         return None if why is None else sentences.undo_refused(person, where, why)
 
 
 async def _reverse(
-    ctx: Context, room_id: str, target: UserRef, how: StoredStep
+    call: Call, room_id: str, target: UserRef, how: StoredStep
 ) -> tuple[ItemResult, bool]:
     """The step's result, and whether it failed with its change known not to be in place (its
     claim is then given up)."""
-    platform = ctx.platform
+    platform = call.room.platform
     acted = False  # a call of the step made its change: a later failure leaves it made in part
-    room = (
-        ctx.invocation.room
-        if room_id == ctx.invocation.room.id
-        else type(ctx.invocation.room)(room_id)
-    )
+    asked = call.asked.room
+    room = asked if room_id == asked.id else type(asked)(room_id)
     # Changes in this room keep its pace (jumbo rooms); another room's size is not looked up.
-    pace = ctx.pace if room_id == ctx.invocation.room.id else _no_pace
-    if isinstance(how, Readd) and how.room is not None and room_id != ctx.invocation.room.id:
-        pace = ctx.for_room(RoomInfo(room, _room_name(how, room_id), True)).pace  # its own
+    pace = call.effects.pace if room_id == asked.id else _no_pace
+    if isinstance(how, Readd) and how.room is not None and room_id != asked.id:
+        pace = call.in_room(RoomInfo(room, _room_name(how, room_id), True)).effects.pace  # its own
     try:
         match how:
             case Readd(owner=owner, name=name):

@@ -46,16 +46,7 @@ def compare_tables(conn: Connection, by_case: dict[int, dict[str, Any]], v: Veri
                 Broken(seq, f"case #{case_id} is closed here, but {state!r} in commands")
             )
             continue
-        differs = [f for f in CASE_FIELDS if shown[f] != recorded.get(f)]
-        if differs:
-            v.mismatches.append(
-                Broken(
-                    seq,
-                    f"case #{case_id} in commands differs from it: "
-                    + _diff(differs, shown, recorded),
-                )
-            )
-        else:
+        if _agree(v, seq, CASE_FIELDS, shown, recorded, f"case #{case_id} in commands"):
             v.cases += 1
     for case_id, entry in by_case.items():
         if entry["case"] is not None and case_id not in seen:
@@ -90,16 +81,8 @@ def compare_tables(conn: Connection, by_case: dict[int, dict[str, Any]], v: Veri
             "at": at,
         }
         matched.add((int(case_id), str(target_id)))
-        differs = [f for f in RESULT_FIELDS if shown[f] != recorded.get(f)]
-        if differs:
-            v.mismatches.append(
-                Broken(
-                    seq,
-                    f"case #{case_id}: the result for {recorded.get('target')} ({target_id}) in"
-                    f" results differs from it: {_diff(differs, shown, recorded)}",
-                )
-            )
-        else:
+        what = f"case #{case_id}: the result for {recorded.get('target')} ({target_id}) in results"
+        if _agree(v, seq, RESULT_FIELDS, shown, recorded, what):
             v.results += 1
     for case_id, entry in by_case.items():
         if case_id not in seen:
@@ -115,5 +98,18 @@ def compare_tables(conn: Connection, by_case: dict[int, dict[str, Any]], v: Veri
                 )
 
 
-def _diff(fields: Sequence[str], shown: dict[str, Any], recorded: dict[str, Any]) -> str:
-    return "; ".join(f"{f} {shown[f]!r}, recorded {recorded.get(f)!r}" for f in fields)
+def _agree(
+    v: Verification,
+    seq: int,
+    fields: Sequence[str],
+    shown: dict[str, Any],
+    recorded: dict[str, Any],
+    what: str,
+) -> bool:
+    """Whether the tables (``shown``) agree with the chain's record at ``seq`` on ``fields``;
+    where they do not, a mismatch "``what`` differs from it: …" naming each field."""
+    differs = [f for f in fields if shown[f] != recorded.get(f)]
+    if differs:
+        diff = "; ".join(f"{f} {shown[f]!r}, recorded {recorded.get(f)!r}" for f in differs)
+        v.mismatches.append(Broken(seq, f"{what} differs from it: {diff}"))
+    return not differs

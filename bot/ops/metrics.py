@@ -1,11 +1,14 @@
 """kickbot's metrics in Prometheus' format (prometheus-client), served at ``GET /metrics``.
 
 Counters and histograms are fed by the core through ``bot.telemetry`` (installed here when the
-operations endpoint starts); gauges (cases queued and running, the audit chain's length) are
-read from the store at each scrape. Every label is bounded: platform and command names from
-the registries, outcomes, reasons and statuses from fixed sets; never a user or a room."""
+operations endpoint starts); gauges (cases queued and running, the audit chain's length, each
+audit sink's lag) are read from the store at each scrape. Every label is bounded: platform and
+command names from the registries, sink names from the config, outcomes, reasons and statuses
+from fixed sets; never a user or a room."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -20,7 +23,7 @@ _STORE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.
 
 
 class PrometheusObserver(telemetry.Observer):
-    def __init__(self, platforms: list[str]) -> None:
+    def __init__(self, platforms: list[str], sinks: Sequence[str] = ()) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.commands = Counter(
@@ -81,6 +84,12 @@ class PrometheusObserver(telemetry.Observer):
         self.audit_records = Gauge(
             "kickbot_audit_chain_length", "The audit chain's last sequence number", registry=r
         )
+        self.sink_lag = Gauge(
+            "kickbot_audit_sink_lag_records",
+            "Audit records a sink has not acknowledged yet (the chain's end less its position)",
+            ["sink"],
+            registry=r,
+        )
         self.verified_seq = Gauge(
             "kickbot_audit_verified_seq",
             "The sequence number of the audit chain's last head found intact",
@@ -105,6 +114,7 @@ class PrometheusObserver(telemetry.Observer):
             registry=r,
         )
         self._platforms = platforms
+        self._sinks = list(sinks)  # from the config: bounded
         for name in platforms:  # every platform's series from the start, at zero
             self.rate_limited.labels(name)
             self.taken_over.labels(name)
@@ -153,4 +163,7 @@ class PrometheusObserver(telemetry.Observer):
                     self.queued.labels(name).set(counts.queued.get(name, 0))
                     self.running.labels(name).set(counts.running.get(name, 0))
                 self.audit_records.set(counts.audit_records)
+                for sink in self._sinks:
+                    acknowledged = counts.sinks_acknowledged.get(sink, 0)
+                    self.sink_lag.labels(sink).set(max(counts.audit_records - acknowledged, 0))
         return generate_latest(self.registry)

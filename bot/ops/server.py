@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 
 import structlog
 from aiohttp import web
@@ -23,11 +24,11 @@ _TEXT = "text/plain"
 
 
 class OpsServer:
-    def __init__(self, settings: HttpSettings, app: Running):
+    def __init__(self, settings: HttpSettings, app: Running, sinks: Sequence[str] = ()):
         self.settings = settings
         self.app = app
         self.readiness = ReadinessCheck(app, timeout=settings.ready_timeout_seconds)
-        self.metrics = PrometheusObserver(sorted(app.platforms))
+        self.metrics = PrometheusObserver(sorted(app.platforms), sinks)
         self._runner: web.AppRunner | None = None
         self.audit_watch = AuditWatch(
             app,
@@ -81,7 +82,8 @@ class OpsServer:
             self._runner = None
 
 
-async def serve(settings: HttpSettings, app: Running) -> OpsServer:
-    server = OpsServer(settings, app)
+async def serve(settings: HttpSettings, app: Running, sinks: Sequence[str] = ()) -> OpsServer:
+    """Start the endpoint (``sinks``: the configured audit sinks' names, for their lag)."""
+    server = OpsServer(settings, app, sinks)
     await server.start()
     return server

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from dataclasses import dataclass
 
 import botocore.session
 import structlog
@@ -27,6 +28,17 @@ from tenacity.wait import wait_base
 from bot import errors
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Attempts:
+    """How many times one logical call went out (a retried DELETE may meet its own effect)."""
+
+    count: int = 0
+
+    def suffix(self) -> str:
+        """`` after N attempts`` when it went out more than once, for an answer's summary."""
+        return f" after {self.count} attempts" if self.count > 1 else ""
 
 
 def botocore_session(section: str, profile: str | None) -> botocore.session.Session:

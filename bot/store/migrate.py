@@ -40,7 +40,9 @@ READ_POSITIONS = "0005_read_positions"
 """How far each room has been read, for platforms that catch up after a disconnect."""
 SCIM_USERS = "0006_scim"
 """Directory users linked through SCIM."""
-HEAD = SCIM_USERS
+AUDIT_SINKS = "0007_audit_sinks"
+"""How far each audit sink has acknowledged the chain."""
+HEAD = AUDIT_SINKS
 """The newest revision shipped (a test checks it against Alembic's own answer)."""
 MIGRATION_LOCK = "migrate"
 

@@ -160,3 +160,16 @@ scim_users = Table(
     Index("scim_users_external_id", "external_id"),
 )
 """Directory users linked through SCIM (``bot.store.scim_users``); deleted ones are kept."""
+
+audit_sinks = Table(
+    "audit_sinks",
+    metadata,
+    Column("name", Text, primary_key=True),  # the sink's name in audit_sinks: of the config
+    Column("acknowledged", Integer, nullable=False, server_default=text("0")),  # last seq
+    Column("sent_at", Text),  # when records last went out (and were acknowledged)
+    Column("error", Text),  # the last failure, cleared by the next acknowledgement
+    Column("error_at", Text),
+    Column("holder", Text),  # the instance streaming this sink now
+    Column("lease_until", Float),  # epoch seconds
+)
+"""How far each audit sink has acknowledged the chain (``bot.store.audit_sinks``)."""

@@ -12,8 +12,9 @@ jobs of one room.
 ``Store`` is its parts, each a module beside this one, over what they share (``part``):
 ``jobs`` (recording, claims and leases), ``cases`` (closing, cancelling, listing; the audit
 rows), ``confirmations`` (plans awaiting ``/confirm``), ``undo_claims`` (what ``/undo`` reads
-and claims), ``positions`` (how far each room has been read) and ``scim_users`` (directory
-users linked through SCIM); ``journal`` holds a command's per-target results, ``database``
+and claims), ``positions`` (how far each room has been read), ``audit_sinks`` (how far each
+audit sink has acknowledged the chain) and ``scim_users`` (directory users linked through
+SCIM); ``journal`` holds a command's per-target results, ``database``
 runs the SQL.
 """
 
@@ -23,6 +24,7 @@ import os
 
 from bot import audit
 from bot.errors import StoreError
+from bot.store.audit_sinks import AuditSinkPositions
 from bot.store.cases import Cases
 from bot.store.confirmations import Confirmations
 from bot.store.connection import Connection
@@ -106,6 +108,11 @@ class Store(Jobs, Cases, Confirmations, UndoClaims):
     def read_positions(self) -> StoredReadPositions:
         """How far platforms that catch up (``KeepsReadPositions``) have read each room."""
         return StoredReadPositions(self._db)
+
+    @property
+    def audit_sinks(self) -> AuditSinkPositions:
+        """How far each audit sink has acknowledged the chain (``bot.store.audit_sinks``)."""
+        return AuditSinkPositions(self._db)
 
     @property
     def scim_users(self) -> ScimUsers:

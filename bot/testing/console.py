@@ -11,7 +11,7 @@ import signal
 import stat
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TextIO, TypeVar
 
 from bot.replies.case import case_status_word
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 T = TypeVar("T")
+D = TypeVar("D")
+"""The double a console drives."""
 
 
 class Speaker(Protocol):
@@ -183,12 +185,12 @@ class Heard:
     where: str = ""
 
 
-class ConsoleBase:
+class ConsoleBase(Generic[D]):
     """The loop every demo console shares: a line starting with ``:`` is a demo command
     (``:as USER``, ``:room NAME`` where there are rooms, ``:members``, ``:audit``, ``:quit``);
     any other is said by the current user, and the bot's reply is printed with the membership
-    change it caused. A platform's console says who may speak, where, how a line is delivered
-    (:meth:`deliver`) and how the room's members read (:meth:`roster`)."""
+    change it caused. A platform's console drives one ``double`` and says who may speak, where,
+    how a line is delivered (:meth:`deliver`) and how the room's members read (:meth:`roster`)."""
 
     out: TextIO
     app: App
@@ -197,20 +199,23 @@ class ConsoleBase:
     """The sample users ``:as`` may switch to."""
     place_word = "room"
     places: Collection[str] = ()
-    """The rooms ``:room`` (or ``:channel``...) may switch to; none: the command is absent."""
+    """The rooms ``:room`` (or ``:channel``...) may switch to, by name; none: the command is
+    absent. The console starts in the first; ``place`` is the current one's name."""
     _ignored: dict[str, asyncio.Event] | None = None
 
-    def __init__(self, app: App, out: TextIO, *, user: str = "alice") -> None:
+    def __init__(self, double: D, app: App, out: TextIO, *, user: str = "alice") -> None:
+        self.double = double
         self.app = app
         self.out = out
         self.user = user
+        self.place = next(iter(self.places), "")
 
     async def roster(self) -> str:
         """The current room and its members as the demo prints them."""
         raise NotImplementedError
 
     def go_to(self, place: str) -> None:
-        raise NotImplementedError
+        self.place = place
 
     async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
         """Say ``text`` as the current user; the bot's reply to wait for (None once the bot

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -16,8 +16,8 @@ class LoopbackServer:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
-    async def _serve(self, app: web.Application) -> None:
-        self._runner = web.AppRunner(app, access_log=None)
+    async def _serve(self, app: web.Application, **runner_options: Any) -> None:
+        self._runner = web.AppRunner(app, **{"access_log": None, **runner_options})
         await self._runner.setup()
         # a server started again keeps its port (a platform that went away comes back there)
         await web.TCPSite(self._runner, "127.0.0.1", self._port or 0).start()

@@ -91,6 +91,8 @@ async def test_the_bot_joins_a_room_it_is_invited_to_and_serves_it(world: World)
         world.carol, name="New", members=[world.bob, world.watcher.who]
     )
     await world.hs.invite(world.carol, room, world.bot.user_id)
-    await world.proxy.wait_for(lambda c: c.path.endswith(f"/join/{room}") and c.status == 200)
+    await world.proxy.wait_for_recorded(
+        lambda c: c.path.endswith(f"/join/{room}") and c.status == 200
+    )
     reply = await world.ask(world.carol, "!help", room=room)
     assert "Commands you may use here" in reply.body

@@ -3,22 +3,16 @@ HMAC under the audit key; each pruning checkpoint, the kind of the last record i
 
 Records made before are plain (the server default).
 
-Revision ID: 0003_audit_trail
-Revises: 0002
 Create Date: 2026-12-07
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_audit_trail"
-down_revision: str | Sequence[str] | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003_audit_trail"
+down_revision = "0002"
 
 
 def upgrade() -> None:

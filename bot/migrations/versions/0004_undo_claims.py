@@ -5,22 +5,16 @@ primary key lets exactly one undo have each step, on SQLite and on PostgreSQL wi
 instances. Cases undone before this revision (``commands.undoes`` of a finished undo) get their
 claims written here, so they stay undone.
 
-Revision ID: 0004_undo_claims
-Revises: 0003_audit_trail
 Create Date: 2026-12-07
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_undo_claims"
-down_revision: str | Sequence[str] | None = "0003_audit_trail"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0004_undo_claims"
+down_revision = "0003_audit_trail"
 
 
 def upgrade() -> None:

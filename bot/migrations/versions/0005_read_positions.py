@@ -5,22 +5,16 @@ reconnect or a restart the bot reads each channel's history from the newest mess
 One row per (platform, bot account, room); ``room = ''`` holds the horizon, when the last
 session began (where a room with no row of its own is read from).
 
-Revision ID: 0005_read_positions
-Revises: 0004_undo_claims
 Create Date: 2026-12-07
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_read_positions"
-down_revision: str | Sequence[str] | None = "0004_undo_claims"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0005_read_positions"
+down_revision = "0004_undo_claims"
 
 
 def upgrade() -> None:

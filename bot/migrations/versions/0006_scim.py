@@ -6,22 +6,16 @@ the users not deleted. ``offboard_requested_at`` is set, in the same transaction
 that asked for it, before the offboarding case is started; ``offboard_case`` once it has been:
 a row with the first and not the second is an offboarding still to start (after a crash).
 
-Revision ID: 0006_scim
-Revises: 0005_read_positions
 Create Date: 2026-12-07
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_scim"
-down_revision: str | Sequence[str] | None = "0005_read_positions"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0006_scim"
+down_revision = "0005_read_positions"
 
 LIVE = sa.text("deleted_at IS NULL")
 

@@ -10,9 +10,9 @@ ids through ``ListRoomMemberships`` of the room (kept briefly in a ``Roster``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from aiolimiter import AsyncLimiter
@@ -21,7 +21,8 @@ from bot import errors
 from bot.dispatch import split_command
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.platform import InvocationSink, SupportsIbGroups
-from bot.platforms.chime.client import Attempts, ChimeClient, resolve_credentials
+from bot.platforms.aws import Attempts
+from bot.platforms.chime.client import ChimeClient, resolve_credentials
 from bot.platforms.chime.config import ChimeSettings, load_settings
 from bot.platforms.chime.events import BadEvent, EventEndpoint, event_id
 from bot.platforms.chime.roster import Roster
@@ -29,6 +30,7 @@ from bot.platforms.chime.text import bot_mention_pattern, chunks, render, tokeni
 from bot.reply import Reply
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 ADMINISTRATOR, MEMBER = "Administrator", "Member"
 
@@ -202,40 +204,37 @@ class ChimePlatform:
         # A retry may meet its own lost answer's effect (a 404): the core looks at the room
         # before it reports a failure (bot/lost_answers.py), after the roster is forgotten.
         attempts = Attempts()
-        try:
-            await self._api().delete_room_membership(room.id, user.id, attempts)
-        finally:
-            self._roster.forget(room.id)
-        suffix = f" after {attempts.count} attempts" if attempts.count > 1 else ""
-        return f"204 DeleteRoomMembership{suffix}"
+        await self._changing(room, self._api().delete_room_membership(room.id, user.id, attempts))
+        return f"204 DeleteRoomMembership{attempts.suffix()}"
 
     async def demote_owner(self, room: RoomRef, user: UserRef) -> str:
-        try:
-            data = await self._api().update_room_membership(room.id, user.id, MEMBER)
-        finally:
-            self._roster.forget(room.id)
-        role = (data.get("RoomMembership") or {}).get("Role", MEMBER)
-        return f"200 UpdateRoomMembership Role={role}"
+        return await self._set_role(room, user, MEMBER)
 
     # --- SupportsUndo -------------------------------------------------------------------------
 
     async def add_member(self, room: RoomRef, user: UserRef) -> str:
         """CreateRoomMembership (Role=Member); 409 Conflict if they are in the room already."""
         attempts = Attempts()
-        try:
-            await self._api().create_room_membership(room.id, user.id, MEMBER, attempts)
-        finally:
-            self._roster.forget(room.id)
-        suffix = f" after {attempts.count} attempts" if attempts.count > 1 else ""
-        return f"201 CreateRoomMembership Role=Member{suffix}"
+        api = self._api()
+        await self._changing(room, api.create_room_membership(room.id, user.id, MEMBER, attempts))
+        return f"201 CreateRoomMembership Role=Member{attempts.suffix()}"
 
     async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
+        return await self._set_role(room, user, ADMINISTRATOR)
+
+    async def _set_role(self, room: RoomRef, user: UserRef, role: str) -> str:
+        change = self._api().update_room_membership(room.id, user.id, role)
+        data = await self._changing(room, change)
+        return (
+            f"200 UpdateRoomMembership Role={(data.get('RoomMembership') or {}).get('Role', role)}"
+        )
+
+    async def _changing(self, room: RoomRef, change: Awaitable[T]) -> T:
+        """``change``'s result; the room's roster is forgotten whatever came of it."""
         try:
-            data = await self._api().update_room_membership(room.id, user.id, ADMINISTRATOR)
+            return await change
         finally:
             self._roster.forget(room.id)
-        role = (data.get("RoomMembership") or {}).get("Role", ADMINISTRATOR)
-        return f"200 UpdateRoomMembership Role={role}"
 
     async def reply(self, inv: Invocation, reply: Reply) -> None:
         if not inv.thread:

@@ -91,13 +91,6 @@ def to_platform_error(what: str, response: httpx.Response) -> errors.PlatformErr
     return errors.from_status(response.status_code, detail, text)
 
 
-@dataclass
-class Attempts:
-    """How many times one logical call went out (a retried DELETE may meet its own effect)."""
-
-    count: int = 0
-
-
 @dataclass(frozen=True)
 class Answer:
     status: int
@@ -137,9 +130,9 @@ class ChimeClient:
         params: Mapping[str, str | int] | None = None,
         body: Json | None = None,
         pace: AbstractAsyncContextManager[Any] | None = None,
-        attempts: Attempts | None = None,
+        attempts: aws.Attempts | None = None,
     ) -> Answer:
-        tries = attempts if attempts is not None else Attempts()
+        tries = attempts if attempts is not None else aws.Attempts()
         try:
             with telemetry.api_call("chime", what):  # the model's operation name, or "webhook"
                 return await self._attempts(
@@ -159,7 +152,7 @@ class ChimeClient:
         params: Mapping[str, str | int] | None,
         body: Json | None,
         pace: AbstractAsyncContextManager[Any] | None,
-        tries: Attempts,
+        tries: aws.Attempts,
     ) -> Answer:
         content = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else {}
@@ -204,38 +197,30 @@ class ChimeClient:
         return room if isinstance(room, dict) else {}
 
     async def list_room_memberships(self, room_id: str) -> AsyncIterator[Json]:
-        token: str | None = None
-        while True:
-            params: dict[str, str | int] = {"max-results": self._settings.page_size}
-            if token:
-                params["next-token"] = token
-            answer = await self._send(
-                "ListRoomMemberships",
-                "GET",
-                f"{self._room(room_id)}/memberships",
-                200,
-                params=params,
-            )
-            for item in answer.data.get("RoomMemberships") or []:
-                if isinstance(item, dict):
-                    yield item
-            token = answer.data.get("NextToken") or None
-            if not token:
-                return
+        url = f"{self._room(room_id)}/memberships"
+        async for item in self._pages("ListRoomMemberships", url, "RoomMemberships"):
+            yield item
 
     async def list_rooms(self, member_id: str) -> AsyncIterator[Json]:
         """The rooms ``member_id`` belongs to (``ListRooms?member-id=``), page by page."""
+        url = f"/accounts/{self._account}/rooms"
+        async for item in self._pages("ListRooms", url, "Rooms", {"member-id": member_id}):
+            yield item
+
+    async def _pages(
+        self, operation: str, url: str, key: str, query: Mapping[str, str] | None = None
+    ) -> AsyncIterator[Json]:
+        """The items under ``key`` of every page ``operation`` answers, one page after another."""
         token: str | None = None
         while True:
             params: dict[str, str | int] = {
-                "member-id": member_id,
+                **(query or {}),
                 "max-results": self._settings.page_size,
             }
             if token:
                 params["next-token"] = token
-            url = f"/accounts/{self._account}/rooms"
-            answer = await self._send("ListRooms", "GET", url, 200, params=params)
-            for item in answer.data.get("Rooms") or []:
+            answer = await self._send(operation, "GET", url, 200, params=params)
+            for item in answer.data.get(key) or []:
                 if isinstance(item, dict):
                     yield item
             token = answer.data.get("NextToken") or None
@@ -250,7 +235,7 @@ class ChimeClient:
         await self._send("ListRooms", "GET", f"/accounts/{self._account}/rooms", 200, params=params)
 
     async def delete_room_membership(
-        self, room_id: str, member_id: str, attempts: Attempts
+        self, room_id: str, member_id: str, attempts: aws.Attempts
     ) -> None:
         url = self._membership(room_id, member_id)
         await self._send("DeleteRoomMembership", "DELETE", url, 204, attempts=attempts)
@@ -261,7 +246,7 @@ class ChimeClient:
         return answer.data
 
     async def create_room_membership(
-        self, room_id: str, member_id: str, role: str, attempts: Attempts
+        self, room_id: str, member_id: str, role: str, attempts: aws.Attempts
     ) -> Json:
         url = f"{self._room(room_id)}/memberships"
         body = {"MemberId": member_id, "Role": role}

@@ -29,8 +29,9 @@ from bot import errors
 from bot.dispatch import split_command
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
 from bot.platform import InvocationSink, ReadPositions, SupportsIbGroups
+from bot.platforms.aws import Attempts
 from bot.platforms.chime_sdk.catchup import PositionBook
-from bot.platforms.chime_sdk.client import Attempts, ChimeSdkClient, session_for
+from bot.platforms.chime_sdk.client import ChimeSdkClient, session_for
 from bot.platforms.chime_sdk.config import USER_ID, ChimeSdkSettings, load_settings
 from bot.platforms.chime_sdk.inbound import ChannelMessage
 from bot.platforms.chime_sdk.roles import Roles
@@ -291,8 +292,7 @@ class ChimeSdkPlatform:
             self._roles.forget(room)  # what the call did is not known
             raise
         self._roles.changed(room, user.id, moderator)
-        suffix = f" after {attempts.count} attempts" if attempts.count > 1 else ""
-        return f"{201 if operation.startswith('Create') else 204} {operation}{suffix}"
+        return f"{201 if operation.startswith('Create') else 204} {operation}{attempts.suffix()}"
 
     async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
         """DeleteChannelMembership; for a moderator, DeleteChannelModerator too: a moderator

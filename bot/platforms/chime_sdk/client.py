@@ -15,7 +15,6 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import botocore.session
@@ -30,13 +29,6 @@ from bot.platforms.chime_sdk.errors import from_botocore, from_client_error
 
 Json = dict[str, Any]
 MESSAGING, IDENTITY = "chime-sdk-messaging", "chime-sdk-identity"
-
-
-@dataclass
-class Attempts:
-    """How many times one logical call went out (a retried DELETE may meet its own effect)."""
-
-    count: int = 0
 
 
 def session_for(settings: ChimeSdkSettings) -> botocore.session.Session:
@@ -82,14 +74,16 @@ class ChimeSdkClient:
         for client in self._clients.values():
             client.close()
 
-    async def call(self, operation: str, attempts: Attempts | None = None, **params: Any) -> Json:
+    async def call(
+        self, operation: str, attempts: aws.Attempts | None = None, **params: Any
+    ) -> Json:
         """One operation by its model name, as the bot (its ARN the bearer where the model has
         one), retried on 429 and 503; a ``PlatformError`` when it fails."""
         method, bearer = self._routes[operation]
         if bearer:
             params.setdefault("ChimeBearer", self.settings.bot_arn)
         send = functools.partial(method, **params)
-        tries = attempts if attempts is not None else Attempts()
+        tries = attempts if attempts is not None else aws.Attempts()
         s = self.settings
         loop = asyncio.get_running_loop()
         try:

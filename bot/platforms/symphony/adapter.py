@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
 import structlog
 from symphony.bdk.core.config.loader import BdkConfigLoader
+from symphony.bdk.core.service.stream.stream_service import StreamService
 from symphony.bdk.core.symphony_bdk import SymphonyBdk
 from symphony.bdk.gen.pod_model.stream_filter import StreamFilter
 from symphony.bdk.gen.pod_model.stream_type import StreamType
@@ -190,35 +191,35 @@ class SymphonyPlatform:
         return found
 
     async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
-        await pod_call(
-            "removeMember",
-            self._sdk().streams().remove_member_from_room(int(user.id), url_safe_id(room.id)),
-        )
+        await self._membership("removeMember", StreamService.remove_member_from_room, room, user)
         return "200 Member removed"
 
     async def demote_owner(self, room: RoomRef, user: UserRef) -> str:
-        streams = self._sdk().streams()
-        await pod_call(
-            "demoteOwner",
-            streams.demote_owner_to_room_participant(int(user.id), url_safe_id(room.id)),
+        await self._membership(
+            "demoteOwner", StreamService.demote_owner_to_room_participant, room, user
         )
         return "200 Owner demoted"
 
     # --- SupportsUndo -------------------------------------------------------------------------
 
     async def add_member(self, room: RoomRef, user: UserRef) -> str:
-        await pod_call(
-            "addMember",
-            self._sdk().streams().add_member_to_room(int(user.id), url_safe_id(room.id)),
-        )
+        await self._membership("addMember", StreamService.add_member_to_room, room, user)
         return "200 Member added"
 
     async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
-        streams = self._sdk().streams()
-        await pod_call(
-            "promoteOwner", streams.promote_user_to_room_owner(int(user.id), url_safe_id(room.id))
-        )
+        await self._membership("promoteOwner", StreamService.promote_user_to_room_owner, room, user)
         return "200 Owner promoted"
+
+    async def _membership(
+        self,
+        operation: str,
+        change: Callable[[StreamService, int, str], Awaitable[object]],
+        room: RoomRef,
+        user: UserRef,
+    ) -> None:
+        """A change of ``user``'s membership of ``room``: a stream service call taking the
+        user's id and the room's id in the URL-safe form (``operation``: the pod API's name)."""
+        await pod_call(operation, change(self._sdk().streams(), int(user.id), url_safe_id(room.id)))
 
     async def send_direct(self, user: UserRef, reply: Reply) -> None:
         im = await pod_call("createIM", self._sdk().streams().create_im(int(user.id)))

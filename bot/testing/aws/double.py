@@ -123,7 +123,7 @@ class AwsDouble(EmulatedServer[RecordedCall], Generic[Failure]):
             self.violate("double", f"the {self.service} double crashed: {exc!r}", request)
             response = error_response("ServiceFailureException", f"double crashed: {exc!r}", 500)
         call.status = response.status
-        self.changes.notify()
+        self.changed.notify()
         return response
 
     async def _handle(self, request: web.Request, body: bytes, call: RecordedCall) -> web.Response:

@@ -22,6 +22,7 @@ from bot.testing.console import ConsoleBase, Heard, demo_settings, fail_on_viola
 
 DESK = "d35c0000-0000-4000-8000-00000000de5c"
 OPS = "0b500000-0000-4000-8000-0000000000b5"
+ROOMS = {"desk": DESK, "ops": OPS}
 USERS = {
     # name: (member id, full name, e-mail)
     "alice": ("a11ce000-0000-4000-8000-000000000001", "Alice Owner", "alice@example.com"),
@@ -62,19 +63,14 @@ def build_double() -> ChimeDouble:
     return chime
 
 
-class Console(ConsoleBase):
+class Console(ConsoleBase[ChimeDouble]):
     speakers = USERS
-    places = ("desk", "ops")
+    places = ROOMS
 
-    def __init__(self, chime: ChimeDouble, app: App, out: TextIO):
-        super().__init__(app, out)
-        self.chime = chime
-        self.room = DESK
-
-    def members(self) -> str:
-        room = self.chime.room(self.room)
+    async def roster(self) -> str:
+        room = self.double.room(ROOMS[self.place])
         names = {uid: name for name, (uid, _, _) in USERS.items()}
-        names[self.chime.bot.user_id] = "kickbot"
+        names[self.double.bot.user_id] = "kickbot"
         parts = [
             names.get(uid, uid) + (" (admin)" if role == "Administrator" else "")
             for uid, role in sorted(room.roles.items(), key=lambda i: names.get(i[0], i[0]))
@@ -89,26 +85,20 @@ class Console(ConsoleBase):
         body = re.sub(r"(?<![\w@])@(\w+)(?![\w@.])", expand, text)
         if re.match(r"@kickbot\b", text, re.IGNORECASE):
             return body
-        return f"{self.chime.events.mention_prefix()} {body}"
-
-    async def roster(self) -> str:
-        return self.members()
-
-    def go_to(self, place: str) -> None:
-        self.room = DESK if place == "desk" else OPS
+        return f"{self.double.events.mention_prefix()} {body}"
 
     async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
-        email = USERS[self.user][2]
-        url = self.chime.webhook_url(self.room)
-        body = self.chime.events.mention_body(email, self.room, self.message(text), webhook_url=url)
-        delivery = await self.chime.events.send(body)
+        email, room = USERS[self.user][2], ROOMS[self.place]
+        url = self.double.webhook_url(room)
+        body = self.double.events.mention_body(email, room, self.message(text), webhook_url=url)
+        delivery = await self.double.events.send(body)
         if delivery.status != 200:
             self.show(f"  (Chime could not deliver the event: HTTP {delivery.status})")
             return None
         return self._reply()
 
     async def _reply(self) -> Heard:
-        return Heard((await self.chime.next_message(self.room, timeout=15.0)).text)
+        return Heard((await self.double.next_message(ROOMS[self.place], timeout=15.0)).text)
 
 
 async def run_demo(source: TextIO, store: str | None, out: TextIO | None = None) -> None:

@@ -174,7 +174,7 @@ class ChimeDouble(AwsDouble[Failure]):
 
     async def next_message(self, room_id: str, timeout: float = 10.0) -> WebhookMessage:  # noqa: ASYNC109
         """The next message posted to the room's webhooks not yet returned by this."""
-        await self.changes.wait_for(
+        await self.changed.wait_for(
             lambda: len(self.messages(room_id)) > self._consumed.get(room_id, 0), timeout
         )
         index = self._consumed.get(room_id, 0)
@@ -210,7 +210,7 @@ class ChimeDouble(AwsDouble[Failure]):
             calls = self.calls(operation)
             return [c for c in calls if c.status is not None] if answered else calls
 
-        await self.changes.wait_for(lambda: len(seen()) >= count, timeout)
+        await self.changed.wait_for(lambda: len(seen()) >= count, timeout)
         return seen()
 
     # -- HTTP --------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from bot.testing.kit import TimedSession
+
 if TYPE_CHECKING:
     from bot.testing.chime.double import ChimeDouble
 
@@ -68,14 +70,15 @@ class ChimeEvents:
         self._double = double
         self.endpoint: str | None = None
         """The bot's endpoint: PutEventsConfiguration's OutboundEventsHTTPSEndpoint."""
-        self._session: aiohttp.ClientSession | None = None
-        self.sent_at: float | None = None
+        self._http = TimedSession()
+
+    @property
+    def sent_at(self) -> float | None:
         """When the last attempt's body was written to the bot's socket (``perf_counter``)."""
+        return self._http.sent_at
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._http.close()
 
     def mention_prefix(self) -> str:
         return "@" + self._double.bot.email
@@ -162,17 +165,10 @@ class ChimeEvents:
             echoed = None
         return answer.status == 200 and echoed == challenge.decode(), delivery
 
-    async def _chunk_sent(self, *_: object) -> None:
-        self.sent_at = time.perf_counter()
-
     async def _post(self, url: str, body: bytes, headers: dict[str, str], stamp: str) -> Attempt:
-        if self._session is None:
-            trace = aiohttp.TraceConfig()
-            trace.on_request_chunk_sent.append(self._chunk_sent)
-            self._session = aiohttp.ClientSession(trace_configs=[trace])
         started = time.monotonic()
         try:
-            async with self._session.post(
+            async with self._http.get().post(
                 url,
                 data=body,
                 headers=headers,

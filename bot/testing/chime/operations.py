@@ -6,11 +6,11 @@ Each takes the operation's input as rebuilt from the request (model member names
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from typing import Any
 
+from bot.testing.aws.paging import paged
 from bot.testing.chime.state import ChimeRoom, ChimeUser, Membership, iso
 
 Params = dict[str, Any]
@@ -55,11 +55,7 @@ class Operations:
         who = params.get("MemberId")
         rooms = [r for r in self.rooms.values() if who is None or who in r.memberships]
         items = [self._get_room({"RoomId": r.room_id})[1]["Room"] for r in rooms]
-        page, token = self._page(items, params)
-        data: dict[str, Any] = {"Rooms": page}
-        if token:
-            data["NextToken"] = token
-        return 200, data
+        return self._paged("Rooms", items, params)
 
     def _room(self, params: Params) -> ChimeRoom:
         room = self.rooms.get(params["RoomId"])
@@ -89,25 +85,14 @@ class Operations:
             }
         }
 
-    def _page(self, items: list[Any], params: Params) -> tuple[list[Any], str | None]:
-        size = int(params.get("MaxResults") or self.default_page_size)
-        token = params.get("NextToken")
-        start = 0
-        if token:
-            if not re.fullmatch(r"page-\d+", token):
-                raise ChimeError("BadRequestException", "The next token is not valid.")
-            start = int(token[5:])
-        end = start + size
-        return items[start:end], (f"page-{end}" if end < len(items) else None)
+    def _paged(self, key: str, items: list[Any], params: Params) -> Answer:
+        bad_token = ChimeError("BadRequestException", "The next token is not valid.")
+        return paged(key, items, params, self.default_page_size, bad_token)
 
     def _list_memberships(self, params: Params) -> Answer:
         room = self._room(params)
         items = [self._membership(room, m) for m in room.memberships.values()]
-        page, token = self._page(items, params)
-        data: dict[str, Any] = {"RoomMemberships": page}
-        if token:
-            data["NextToken"] = token
-        return 200, data
+        return self._paged("RoomMemberships", items, params)
 
     def _delete_membership(self, params: Params) -> Answer:
         room = self._room(params)
@@ -143,8 +128,4 @@ class Operations:
         if "UserEmail" in params:
             wanted = params["UserEmail"].lower()
             users = [u for u in users if u.email.lower() == wanted]
-        page, token = self._page([u.user(self.account_id) for u in users], params)
-        data: dict[str, Any] = {"Users": page}
-        if token:
-            data["NextToken"] = token
-        return 200, data
+        return self._paged("Users", [u.user(self.account_id) for u in users], params)

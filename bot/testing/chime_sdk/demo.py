@@ -63,7 +63,7 @@ def readable(content: str) -> str:
     return re.sub(r"\\(.)", r"\1", content.replace("\u200b", "")).replace("  \n", "\n")
 
 
-class Console(ConsoleBase):
+class Console(ConsoleBase[ChimeSdkDouble]):
     speakers = USERS
     place_word = "channel"
     places = ("desk", "ops")
@@ -76,24 +76,23 @@ class Console(ConsoleBase):
         app: App,
         out: TextIO,
     ) -> None:
-        super().__init__(app, out)
-        self.sdk = sdk
+        super().__init__(sdk, app, out)
         self.platform = platform
         self.arns = arns
-        self.channel = f"{sdk.app_instance_arn}/channel/desk"
         self._handled: dict[str, asyncio.Future[bool]] = {}
 
+    @property
+    def channel(self) -> str:
+        return f"{self.double.app_instance_arn}/channel/{self.place}"
+
     async def roster(self) -> str:
-        channel = self.sdk.channel(self.channel)
-        names = {arn: name for name, arn in self.arns.items()} | {self.sdk.bot: "kickbot"}
+        channel = self.double.channel(self.channel)
+        names = {arn: name for name, arn in self.arns.items()} | {self.double.bot: "kickbot"}
         parts = [
             names.get(arn, arn) + (" (moderator)" if arn in channel.moderators else "")
             for arn in sorted(channel.members, key=lambda a: names.get(a, a))
         ]
         return f"{channel.name}: " + ", ".join(parts)
-
-    def go_to(self, place: str) -> None:
-        self.channel = f"{self.sdk.app_instance_arn}/channel/{place}"
 
     def heard(self, message_id: str, recorded: bool) -> None:
         """The session handled a message (told by ``MessagingSession.on_handled``)."""
@@ -102,7 +101,7 @@ class Console(ConsoleBase):
             waiting.set_result(recorded)
 
     async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
-        message = self.sdk.say(self.arns[self.user], self.channel, text)
+        message = self.double.say(self.arns[self.user], self.channel, text)
         handled = self._handled[message.message_id] = asyncio.get_running_loop().create_future()
         try:
             recorded = await asyncio.wait_for(handled, 15.0)
@@ -114,7 +113,7 @@ class Console(ConsoleBase):
         return self._reply()
 
     async def _reply(self) -> Heard:
-        message = await self.sdk.next_message(self.channel, timeout=15.0)
+        message = await self.double.next_message(self.channel, timeout=15.0)
         return Heard(readable(message.content))
 
 

@@ -214,7 +214,7 @@ class ChimeSdkDouble(AwsDouble[Failure]):
         bot: str | None = None,
     ) -> StoredMessage:
         """The bot's (or ``bot``'s) next message in ``channel`` not yet returned by this."""
-        await self.changes.wait_for(
+        await self.changed.wait_for(
             lambda: len(self.bot_messages(channel, bot)) > self._consumed.get(channel, 0), timeout
         )
         index = self._consumed.get(channel, 0)

@@ -11,11 +11,11 @@ NotFound), and the last moderator may be removed (kickbot must guard it itself).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from bot.testing.aws.paging import paged
 from bot.testing.chime_sdk.state import Channel, StoredMessage, stamp
 
 Params = dict[str, Any]
@@ -95,23 +95,9 @@ class Operations:
         if arn not in self.users:
             raise ChimeSdkError(f"{arn} is not a user of the AppInstance.", "NotFoundException")
 
-    def _page(self, items: list[Any], params: Params) -> tuple[list[Any], str | None]:
-        size = int(params.get("MaxResults") or self.page_size)
-        token = params.get("NextToken")
-        start = 0
-        if token:
-            if not re.fullmatch(r"page-\d+", token):
-                raise ChimeSdkError("The next token is not valid.")
-            start = int(token[5:])
-        end = start + size
-        return items[start:end], (f"page-{end}" if end < len(items) else None)
-
     def _paged(self, key: str, items: list[Any], params: Params, **fixed: Any) -> Answer:
-        page, token = self._page(items, params)
-        data: dict[str, Any] = {**fixed, key: page}
-        if token:
-            data["NextToken"] = token
-        return 200, data
+        bad_token = ChimeSdkError("The next token is not valid.")
+        return paged(key, items, params, self.page_size, bad_token, **fixed)
 
     # --- channels -----------------------------------------------------------------------------
 

@@ -178,10 +178,10 @@ class SessionServer(EmulatedServer[ConnectAttempt]):
         return [s.user_arn for s in self._sockets]
 
     async def wait_for_sessions(self, count: int = 1, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        await self.changes.wait_for(lambda: len(self._sockets) >= count, timeout)
+        await self.changed.wait_for(lambda: len(self._sockets) >= count, timeout)
 
     async def wait_for_no_session(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        await self.changes.wait_for(lambda: not self._sockets, timeout)
+        await self.changed.wait_for(lambda: not self._sockets, timeout)
 
     # --- knobs ----------------------------------------------------------------------------
 
@@ -270,7 +270,7 @@ class SessionServer(EmulatedServer[ConnectAttempt]):
         finally:
             sender.cancel()
             self._sockets.remove(socket)
-            self.changes.notify()
+            self.changed.notify()
         return ws
 
     async def _send(self, socket: _Socket) -> None:

@@ -16,7 +16,7 @@ Recorded = TypeVar("Recorded")
 
 
 class EmulatedServer(LoopbackServer, Generic[Recorded]):
-    """A double on loopback: every request it saw in ``requests`` (in order), ``changes`` woken
+    """A double on loopback: every request it saw in ``requests`` (in order), ``changed`` woken
     on each, every broken rule in ``violations`` (``assert_no_violations()`` raises
     :class:`SpecViolation`). Doubles select their records by their own notion of a call."""
 
@@ -24,11 +24,11 @@ class EmulatedServer(LoopbackServer, Generic[Recorded]):
         super().__init__()
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
-        self.changes = Changes()
+        self.changed = Changes()
 
     def record(self, request: Recorded) -> None:
         self.requests.append(request)
-        self.changes.notify()
+        self.changed.notify()
 
     def recorded(self, matches: Callable[[Recorded], bool]) -> list[Recorded]:
         """The requests ``matches`` accepts, in the order they came."""
@@ -41,7 +41,7 @@ class EmulatedServer(LoopbackServer, Generic[Recorded]):
         timeout: float = 10.0,  # noqa: ASYNC109
     ) -> list[Recorded]:
         """Wait until at least ``count`` requests match; returns them."""
-        await self.changes.wait_for(lambda: len(self.recorded(matches)) >= count, timeout)
+        await self.changed.wait_for(lambda: len(self.recorded(matches)) >= count, timeout)
         return self.recorded(matches)
 
     def violate(self, kind: str, detail: str, request: web.Request | None = None) -> None:

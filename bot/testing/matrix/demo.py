@@ -44,20 +44,19 @@ Demo commands: :as USER   :members   :audit   :quit
 """
 
 
-class Console(ConsoleBase):
+class Console(ConsoleBase[Homeserver]):
     speakers = PEOPLE
 
     def __init__(self, hs: Homeserver, users: dict[str, Account], room: str, app: App, out: TextIO):
-        super().__init__(app, out)
-        self.hs = hs
+        super().__init__(hs, app, out)
         self.users = users
         self.room = room
         self.watcher = Watcher(hs, users["alice"])
 
-    async def members(self) -> str:
+    async def roster(self) -> str:
         me = self.users["alice"]  # the creator: always in the room
-        joined = await self.hs.joined(me, self.room)
-        power = await self.hs.power_levels(me, self.room)
+        joined = await self.double.joined(me, self.room)
+        power = await self.double.power_levels(me, self.room)
         levels = power.get("users", {})
         names = {a.user_id: n for n, a in self.users.items()}
         parts = []
@@ -80,16 +79,13 @@ class Console(ConsoleBase):
                 body.append(account.display_name)
                 html.append(account.pill)
                 mentioned.append(account.user_id)
-        return await self.hs.say(
+        return await self.double.say(
             self.users[self.user],
             self.room,
             " ".join(body),
             html=" ".join(html),
             mentions=mentioned,
         )
-
-    async def roster(self) -> str:
-        return await self.members()
 
     async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
         try:

@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
+
+from bot.testing.kit import EmulatedServer, Knobs
 
 
 @dataclass(slots=True)
@@ -21,7 +22,6 @@ class ProxiedCall:
     body: bytes
     status: int | None = None
     response: bytes = b""
-    done: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def changes_state(self) -> bool:
@@ -31,59 +31,35 @@ class ProxiedCall:
                 is not None) or (self.method == "PUT" and "/state/" in p)  # fmt: skip
 
 
-@dataclass(slots=True)
-class _Loss:
-    match: Callable[[ProxiedCall], bool]
-    status: int
-    reset: bool
-    remaining: int
-
-
-class RecordingProxy:
-    """An HTTP proxy in front of Synapse that logs every request passing through it; with
-    ``lose_next`` it passes a request on and loses Synapse's answer (an answer lost after
-    acting)."""
+class RecordingProxy(EmulatedServer[ProxiedCall]):
+    """An HTTP proxy in front of Synapse that records every request passing through it
+    (``calls``); with ``lose_next`` it passes a request on and loses Synapse's answer (an
+    answer lost after acting)."""
 
     def __init__(self, upstream: str):
+        super().__init__()
         self.upstream = upstream.rstrip("/")
-        self.calls: list[ProxiedCall] = []
-        self._losses: list[_Loss] = []
-        self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
+        self.knobs: Knobs[ProxiedCall, int] = Knobs()
+        """Answers to lose, by the status a lost one is answered with."""
         self._session: aiohttp.ClientSession | None = None
-        self.url = ""
-        self._port = 0
 
-    async def start(self) -> str:
+    @property
+    def calls(self) -> list[ProxiedCall]:
+        return self.requests
+
+    async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._forward)
         # A long-poll /sync that kickbot abandons is cancelled upstream too, and stop is quick.
-        self._runner = web.AppRunner(
-            app, handle_signals=False, handler_cancellation=True, shutdown_timeout=1.0
-        )
-        await self._runner.setup()
-        # started again (Synapse "coming back"), it keeps its port
-        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
-        await site.start()
-        port = self._port = int(self._runner.addresses[0][1])
+        await self._serve(app, handle_signals=False, handler_cancellation=True, shutdown_timeout=1)
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=None), auto_decompress=False
         )
-        self.url = f"http://127.0.0.1:{port}"
-        return self.url
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._close()
         if self._session is not None:
             await self._session.close()
-
-    async def __aenter__(self) -> RecordingProxy:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     def lose_next(
         self,
@@ -96,22 +72,13 @@ class RecordingProxy:
         """The next ``times`` requests that ``match`` reach Synapse, which acts; its answer is
         replaced by a ``status`` error (``M_UNKNOWN``), or with ``reset`` by none at all (the
         connection is reset)."""
-        self._losses.append(_Loss(match, status, reset, times))
-
-    def _loss(self, call: ProxiedCall) -> _Loss | None:
-        for loss in self._losses:
-            if loss.remaining > 0 and loss.match(call):
-                loss.remaining -= 1
-                return loss
-        return None
+        self.knobs.fail(match, status, times=times, after_effect=True, reset=reset)
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         assert self._session is not None
         body = await request.read()
         call = ProxiedCall(request.method, request.path, request.query_string, body)
-        async with self._changed:
-            self.calls.append(call)
-            self._changed.notify_all()
+        self.record(call)
         headers = {
             k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")
         }
@@ -124,47 +91,22 @@ class RecordingProxy:
                 if k.lower() not in ("content-length", "transfer-encoding", "connection", "date",
                                      "server"):  # fmt: skip
                     out.headers[k] = v
-        if (loss := self._loss(call)) is not None:
-            if loss.reset and request.transport is not None:
-                request.transport.abort()
+        if (lost_status := self.knobs.take(call, request, after=True)) is not None:
             lost = {"errcode": "M_UNKNOWN", "error": "answer lost by the test proxy"}
-            out = web.json_response(lost, status=loss.status)
-        async with self._changed:
-            call.status, call.response = up.status, data
-            call.done.set()
-            self._changed.notify_all()
+            out = web.json_response(lost, status=lost_status)
+        call.status, call.response = up.status, data
+        self.changed.notify()
         return out
-
-    async def wait_for(
-        self,
-        match: Callable[[ProxiedCall], bool],
-        count: int = 1,
-        timeout: float = 20.0,  # noqa: ASYNC109
-    ) -> list[ProxiedCall]:
-        """Wait until ``count`` finished calls match."""
-
-        async def find() -> list[ProxiedCall]:
-            async with self._changed:
-                while True:
-                    found = [c for c in self.calls if c.status is not None and match(c)]
-                    if len(found) >= count:
-                        return found
-                    await self._changed.wait()
-
-        return await asyncio.wait_for(find(), timeout)
 
     async def wait_until_syncing(self, timeout: float = 20.0) -> None:  # noqa: ASYNC109
         """Until kickbot's long-poll ``/sync`` (one with ``since``) is waiting at the server."""
-
-        async def find() -> None:
-            async with self._changed:
-                while not any(
-                    c.path.endswith("/sync") and "since=" in c.query and c.status is None
-                    for c in self.calls
-                ):
-                    await self._changed.wait()
-
-        await asyncio.wait_for(find(), timeout)
+        await self.changed.wait_for(
+            lambda: any(
+                c.path.endswith("/sync") and "since=" in c.query and c.status is None
+                for c in self.calls
+            ),
+            timeout,
+        )
 
     def changes(self) -> list[str]:
         """Every state-changing call kickbot made, as "METHOD path -> status"."""

@@ -58,36 +58,25 @@ def build_server() -> RocketChatServer:
     return server
 
 
-class Console(ConsoleBase):
+class Console(ConsoleBase[RocketChatServer]):
     speakers = USERS
     places = ROOMS
-
-    def __init__(self, server: RocketChatServer, app: App, out: TextIO) -> None:
-        super().__init__(app, out)
-        self.server = server
-        self.room = "desk"
 
     def show(self, text: str) -> None:
         print(text.replace("\u200b", ""), file=self.out, flush=True)
 
-    def members(self) -> str:
-        room = self.server.room(ROOMS[self.room])
+    async def roster(self) -> str:
+        room = self.double.room(ROOMS[self.place])
         parts = []
         for uid in room.members:
             held = sorted(room.roles.get(uid, set()))
-            name = self.server.user(uid).username
+            name = self.double.user(uid).username
             parts.append(name + (f" ({', '.join(held)})" if held else ""))
-        return f"{self.room}: " + ", ".join(parts)
-
-    async def roster(self) -> str:
-        return self.members()
-
-    def go_to(self, place: str) -> None:
-        self.room = place
+        return f"{self.place}: " + ", ".join(parts)
 
     async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
-        room_id = ROOMS[self.room]
-        delivery = await self.server.say(USERS[self.user][0], room_id, text)
+        room_id = ROOMS[self.place]
+        delivery = await self.double.say(USERS[self.user][0], room_id, text)
         if delivery.status != 200:
             self.show(f"  (the bot answered the webhook with HTTP {delivery.status})")
             return None
@@ -96,7 +85,7 @@ class Console(ConsoleBase):
         return self._reply(room_id, delivery.message_id)
 
     async def _reply(self, room_id: str, message_id: str) -> Heard | None:
-        waiting = self.server.next_message(room_id, timeout=15.0)
+        waiting = self.double.next_message(room_id, timeout=15.0)
         reply = await self.reply_unless_ignored(waiting, message_id)
         return None if reply is None else Heard(reply.msg)
 

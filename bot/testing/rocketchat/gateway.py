@@ -147,9 +147,7 @@ class Gateway:
             parsed: Any = json.loads(raw) if raw else None
         except ValueError:
             parsed = raw.decode("utf-8", "replace")
-        recorded = RcRequest(
-            request.method, request.path, dict(request.query), dict(request.headers), parsed
-        )
+        recorded = RcRequest.arrived(request, parsed)
         self._record(recorded)  # on arrival: a test can see a held request
         try:
             response = await self._answer(request, raw, content_type, parsed)

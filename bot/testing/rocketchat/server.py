@@ -36,7 +36,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.testing.kit import EmulatedServer
+from bot.testing.kit import EmulatedServer, TimedSession
 from bot.testing.rocketchat.gateway import (
     NOT_LOGGED_IN,
     Gateway,
@@ -95,15 +95,13 @@ class RocketChatServer(EmulatedServer[RcRequest]):
         self._consumed: dict[tuple[str, str | None], int] = {}
         self._payloads: dict[str, dict[str, Any]] = {}
         self._target: _Target | None = None
-        self._session: aiohttp.ClientSession | None = None
-        self.sent_at: float | None = None
-        """When the last delivery's body was written to the bot's socket (``perf_counter``)."""
+        self._http = TimedSession(timeout=aiohttp.ClientTimeout(total=30))
         self.gateway = Gateway(
             self.world,
-            endpoints(lambda _message: self.changes.notify()),
+            endpoints(lambda _message: self.changed.notify()),
             record=self.record,
             violate=self.violate,
-            notify=self.changes.notify,
+            notify=self.changed.notify,
         )
         self.gateway.tokens[bot_user_id] = self.auth_token
         self.add_user(bot_user_id, bot_username, name=bot_username, roles=bot_roles)
@@ -113,20 +111,15 @@ class RocketChatServer(EmulatedServer[RcRequest]):
     async def start(self) -> None:
         self_test()
         await self._serve(self.gateway.application())
-        trace = aiohttp.TraceConfig()
-        trace.on_request_chunk_sent.append(self._chunk_sent)
-        self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=30), trace_configs=[trace]
-        )
 
-    async def _chunk_sent(self, *_: object) -> None:
-        self.sent_at = time.perf_counter()
+    @property
+    def sent_at(self) -> float | None:
+        """When the last delivery's body was written to the bot's socket (``perf_counter``)."""
+        return self._http.sent_at
 
     async def stop(self) -> None:
         self.gateway.knobs.release_holds()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._http.close()
         await self._close()
 
     def bot_config(self, **overrides: Any) -> dict[str, Any]:
@@ -234,10 +227,10 @@ class RocketChatServer(EmulatedServer[RcRequest]):
     async def deliver(self, payload: dict[str, Any], *, token: str | None = None) -> Delivery:
         """POST an outgoing-webhook payload to the connected bot; ``token`` overrides the
         integration's token (a forged delivery)."""
-        if self._target is None or self._session is None:
-            raise RuntimeError("connect() the integration to the bot first (and start())")
+        if self._target is None:
+            raise RuntimeError("connect() the integration to the bot first")
         body = {**payload, "token": token if token is not None else self._target.token}
-        async with self._session.post(self._target.url, json=body) as response:
+        async with self._http.get().post(self._target.url, json=body) as response:
             delivery = Delivery(
                 str(payload.get("message_id")), response.status, await response.text()
             )
@@ -266,7 +259,7 @@ class RocketChatServer(EmulatedServer[RcRequest]):
         def mine() -> list[RcMessage]:
             return [m for m in self.messages(room_id) if thread is None or m.tmid == thread]
 
-        await self.changes.wait_for(lambda: len(mine()) > self._consumed.get(key, 0), timeout)
+        await self.changed.wait_for(lambda: len(mine()) > self._consumed.get(key, 0), timeout)
         index = self._consumed.get(key, 0)
         self._consumed[key] = index + 1
         return mine()[index]
@@ -349,7 +342,7 @@ class RocketChatServer(EmulatedServer[RcRequest]):
         *,
         status: int | None = None,
     ) -> list[RcRequest]:
-        await self.changes.wait_for(
+        await self.changed.wait_for(
             lambda: len(self.calls(endpoint, status=status)) >= count, timeout
         )
         return self.calls(endpoint, status=status)

@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.testing import kit
+
 RoomType = Literal["c", "p", "d"]
 """Public channel, private group, direct message."""
 
@@ -83,16 +85,10 @@ def new_id() -> str:
 
 
 @dataclass
-class RcRequest:
+class RcRequest(kit.RecordedRequest):
     """One request the server received, when it arrived (``at``: ``time.monotonic()``, ``wall``:
     ``time.time()``), and the status and headers of the answer."""
 
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: Any
-    status: int | None = None  # filled in once the server has answered
     answer_headers: dict[str, str] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
     wall: float = field(default_factory=time.time)

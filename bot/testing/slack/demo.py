@@ -93,7 +93,7 @@ def _build_workspace() -> SlackWorkspace:
     return slack
 
 
-class Console(ConsoleBase):
+class Console(ConsoleBase[SlackWorkspace]):
     speakers = USERS
     place_word = "channel"
     places = CHANNELS
@@ -106,38 +106,30 @@ class Console(ConsoleBase):
         out: TextIO,
         commands: tuple[str, ...] = (),
     ):
-        super().__init__(app, out)
-        self.slack = slack
+        super().__init__(slack, app, out)
         self.sender = sender
         self.commands = commands or manifest_commands()
-        self.channel = "desk"
 
     @property
     def channel_id(self) -> str:
-        return CHANNELS[self.channel][0]
-
-    def members(self) -> str:
-        names = {uid: name for name, (uid, *_rest) in USERS.items()}
-        names[self.slack.bot_user_id] = "kickbot"
-        channel = self.slack.channel(self.channel_id)
-        return f"#{channel.name}: " + ", ".join(sorted(names[m] for m in channel.members))
+        return CHANNELS[self.place][0]
 
     async def roster(self) -> str:
-        return self.members()
-
-    def go_to(self, place: str) -> None:
-        self.channel = place
+        names = {uid: name for name, (uid, *_rest) in USERS.items()}
+        names[self.double.bot_user_id] = "kickbot"
+        channel = self.double.channel(self.channel_id)
+        return f"#{channel.name}: " + ", ".join(sorted(names[m] for m in channel.members))
 
     async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
         uid = USERS[self.user][0]
         word, _, rest = text.partition(" ")
         if word in self.commands:
-            fields = self.slack.slash_command(uid, self.channel_id, rest, command=word)
+            fields = self.double.slash_command(uid, self.channel_id, rest, command=word)
             got = await self.sender.slash_command(fields)
             if got.status != 200 or got.body:
                 self.show(f"  (Slack shows only you: {got.status} {got.body})")
         elif word.lower() == "@kickbot":
-            got = await self.sender.event(self.slack.mention(uid, self.channel_id, text))
+            got = await self.sender.event(self.double.mention(uid, self.channel_id, text))
             if got.status != 200:
                 self.show(f"  (the bot answered Slack {got.status}; Slack would deliver again)")
         elif word.startswith("/"):
@@ -149,7 +141,7 @@ class Console(ConsoleBase):
         return self._reply()
 
     async def _reply(self) -> Heard:
-        msg = await self.slack.next_message(self.channel_id, timeout=15.0)
+        msg = await self.double.next_message(self.channel_id, timeout=15.0)
         return Heard(msg.plain, " (in the thread)" if msg.thread_ts else "")
 
 

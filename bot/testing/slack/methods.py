@@ -180,7 +180,7 @@ class WebMethods:
         if target not in channel.members:
             raise MethodError("not_in_channel")
         channel.members.remove(target)
-        ws.changes.notify()
+        ws.changed.notify()
         return {}
 
     def conversations_invite(self, call: Call) -> dict[str, Any]:
@@ -199,7 +199,7 @@ class WebMethods:
         if channel.is_archived:
             raise MethodError("is_archived")
         channel.members.extend(users)
-        ws.changes.notify()
+        ws.changed.notify()
         return {"channel": channel.to_obj(ws.bot_user_id)}
 
     def conversations_open(self, call: Call) -> dict[str, Any]:

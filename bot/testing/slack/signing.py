@@ -10,12 +10,12 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlencode
 
-import aiohttp
 from slack_sdk.signature import SignatureVerifier
+
+from bot.testing.kit import TimedSession
 
 
 @dataclass(frozen=True)
@@ -33,25 +33,21 @@ class SignedSender:
     def __init__(self, url: str, signing_secret: str) -> None:
         self.url = url
         self.signing_secret = signing_secret
-        self._session: aiohttp.ClientSession | None = None
-        self.sent_at: float | None = None
-        """``time.perf_counter()`` when the last request's body was written to the socket."""
+        self._http = TimedSession()
 
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    @property
+    def sent_at(self) -> float | None:
+        """``time.perf_counter()`` when the last request's body was written to the socket."""
+        return self._http.sent_at
+
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._http.close()
 
     def sign(
         self, body: bytes, *, timestamp: int | None = None, secret: str | None = None
@@ -82,9 +78,6 @@ class SignedSender:
         raw = json.dumps(dict(body)).encode()
         return await self.post(raw, "application/json", headers=headers, **how)
 
-    async def _chunk_sent(self, *_: object) -> None:
-        self.sent_at = time.perf_counter()
-
     async def post(
         self,
         body: bytes,
@@ -97,13 +90,9 @@ class SignedSender:
     ) -> Delivery:
         """POST ``body`` signed with ``secret`` (default: the right one) at ``timestamp``
         (default: now); ``signature`` replaces the computed one (a forgery)."""
-        if self._session is None:
-            trace = aiohttp.TraceConfig()
-            trace.on_request_chunk_sent.append(self._chunk_sent)
-            self._session = aiohttp.ClientSession(trace_configs=[trace])
         signed = self.sign(body, timestamp=timestamp, secret=secret)
         if signature is not None:
             signed["X-Slack-Signature"] = signature
         all_headers = {"Content-Type": content_type, **signed, **(headers or {})}
-        async with self._session.post(self.url, data=body, headers=all_headers) as response:
+        async with self._http.get().post(self.url, data=body, headers=all_headers) as response:
             return Delivery(response.status, await response.text())

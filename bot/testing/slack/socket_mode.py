@@ -56,14 +56,14 @@ class SocketModeServer:
                 "connection_info": {"app_id": self._ws.app_id},
             }
         )
-        self._ws.changes.notify()
+        self._ws.changed.notify()
         try:
             async for msg in conn:
                 if msg.type == WSMsgType.TEXT:
                     self._on_text(msg.data)
         finally:
             self.connections.remove(conn)
-            self._ws.changes.notify()
+            self._ws.changed.notify()
         return conn
 
     def _on_text(self, data: str) -> None:
@@ -83,7 +83,7 @@ class SocketModeServer:
             self._ws.violate("socket", f"envelope {envelope_id} acknowledged twice")
             return
         self.acks[envelope_id] = message
-        self._ws.changes.notify()
+        self._ws.changed.notify()
 
     async def send(
         self,
@@ -109,11 +109,11 @@ class SocketModeServer:
         return str(envelope["envelope_id"])
 
     async def wait_connected(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        await self._ws.changes.wait_for(lambda: bool(self.connections), timeout)
+        await self._ws.changed.wait_for(lambda: bool(self.connections), timeout)
 
     async def wait_for_ack(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:  # noqa: ASYNC109
         """The app's acknowledgement of an envelope (its ``payload`` is the command's answer)."""
-        await self._ws.changes.wait_for(lambda: envelope_id in self.acks, timeout)
+        await self._ws.changed.wait_for(lambda: envelope_id in self.acks, timeout)
         return self.acks[envelope_id]
 
     async def close(self) -> None:

@@ -211,13 +211,7 @@ class WebGateway:
     async def _api(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         content_type = request.headers.get("Content-Type", "")
-        recorded = RecordedCall(
-            request.method,
-            request.path,
-            dict(request.query),
-            dict(request.headers),
-            _parsed(body, content_type),
-        )
+        recorded = RecordedCall.arrived(request, _parsed(body, content_type))
         self._ws.record(recorded)
         name = request.match_info["method"]
         try:

@@ -172,7 +172,7 @@ class SlackWorkspace(EmulatedServer[RecordedCall]):
         members = self.channels[channel_id].members
         if user_id not in members:
             members.append(user_id)
-            self.changes.notify()
+            self.changed.notify()
 
     def members(self, channel_id: str) -> list[str]:
         return list(self.channels[channel_id].members)
@@ -299,7 +299,7 @@ class SlackWorkspace(EmulatedServer[RecordedCall]):
         names = {u.id: u.real_name for u in self.users.values()}
         message.plain = mrkdwn_to_plain(message.text, names)
         self._messages.append(message)
-        self.changes.notify()
+        self.changed.notify()
 
     def message(self, channel: str, ts: str) -> SlackMessage | None:
         return next((m for m in self._messages if m.channel == channel and m.ts == ts), None)
@@ -330,7 +330,7 @@ class SlackWorkspace(EmulatedServer[RecordedCall]):
                     return n
             return None
 
-        await self.changes.wait_for(lambda: untaken() is not None, timeout)
+        await self.changed.wait_for(lambda: untaken() is not None, timeout)
         index = untaken()
         assert index is not None
         self._taken.add(index)
@@ -388,5 +388,5 @@ class SlackWorkspace(EmulatedServer[RecordedCall]):
         count: int = 1,
         timeout: float = 10.0,  # noqa: ASYNC109
     ) -> list[RecordedCall]:
-        await self.changes.wait_for(lambda: len(self.calls(method)) >= count, timeout)
+        await self.changed.wait_for(lambda: len(self.calls(method)) >= count, timeout)
         return self.calls(method)

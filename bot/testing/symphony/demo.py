@@ -19,6 +19,7 @@ from bot.testing.symphony.pod import SymphonyPod
 
 DESK = "hJ4x+Kq/ZW9vbQ=="  # standard base64 as the Symphony client shows it
 OPS = "T3BzLVJvb20tMDAx"
+ROOMS = {"desk": DESK, "ops": OPS}
 GROUP = "571db1f2e4b027c4f055a594"
 
 USERS = {
@@ -55,17 +56,12 @@ def _build_pod() -> SymphonyPod:
     return pod
 
 
-class Console(ConsoleBase):
+class Console(ConsoleBase[SymphonyPod]):
     speakers = USERS
-    places = ("desk", "ops")
+    places = ROOMS
 
-    def __init__(self, pod: SymphonyPod, app: App, out: TextIO):
-        super().__init__(app, out)
-        self.pod = pod
-        self.room = DESK
-
-    def members(self) -> str:
-        room = self.pod.room(self.room)
+    async def roster(self) -> str:
+        room = self.double.room(ROOMS[self.place])
         names = {uid: u for u, (uid, *_rest) in USERS.items()} | {1000: "kickbot"}
         parts = [
             names.get(uid, str(uid)) + (" (owner)" if owner else "")
@@ -73,20 +69,15 @@ class Console(ConsoleBase):
         ]
         return f"{room.name}: " + ", ".join(parts)
 
-    async def roster(self) -> str:
-        return self.members()
-
-    def go_to(self, place: str) -> None:
-        self.room = DESK if place == "desk" else OPS
-
     async def deliver(self, text: str) -> Awaitable[Heard | None] | None:
-        said = self.pod.say(USERS[self.user][0], self.room, text)
+        said = self.double.say(USERS[self.user][0], ROOMS[self.place], text)
         if not (text.startswith("/") or text.startswith("@kickbot")):
             return None
         return self._reply(said)
 
     async def _reply(self, said: str) -> Heard | None:
-        msg = await self.reply_unless_ignored(self.pod.next_message(self.room, timeout=15.0), said)
+        waiting = self.double.next_message(ROOMS[self.place], timeout=15.0)
+        msg = await self.reply_unless_ignored(waiting, said)
         return None if msg is None else Heard(msg.text)
 
 

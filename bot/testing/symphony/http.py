@@ -143,13 +143,7 @@ class Gateway:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         body = await request.read()
         content_type = request.headers.get("Content-Type", "")
-        recorded = RecordedRequest(
-            request.method,
-            request.path,
-            dict(request.query),
-            dict(request.headers),
-            parse_body(body, content_type),
-        )
+        recorded = RecordedRequest.arrived(request, parse_body(body, content_type))
         self._pod.record(recorded)
         try:
             response = await self._answer(request, handler, body, content_type)

@@ -86,7 +86,7 @@ class SymphonyPod(EmulatedServer[RecordedRequest]):
         self.km_tokens: set[str] = set()
         self.expired_tokens: set[str] = set()
         self.knobs = Knobs()
-        self.feeds = Feeds(self.changes.notify)
+        self.feeds = Feeds(self.changed.notify)
         self._messages: list[SimMessage] = []
         self._events: dict[str, dict[str, Any]] = {}  # message id -> its MESSAGESENT event
         self._consumed: dict[str, int] = {}  # stream id -> bot messages taken by next_message
@@ -276,11 +276,11 @@ class SymphonyPod(EmulatedServer[RecordedRequest]):
 
     async def wait_for_unacked(self, count: int = 1, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until at least ``count`` batches are read but not acknowledged."""
-        await self.changes.wait_for(lambda: self.feeds.unacked() >= count, timeout)
+        await self.changed.wait_for(lambda: self.feeds.unacked() >= count, timeout)
 
     def mark_listening(self, session_token: str) -> None:
         self._readers.add(session_token)
-        self.changes.notify()
+        self.changed.notify()
 
     async def wait_until_listening(self, timeout: float = 10.0, *, readers: int = 1) -> None:  # noqa: ASYNC109
         """Wait until ``readers`` sessions (BDK instances) have read a datafeed.
@@ -288,7 +288,7 @@ class SymphonyPod(EmulatedServer[RecordedRequest]):
         Count them all when starting several: a BDK ignores ``datafeed().stop()`` called before
         its loop has started, and would then read forever.
         """
-        await self.changes.wait_for(lambda: len(self._readers) >= readers, timeout)
+        await self.changed.wait_for(lambda: len(self._readers) >= readers, timeout)
 
     def expire_sessions(self) -> None:
         """Invalidate all session and key-manager tokens (the BDK gets 401, re-authenticates)."""
@@ -300,7 +300,7 @@ class SymphonyPod(EmulatedServer[RecordedRequest]):
 
     def record_bot_message(self, message: SimMessage) -> None:
         self._messages.append(message)
-        self.changes.notify()
+        self.changed.notify()
 
     def messages(self, stream_id: str, *, include_users: bool = False) -> list[SimMessage]:
         """Messages the bot posted in the stream (with ``include_users``, everyone's)."""
@@ -314,7 +314,7 @@ class SymphonyPod(EmulatedServer[RecordedRequest]):
     async def next_message(self, stream_id: str, timeout: float = 10.0) -> SimMessage:  # noqa: ASYNC109
         """The bot's next message in the stream not yet returned by ``next_message``."""
         sid = url_safe_id(stream_id)
-        await self.changes.wait_for(
+        await self.changed.wait_for(
             lambda: len(self.messages(sid)) > self._consumed.get(sid, 0), timeout
         )
         index = self._consumed.get(sid, 0)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.testing import kit
+
 StreamType = Literal["ROOM", "IM"]
 # The role that the IB group admin endpoints need ("User Provisioning").
 USER_PROVISIONING = "USER_PROVISIONING"
@@ -127,13 +129,7 @@ class SimMessage:
 
 
 @dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: Any  # parsed JSON, the multipart form fields as a dict, or the raw text
-    status: int | None = None  # filled in once the double has answered
+class RecordedRequest(kit.RecordedRequest):
     answered_at: float | None = None  # time.perf_counter() when its answer was ready to send
 
 
