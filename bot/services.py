@@ -2,8 +2,9 @@
 
 - ``Asked``: the parsed command, who asked, where, and the targets left after the checks.
 - ``RoomView``: the platform and the room a command acts in (its info, members, owners). Reads.
-- ``Effects``: every state-changing call goes through ``change`` (or ``pace``), which checks for
-  a halt, journals the call as started, keeps the room's pace and makes no call in a dry run;
+- ``Effects``: every state-changing call goes through ``change`` (a removal: ``remove``; or
+  ``pace``), which checks for a halt, journals the call as started, keeps the room's pace and
+  makes no call in a dry run;
   ``each`` and ``settle`` settle targets one by one with the journal, progress and /cancel.
 - ``Cases``: the case's id, its journal and the casebook.
 - ``Checks``: the policy and the registry, and the dispatcher's checks a handler asks for
@@ -96,6 +97,12 @@ class Effects(Protocol):
     async def change(self, call: Callable[[], Awaitable[T]], *targets: UserRef) -> T | None:
         """Make a state-changing call for ``targets``: a halt is looked for first (``Halted``),
         each target is journalled as started, the room's pace is kept. None in a dry run."""
+        ...
+
+    async def remove(self, user: UserRef, reason: str | None) -> str | None:
+        """Remove ``user``, a member by the list read for this command, from the room it acts
+        in, through ``change``. An answer lost is settled by the member list
+        (``bot.lost_answers``). What the platform said; None in a dry run."""
         ...
 
     async def pace(self) -> None:
