@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -141,14 +140,14 @@ class Context:
         # The pace last: the request leaves the moment the room's turn comes, so the gaps the
         # platform sees are the paced ones (store work in between would make them uneven).
         await self.pace()
-        began, failed = time.monotonic(), None
+        failed = None
         try:
             return await call()
         except BaseException as exc:
             failed = exc
             raise
         finally:
-            telemetry.call_ended(self.platform.name, self.command, failed, time.monotonic() - began)
+            telemetry.change_ended(self.platform.name, self.command, failed)
             if self.pacing is not None:
                 self.pacing.done(self.platform.name, self.acting_room.id)
 
