@@ -13,7 +13,6 @@ from typing import Protocol
 from bot.call import Call
 from bot.errors import PlatformError
 from bot.everywhere.reach import transient
-from bot.lost_answers import checked, removed
 from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Status
 from bot.platform import SupportsUserRooms
@@ -64,7 +63,6 @@ async def leave_room(
     may mend (``bot.everywhere.reach.transient``) is raised instead of reported."""
     room, journal, effects = call.room.info, call.cases.journal, call.effects
     assert room is not None  # services in_room
-    platform_api = call.room.platform
     reason = call.asked.parsed.rest
     if not room.active:
         return ItemResult(user, Status.REFUSED, sentences.offboard_deactivated(room.name))
@@ -80,12 +78,7 @@ async def leave_room(
         owners = {uid for uid, m in members.items() if m.is_owner}
         if member.is_owner and owners == {user.id}:
             return ItemResult(user, Status.REFUSED, sentences.offboard_last_owner(user, room.name))
-        removal = checked(
-            lambda: platform_api.remove_member(room.room, user, reason),
-            removed(platform_api, room.room, user),  # an answer lost: the member list decides
-            was_not_in_place=True,  # a member, in the list read for this room
-        )
-        said = await effects.change(removal, user)
+        said = await effects.remove(user, reason)  # a member, in the list read for this room
         if said is None:  # a dry run: nothing was called
             interval = await effects.pace_interval()
             line = sentences.offboard_would_remove(user, room.name, len(members), interval)
