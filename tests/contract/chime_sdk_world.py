@@ -10,17 +10,7 @@ import pytest
 
 from tests import kit
 from tests.chime_sdk import conftest as chime_sdk
-from tests.contract.worlds import (
-    EXTRA,
-    NONE,
-    Options,
-    Policy,
-    Reply,
-    Solo,
-    World,
-    aws_knobs,
-    or_default,
-)
+from tests.contract import worlds as w
 from tests.kit import SPINE_POLICY
 
 CHIME_SDK_CALLS = {
@@ -35,22 +25,22 @@ CHIME_SDK_CALLS = {
 async def chime_sdk_world(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    policy: Policy = None,
-    options: Options = NONE,
-) -> AsyncIterator[World]:
+    policy: w.Policy = None,
+    options: w.Options = w.NONE,
+) -> AsyncIterator[w.World]:
     """AppInstanceUserIds that are e-mail addresses (``user_ids_are_emails``), so that the
     policy's and the commands' addresses find people as on the other platforms."""
-    ids = dict(chime_sdk.EMAIL) | {p: f"{p}@example.com" for p in EXTRA}
+    ids = dict(chime_sdk.EMAIL) | {p: f"{p}@example.com" for p in w.EXTRA}
     async with kit.aws_double(chime_sdk.make_double(ids), monkeypatch, tmp_path) as double:
         desk_arn = f"{double.app_instance_arn}/channel/desk"
-        for p, display in EXTRA.items():
+        for p, display in w.EXTRA.items():
             double.channel(desk_arn).add(double.add_user(ids[p], display))
         names = {double.user_arn(uid): person for person, uid in ids.items()}
         names |= {uid: person for person, uid in ids.items()}  # a path's last segment
         names[double.bot] = "kickbot"
         section = double.config(user_ids_are_emails=True)
         settings = kit.settings(
-            tmp_path, "chime_sdk", section, or_default(policy, SPINE_POLICY), **options
+            tmp_path, "chime_sdk", section, w.or_default(policy, SPINE_POLICY), **options
         )
         app, platform = await chime_sdk.start_bot(settings)
         desk = chime_sdk.Channel(double, platform, "desk", ids)
@@ -72,7 +62,7 @@ async def chime_sdk_world(
         async def mention(person: str, text: str) -> str:
             return await desk.say(person, f"@kickbot {text}")
 
-        async def post(person: str, text: str) -> Reply:
+        async def post(person: str, text: str) -> w.Reply:
             await desk.send(person, text)
             return desk.reply
 
@@ -84,7 +74,7 @@ async def chime_sdk_world(
             return "Nook"
 
         try:
-            yield World(
+            yield w.World(
                 "chime_sdk",
                 "/",
                 typed | {"erin": ids["erin"]},
@@ -93,7 +83,7 @@ async def chime_sdk_world(
                 lambda: {names.get(arn, arn) for arn in channel.members},
                 changes,
                 lambda: {names[arn] for arn in channel.moderators if arn != double.bot},
-                knobs=aws_knobs(
+                knobs=w.aws_knobs(
                     double,
                     CHIME_SDK_CALLS,
                     "ServiceFailureException",
@@ -106,7 +96,7 @@ async def chime_sdk_world(
                 at_word_is_an_id=True,
                 server=double,
                 room_name="Trading Desk",
-                solo=Solo(
+                solo=w.Solo(
                     solo.say,
                     lambda: {names.get(arn, arn) for arn in double.channel(solo.arn).members},
                 ),

@@ -11,19 +11,7 @@ import pytest
 from bot.testing.chime.state import Membership
 from tests import kit
 from tests.chime import conftest as chime
-from tests.contract.worlds import (
-    EXTRA,
-    NONE,
-    Options,
-    Policy,
-    Reply,
-    Solo,
-    World,
-    aws_knobs,
-    or_default,
-    people_of,
-    text_of,
-)
+from tests.contract import worlds as w
 from tests.kit import SPINE_POLICY
 
 CHIME_CALLS = {
@@ -42,21 +30,21 @@ NOOK = "a00c0000-0000-4000-8000-0000000a00c0"
 async def chime_world(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    policy: Policy = None,
-    options: Options = NONE,
-) -> AsyncIterator[World]:
+    policy: w.Policy = None,
+    options: w.Options = w.NONE,
+) -> AsyncIterator[w.World]:
     async with kit.aws_double(chime.make_double(), monkeypatch, tmp_path) as double:
-        extra = {p: f"{i:x}e77a000-0000-4000-8000-{i:012x}" for i, p in enumerate(EXTRA, 7)}
-        ids, name = people_of(chime, double.bot.user_id, extra)
+        extra = {p: f"{i:x}e77a000-0000-4000-8000-{i:012x}" for i, p in enumerate(w.EXTRA, 7)}
+        ids, name = w.people_of(chime, double.bot.user_id, extra)
         desk_room = double.room(chime.DESK)
-        for p, display in EXTRA.items():
+        for p, display in w.EXTRA.items():
             double.add_user(ids[p], display, f"{p}@example.com")
             desk_room.memberships[ids[p]] = Membership(ids[p], "Member", desk_room.created_by)
         email = {uid: u.email for uid, u in double.users.items()} | {
             ids["kickbot"]: double.bot.email
         }
         settings = kit.settings(
-            tmp_path, "chime", double.config(), or_default(policy, SPINE_POLICY), **options
+            tmp_path, "chime", double.config(), w.or_default(policy, SPINE_POLICY), **options
         )
         app = await chime.start_bot(settings, double)
         desk = chime.Room(double, chime.DESK)
@@ -68,9 +56,9 @@ async def chime_world(
         async def say(person: str, text: str) -> str:
             return (await desk.say(ids[person], text)).text
 
-        async def post(person: str, text: str) -> Reply:
+        async def post(person: str, text: str) -> w.Reply:
             await desk.send(ids[person], text)
-            return lambda: text_of(double.next_message(chime.DESK, timeout=20.0))
+            return lambda: w.text_of(double.next_message(chime.DESK, timeout=20.0))
 
         def changes() -> list[str]:
             made = []
@@ -89,7 +77,7 @@ async def chime_world(
             return made
 
         try:
-            yield World(
+            yield w.World(
                 "chime",
                 "/",
                 {p: f"@{email[ids[p]]}" for p in ids} | {"erin": chime.EMAIL[chime.ERIN]},
@@ -98,12 +86,12 @@ async def chime_world(
                 lambda: {name(uid) for uid in desk.roles},
                 changes,
                 lambda: {name(uid) for uid, role in desk.roles.items() if role == "Administrator"},
-                knobs=aws_knobs(double, CHIME_CALLS, "ServiceFailure", "Forbidden", "GetRoom"),
+                knobs=w.aws_knobs(double, CHIME_CALLS, "ServiceFailure", "Forbidden", "GetRoom"),
                 app=app,
                 post=post,
                 server=double,
                 room_name="Trading Desk",
-                solo=Solo(say_solo, lambda: {name(uid) for uid in solo.roles}),
+                solo=w.Solo(say_solo, lambda: {name(uid) for uid in solo.roles}),
                 nook=lambda: double.add_room(NOOK, "Nook", administrators=[ids["bob"]]).name,
             )
         finally:

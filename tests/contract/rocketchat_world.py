@@ -10,21 +10,7 @@ from typing import Any
 import pytest
 
 from tests import kit
-from tests.contract.worlds import (
-    EXTRA,
-    LOST,
-    NONE,
-    PEOPLE,
-    Knobs,
-    Notices,
-    Options,
-    Policy,
-    Reply,
-    Solo,
-    World,
-    or_default,
-    people_of,
-)
+from tests.contract import worlds as w
 from tests.rocketchat import conftest as rocketchat
 
 RC_CALLS = {
@@ -37,13 +23,13 @@ RC_CALLS = {
 
 @contextlib.asynccontextmanager
 async def rocketchat_world(
-    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
-) -> AsyncIterator[World]:
-    extra = {p: f"u-{p}" for p in [*EXTRA, "mona", "gus"]} | {"grace": rocketchat.GRACE}
-    ids, name = people_of(rocketchat, extra=extra)
+    tmp_path: Path, _: pytest.MonkeyPatch, policy: w.Policy = None, options: w.Options = w.NONE
+) -> AsyncIterator[w.World]:
+    extra = {p: f"u-{p}" for p in [*w.EXTRA, "mona", "gus"]} | {"grace": rocketchat.GRACE}
+    ids, name = w.people_of(rocketchat, extra=extra)
     async with kit.checked(rocketchat.make_server()) as server:
         desk_room = server.room(rocketchat.DESK)
-        for p, display in EXTRA.items():
+        for p, display in w.EXTRA.items():
             server.add_user(ids[p], p, name=display, email=f"{p}@example.com")
             desk_room.add(ids[p])
         server.add_user(ids["mona"], "mona", name="Mona Moderator", email="mona@example.com")
@@ -52,7 +38,7 @@ async def rocketchat_world(
         desk_room.add(ids["grace"])
         desk_room.add(ids["gus"])
         settings = rocketchat.settings_maker(server, tmp_path)(
-            policy=or_default(policy, rocketchat.POLICY), **options
+            policy=w.or_default(policy, rocketchat.POLICY), **options
         )
         app = await rocketchat.start_bot(settings, server)
         desk = rocketchat.Room(server, rocketchat.DESK)
@@ -67,7 +53,7 @@ async def rocketchat_world(
         async def say_solo(person: str, text: str) -> str:
             return read(await solo.say(ids[person], text))
 
-        async def post(person: str, text: str) -> Reply:
+        async def post(person: str, text: str) -> w.Reply:
             assert (await desk.post(ids[person], text)).status == 200
 
             async def reply() -> str:
@@ -96,10 +82,10 @@ async def rocketchat_world(
         def refuse() -> None:
             server.world.permissions["create-d"] = frozenset()
 
-        by_username = {str(ids[p]).removeprefix("u-"): p for p in PEOPLE}
+        by_username = {str(ids[p]).removeprefix("u-"): p for p in w.PEOPLE}
 
         try:
-            yield World(
+            yield w.World(
                 "rocketchat",
                 "!",
                 {p: f"@{p}" for p in ids},
@@ -108,15 +94,15 @@ async def rocketchat_world(
                 lambda: {name(uid) for uid in desk.members},
                 changes,
                 lambda: {name(uid) for uid in desk.owners},
-                notices=Notices(
+                notices=w.Notices(
                     notice,
                     lambda: [by_username[c.body["username"]] for c in server.calls("dm.create")],
                     refuse,
                 ),
                 mention=lambda person, text: say(person, "@kickbot " + text[1:]),
-                knobs=Knobs(
+                knobs=w.Knobs(
                     lambda change, how: server.fail_next(
-                        RC_CALLS[change], after_effect=True, **LOST[how]
+                        RC_CALLS[change], after_effect=True, **w.LOST[how]
                     ),
                     lambda change: server.fail_next(RC_CALLS[change], status=500),
                     lambda: server.hold_next("rooms.info"),
@@ -124,7 +110,7 @@ async def rocketchat_world(
                 app=app,
                 post=post,
                 server=server,
-                solo=Solo(say_solo, lambda: {name(uid) for uid in solo.members}),
+                solo=w.Solo(say_solo, lambda: {name(uid) for uid in solo.members}),
                 nook=lambda: (
                     server.add_room(
                         "R-nook", "nook", "p", owners=[ids["bob"]], members=[ids["kickbot"]]

@@ -10,38 +10,26 @@ from pathlib import Path
 import pytest
 
 from tests import kit
-from tests.contract.worlds import (
-    EXTRA,
-    LOST,
-    NONE,
-    Knobs,
-    Notices,
-    Options,
-    Policy,
-    Reply,
-    World,
-    or_default,
-    people_of,
-)
+from tests.contract import worlds as w
 from tests.slack import conftest as slack
 
 SLACK_CALLS = {"remove": "conversations.kick", "add": "conversations.invite"}
 
 
-def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncContextManager[World]]:
+def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncContextManager[w.World]]:
     @contextlib.asynccontextmanager
     async def world(
-        tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
-    ) -> AsyncIterator[World]:
-        extra = {p: f"U0{p.upper()}" for p in [*EXTRA, "olga"]} | {"owen": slack.OWEN}
-        ids, name = people_of(slack, extra=extra)
+        tmp_path: Path, _: pytest.MonkeyPatch, policy: w.Policy = None, options: w.Options = w.NONE
+    ) -> AsyncIterator[w.World]:
+        extra = {p: f"U0{p.upper()}" for p in [*w.EXTRA, "olga"]} | {"owen": slack.OWEN}
+        ids, name = w.people_of(slack, extra=extra)
         async with kit.checked(slack.make_workspace()) as ws:
-            for p, display in {**EXTRA, "olga": "Olga Owner"}.items():
+            for p, display in {**w.EXTRA, "olga": "Olga Owner"}.items():
                 ws.add_user(ids[p], p, display, email=f"{p}@example.com", is_owner=p == "olga")
                 ws.join(slack.DESK, ids[p])
             section = slack.slack_section(ws, mode)
             settings = kit.settings(
-                tmp_path, "slack", section, or_default(policy, slack.POLICY), **options
+                tmp_path, "slack", section, w.or_default(policy, slack.POLICY), **options
             )
             bot = await slack.start_bot(ws, settings, mode)
             desk = slack.Channel(ws, bot, slack.DESK)
@@ -50,7 +38,7 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                 command, _, rest = text.partition(" ")
                 return (await desk.slash(ids[person], rest, command=command)).plain
 
-            async def post(person: str, text: str) -> Reply:
+            async def post(person: str, text: str) -> w.Reply:
                 command, _, rest = text.partition(" ")
                 fields = ws.slash_command(ids[person], slack.DESK, rest, command=command)
                 acked = asyncio.create_task(bot.transport.slash(fields))
@@ -81,7 +69,7 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                 return (await desk.mention(ids[person], "@kickbot " + text[1:])).plain
 
             try:
-                yield World(
+                yield w.World(
                     f"slack-{mode}",
                     "/",
                     {p: f"@{p}" for p in ids},
@@ -89,7 +77,7 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                     say,
                     lambda: {name(uid) for uid in desk.members},
                     changes,
-                    notices=Notices(
+                    notices=w.Notices(
                         notice,
                         lambda: [
                             name(c.query.get("users") or (c.body or {})["users"])
@@ -99,9 +87,9 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                     ),
                     mention=mention,
                     mention_only=True,
-                    knobs=Knobs(
+                    knobs=w.Knobs(
                         lambda change, how: ws.fail_next(
-                            SLACK_CALLS[change], "internal_error", after_effect=True, **LOST[how]
+                            SLACK_CALLS[change], "internal_error", after_effect=True, **w.LOST[how]
                         ),
                         lambda change: ws.fail_next(SLACK_CALLS[change], "restricted_action"),
                         lambda: ws.hold_next("conversations.info"),

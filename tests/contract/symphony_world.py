@@ -10,20 +10,7 @@ import pytest
 
 from tests import conftest as symphony
 from tests import kit
-from tests.contract.worlds import (
-    EXTRA,
-    NONE,
-    Knobs,
-    Notices,
-    Options,
-    Policy,
-    Reply,
-    Solo,
-    World,
-    or_default,
-    people_of,
-    text_of,
-)
+from tests.contract import worlds as w
 from tests.kit import SPINE_POLICY
 
 VERBS = {"remove": "remove", "add": "add", "demoteOwner": "demote", "promoteOwner": "promote"}
@@ -32,17 +19,19 @@ VERBS = {"remove": "remove", "add": "add", "demoteOwner": "demote", "promoteOwne
 
 @contextlib.asynccontextmanager
 async def symphony_world(
-    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
-) -> AsyncIterator[World]:
-    ids, name = people_of(symphony, extra={p: 2001 + i for i, p in enumerate(EXTRA)})
+    tmp_path: Path, _: pytest.MonkeyPatch, policy: w.Policy = None, options: w.Options = w.NONE
+) -> AsyncIterator[w.World]:
+    ids, name = w.people_of(symphony, extra={p: 2001 + i for i, p in enumerate(w.EXTRA)})
     async with kit.checked(symphony.make_pod()) as pod:
-        for p, display in EXTRA.items():
+        for p, display in w.EXTRA.items():
             pod.add_user(ids[p], display, email=f"{p}@example.com", username=p)
             pod.room(symphony.DESK).set_member(ids[p], owner=False)
         key = pod.write_private_key(tmp_path / "bot.pem")
         section = pod.bdk_config(key)
         app = await symphony.start_bot(
-            kit.settings(tmp_path, "symphony", section, or_default(policy, SPINE_POLICY), **options)
+            kit.settings(
+                tmp_path, "symphony", section, w.or_default(policy, SPINE_POLICY), **options
+            )
         )
         await pod.wait_until_listening()
         desk = symphony.Room(pod, symphony.DESK)
@@ -56,9 +45,9 @@ async def symphony_world(
         async def say(person: str, text: str) -> str:
             return (await desk.say(ids[person], text)).text
 
-        async def post(person: str, text: str) -> Reply:
+        async def post(person: str, text: str) -> w.Reply:
             pod.say(ids[person], symphony.DESK, text)
-            return lambda: text_of(pod.next_message(symphony.DESK, timeout=20.0))
+            return lambda: w.text_of(pod.next_message(symphony.DESK, timeout=20.0))
 
         def changes() -> list[str]:
             made = symphony.changes(pod)  # every membership or IB group change
@@ -95,7 +84,7 @@ async def symphony_world(
             pod.fail_next("POST", call(change), 400, body={"code": 400, "message": "No, not today"})
 
         try:
-            yield World(
+            yield w.World(
                 "symphony",
                 "/",
                 {p: f"@{p}" for p in ids} | {"erin": "erin@example.com"},
@@ -105,15 +94,15 @@ async def symphony_world(
                 changes,
                 lambda: {name(uid) for uid, owner in desk.members.items() if owner},
                 "Trading Desk",
-                Notices(notice, lambda: list(ims()), refuse),
+                w.Notices(notice, lambda: list(ims()), refuse),
                 lambda person, text: say(person, "@kickbot " + text),
-                knobs=Knobs(
+                knobs=w.Knobs(
                     lose, refuse_change, lambda: pod.hold_next("GET", r"/pod/v3/room/[^/]+/info")
                 ),
                 app=app,
                 post=post,
                 server=pod,
-                solo=Solo(say_solo, lambda: {name(uid) for uid in solo.members}),
+                solo=w.Solo(say_solo, lambda: {name(uid) for uid in solo.members}),
                 nook=lambda: (
                     pod.add_room(None, "Nook", owners=[ids["bob"]], members=[ids["kickbot"]]).name
                 ),
