@@ -26,6 +26,7 @@ from tests.conftest import (
     ConfigMaker,
     Room,
     changes,
+    running,
     start_bot,
 )
 
@@ -179,9 +180,7 @@ async def test_an_undo_of_a_case_not_finished_yet_changes_nothing(
     """A case still running (its reply may already be out) is not "past the undo window";
     the /undo comes from another room, as one in the same room waits behind the case."""
     policy = {"commands": {"undo": {"room_owners": True, "users": ["alice@example.com"]}}}
-    app = await start_bot(settings_for(policy=policy))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(policy=policy)):
         release = pod.hold_next("POST", r"/membership/remove")
         pod.say(ALICE, DESK, "/kick @bob")
         await pod.wait_for_calls("POST", r"/membership/remove", 1)
@@ -191,5 +190,3 @@ async def test_an_undo_of_a_case_not_finished_yet_changes_nothing(
         release.set()
         assert "1 done" in (await pod.next_message(DESK, 20)).text
         assert pod.calls("POST", r"/membership/add") == []
-    finally:
-        await app.stop()

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from bot.platforms import PLUGINS
 from tests.contract.test_contract import COMPLIANCE_KICKS
 from tests.contract.worlds import Solo, World
+from tests.stores import closed
 
 
 def _owned(world: World) -> Callable[[], set[str]]:
@@ -194,3 +198,22 @@ async def test_an_undo_is_never_undone_and_a_case_only_where_it_was(world: World
             " policy.commands.undo.users may undo a case from another room."
             in await world.solo.say("alice", world.line("undo", rest="1"))
         )
+
+
+async def test_a_change_this_version_cannot_reverse_is_refused_by_name(
+    world: World, tmp_path: Path
+) -> None:
+    """Undo data written by another version (an operation this one does not know) is refused
+    for that person, and nothing is called."""
+    assert f"Removed {world.shown['bob']}." in await world.say("alice", world.line("kick", "bob"))
+    with sqlite3.connect(tmp_path / "kickbot.db") as db:
+        await closed(db, 1)
+        db.execute("""UPDATE results SET undo = '{"op": "teleport"}' WHERE command_id = 1""")
+    reply = await world.say("alice", world.line("undo", rest="1"))
+    platform = PLUGINS[world.platform.split("-")[0]].display_name
+    assert (
+        f"{platform} offers no way for the bot to reverse the change for {world.shown['bob']}."
+        in reply
+    )
+    assert "bob" not in world.members()
+    assert world.changes() == ["remove bob"]
