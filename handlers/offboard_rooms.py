@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.call import Call
 from bot.errors import PlatformError
 from bot.everywhere.reach import transient
 from bot.model import RoomInfo, RoomRef, UserRef
@@ -29,8 +28,12 @@ class InRoom(HasAsked, HasRoom, HasEffects, HasCases, Protocol):
     case's journal (keyed by the room)."""
 
 
+class Found(HasRoom, HasCases, Protocol):
+    """What finding a person's rooms uses: the platform, and the case's own entries."""
+
+
 async def rooms_of(
-    call: Call, platform: SupportsUserRooms, user: UserRef, scope: str = ""
+    call: Found, platform: SupportsUserRooms, user: UserRef, scope: str = ""
 ) -> list[RoomInfo]:
     """The person's rooms now, plus rooms this case already has an entry for (an earlier run
     removed them there, so the platform no longer lists the room). ``scope``: the prefix of
