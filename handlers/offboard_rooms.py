@@ -92,11 +92,26 @@ async def leave_room(
         line = sentences.offboard_failed(user, room.name, err)
         return ItemResult(user, Status.FAILED, line, err.response or err.detail)
     line = sentences.offboard_removed(user, room.name, reason)
-    undo = room_undo(room, user, owner=member.is_owner, platform=platform)
+    undo = room_undo(room, user, owner=member.is_owner, kind=member.kind, platform=platform)
     return ItemResult(user, Status.DONE, line, said, undo)
 
 
-def room_undo(room: RoomInfo, user: UserRef, *, owner: bool, platform: str | None = None) -> Readd:
-    """Re-add to this room (the journal's target id is scoped by the room, so the person's own
-    id travels along; and the platform's name, when the case acted on several)."""
-    return Readd(owner=owner, room=room.room.id, name=room.name, user=user.id, platform=platform)
+def room_undo(
+    room: RoomInfo,
+    user: UserRef,
+    *,
+    owner: bool,
+    kind: str | None = None,
+    platform: str | None = None,
+) -> Readd:
+    """Re-add to this room as the kind of member they were (the journal's target id is scoped
+    by the room, so the person's own id travels along; and the platform's name, when the case
+    acted on several)."""
+    return Readd(
+        owner=owner,
+        room=room.room.id,
+        name=room.name,
+        user=user.id,
+        platform=platform,
+        kind=kind,
+    )

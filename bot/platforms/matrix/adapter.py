@@ -263,7 +263,8 @@ class MatrixPlatform:
         await call("invite", self._nio().room_invite(room.id, user.id))
         return f"200 invited {user.id}"
 
-    async def add_member(self, room: RoomRef, user: UserRef) -> str:
+    async def add_member(self, room: RoomRef, user: UserRef, kind: str | None = None) -> str:
+        """An invite (one kind of membership: ``kind`` is never set here)."""
         return await self.invite(room, user)
 
     async def is_invited(self, room: RoomRef, user: UserRef) -> bool:

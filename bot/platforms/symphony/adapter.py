@@ -202,7 +202,8 @@ class SymphonyPlatform:
 
     # --- SupportsUndo -------------------------------------------------------------------------
 
-    async def add_member(self, room: RoomRef, user: UserRef) -> str:
+    async def add_member(self, room: RoomRef, user: UserRef, kind: str | None = None) -> str:
+        """addMember (one kind of membership: ``kind`` is never set here)."""
         await self._membership("addMember", StreamService.add_member_to_room, room, user)
         return "200 Member added"
 
