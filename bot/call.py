@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from bot.casebook import CaseBook
 from bot.commands import Registry
-from bot.context import Context, Journal, ScopedJournal, run_each, settle_each, unknown_why
+from bot.context import Context, ScopedJournal, run_each, settle_each, unknown_why
 from bot.entitlement import Known, Policy
 from bot.everywhere.reach import Reach
 from bot.lost_answers import checked, removed
@@ -18,7 +18,7 @@ from bot.model import Member, RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult
 from bot.platform import Platform
 from bot.reply import Line, Reply
-from bot.services import Asked, Cases, Checks, Effects, ReversalCheck, RoomView, Step
+from bot.services import Asked, Cases, Checks, Effects, Journal, ReversalCheck, RoomView, Step
 
 T = TypeVar("T")
 

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bot.casebook import CaseBook
 from bot.commands import Registry
-from bot.context import Journal
 from bot.entitlement import Known, Policy
 from bot.everywhere.reach import Reach
 from bot.grammar import Parsed
@@ -37,6 +36,30 @@ if TYPE_CHECKING:
     from bot.call import Call
 
 T = TypeVar("T")
+
+
+class Journal(Protocol):
+    """Per-target memory of a command, so a re-run after a crash never acts twice."""
+
+    async def previous(self, target: UserRef) -> ItemResult | None: ...
+
+    async def record(self, item: ItemResult) -> None: ...
+
+    async def start(self, target: UserRef) -> None:
+        """Call just before a state-changing call, so a crash leaves "result unknown"."""
+        ...
+
+    async def started(self, target: UserRef) -> bool:
+        """True if an earlier run began a call for ``target`` and died before its result."""
+        ...
+
+
+class Halted(Exception):
+    """Raised between targets when a command must stop; its journal keeps what was done."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

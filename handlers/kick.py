@@ -48,7 +48,7 @@ async def kick(call: Uses) -> Outcome:
         del members[target.id]
         if said is None:  # a dry run: nothing was called
             return ItemResult(target, Status.PLANNED, sentences.would_remove(target, reason))
-        undo = Readd(owner=member.is_owner)
+        undo = Readd(owner=member.is_owner, kind=member.kind)  # back as they were
         return ItemResult(target, Status.DONE, sentences.removed(target, reason), said, undo)
 
     return Report(tuple(await effects.each(one)))

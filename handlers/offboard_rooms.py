@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.call import Call
 from bot.errors import PlatformError
 from bot.everywhere.reach import transient
 from bot.model import RoomInfo, RoomRef, UserRef
@@ -29,8 +28,12 @@ class InRoom(HasAsked, HasRoom, HasEffects, HasCases, Protocol):
     case's journal (keyed by the room)."""
 
 
+class Found(HasRoom, HasCases, Protocol):
+    """What finding a person's rooms uses: the platform, and the case's own entries."""
+
+
 async def rooms_of(
-    call: Call, platform: SupportsUserRooms, user: UserRef, scope: str = ""
+    call: Found, platform: SupportsUserRooms, user: UserRef, scope: str = ""
 ) -> list[RoomInfo]:
     """The person's rooms now, plus rooms this case already has an entry for (an earlier run
     removed them there, so the platform no longer lists the room). ``scope``: the prefix of
@@ -89,11 +92,26 @@ async def leave_room(
         line = sentences.offboard_failed(user, room.name, err)
         return ItemResult(user, Status.FAILED, line, err.response or err.detail)
     line = sentences.offboard_removed(user, room.name, reason)
-    undo = room_undo(room, user, owner=member.is_owner, platform=platform)
+    undo = room_undo(room, user, owner=member.is_owner, kind=member.kind, platform=platform)
     return ItemResult(user, Status.DONE, line, said, undo)
 
 
-def room_undo(room: RoomInfo, user: UserRef, *, owner: bool, platform: str | None = None) -> Readd:
-    """Re-add to this room (the journal's target id is scoped by the room, so the person's own
-    id travels along; and the platform's name, when the case acted on several)."""
-    return Readd(owner=owner, room=room.room.id, name=room.name, user=user.id, platform=platform)
+def room_undo(
+    room: RoomInfo,
+    user: UserRef,
+    *,
+    owner: bool,
+    kind: str | None = None,
+    platform: str | None = None,
+) -> Readd:
+    """Re-add to this room as the kind of member they were (the journal's target id is scoped
+    by the room, so the person's own id travels along; and the platform's name, when the case
+    acted on several)."""
+    return Readd(
+        owner=owner,
+        room=room.room.id,
+        name=room.name,
+        user=user.id,
+        platform=platform,
+        kind=kind,
+    )
