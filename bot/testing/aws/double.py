@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.testing.aws.credentials import Keys
 from bot.testing.aws.model import ERROR_CODES
-from bot.testing.kit import EmulatedServer, Knobs
+from bot.testing.kit import Knobs, NamedCalls
 
 BEARER = "x-amz-chime-bearer"
 """The header naming the AppInstanceUser a Chime SDK call is made as."""
@@ -41,7 +41,7 @@ Failure = TypeVar("Failure")
 """What a double's planned failure answers with."""
 
 
-class AwsDouble(EmulatedServer[RecordedCall], Generic[Failure]):
+class AwsDouble(NamedCalls[RecordedCall], Generic[Failure]):
     service = "AWS"
     """As a crash report names the double."""
 
@@ -67,8 +67,8 @@ class AwsDouble(EmulatedServer[RecordedCall], Generic[Failure]):
         """Environment variables through which botocore finds the double's credentials."""
         return Keys(self.access_key, self.secret_key, self.region).env()
 
-    def calls(self, operation: str) -> list[RecordedCall]:
-        return self.recorded(lambda c: c.operation == operation)
+    def _calls_of(self, operation: str) -> Callable[[RecordedCall], bool]:
+        return lambda c: c.operation == operation
 
     def fail_next(
         self,

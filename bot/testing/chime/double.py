@@ -84,7 +84,6 @@ class ChimeDouble(AwsDouble[Failure]):
         )
         self.webhooks = Webhooks(webhook_ttl_seconds, webhook_interval_seconds)
         self.events = ChimeEvents(self)
-        self._consumed: dict[str, int] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -174,12 +173,7 @@ class ChimeDouble(AwsDouble[Failure]):
 
     async def next_message(self, room_id: str, timeout: float = 10.0) -> WebhookMessage:  # noqa: ASYNC109
         """The next message posted to the room's webhooks not yet returned by this."""
-        await self.changed.wait_for(
-            lambda: len(self.messages(room_id)) > self._consumed.get(room_id, 0), timeout
-        )
-        index = self._consumed.get(room_id, 0)
-        self._consumed[room_id] = index + 1
-        return self.messages(room_id)[index]
+        return await self.next_of(room_id, lambda: self.messages(room_id), timeout)
 
     def webhook_statuses(self, room_id: str | None = None) -> list[int]:
         """Statuses of the webhook posts received (for one room), in order."""
@@ -197,21 +191,6 @@ class ChimeDouble(AwsDouble[Failure]):
     def state_changes(self) -> list[str]:
         """Every state-changing API call received, as ``"METHOD path"``."""
         return [f"{c.method} {c.path}" for c in self.requests if c.operation in CHANGING]
-
-    async def wait_for_calls(
-        self,
-        operation: str,
-        count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109
-        *,
-        answered: bool = False,
-    ) -> list[RecordedCall]:
-        def seen() -> list[RecordedCall]:
-            calls = self.calls(operation)
-            return [c for c in calls if c.status is not None] if answered else calls
-
-        await self.changed.wait_for(lambda: len(seen()) >= count, timeout)
-        return seen()
 
     # -- HTTP --------------------------------------------------------------------------------
 

@@ -89,7 +89,6 @@ class ChimeSdkDouble(AwsDouble[Failure]):
         self.app_instance_arn = app_instance_arn
         self.operations = Operations(app_instance_arn, page_size)
         self.bot = self.add_user(bot_id, bot_name)
-        self._consumed: dict[str, int] = {}
         self.sessions = SessionServer(
             secrets={access_key: secret_key},
             region=self.region,
@@ -214,12 +213,7 @@ class ChimeSdkDouble(AwsDouble[Failure]):
         bot: str | None = None,
     ) -> StoredMessage:
         """The bot's (or ``bot``'s) next message in ``channel`` not yet returned by this."""
-        await self.changed.wait_for(
-            lambda: len(self.bot_messages(channel, bot)) > self._consumed.get(channel, 0), timeout
-        )
-        index = self._consumed.get(channel, 0)
-        self._consumed[channel] = index + 1
-        return self.bot_messages(channel, bot)[index]
+        return await self.next_of(channel, lambda: self.bot_messages(channel, bot), timeout)
 
     # -- knobs -------------------------------------------------------------------------------
 
@@ -232,14 +226,6 @@ class ChimeSdkDouble(AwsDouble[Failure]):
             for c in self.requests
             if c.operation in CHANGING
         ]
-
-    async def wait_for_calls(
-        self,
-        operation: str,
-        count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109
-    ) -> list[RecordedCall]:
-        return await self.wait_for_recorded(lambda c: c.operation == operation, count, timeout)
 
     # -- HTTP --------------------------------------------------------------------------------
 
