@@ -1,5 +1,5 @@
-"""What a handler may read and record about cases (``Context.cases``): the store implements it.
-Handlers get this narrow view, not the store."""
+"""What a handler may read and record about cases (``Cases.book``, ``bot.services``): the store
+implements it. Handlers get this narrow view, not the store."""
 
 from __future__ import annotations
 

@@ -275,7 +275,17 @@ def prune(config: Path | None, store: str | None, key: str | None, days: int | N
             f"pruning needs an audit key: --key, {chain.KEY_ENV} or audit_key"
         )
     before = (datetime.now(UTC) - timedelta(days=keep)).isoformat(timespec="milliseconds")
-    count = _with_store(
-        _store_url(config, store), lambda db: chain.prune(db.database, before, secret)
-    )
+    sinks = [s.name for s in settings.audit_sinks] if config is not None else None
+
+    async def cut(db: Store) -> tuple[int, tuple[int, str] | None]:
+        held = await db.audit_sinks.held(sinks)
+        through = held[0] if held is not None else None
+        return await chain.prune(db.database, before, secret, through), held
+
+    count, held = _with_store(_store_url(config, store), cut)
     click.echo(f"{count} records older than {keep} days pruned; checkpoint signed")
+    if held is not None:
+        click.echo(
+            f"records after #{held[0]} are kept until audit sink {held[1]} has acknowledged"
+            " them (`kickbot audit stream --status`)"
+        )

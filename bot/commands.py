@@ -12,10 +12,11 @@ from bot.outcome import Outcome
 from bot.undo_steps import UndoStep
 
 if TYPE_CHECKING:
-    from bot.services import Call
+    from bot.call import Call
 
 Handler: TypeAlias = "Callable[[Call], Awaitable[Outcome]]"
-"""A command's handler: it gets the narrow services of ``bot.services`` and returns its outcome."""
+"""A command's handler: it gets the narrow services of ``bot.services`` (a ``bot.call.Call``;
+each handler types its parameter as a Protocol of those it uses) and returns its outcome."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ class Command:
     finds_targets: Callable[[Parsed], bool] | None = None
     """Whether, for these arguments, the handler finds its targets itself, on each platform
     it acts on (an all-platform offboarding): the dispatcher then resolves none, and the
-    handler sets aside protected and outranking people through ``Context.screen``."""
+    handler sets aside protected and outranking people through ``Checks.screen``."""
 
     @property
     def undoable(self) -> bool:

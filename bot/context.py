@@ -12,12 +12,11 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeVar
+from typing import Protocol, TypeVar
 
 from bot import telemetry
 from bot.casebook import CaseBook
-from bot.entitlement import Known, Policy, is_named, users_key
-from bot.everywhere.reach import Reach
+from bot.entitlement import Known, users_key
 from bot.grammar import Parsed
 from bot.lookups import begun
 from bot.model import Invocation, Member, RoomInfo, RoomRef, UserRef
@@ -26,10 +25,7 @@ from bot.pacing import RoomPacing
 from bot.platform import ExplainsEmailAccess, Platform, SupportsOwnerLookup
 from bot.progress import Progress
 from bot.replies import refusals
-from bot.reply import Line, Reply
-
-if TYPE_CHECKING:
-    from bot.commands import Registry
+from bot.reply import Reply
 
 T = TypeVar("T")
 
@@ -51,15 +47,6 @@ class Journal(Protocol):
 
 
 ProgressHook = Callable[[Sequence[ItemResult]], Awaitable[None]]
-ReversalCheck: TypeAlias = "Callable[[Context, UserRef, UserRef], Awaitable[Line | None]]"
-"""(a context of the place a change was made, who made it, for whom): why the caller may not
-reverse it by rank, or None: the dispatcher's rank mechanism, for /undo (``Context.reversal``)."""
-NamedCheck: TypeAlias = "Callable[[str], Awaitable[Known]]"
-"""(a command): whether the caller is named in its ``policy.commands.<command>.users``, e-mail
-entries resolved to the platform's ids as the policy step resolves them (``Context.named``)."""
-ScreenCheck: TypeAlias = "Callable[[Context, Sequence[UserRef]], Awaitable[list[ItemResult]]]"
-"""(a context on some platform, people found there): those the dispatcher's checks set aside
-there, protected or outranking the caller, each with why (``Context.screen``)."""
 HaltCheck = Callable[[], Awaitable[str | None]]
 """Why a running command must stop before its next target ("stopping": the bot is shutting
 down; "cancelled": someone ran /cancel), or None to go on."""
@@ -87,8 +74,6 @@ class Context:
     targets: tuple[UserRef, ...]
     """Resolved targets that passed the protected check, in the order given."""
     journal: Journal
-    policy: Policy
-    registry: Registry
     cases: CaseBook
     case_id: int
     dry_run: bool = False
@@ -98,18 +83,6 @@ class Context:
     halt: HaltCheck | None = None
     cancelled: bool = False
     """Set by ``run_each`` when a /cancel stopped the command: its report is partial."""
-    reversal: ReversalCheck | None = None
-    """Set by the dispatcher: the rank check of an undo's step (None: no rank can be
-    established, so an undo reverses nothing)."""
-    named: NamedCheck | None = None
-    """Set by the dispatcher: whether the caller is named in a command's policy users, as the
-    platform lets tell (None: by the ids and e-mail addresses the platform shows only)."""
-    reach: Reach | None = None
-    """Set by the dispatcher: every platform of the app (all-platform offboarding, an undo of
-    it); None: this platform only."""
-    screen: ScreenCheck | None = None
-    """Set by the dispatcher: the protected and rank checks, for people a handler finds on
-    another platform itself (None: nobody found so may be acted on)."""
     command: str = ""
     """The command's name (the label of its platform calls in metrics)."""
     _members: dict[str, Member] | None = field(default=None)
@@ -303,15 +276,6 @@ class ScopedJournal:
 
     async def started(self, target: UserRef) -> bool:
         return await self._inner.started(self.key(target))
-
-
-async def caller_named(ctx: Context, command: str) -> Known:
-    """Whether the caller of ``ctx`` is named in ``command``'s policy users (``Context.named``;
-    without it, by what the platform shows). Raises PlatformError when a look-up fails."""
-    if ctx.named is not None:
-        return await ctx.named(command)
-    named = is_named(ctx.policy.rule(command).users, ctx.invocation.caller)
-    return Known.NAMED if named else Known.NOT_NAMED
 
 
 def unknown_why(platform: Platform, command: str, known: Known) -> Reply:

@@ -9,30 +9,21 @@
 - ``Checks``: the policy and the registry, and the dispatcher's checks a handler asks for
   itself (whether the policy names the caller, rank for /undo, screening people it finds).
 
-A handler declares the services it uses as a Protocol over ``Call`` made of the ``Has*``
-Protocols below, so mypy lets it reach nothing else. ``Call`` is built by the pipeline over its
-``Context``; ``in_room``, ``on_platform`` and ``scoped`` give the same command's services in
-another room, on another platform, or with journal entries under a scope.
+A handler declares the services it uses as a Protocol made of the ``Has*`` Protocols below,
+so mypy lets it reach nothing else. ``bot.call.Call`` holds them all (built by the pipeline);
+its ``in_room``, ``on_platform`` and ``scoped`` give the same command's services in another
+room, on another platform, or with journal entries under a scope.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bot.casebook import CaseBook
 from bot.commands import Registry
-from bot.context import (
-    Context,
-    Journal,
-    ScopedJournal,
-    caller_named,
-    run_each,
-    settle_each,
-    unknown_why,
-)
+from bot.context import Journal
 from bot.entitlement import Known, Policy
 from bot.everywhere.reach import Reach
 from bot.grammar import Parsed
@@ -40,6 +31,9 @@ from bot.model import Member, RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult
 from bot.platform import Platform
 from bot.reply import Line, Reply
+
+if TYPE_CHECKING:
+    from bot.call import Call
 
 T = TypeVar("T")
 
@@ -193,183 +187,6 @@ class Checks(Protocol):
         outranking the caller), each with why; None: no check is available, so nobody may be
         acted on."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class _Room:
-    _ctx: Context
-
-    @property
-    def platform(self) -> Platform:
-        return self._ctx.platform
-
-    @property
-    def info(self) -> RoomInfo | None:
-        return self._ctx.room
-
-    @property
-    def acting(self) -> RoomRef:
-        return self._ctx.acting_room
-
-    async def members(self) -> dict[str, Member]:
-        return await self._ctx.members()
-
-    async def is_owner(self, user: UserRef) -> bool:
-        return await self._ctx.is_owner(user)
-
-    async def caller_is_owner(self) -> bool:
-        return await self._ctx.caller_is_owner()
-
-
-@dataclass(frozen=True, slots=True)
-class _Effects:
-    _ctx: Context
-
-    @property
-    def dry_run(self) -> bool:
-        return self._ctx.dry_run
-
-    async def change(self, call: Callable[[], Awaitable[T]], *targets: UserRef) -> T | None:
-        return await self._ctx.change(call, *targets)
-
-    async def pace(self) -> None:
-        await self._ctx.pace()
-
-    async def pace_interval(self) -> float:
-        return await self._ctx.pace_interval()
-
-    async def check_halt(self) -> None:
-        await self._ctx.check_halt()
-
-    async def expect(self, total: int) -> None:
-        await self._ctx.expect(total)
-
-    async def each(self, work: Callable[[UserRef], Awaitable[ItemResult]]) -> list[ItemResult]:
-        return await run_each(self._ctx, work)
-
-    async def settle(self, steps: Sequence[Step]) -> tuple[list[ItemResult], bool]:
-        return await settle_each(self._ctx, [(c._ctx, t, w) for c, t, w in steps])
-
-    async def progress(self, items: Sequence[ItemResult]) -> None:
-        if self._ctx.progress is not None:
-            await self._ctx.progress(items)
-
-    def cancelled(self) -> None:
-        self._ctx.cancelled = True
-
-
-@dataclass(frozen=True, slots=True)
-class _Cases:
-    _ctx: Context
-
-    @property
-    def case_id(self) -> int:
-        return self._ctx.case_id
-
-    @property
-    def journal(self) -> Journal:
-        return self._ctx.journal
-
-    @property
-    def book(self) -> CaseBook:
-        return self._ctx.cases
-
-
-@dataclass(frozen=True, slots=True)
-class _Checks:
-    _ctx: Context
-
-    @property
-    def policy(self) -> Policy:
-        return self._ctx.policy
-
-    @property
-    def registry(self) -> Registry:
-        return self._ctx.registry
-
-    @property
-    def reach(self) -> Reach | None:
-        return self._ctx.reach
-
-    @property
-    def reversal(self) -> ReversalCheck | None:
-        check = self._ctx.reversal
-        if check is None:
-            return None
-
-        async def reversal(place: Call, actor: UserRef, target: UserRef) -> Line | None:
-            return await check(place._ctx, actor, target)
-
-        return reversal
-
-    async def named(self, command: str) -> Known:
-        return await caller_named(self._ctx, command)
-
-    def unknown_why(self, command: str, known: Known) -> Reply:
-        return unknown_why(self._ctx.platform, command, known)
-
-    async def screen(self, there: Call, people: Sequence[UserRef]) -> list[ItemResult] | None:
-        if self._ctx.screen is None:
-            return None
-        return await self._ctx.screen(there._ctx, people)
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """The services of one command as it runs (see the module's docstring). Built by the
-    pipeline over its ``Context``, which a handler does not reach."""
-
-    _ctx: Context
-
-    @property
-    def asked(self) -> Asked:
-        ctx = self._ctx
-        inv = ctx.invocation
-        return Asked(ctx.command, inv.platform, inv.room, inv.caller, ctx.parsed, ctx.targets)
-
-    @property
-    def room(self) -> RoomView:
-        return _Room(self._ctx)
-
-    @property
-    def effects(self) -> Effects:
-        return _Effects(self._ctx)
-
-    @property
-    def cases(self) -> Cases:
-        return _Cases(self._ctx)
-
-    @property
-    def checks(self) -> Checks:
-        return _Checks(self._ctx)
-
-    def in_room(self, info: RoomInfo) -> Call:
-        """The same command acting in another room (offboarding: one person, many rooms):
-        that room's members, owners and pace, journal entries keyed by the room, no progress
-        reports of its own. Replies still go where it was asked."""
-        return Call(self._ctx.for_room(info))
-
-    def on_platform(self, platform: Platform, scope: str | None = None) -> Call:
-        """The same command on another platform of the app (no room there; journal entries
-        under ``scope``, if given; no progress reports of its own)."""
-        ctx = self._ctx
-        journal = ctx.journal if scope is None else ScopedJournal(ctx.journal, scope)
-        there = dataclasses.replace(ctx, platform=platform, room=None, journal=journal)
-        return Call(dataclasses.replace(there, progress=None))
-
-    def scoped(self, scope: str) -> Call:
-        """The same command with its journal entries keyed ``<scope>/<user id>``."""
-        journal = ScopedJournal(self._ctx.journal, scope)
-        return Call(dataclasses.replace(self._ctx, journal=journal))
-
-    def roomless(self) -> Call:
-        """The same command as if it named no room (rank by named ranks only)."""
-        return Call(dataclasses.replace(self._ctx, room=None))
-
-
-def context_of(call: Call) -> Context:
-    """The pipeline's ``Context`` under ``call`` (for the dispatcher's own checks)."""
-    return call._ctx
 
 
 class HasAsked(Protocol):

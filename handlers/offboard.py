@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from bot.call import Call
 from bot.commands import Command
 from bot.errors import PlatformError
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
@@ -19,7 +20,7 @@ from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import SupportsIbGroups, SupportsUserRooms
 from bot.replies import ib_groups
 from bot.replies import offboard as sentences
-from bot.services import Call, HasEffects, Step
+from bot.services import HasEffects, Step
 from bot.undo_steps import IbReadd, Readd
 from handlers.offboard_everywhere import everywhere, finds_its_targets
 from handlers.offboard_rooms import IB_SCOPE, leave_room, rooms_of

@@ -17,6 +17,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.call import Call
 from bot.context import Halted
 from bot.errors import PlatformError
 from bot.everywhere.reach import Reach, transient
@@ -26,7 +27,7 @@ from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import Platform, SupportsUserRooms
 from bot.replies import offboard as sentences
 from bot.reply import unmentioned
-from bot.services import Call, Effects, HasCases, HasEffects
+from bot.services import Effects, HasCases, HasEffects
 from handlers.offboard_rooms import leave_room, rooms_of
 
 ALL = "all"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.call import Call
 from bot.errors import PlatformError
 from bot.everywhere.reach import transient
 from bot.lost_answers import checked, removed
@@ -17,7 +18,7 @@ from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Status
 from bot.platform import SupportsUserRooms
 from bot.replies import offboard as sentences
-from bot.services import Call, HasAsked, HasCases, HasEffects, HasRoom
+from bot.services import HasAsked, HasCases, HasEffects, HasRoom
 from bot.undo_steps import Readd
 
 IB_SCOPE = "ib:"

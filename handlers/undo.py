@@ -16,6 +16,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import assert_never
 
+from bot.call import Call
 from bot.case_lookup import recorded_case, refused_elsewhere
 from bot.commands import Command
 from bot.entitlement import CommandRule, Verdict, decide, decide_static
@@ -35,7 +36,6 @@ from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLeve
 from bot.replies import failures, refusals
 from bot.replies import undo as sentences
 from bot.reply import Line, unmentioned
-from bot.services import Call
 from bot.store import AuditRow
 from bot.undo_steps import IbReadd, Readd, Repromote, StoredStep, Unreadable
 

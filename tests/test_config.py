@@ -10,6 +10,7 @@ from bot.errors import ConfigError
 from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import parse
 from handlers import COMMANDS
+from tests.kit import AWS_ENV
 
 KNOWN = [c.name for c in COMMANDS]
 BDK = {"host": "pod.example.com", "bot": {"username": "kickbot", "privateKey": {"path": "k.pem"}}}
@@ -64,7 +65,33 @@ def test_environment_fills_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.symphony["bot"]["privateKey"]["path"] == "/secret/key.pem"
 
 
-def test_shipped_config_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+AWS = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"}
+EXAMPLES: dict[str, tuple[str, dict[str, str]]] = {
+    "symphony": ("kickbot.yaml", {"SYMPHONY_HOST": "acme.symphony.com"}),
+    "slack": ("slack.example.yaml", {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}),
+    "rocketchat": (
+        "rocketchat.example.yaml",
+        {f"ROCKETCHAT_{k}": "x" for k in ("USER_ID", "AUTH_TOKEN", "WEBHOOK_TOKEN")},
+    ),
+    "chime": (
+        "chime.example.yaml",
+        {
+            **AWS,
+            "CHIME_ACCOUNT_ID": "a1b2c3d4-0000-4000-8000-00000000acc7",
+            "CHIME_BOT_ID": "b0b0b0b0-0000-4000-8000-00000000b07a",
+            "CHIME_BOT_EMAIL": "kickbot@example.com",
+            "CHIME_BOT_SECURITY_TOKEN": "token",
+        },
+    ),
+    "chime_sdk": ("chime_sdk.example.yaml", AWS),
+}
+"""Each platform's example config in config/, and what it reads from the environment."""
+
+
+@pytest.mark.parametrize("platform", list(EXAMPLES))
+def test_each_platforms_example_config_checks(
+    platform: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -76,14 +103,19 @@ def test_shipped_config_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
             serialization.NoEncryption(),
         )
     )
-    monkeypatch.setenv("SYMPHONY_HOST", "acme.symphony.com")
-    monkeypatch.setenv("SYMPHONY_BOT_USERNAME", "kickbot")
+    for name in (*AWS_ENV, "SLACK_SIGNING_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    example, env = EXAMPLES[platform]
+    for name, value in {**env, "SYMPHONY_BOT_USERNAME": "kickbot"}.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("SYMPHONY_BOT_KEY_PATH", str(key))
     monkeypatch.chdir(tmp_path)  # the shipped store, sqlite:///kickbot.db, is made here
     root = Path(__file__).parent.parent
-    result = CliRunner().invoke(main, ["check-config", str(root / "config/kickbot.yaml")])
+    result = CliRunner().invoke(main, ["check-config", str(root / "config" / example)])
     assert result.exit_code == 0, result.output
-    assert "OK (platforms: symphony)" in result.output
+    assert f"OK (platforms: {platform})" in result.output
 
 
 def test_policy_example_is_valid() -> None:

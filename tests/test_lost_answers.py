@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import App
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, CAROL, DESK, FRANK, GROUP, SOLO, ConfigMaker, Room, start_bot
+from tests.conftest import ALICE, BOB, CAROL, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
 
 REMOVE = r"/membership/remove$"
 ADD = r"/membership/add$"
@@ -45,31 +45,6 @@ async def test_an_undo_whose_answer_is_lost_is_done(pod: SymphonyPod, desk: Room
     assert "1 done" in undo.text
     assert desk.members[CAROL] is True
     assert len(pod.calls("POST", ADD)) == len(pod.calls("POST", PROMOTE)) == 2
-
-
-async def test_an_offboarding_removal_whose_answer_is_lost_is_done_and_undone(
-    pod: SymphonyPod, settings_for: ConfigMaker
-) -> None:
-    policy = {
-        "commands": {
-            "offboard": {"users": ["frank@example.com"]},
-            "undo": {"users": ["frank@example.com"]},
-        }
-    }
-    app = await start_bot(settings_for(policy=policy))
-    try:
-        await pod.wait_until_listening()
-        desk = Room(pod, DESK)
-        pod.fail_next("POST", f"/room/{SOLO}/membership/remove$", 500, after_effect=True)
-        reply = await desk.say(FRANK, "/offboard @bob")
-        assert "2 done" in reply.text, reply.text
-        assert "Removed @Bob Member from “Solo”." in reply.text
-        assert BOB not in pod.room(SOLO).members
-        undo = await desk.say(FRANK, "/undo")
-        assert "Re-added @Bob Member to “Solo”." in undo.text
-        assert pod.room(SOLO).members[BOB] is False
-    finally:
-        await app.stop()
 
 
 IB_REMOVE = r"/group/[^/]+/membership/remove$"

@@ -13,11 +13,12 @@ from bot.audit.verify import check_chain
 from bot.store.database import Connection, Database, advisory_lock
 
 
-async def prune(db: Database, before: str, key: bytes) -> int:
-    """Delete records older than ``before`` (ISO time), leaving a signed checkpoint, and the
-    cases (commands and results) whose records go with them. Refused, with nothing deleted,
-    when the key does not match the chain (its keyed links, its checkpoints) or the chain is
-    broken (pruning would hide the break)."""
+async def prune(db: Database, before: str, key: bytes, up_to: int | None = None) -> int:
+    """Delete records older than ``before`` (ISO time), and none after ``up_to`` (the
+    records every audit sink has acknowledged), leaving a signed checkpoint, and the cases
+    (commands and results) whose records go with them. Refused, with nothing deleted, when
+    the key does not match the chain (its keyed links, its checkpoints) or the chain is broken
+    (pruning would hide the break)."""
 
     def cut(conn: Connection) -> int:
         advisory_lock(conn, CHAIN_LOCK)
@@ -30,8 +31,9 @@ async def prune(db: Database, before: str, key: bytes) -> int:
                 f"the audit chain is broken ({problem}): nothing pruned (pruning would hide it)"
             )
         last = conn.row(
-            "SELECT seq, hash, link FROM audit_log WHERE at < :before ORDER BY seq DESC LIMIT 1",
-            {"before": before},
+            "SELECT seq, hash, link FROM audit_log WHERE at < :before AND seq <= :up_to"
+            " ORDER BY seq DESC LIMIT 1",
+            {"before": before, "up_to": up_to if up_to is not None else 2**62},
         )
         if last is None:
             return 0

@@ -1,7 +1,7 @@
 """What an all-platform command reaches: the running app's platforms, how to find one person on
 each of them, and how long a platform that is down is tried again.
 
-Built once by the ``Dispatcher`` (``Desk.reach``, handed to handlers as ``Context.reach``); its
+Built once by the ``Dispatcher`` (``Desk.reach``, lent to handlers as ``Checks.reach``); its
 ``platforms`` is the dispatcher's own map, so a platform attached later is reached too.
 """
 

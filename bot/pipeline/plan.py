@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import structlog
 
 from bot import schedule
+from bot.call import Call, Lent
 from bot.context import Context
 from bot.outcome import Awaiting, Outcome, Plan, Report, Scheduled, Status
 from bot.pacing import JITTER_MARGIN, paced_seconds
@@ -24,7 +25,6 @@ from bot.pipeline.targets import Chosen
 from bot.platform import PublishesChangeRate
 from bot.replies import render
 from bot.reply import plain
-from bot.services import Call
 
 log = structlog.get_logger(__name__)
 
@@ -37,13 +37,13 @@ class Ready:
 
 
 async def planned(
-    desk: Desk, case: int, ctx: Context, asked: Understood, chosen: Chosen
+    desk: Desk, case: int, ctx: Context, lent: Lent, asked: Understood, chosen: Chosen
 ) -> Ready | Outcome:
     """Whether the command runs now (``Ready``), or the plan, the schedule or the refusal that
     answers it instead. Raises PlatformError when a read of the rehearsal fails."""
     command, runs_at = asked.command, asked.runs_at
     if ctx.dry_run:
-        outcome = await command.run(Call(ctx))
+        outcome = await command.run(Call(ctx, lent))
         return Plan(chosen.merged(outcome.items)) if isinstance(outcome, Report) else outcome
     big = command.mutates and (
         len(ctx.targets) > desk.bulk.confirm_above
@@ -56,7 +56,7 @@ async def planned(
     held = ctx.invocation.confirm_by
     if big and held != () and not await desk.store.is_confirmed(case):
         always = bool(chosen.filters) or bool(held)
-        plan = await rehearsed(desk, ctx, case, asked, always=always)
+        plan = await rehearsed(desk, ctx, lent, case, asked, always=always)
         if isinstance(plan, Plan):
             return Plan(chosen.merged(plan.items), plan.awaiting)
         if plan is not None:
@@ -67,13 +67,19 @@ async def planned(
 
 
 async def rehearsed(
-    desk: Desk, ctx: Context, case: int, asked: Understood, *, always: bool = False
+    desk: Desk,
+    ctx: Context,
+    lent: Lent,
+    case: int,
+    asked: Understood,
+    *,
+    always: bool = False,
 ) -> Outcome | None:
     """Rehearse the command; a plan changing more than ``confirm_above`` targets, any
     change in a jumbo room, or any change to people chosen by a filter (``always``) is held
     for confirmation (returned); otherwise the command runs now (None)."""
     bulk = desk.bulk
-    outcome = await asked.command.run(Call(ctx.rehearsal()))
+    outcome = await asked.command.run(Call(ctx.rehearsal(), lent))
     if not isinstance(outcome, Report):
         return outcome  # refused as a whole: the real run would be too
     changes = sum(1 for i in outcome.items if i.status is Status.PLANNED)

@@ -82,7 +82,7 @@ def as_owner(
 
 async def caller_named(desk: Desk, platform: Platform, caller: UserRef, command: str) -> Known:
     """Whether ``caller`` is named in ``command``'s policy users, resolved as ``admit`` resolves
-    them (``Context.named``: /case and /undo of another room's case). Raises PlatformError when
+    them (``Checks.named``: /case and /undo of another room's case). Raises PlatformError when
     a look-up fails."""
     entries = desk.policy.rule(command).users
     users = await desk.resolver.resolve(platform, "commands." + command, entries, caller)

@@ -3,7 +3,7 @@
 Ranks come from the policy (``ranks``, lowest first, above them room owners); where the
 platform grades owners itself (Matrix power levels), its order decides between owners. A target
 whose rank cannot be established is refused, never acted on. The same check guards ``/undo``
-(``may_reverse``, handed to handlers as ``Context.reversal``).
+(``may_reverse``, lent to handlers as ``Checks.reversal``).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ async def screened(
     desk: Desk, asked: Understood, ctx: Context, people: Sequence[UserRef]
 ) -> list[ItemResult]:
     """Of ``people``, found by a handler on ``ctx``'s platform, those set aside as the targets
-    step and this one set them aside: protected, or outranking the caller (``Context.screen``).
+    step and this one set them aside: protected, or outranking the caller (``Checks.screen``).
     Raises PlatformError when a check cannot be made."""
     _, early = await resolved(desk, ctx.platform, people)
     on_owners = owners_may_act_on_owners(

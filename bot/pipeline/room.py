@@ -47,9 +47,8 @@ async def enter(
         return Refused(Refusal.ROOM_DEACTIVATED, refusals.room_deactivated())
     members = await lookups.member_map() if lookups is not None else None
     ctx = Context(
-        platform, inv, room, parsed, (), journal, desk.policy, desk.registry, desk.store,
-        job.id, dry_run="dry-run" in parsed.flags, pacing=desk.pacing, _members=members,
-        reach=desk.reach, command=name,
+        platform, inv, room, parsed, (), journal, desk.store, job.id,
+        dry_run="dry-run" in parsed.flags, pacing=desk.pacing, _members=members, command=name,
     )  # fmt: skip
     if command.mutates and room is not None:  # the caller's right, the targets' ranks
         named = (t for t in parsed.targets if isinstance(t, UserRef))

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import structlog
 
+from bot.call import Call, Lent
 from bot.context import Context, HaltCheck
 from bot.errors import PlatformError
 from bot.outcome import ItemResult, Outcome, Report, Status
@@ -25,7 +26,6 @@ from bot.pipeline.targets import Chosen
 from bot.platform import Platform, SupportsDirectMessage
 from bot.progress import Progress
 from bot.replies import notices, render
-from bot.services import Call
 from bot.store import Job
 
 log = structlog.get_logger(__name__)
@@ -38,6 +38,7 @@ async def run(
     desk: Desk,
     job: Job,
     ctx: Context,
+    lent: Lent,
     asked: Understood,
     chosen: Chosen,
     ready: Ready,
@@ -49,7 +50,7 @@ async def run(
     ctx.halt = halt_check(desk, job.id, ready.long)
     if ready.long:
         await desk.store.note_total(job.id, len(ctx.targets))
-    outcome = await command.run(Call(ctx))
+    outcome = await command.run(Call(ctx, lent))
     if ctx.cancelled and isinstance(outcome, Report):
         settled = [i for i in outcome.items if i.status is not Status.PLANNED]
         headline = (render.stopped_by_cancel(settled, len(ctx.targets)),)

@@ -20,6 +20,7 @@ from functools import partial
 
 import structlog
 
+from bot.call import Lent
 from bot.context import Context, Halted
 from bot.errors import PlatformError
 from bot.lookups import Lookups
@@ -39,6 +40,7 @@ class Prepared:
     """A command that passed every step before ``run``: what ``run`` needs."""
 
     ctx: Context
+    lent: Lent
     asked: parse.Understood
     chosen: targets.Chosen
     ready: plan.Ready
@@ -92,7 +94,9 @@ async def execute(desk: Desk, job: Job, platform: Platform, ahead: Lookups | Non
             return Refused(Refusal.PLATFORM, failures.lookup_failed(err))
         if not isinstance(ready, Prepared):
             return ready
-        return await run.run(desk, job, ready.ctx, ready.asked, ready.chosen, ready.ready)
+        return await run.run(
+            desk, job, ready.ctx, ready.lent, ready.asked, ready.chosen, ready.ready
+        )
 
 
 async def _prepared(
@@ -113,19 +117,22 @@ async def _prepared(
     ctx = await room.enter(desk, job, platform, asked, decision, journal, ahead, unused)
     if isinstance(ctx, Refused):
         return ctx
-    ctx.reversal = partial(rank.may_reverse, desk, asked.name)  # /undo's rank check
-    ctx.named = partial(policy.caller_named, desk, platform, inv.caller)  # another room's case
-    ctx.screen = partial(rank.screened, desk, asked)  # people a handler finds elsewhere
+    lent = Lent(
+        desk.policy, desk.registry, platform, desk.reach,
+        named_check=partial(policy.caller_named, desk, platform, inv.caller),  # another room
+        rank_check=partial(rank.may_reverse, desk, asked.name),  # /undo's rank check
+        screen_check=partial(rank.screened, desk, asked),  # people a handler finds elsewhere
+    )  # fmt: skip
     chosen = await targets.choose(desk, ctx, asked)
     if isinstance(chosen, Refused):
         return chosen
     chosen = await rank.ranked(desk, ctx, asked, chosen)
     await journal.record_all(chosen.early)
     ctx.targets = chosen.remaining
-    go = await plan.planned(desk, job.id, ctx, asked, chosen)
+    go = await plan.planned(desk, job.id, ctx, lent, asked, chosen)
     if not isinstance(go, plan.Ready):
         return go
-    return Prepared(ctx, asked, chosen, go)
+    return Prepared(ctx, lent, asked, chosen, go)
 
 
 def look_ahead(desk: Desk, inv: Invocation, platform: Platform) -> Lookups | None:

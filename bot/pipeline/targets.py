@@ -62,7 +62,7 @@ async def choose(desk: Desk, ctx: Context, asked: Understood) -> Chosen | Refuse
     platform, parsed = ctx.platform, asked.parsed
     finds = asked.command.finds_targets
     if finds is not None and finds(parsed):
-        return Chosen(())  # the handler finds them on each platform (``Context.screen``)
+        return Chosen(())  # the handler finds them on each platform (``Checks.screen``)
     given = await named_by_platform(platform, parsed.targets)
     filters = [f for f in FILTERS if f in parsed.flags]
     if filters:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.audit.links import Record
@@ -172,6 +173,20 @@ class AuditSinkPositions:
             )
 
         await self._db.run(write)
+
+    async def held(self, names: Sequence[str] | None) -> tuple[int, str] | None:
+        """How far records may be pruned for these sinks (None: every sink in the store):
+        the last record all of them have acknowledged, and the sink furthest behind; None
+        when none of them is behind the chain's end. A sink never streamed to has
+        acknowledged nothing."""
+        head, positions = await self.positions()
+        acknowledged = {p.name: p.acknowledged for p in positions}
+        wanted = list(names) if names is not None else list(acknowledged)
+        if not wanted:
+            return None
+        slowest = min(wanted, key=lambda name: acknowledged.get(name, 0))
+        through = acknowledged.get(slowest, 0)
+        return (through, slowest) if through < head else None
 
     async def positions(self) -> tuple[int, list[SinkPosition]]:
         """The chain's last sequence number and every sink's row, by name."""

@@ -77,15 +77,18 @@ class SyslogSender:
             else:
                 await self._send_frames(messages)
         except (OSError, ssl.SSLError, EOFError, ConnectionError) as exc:
-            await self.close()
+            self._drop()
             raise SinkFailure(f"{self.where}: {type(exc).__name__}: {exc}") from None
+        except BaseException:  # cancelled (a timeout) perhaps mid-frame: never write after it
+            self._drop()
+            raise
 
     async def _connected(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         reader, writer = self._reader, self._writer
         if reader is not None and writer is not None:
             if not writer.is_closing() and not reader.at_eof():
                 return reader, writer
-            await self.close()  # the receiver closed it: a new one
+            self._drop()  # the receiver closed it: a new one
         tls = self.sink.transport == "tls"
         reader, writer = await asyncio.open_connection(
             self.sink.host,
@@ -128,6 +131,15 @@ class SyslogSender:
             await asyncio.sleep(0)  # an ICMP error for an earlier datagram arrives here
             if protocol.error is not None:
                 raise OSError(f"the receiver's host answered: {protocol.error}")
+
+    def _drop(self) -> None:
+        """Abandon the connection (the next send makes a new one)."""
+        writer, self._reader, self._writer = self._writer, None, None
+        if writer is not None:
+            writer.transport.abort()
+        if self._udp is not None:
+            self._udp[0].close()
+            self._udp = None
 
     async def close(self) -> None:
         writer, self._reader, self._writer = self._writer, None, None

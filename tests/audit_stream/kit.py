@@ -41,6 +41,29 @@ async def chain(store_url: str) -> list[tuple[int, str]]:
     return [(int(r["seq"]), str(r["hash"])) for r in rows]
 
 
+async def acknowledged(store_url: str, sink: str) -> int:
+    """The sink's position as the store holds it (0: none yet)."""
+    db = Database.connect(store_url)
+    try:
+        found = await db.run(
+            lambda c: c.value("SELECT acknowledged FROM audit_sinks WHERE name = :n", {"n": sink})
+        )
+    finally:
+        await db.close()
+    return int(found or 0)
+
+
+async def stored(store_url: str, sink: str, seq: int, within: float = 30) -> None:
+    """Wait until the store holds ``sink``'s position at ``seq`` (its acknowledgement written:
+    stopping a receiver now cannot make kickbot send those records again)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while (found := await acknowledged(store_url, sink)) < seq:
+        if loop.time() > deadline:
+            raise TimeoutError(f"{sink} acknowledged #{found}, never #{seq}")
+        await asyncio.sleep(0.05)
+
+
 async def until(check: Callable[[], bool], within: float = 30, what: str = "") -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within

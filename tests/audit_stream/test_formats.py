@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -167,3 +168,28 @@ def test_hec_envelope() -> None:
     assert data["event"]["case"] == 42
     forged = record(seq=4, seq_="x", hash="forged")
     assert hec.event_of(forged)["hash"] == "ab" * 32  # the record's own fields win
+
+
+def test_check_config_names_a_bad_sink_key_and_an_unset_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_check_config import check, write
+
+    monkeypatch.delenv("HEC_TOKEN", raising=False)
+    base = {"store": f"sqlite:///{tmp_path}/kickbot.db", "slack": {}}
+    path = write(tmp_path, {**base, "audit_sinks": [
+        {"type": "syslog", "name": "siem", "host": "h", "trasnport": "tcp"},
+        {"type": "splunk_hec", "name": "splunk", "url": "https://s:8088", "token": "${HEC_TOKEN}"},
+    ]})  # fmt: skip
+    status, lines = check(path)
+    assert status == 1
+    text = "\n".join(lines)
+    assert f"{path}: audit_sinks.0.syslog.trasnport: unknown key" in text, text
+    assert f"{path}: audit_sinks[1].token: environment variable HEC_TOKEN is not set" in text, text
+    monkeypatch.setenv("HEC_TOKEN", "a-secret-hec-token")
+    path = write(tmp_path, {**base, "audit_sinks": [
+        {"type": "splunk_hec", "name": "splunk", "url": "https://s:8088", "token": "${HEC_TOKEN}"},
+    ]})  # fmt: skip
+    status, lines = check(path)
+    assert "a-secret-hec-token" not in "\n".join(lines)
+    assert not [line for line in lines if "audit_sinks" in line], lines

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.testing.symphony import SymphonyPod
 from tests.audit_stream.certs import make_pki
-from tests.audit_stream.kit import append, chain, status, until
+from tests.audit_stream.kit import append, chain, status, stored, until
 from tests.audit_stream.receivers import HecReceiver
 from tests.conftest import ALICE, BOB, DESK
 from tests.ops.process import kickbot_run
@@ -91,6 +91,7 @@ async def test_records_wait_while_the_collector_is_down(pod: SymphonyPod, tmp_pa
             await bot.wait_for("/readyz", 200)
             await append(url, [{"n": n} for n in range(5)])
             await until(lambda: len(hec.events) == 5, what="the first records")
+            await stored(url, "splunk", 5)
             await hec.stop()
             await append(url, [{"n": n} for n in range(5, 40)])
             await asyncio.sleep(2)  # several tries fail meanwhile
@@ -150,6 +151,7 @@ async def test_sigkill_mid_stream_loses_nothing(pod: SymphonyPod, tmp_path: Path
             await bot.wait_for("/readyz", 200)
             await append(url, [{"n": 30}])
             await until(lambda: len(hec.events) == before + 1, what="the next record")
+            await stored(url, "splunk", 31)  # its position written: the window is closed
             bot.kill()
             await bot.proc.wait()
         async with kickbot_run(cfg, tmp_path) as bot:

@@ -4,9 +4,12 @@ two streamers sharing one store: one sends, the other takes over when it stops."
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+from bot.audit import Chain, Record
 from bot.store import Store
 from bot.store.audit_sinks import AuditSinkPositions, holder_id
+from bot.store.connection import Connection
 from bot.streaming.settings import SplunkHecSink
 from bot.streaming.streamer import Streamer
 from tests.audit_stream.kit import append, until
@@ -89,4 +92,34 @@ async def test_two_instances_send_each_record_once(store_url: str) -> None:
         await second.stop(0)
         await one.close()
         await two.close()
+        await hec.stop()
+
+
+async def test_an_append_wakes_the_stream_without_polling(tmp_path: Path) -> None:
+    """The chain tells the streamer of each append it commits (``Sink.appended``): the record
+    goes out at once, long before the next poll."""
+    url = f"sqlite:///{tmp_path}/kickbot.db"
+    hec = HecReceiver(TOKEN)
+    await hec.start()
+    sink = SplunkHecSink.model_validate({
+        "type": "splunk_hec", "name": "splunk", "url": hec.url, "token": TOKEN,
+        "poll_seconds": 600,
+    })  # fmt: skip
+    streamer = Streamer([sink])
+    chain = Chain(None, [streamer])
+    store = await Store.open(url, chain)
+    try:
+        streamer.start(store.audit_sinks)
+        await asyncio.sleep(0.5)  # the stream has found nothing to send and waits
+        for n in range(3):
+
+            def note(conn: Connection, n: int = n) -> list[Record]:
+                return chain.append(conn, 0, [("note", {"n": n})])
+
+            chain.published(await store.database.run(note, atomic=True))
+            await until(lambda: len(hec.events) == n + 1, within=5, what="a woken stream")  # noqa: B023
+        assert hec.seqs() == [1, 2, 3]
+    finally:
+        await streamer.stop(0)
+        await store.close()
         await hec.stop()

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.testing.symphony import SymphonyPod
 from tests.audit_stream.certs import make_pki
-from tests.audit_stream.kit import append, chain, status, until
+from tests.audit_stream.kit import append, chain, status, stored, until
 from tests.audit_stream.parse import parse_cef
 from tests.audit_stream.receivers import SyslogReceiver
 from tests.conftest import ALICE, DESK
@@ -106,6 +106,7 @@ async def test_tcp_records_wait_while_the_receiver_is_down(
             await bot.wait_for("/readyz", 200)
             await append(url, [{"n": n} for n in range(5)])
             await until(lambda: len(receiver.taken) == 5, what="the first records")
+            await stored(url, "siem", 5)
             await receiver.stop()
             await append(url, [{"n": n} for n in range(5, 33)])
             await asyncio.sleep(2)

@@ -6,17 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from bot.cli import main
 from bot.errors import ConfigError
 from bot.model import RoomRef
 from bot.platforms import build
 from bot.platforms.chime.adapter import ChimePlatform
 from bot.testing.chime.double import ChimeDouble
 from tests.chime.conftest import DESK
-
-ROOT = Path(__file__).parent.parent.parent
 
 
 @pytest.mark.parametrize(
@@ -96,13 +92,3 @@ async def test_credentials_from_a_profile_sign_the_calls(
         await platform.close()
     assert info.name == "Trading Desk"
     assert [c.status for c in chime.calls("GetRoom")] == [200]  # the double checked SigV4
-
-
-def test_example_config_checks(chime: ChimeDouble, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CHIME_ACCOUNT_ID", chime.account_id)
-    monkeypatch.setenv("CHIME_BOT_ID", chime.bot.user_id)
-    monkeypatch.setenv("CHIME_BOT_EMAIL", chime.bot.email)
-    monkeypatch.setenv("CHIME_BOT_SECURITY_TOKEN", chime.security_token)
-    result = CliRunner().invoke(main, ["check-config", str(ROOT / "config/chime.example.yaml")])
-    assert result.exit_code == 0, result.output
-    assert "OK (platforms: chime)" in result.output

@@ -84,15 +84,6 @@ def test_check_config_reports_a_bad_arn(tmp_path: Path, monkeypatch: pytest.Monk
     assert "is not an AppInstanceUser ARN" in result.output
 
 
-def test_the_example_config_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-    example = Path(__file__).parents[2] / "config" / "chime_sdk.example.yaml"
-    result = CliRunner().invoke(main, ["check-config", str(example)])
-    assert result.exit_code == 0, result.output
-    assert "OK (platforms: chime_sdk)" in result.output
-
-
 def test_no_credentials_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)

@@ -30,5 +30,10 @@ async def world(
     policy: Policy,
     options: Options,
 ) -> AsyncIterator[World]:
+    only = request.node.get_closest_marker("worlds")
+    if only is not None and request.param.split("-")[0] not in only.args:
+        pytest.skip(
+            f"{request.param}: not one of the worlds this is about ({', '.join(only.args)})"
+        )
     async with WORLDS[request.param](tmp_path, monkeypatch, policy, options) as started:
         yield started

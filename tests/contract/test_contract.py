@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.contract.worlds import RANKED, World
+from tests.contract.worlds import OWN_OWNERS, RANKED, World
 
 
 async def test_an_owner_kicks_a_member_with_a_reason(world: World) -> None:
@@ -153,6 +153,22 @@ async def test_a_policy_may_let_owners_kick_co_owners(world: World) -> None:
     assert world.changes() == ["remove carol"]
 
 
+@pytest.mark.worlds(*OWN_OWNERS)
+@pytest.mark.parametrize("policy", [{"owners_may_act_on_owners": True}], ids=["policy-wide"])
+async def test_a_policy_lets_owners_of_every_source_kick_co_owners(world: World) -> None:
+    """Each of the platform's own sources of the room-owner rank (``OWN_OWNERS``) as caller
+    and as target: the second kind's first on alice, the first kind's first on them, and
+    the first kind's second on the first kind's first."""
+    (a, a2), (b, _) = OWN_OWNERS[world.platform.split("-")[0]].values()
+    assert a2 is not None
+    for caller, target in [(b, "alice"), (a, b), (a2, a)]:
+        assert f"Removed {world.shown[target]}." in await world.say(
+            caller, world.line("kick", target)
+        )
+    assert world.members().isdisjoint({"alice", a, b})
+    assert world.changes() == ["remove alice", f"remove {b}", f"remove {a}"]
+
+
 @pytest.mark.parametrize("policy", [DEFAULTS], ids=["default-policy"])
 async def test_by_default_an_owner_demotes_a_co_owner(world: World) -> None:
     owners = _owned(world)
@@ -212,10 +228,8 @@ KINDS = {
 PAIRS = [(c, t) for c in KINDS for t in KINDS]
 
 
-@pytest.mark.parametrize("policy", [RANKED], ids=["ranked"])
-@pytest.mark.parametrize(("mine", "theirs"), PAIRS, ids=[f"{c}->{t}" for c, t in PAIRS])
-async def test_rank_matrix(world: World, mine: str, theirs: str) -> None:
-    caller, target = KINDS[mine][0], KINDS[theirs][1 if mine == theirs else 0]
+async def kick_across(world: World, caller: str, target: str, mine: str, theirs: str) -> None:
+    """``caller`` of rank ``mine`` kicks ``target`` of rank ``theirs``: done only downwards."""
     reply = await world.say(caller, world.line("kick", target))
     order = list(KINDS)
     if order.index(mine) < order.index(theirs):
@@ -226,6 +240,35 @@ async def test_rank_matrix(world: World, mine: str, theirs: str) -> None:
         assert f"{world.shown[target]} {refusal(mine, theirs)}" in reply
         assert target in world.members()
         assert world.changes() == []
+
+
+@pytest.mark.parametrize("policy", [RANKED], ids=["ranked"])
+@pytest.mark.parametrize(("mine", "theirs"), PAIRS, ids=[f"{c}->{t}" for c, t in PAIRS])
+async def test_rank_matrix(world: World, mine: str, theirs: str) -> None:
+    caller, target = KINDS[mine][0], KINDS[theirs][1 if mine == theirs else 0]
+    await kick_across(world, caller, target, mine, theirs)
+
+
+OWN = ("own owner 1", "own owner 2")
+"""A platform's own sources of the room-owner rank (``OWN_OWNERS``), in its world's order."""
+SLOTS = [*KINDS, *OWN]
+OWN_PAIRS = [(c, t) for c in SLOTS for t in SLOTS if c in OWN or t in OWN]
+
+
+@pytest.mark.worlds(*OWN_OWNERS)
+@pytest.mark.parametrize("policy", [RANKED], ids=["ranked"])
+@pytest.mark.parametrize(("mine", "theirs"), OWN_PAIRS, ids=[f"{c}->{t}" for c, t in OWN_PAIRS])
+async def test_rank_matrix_with_the_platforms_own_owners(
+    world: World, mine: str, theirs: str
+) -> None:
+    own = OWN_OWNERS[world.platform.split("-")[0]].values()
+    kinds = {**KINDS, **dict(zip(OWN, own, strict=True))}
+    caller, second = kinds[mine]
+    target = kinds[theirs][0] if mine != theirs else second
+    if target is None:
+        pytest.skip(f"{world}: {mine} is one person")
+    rank = {k: "room owner" if k in OWN else k for k in SLOTS}
+    await kick_across(world, caller, target, rank[mine], rank[theirs])
 
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

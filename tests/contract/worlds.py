@@ -73,6 +73,10 @@ class World:
     """``post(person, line)``: said in #desk without waiting; returns how to await the reply."""
     server: LoopbackServer | None = None
     """The platform's double, to stop and start again (an outage); None: not one server."""
+    nook: Callable[[], str] | None = None
+    """Adds a room the bot is in, bob its only owner, and readies the bot to list a person's
+    rooms; returns the room's name as the bot shows it. ``None``: no room has owners of its own
+    (Slack), nothing to ready."""
 
     async def results(self, case: int) -> list[dict[str, Any]]:
         """What the audit recorded for each target of ``case``."""
@@ -165,6 +169,15 @@ RANKED = {
 """Ranks, highest first: compliance, admin, room owner, member; everyone may /kick, so every
 pair reaches the rank check."""
 
+OWN_OWNERS: dict[str, dict[str, tuple[str, str | None]]] = {
+    "slack": {"workspace owner": ("owen", "olga"), "channel creator": ("carol", None)},
+    "rocketchat": {"moderator role": ("dave", "mona"), "global admin": ("grace", "gus")},
+}
+"""A platform's own sources of the room-owner rank besides the room's owners (kind -> a person
+of it in #desk, and a second one, to be the target of their own kind): Slack's workspace owners
+(alice, a workspace admin, is the matrix's room owner) and a channel's creator; Rocket.Chat's
+moderators and global admins. Their people are in their world (``test_contract.py``)."""
+
 
 def _people(
     module: Any, bot: Any = None, extra: Mapping[str, Any] | None = None
@@ -255,6 +268,9 @@ async def symphony_world(
                 app=app,
                 post=post,
                 server=pod,
+                nook=lambda: (
+                    pod.add_room(None, "Nook", owners=[ids["bob"]], members=[ids["kickbot"]]).name
+                ),
             )
         finally:
             await app.stop()
@@ -280,10 +296,11 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
     async def world(
         tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
     ) -> AsyncIterator[World]:
-        ids, name = _people(slack, extra={p: f"U0{p.upper()}" for p in EXTRA})
+        extra = {p: f"U0{p.upper()}" for p in [*EXTRA, "olga"]} | {"owen": slack.OWEN}
+        ids, name = _people(slack, extra=extra)
         async with kit.checked(slack.make_workspace()) as ws:
-            for p, display in EXTRA.items():
-                ws.add_user(ids[p], p, display, email=f"{p}@example.com")
+            for p, display in {**EXTRA, "olga": "Olga Owner"}.items():
+                ws.add_user(ids[p], p, display, email=f"{p}@example.com", is_owner=p == "olga")
                 ws.join(slack.DESK, ids[p])
             section = slack.slack_section(ws, mode)
             settings = kit.settings(
@@ -366,11 +383,18 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
 async def rocketchat_world(
     tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
 ) -> AsyncIterator[World]:
-    ids, name = _people(rocketchat, extra={p: f"u-{p}" for p in EXTRA})
+    extra = {p: f"u-{p}" for p in [*EXTRA, "mona", "gus"]} | {"grace": rocketchat.GRACE}
+    ids, name = _people(rocketchat, extra=extra)
     async with kit.checked(rocketchat.make_server()) as server:
+        desk_room = server.room(rocketchat.DESK)
         for p, display in EXTRA.items():
             server.add_user(ids[p], p, name=display, email=f"{p}@example.com")
-            server.room(rocketchat.DESK).add(ids[p])
+            desk_room.add(ids[p])
+        server.add_user(ids["mona"], "mona", name="Mona Moderator", email="mona@example.com")
+        server.add_user(ids["gus"], "gus", name="Gus Admin", roles=("user", "admin"))
+        desk_room.add(ids["mona"], "moderator")
+        desk_room.add(ids["grace"])
+        desk_room.add(ids["gus"])
         settings = rocketchat.settings_maker(server, tmp_path)(
             policy=_or(policy, rocketchat.POLICY), **options
         )
@@ -440,6 +464,11 @@ async def rocketchat_world(
                 app=app,
                 post=post,
                 server=server,
+                nook=lambda: (
+                    server.add_room(
+                        "R-nook", "nook", "p", owners=[ids["bob"]], members=[ids["kickbot"]]
+                    ).name
+                ),
             )
         finally:
             await app.stop()
@@ -519,10 +548,15 @@ async def chime_world(
                 app=app,
                 post=post,
                 server=double,
+                room_name="Trading Desk",
+                nook=lambda: double.add_room(NOOK, "Nook", administrators=[ids["bob"]]).name,
             )
         finally:
             await app.stop()
 
+
+NOOK = "a00c0000-0000-4000-8000-0000000a00c0"
+"""Chime's room for /offboard whose only administrator is bob."""
 
 CHIME_SDK_CALLS = {
     "remove": "DeleteChannelMembership",
@@ -577,6 +611,12 @@ async def chime_sdk_world(
             return desk.reply
 
         typed = {p: f"@{uid}" for p, uid in ids.items()} | {"kickbot": "@kickbot"}
+
+        def nook() -> str:
+            double.operations.admins.add(double.bot)  # lists another user's channels
+            double.add_channel("nook", "Nook", moderators=[double.user_arn(ids["bob"])])
+            return "Nook"
+
         try:
             yield World(
                 "chime_sdk",
@@ -599,6 +639,8 @@ async def chime_sdk_world(
                 mention=mention,
                 at_word_is_an_id=True,
                 server=double,
+                room_name="Trading Desk",
+                nook=nook,
             )
         finally:
             await app.stop()

@@ -1,145 +1,80 @@
-"""Rank on Rocket.Chat: nobody acts on someone who outranks or equals them; a rank that cannot
-be established refuses; !undo reverses a kick and a demote, once.
-
-Ranks, highest first: compliance (named by e-mail), admin (named by user id), room owner (the
-room's owner or moderator role, or the server's global admin role), member. Members and the
-named ranks are given !kick by name in the policy, so every pair reaches the rank check.
-"""
+"""Rank on Rocket.Chat beyond the contract table's matrix (``tests/contract/test_contract.py``,
+with moderators and global admins as room owners in
+``test_rank_matrix_with_the_platforms_own_owners``): a rank named by user id, and a look-up
+that fails: a target's rank (that target refused, and so an undo's step), the room's (the whole
+command refused)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import pytest
-
 from bot.testing.rocketchat.server import RocketChatServer
-from tests.contract.test_contract import refusal
 from tests.rocketchat.conftest import (
     ALICE,
     BOB,
     CAROL,
-    DAVE,
     DESK,
     ERIN,
     FRANK,
-    GRACE,
+    POLICY,
+    ConfigMaker,
     Room,
-    settings_maker,
     start_bot,
     visible,
 )
 
-HEDY = "u-hedy"  # compliance, by e-mail
-IVAN = "u-ivan"  # admin, by id
-JUNE = "u-june"  # admin, by id
-MONA = "u-mona"  # moderator of desk
-GUS = "u-gus"  # global admin
 
-# kind -> (caller, a second person of the same kind to be the target of their own kind).
-KINDS = {
-    "compliance": (FRANK, HEDY),
-    "admin": (IVAN, JUNE),
-    "room owner role": (ALICE, CAROL),
-    "moderator role": (DAVE, MONA),
-    "global admin": (GRACE, GUS),
-    "member": (BOB, ERIN),
-}
-RANK = {"compliance": "compliance", "admin": "admin", "room owner role": "room owner",
-        "moderator role": "room owner", "global admin": "room owner",
-        "member": "member"}  # fmt: skip
-LEVEL = {"compliance": 0, "admin": 1, "room owner": 2, "member": 3}
-OWN = ("moderator role", "global admin")
-"""Rocket.Chat's own sources of the room-owner rank; the others' pairs are the contract table's
-(tests/contract/test_contract.py::test_rank_matrix)."""
-PAIRS = [(c, t) for c in KINDS for t in KINDS if c in OWN or t in OWN]
-
-POLICY: dict[str, Any] = {
-    "commands": {
-        "kick": {
-            "room_owners": True,
-            "users": ["frank@example.com", "hedy@example.com", IVAN, JUNE, BOB, ERIN],
-        }
-    },
-    "ranks": [
-        {"name": "compliance", "users": ["frank@example.com", "hedy@example.com"]},
-        {"name": "admin", "users": [IVAN, JUNE]},
-    ],
-    "protect_named_users": False,
-}
-
-
-def add_people(server: RocketChatServer) -> None:
-    server.add_user(HEDY, "hedy", name="Hedy Compliance", email="hedy@example.com")
-    server.add_user(IVAN, "ivan", name="Ivan Admin", email="ivan@example.com")
-    server.add_user(JUNE, "june", name="June Admin", email="june@example.com")
-    server.add_user(MONA, "mona", name="Mona Moderator", email="mona@example.com")
-    server.add_user(GUS, "gus", name="Gus Admin", roles=("user", "admin"))
-    desk = server.room(DESK)
-    for user in (HEDY, IVAN, JUNE, GRACE, GUS, ERIN):
-        desk.add(user)
-    desk.add(MONA, "moderator")
-
-
-@pytest.mark.parametrize(("caller_kind", "target_kind"), PAIRS, ids=[f"{c}->{t}" for c, t in PAIRS])
-async def test_rank_matrix(
-    server: RocketChatServer, tmp_path: Path, caller_kind: str, target_kind: str
+async def test_a_rank_named_by_user_id_outranks_an_owner(
+    server: RocketChatServer, settings_for: ConfigMaker
 ) -> None:
-    add_people(server)
-    caller = KINDS[caller_kind][0]
-    target = KINDS[target_kind][1 if caller_kind == target_kind else 0]
-    username = server.user(target).username
-    app = await start_bot(settings_maker(server, tmp_path)(policy=POLICY), server)
+    # The tests' policy names frank, by user id, in the compliance rank.
+    app = await start_bot(settings_for(policy={**POLICY, "protect_named_users": False}), server)
     try:
-        reply = visible((await Room(server, DESK).say(caller, f"!kick @{username}")).msg)
+        desk = Room(server, DESK)
+        refused = visible((await desk.say(ALICE, "!kick @frank")).msg)
+        done = visible((await desk.say(FRANK, "!kick @alice")).msg)
     finally:
         await app.stop()
-    mine, theirs = RANK[caller_kind], RANK[target_kind]
-    if LEVEL[mine] < LEVEL[theirs]:
-        assert f"Removed @{username}." in reply
-        assert target not in server.room(DESK).members
-        assert server.changing_calls() == [f"groups.kick {target}"]
-    else:
-        assert f"@{username} {refusal(mine, theirs)}" in reply
-        assert target in server.room(DESK).members
-        assert server.changing_calls() == []
+    assert "@frank outranks you (compliance above room owner): not touched." in refused
+    assert "Removed @alice." in done
+    assert server.changing_calls() == [f"groups.kick {ALICE}"]
 
 
-async def test_owners_may_act_on_co_owners_when_the_policy_says_so(
-    server: RocketChatServer, tmp_path: Path
-) -> None:
-    add_people(server)
-    policy = {**POLICY, "owners_may_act_on_owners": True}
-    app = await start_bot(settings_maker(server, tmp_path)(policy=policy), server)
-    try:
-        reply = visible((await Room(server, DESK).say(DAVE, "!kick @carol @grace")).msg)
-    finally:
-        await app.stop()
-    assert "Removed @carol." in reply
-    assert "Removed @grace." in reply
-    assert server.changing_calls() == [f"groups.kick {CAROL}", f"groups.kick {GRACE}"]
+async def said_while_ranks_fail(
+    server: RocketChatServer, desk: Room, caller: str, text: str
+) -> str:
+    """``text`` said by ``caller``, the look-up of a target's rank failing. Users are read at
+    delivery (usernames, the caller), then the dispatcher reads the room (rooms.info first) and
+    ranks each target without a room role with users.info: holding rooms.info lets the test
+    plan a users.info failure that only the targets' look-ups meet."""
+    release = server.hold_next("rooms.info")
+    assert (await desk.post(caller, text)).status == 200
+    await server.wait_for_calls("rooms.info")
+    server.fail_next("users.info", "error-not-allowed", status=403, message="Not allowed")
+    release.set()
+    return visible((await server.next_message(DESK, timeout=20.0)).msg)
 
 
 async def test_a_failed_rank_lookup_refuses_that_target_only(
     server: RocketChatServer, desk: Room
 ) -> None:
-    # Users are read at delivery (usernames, the caller), then the dispatcher reads the room
-    # (rooms.info first) and ranks each target without a room role with users.info. Holding
-    # rooms.info lets the test plan a users.info failure that only the targets' look-ups meet.
     server.room(DESK).add(ERIN)
-    release = server.hold_next("rooms.info")
-    delivery = await desk.post(ALICE, "!kick @bob @erin")
-    assert delivery.status == 200
-    await server.wait_for_calls("rooms.info")
-    server.fail_next("users.info", "error-not-allowed", status=403, message="Not allowed")
-    release.set()
-    reply = visible((await server.next_message(DESK, timeout=20.0)).msg)
+    reply = await said_while_ranks_fail(server, desk, ALICE, "!kick @bob @erin")
     assert "Could not establish the rank of @bob, so they were not touched" in reply
     assert "Removed @erin." in reply
     (failed,) = server.calls("users.info", status=403)
     assert failed.query == {"userId": BOB}
     assert BOB in desk.members
     assert server.changing_calls() == [f"groups.kick {ERIN}"]
+
+
+async def test_an_undo_step_whose_rank_cannot_be_established_is_refused(
+    server: RocketChatServer, desk: Room
+) -> None:
+    assert "Removed @bob." in visible((await desk.say(CAROL, "!kick @bob")).msg)
+    reply = await said_while_ranks_fail(server, desk, ALICE, "!undo 1")  # Bob: no room role now
+    assert "undoing case 1: 1 refused" in reply
+    assert "Not undone for @bob: Could not establish the rank of @bob" in reply
+    assert BOB not in desk.members
+    assert server.changing_calls() == [f"groups.kick {BOB}"]
 
 
 async def test_a_failed_room_lookup_refuses_the_whole_command(

@@ -7,10 +7,8 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from bot.app import build_platforms
-from bot.cli import main
 from bot.errors import ConfigError
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.settings import parse
@@ -66,14 +64,6 @@ def test_secrets_may_come_from_bolts_environment_variables(
     assert platform.settings.signing_secret is not None
     assert platform.settings.signing_secret.get_secret_value() == "s3cret"
     assert "xoxb-from-env" not in repr(platform.settings)  # secrets are not printed
-
-
-def test_the_example_config_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
-    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
-    result = CliRunner().invoke(main, ["check-config", str(ROOT / "config/slack.example.yaml")])
-    assert result.exit_code == 0, result.output
-    assert "platforms: slack" in result.output
 
 
 def commands_on_slack() -> set[str]:

@@ -43,14 +43,6 @@ async def test_a_forged_mention_name_is_not_recorded(
     assert "Frank" not in result["detail"]
 
 
-async def test_kicking_yourself_is_refused_before_any_call(
-    slack: SlackWorkspace, desk_http: Channel
-) -> None:
-    reply = await desk_http.slash(ALICE, "@alice")
-    assert "you cannot remove yourself with /kick" in reply.plain
-    assert kicks(slack) == []
-
-
 async def test_without_users_read_email_a_denied_caller_is_refused(tmp_path: Path) -> None:
     # The token lacks users:read.email: users.info shows no e-mail, users.lookupByEmail fails.
     async with make_workspace(manifest_scopes() - {"users:read.email"}) as slack:
