@@ -10,14 +10,15 @@ from typing import TypeVar
 
 from bot.casebook import CaseBook
 from bot.commands import Registry
-from bot.context import Context, Journal, ScopedJournal, run_each, settle_each, unknown_why
+from bot.context import Context, ScopedJournal, run_each, settle_each, unknown_why
 from bot.entitlement import Known, Policy
 from bot.everywhere.reach import Reach
+from bot.lost_answers import checked, removed
 from bot.model import Member, RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult
 from bot.platform import Platform
 from bot.reply import Line, Reply
-from bot.services import Asked, Cases, Checks, Effects, ReversalCheck, RoomView, Step
+from bot.services import Asked, Cases, Checks, Effects, Journal, ReversalCheck, RoomView, Step
 
 T = TypeVar("T")
 
@@ -58,6 +59,15 @@ class _Effects:
 
     async def change(self, call: Callable[[], Awaitable[T]], *targets: UserRef) -> T | None:
         return await self._ctx.change(call, *targets)
+
+    async def remove(self, user: UserRef, reason: str | None) -> str | None:
+        platform, room = self._ctx.platform, self._ctx.acting_room
+        removal = checked(
+            lambda: platform.remove_member(room, user, reason),
+            removed(platform, room, user),  # an answer lost: the member list decides
+            was_not_in_place=True,  # a member, in the list read for this command
+        )
+        return await self._ctx.change(removal, user)
 
     async def pace(self) -> None:
         await self._ctx.pace()

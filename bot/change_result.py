@@ -8,17 +8,17 @@ from bot.errors import PlatformError, RuleForbids
 from bot.model import UserRef
 from bot.outcome import ItemResult, Status
 from bot.replies import failures
-from bot.services import Effects
 
 
 async def change_or_result(
-    effects: Effects, call: Callable[[], Awaitable[str]], target: UserRef, doing: str
+    change: Callable[[], Awaitable[str | None]], target: UserRef, doing: str
 ) -> str | ItemResult | None:
-    """``call`` through ``effects.change`` (paced, journalled): what the platform said (None: a dry
-    run, nothing called), or the target's result if it was not carried out: refused by the
-    platform's rule before any call, or failed (``doing``, such as "remove", names the act)."""
+    """``change``, a call through ``Effects`` (paced, journalled): what the platform said
+    (None: a dry run, nothing called), or the target's result if it was not carried out:
+    refused by the platform's rule before any call, or failed (``doing``, such as "remove",
+    names the act)."""
     try:
-        return await effects.change(call, target)
+        return await change()
     except RuleForbids as err:  # the platform's rule, checked before any call
         return ItemResult(target, Status.REFUSED, failures.not_touched_by_rule(target, err))
     except PlatformError as err:

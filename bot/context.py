@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from bot import telemetry
 from bot.casebook import CaseBook
@@ -26,38 +25,15 @@ from bot.platform import ExplainsEmailAccess, Platform, SupportsOwnerLookup
 from bot.progress import Progress
 from bot.replies import refusals
 from bot.reply import Reply
+from bot.services import Halted, Journal
 
 T = TypeVar("T")
-
-
-class Journal(Protocol):
-    """Per-target memory of a command, so a re-run after a crash never acts twice."""
-
-    async def previous(self, target: UserRef) -> ItemResult | None: ...
-
-    async def record(self, item: ItemResult) -> None: ...
-
-    async def start(self, target: UserRef) -> None:
-        """Call just before a state-changing call, so a crash leaves "result unknown"."""
-        ...
-
-    async def started(self, target: UserRef) -> bool:
-        """True if an earlier run began a call for ``target`` and died before its result."""
-        ...
 
 
 ProgressHook = Callable[[Sequence[ItemResult]], Awaitable[None]]
 HaltCheck = Callable[[], Awaitable[str | None]]
 """Why a running command must stop before its next target ("stopping": the bot is shutting
 down; "cancelled": someone ran /cancel), or None to go on."""
-
-
-class Halted(Exception):
-    """Raised between targets when a command must stop; its journal keeps what was done."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 OWNER_LOOKUPS_AT_ONCE = 8
@@ -164,14 +140,14 @@ class Context:
         # The pace last: the request leaves the moment the room's turn comes, so the gaps the
         # platform sees are the paced ones (store work in between would make them uneven).
         await self.pace()
-        began, failed = time.monotonic(), None
+        failed = None
         try:
             return await call()
         except BaseException as exc:
             failed = exc
             raise
         finally:
-            telemetry.call_ended(self.platform.name, self.command, failed, time.monotonic() - began)
+            telemetry.change_ended(self.platform.name, self.command, failed)
             if self.pacing is not None:
                 self.pacing.done(self.platform.name, self.acting_room.id)
 

@@ -149,6 +149,9 @@ class RoomInfo:
 class Member:
     user: UserRef
     is_owner: bool
+    kind: str | None = None
+    """The kind of membership, in the platform's own word, where a platform has more than one
+    (a hidden membership); None: the usual. /undo puts the person back as this kind."""
 
 
 @dataclass(frozen=True, slots=True, order=True)

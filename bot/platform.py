@@ -69,7 +69,10 @@ class SupportsDemote(Protocol):
 class SupportsUndo(Protocol):
     """Reverse kick and demote (/undo)."""
 
-    async def add_member(self, room: RoomRef, user: UserRef) -> str: ...
+    async def add_member(self, room: RoomRef, user: UserRef, kind: str | None = None) -> str:
+        """Put ``user`` back in ``room`` as the kind of member they were (``Member.kind``; None:
+        the usual). A platform with one kind of membership ignores ``kind``."""
+        ...
 
     async def promote_owner(self, room: RoomRef, user: UserRef) -> str: ...
 

@@ -2,8 +2,9 @@
 
 - ``Asked``: the parsed command, who asked, where, and the targets left after the checks.
 - ``RoomView``: the platform and the room a command acts in (its info, members, owners). Reads.
-- ``Effects``: every state-changing call goes through ``change`` (or ``pace``), which checks for
-  a halt, journals the call as started, keeps the room's pace and makes no call in a dry run;
+- ``Effects``: every state-changing call goes through ``change`` (a removal: ``remove``; or
+  ``pace``), which checks for a halt, journals the call as started, keeps the room's pace and
+  makes no call in a dry run;
   ``each`` and ``settle`` settle targets one by one with the journal, progress and /cancel.
 - ``Cases``: the case's id, its journal and the casebook.
 - ``Checks``: the policy and the registry, and the dispatcher's checks a handler asks for
@@ -23,7 +24,6 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bot.casebook import CaseBook
 from bot.commands import Registry
-from bot.context import Journal
 from bot.entitlement import Known, Policy
 from bot.everywhere.reach import Reach
 from bot.grammar import Parsed
@@ -36,6 +36,30 @@ if TYPE_CHECKING:
     from bot.call import Call
 
 T = TypeVar("T")
+
+
+class Journal(Protocol):
+    """Per-target memory of a command, so a re-run after a crash never acts twice."""
+
+    async def previous(self, target: UserRef) -> ItemResult | None: ...
+
+    async def record(self, item: ItemResult) -> None: ...
+
+    async def start(self, target: UserRef) -> None:
+        """Call just before a state-changing call, so a crash leaves "result unknown"."""
+        ...
+
+    async def started(self, target: UserRef) -> bool:
+        """True if an earlier run began a call for ``target`` and died before its result."""
+        ...
+
+
+class Halted(Exception):
+    """Raised between targets when a command must stop; its journal keeps what was done."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +120,12 @@ class Effects(Protocol):
     async def change(self, call: Callable[[], Awaitable[T]], *targets: UserRef) -> T | None:
         """Make a state-changing call for ``targets``: a halt is looked for first (``Halted``),
         each target is journalled as started, the room's pace is kept. None in a dry run."""
+        ...
+
+    async def remove(self, user: UserRef, reason: str | None) -> str | None:
+        """Remove ``user``, a member by the list read for this command, from the room it acts
+        in, through ``change``. An answer lost is settled by the member list
+        (``bot.lost_answers``). What the platform said; None in a dry run."""
         ...
 
     async def pace(self) -> None:

@@ -6,7 +6,10 @@ A command declares the step types it records (``Command.undo_steps``).
 
 The JSON is the tagged form earlier releases wrote (``{"op": "add", "owner": true}``), so
 stores written by them read back as typed steps, and a release rolled back still reads what
-this one wrote. Anything else read back is ``Unreadable``: kept as written, never acted on.
+this one wrote: a field is written only when set, so a step uses a field an earlier release lacks
+only when it says something that release would get wrong (``Readd.kind``: a hidden membership),
+and that release keeps it unread. Anything else read back is ``Unreadable``: kept as written,
+never acted on.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ class Readd:
     platform: str | None = None
     """The platform of the room, when the case acted on several (an all-platform
     offboarding); None: the case's own."""
+    kind: str | None = None
+    """The kind of membership they had (``Member.kind``); None: the usual. Written only when
+    set: a step without it is what earlier releases wrote, and one with it is ``Unreadable``
+    to them (never acted on, rather than putting the person back as another kind)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +76,10 @@ _OPS = {Readd: "add", Repromote: "promote", IbReadd: "ib-add"}
 def to_json(step: UndoStep) -> dict[str, Any]:
     """The tagged JSON object for ``step``: its ``op`` and the fields that are set."""
     match step:
-        case Readd(owner=owner, room=room, name=name, user=user, platform=platform):
+        case Readd(owner=owner, room=room, name=name, user=user, platform=platform, kind=kind):
             fields: dict[str, Any] = {
                 "owner": owner, "room": room, "name": name, "user": user, "platform": platform,
+                "kind": kind,
             }  # fmt: skip
         case Repromote(level=level):
             fields = {"level": level}
@@ -111,11 +119,11 @@ def from_json(data: object) -> UndoStep | None:
     fields = {k: v for k, v in data.items() if k != "op"}
     match data.get("op"):
         case "add":
-            known = {"owner", "room", "name", "user", "platform"}
+            known = {"owner", "room", "name", "user", "platform", "kind"}
             fields.setdefault("owner", False)  # as earlier releases read it: absent, not one
             if not isinstance(fields["owner"], bool) or set(fields) - known:
                 return None
-            if not all(_text(fields.get(k)) for k in ("room", "name", "user", "platform")):
+            if not all(_text(fields.get(k)) for k in known - {"owner"}):
                 return None
             return Readd(**fields)
         case "promote":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Protocol
 
 from bot.change_result import change_or_result
@@ -60,7 +61,7 @@ async def demote(call: Uses) -> Outcome:
                 was_not_in_place=True,  # an owner, in the list read for this command
             )
 
-        said = await change_or_result(effects, demotion, target, "demote")
+        said = await change_or_result(partial(effects.change, demotion, target), target, "demote")
         if isinstance(said, ItemResult):
             return said
         owners.discard(target.id)

@@ -3,13 +3,13 @@ members from the room the command is typed in; the filters choose them from the 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Protocol
 
 from bot.change_result import change_or_result
 from bot.commands import Command
 from bot.entitlement import CommandRule
 from bot.grammar import Flag, Grammar, Option, Rest, Targets
-from bot.lost_answers import checked, removed
 from bot.model import UserRef
 from bot.outcome import ItemResult, Outcome, Report, Status
 from bot.replies import kick as sentences
@@ -19,13 +19,12 @@ from bot.undo_steps import Readd
 
 
 class Uses(HasAsked, HasRoom, HasEffects, HasCases, Protocol):
-    """What /kick uses: the asked targets and reason, the room and its members, the effects
+    """What /kick uses: the asked targets and reason, the room's members, the effects
     (removals), and the case's journal."""
 
 
 async def kick(call: Uses) -> Outcome:
     room, effects, journal = call.room, call.effects, call.cases.journal
-    platform, where = room.platform, call.asked.room
     members = await room.members()
     owners = {uid for uid, m in members.items() if m.is_owner}
     reason = call.asked.parsed.rest
@@ -41,19 +40,15 @@ async def kick(call: Uses) -> Outcome:
         # The platform lets the last owner be removed; the room would be left ownerless.
         if member.is_owner and owners == {target.id}:
             return ItemResult(target, Status.REFUSED, sentences.last_owner_remove(target))
-        removal = checked(
-            lambda: platform.remove_member(where, target, reason),
-            removed(platform, where, target),  # an answer lost: the member list decides
-            was_not_in_place=True,  # a member, in the list read for this command
-        )
-        said = await change_or_result(effects, removal, target, "remove")
+        removal = partial(effects.remove, target, reason)
+        said = await change_or_result(removal, target, "remove")
         if isinstance(said, ItemResult):
             return said
         owners.discard(target.id)
         del members[target.id]
         if said is None:  # a dry run: nothing was called
             return ItemResult(target, Status.PLANNED, sentences.would_remove(target, reason))
-        undo = Readd(owner=member.is_owner)
+        undo = Readd(owner=member.is_owner, kind=member.kind)  # back as they were
         return ItemResult(target, Status.DONE, sentences.removed(target, reason), said, undo)
 
     return Report(tuple(await effects.each(one)))

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.call import Call
-from bot.context import Halted
 from bot.errors import PlatformError
 from bot.everywhere.reach import Reach, transient
 from bot.grammar import EmailTarget, Parsed
@@ -27,7 +26,7 @@ from bot.outcome import ItemResult, Outcome, Refusal, Refused, Report, Status
 from bot.platform import Platform, SupportsUserRooms
 from bot.replies import offboard as sentences
 from bot.reply import unmentioned
-from bot.services import Effects, HasCases, HasEffects
+from bot.services import Effects, Halted, HasCases, HasEffects
 from handlers.offboard_rooms import leave_room, rooms_of
 
 ALL = "all"

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.call import Call
 from bot.errors import PlatformError
 from bot.everywhere.reach import transient
-from bot.lost_answers import checked, removed
 from bot.model import RoomInfo, RoomRef, UserRef
 from bot.outcome import ItemResult, Status
 from bot.platform import SupportsUserRooms
@@ -30,8 +28,12 @@ class InRoom(HasAsked, HasRoom, HasEffects, HasCases, Protocol):
     case's journal (keyed by the room)."""
 
 
+class Found(HasRoom, HasCases, Protocol):
+    """What finding a person's rooms uses: the platform, and the case's own entries."""
+
+
 async def rooms_of(
-    call: Call, platform: SupportsUserRooms, user: UserRef, scope: str = ""
+    call: Found, platform: SupportsUserRooms, user: UserRef, scope: str = ""
 ) -> list[RoomInfo]:
     """The person's rooms now, plus rooms this case already has an entry for (an earlier run
     removed them there, so the platform no longer lists the room). ``scope``: the prefix of
@@ -64,7 +66,6 @@ async def leave_room(
     may mend (``bot.everywhere.reach.transient``) is raised instead of reported."""
     room, journal, effects = call.room.info, call.cases.journal, call.effects
     assert room is not None  # services in_room
-    platform_api = call.room.platform
     reason = call.asked.parsed.rest
     if not room.active:
         return ItemResult(user, Status.REFUSED, sentences.offboard_deactivated(room.name))
@@ -80,12 +81,7 @@ async def leave_room(
         owners = {uid for uid, m in members.items() if m.is_owner}
         if member.is_owner and owners == {user.id}:
             return ItemResult(user, Status.REFUSED, sentences.offboard_last_owner(user, room.name))
-        removal = checked(
-            lambda: platform_api.remove_member(room.room, user, reason),
-            removed(platform_api, room.room, user),  # an answer lost: the member list decides
-            was_not_in_place=True,  # a member, in the list read for this room
-        )
-        said = await effects.change(removal, user)
+        said = await effects.remove(user, reason)  # a member, in the list read for this room
         if said is None:  # a dry run: nothing was called
             interval = await effects.pace_interval()
             line = sentences.offboard_would_remove(user, room.name, len(members), interval)
@@ -96,11 +92,26 @@ async def leave_room(
         line = sentences.offboard_failed(user, room.name, err)
         return ItemResult(user, Status.FAILED, line, err.response or err.detail)
     line = sentences.offboard_removed(user, room.name, reason)
-    undo = room_undo(room, user, owner=member.is_owner, platform=platform)
+    undo = room_undo(room, user, owner=member.is_owner, kind=member.kind, platform=platform)
     return ItemResult(user, Status.DONE, line, said, undo)
 
 
-def room_undo(room: RoomInfo, user: UserRef, *, owner: bool, platform: str | None = None) -> Readd:
-    """Re-add to this room (the journal's target id is scoped by the room, so the person's own
-    id travels along; and the platform's name, when the case acted on several)."""
-    return Readd(owner=owner, room=room.room.id, name=room.name, user=user.id, platform=platform)
+def room_undo(
+    room: RoomInfo,
+    user: UserRef,
+    *,
+    owner: bool,
+    kind: str | None = None,
+    platform: str | None = None,
+) -> Readd:
+    """Re-add to this room as the kind of member they were (the journal's target id is scoped
+    by the room, so the person's own id travels along; and the platform's name, when the case
+    acted on several)."""
+    return Readd(
+        owner=owner,
+        room=room.room.id,
+        name=room.name,
+        user=user.id,
+        platform=platform,
+        kind=kind,
+    )

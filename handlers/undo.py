@@ -260,14 +260,15 @@ async def _reverse(
         pace = call.in_room(RoomInfo(room, _room_name(how, room_id), True)).effects.pace  # its own
     try:
         match how:
-            case Readd(owner=owner, name=name):
+            case Readd(owner=owner, name=name, kind=kind):
                 if not isinstance(platform, SupportsUndo):
                     return _cannot(target, platform.name), False
                 await pace()
                 invited = isinstance(platform, SupportsInviteOnly)
                 # An answer lost: the room decides (here and below).
                 said = await confirmed(
-                    lambda: platform.add_member(room, target), added(platform, room, target)
+                    lambda: platform.add_member(room, target, kind),  # the kind they were
+                    added(platform, room, target),
                 )
                 acted = True
                 if owner:

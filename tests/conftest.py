@@ -6,6 +6,7 @@ reading the bot's reply there; the pod checks every request against the Symphony
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,17 @@ async def start_bot(settings: Settings) -> App:
     app = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
     await app.start()
     return app
+
+
+@contextlib.asynccontextmanager
+async def running(pod: SymphonyPod, settings: Settings) -> AsyncIterator[App]:
+    """The bot on ``settings``, started and listening to ``pod``; stopped when done."""
+    app = await start_bot(settings)
+    try:
+        await pod.wait_until_listening()
+        yield app
+    finally:
+        await app.stop()
 
 
 @pytest.fixture

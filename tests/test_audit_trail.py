@@ -30,7 +30,7 @@ from bot.reply import line
 from bot.store import Store
 from bot.store.database import Database
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, DESK, ConfigMaker, Room, start_bot
+from tests.conftest import ALICE, DESK, ConfigMaker, Room, running, start_bot
 
 KEY = "k3y-for-the-chain"
 
@@ -539,14 +539,10 @@ async def test_the_bot_keys_its_links_and_keeps_the_head_outside(
 ) -> None:
     head_file = tmp_path / "kept-elsewhere.head"
     settings = settings_for(audit_key=KEY, audit_head_file=str(head_file))
-    app = await start_bot(settings)
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings) as app:
         await Room(pod, DESK).say(ALICE, "/kick @bob spam")
         assert app.dispatcher is not None
         await app.dispatcher.drain()
-    finally:
-        await app.stop()
     kept = json.loads(head_file.read_text())
     assert (kept["seq"], kept["link"]) == (3, "hmac-sha256")  # the key record, case, result
     assert settings.store.startswith("sqlite:///")

@@ -5,7 +5,18 @@ from __future__ import annotations
 from bot import audit
 from bot.app import App
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, CAROL, DAVE, SOLO, ConfigMaker, Room, changes, start_bot
+from tests.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    SOLO,
+    ConfigMaker,
+    Room,
+    changes,
+    running,
+    start_bot,
+)
 from tests.crowd import CROWD, add_crowd, mentions
 
 
@@ -56,9 +67,7 @@ async def test_many_targets_wait_for_the_callers_confirmation(pod: SymphonyPod, 
 
 async def test_confirm_refusals(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
     policy = {"commands": {"ib-remove": {"users": ["frank@example.com"]}}, "deny": [DAVE]}
-    app = await start_bot(settings_for(policy=policy))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(policy=policy)):
         crowd = add_crowd(pod, CROWD, 6)
         pod.room(CROWD).set_member(DAVE, owner=False)
         room, solo = Room(pod, CROWD), Room(pod, SOLO)
@@ -80,8 +89,6 @@ async def test_confirm_refusals(pod: SymphonyPod, settings_for: ConfigMaker) -> 
         # Still waiting: the refusals left it alone.
         assert "Confirmed case 1" in (await room.say(ALICE, "/confirm 1")).text
         assert "6 done" in (await pod.next_message(CROWD)).text
-    finally:
-        await app.stop()
 
 
 async def test_a_plan_with_few_changes_runs_at_once(pod: SymphonyPod, bot: App) -> None:

@@ -12,7 +12,18 @@ from bot.model import Invocation, MentionToken, RoomRef, UserRef, Word
 from bot.outcome import Outcome
 from bot.platforms.symphony.calls import url_safe_id
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, SOLO, ConfigMaker, changes, start_bot
+from tests.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    DESK,
+    SOLO,
+    ConfigMaker,
+    changes,
+    running,
+    start_bot,
+)
 
 
 def finished(app: App) -> asyncio.Queue[tuple[int, Outcome]]:
@@ -25,9 +36,7 @@ def finished(app: App) -> asyncio.Queue[tuple[int, Outcome]]:
 async def test_store_failure_gets_the_event_redelivered(
     pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
 ) -> None:
-    app = await start_bot(settings_for())
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for()):
         # Another process holds the database locked: recording fails, the listener raises
         # EventError, the batch is not acked.
         with contextlib.closing(sqlite3.connect(tmp_path / "kickbot.db")) as other:
@@ -42,8 +51,6 @@ async def test_store_failure_gets_the_event_redelivered(
         reply = await pod.next_message(DESK, timeout=20)
         assert "Removed @Bob Member." in reply.text
         assert len(changes(pod)) == 1
-    finally:
-        await app.stop()
 
 
 async def test_two_instances_share_the_feed_and_act_once(
@@ -76,9 +83,7 @@ async def test_two_instances_share_the_feed_and_act_once(
 async def test_a_slow_room_does_not_delay_another(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
-    app = await start_bot(settings_for())
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for()):
         release = pod.hold_next("POST", r"/pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove")
         pod.say(ALICE, DESK, "/kick @bob")
         await pod.wait_for_calls("POST", r"/pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove", 1)
@@ -89,8 +94,6 @@ async def test_a_slow_room_does_not_delay_another(
         assert BOB in pod.room(DESK).members
         release.set()
         assert "Removed @Bob Member." in (await pod.next_message(DESK)).text
-    finally:
-        await app.stop()
 
 
 async def test_commands_arriving_together_in_a_room_run_one_after_another(
@@ -99,9 +102,7 @@ async def test_commands_arriving_together_in_a_room_run_one_after_another(
     """The first command is recorded and claimed at once, the next ones queue behind it: the
     room never has two changes in flight."""
     remove = r"/pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove"
-    app = await start_bot(settings_for())
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for()):
         release = pod.hold_next("POST", remove)
         for target in ("@bob", "@dave", "@bob"):
             pod.say(ALICE, DESK, f"/kick {target}")
@@ -114,8 +115,6 @@ async def test_commands_arriving_together_in_a_room_run_one_after_another(
         assert "case 2: 1 done\nRemoved @Dave External." in replies[1]
         assert "case 3: 1 refused\n@Bob Member is not a member" in replies[2], replies[2]
         assert not {BOB, DAVE} & set(pod.room(DESK).members)
-    finally:
-        await app.stop()
 
 
 async def _say_and_read(pod: SymphonyPod, room: str, text: str) -> str:
@@ -243,13 +242,9 @@ async def test_a_command_whose_recording_is_cut_off_still_runs_once_recorded(
 async def test_the_datafeed_loop_is_restarted_after_it_dies(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
-    app = await start_bot(settings_for())
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for()):
         # A 400 on read ("the feed no longer exists") ends the BDK's loop for good.
         pod.fail_next("POST", r"/agent/v5/datafeeds/.*/read", 400)
         await pod.wait_for_calls("POST", r"/agent/v5/datafeeds/.*/read", 1)
         reply = await _say_and_read(pod, DESK, "/kick @bob")
         assert "Removed @Bob Member." in reply
-    finally:
-        await app.stop()

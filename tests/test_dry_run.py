@@ -14,7 +14,7 @@ from tests.conftest import (
     ConfigMaker,
     Room,
     changes,
-    start_bot,
+    running,
 )
 from tests.crowd import CROWD, add_crowd, mentions
 
@@ -64,17 +64,13 @@ async def test_dry_run_runs_every_check(pod: SymphonyPod, settings_for: ConfigMa
         "commands": {"ib-remove": {"users": ["frank@example.com"]}},
         "ranks": [{"name": "moderator", "users": ["dave@globex.example"]}],
     }
-    app = await start_bot(settings_for(policy=policy))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(policy=policy)):
         pod.say(
             ALICE,
             DESK,
             "/kick @bob @carol @dave @frank erin@example.com nobody@example.com --dry-run",
         )
         text = (await pod.next_message(DESK)).text
-    finally:
-        await app.stop()
     assert "dry run, nothing was changed: 1 would be done, 5 refused" in text
     assert "Would remove @Bob Member." in text
     assert "Would refuse: @Carol Owner has the same rank as you (room owner)" in text

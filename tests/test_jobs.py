@@ -9,7 +9,18 @@ import pytest
 
 from bot.app import App
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, CAROL, DESK, SOLO, ConfigMaker, Room, changes, start_bot
+from tests.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DESK,
+    SOLO,
+    ConfigMaker,
+    Room,
+    changes,
+    running,
+    start_bot,
+)
 from tests.crowd import JUMBO, add_crowd, mentions
 
 REMOVE = r"/membership/remove"
@@ -26,9 +37,7 @@ async def test_a_running_job_is_listed_and_cancelled_cleanly(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
     crowd = add_crowd(pod, JUMBO, 30, name="Jumbo")
-    app = await start_bot(settings_for(bulk=SLOW))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(bulk=SLOW)) as app:
         room = Room(pod, JUMBO)
         assert "/confirm 1" in (await room.say(ALICE, f"/kick {mentions(crowd[:20])}")).text
         await room.say(ALICE, "/confirm 1")
@@ -49,8 +58,6 @@ async def test_a_running_job_is_listed_and_cancelled_cleanly(
         assert "Case 1 stops after the change in hand" in both
         assert "@Alice Owner /kick · case 1: cancelled after" in both
         assert "The rest was not touched." in both
-    finally:
-        await app.stop()
     removed = len(pod.calls("POST", REMOVE))
     assert 3 <= removed < 20
     assert len(set(crowd[:20]) - set(room.members)) == removed
@@ -72,9 +79,7 @@ async def test_a_plan_waiting_for_confirmation_is_cancelled_at_once(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
     crowd = add_crowd(pod, JUMBO, 12, name="Jumbo")
-    app = await start_bot(settings_for(bulk=SLOW))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(bulk=SLOW)):
         room = Room(pod, JUMBO)
         await room.say(ALICE, f"/kick {mentions(crowd[:2])}")
         listing = await room.say(ALICE, "/jobs")
@@ -86,8 +91,6 @@ async def test_a_plan_waiting_for_confirmation_is_cancelled_at_once(
         assert "Case 1 is not waiting for a confirmation." in late.text
         case = await room.say(ALICE, "/case 1")
         assert "cancelled" in case.text
-    finally:
-        await app.stop()
     assert changes(pod) == []
 
 
@@ -137,9 +140,7 @@ async def test_a_jumbo_plan_in_working_hours_says_so(
 ) -> None:
     crowd = add_crowd(pod, JUMBO, 12, name="Jumbo")
     always = {"working_hours": "00:00-23:59", "working_days": "mon-sun"}
-    app = await start_bot(settings_for(bulk={**SLOW, **always, "timezone": "Europe/London"}))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(bulk={**SLOW, **always, "timezone": "Europe/London"})):
         room = Room(pod, JUMBO)
         plan = await room.say(ALICE, f"/kick {mentions(crowd[:2])}")
         assert (
@@ -148,8 +149,6 @@ async def test_a_jumbo_plan_in_working_hours_says_so(
         ) in plan.text
         later = await room.say(ALICE, f"/kick {mentions(crowd[:2])} --at 23:58")
         assert "Once confirmed, it runs at " in later.text
-    finally:
-        await app.stop()
     assert changes(pod) == []
 
 

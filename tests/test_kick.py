@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, DESK, ConfigMaker, Room, changes, start_bot
+from tests.conftest import ALICE, BOB, DESK, ConfigMaker, Room, changes, running, start_bot
 
 
 async def test_the_caller_is_mentioned_and_the_room_id_is_sent_url_safe(
@@ -68,13 +68,9 @@ async def test_a_named_user_by_id_may_kick_anywhere(
 
 
 async def test_mention_required(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
-    app = await start_bot(settings_for(mention_required=True))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(mention_required=True)):
         pod.say(ALICE, DESK, "/kick @bob")  # not addressed to the bot: ignored
         pod.say(ALICE, DESK, "@kickbot /kick @dave")
         assert "Removed @Dave External." in (await pod.next_message(DESK)).text
         assert BOB in pod.room(DESK).members
         assert len(changes(pod)) == 1
-    finally:
-        await app.stop()

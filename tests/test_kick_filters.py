@@ -16,7 +16,7 @@ from tests.conftest import (
     ConfigMaker,
     Room,
     changes,
-    start_bot,
+    running,
 )
 from tests.crowd import CROWD, add_crowd, mentions
 
@@ -46,9 +46,7 @@ async def test_all_except_owners_spares_owners_the_bot_and_the_caller(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
     crowd = add_crowd(pod, CROWD, 7)
-    app = await start_bot(settings_for(bulk={"confirm_above": 3}))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(bulk={"confirm_above": 3})):
         room = Room(pod, CROWD)
         plan = await room.say(ALICE, "/kick --all-except-owners")
         assert "plan: 7 would be done. That is more than the 3 changes" in plan.text
@@ -56,8 +54,6 @@ async def test_all_except_owners_spares_owners_the_bot_and_the_caller(
         await room.say(ALICE, "/confirm 1")
         done = await pod.next_message(CROWD)
         assert done.text.startswith("@Alice Owner /kick · case 1: 7 done")
-    finally:
-        await app.stop()
     assert not set(crowd) & set(room.members)
     assert set(room.members) == {ALICE, CAROL, BOT}
 
@@ -108,13 +104,9 @@ async def test_a_long_report_lists_problems_first_and_counts_the_rest(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
     crowd = add_crowd(pod, CROWD, 30)
-    app = await start_bot(settings_for(bulk={"confirm_above": 100}))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(bulk={"confirm_above": 100})):
         room = Room(pod, CROWD)
         reply = await room.say(ALICE, f"/kick {mentions(crowd)} @bob")
-    finally:
-        await app.stop()
     text = reply.text
     assert text.startswith("@Alice Owner /kick · case 1: 30 done, 1 refused")
     lines = text.splitlines()
@@ -129,9 +121,7 @@ async def test_a_case_of_hundreds_lists_the_first_200(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
     crowd = add_crowd(pod, CROWD, 205)
-    app = await start_bot(settings_for(bulk={"confirm_above": 1000}))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(bulk={"confirm_above": 1000})):
         room = Room(pod, CROWD)
         pod.say(ALICE, CROWD, "/kick --all-except-owners")
         assert "/confirm 1" in (await pod.next_message(CROWD, timeout=30)).text
@@ -139,8 +129,6 @@ async def test_a_case_of_hundreds_lists_the_first_200(
         done = await pod.next_message(CROWD, timeout=60)
         assert done.text.startswith("@Alice Owner /kick · case 1: 205 done")
         case = await room.say(ALICE, "/case 1")
-    finally:
-        await app.stop()
     assert case.text.count("— done: Removed") == 200
     assert case.text.endswith("… and 5 more; every one is in the audit log (kickbot audit export).")
     assert not set(crowd) & set(room.members)

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, DAVE, DESK, ConfigMaker, Room, changes, start_bot
+from tests.conftest import ALICE, BOB, DAVE, DESK, ConfigMaker, Room, changes, running, start_bot
 
 ROOM_INFO = r"/pod/v3/room/[^/]+/info$"
 MEMBER_LIST = r"/pod/v2/room/[^/]+/membership/list$"
@@ -46,12 +46,8 @@ async def test_a_deactivated_room_is_refused_without_waiting_for_its_member_list
 async def test_a_denied_caller_causes_no_lookup_at_all(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
-    app = await start_bot(settings_for(policy={"deny": [str(BOB)]}))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(policy={"deny": [str(BOB)]})):
         reply = await Room(pod, DESK).say(BOB, "/kick @dave")
-    finally:
-        await app.stop()
     assert "You are on this bot's deny list" in reply.text
     assert pod.calls("GET", ROOM_INFO) == []
     assert pod.calls("GET", MEMBER_LIST) == []

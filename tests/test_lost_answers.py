@@ -8,7 +8,17 @@ import pytest
 
 from bot.app import App
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, CAROL, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
+from tests.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DESK,
+    FRANK,
+    GROUP,
+    ConfigMaker,
+    Room,
+    running,
+)
 
 REMOVE = r"/membership/remove$"
 ADD = r"/membership/add$"
@@ -103,9 +113,7 @@ async def test_an_offboarding_ib_removal_whose_answer_is_lost_is_done_and_undone
             "undo": {"users": ["frank@example.com"]},
         }
     }
-    app = await start_bot(settings_for(policy=policy))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(policy=policy)):
         desk = Room(pod, DESK)
         pod.fail_next("POST", IB_REMOVE, 500, after_effect=True)
         reply = await desk.say(FRANK, f"/offboard @bob --ib-group {GROUP}")
@@ -115,5 +123,3 @@ async def test_an_offboarding_ib_removal_whose_answer_is_lost_is_done_and_undone
         undo = await desk.say(FRANK, "/undo")
         assert "Re-added @Bob Member to IB group" in undo.text, undo.text
         assert BOB in pod.group(GROUP).members
-    finally:
-        await app.stop()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, ConfigMaker, start_bot
+from tests.conftest import ALICE, ConfigMaker, running
 
 
 async def test_many_failed_notices_are_counted_after_ten(
@@ -11,14 +11,10 @@ async def test_many_failed_notices_are_counted_after_ten(
 
     crowd = add_crowd(pod, CROWD, 12)
     settings = settings_for(notify={"removed_users": True}, bulk={"confirm_above": 100})
-    app = await start_bot(settings)
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings):
         pod.fail_next("POST", r"/pod/v1/im/create", 403, times=12)
         pod.say(ALICE, CROWD, f"/kick {mentions(crowd)}")
         reply = (await pod.next_message(CROWD)).text
-    finally:
-        await app.stop()
     assert reply.startswith("@Alice Owner /kick · case 1: 12 done")
     assert reply.count("the removal notice: the platform refused (403)") == 10
     assert reply.endswith("… and 2 more notes like these.")

@@ -27,6 +27,7 @@ from tests.conftest import (
     ConfigMaker,
     Room,
     changes,
+    running,
     start_bot,
 )
 from tests.crowd import JUMBO, add_crowd
@@ -176,9 +177,7 @@ async def test_above_the_limit_it_waits_for_the_callers_confirmation(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
     bobs_world(pod)
-    app = await start_bot(settings_for(policy=POLICY, bulk={"confirm_above": 2}))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(policy=POLICY, bulk={"confirm_above": 2})):
         desk = Room(pod, DESK)
         plan = await desk.say(FRANK, "/offboard bob@example.com")
         assert plan.text.startswith(
@@ -204,8 +203,6 @@ async def test_above_the_limit_it_waits_for_the_callers_confirmation(
         ), summary.text
         assert "Removed @Bob Member from “Solo”." in summary.text
         assert len(changes(pod)) == 3
-    finally:
-        await app.stop()
 
 
 async def test_a_caller_the_policy_does_not_name_lists_no_rooms(
@@ -290,9 +287,7 @@ async def test_a_job_cut_off_mid_way_resumes_without_acting_twice(
 async def test_progress_is_counted_in_rooms(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
     bobs_world(pod)
     bulk = {"progress_every_percent": 40, "progress_every_seconds": 0}
-    app = await start_bot(settings_for(policy=POLICY, bulk=bulk))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(policy=POLICY, bulk=bulk)):
         desk = Room(pod, DESK)
         first = await desk.say(FRANK, f"/offboard @bob --ib-group {GROUP}")
         # Six steps (five rooms, one group): a report after 40 % of them, i.e. the third.
@@ -302,8 +297,6 @@ async def test_progress_is_counted_in_rooms(pod: SymphonyPod, settings_for: Conf
         )
         summary = await pod.next_message(DESK)
         assert "4 done, 2 refused." in summary.text
-    finally:
-        await app.stop()
 
 
 async def test_a_cancel_stops_it_between_rooms(pod: SymphonyPod, offboarding: App) -> None:

@@ -10,7 +10,7 @@ import pytest
 from bot.app import App
 from bot.pacing import Pacer, RoomPacing, paced_seconds
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, ConfigMaker, Room, start_bot
+from tests.conftest import ALICE, ConfigMaker, Room, running, start_bot
 from tests.crowd import JUMBO, add_crowd, mentions
 
 
@@ -216,11 +216,7 @@ async def test_a_platform_pace_rule_reaches_the_plan(
 ) -> None:
     crowd = add_crowd(pod, JUMBO, 12, name="Small but paced")
     rule = {"platform": "symphony", "above_members": 10, "interval_seconds": 0.5}
-    app = await start_bot(settings_for(bulk={"paces": [rule]}))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(bulk={"paces": [rule]})):
         plan = await Room(pod, JUMBO).say(ALICE, f"/kick {mentions(crowd[:3])}")
-    finally:
-        await app.stop()
     assert "Changes in a room this size are paced and always shown first" in plan.text
     assert "At this room's pace (one change every 0.5 s: it has 15 members)" in plan.text

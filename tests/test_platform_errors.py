@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
+from tests.conftest import ALICE, BOB, DESK, FRANK, GROUP, ConfigMaker, Room, running
 
 REMOVE = r"/pod/v1/room/.*/membership/remove"
 
@@ -74,13 +74,9 @@ async def test_ib_group_failure_changes_nothing(pod: SymphonyPod, desk: Room) ->
 
 
 async def test_deny_list_refuses_everything(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
-    app = await start_bot(settings_for(policy={"deny": ["alice@example.com"]}))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(policy={"deny": ["alice@example.com"]})):
         pod.say(ALICE, DESK, "/kick @bob")
         reply = (await pod.next_message(DESK)).text
         assert "You are on this bot's deny list (policy.deny): you may not run /kick." in reply
         assert pod.calls("GET", r"/membership/list") == []
         assert pod.calls("POST", REMOVE) == []
-    finally:
-        await app.stop()

@@ -11,7 +11,7 @@ from bot.outcome import ItemResult, Status
 from bot.progress import Progress
 from bot.reply import line
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, ConfigMaker, Room, start_bot
+from tests.conftest import ALICE, ConfigMaker, Room, running, start_bot
 from tests.crowd import CROWD, add_crowd, mentions
 
 
@@ -53,17 +53,13 @@ async def test_reports_at_the_rarer_of_10_percent_and_a_minute(
 async def test_progress_is_posted_in_the_thread(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
-    app = await start_bot(settings_for(bulk={"progress_every_seconds": 0}))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(bulk={"progress_every_seconds": 0})):
         crowd = add_crowd(pod, CROWD, 10)
         room = Room(pod, CROWD)
         assert "/confirm 1" in (await room.say(ALICE, f"/kick {mentions(crowd)}")).text
         assert "Confirmed case 1" in (await room.say(ALICE, "/confirm 1")).text
         reports = [(await pod.next_message(CROWD)).text for _ in range(9)]
         summary = await pod.next_message(CROWD)
-    finally:
-        await app.stop()
     for n, text in enumerate(reports, start=1):
         assert text.startswith(
             f"@Alice Owner /kick · case 1: in progress, {n} of 10 handled ({n * 10} %): {n} done."

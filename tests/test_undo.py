@@ -1,8 +1,17 @@
 from __future__ import annotations
 
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, DAVE, DESK, FRANK, GROUP, ConfigMaker, Room, start_bot
-from tests.stores import closed
+from tests.conftest import (
+    ALICE,
+    BOB,
+    DAVE,
+    DESK,
+    FRANK,
+    GROUP,
+    ConfigMaker,
+    Room,
+    start_bot,
+)
 
 
 async def test_undo_an_ib_removal(pod: SymphonyPod, desk: Room) -> None:
@@ -49,32 +58,3 @@ async def test_undo_reports_a_per_user_refusal(pod: SymphonyPod, desk: Room) -> 
     assert "undoing case 1: 1 done, 1 failed" in reply.text
     assert "Re-added @Bob Member to IB group" in reply.text
     assert f"Could not re-add @Dave External to IB group {GROUP}: the platform said" in reply.text
-
-
-async def test_a_change_this_version_cannot_reverse_is_refused_by_name(
-    pod: SymphonyPod, settings_for: ConfigMaker
-) -> None:
-    """Undo data written by another version (an operation this one does not know) is refused
-    for that person, and nothing is called."""
-    import sqlite3
-    from pathlib import Path
-
-    settings = settings_for()
-    app = await start_bot(settings)
-    try:
-        await pod.wait_until_listening()
-        desk = Room(pod, DESK)
-        await desk.say(ALICE, "/kick @bob")
-        path = settings.store.removeprefix("sqlite:///")
-        with sqlite3.connect(Path(path)) as db:
-            await closed(db, 1)
-            db.execute('UPDATE results SET undo = \'{"op": "teleport"}\' WHERE command_id = 1')
-        calls = len(pod.requests)
-        reply = await desk.say(ALICE, "/undo 1")
-    finally:
-        await app.stop()
-    assert "Symphony offers no way for the bot to reverse the change for @Bob Member." in (
-        reply.text
-    )
-    assert not [r for r in pod.requests[calls:] if r.method == "POST" and "/membership/" in r.path]
-    assert BOB not in desk.members

@@ -26,6 +26,7 @@ from tests.conftest import (
     ConfigMaker,
     Room,
     changes,
+    running,
     start_bot,
 )
 
@@ -128,51 +129,6 @@ async def test_an_offboarding_is_undone_only_in_the_rooms_the_caller_owns(
         await app.stop()
 
 
-async def test_a_kick_in_another_room_is_undone_only_by_an_owner_of_that_room(
-    pod: SymphonyPod, settings_for: ConfigMaker
-) -> None:
-    """policy.commands.undo.users lets Carol undo from another room, not act where she has no
-    right: she owns the desk, not Solo."""
-    policy = {
-        "commands": {"undo": {"room_owners": True, "users": ["carol@example.com"]}},
-        "protect_named_users": False,
-    }
-    app = await bot_with(pod, settings_for, policy)
-    try:
-        solo, desk = Room(pod, SOLO), Room(pod, DESK)
-        assert "Removed @Bob Member." in (await solo.say(ALICE, "/kick @bob")).text
-        undo = (await desk.say(CAROL, "/undo 1")).text
-        assert (
-            "Not undone for @Bob Member: undoing /kick needs an owner of the room or a user"
-            " named in policy.commands.kick.users, as running it would." in undo
-        )
-        assert adds(pod) == []
-        assert BOB not in pod.room(SOLO).members
-    finally:
-        await app.stop()
-
-
-async def test_the_words_of_the_undo_refusals(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
-    policy = {"commands": {"undo": {"room_owners": True}}, "owners_may_act_on_owners": True}
-    app = await bot_with(pod, settings_for, policy)
-    try:
-        desk, solo = Room(pod, DESK), Room(pod, SOLO)
-        await desk.say(ALICE, "/kick @bob")
-        await desk.say(ALICE, "/undo 1")
-        assert (
-            "Case 2 is itself an undo, and an undo cannot be undone. To make the change again,"
-            " give the original command again (/case 2 shows what it reversed)."
-            in (await desk.say(ALICE, "/undo 2")).text
-        )
-        assert (
-            "Case 1 happened in another room: undo it there. Only users named in"
-            " policy.commands.undo.users may undo a case from another room."
-            in (await solo.say(ALICE, "/undo 1")).text
-        )
-    finally:
-        await app.stop()
-
-
 async def test_two_undos_at_once_re_add_once(
     pod: SymphonyPod, settings_on_store: ConfigMaker, store_url: str
 ) -> None:
@@ -224,9 +180,7 @@ async def test_an_undo_of_a_case_not_finished_yet_changes_nothing(
     """A case still running (its reply may already be out) is not "past the undo window";
     the /undo comes from another room, as one in the same room waits behind the case."""
     policy = {"commands": {"undo": {"room_owners": True, "users": ["alice@example.com"]}}}
-    app = await start_bot(settings_for(policy=policy))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(policy=policy)):
         release = pod.hold_next("POST", r"/membership/remove")
         pod.say(ALICE, DESK, "/kick @bob")
         await pod.wait_for_calls("POST", r"/membership/remove", 1)
@@ -236,5 +190,3 @@ async def test_an_undo_of_a_case_not_finished_yet_changes_nothing(
         release.set()
         assert "1 done" in (await pod.next_message(DESK, 20)).text
         assert pod.calls("POST", r"/membership/add") == []
-    finally:
-        await app.stop()

@@ -54,6 +54,36 @@ def test_a_kick_written_before_owner_was_kept_re_adds_as_a_member() -> None:
     assert loads('{"op": "add"}') == Readd(owner=False)
 
 
+PREVIOUS_RELEASE_READD = {"op", "owner", "room", "name", "user", "platform"}
+"""Every key the release before membership kinds reads in a Readd (more: it keeps it unread)."""
+
+
+def test_a_step_written_before_membership_kinds_reads_back_as_the_usual_kind() -> None:
+    earlier = '{"op": "add", "owner": true, "room": "r9", "name": "Desk", "user": "u7"}'
+    step = loads(earlier)
+    assert step == Readd(owner=True, room="r9", name="Desk", user="u7")
+    assert isinstance(step, Readd)
+    assert step.kind is None  # re-added as the usual member
+
+
+def test_a_membership_kind_is_written_only_when_it_is_not_the_usual() -> None:
+    usual = dumps(Readd(owner=False, room="r9", name="Desk", user="u7", platform="chime_sdk"))
+    assert usual is not None
+    assert set(json.loads(usual)) <= PREVIOUS_RELEASE_READD  # the previous release reads it
+    hidden = Readd(owner=True, room="r9", name="Desk", user="u7", kind="HIDDEN")
+    text = dumps(hidden)
+    assert text is not None
+    assert json.loads(text)["kind"] == "HIDDEN"
+    assert loads(text) == hidden
+    # The previous release keeps it unread, never putting the person back as another kind.
+    assert set(json.loads(text)) - PREVIOUS_RELEASE_READD == {"kind"}
+
+
+def test_a_membership_kind_that_is_not_text_is_never_a_step() -> None:
+    text = '{"op": "add", "owner": false, "kind": 1}'
+    assert loads(text) == Unreadable(text)
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -10,7 +10,7 @@ from bot.app import App
 from bot.dispatch import TYPO_CUTOFF, nearest_command
 from bot.model import Invocation
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, DESK, ConfigMaker, Room, start_bot
+from tests.conftest import ALICE, DESK, ConfigMaker, Room, running
 
 
 def ignored_by(app: App) -> asyncio.Queue[Invocation]:
@@ -31,17 +31,13 @@ async def test_the_answer_escapes_what_was_typed(pod: SymphonyPod, desk: Room) -
 async def test_with_mention_required_a_typo_needs_the_mention(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
-    app = await start_bot(settings_for(mention_required=True))
-    try:
-        await pod.wait_until_listening()
+    async with running(pod, settings_for(mention_required=True)) as app:
         ignored = ignored_by(app)
         pod.say(ALICE, DESK, "/kik @bob")
         await asyncio.wait_for(ignored.get(), 20)
         pod.say(ALICE, DESK, "@kickbot /kik @bob")
         reply = await pod.next_message(DESK, timeout=20)
         assert "/kik is not a command. Did you mean /kick?" in reply.text
-    finally:
-        await app.stop()
 
 
 def test_what_counts_as_a_typo_of_a_command() -> None:

@@ -43,26 +43,26 @@ class PrometheusObserver(telemetry.Observer):
         )
         self.calls = Counter(
             "kickbot_platform_calls",
-            "State-changing platform calls, by status (ok, an HTTP status, error)",
-            ["platform", "command", "status"],
+            "Platform API calls by operation and status (ok, an HTTP status, error, cancelled)",
+            ["platform", "operation", "status"],
             registry=r,
         )
         self.call_seconds = Histogram(
             "kickbot_platform_call_seconds",
-            "State-changing platform calls' latency (retries inside the call included)",
-            ["platform", "command"],
+            "Platform API calls' latency by operation (the client's retries included)",
+            ["platform", "operation"],
             buckets=_CALL_BUCKETS,
             registry=r,
         )
         self.rate_limited = Counter(
             "kickbot_platform_rate_limited",
-            "State-changing calls that ended in a 429",
+            "Platform API calls that ended in a 429",
             ["platform"],
             registry=r,
         )
         self.retries = Counter(
             "kickbot_platform_retries",
-            "State-changing calls that went out more than once",
+            "State-changing calls that failed after going out more than once",
             ["platform", "command"],
             registry=r,
         )
@@ -128,9 +128,9 @@ class PrometheusObserver(telemetry.Observer):
     def refused(self, platform: str, command: str, reason: str) -> None:
         self.refusals.labels(platform, command, reason).inc()
 
-    def platform_call(self, platform: str, command: str, status: str, seconds: float) -> None:
-        self.calls.labels(platform, command, status).inc()
-        self.call_seconds.labels(platform, command).observe(seconds)
+    def platform_call(self, platform: str, operation: str, status: str, seconds: float) -> None:
+        self.calls.labels(platform, operation, status).inc()
+        self.call_seconds.labels(platform, operation).observe(seconds)
         if status == "429":
             self.rate_limited.labels(platform).inc()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 
-from bot.context import Context, Journal
+from bot.context import Context
 from bot.entitlement import Decision, Verdict
 from bot.lookups import Lookups
 from bot.model import UserRef
@@ -20,6 +20,7 @@ from bot.pipeline.desk import Desk
 from bot.pipeline.parse import Understood
 from bot.platform import Platform
 from bot.replies import refusals
+from bot.services import Journal
 from bot.store import Job
 
 

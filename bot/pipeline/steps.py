@@ -21,7 +21,7 @@ from functools import partial
 import structlog
 
 from bot.call import Lent
-from bot.context import Context, Halted
+from bot.context import Context
 from bot.errors import PlatformError
 from bot.lookups import Lookups
 from bot.model import Invocation
@@ -30,6 +30,7 @@ from bot.pipeline import parse, plan, policy, rank, reply, room, run, targets
 from bot.pipeline.desk import Desk
 from bot.platform import Platform
 from bot.replies import failures, render
+from bot.services import Halted
 from bot.store import Job
 
 log = structlog.get_logger(__name__)

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from bot.audit import Chain
+from bot.store import Store
 from bot.store.connection import Connection
 from bot.store.database import Database
 
@@ -20,15 +21,15 @@ from bot.store.database import Database
 async def append(store_url: str, notes: Sequence[dict[str, Any]], case: int = 0) -> None:
     """Records appended to the chain by another process (as another instance, or kickbot
     offboard, would): ``kickbot run`` finds them by polling."""
-    db = Database.connect(store_url)
+    store = await Store.open(store_url)  # made and migrated if new
     try:
 
         def write(conn: Connection) -> None:
             Chain(None, []).append(conn, case, [("note", n) for n in notes])
 
-        await db.run(write, atomic=True)
+        await store.database.run(write, atomic=True)
     finally:
-        await db.close()
+        await store.close()
 
 
 async def chain(store_url: str) -> list[tuple[int, str]]:

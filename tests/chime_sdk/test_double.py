@@ -122,3 +122,43 @@ async def test_identity_calls_carry_no_bearer(sdk: ChimeSdkDouble) -> None:
     (listed,) = sdk.calls("ListAppInstanceAdmins")
     assert listed.bearer is None
     assert sdk.violations == []
+
+
+async def test_a_membership_keeps_the_type_it_was_created_with(
+    sdk: ChimeSdkDouble, desk: str
+) -> None:
+    """As the model says: HIDDEN members are listed only when that Type is asked for; the
+    membership, and the user's own channel list, say its Type."""
+    messaging, erin = client(sdk), sdk.user_arn("erin")
+    sdk.operations.admins.add(sdk.bot)
+    await call(
+        messaging.create_channel_membership,
+        ChannelArn=desk,
+        MemberArn=erin,
+        Type="HIDDEN",
+        ChimeBearer=sdk.bot,
+    )
+    assert sdk.channel(desk).members[erin] == "HIDDEN"
+
+    async def listed(**kind: str) -> set[str]:
+        page = await call(
+            messaging.list_channel_memberships, ChannelArn=desk, ChimeBearer=sdk.bot, **kind
+        )
+        return {m["Member"]["Arn"] for m in page["ChannelMemberships"]}
+
+    assert erin not in await listed()
+    assert erin not in await listed(Type="DEFAULT")
+    assert await listed(Type="HIDDEN") == {erin}
+    described = await call(
+        messaging.describe_channel_membership, ChannelArn=desk, MemberArn=erin, ChimeBearer=sdk.bot
+    )
+    assert described["ChannelMembership"]["Type"] == "HIDDEN"
+    (mine,) = (
+        await call(
+            messaging.list_channel_memberships_for_app_instance_user,
+            AppInstanceUserArn=erin,
+            ChimeBearer=sdk.bot,
+        )
+    )["ChannelMemberships"]
+    assert mine["AppInstanceUserMembershipSummary"]["Type"] == "HIDDEN"
+    assert sdk.violations == []

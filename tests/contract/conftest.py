@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
-from tests.contract.worlds import NONE, WORLDS, Options, Policy, World
+from tests.contract.chime_sdk_world import chime_sdk_world
+from tests.contract.chime_world import chime_world
+from tests.contract.rocketchat_world import rocketchat_world
+from tests.contract.slack_world import slack_world
+from tests.contract.symphony_world import symphony_world
+from tests.contract.worlds import NONE, Options, Policy, World
+
+WORLDS: dict[str, Callable[..., contextlib.AbstractAsyncContextManager[World]]] = {
+    "symphony": symphony_world,
+    "slack-http": slack_world("http"),
+    "slack-socket": slack_world("socket"),
+    "rocketchat": rocketchat_world,
+    "chime": chime_world,
+    "chime_sdk": chime_sdk_world,
+}
+"""Every platform's world, a module each (``<platform>_world.py``), its types in ``worlds.py``."""
 
 
 @pytest.fixture

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from bot.platforms import PLUGINS
 from tests.contract.test_contract import COMPLIANCE_KICKS
-from tests.contract.worlds import World
+from tests.contract.worlds import Solo, World
+from tests.stores import closed
 
 
 def _owned(world: World) -> Callable[[], set[str]]:
@@ -145,3 +149,71 @@ async def test_the_last_owner_is_never_demoted(world: World) -> None:
     assert f"{world.shown['alice']} is the last owner of this room and cannot be demoted" in reply
     assert owners() == {"alice"}
     assert world.changes() == ["demote carol"]
+
+
+def _solo(world: World) -> Solo:
+    if world.solo is None:
+        pytest.skip(f"{world}: no second room set up")
+    return world.solo
+
+
+UNDO_ELSEWHERE = {
+    "commands": {"undo": {"room_owners": True, "users": ["carol@example.com"]}},
+    "protect_named_users": False,
+}
+"""Carol may undo a case from another room (policy.commands.undo.users); she owns #desk, not
+#solo."""
+
+
+@pytest.mark.parametrize("policy", [UNDO_ELSEWHERE], ids=["carol-undoes-elsewhere"])
+async def test_a_kick_in_another_room_is_undone_only_by_an_owner_of_that_room(
+    world: World,
+) -> None:
+    solo = _solo(world)
+    assert f"Removed {world.shown['bob']}." in await solo.say("alice", world.line("kick", "bob"))
+    undo = await world.say("carol", world.line("undo", rest="1"))
+    assert (
+        f"Not undone for {world.shown['bob']}: undoing {world.command}kick needs an owner of the"
+        " room or a user named in policy.commands.kick.users, as running it would." in undo
+    )
+    assert "bob" not in solo.members()
+
+
+OWNERS_UNDO = {"commands": {"undo": {"room_owners": True}}, "owners_may_act_on_owners": True}
+
+
+@pytest.mark.parametrize("policy", [OWNERS_UNDO], ids=["owners-undo"])
+async def test_an_undo_is_never_undone_and_a_case_only_where_it_was(world: World) -> None:
+    c = world.command
+    await world.say("alice", world.line("kick", "bob"))
+    await world.say("alice", world.line("undo", rest="1"))
+    assert (
+        f"Case 2 is itself an undo, and an undo cannot be undone. To make the change again,"
+        f" give the original command again ({c}case 2 shows what it reversed)."
+        in await world.say("alice", world.line("undo", rest="2"))
+    )
+    if world.solo is not None:
+        assert (
+            "Case 1 happened in another room: undo it there. Only users named in"
+            " policy.commands.undo.users may undo a case from another room."
+            in await world.solo.say("alice", world.line("undo", rest="1"))
+        )
+
+
+async def test_a_change_this_version_cannot_reverse_is_refused_by_name(
+    world: World, tmp_path: Path
+) -> None:
+    """Undo data written by another version (an operation this one does not know) is refused
+    for that person, and nothing is called."""
+    assert f"Removed {world.shown['bob']}." in await world.say("alice", world.line("kick", "bob"))
+    with sqlite3.connect(tmp_path / "kickbot.db") as db:
+        await closed(db, 1)
+        db.execute("""UPDATE results SET undo = '{"op": "teleport"}' WHERE command_id = 1""")
+    reply = await world.say("alice", world.line("undo", rest="1"))
+    platform = PLUGINS[world.platform.split("-")[0]].display_name
+    assert (
+        f"{platform} offers no way for the bot to reverse the change for {world.shown['bob']}."
+        in reply
+    )
+    assert "bob" not in world.members()
+    assert world.changes() == ["remove bob"]

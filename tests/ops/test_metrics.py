@@ -13,6 +13,9 @@ from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, DESK
 from tests.ops.process import kickbot_run
 
+POD_OPERATIONS = {"roomInfo", "roomMembers", "usersLookup", "removeMember", "createMessage"}
+"""The pod API calls a /kick and a refusal make, as the adapter names them."""
+
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -53,9 +56,15 @@ async def test_metrics_count_what_the_bot_did(pod: SymphonyPod, tmp_path: Path) 
         assert value(found, "kickbot_cases_answered_total", **kick_report) == 1
         malformed = {"command": "unknown", "reason": "malformed", **sym}
         assert value(found, "kickbot_refusals_total", **malformed) == 1
-        assert value(found, "kickbot_platform_calls_total", command="kick", status="ok", **sym) == 1
-        count = value(found, "kickbot_platform_call_seconds_count", command="kick", **sym)
-        assert count == 1
+        remove = {"operation": "removeMember", **sym}  # the pod API's name for the call
+        assert value(found, "kickbot_platform_calls_total", status="ok", **remove) == 1
+        assert value(found, "kickbot_platform_call_seconds_count", **remove) == 1
+        reply = {"operation": "createMessage", "status": "ok", **sym}
+        replies = value(found, "kickbot_platform_calls_total", **reply)
+        assert replies is not None
+        assert replies >= 2  # both answers (reads are counted too)
+        operations = {dict(labels).get("operation") for name, labels in found} - {None}
+        assert operations <= POD_OPERATIONS, operations - POD_OPERATIONS  # from the code
         assert value(found, "kickbot_platform_rate_limited_total", **sym) == 0
         assert value(found, "kickbot_jobs_running", **sym) == 0
         with contextlib.closing(sqlite3.connect(tmp_path / "kickbot.db")) as db:

@@ -212,8 +212,9 @@ class ChimePlatform:
 
     # --- SupportsUndo -------------------------------------------------------------------------
 
-    async def add_member(self, room: RoomRef, user: UserRef) -> str:
-        """CreateRoomMembership (Role=Member); 409 Conflict if they are in the room already."""
+    async def add_member(self, room: RoomRef, user: UserRef, kind: str | None = None) -> str:
+        """CreateRoomMembership (Role=Member); 409 Conflict if they are in the room already.
+        Rooms have one kind of membership: ``kind`` is never set here."""
         attempts = Attempts()
         api = self._api()
         await self._changing(room, api.create_room_membership(room.id, user.id, MEMBER, attempts))

@@ -22,7 +22,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from tenacity import AsyncRetrying
 
-from bot import errors
+from bot import errors, telemetry
 from bot.platforms import aws
 from bot.platforms.chime.config import ChimeSettings
 
@@ -134,9 +134,10 @@ class ChimeClient:
     ) -> Answer:
         tries = attempts if attempts is not None else aws.Attempts()
         try:
-            return await self._attempts(
-                what, method, url, expect, signed, params, body, pace, tries
-            )
+            with telemetry.api_call("chime", what):  # the model's operation name, or "webhook"
+                return await self._attempts(
+                    what, method, url, expect, signed, params, body, pace, tries
+                )
         except errors.PlatformError as err:
             err.resent = tries.count > 1  # an earlier attempt may have acted
             raise

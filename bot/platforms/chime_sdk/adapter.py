@@ -5,8 +5,10 @@ A room is a channel (its ARN), a person an AppInstanceUser (their ARN). *Room ow
 channel moderator or an AppInstanceAdmin (``is_room_owner``); the member list's owner flag is
 the moderator role alone, since that is what ``/demote`` takes away (``DeleteChannelModerator``)
 and what "never the last owner" keeps: the bot, a moderator itself, does not count. Kick is
-``DeleteChannelMembership``, undo ``CreateChannelMembership``/``CreateChannelModerator``. Replies
-go to the command's channel (and sub-channel) with ``SendChannelMessage``.
+``DeleteChannelMembership``, undo ``CreateChannelMembership``/``CreateChannelModerator``; a
+membership is DEFAULT or HIDDEN (listed only when asked for): a hidden member's ``Member.kind``
+is ``HIDDEN``, and undo puts them back HIDDEN. Replies go to the command's channel (and
+sub-channel) with ``SendChannelMessage``.
 
 Commands come in through the messaging session, which hands each ``CREATE_CHANNEL_MESSAGE`` to
 ``receive``: like every adapter's event callback it only records the command (the message id is
@@ -43,6 +45,9 @@ from bot.reply import Reply
 log = structlog.get_logger(__name__)
 
 USER_ID_PATTERN = re.compile(USER_ID)
+HIDDEN = "HIDDEN"
+"""A channel membership's Type for a member left out of the usual member list (``Member.kind``);
+the usual Type, DEFAULT, is kind None."""
 ADMIN_NEEDED = (
     "only an AppInstanceAdmin may list another user's channels: make the bot's AppInstanceUser"
     " one (CreateAppInstanceAdmin) to offboard people"
@@ -216,8 +221,13 @@ class ChimeSdkPlatform:
             self._list(*memberships, ChannelArn=room.id, Type="HIDDEN"),
             self._roles.read_moderators(room),
         )
+        kinds: dict[str, str | None] = {u.id: None for u in listed}
+        kinds.update((u.id, HIDDEN) for u in hidden)
         people = {u.id: u for u in [*listed, *hidden]}
-        return [Member(u, u.id in moderators and u.id != self._bot.id) for u in people.values()]
+        return [
+            Member(u, u.id in moderators and u.id != self._bot.id, kinds[u.id])
+            for u in people.values()
+        ]
 
     async def is_room_owner(self, room: RoomRef, user: UserRef) -> bool:
         """A moderator of the channel or an AppInstanceAdmin."""
@@ -274,16 +284,22 @@ class ChimeSdkPlatform:
     # --- changes ------------------------------------------------------------------------------
 
     async def _change(
-        self, operation: str, room: RoomRef, user: UserRef, moderator: bool | None = None
+        self,
+        operation: str,
+        room: RoomRef,
+        user: UserRef,
+        moderator: bool | None = None,
+        kind: str | None = None,
     ) -> str:
         """One change to ``user`` in ``room``; ``moderator``: whether they moderate it after
-        (None: unchanged). The kept moderator list follows, or is dropped if the call failed."""
+        (None: unchanged); ``kind``: a membership's Type (None: DEFAULT). The kept moderator
+        list follows, or is dropped if the call failed."""
         attempts = Attempts()
         params: dict[str, Any] = {"ChannelArn": room.id}
         if moderator is None:
             params["MemberArn"] = user.id
             if operation == "CreateChannelMembership":
-                params["Type"] = "DEFAULT"
+                params["Type"] = kind or "DEFAULT"
         else:
             params["ChannelModeratorArn"] = user.id
         try:
@@ -327,8 +343,9 @@ class ChimeSdkPlatform:
     async def demote_owner(self, room: RoomRef, user: UserRef) -> str:
         return await self._change("DeleteChannelModerator", room, user, False)
 
-    async def add_member(self, room: RoomRef, user: UserRef) -> str:
-        return await self._change("CreateChannelMembership", room, user)
+    async def add_member(self, room: RoomRef, user: UserRef, kind: str | None = None) -> str:
+        """CreateChannelMembership of the Type they had: ``kind`` (HIDDEN), else DEFAULT."""
+        return await self._change("CreateChannelMembership", room, user, kind=kind)
 
     async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
         return await self._change("CreateChannelModerator", room, user, True)

@@ -22,7 +22,7 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bot import errors
+from bot import errors, telemetry
 from bot.platforms import aws
 from bot.platforms.chime_sdk.config import SECTION, ChimeSdkSettings
 from bot.platforms.chime_sdk.errors import from_botocore, from_client_error
@@ -87,19 +87,20 @@ class ChimeSdkClient:
         s = self.settings
         loop = asyncio.get_running_loop()
         try:
-            async for attempt in aws.retrying(
-                s.retry_attempts, s.retry_initial_seconds, s.retry_max_wait_seconds
-            ):
-                with attempt:
-                    tries.count += 1
-                    try:
-                        answer: Json = await loop.run_in_executor(self._pool, send)
-                    except ClientError as exc:
-                        raise from_client_error(operation, exc) from None
-                    except BotoCoreError as exc:
-                        raise from_botocore(operation, exc) from None
-                    answer.pop("ResponseMetadata", None)
-                    return answer
+            with telemetry.api_call(SECTION, operation):  # the model's name: a fixed set
+                async for attempt in aws.retrying(
+                    s.retry_attempts, s.retry_initial_seconds, s.retry_max_wait_seconds
+                ):
+                    with attempt:
+                        tries.count += 1
+                        try:
+                            answer: Json = await loop.run_in_executor(self._pool, send)
+                        except ClientError as exc:
+                            raise from_client_error(operation, exc) from None
+                        except BotoCoreError as exc:
+                            raise from_botocore(operation, exc) from None
+                        answer.pop("ResponseMetadata", None)
+                        return answer
         except errors.PlatformError as err:
             err.resent = tries.count > 1  # an earlier attempt may have acted
             raise

@@ -243,7 +243,7 @@ class MatrixPlatform:
         before = power.level(user.id)
         content = demoted_content(power, user.id)
         await call(
-            "power levels",
+            "set power levels",
             self._nio().room_put_state(room.id, "m.room.power_levels", content),
         )
         return f"200 power level of {user.id}: {show(before)} -> {power.users_default}"
@@ -263,7 +263,8 @@ class MatrixPlatform:
         await call("invite", self._nio().room_invite(room.id, user.id))
         return f"200 invited {user.id}"
 
-    async def add_member(self, room: RoomRef, user: UserRef) -> str:
+    async def add_member(self, room: RoomRef, user: UserRef, kind: str | None = None) -> str:
+        """An invite (one kind of membership: ``kind`` is never set here)."""
         return await self.invite(room, user)
 
     async def is_invited(self, room: RoomRef, user: UserRef) -> bool:
@@ -293,7 +294,7 @@ class MatrixPlatform:
         check_may_set(power, self.bot_user.id, user.id, level)
         content = with_level(power, user.id, level)
         await call(
-            "power levels", self._nio().room_put_state(room.id, "m.room.power_levels", content)
+            "set power levels", self._nio().room_put_state(room.id, "m.room.power_levels", content)
         )
         return f"200 power level of {user.id}: {show(current)} -> {level}"
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from aiohttp import ClientError
 from nio import AsyncClient, ErrorResponse
 
-from bot import errors
+from bot import errors, telemetry
 from bot.model import UserRef
 from bot.platforms.started import started
 
@@ -47,17 +47,20 @@ def to_platform_error(resp: Any) -> errors.PlatformError:
 
 
 async def call(what: str, call: Awaitable[T]) -> T:
-    try:
-        resp = await call
-    except (ClientError, TimeoutError) as exc:
-        raise errors.Unavailable(
-            f"cannot reach the homeserver ({what}): {exc!r}", status=503
-        ) from exc
-    if isinstance(resp, ErrorResponse) or http_status(resp) >= 400:
-        # nio 0.26 returns some error answers as a success type: RoomGetStateEventResponse keeps
-        # the error body as the event's content (power levels read as {"errcode": …}).
-        raise to_platform_error(resp)
-    return resp
+    """The homeserver's answer to ``call``, the operation ``what`` (named in the code: the
+    metrics' operation label); an error answer as a ``PlatformError``."""
+    with telemetry.api_call("matrix", what):
+        try:
+            resp = await call
+        except (ClientError, TimeoutError) as exc:
+            raise errors.Unavailable(
+                f"cannot reach the homeserver ({what}): {exc!r}", status=503
+            ) from exc
+        if isinstance(resp, ErrorResponse) or http_status(resp) >= 400:
+            # nio 0.26 returns some error answers as a success type: RoomGetStateEventResponse
+            # keeps the error body as the event's content (power levels read as {"errcode": …}).
+            raise to_platform_error(resp)
+        return resp
 
 
 def http_status(resp: Any) -> int:

@@ -231,8 +231,9 @@ class RocketChatPlatform:
             self._rooms().drop_roles(room.id)
         return "; ".join(done)
 
-    async def add_member(self, room: RoomRef, user: UserRef) -> str:
-        """Undo of a kick: ``groups.invite`` / ``channels.invite``."""
+    async def add_member(self, room: RoomRef, user: UserRef, kind: str | None = None) -> str:
+        """Undo of a kick: ``groups.invite`` / ``channels.invite`` (one kind of membership:
+        ``kind`` is never set here)."""
         return await self._change(room, user, "invite")
 
     async def promote_owner(self, room: RoomRef, user: UserRef) -> str:

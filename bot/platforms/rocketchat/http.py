@@ -25,7 +25,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from bot import errors
+from bot import errors, telemetry
 
 log = structlog.get_logger(__name__)
 
@@ -189,9 +189,10 @@ class RestClient:
             before_sleep=lambda state: _log_retry(method, endpoint, state),
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                return await self._once(method, endpoint, params, body)
+        with telemetry.api_call("rocketchat", endpoint):  # the REST method: no id in it
+            async for attempt in retrying:
+                with attempt:
+                    return await self._once(method, endpoint, params, body)
         raise AssertionError(
             "tenacity ends with a result or the last exception"
         )  # pragma: no cover

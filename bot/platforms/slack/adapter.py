@@ -280,7 +280,8 @@ class SlackPlatform:
 
     # --- SupportsUndo: re-adding is conversations.invite ----------------------------------------
 
-    async def add_member(self, room: RoomRef, user: UserRef) -> str:
+    async def add_member(self, room: RoomRef, user: UserRef, kind: str | None = None) -> str:
+        """conversations.invite (one kind of membership: ``kind`` is never set here)."""
         await self._paced_change()
         request = self._api().conversations_invite(channel=room.id, users=user.id)
         data = await call("conversations.invite", request)

@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot import telemetry
 from bot.platforms.slack.config import SlackSettings, api_base_url
 from bot.platforms.slack.errors import to_platform_error
 from bot.platforms.started import started
@@ -50,10 +51,27 @@ class _NotedConnectionRetries(AsyncConnectionErrorRetryHandler):
         )
 
 
+class MeasuredWebClient(AsyncWebClient):
+    """slack_sdk's client, each Web API call measured by its method (``conversations.kick``;
+    ``bot.telemetry``). ``_request`` is where every call goes, a list's later pages included
+    (``AsyncSlackResponse`` fetches them through it), and with the retries handled inside."""
+
+    async def _request(self, *, http_verb: str, api_url: str, req_args: dict[str, Any]) -> Any:
+        with telemetry.api_call("slack", api_url.rsplit("/", 1)[-1]) as call:
+            answer = await super()._request(http_verb=http_verb, api_url=api_url, req_args=req_args)
+            status = int(answer.get("status_code") or 0)
+            data = answer.get("data")
+            if status >= 400:
+                call.status = str(status)
+            elif isinstance(data, dict) and data.get("ok") is False:
+                call.status = "error"  # Slack's refusals come back as 200 with "ok": false
+            return answer
+
+
 def web_client(settings: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:
     """The Web API client kickbot uses: a 429 waits for ``Retry-After`` and tries again
     (slack_sdk's handler), as does a dropped connection."""
-    return AsyncWebClient(
+    return MeasuredWebClient(
         token=settings.bot_token.get_secret_value(),
         base_url=api_base_url(settings),
         session=session,
@@ -77,7 +95,7 @@ class Clients:
         """Make the clients; the one for changes and reads."""
         self._session = aiohttp.ClientSession()
         self._api = web_client(settings, self._session)
-        self._quick = AsyncWebClient(
+        self._quick = MeasuredWebClient(
             token=settings.bot_token.get_secret_value(),
             base_url=api_base_url(settings),
             session=self._session,

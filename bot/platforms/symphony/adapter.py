@@ -114,7 +114,9 @@ class SymphonyPlatform:
             self._bdk = None
 
     async def room_info(self, room: RoomRef) -> RoomInfo:
-        detail = await pod_call(self._sdk().streams().get_room_info(url_safe_id(room.id)))
+        detail = await pod_call(
+            "roomInfo", self._sdk().streams().get_room_info(url_safe_id(room.id))
+        )
         attrs, system = detail.room_attributes, detail.room_system_info
         return RoomInfo(
             room,
@@ -123,7 +125,9 @@ class SymphonyPlatform:
         )
 
     async def members(self, room: RoomRef) -> Sequence[Member]:
-        found = await pod_call(self._sdk().streams().list_room_members(url_safe_id(room.id)))
+        found = await pod_call(
+            "roomMembers", self._sdk().streams().list_room_members(url_safe_id(room.id))
+        )
         return [Member(UserRef(str(m.id)), bool(m.owner)) for m in found or []]
 
     async def external_members(self, room: RoomRef) -> set[str]:
@@ -164,7 +168,9 @@ class SymphonyPlatform:
         return rooms
 
     async def find_users_by_email(self, emails: Sequence[str]) -> dict[str, UserRef]:
-        found = await pod_call(self._sdk().users().list_users_by_emails(list(emails)))
+        found = await pod_call(
+            "usersLookup", self._sdk().users().list_users_by_emails(list(emails))
+        )
         users = (found.users if found else None) or []
         return {
             u.email_address.lower(): UserRef(str(u.id), u.display_name, u.email_address)
@@ -179,52 +185,63 @@ class SymphonyPlatform:
         found: dict[str, UserRef] = {}
         for start in range(0, len(wanted), USERS_PER_LOOKUP):
             some = wanted[start : start + USERS_PER_LOOKUP]
-            page = await pod_call(self._sdk().users().list_users_by_ids(some))
+            page = await pod_call("usersLookup", self._sdk().users().list_users_by_ids(some))
             for u in (page.users if page else None) or []:
                 found[str(u.id)] = UserRef(str(u.id), u.display_name, u.email_address or None)
         return found
 
     async def remove_member(self, room: RoomRef, user: UserRef, reason: str | None = None) -> str:
-        await self._membership(StreamService.remove_member_from_room, room, user)
+        await self._membership("removeMember", StreamService.remove_member_from_room, room, user)
         return "200 Member removed"
 
     async def demote_owner(self, room: RoomRef, user: UserRef) -> str:
-        await self._membership(StreamService.demote_owner_to_room_participant, room, user)
+        await self._membership(
+            "demoteOwner", StreamService.demote_owner_to_room_participant, room, user
+        )
         return "200 Owner demoted"
 
     # --- SupportsUndo -------------------------------------------------------------------------
 
-    async def add_member(self, room: RoomRef, user: UserRef) -> str:
-        await self._membership(StreamService.add_member_to_room, room, user)
+    async def add_member(self, room: RoomRef, user: UserRef, kind: str | None = None) -> str:
+        """addMember (one kind of membership: ``kind`` is never set here)."""
+        await self._membership("addMember", StreamService.add_member_to_room, room, user)
         return "200 Member added"
 
     async def promote_owner(self, room: RoomRef, user: UserRef) -> str:
-        await self._membership(StreamService.promote_user_to_room_owner, room, user)
+        await self._membership("promoteOwner", StreamService.promote_user_to_room_owner, room, user)
         return "200 Owner promoted"
 
     async def _membership(
         self,
+        operation: str,
         change: Callable[[StreamService, int, str], Awaitable[object]],
         room: RoomRef,
         user: UserRef,
     ) -> None:
         """A change of ``user``'s membership of ``room``: a stream service call taking the
-        user's id and the room's id in the URL-safe form."""
-        await pod_call(change(self._sdk().streams(), int(user.id), url_safe_id(room.id)))
+        user's id and the room's id in the URL-safe form (``operation``: the pod API's name)."""
+        await pod_call(operation, change(self._sdk().streams(), int(user.id), url_safe_id(room.id)))
 
     async def send_direct(self, user: UserRef, reply: Reply) -> None:
-        im = await pod_call(self._sdk().streams().create_im(int(user.id)))
-        await pod_call(self._sdk().messages().send_message(url_safe_id(im.id), render(reply)))
+        im = await pod_call("createIM", self._sdk().streams().create_im(int(user.id)))
+        await pod_call(
+            "createMessage", self._sdk().messages().send_message(url_safe_id(im.id), render(reply))
+        )
 
     async def reply(self, inv: Invocation, reply: Reply) -> None:
         # Symphony's message API has no reply-to field: answer in the same room.
-        await pod_call(self._sdk().messages().send_message(url_safe_id(inv.room.id), render(reply)))
+        await pod_call(
+            "createMessage",
+            self._sdk().messages().send_message(url_safe_id(inv.room.id), render(reply)),
+        )
 
     # --- SupportsIbGroups ---------------------------------------------------------------------
 
     async def deactivated_users(self, users: Sequence[UserRef]) -> set[str]:
         ids = [int(u.id) for u in users]
-        found = await pod_call(self._sdk().users().list_users_by_ids(ids, active=False))
+        found = await pod_call(
+            "usersLookup", self._sdk().users().list_users_by_ids(ids, active=False)
+        )
         return {str(u.id) for u in ((found.users if found else None) or [])}
 
     async def remove_from_ib_group(

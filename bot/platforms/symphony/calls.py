@@ -15,7 +15,7 @@ from symphony.bdk.core.client.api_client_factory import ApiClientFactory
 from symphony.bdk.core.extension import BdkApiClientFactoryAware, BdkAuthenticationAware
 from symphony.bdk.gen import ApiException
 
-from bot import errors
+from bot import errors, telemetry
 
 T = TypeVar("T")
 
@@ -48,9 +48,11 @@ class PodClients(BdkApiClientFactoryAware, BdkAuthenticationAware):  # type: ign
         self.session = auth_session
 
 
-async def pod_call(call: Awaitable[T]) -> T:
-    """The pod's answer to ``call``; its failure as a ``PlatformError``."""
-    try:
-        return await call
-    except Exception as exc:
-        raise to_platform_error(exc) from exc
+async def pod_call(operation: str, call: Awaitable[T]) -> T:
+    """The pod's answer to ``call``; its failure as a ``PlatformError``. ``operation``: the pod
+    API's name for the call (``removeMember``), for the metrics."""
+    with telemetry.api_call("symphony", operation):
+        try:
+            return await call
+        except Exception as exc:
+            raise to_platform_error(exc) from exc

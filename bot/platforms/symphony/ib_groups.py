@@ -21,11 +21,12 @@ class IbGroups:
         found: set[str] = set()
         page = 10000  # the most the pod answers at once (and its default)
         while True:
-            token = await pod_call(self._clients.session.session_token)
+            token = await pod_call("sessionToken", self._clients.session.session_token)
             ids = await pod_call(
+                "listIBGroupMembers",
                 api.v1_admin_group_gid_membership_list_get(
                     gid=url_safe_id(group), session_token=token, skip=len(found), limit=page
-                )
+                ),
             )
             listed = [str(i) for i in (ids or [])]
             found.update(listed)
@@ -34,14 +35,15 @@ class IbGroups:
 
     async def change(self, op: str, group: str, users: Sequence[UserRef]) -> tuple[list[str], str]:
         api = InfoBarriersApi(self._clients.factory.get_pod_client())
-        request = (
-            api.v1_admin_group_gid_membership_remove_post
+        request, operation = (
+            (api.v1_admin_group_gid_membership_remove_post, "removeIBGroupMembers")
             if op == "remove"
-            else api.v1_admin_group_gid_membership_add_post
+            else (api.v1_admin_group_gid_membership_add_post, "addIBGroupMembers")
         )
-        token = await pod_call(self._clients.session.session_token)
+        token = await pod_call("sessionToken", self._clients.session.session_token)
         result = await pod_call(
-            request(gid=url_safe_id(group), session_token=token, users=[int(u.id) for u in users])
+            operation,
+            request(gid=url_safe_id(group), session_token=token, users=[int(u.id) for u in users]),
         )
         messages = list(result.results or [])
         if len(messages) != len(users):

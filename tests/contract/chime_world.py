@@ -1,0 +1,98 @@
+"""The Amazon Chime world of the contract table (see ``worlds.py``)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.testing.chime.state import Membership
+from tests import kit
+from tests.chime import conftest as chime
+from tests.contract import worlds as w
+from tests.kit import SPINE_POLICY
+
+CHIME_CALLS = {
+    "remove": "DeleteRoomMembership",
+    "add": "CreateRoomMembership",
+    "demote": "UpdateRoomMembership",
+    "promote": "UpdateRoomMembership",
+}
+
+
+NOOK = "a00c0000-0000-4000-8000-0000000a00c0"
+"""Chime's room for /offboard whose only administrator is bob."""
+
+
+@contextlib.asynccontextmanager
+async def chime_world(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    policy: w.Policy = None,
+    options: w.Options = w.NONE,
+) -> AsyncIterator[w.World]:
+    async with kit.aws_double(chime.make_double(), monkeypatch, tmp_path) as double:
+        extra = {p: f"{i:x}e77a000-0000-4000-8000-{i:012x}" for i, p in enumerate(w.EXTRA, 7)}
+        ids, name = w.people_of(chime, double.bot.user_id, extra)
+        desk_room = double.room(chime.DESK)
+        for p, display in w.EXTRA.items():
+            double.add_user(ids[p], display, f"{p}@example.com")
+            desk_room.memberships[ids[p]] = Membership(ids[p], "Member", desk_room.created_by)
+        email = {uid: u.email for uid, u in double.users.items()} | {
+            ids["kickbot"]: double.bot.email
+        }
+        settings = kit.settings(
+            tmp_path, "chime", double.config(), w.or_default(policy, SPINE_POLICY), **options
+        )
+        app = await chime.start_bot(settings, double)
+        desk = chime.Room(double, chime.DESK)
+        solo = chime.Room(double, chime.SOLO)
+
+        async def say_solo(person: str, text: str) -> str:
+            return (await solo.say(ids[person], text)).text
+
+        async def say(person: str, text: str) -> str:
+            return (await desk.say(ids[person], text)).text
+
+        async def post(person: str, text: str) -> w.Reply:
+            await desk.send(ids[person], text)
+            return lambda: w.text_of(double.next_message(chime.DESK, timeout=20.0))
+
+        def changes() -> list[str]:
+            made = []
+            for c in double.requests:
+                if c.method in ("DELETE", "POST") and c.operation:  # every one that may change
+                    if c.operation == "DeleteRoomMembership":
+                        made.append(f"remove {name(c.path.rsplit('/', 1)[1])}")
+                    elif c.operation == "CreateRoomMembership":
+                        made.append(f"add {name(c.body['MemberId'])}")
+                    elif c.operation == "UpdateRoomMembership":
+                        verb = "demote" if c.body == {"Role": "Member"} else "promote"
+                        made.append(f"{verb} {name(c.path.rsplit('/', 1)[1])}")
+                    else:
+                        made.append(f"{c.operation} {c.path}")
+            assert len(made) >= len(double.state_changes())
+            return made
+
+        try:
+            yield w.World(
+                "chime",
+                "/",
+                {p: f"@{email[ids[p]]}" for p in ids} | {"erin": chime.EMAIL[chime.ERIN]},
+                {p: f"@{email[ids[p]]}" for p in ids},
+                say,
+                lambda: {name(uid) for uid in desk.roles},
+                changes,
+                lambda: {name(uid) for uid, role in desk.roles.items() if role == "Administrator"},
+                knobs=w.aws_knobs(double, CHIME_CALLS, "ServiceFailure", "Forbidden", "GetRoom"),
+                app=app,
+                post=post,
+                server=double,
+                room_name="Trading Desk",
+                solo=w.Solo(say_solo, lambda: {name(uid) for uid in solo.roles}),
+                nook=lambda: double.add_room(NOOK, "Nook", administrators=[ids["bob"]]).name,
+            )
+        finally:
+            await app.stop()

@@ -1,0 +1,121 @@
+"""The Rocket.Chat world of the contract table (see ``worlds.py``)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import kit
+from tests.contract import worlds as w
+from tests.rocketchat import conftest as rocketchat
+
+RC_CALLS = {
+    "remove": "groups.kick",
+    "add": "groups.invite",
+    "demote": "groups.removeOwner",
+    "promote": "groups.addOwner",
+}
+
+
+@contextlib.asynccontextmanager
+async def rocketchat_world(
+    tmp_path: Path, _: pytest.MonkeyPatch, policy: w.Policy = None, options: w.Options = w.NONE
+) -> AsyncIterator[w.World]:
+    extra = {p: f"u-{p}" for p in [*w.EXTRA, "mona", "gus"]} | {"grace": rocketchat.GRACE}
+    ids, name = w.people_of(rocketchat, extra=extra)
+    async with kit.checked(rocketchat.make_server()) as server:
+        desk_room = server.room(rocketchat.DESK)
+        for p, display in w.EXTRA.items():
+            server.add_user(ids[p], p, name=display, email=f"{p}@example.com")
+            desk_room.add(ids[p])
+        server.add_user(ids["mona"], "mona", name="Mona Moderator", email="mona@example.com")
+        server.add_user(ids["gus"], "gus", name="Gus Admin", roles=("user", "admin"))
+        desk_room.add(ids["mona"], "moderator")
+        desk_room.add(ids["grace"])
+        desk_room.add(ids["gus"])
+        settings = rocketchat.settings_maker(server, tmp_path)(
+            policy=w.or_default(policy, rocketchat.POLICY), **options
+        )
+        app = await rocketchat.start_bot(settings, server)
+        desk = rocketchat.Room(server, rocketchat.DESK)
+        solo = rocketchat.Room(server, rocketchat.SOLO)
+
+        def read(message: Any) -> str:
+            return rocketchat.visible(message.msg).replace("`", "")  # code spans: markup
+
+        async def say(person: str, text: str) -> str:
+            return read(await desk.say(ids[person], text))
+
+        async def say_solo(person: str, text: str) -> str:
+            return read(await solo.say(ids[person], text))
+
+        async def post(person: str, text: str) -> w.Reply:
+            assert (await desk.post(ids[person], text)).status == 200
+
+            async def reply() -> str:
+                return read(await server.next_message(rocketchat.DESK, timeout=20.0))
+
+            return reply
+
+        def changes() -> list[str]:
+            verb = {
+                "groups.kick": "remove",
+                "groups.invite": "add",
+                "groups.removeOwner": "demote",
+                "groups.addOwner": "promote",
+            }
+            return [  # every state-changing call, as server.changing_calls()
+                f"{verb.get(endpoint, endpoint)} {name(user)}"
+                for endpoint, user in (c.split(" ", 1) for c in server.changing_calls())
+            ]
+
+        def dm_of(person: str) -> str:
+            return "".join(sorted((rocketchat.BOT, ids[person])))
+
+        async def notice(person: str) -> str:
+            return rocketchat.visible((await server.next_message(dm_of(person))).msg)
+
+        def refuse() -> None:
+            server.world.permissions["create-d"] = frozenset()
+
+        by_username = {str(ids[p]).removeprefix("u-"): p for p in w.PEOPLE}
+
+        try:
+            yield w.World(
+                "rocketchat",
+                "!",
+                {p: f"@{p}" for p in ids},
+                {p: f"@{p}" for p in ids},
+                say,
+                lambda: {name(uid) for uid in desk.members},
+                changes,
+                lambda: {name(uid) for uid in desk.owners},
+                notices=w.Notices(
+                    notice,
+                    lambda: [by_username[c.body["username"]] for c in server.calls("dm.create")],
+                    refuse,
+                ),
+                mention=lambda person, text: say(person, "@kickbot " + text[1:]),
+                knobs=w.Knobs(
+                    lambda change, how: server.fail_next(
+                        RC_CALLS[change], after_effect=True, **w.LOST[how]
+                    ),
+                    lambda change: server.fail_next(RC_CALLS[change], status=500),
+                    lambda: server.hold_next("rooms.info"),
+                ),
+                app=app,
+                post=post,
+                server=server,
+                solo=w.Solo(say_solo, lambda: {name(uid) for uid in solo.members}),
+                nook=lambda: (
+                    server.add_room(
+                        "R-nook", "nook", "p", owners=[ids["bob"]], members=[ids["kickbot"]]
+                    ).name
+                ),
+            )
+        finally:
+            await app.stop()

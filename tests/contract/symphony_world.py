@@ -1,0 +1,111 @@
+"""The Symphony world of the contract table (see ``worlds.py``): the pod double and the bot."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests import conftest as symphony
+from tests import kit
+from tests.contract import worlds as w
+from tests.kit import SPINE_POLICY
+
+VERBS = {"remove": "remove", "add": "add", "demoteOwner": "demote", "promoteOwner": "promote"}
+"""Symphony's membership endpoints, as a change is written."""
+
+
+@contextlib.asynccontextmanager
+async def symphony_world(
+    tmp_path: Path, _: pytest.MonkeyPatch, policy: w.Policy = None, options: w.Options = w.NONE
+) -> AsyncIterator[w.World]:
+    ids, name = w.people_of(symphony, extra={p: 2001 + i for i, p in enumerate(w.EXTRA)})
+    async with kit.checked(symphony.make_pod()) as pod:
+        for p, display in w.EXTRA.items():
+            pod.add_user(ids[p], display, email=f"{p}@example.com", username=p)
+            pod.room(symphony.DESK).set_member(ids[p], owner=False)
+        key = pod.write_private_key(tmp_path / "bot.pem")
+        section = pod.bdk_config(key)
+        app = await symphony.start_bot(
+            kit.settings(
+                tmp_path, "symphony", section, w.or_default(policy, SPINE_POLICY), **options
+            )
+        )
+        await pod.wait_until_listening()
+        desk = symphony.Room(pod, symphony.DESK)
+        solo = symphony.Room(pod, symphony.SOLO)
+
+        async def say_solo(person: str, text: str) -> str:
+            return (await solo.say(ids[person], text)).text
+
+        room = pod.room(symphony.DESK).stream_id
+
+        async def say(person: str, text: str) -> str:
+            return (await desk.say(ids[person], text)).text
+
+        async def post(person: str, text: str) -> w.Reply:
+            pod.say(ids[person], symphony.DESK, text)
+            return lambda: w.text_of(pod.next_message(symphony.DESK, timeout=20.0))
+
+        def changes() -> list[str]:
+            made = symphony.changes(pod)  # every membership or IB group change
+            assert all(f"/room/{room}/" in c for c in made), made  # the id URL-safe
+            return [
+                f"{VERBS[r.path.rsplit('/', 1)[1]]} {name((r.body or {}).get('id'))}"
+                for r in pod.calls("POST", r"/membership/")
+                if not r.path.endswith("/list")
+            ]
+
+        def ims() -> dict[str, str]:
+            return {
+                name(uid): im.stream_id
+                for im in pod.rooms.values()
+                if im.stream_type == "IM"
+                for uid in im.members
+                if uid != symphony.BOT
+            }
+
+        async def notice(person: str) -> str:
+            return (await pod.next_message(ims()[person])).text
+
+        def refuse() -> None:
+            pod.fail_next("POST", r"/pod/v1/im/create", 403, times=10)
+
+        def call(change: str) -> str:
+            return f"/membership/{ {v: k for k, v in VERBS.items()}[change] }$"
+
+        def lose(change: str, how: str) -> None:
+            status = 500 if how == "500" else 0
+            pod.fail_next("POST", call(change), status, after_effect=True, reset=how == "reset")
+
+        def refuse_change(change: str) -> None:
+            pod.fail_next("POST", call(change), 400, body={"code": 400, "message": "No, not today"})
+
+        try:
+            yield w.World(
+                "symphony",
+                "/",
+                {p: f"@{p}" for p in ids} | {"erin": "erin@example.com"},
+                {p: f"@{pod.user(ids[p]).display_name}" for p in ids},
+                say,
+                lambda: {name(uid) for uid in desk.members},
+                changes,
+                lambda: {name(uid) for uid, owner in desk.members.items() if owner},
+                "Trading Desk",
+                w.Notices(notice, lambda: list(ims()), refuse),
+                lambda person, text: say(person, "@kickbot " + text),
+                knobs=w.Knobs(
+                    lose, refuse_change, lambda: pod.hold_next("GET", r"/pod/v3/room/[^/]+/info")
+                ),
+                app=app,
+                post=post,
+                server=pod,
+                solo=w.Solo(say_solo, lambda: {name(uid) for uid in solo.members}),
+                nook=lambda: (
+                    pod.add_room(None, "Nook", owners=[ids["bob"]], members=[ids["kickbot"]]).name
+                ),
+            )
+        finally:
+            await app.stop()
