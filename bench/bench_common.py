@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -107,6 +107,22 @@ class Timings:
 def in_turn(iteration: int, paths: Sequence[T]) -> Sequence[T]:
     """``paths`` in the order they run in this iteration: which goes first alternates."""
     return paths[:: 1 if iteration % 2 else -1]
+
+
+Timed = Callable[[int], Awaitable[float]]
+"""One path of a latency bench: how long it took in iteration ``i`` (milliseconds)."""
+
+
+async def side_by_side(n: int, warmup: int, bots: Mapping[str, Timed], direct: Timed) -> Results:
+    """Each iteration runs the kickbots' paths in turn (which goes first alternates), then the
+    direct path; each path's timings under its name (``direct`` for the last), the first
+    ``warmup`` iterations left out."""
+    timings = Timings(warmup)
+    for i in range(warmup + n):
+        for tag, path in in_turn(i, list(bots.items())):
+            timings.add(i, **{tag: await path(i)})
+        timings.add(i, direct=await direct(i))
+    return timings.summary()
 
 
 def pct(values: list[float], q: float) -> float:

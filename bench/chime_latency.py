@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
-from bench_common import Results, Timings, in_turn, run, unflushed
+from bench_common import Results, run, side_by_side, unflushed
 from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.chime.double import ChimeDouble
@@ -31,7 +32,6 @@ REPLY = "@alice@example.com `/kick` · case 1: 1 done\nRemoved @bob@example.com.
 
 
 async def measure(n: int, warmup: int) -> Results:
-    timings = Timings(warmup)
     with tempfile.TemporaryDirectory() as tmp:
         chime = ChimeDouble()
         chime.add_user(ALICE, "Alice", "alice@example.com")
@@ -45,8 +45,9 @@ async def measure(n: int, warmup: int) -> Results:
                 direct_apart("chime", data, Path(tmp), env) as direct,
             ):
 
-                async def bot_path(apart: Apart, room: str, closed: int) -> float:
+                async def bot_path(apart: Apart, tag: str, i: int) -> float:
                     chime.events.endpoint = apart.listen["chime"]
+                    room = f"bench-{tag}-{i}"
                     chime.add_room(room, "Bench", administrators=[ALICE], members=[BOB])
                     message = f"{chime.events.mention_prefix()} /kick @bob@example.com"
                     body = chime.events.mention_body("alice@example.com", room, message)
@@ -60,14 +61,11 @@ async def measure(n: int, warmup: int) -> Results:
                     assert "Removed" in reply.text, reply.text
                     calls = [c.operation or "webhook" for c in chime.requests[made:]]
                     assert calls == DIRECT_CALLS, calls  # what the direct path makes
-                    await apart.reach(closed)
+                    await apart.reach(i + 1)
                     return (t1 - t0) * 1000
 
-                for i in range(warmup + n):
-                    # the two bots in turn (which goes first alternates), then the direct path
-                    for apart, tag in in_turn(i, [(bot, "bot"), (relaxed, "unflushed")]):
-                        timings.add(i, **{tag: await bot_path(apart, f"bench-{tag}-{i}", i + 1)})
-                    # direct path, same calls, same signed client
+                async def direct_path(i: int) -> float:
+                    # the same calls with the same signed client
                     room = f"bench-direct-{i}"
                     chime.add_room(room, "Bench", administrators=[ALICE], members=[BOB])
                     plan = {
@@ -78,9 +76,15 @@ async def measure(n: int, warmup: int) -> Results:
                     }
                     took = await direct.run(plan)
                     await chime.next_message(room, timeout=30)
-                    timings.add(i, direct=took)
+                    return took
+
+                bots = {
+                    "bot": partial(bot_path, bot, "bot"),
+                    "unflushed": partial(bot_path, relaxed, "unflushed"),
+                }
+                results = await side_by_side(n, warmup, bots, direct_path)
             chime.assert_no_violations()
-    return timings.summary()
+    return results
 
 
 if __name__ == "__main__":

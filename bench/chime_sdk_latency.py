@@ -20,9 +20,10 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
-from bench_common import Results, Timings, in_turn, run, unflushed
+from bench_common import Results, run, side_by_side, unflushed
 from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.chime_sdk.double import ChimeSdkDouble
@@ -39,7 +40,6 @@ REPLY = "@alice `/kick` · case 1: 1 done  \nRemoved @bob\\."
 
 
 async def measure(n: int, warmup: int) -> Results:
-    timings = Timings(warmup)
     with tempfile.TemporaryDirectory() as tmp:
         sdk = ChimeSdkDouble()
         alice, bob = sdk.add_user("alice", "Alice"), sdk.add_user("bob", "Bob")
@@ -63,7 +63,7 @@ async def measure(n: int, warmup: int) -> Results:
                 direct_apart("chime_sdk", data, Path(tmp), env) as direct,
             ):
 
-                async def bot_path(apart: Apart, channel: str, closed: int, me: str) -> float:
+                async def bot_path(apart: Apart, channel: str, me: str, i: int) -> float:
                     sdk.channel(channel).add(bob)
                     made = len(sdk.requests)
                     t0 = time.perf_counter()
@@ -72,21 +72,22 @@ async def measure(n: int, warmup: int) -> Results:
                     t1 = time.perf_counter()
                     assert "Removed @bob" in reply.content, reply.content
                     calls = {c.operation for c in sdk.requests[made:]}
-                    assert closed == 1 or calls <= CALLS, calls  # the first: catching up
-                    await apart.reach(closed)
+                    assert i == 0 or calls <= CALLS, calls  # the first: catching up
+                    await apart.reach(i + 1)
                     return (t1 - t0) * 1000
 
-                for i in range(warmup + n):
-                    # the two bots in turn (which goes first alternates), then the direct path
-                    paths = [(bot, "bot", sdk.bot), (relaxed, "unflushed", other)]
-                    for apart, tag, me in in_turn(i, paths):
-                        timings.add(i, **{tag: await bot_path(apart, channels[tag], i + 1, me)})
+                async def direct_path(i: int) -> float:
                     sdk.channel(channels["direct"]).add(bob)
                     plan = {"channel": channels["direct"], "user": bob, "reply": REPLY}
-                    took = await direct.run(plan)
-                    timings.add(i, direct=took)
+                    return await direct.run(plan)
+
+                bots = {
+                    "bot": partial(bot_path, bot, channels["bot"], sdk.bot),
+                    "unflushed": partial(bot_path, relaxed, channels["unflushed"], other),
+                }
+                results = await side_by_side(n, warmup, bots, direct_path)
             sdk.assert_no_violations()
-    return timings.summary()
+    return results
 
 
 if __name__ == "__main__":

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench_common import Results, Timings, in_steps, in_turn, run, unflushed
+from bench_common import Results, in_steps, run, side_by_side, unflushed
 from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.rocketchat.server import RocketChatServer
@@ -56,7 +57,6 @@ def build_server() -> RocketChatServer:
 
 
 async def measure(n: int, warmup: int) -> Results:
-    timings = Timings(warmup)
     with tempfile.TemporaryDirectory() as tmp:
         async with build_server() as server:
             data = {
@@ -68,8 +68,10 @@ async def measure(n: int, warmup: int) -> Results:
                 kickbot_apart(*unflushed(data, Path(tmp))) as relaxed,
                 direct_apart("rocketchat", data, Path(tmp)) as direct,
             ):
+                made: list[RcRequest] = []
+                """The calls the first bot made in this iteration, for the direct path."""
 
-                async def bot_path(apart: Apart, closed: int) -> tuple[float, list[RcRequest]]:
+                async def bot_path(apart: Apart, i: int) -> float:
                     server.connect(apart.listen["rocketchat"])
                     server.room(ROOM).add(BOB)
                     first = len(server.requests)
@@ -80,18 +82,13 @@ async def measure(n: int, warmup: int) -> Results:
                     t0 = server.sent_at  # the webhook's body written to kickbot's socket
                     assert delivery.status == 200, delivery
                     assert "Removed @bob" in reply.msg, reply.msg
-                    await apart.reach(closed)
-                    return (t1 - t0) * 1000, server.requests[first:]
+                    await apart.reach(i + 1)
+                    if apart is bot:
+                        made[:] = server.requests[first:]
+                    return (t1 - t0) * 1000
 
-                for i in range(warmup + n):
-                    # the two bots in turn (which goes first alternates), then the direct path
-                    made: list[RcRequest] = []
-                    for apart, tag in in_turn(i, [(bot, "bot"), (relaxed, "unflushed")]):
-                        took, calls = await bot_path(apart, i + 1)
-                        if apart is bot:
-                            made = calls
-                        timings.add(i, **{tag: took})
-                    # direct path: the calls the first bot made, same client
+                async def direct_path(i: int) -> float:
+                    # the calls the first bot made, same client
                     server.room(ROOM).add(BOB)
                     steps = [
                         [[as_plan(r) for r in chain] for chain in step]
@@ -99,9 +96,12 @@ async def measure(n: int, warmup: int) -> Results:
                     ]
                     took = await direct.run({"steps": steps})
                     await server.next_message(ROOM, timeout=30)
-                    timings.add(i, direct=took)
+                    return took
+
+                bots = {"bot": partial(bot_path, bot), "unflushed": partial(bot_path, relaxed)}
+                results = await side_by_side(n, warmup, bots, direct_path)
             server.assert_no_violations()
-    return timings.summary()
+    return results
 
 
 if __name__ == "__main__":

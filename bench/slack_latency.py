@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
-from bench_common import Results, Timings, in_steps, in_turn, run, unflushed
+from bench_common import Results, in_steps, run, side_by_side, unflushed
 from bot_process import Apart, direct_apart, kickbot_apart
 
 from bot.testing.slack.config import kickbot_section
@@ -68,8 +69,7 @@ def as_plan(call: RecordedCall) -> dict[str, object]:
 
 
 async def measure(n: int, warmup: int) -> Results:
-    calls = made_in = 0
-    timings = Timings(warmup)
+    counted = {"n": 0.0, "steps": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
         slack = SlackWorkspace()
         slack.add_user(ALICE, "alice", "Alice Admin", email="alice@example.com", is_admin=True)
@@ -90,10 +90,10 @@ async def measure(n: int, warmup: int) -> Results:
                 SignedSender(bot.listen["slack"], slack.signing_secret) as to_bot,
                 SignedSender(relaxed.listen["slack"], slack.signing_secret) as to_relaxed,
             ):
+                plan: list[RecordedCall] = []
+                """The calls the first bot made in this iteration, for the direct path."""
 
-                async def bot_path(
-                    apart: Apart, sender: SignedSender, closed: int
-                ) -> tuple[float, list[RecordedCall]]:
+                async def bot_path(apart: Apart, sender: SignedSender, i: int) -> float:
                     slack.join(CHANNEL, BOB)
                     start = len(slack.requests)
                     fields = slack.slash_command(ALICE, CHANNEL, "@bob")
@@ -104,30 +104,28 @@ async def measure(n: int, warmup: int) -> Results:
                     t0 = sender.sent_at
                     assert ack.status == 200, ack
                     assert "Removed" in reply.plain, reply.plain
-                    await apart.reach(closed)
-                    return (t1 - t0) * 1000, slack.requests[start:]
+                    await apart.reach(i + 1)
+                    if apart is bot:
+                        plan[:] = slack.requests[start:]
+                    return (t1 - t0) * 1000
 
-                for i in range(warmup + n):
-                    # the two bots in turn (which goes first alternates), then the direct path
-                    paths = [(bot, to_bot, "bot"), (relaxed, to_relaxed, "unflushed")]
-                    plan: list[RecordedCall] = []
-                    for apart, sender, tag in in_turn(i, paths):
-                        took, made = await bot_path(apart, sender, i + 1)
-                        if apart is bot:
-                            plan = made
-                        timings.add(i, **{tag: took})
-                    # direct path: the calls the first bot made, replayed with the same client
+                async def direct_path(i: int) -> float:
+                    # the calls the first bot made, replayed with the same client
                     steps = in_steps(plan, step_of, chain_of)
                     slack.join(CHANNEL, BOB)
                     took = await direct.run(
                         {"steps": [[[as_plan(c) for c in chain] for chain in s] for s in steps]}
                     )
                     await slack.next_message(CHANNEL, timeout=30)
-                    calls, made_in = len(plan), len(steps)
-                    timings.add(i, direct=took)
+                    counted.update(n=float(len(plan)), steps=float(len(steps)))
+                    return took
+
+                bots = {
+                    "bot": partial(bot_path, bot, to_bot),
+                    "unflushed": partial(bot_path, relaxed, to_relaxed),
+                }
+                series = await side_by_side(n, warmup, bots, direct_path)
         slack.assert_no_violations()
-    counted = {"n": float(calls), "steps": float(made_in)}
-    series = timings.summary()
     return {**series, "calls": counted}
 
 

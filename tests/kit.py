@@ -69,7 +69,7 @@ def lock_store(path: Path) -> sqlite3.Connection:
 AWS_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "CHIME_BOT_SECURITY_TOKEN")
 
 
-def use_aws_credentials(double: AwsDouble[Any], monkeypatch: Any, tmp_path: Path) -> None:
+def use_aws_credentials(double: AwsDouble, monkeypatch: Any, tmp_path: Path) -> None:
     """The environment holds ``double``'s credentials and nothing else about AWS: no profile,
     session token or Chime token of the machine's, and none of its own AWS files."""
     for name in AWS_ENV:
@@ -80,7 +80,7 @@ def use_aws_credentials(double: AwsDouble[Any], monkeypatch: Any, tmp_path: Path
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
 
 
-A = TypeVar("A", bound=AwsDouble[Any])
+A = TypeVar("A", bound=AwsDouble)
 
 
 @contextlib.asynccontextmanager

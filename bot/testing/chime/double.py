@@ -22,20 +22,19 @@ stale) bot events to kickbot like Chime does.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiohttp import web
 
 from bot.testing.aws.double import AwsDouble, RecordedCall, error_response
+from bot.testing.aws.model import Route, ServiceSpec
 from bot.testing.chime import model as chime_model
 from bot.testing.chime.events import ChimeEvents
-from bot.testing.chime.model import Route
 from bot.testing.chime.operations import ChimeError, Operations, Params
 from bot.testing.chime.state import (
     ChimeRoom,
     ChimeUser,
-    Failure,
     Membership,
     Role,
     WebhookMessage,
@@ -55,8 +54,9 @@ CHANGING = frozenset(
 )
 
 
-class ChimeDouble(AwsDouble[Failure]):
+class ChimeDouble(AwsDouble):
     service = "Chime"
+    models = "the chime model"
 
     def __init__(
         self,
@@ -84,7 +84,6 @@ class ChimeDouble(AwsDouble[Failure]):
         )
         self.webhooks = Webhooks(webhook_ttl_seconds, webhook_interval_seconds)
         self.events = ChimeEvents(self)
-        self._consumed: dict[str, int] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -96,21 +95,16 @@ class ChimeDouble(AwsDouble[Failure]):
 
     def config(self, **overrides: Any) -> dict[str, Any]:
         """A ``chime:`` section pointing kickbot at this (started) double."""
-        section: dict[str, Any] = {
+        own = {
             "account_id": self.account_id,
-            "endpoint_url": self.url,
-            "region": self.region,
             "bot_id": self.bot.user_id,
             "bot_email": self.bot.email,
             "bot_display_name": self.bot.full_name,
             "bot_security_token": self.security_token,
             "listen_host": "127.0.0.1",
             "listen_port": 0,
-            "retry_initial_seconds": 0.02,
-            "retry_max_wait_seconds": 2.0,
         }
-        section.update(overrides)
-        return section
+        return self.section(own, overrides)
 
     # -- world set-up ------------------------------------------------------------------------
 
@@ -174,12 +168,7 @@ class ChimeDouble(AwsDouble[Failure]):
 
     async def next_message(self, room_id: str, timeout: float = 10.0) -> WebhookMessage:  # noqa: ASYNC109
         """The next message posted to the room's webhooks not yet returned by this."""
-        await self.changed.wait_for(
-            lambda: len(self.messages(room_id)) > self._consumed.get(room_id, 0), timeout
-        )
-        index = self._consumed.get(room_id, 0)
-        self._consumed[room_id] = index + 1
-        return self.messages(room_id)[index]
+        return await self.next_of(room_id, lambda: self.messages(room_id), timeout)
 
     def webhook_statuses(self, room_id: str | None = None) -> list[int]:
         """Statuses of the webhook posts received (for one room), in order."""
@@ -198,58 +187,24 @@ class ChimeDouble(AwsDouble[Failure]):
         """Every state-changing API call received, as ``"METHOD path"``."""
         return [f"{c.method} {c.path}" for c in self.requests if c.operation in CHANGING]
 
-    async def wait_for_calls(
-        self,
-        operation: str,
-        count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109
-        *,
-        answered: bool = False,
-    ) -> list[RecordedCall]:
-        def seen() -> list[RecordedCall]:
-            calls = self.calls(operation)
-            return [c for c in calls if c.status is not None] if answered else calls
-
-        await self.changed.wait_for(lambda: len(seen()) >= count, timeout)
-        return seen()
-
     # -- HTTP --------------------------------------------------------------------------------
+
+    def _specs(self) -> Sequence[ServiceSpec]:
+        return (chime_model.spec(),)
 
     async def _handle(self, request: web.Request, body: bytes, call: RecordedCall) -> web.Response:
         if request.path.startswith(WEBHOOKS):
             return self.webhooks.handle(
                 request, body, lambda detail: self.violate("webhook", detail, request)
             )
-        return await self._api(request, body, call)
-
-    async def _api(self, request: web.Request, body: bytes, call: RecordedCall) -> web.Response:
-        found = chime_model.match(request.method, request.path, request.query)
-        if found is None:
-            self.violate("model", "no operation of the chime model has this route", request)
-            return _error("NotFoundException", "UnknownOperationException", status=404)
-        route, labels = found
-        call.operation = route.operation
-        problem = self.signature_problem(request, body)
-        if problem is not None:
-            self.violate("sigv4", problem, request)
-            return _error("ForbiddenException", problem)
-        params, problems = chime_model.request_params(
-            route, labels, request.query.items(), request.headers, body
-        )
-        if problems:
-            self.violate("model", "; ".join(problems), request)
-            return _error("BadRequestException", "; ".join(problems))
-        if (release := self.knobs.take_hold(route.operation)) is not None:
-            await release.wait()
-        if (failure := self.knobs.take(route.operation, request)) is not None:
-            return _failure(failure)
-        return self._answer(request, route, params)
+        return await super()._handle(request, body, call)
 
     def _answer(self, request: web.Request, route: Route, params: Params) -> web.Response:
         handler = self.operations.handlers.get(route.operation)
         if handler is None:
             self.violate("unimplemented", f"{route.operation} is not emulated", request)
-            return _error("ServiceFailureException", f"{route.operation} is not emulated", 501)
+            message = f"{route.operation} is not emulated"
+            return error_response("ServiceFailureException", message, 501)
         try:
             if params.get("AccountId") != self.account_id:
                 raise ChimeError("NotFoundException", "The account does not exist.")
@@ -257,22 +212,5 @@ class ChimeDouble(AwsDouble[Failure]):
         except ChimeError as err:
             if chime_model.error_shape(route, err.shape) is None:
                 self.violate("response", f"{route.operation} declares no {err.shape}", request)
-            return _error(err.shape, err.message)
-        for problem in chime_model.check_output(route, status, data):
-            self.violate("response", f"the double's own answer: {problem}", request)
-        if (failure := self.knobs.take(route.operation, request, after=True)) is not None:
-            return _failure(failure)
-        if status == 204:
-            return web.Response(status=204)
-        return web.json_response(data, status=status)
-
-
-def _error(shape: str, message: str, status: int | None = None) -> web.Response:
-    return error_response(shape, message, status or chime_model.error_status(shape))
-
-
-def _failure(failure: Failure) -> web.Response:
-    response = _error(failure.shape, failure.message)
-    if failure.retry_after is not None:
-        response.headers["Retry-After"] = f"{failure.retry_after:g}"
-    return response
+            return self._error(err.shape, err.message)
+        return self._answered(request, route, status, data)

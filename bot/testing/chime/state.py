@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bot.testing import kit
-from bot.testing.chime.model import ERROR_CODES, error_status, service_model
+from bot.testing.aws.double import Failure
+from bot.testing.chime.model import ERROR_CODES, service_model
 
 Role = Literal["Administrator", "Member"]
 MemberType = Literal["User", "Bot", "Webhook"]
@@ -124,22 +125,6 @@ def plain(markdown: str) -> str:
 
 
 _PUNCT = re.compile(r"[!-/:-@\[-`{-~]")
-
-
-@dataclass(frozen=True)
-class Failure:
-    """What a planned failure answers: an error shape of the model, its message, a Retry-After."""
-
-    shape: str
-    message: str
-    retry_after: float | None = None
-
-    @property
-    def status(self) -> int:
-        return error_status(self.shape)
-
-    def body(self) -> dict[str, str]:
-        return {"Code": ERROR_CODES[self.shape], "Message": self.message}
 
 
 def planned_error(

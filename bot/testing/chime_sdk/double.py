@@ -19,13 +19,13 @@ and error shapes too. Whatever breaks a rule is in ``violations`` (``assert_no_v
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aiohttp import web
 
 from bot.testing.aws import model
-from bot.testing.aws.double import AwsDouble, RecordedCall, error_response
+from bot.testing.aws.double import AwsDouble, Failure, error_response
 from bot.testing.aws.model import ERROR_CODES, Route, ServiceSpec
 from bot.testing.chime_sdk.operations import ChimeSdkError, Operations
 from bot.testing.chime_sdk.session_server import SessionServer
@@ -51,11 +51,6 @@ def specs() -> tuple[ServiceSpec, ...]:
     return tuple(ServiceSpec(model.installed(name)) for name in SERVICES)
 
 
-class Failure:
-    def __init__(self, shape: str, message: str, retry_after: float | None) -> None:
-        self.shape, self.message, self.retry_after = shape, message, retry_after
-
-
 def planned_error(
     operation: str, error: str, *, message: str | None, retry_after: float | None, undeclared: bool
 ) -> Failure:
@@ -72,8 +67,9 @@ def planned_error(
     return Failure(shape, message or f"injected {shape}", retry_after)
 
 
-class ChimeSdkDouble(AwsDouble[Failure]):
+class ChimeSdkDouble(AwsDouble):
     service = "Chime SDK"
+    models = "the Chime SDK models"
 
     def __init__(
         self,
@@ -89,7 +85,6 @@ class ChimeSdkDouble(AwsDouble[Failure]):
         self.app_instance_arn = app_instance_arn
         self.operations = Operations(app_instance_arn, page_size)
         self.bot = self.add_user(bot_id, bot_name)
-        self._consumed: dict[str, int] = {}
         self.sessions = SessionServer(
             secrets={access_key: secret_key},
             region=self.region,
@@ -119,18 +114,13 @@ class ChimeSdkDouble(AwsDouble[Failure]):
 
     def config(self, **overrides: Any) -> dict[str, Any]:
         """A ``chime_sdk:`` section pointing kickbot at this (started) double."""
-        section: dict[str, Any] = {
+        own = {
             "app_instance_arn": self.app_instance_arn,
             "bot_arn": self.bot,
-            "region": self.region,
-            "endpoint_url": self.url,
-            "retry_initial_seconds": 0.02,
-            "retry_max_wait_seconds": 2.0,
             "session_reconnect_initial_seconds": 0.05,
             "session_reconnect_max_seconds": 0.5,
         }
-        section.update(overrides)
-        return section
+        return self.section(own, overrides)
 
     # -- world set-up ------------------------------------------------------------------------
 
@@ -214,12 +204,7 @@ class ChimeSdkDouble(AwsDouble[Failure]):
         bot: str | None = None,
     ) -> StoredMessage:
         """The bot's (or ``bot``'s) next message in ``channel`` not yet returned by this."""
-        await self.changed.wait_for(
-            lambda: len(self.bot_messages(channel, bot)) > self._consumed.get(channel, 0), timeout
-        )
-        index = self._consumed.get(channel, 0)
-        self._consumed[channel] = index + 1
-        return self.bot_messages(channel, bot)[index]
+        return await self.next_of(channel, lambda: self.bot_messages(channel, bot), timeout)
 
     # -- knobs -------------------------------------------------------------------------------
 
@@ -233,77 +218,29 @@ class ChimeSdkDouble(AwsDouble[Failure]):
             if c.operation in CHANGING
         ]
 
-    async def wait_for_calls(
-        self,
-        operation: str,
-        count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109
-    ) -> list[RecordedCall]:
-        return await self.wait_for_recorded(lambda c: c.operation == operation, count, timeout)
-
     # -- HTTP --------------------------------------------------------------------------------
 
-    async def _handle(self, request: web.Request, body: bytes, call: RecordedCall) -> web.Response:
-        raw_path = request.raw_path.split("?", 1)[0]
-        found = next(
-            (f for s in specs() if (f := s.match(request.method, raw_path, request.query))), None
-        )
-        if found is None:
-            self.violate("model", "no operation of the Chime SDK models has this route", request)
-            return error_response("NotFoundException", "UnknownOperationException", 404)
-        route, labels = found
-        call.operation = route.operation
-        problem = self.signature_problem(request, body)
-        if problem is not None:
-            self.violate("sigv4", problem, request)
-            return error_response("ForbiddenException", problem, 403)
-        params, problems = model.request_params(
-            route, labels, request.query.items(), request.headers, body
-        )
-        if problems:
-            self.violate("model", "; ".join(problems), request)
-            return error_response("BadRequestException", "; ".join(problems), 400)
+    def _specs(self) -> Sequence[ServiceSpec]:
+        return specs()
+
+    def _refuse(self, request: web.Request, params: dict[str, Any]) -> web.Response | None:
         bearer = params.get("ChimeBearer")
         if bearer is not None and bearer not in self.users:
             self.violate("bearer", f"{bearer!r} is not a user of the AppInstance", request)
             return error_response("ForbiddenException", f"{bearer} is not an AppInstanceUser", 403)
-        if (release := self.knobs.take_hold(route.operation)) is not None:
-            await release.wait()
-        if (failure := self.knobs.take(route.operation, request)) is not None:
-            return self._failure(route, failure)
-        return self._answer(request, route, params, bearer)
+        return None
 
-    def _answer(
-        self, request: web.Request, route: Route, params: dict[str, Any], bearer: str | None
-    ) -> web.Response:
+    def _answer(self, request: web.Request, route: Route, params: dict[str, Any]) -> web.Response:
         handler = self.operations.handlers.get(route.operation)
         if handler is None:
             self.violate("unimplemented", f"{route.operation} is not emulated", request)
-            return error_response(
-                "ServiceFailureException", f"{route.operation} is not emulated", 501
-            )
+            message = f"{route.operation} is not emulated"
+            return error_response("ServiceFailureException", message, 501)
         try:
-            status, data = handler(params, bearer)
+            status, data = handler(params, params.get("ChimeBearer"))
         except ChimeSdkError as err:
             declared = [s for s in err.shapes if model.error_shape(route, s) is not None]
             if not declared:
                 self.violate("response", f"{route.operation} declares none of {err.shapes}")
-            shape = (declared or err.shapes)[0]
-            return error_response(shape, err.message, self._status(shape))
-        for problem in model.check_output(route, status, data):
-            self.violate("response", f"the double's own answer: {problem}", request)
-        if (failure := self.knobs.take(route.operation, request, after=True)) is not None:
-            return self._failure(route, failure)
-        if status == 204:
-            return web.Response(status=204)
-        return web.json_response(data, status=status)
-
-    @staticmethod
-    def _status(shape: str) -> int:
-        return specs()[0].error_status(shape)
-
-    def _failure(self, route: Route, failure: Failure) -> web.Response:
-        response = error_response(failure.shape, failure.message, self._status(failure.shape))
-        if failure.retry_after is not None:
-            response.headers["Retry-After"] = f"{failure.retry_after:g}"
-        return response
+            return self._error((declared or err.shapes)[0], err.message)
+        return self._answered(request, route, status, data)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import Generic, Protocol, TypeVar
 
 from aiohttp import web
 
@@ -13,6 +13,7 @@ from bot.testing.spec_check import SpecViolation
 
 Recorded = TypeVar("Recorded")
 """A double's record of one request."""
+Message = TypeVar("Message")
 
 
 class EmulatedServer(LoopbackServer, Generic[Recorded]):
@@ -25,6 +26,7 @@ class EmulatedServer(LoopbackServer, Generic[Recorded]):
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.changed = Changes()
+        self._returned: dict[Hashable, int] = {}
 
     def record(self, request: Recorded) -> None:
         self.requests.append(request)
@@ -44,6 +46,19 @@ class EmulatedServer(LoopbackServer, Generic[Recorded]):
         await self.changed.wait_for(lambda: len(self.recorded(matches)) >= count, timeout)
         return self.recorded(matches)
 
+    async def next_of(
+        self,
+        key: Hashable,
+        messages: Callable[[], Sequence[Message]],
+        timeout: float,  # noqa: ASYNC109
+    ) -> Message:
+        """The first of ``messages`` (a room's, say, under ``key``) not yet returned for
+        ``key``: each is returned once, in order. Waits until there is one."""
+        await self.changed.wait_for(lambda: len(messages()) > self._returned.get(key, 0), timeout)
+        index = self._returned.get(key, 0)
+        self._returned[key] = index + 1
+        return messages()[index]
+
     def violate(self, kind: str, detail: str, request: web.Request | None = None) -> None:
         """Record a broken rule: ``[kind] METHOD /path: detail`` (the request when known)."""
         where = f" {request.method} {request.path}:" if request is not None else ""
@@ -52,3 +67,39 @@ class EmulatedServer(LoopbackServer, Generic[Recorded]):
     def assert_no_violations(self) -> None:
         if self.violations:
             raise SpecViolation(self.violations)
+
+
+class Answered(Protocol):
+    status: int | None
+    """The status the double answered with (None: not answered yet)."""
+
+
+Call = TypeVar("Call", bound=Answered)
+
+
+class NamedCalls(EmulatedServer[Call]):
+    """A double whose calls have names (a Slack method, an AWS operation, a Rocket.Chat
+    endpoint): ``calls`` and ``wait_for_calls`` find them by name, the same way on each."""
+
+    def _calls_of(self, name: str) -> Callable[[Call], bool]:
+        """Which records are calls of ``name``, as this double names them."""
+        raise NotImplementedError
+
+    def _named(self, name: str, status: int | None) -> Callable[[Call], bool]:
+        of = self._calls_of(name)
+        return lambda r: of(r) and (status is None or r.status == status)
+
+    def calls(self, name: str, *, status: int | None = None) -> list[Call]:
+        """The calls of ``name``, in the order they came (``status``: those answered so)."""
+        return self.recorded(self._named(name, status))
+
+    async def wait_for_calls(
+        self,
+        name: str,
+        count: int = 1,
+        timeout: float = 10.0,  # noqa: ASYNC109
+        *,
+        status: int | None = None,
+    ) -> list[Call]:
+        """Wait until at least ``count`` calls of ``name`` have come; returns them."""
+        return await self.wait_for_recorded(self._named(name, status), count, timeout)

@@ -30,13 +30,13 @@ import functools
 import re
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from bot.testing.kit import EmulatedServer, TimedSession
+from bot.testing.kit import NamedCalls, TimedSession
 from bot.testing.rocketchat.gateway import (
     NOT_LOGGED_IN,
     Gateway,
@@ -75,7 +75,7 @@ class _Target:
     token: str
 
 
-class RocketChatServer(EmulatedServer[RcRequest]):
+class RocketChatServer(NamedCalls[RcRequest]):
     """A Rocket.Chat server on ``http://127.0.0.1:<port>``; see the module docstring."""
 
     def __init__(
@@ -92,7 +92,6 @@ class RocketChatServer(EmulatedServer[RcRequest]):
         self.auth_token = auth_token or secrets.token_urlsafe(24)
         self.webhook_token = secrets.token_urlsafe(18)
         self.deliveries: list[Delivery] = []
-        self._consumed: dict[tuple[str, str | None], int] = {}
         self._payloads: dict[str, dict[str, Any]] = {}
         self._target: _Target | None = None
         self._http = TimedSession(timeout=aiohttp.ClientTimeout(total=30))
@@ -254,15 +253,11 @@ class RocketChatServer(EmulatedServer[RcRequest]):
         timeout: float = 10.0,  # noqa: ASYNC109
     ) -> RcMessage:
         """The bot's next message in the room (in ``thread`` if given) not yet returned here."""
-        key = (room_id, thread)
 
         def mine() -> list[RcMessage]:
             return [m for m in self.messages(room_id) if thread is None or m.tmid == thread]
 
-        await self.changed.wait_for(lambda: len(mine()) > self._consumed.get(key, 0), timeout)
-        index = self._consumed.get(key, 0)
-        self._consumed[key] = index + 1
-        return mine()[index]
+        return await self.next_of((room_id, thread), mine, timeout)
 
     # -- traffic: knobs, records, assertions -------------------------------------------------
 
@@ -319,12 +314,10 @@ class RocketChatServer(EmulatedServer[RcRequest]):
         """The bot's personal access token stops working (every call: 401)."""
         self.gateway.revoked.add(self.gateway.tokens.pop(self.bot_user_id))
 
-    def calls(self, endpoint: str, *, status: int | None = None) -> list[RcRequest]:
+    def _calls_of(self, endpoint: str) -> Callable[[RcRequest], bool]:
         """Requests to ``endpoint`` (exact name, or a regex if it has ``*``/``|``/``$``)."""
         pattern = re.compile(endpoint if set(endpoint) & set("*|$^") else re.escape(endpoint) + "$")
-        return self.recorded(
-            lambda r: bool(pattern.search(r.endpoint)) and (status is None or r.status == status)
-        )
+        return lambda r: bool(pattern.search(r.endpoint))
 
     def changing_calls(self) -> list[str]:
         """Every state-changing call received (kick, role changes, invite), as "name userId"."""
@@ -333,16 +326,3 @@ class RocketChatServer(EmulatedServer[RcRequest]):
             for r in self.requests
             if r.method == "POST" and CHANGES.search(r.path)
         ]
-
-    async def wait_for_calls(
-        self,
-        endpoint: str,
-        count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109
-        *,
-        status: int | None = None,
-    ) -> list[RcRequest]:
-        await self.changed.wait_for(
-            lambda: len(self.calls(endpoint, status=status)) >= count, timeout
-        )
-        return self.calls(endpoint, status=status)

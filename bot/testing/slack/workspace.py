@@ -23,11 +23,11 @@ import asyncio
 import re
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.testing.kit import EmulatedServer
+from bot.testing.kit import NamedCalls
 from bot.testing.slack.methods import WebMethods
 from bot.testing.slack.socket_mode import SocketModeServer
 from bot.testing.slack.state import (
@@ -59,7 +59,7 @@ class _Hook:
     uses: int = 0
 
 
-class SlackWorkspace(EmulatedServer[RecordedCall]):
+class SlackWorkspace(NamedCalls[RecordedCall]):
     """A workspace with one app installed (its bot user ``bot_user_id``)."""
 
     def __init__(
@@ -376,17 +376,8 @@ class SlackWorkspace(EmulatedServer[RecordedCall]):
     def revoke_bot_token(self) -> None:
         self.revoked_tokens.add(self.bot_token)
 
-    def calls(self, method: str) -> list[RecordedCall]:
-        """Recorded calls of a Web API method (``conversations.kick``) or a path (``/commands``)."""
+    def _calls_of(self, method: str) -> Callable[[RecordedCall], bool]:
+        """Calls of a Web API method (``conversations.kick``) or to a path (``/commands``)."""
         if method.startswith("/"):
-            return [r for r in self.requests if r.path.startswith(method)]
-        return [r for r in self.requests if r.path == f"/api/{method}"]
-
-    async def wait_for_calls(
-        self,
-        method: str,
-        count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109
-    ) -> list[RecordedCall]:
-        await self.changed.wait_for(lambda: len(self.calls(method)) >= count, timeout)
-        return self.calls(method)
+            return lambda r: r.path.startswith(method)
+        return lambda r: r.path == f"/api/{method}"

@@ -89,7 +89,6 @@ class SymphonyPod(EmulatedServer[RecordedRequest]):
         self.feeds = Feeds(self.changed.notify)
         self._messages: list[SimMessage] = []
         self._events: dict[str, dict[str, Any]] = {}  # message id -> its MESSAGESENT event
-        self._consumed: dict[str, int] = {}  # stream id -> bot messages taken by next_message
         self._readers: set[str] = set()  # session tokens that have read a datafeed
         self.add_user(bot_user_id, bot_display_name, username=bot_username)
 
@@ -314,12 +313,7 @@ class SymphonyPod(EmulatedServer[RecordedRequest]):
     async def next_message(self, stream_id: str, timeout: float = 10.0) -> SimMessage:  # noqa: ASYNC109
         """The bot's next message in the stream not yet returned by ``next_message``."""
         sid = url_safe_id(stream_id)
-        await self.changed.wait_for(
-            lambda: len(self.messages(sid)) > self._consumed.get(sid, 0), timeout
-        )
-        index = self._consumed.get(sid, 0)
-        self._consumed[sid] = index + 1
-        return self.messages(sid)[index]
+        return await self.next_of(sid, lambda: self.messages(sid), timeout)
 
     # -- traffic: knobs, records, assertions -------------------------------------------------
 
