@@ -48,6 +48,7 @@ from tests.contract.worlds import (
     Options,
     Policy,
     Reply,
+    Solo,
     World,
 )
 from tests.kit import SPINE_POLICY
@@ -68,43 +69,55 @@ class Desk:
     bot: Account
     watch: Account
     room: str
-    power: dict[str, Any]
-    """#desk's power levels as made."""
+    solo: str
+    """#solo: Alice its only owner, Bob a member."""
+    power: dict[str, dict[str, Any]]
+    """Each room's power levels as made."""
+
+    def inside(self, room: str) -> dict[str, Account]:
+        """Who is in ``room`` (besides the bot), by Matrix id."""
+        names = [p for p in self.people if p != "erin"] if room == self.room else SOLO
+        return {a.user_id: a for a in [*(self.people[p] for p in names), self.watch]}
 
     async def restored(self, hs: Homeserver) -> Desk:
-        """#desk as it was made, in the fewest calls: whoever left is invited back and joins,
-        anyone else is kicked (an invitation withdrawn), the power levels are put back, the
-        bot leaves every other room (a notice's direct room, an offboarding's other room)."""
-        room, bot = self.room, self.bot
-        inside = {a.user_id: a for p, a in self.people.items() if p != "erin"}
-        inside[self.watch.user_id] = self.watch
+        """#desk and #solo as they were made, in the fewest calls: whoever left is invited back
+        and joins, anyone else is kicked (an invitation withdrawn), the power levels are put
+        back; the bot leaves every other room (a notice's direct room, an offboarding's)."""
+        await asyncio.gather(*(self._restore(hs, room) for room in (self.room, self.solo)))
+        bot = self.bot
+        others = set((await hs.request(bot, "GET", f"{CLIENT}/joined_rooms"))["joined_rooms"])
+        others -= {self.room, self.solo}
+        for other in others:
+            await hs.request(bot, "POST", f"{CLIENT}/rooms/{quote(other)}/leave", {})
+            await hs.request(bot, "POST", f"{CLIENT}/rooms/{quote(other)}/forget", {})
+        if others:
+            direct = f"{CLIENT}/user/{quote(bot.user_id)}/account_data/m.direct"
+            await hs.request(bot, "PUT", direct, {})
+        return self
+
+    async def _restore(self, hs: Homeserver, room: str) -> None:
+        bot, inside = self.bot, self.inside(room)
         joined, invited, power = await asyncio.gather(
             hs.joined(self.watch, room), _invited(hs, self.watch, room), hs.power_levels(bot, room)
         )
-        if power != self.power:
-            await hs.send_state(bot, room, "m.room.power_levels", self.power)
-        strays = (joined | invited) - set(inside) - {bot.user_id}
-        for uid in strays:
+        if power != self.power[room]:
+            await hs.send_state(bot, room, "m.room.power_levels", self.power[room])
+        for uid in (joined | invited) - set(inside) - {bot.user_id}:
             await hs.request(bot, "POST", f"{CLIENT}/rooms/{room}/kick", {"user_id": uid})
         missing = [a for uid, a in inside.items() if uid not in joined]
         await asyncio.gather(
             *(hs.invite(bot, room, a.user_id) for a in missing if a.user_id not in invited)
         )
         await asyncio.gather(*(hs.join(a, room) for a in missing))
-        others = set((await hs.request(bot, "GET", f"{CLIENT}/joined_rooms"))["joined_rooms"])
-        for other in others - {room}:
-            await hs.request(bot, "POST", f"{CLIENT}/rooms/{quote(other)}/leave", {})
-            await hs.request(bot, "POST", f"{CLIENT}/rooms/{quote(other)}/forget", {})
-        if others - {room}:
-            direct = f"{CLIENT}/user/{quote(bot.user_id)}/account_data/m.direct"
-            await hs.request(bot, "PUT", direct, {})
-        return self
 
 
 async def _invited(hs: Homeserver, who: Account, room: str) -> set[str]:
     found = await hs.request(who, "GET", f"{CLIENT}/rooms/{room}/members?membership=invite")
     return {str(event["state_key"]) for event in found["chunk"]}
 
+
+SOLO = ("alice", "bob")
+"""Who is in #solo: Alice owns it (75), Bob is a member; Carol is not there."""
 
 _made: list[Desk] = []
 """The session's #desk, made by the first Matrix world."""
@@ -120,10 +133,22 @@ async def _desk(hs: Homeserver) -> Desk:
     bot, watch = accounts.pop("kickbot"), accounts.pop("watcher")
     power = {accounts[p].user_id: level for p, level in LEVELS.items()}
     inside = [a for p, a in accounts.items() if p != "erin"]
-    room = await hs.create_room(
-        bot, name="desk", members=[*inside, watch], power=power, version="12", kick=KICK
+    room, solo = await asyncio.gather(
+        hs.create_room(
+            bot, name="desk", members=[*inside, watch], power=power, version="12", kick=KICK
+        ),
+        hs.create_room(
+            bot,
+            name="solo",
+            members=[*(accounts[p] for p in SOLO), watch],
+            power={accounts["alice"].user_id: LEVELS["alice"]},
+            version="12",
+            kick=KICK,
+        ),
     )
-    _made.append(Desk(accounts, bot, watch, room, await hs.power_levels(bot, room)))
+    levels = await asyncio.gather(hs.power_levels(bot, room), hs.power_levels(bot, solo))
+    power_of = dict(zip((room, solo), levels, strict=True))
+    _made.append(Desk(accounts, bot, watch, room, solo, power_of))
     return _made[0]
 
 
@@ -248,6 +273,12 @@ async def matrix_world(
         async def say(person: str, text: str) -> str:
             return await reply_to(await hs.say(accounts[person], desk, text))
 
+        async def say_solo(person: str, text: str) -> str:
+            event = await hs.say(accounts[person], made.solo, text)
+            return (await watcher.reply_to(event)).body
+
+        solo = Reader(server.url, watch, made.solo)
+
         async def post(person: str, text: str) -> Reply:
             event = await hs.say(accounts[person], desk, text)
             return lambda: reply_to(event)
@@ -348,6 +379,7 @@ async def matrix_world(
                 post=post,
                 server=proxy,
                 nook=nook,
+                solo=Solo(say_solo, lambda: {name(uid) for uid in solo.joined()}),
             )
         finally:
             await app.stop()
