@@ -49,6 +49,7 @@ ALLOWED: dict[tuple[str, str], int] = {
     # Not kickbot's commands: words that happen to be the same.
     ("bot/audit/verify.py", "case"): 2,  # the audit chain's record kind "case" (and "result")
     ("bot/audit/export.py", "case"): 1,  # the export's column of case numbers
+    ("bot/streaming/cef.py", "case"): 2,  # the record kind "case"; the CEF label of case numbers
     ("bot/store/cases.py", "case"): 2,  # that record kind, and an SQL parameter's prefix
     ("bot/grammar.py", "case"): 1,  # a case number argument's placeholder: "/undo [case]"
     ("bot/store/schema.py", "undo"): 1,  # the results table's undo column

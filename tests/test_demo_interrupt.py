@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.demo_process import PLATFORMS, Terminal
-from tests.matrix.conftest import synapse_python
+from tests.matrix.session import synapse_python
 
 
 def interrupted(term: Terminal, start_timeout: float, typed: str = "") -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.demo_process import run_script
-from tests.matrix.conftest import synapse_python
+from tests.matrix.session import synapse_python
 
 
 def audit_of(out: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from tests.contract.chime_sdk_world import chime_sdk_world
 from tests.contract.chime_world import chime_world
+from tests.contract.matrix_world import matrix_world
 from tests.contract.rocketchat_world import rocketchat_world
 from tests.contract.slack_world import slack_world
 from tests.contract.symphony_world import symphony_world
@@ -22,8 +23,10 @@ WORLDS: dict[str, Callable[..., contextlib.AbstractAsyncContextManager[World]]] 
     "rocketchat": rocketchat_world,
     "chime": chime_world,
     "chime_sdk": chime_sdk_world,
+    "matrix": matrix_world,
 }
-"""Every platform's world, a module each (``<platform>_world.py``), its types in ``worlds.py``."""
+"""Every platform's world, a module each (``<platform>_world.py``; Matrix's on a real Synapse),
+its types in ``worlds.py``."""
 
 
 @pytest.fixture

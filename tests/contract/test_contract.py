@@ -26,6 +26,10 @@ async def test_several_targets_and_an_email(world: World) -> None:
     line = world.line("kick", "bob", rest="dave@globex.example")
     reply = await world.say("alice", line)
     assert f"Removed {world.shown['bob']}." in reply
+    if not world.addresses:  # nobody is found by an address there
+        assert "No user has the e-mail address dave@globex.example: nothing done." in reply
+        assert world.changes() == ["remove bob"]
+        return
     assert f"Removed {world.shown['dave']}." in reply
     assert world.members().isdisjoint({"bob", "dave"})
     assert sorted(world.changes()) == ["remove bob", "remove dave"]
@@ -60,8 +64,8 @@ async def test_undo_re_adds_the_kicked_member(world: World) -> None:
     assert "bob" not in world.members()
     reply = await world.say("alice", world.line("undo"))
     assert "case 2: undoing case 1: 1 done" in reply
-    assert f"Re-added {world.shown['bob']}." in reply
-    assert "bob" in world.members()
+    assert world.readded("bob") in reply
+    assert world.back("bob")
     assert world.changes() == ["remove bob", "add bob"]
     again = await world.say("alice", world.line("undo", rest="1"))
     assert "Case 1 was already undone by case 2." in again
@@ -132,9 +136,9 @@ def _owned(world: World) -> Callable[[], set[str]]:
 
 @pytest.mark.parametrize("policy", [DEFAULTS], ids=["default-policy"])
 async def test_by_default_an_owner_does_not_kick_a_co_owner(world: World) -> None:
-    reply = await world.say("alice", world.line("kick", "carol"))
-    assert f"{world.shown['carol']} has the same rank as you (room owner): not touched." in reply
-    assert "carol" in world.members()
+    reply = await world.say("carol", world.line("kick", "alice"))
+    assert world.co_owner_untouched("alice") in reply
+    assert "alice" in world.members()
     assert world.changes() == []
 
 
@@ -189,6 +193,8 @@ async def test_by_default_an_owner_demotes_a_co_owner(world: World) -> None:
 )
 async def test_a_policy_that_says_no_keeps_co_owners(world: World) -> None:
     owners = _owned(world)
+    if world.levels is not None:
+        pytest.skip(f"{world}: power levels decide between owners, not the policy")
     reply = await world.say("alice", world.line("demote", "carol"))
     assert f"{world.shown['carol']} has the same rank as you (room owner): not touched." in reply
     assert "only if policy.owners_may_act_on_owners is true" in reply
@@ -229,15 +235,19 @@ PAIRS = [(c, t) for c in KINDS for t in KINDS]
 
 
 async def kick_across(world: World, caller: str, target: str, mine: str, theirs: str) -> None:
-    """``caller`` of rank ``mine`` kicks ``target`` of rank ``theirs``: done only downwards."""
+    """``caller`` of rank ``mine`` kicks ``target`` of rank ``theirs``: done only downwards
+    (between owners graded by power level, only to a lower level)."""
     reply = await world.say(caller, world.line("kick", target))
     order = list(KINDS)
-    if order.index(mine) < order.index(theirs):
+    levels = world.levels if mine == theirs == "room owner" else None
+    if order.index(mine) < order.index(theirs) or (levels and levels[caller] > levels[target]):
         assert f"Removed {world.shown[target]}." in reply
         assert target not in world.members()
         assert world.changes() == [f"remove {target}"]
     else:
-        assert f"{world.shown[target]} {refusal(mine, theirs)}" in reply
+        co_owner = mine == theirs == "room owner"
+        why = f"{world.shown[target]} {refusal(mine, theirs)}"
+        assert (world.co_owner_untouched(target) if co_owner else why) in reply
         assert target in world.members()
         assert world.changes() == []
 

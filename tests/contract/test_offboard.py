@@ -35,8 +35,8 @@ async def test_offboarding_then_undo(world: World, nook: str | None) -> None:
     assert "bob" not in world.members()
     undo = await world.say("frank", world.line("undo"))
     assert "undoing case 1: " in undo, undo
-    assert f"Re-added {bob} to “{world.room_name}”." in undo
-    assert "bob" in world.members()
+    assert world.readded_to("bob", world.room_name) in undo
+    assert world.back("bob")
 
 
 @offboard
@@ -96,5 +96,5 @@ async def test_a_removal_whose_answer_is_lost_is_done_and_undone(
     lost = [r for r in await world.results(1) if "answer lost (" in str(r["platform_response"])]
     assert [r["result"] for r in lost] == ["done"], lost
     undo = await world.say("frank", world.line("undo"))
-    assert f"Re-added {world.shown['bob']} to “{world.room_name}”." in undo
-    assert "bob" in world.members()
+    assert world.readded_to("bob", world.room_name) in undo
+    assert world.back("bob")

@@ -20,10 +20,11 @@ async def test_kicking_yourself_is_refused_before_any_call(world: World) -> None
         " once you are out of the room. To leave, leave the room in your chat client." in reply
     )
     assert f"Removed {world.shown['bob']}." in reply
-    by_address = await world.say("alice", world.line("kick", rest="alice@example.com"))
-    dry_run = await world.say("alice", world.line("kick", "alice", rest="--dry-run"))
-    for said in (by_address, dry_run):
-        assert f"you cannot remove yourself with {c}kick" in said
+    also = [world.line("kick", "alice", rest="--dry-run")]
+    if world.addresses:
+        also.append(world.line("kick", rest="alice@example.com"))
+    for line in also:
+        assert f"you cannot remove yourself with {c}kick" in await world.say("alice", line)
     assert "alice" in world.members()
     assert world.changes() == ["remove bob"]
 
@@ -32,12 +33,12 @@ async def test_kicking_yourself_is_refused_before_any_call(world: World) -> None
 async def test_demoting_yourself_is_stepping_down_and_says_what_follows(world: World) -> None:
     if world.owners is None:
         pytest.skip(f"{world}: a room's owners are not its own, so there is no /demote")
-    reply = await world.say("alice", world.line("demote", "alice"))
+    reply = await world.say("carol", world.line("demote", "carol"))
     assert (
-        f"Demoted {world.shown['alice']} to member. You stepped down yourself: only an owner of"
+        f"Demoted {world.shown['carol']} to member. You stepped down yourself: only an owner of"
         " this room can make you an owner again (or undo this)." in reply
     )
-    assert world.owners() == {"carol"}
+    assert world.owners() == {"alice"}
 
 
 @default_policy

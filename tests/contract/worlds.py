@@ -15,10 +15,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bot.app import App
-from bot.testing.loopback import LoopbackServer
+
+
+class Restartable(Protocol):
+    """A platform's server as a world stops and starts it (a double, Synapse's proxy)."""
+
+    async def start(self) -> object: ...
+
+    async def stop(self) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,9 @@ class World:
     """Every membership change the double was asked for, in order: ``"remove bob"``,
     ``"demote carol"``."""
     owners: Callable[[], set[str]] | None = None
-    """Who owns #desk, by name; ``None`` where a room's owners are not its own (Slack: workspace
-    owners and admins and the channel's creator), so there is no ``/demote`` and no last owner."""
+    """Who owns #desk, by name (with those invited back, where an undo can only invite);
+    ``None`` where a room's owners are not its own (Slack: workspace owners and admins and the
+    channel's creator), so there is no ``/demote`` and no last owner."""
     room_name: str = "desk"
     """#desk as the bot names it in a removal notice."""
     notices: Notices | None = None
@@ -54,14 +62,26 @@ class World:
     """Only a mention reaches the bot with a word that is no command (Slack: a slash command
     is registered, so a mistyped one never reaches the bot)."""
 
+    levels: Mapping[str, int] | None = None
+    """The owners' power levels where the platform grades owners by them (Matrix: Alice 75,
+    Carol 60): between two owners the higher acts, whatever the policy; a kicked owner keeps
+    theirs (invited back, an owner again with no promotion); an undone demotion gives back
+    exactly theirs. ``None``: owners are of one rank, the policy says if one acts on another."""
+    invited: Callable[[], set[str]] | None = None
+    """Who is invited to #desk and not in it yet, where an undo can only invite (Matrix: nobody
+    can be made to join); ``None``: an undo puts people back in the room."""
+    addresses: bool = True
+    """A person is found by an e-mail address typed in a command; False where a platform never
+    shows addresses (Matrix)."""
+
     knobs: Knobs | None = None
     """How the platform's double fails a change (set by every world)."""
     app: App | None = None
     """The bot (its store: a case's results)."""
     post: Callable[[str, str], Awaitable[Reply]] | None = None
     """``post(person, line)``: said in #desk without waiting; returns how to await the reply."""
-    server: LoopbackServer | None = None
-    """The platform's double, to stop and start again (an outage); None: not one server."""
+    server: Restartable | None = None
+    """The platform's server, to stop and start again (an outage); None: not one server."""
     solo: Solo | None = None
     """#solo, where alice is the only owner and bob a member (carol is no owner there);
     ``None`` where no such room is set up (Slack)."""
@@ -84,6 +104,39 @@ class World:
         """``/kick @bob reason`` in the platform's own syntax."""
         words = [self.command + name, *(self.typed[p] for p in people)]
         return " ".join(words + ([rest] if rest else []))
+
+    def back(self, person: str) -> bool:
+        """After an undo: ``person`` is in #desk again (or invited, where that is all it does)."""
+        return person in self.members() or (self.invited is not None and person in self.invited())
+
+    def readded(self, person: str, *, owner: bool = False) -> str:
+        """An undo's line for ``person`` put back in #desk."""
+        as_owner = " as owner" if owner else ""
+        if self.invited is None:
+            return f"Re-added {self.shown[person]}{as_owner}."
+        return (
+            f"Invited {self.shown[person]} back{as_owner} (the platform cannot make anyone join;"
+            " they are back once they accept)."
+        )
+
+    def readded_to(self, person: str, room: str) -> str:
+        """An undo's line for ``person`` put back in ``room`` (an offboarding's)."""
+        if self.invited is None:
+            return f"Re-added {self.shown[person]} to “{room}”."
+        return f"Invited {self.shown[person]} back to “{room}” (they are back once they accept)."
+
+    def repromoted(self, person: str) -> str:
+        """An undo's line for ``person`` made an owner again."""
+        if self.levels is None:
+            return f"Promoted {self.shown[person]} back to owner."
+        return f"Gave {self.shown[person]} back power level {self.levels[person]}."
+
+    def co_owner_untouched(self, person: str) -> str:
+        """Why an owner does not act on ``person``, an owner of their rank (of a level at least
+        theirs, where the platform grades owners)."""
+        if self.levels is not None:
+            return f"{self.shown[person]} ranks the same as or above you in this room"
+        return f"{self.shown[person]} has the same rank as you (room owner): not touched."
 
     def __str__(self) -> str:
         return self.platform

@@ -7,9 +7,8 @@ the people talk to Synapse directly, and a watcher account (in every room) await
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,29 +24,16 @@ from bot.testing.matrix import (
     RecordingProxy,
     Seen,
     SynapseServer,
-    SynapseUnavailable,
     Watcher,
-    ensure_synapse,
 )
 from handlers import COMMANDS
-from tests.matrix.synapse_env import VENV as SYNAPSE_VENV
-
-
-def synapse_python() -> Path:
-    try:
-        return ensure_synapse(SYNAPSE_VENV)
-    except SynapseUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must be able to install Synapse: {exc}")
-        pytest.skip(f"Synapse cannot be installed here: {exc}")
+from tests.matrix import session
 
 
 @pytest.fixture(scope="session")
-def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynapseServer]:
-    server = SynapseServer(synapse_python(), tmp_path_factory.mktemp("synapse"))
-    server.start()
-    yield server
-    server.stop()
+def synapse() -> SynapseServer:
+    """The session's Synapse (``tests/matrix/session.py``), shared with the contract table."""
+    return session.synapse()
 
 
 @dataclass

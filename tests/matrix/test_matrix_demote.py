@@ -42,23 +42,6 @@ async def test_the_last_member_at_the_top_level_is_never_lowered(world: World, b
     assert world.proxy.changes() == []
 
 
-async def test_the_last_owner_guard_of_the_core(world: World, bot: App) -> None:
-    first = await world.ask(world.alice, f"!demote {world.carol.user_id}", room=world.old)
-    assert "Demoted Carol to member." in first.body
-    second = await world.ask(world.alice, f"!demote {world.alice.user_id}", room=world.old)
-    assert "Alice is the last owner of this room and cannot be demoted" in second.body
-    assert world.carol.user_id not in await world.levels(world.old)
-    assert len(world.proxy.changes()) == 1
-
-
-async def test_refusals_change_nothing(world: World, bot: App) -> None:
-    reply = await world.ask(world.bob, f"!demote {world.carol.user_id}")
-    assert "You may not run !demote here" in reply.body
-    reply = await world.ask(world.alice, f"!demote {world.dave.user_id}")
-    assert "Dave is not an owner of this room" in reply.body
-    assert world.proxy.changes() == []
-
-
 async def test_a_target_at_the_bots_level_is_refused_before_the_call(
     world: World, bot: App
 ) -> None:

@@ -100,10 +100,3 @@ async def direct_rooms_or_empty(world: World) -> dict[str, list[str]]:
         if err.errcode != "M_NOT_FOUND":  # M_NOT_FOUND: never set
             raise
         return {}
-
-
-async def test_no_notice_by_default(world: World) -> None:
-    await world.start_bot()
-    await world.ask(world.alice, f"!kick {world.bob.user_id}")
-    assert await direct_rooms_or_empty(world) == {}
-    assert not [c for c in world.proxy.calls if c.path.endswith("/createRoom")]

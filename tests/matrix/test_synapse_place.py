@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.matrix.conftest import synapse_python
+from tests.matrix.session import synapse_python
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMED = "~/.cache/kickbot/synapse-venv"

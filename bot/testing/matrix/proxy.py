@@ -1,9 +1,11 @@
 """``RecordingProxy`` sits between kickbot and Synapse and logs every request kickbot makes
-(and can lose an answer after Synapse acted).
+(and can lose an answer after Synapse acted, refuse a request before it reaches Synapse, or hold
+one until the test lets it go).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,13 +36,14 @@ class ProxiedCall:
 class RecordingProxy(EmulatedServer[ProxiedCall]):
     """An HTTP proxy in front of Synapse that records every request passing through it
     (``calls``); with ``lose_next`` it passes a request on and loses Synapse's answer (an
-    answer lost after acting)."""
+    answer lost after acting); with ``fail_next`` it answers one with an error instead
+    (refused before acting); with ``hold_next`` it holds one until released."""
 
     def __init__(self, upstream: str):
         super().__init__()
         self.upstream = upstream.rstrip("/")
         self.knobs: Knobs[ProxiedCall, int] = Knobs()
-        """Answers to lose, by the status a lost one is answered with."""
+        """Answers to lose or to give instead of Synapse's, by their status."""
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -57,6 +60,7 @@ class RecordingProxy(EmulatedServer[ProxiedCall]):
         )
 
     async def stop(self) -> None:
+        self.knobs.release_holds()
         await self._close()
         if self._session is not None:
             await self._session.close()
@@ -74,11 +78,31 @@ class RecordingProxy(EmulatedServer[ProxiedCall]):
         connection is reset)."""
         self.knobs.fail(match, status, times=times, after_effect=True, reset=reset)
 
+    def fail_next(
+        self, match: Callable[[ProxiedCall], bool], *, status: int = 403, times: int = 1
+    ) -> None:
+        """The next ``times`` requests that ``match`` are answered with a ``status`` error
+        (``M_FORBIDDEN``, or ``M_UNKNOWN`` for a 5xx) without reaching Synapse: refused before
+        acting."""
+        self.knobs.fail(match, status, times=times)
+
+    def hold_next(self, match: Callable[[ProxiedCall], bool]) -> asyncio.Event:
+        """Hold the next request that ``match`` until the returned event is set."""
+        return self.knobs.hold(match)
+
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         assert self._session is not None
         body = await request.read()
         call = ProxiedCall(request.method, request.path, request.query_string, body)
         self.record(call)
+        if (status := self.knobs.take(call, request)) is not None:
+            code = "M_UNKNOWN" if status >= 500 else "M_FORBIDDEN"
+            call.status = status
+            self.changed.notify()
+            return web.json_response({"errcode": code, "error": "refused by the test proxy"},
+                                     status=status)  # fmt: skip
+        if (release := self.knobs.take_hold(call)) is not None:
+            await release.wait()
         headers = {
             k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")
         }

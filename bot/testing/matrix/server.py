@@ -173,6 +173,9 @@ class SynapseServer:
             "rc_invites": {"per_room": fast, "per_user": fast, "per_issuer": fast},
             "rc_room_creation": fast,
             "rc_admin_redaction": fast,
+            # A /sync is answered afresh: an account's first /sync (no position) repeated within
+            # the default 2 minutes would get the earlier answer, from before what happened since.
+            "caches": {"sync_response_cache_duration": 0},
         }
         path = w / "homeserver.yaml"
         path.write_text(json.dumps(config, indent=2))  # YAML is a superset of JSON
