@@ -81,14 +81,20 @@ class Operations:
             )
         return channel
 
-    def _reader(self, channel: Channel, bearer: str | None) -> None:
+    def _readable(self, params: Params, bearer: str | None) -> Channel:
+        """The channel named in ``params``, which ``bearer`` may read (a member, a moderator or
+        an AppInstanceAdmin)."""
+        channel = self._channel(params)
         if bearer in channel.members or bearer in channel.moderators or bearer in self.admins:
-            return
+            return channel
         raise _forbidden(f"{bearer} is not a member or moderator of the channel.")
 
-    def _manager(self, channel: Channel, bearer: str | None) -> None:
+    def _managed(self, params: Params, bearer: str | None) -> Channel:
+        """The channel named in ``params``, which ``bearer`` may change (a moderator or an
+        AppInstanceAdmin)."""
+        channel = self._channel(params)
         if bearer in channel.moderators or bearer in self.admins:
-            return
+            return channel
         raise _forbidden(f"{bearer} is not a moderator of the channel or an AppInstanceAdmin.")
 
     def _known(self, arn: str) -> None:
@@ -102,8 +108,7 @@ class Operations:
     # --- channels -----------------------------------------------------------------------------
 
     def _describe_channel(self, params: Params, bearer: str | None) -> Answer:
-        channel = self._channel(params)
-        self._reader(channel, bearer)
+        channel = self._readable(params, bearer)
         return 200, {
             "Channel": {
                 "Name": channel.name,
@@ -116,21 +121,18 @@ class Operations:
         }
 
     def _list_memberships(self, params: Params, bearer: str | None) -> Answer:
-        channel = self._channel(params)
-        self._reader(channel, bearer)
+        channel = self._readable(params, bearer)
         kind = params.get("Type", "DEFAULT")  # hidden members only when asked for
         items = [{"Member": self.identity(arn)} for arn, t in channel.members.items() if t == kind]
         return self._paged("ChannelMemberships", items, params, ChannelArn=channel.arn)
 
     def _list_moderators(self, params: Params, bearer: str | None) -> Answer:
-        channel = self._channel(params)
-        self._reader(channel, bearer)
+        channel = self._readable(params, bearer)
         items = [{"Moderator": self.identity(arn)} for arn in sorted(channel.moderators)]
         return self._paged("ChannelModerators", items, params, ChannelArn=channel.arn)
 
     def _describe_membership(self, params: Params, bearer: str | None) -> Answer:
-        channel = self._channel(params)
-        self._reader(channel, bearer)
+        channel = self._readable(params, bearer)
         member = params["MemberArn"]
         if member not in channel.members:
             raise ChimeSdkError("The user is not a member of the channel.", "NotFoundException")
@@ -147,8 +149,7 @@ class Operations:
         }
 
     def _describe_moderator(self, params: Params, bearer: str | None) -> Answer:
-        channel = self._channel(params)
-        self._reader(channel, bearer)
+        channel = self._readable(params, bearer)
         moderator = params["ChannelModeratorArn"]
         if moderator not in channel.moderators:
             raise ChimeSdkError("The user is not a moderator.", "NotFoundException")
@@ -161,15 +162,13 @@ class Operations:
         }
 
     def _delete_membership(self, params: Params, bearer: str | None) -> Answer:
-        channel = self._channel(params)
-        self._manager(channel, bearer)
+        channel = self._managed(params, bearer)
         if channel.members.pop(params["MemberArn"], None) is None:
             raise ChimeSdkError("The member is not a member of the channel.")
         return 204, {}
 
     def _create_membership(self, params: Params, bearer: str | None) -> Answer:
-        channel = self._channel(params)
-        self._manager(channel, bearer)
+        channel = self._managed(params, bearer)
         member = params["MemberArn"]
         self._known(member)
         if member in channel.members:
@@ -178,8 +177,7 @@ class Operations:
         return 201, {"ChannelArn": channel.arn, "Member": self.identity(member)}
 
     def _delete_moderator(self, params: Params, bearer: str | None) -> Answer:
-        channel = self._channel(params)
-        self._manager(channel, bearer)
+        channel = self._managed(params, bearer)
         moderator = params["ChannelModeratorArn"]
         if moderator not in channel.moderators:
             raise ChimeSdkError("The user is not a moderator of the channel.")
@@ -187,8 +185,7 @@ class Operations:
         return 204, {}
 
     def _create_moderator(self, params: Params, bearer: str | None) -> Answer:
-        channel = self._channel(params)
-        self._manager(channel, bearer)
+        channel = self._managed(params, bearer)
         moderator = params["ChannelModeratorArn"]
         if moderator not in self.users:
             raise ChimeSdkError(f"{moderator} is not a user of the AppInstance.")
@@ -240,8 +237,7 @@ class Operations:
         return message
 
     def _list_messages(self, params: Params, bearer: str | None) -> Answer:
-        channel = self._channel(params)
-        self._reader(channel, bearer)
+        channel = self._readable(params, bearer)
         kept = [m for m in channel.messages if m.persistence == "PERSISTENT"]
         if "SubChannelId" in params:
             kept = [m for m in kept if m.sub_channel_id == params["SubChannelId"]]
@@ -256,8 +252,7 @@ class Operations:
         return self._paged("ChannelMessages", items, params, ChannelArn=channel.arn)
 
     def _get_message(self, params: Params, bearer: str | None) -> Answer:
-        channel = self._channel(params)
-        self._reader(channel, bearer)
+        channel = self._readable(params, bearer)
         found = next((m for m in channel.messages if m.message_id == params["MessageId"]), None)
         if found is None:
             raise ChimeSdkError("The message does not exist.", "NotFoundException")
