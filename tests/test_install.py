@@ -271,6 +271,15 @@ Prose that names pip install, `pip install` alone, or `pip list` is no install l
     assert [extras(line) for line in found] == [{"symphony"}, {"slack"}, {"matrix"}]
 
 
+OTHER_EXTRAS = {
+    "testing": "bot.testing",
+    "scim": "bot.scim.server",
+    "ops": "bot.ops.server",
+    "stream": "bot.streaming.hec",
+}
+"""The extras that are not a platform's, and the module each one lets import."""
+
+
 @pytest.mark.parametrize("line", LINES, ids=[line.where for line in LINES])
 def test_install_line_works_as_written(installs: Installs, line: Line) -> None:
     for each in [QUICK_START, *LINES]:  # all at once (several at a time), once
@@ -279,14 +288,9 @@ def test_install_line_works_as_written(installs: Installs, line: Line) -> None:
     assert done.status == 0, f"{line.where}: {line.text}\n{done.output[-3000:]}"
     wanted = extras(line.text)
     assert wanted, f"{line.where}: names no extra of kickbot: {line.text}"
-    platforms = sorted(wanted - {"testing", "dev", "scim", "ops"})  # each named after its platform
+    platforms = sorted(wanted - {"dev", *OTHER_EXTRAS})  # each named after its platform
     modules = ["bot.cli", *(f"bot.platforms.{e}" for e in platforms)]
-    if "testing" in wanted:
-        modules.append("bot.testing")
-    if "scim" in wanted:
-        modules.append("bot.scim.server")
-    if "ops" in wanted:
-        modules.append("bot.ops.server")
+    modules += [module for extra, module in OTHER_EXTRAS.items() if extra in wanted]
     imported = done.run(str(done.python), "-I", "-c", f"import {', '.join(modules)}")
     assert imported.returncode == 0, f"{line.where}: {line.text}\n{imported.stderr[-3000:]}"
     version = done.run(str(done.python.parent / "kickbot"), "--version")
@@ -324,3 +328,11 @@ def test_a_platform_without_its_extra_says_what_to_install(installs: Installs) -
             " named "
         ), line
         assert line.endswith("); install it with: .venv/bin/pip install -e '.[slack]'"), line
+
+
+def test_every_extra_is_a_platforms_or_one_the_install_test_imports() -> None:
+    from bot.platforms import PLUGINS
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = set(pyproject["project"]["optional-dependencies"])
+    assert declared == {p.extra for p in PLUGINS} | {"dev"} | set(OTHER_EXTRAS)
