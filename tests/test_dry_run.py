@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import (
-    ALICE,
-    BOB,
-    CAROL,
-    DAVE,
-    DESK,
-    FRANK,
-    GROUP,
-    ConfigMaker,
-    Room,
-    changes,
-    running,
-)
+from tests import conftest as s
 from tests.crowd import CROWD, add_crowd, mentions
 
 
 def no_change_calls(pod: SymphonyPod) -> bool:
     """Not one POST that changes a room or an IB group reached the pod."""
     return (
-        changes(pod) == [] and pod.calls("POST", r"/membership/(remove|add|demote|promote)") == []
+        s.changes(pod) == [] and pod.calls("POST", r"/membership/(remove|add|demote|promote)") == []
     )
 
 
 async def test_dry_run_kick_answers_per_target_and_changes_nothing(
-    pod: SymphonyPod, desk: Room
+    pod: SymphonyPod, desk: s.Room
 ) -> None:
     before = desk.members
-    reply = await desk.say(ALICE, "/kick @bob @carol --dry-run")
+    reply = await desk.say(s.ALICE, "/kick @bob @carol --dry-run")
     assert reply.text.startswith(
         "@Alice Owner /kick · case 1: dry run, nothing was changed: 2 would be done"
     )
@@ -38,7 +26,7 @@ async def test_dry_run_kick_answers_per_target_and_changes_nothing(
     assert "Would remove @Carol Owner." in reply.text
     # The rehearsal sees the room as it would be: with Carol demoted, Alice (stepping down
     # herself) is the last owner. (Nobody may kick themselves, so /demote shows it.)
-    reply = await desk.say(ALICE, "/demote @carol @alice --dry-run")
+    reply = await desk.say(s.ALICE, "/demote @carol @alice --dry-run")
     assert "Would demote @Carol Owner to member." in reply.text
     assert "Would refuse: @Alice Owner is the last owner of this room" in reply.text
     assert desk.members == before
@@ -46,31 +34,31 @@ async def test_dry_run_kick_answers_per_target_and_changes_nothing(
 
 
 async def test_the_flag_may_stand_anywhere_and_the_reason_is_kept(
-    pod: SymphonyPod, desk: Room
+    pod: SymphonyPod, desk: s.Room
 ) -> None:
-    reply = await desk.say(ALICE, "/kick --dry-run @bob spamming the desk")
+    reply = await desk.say(s.ALICE, "/kick --dry-run @bob spamming the desk")
     assert "Would remove @Bob Member — reason: spamming the desk" in reply.text
     # As a phone's autocorrect writes it, at the end of the reason.
-    reply = await desk.say(ALICE, "/kick @dave off topic \u2014dry-run")
+    reply = await desk.say(s.ALICE, "/kick @dave off topic \u2014dry-run")
     assert "Would remove @Dave External — reason: off topic" in reply.text
     assert "dry-run" not in reply.text.split("reason: ", 1)[1]
-    assert BOB in desk.members
-    assert DAVE in desk.members
+    assert s.BOB in desk.members
+    assert s.DAVE in desk.members
     assert no_change_calls(pod)
 
 
-async def test_dry_run_runs_every_check(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
+async def test_dry_run_runs_every_check(pod: SymphonyPod, settings_for: s.ConfigMaker) -> None:
     policy = {
         "commands": {"ib-remove": {"users": ["frank@example.com"]}},
         "ranks": [{"name": "moderator", "users": ["dave@globex.example"]}],
     }
-    async with running(pod, settings_for(policy=policy)):
+    async with s.running(pod, settings_for(policy=policy)):
         pod.say(
-            ALICE,
-            DESK,
+            s.ALICE,
+            s.DESK,
             "/kick @bob @carol @dave @frank erin@example.com nobody@example.com --dry-run",
         )
-        text = (await pod.next_message(DESK)).text
+        text = (await pod.next_message(s.DESK)).text
     assert "dry run, nothing was changed: 1 would be done, 5 refused" in text
     assert "Would remove @Bob Member." in text
     assert "Would refuse: @Carol Owner has the same rank as you (room owner)" in text
@@ -81,50 +69,50 @@ async def test_dry_run_runs_every_check(pod: SymphonyPod, settings_for: ConfigMa
     assert no_change_calls(pod)
 
 
-async def test_an_unentitled_dry_run_is_refused(pod: SymphonyPod, desk: Room) -> None:
-    reply = await desk.say(BOB, "/kick @dave --dry-run")
+async def test_an_unentitled_dry_run_is_refused(pod: SymphonyPod, desk: s.Room) -> None:
+    reply = await desk.say(s.BOB, "/kick @dave --dry-run")
     assert "You may not run /kick here" in reply.text
     assert "Would" not in reply.text
     assert no_change_calls(pod)
 
 
-async def test_dry_run_demote_sees_the_last_owner(pod: SymphonyPod, desk: Room) -> None:
-    reply = await desk.say(ALICE, "/demote @carol @alice --dry-run")
+async def test_dry_run_demote_sees_the_last_owner(pod: SymphonyPod, desk: s.Room) -> None:
+    reply = await desk.say(s.ALICE, "/demote @carol @alice --dry-run")
     assert "dry run, nothing was changed: 1 would be done, 1 refused" in reply.text
     assert "Would demote @Carol Owner to member." in reply.text
     assert "Would refuse: @Alice Owner is the last owner of this room" in reply.text
-    assert desk.members[CAROL] is True
+    assert desk.members[s.CAROL] is True
     assert no_change_calls(pod)
 
 
-async def test_dry_run_ib_remove(pod: SymphonyPod, desk: Room) -> None:
-    reply = await desk.say(FRANK, f"/ib-remove {GROUP} @bob erin@example.com --dry-run")
+async def test_dry_run_ib_remove(pod: SymphonyPod, desk: s.Room) -> None:
+    reply = await desk.say(s.FRANK, f"/ib-remove {s.GROUP} @bob erin@example.com --dry-run")
     assert "dry run, nothing was changed: 1 would be done, 1 refused" in reply.text
-    assert f"Would ask the platform to remove @Bob Member from IB group {GROUP}." in reply.text
+    assert f"Would ask the platform to remove @Bob Member from IB group {s.GROUP}." in reply.text
     assert "Would refuse: @Erin Departed's account is deactivated" in reply.text
-    assert BOB in pod.group(GROUP).members
+    assert s.BOB in pod.group(s.GROUP).members
     assert pod.calls("POST", r"/admin/group/") == []
     assert no_change_calls(pod)
 
 
 async def test_a_mistyped_option_is_refused_never_read_as_a_reason(
-    pod: SymphonyPod, desk: Room
+    pod: SymphonyPod, desk: s.Room
 ) -> None:
-    reply = await desk.say(ALICE, "/kick @bob --dryrun")
+    reply = await desk.say(s.ALICE, "/kick @bob --dryrun")
     assert "Unknown option “--dryrun”." in reply.text
     assert "Options: --dry-run, --external, --all-except-owners, --at." in reply.text
     assert "Usage: /kick @user [@user …] [reason…] [--dry-run]" in reply.text
-    reply = await desk.say(ALICE, "/undo --dry-run")
+    reply = await desk.say(s.ALICE, "/undo --dry-run")
     assert "Unknown option “--dry-run”." in reply.text
     assert "This command takes no options." in reply.text
-    assert BOB in desk.members
+    assert s.BOB in desk.members
     assert no_change_calls(pod)
 
 
-async def test_usage_and_help_show_the_option(pod: SymphonyPod, desk: Room) -> None:
-    reply = await desk.say(ALICE, "/demote")
+async def test_usage_and_help_show_the_option(pod: SymphonyPod, desk: s.Room) -> None:
+    reply = await desk.say(s.ALICE, "/demote")
     assert "Usage: /demote @user [@user …] [--dry-run]" in reply.text
-    reply = await desk.say(ALICE, "/help")
+    reply = await desk.say(s.ALICE, "/help")
     assert (
         "/kick @user [@user …] [reason…] [--dry-run] [--external] [--all-except-owners]"
         " [--at <time>] — remove" in reply.text
@@ -132,20 +120,20 @@ async def test_usage_and_help_show_the_option(pod: SymphonyPod, desk: Room) -> N
     assert "/confirm <case> — go ahead with a plan of yours" in reply.text
 
 
-async def test_a_dry_run_is_recorded_but_never_undone(pod: SymphonyPod, desk: Room) -> None:
-    await desk.say(ALICE, "/kick @bob --dry-run")
-    case = await desk.say(ALICE, "/case 1")
+async def test_a_dry_run_is_recorded_but_never_undone(pod: SymphonyPod, desk: s.Room) -> None:
+    await desk.say(s.ALICE, "/kick @bob --dry-run")
+    case = await desk.say(s.ALICE, "/case 1")
     assert "It was a dry run; nothing was changed." in case.text
     assert "Bob Member — planned: Would remove @Bob Member." in case.text
-    undo = await desk.say(ALICE, "/undo")
+    undo = await desk.say(s.ALICE, "/undo")
     assert "You have no case in this room that can still be undone" in undo.text
     assert no_change_calls(pod)
 
 
 async def test_a_large_dry_run_just_plans(pod: SymphonyPod, bot: object) -> None:
     crowd = add_crowd(pod, CROWD, 8)
-    room = Room(pod, CROWD)
-    reply = await room.say(ALICE, f"/kick {mentions(crowd)} --dry-run")
+    room = s.Room(pod, CROWD)
+    reply = await room.say(s.ALICE, f"/kick {mentions(crowd)} --dry-run")
     assert "dry run, nothing was changed: 8 would be done" in reply.text
     assert "/confirm" not in reply.text
     assert set(crowd) <= set(room.members)

@@ -15,21 +15,7 @@ from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import Settings
 from bot.store import Store
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import (
-    ALICE,
-    BOB,
-    BOT,
-    CAROL,
-    DESK,
-    FRANK,
-    GROUP,
-    SOLO,
-    ConfigMaker,
-    Room,
-    changes,
-    running,
-    start_bot,
-)
+from tests import conftest as s
 from tests.crowd import JUMBO, add_crowd
 from tests.test_pacing import FakeClock
 
@@ -52,10 +38,10 @@ POLICY: dict[str, Any] = {
 def bobs_world(pod: SymphonyPod) -> list[int]:
     """Bob, besides the desk and Solo: the only owner of a room, a member of a deactivated
     room and of a jumbo room (1,005 members). Returns the jumbo room's crowd."""
-    pod.add_room(CORNER, CORNER_NAME, owners=[BOB], members=[BOT, ALICE])
-    pod.add_room(OLD, "Old Desk", owners=[ALICE], members=[BOT, BOB], active=False)
+    pod.add_room(CORNER, CORNER_NAME, owners=[s.BOB], members=[s.BOT, s.ALICE])
+    pod.add_room(OLD, "Old Desk", owners=[s.ALICE], members=[s.BOT, s.BOB], active=False)
     crowd = add_crowd(pod, JUMBO, 1001, name="Jumbo")
-    pod.room(JUMBO).set_member(BOB, owner=False)
+    pod.room(JUMBO).set_member(s.BOB, owner=False)
     return crowd
 
 
@@ -85,30 +71,30 @@ async def start_on_clock(settings: Settings, clock: FakeClock) -> App:
 
 
 @pytest.fixture
-async def offboarding(pod: SymphonyPod, settings_for: ConfigMaker) -> AsyncIterator[App]:
+async def offboarding(pod: SymphonyPod, settings_for: s.ConfigMaker) -> AsyncIterator[App]:
     bobs_world(pod)
-    app = await start_bot(settings_for(policy=POLICY))
+    app = await s.start_bot(settings_for(policy=POLICY))
     await pod.wait_until_listening()
     yield app
     await app.stop()
 
 
 async def test_offboarding_end_to_end_then_undo(
-    pod: SymphonyPod, settings_for: ConfigMaker
+    pod: SymphonyPod, settings_for: s.ConfigMaker
 ) -> None:
     crowd = bobs_world(pod)
     clock = FakeClock()
     app = await start_on_clock(settings_for(policy=POLICY), clock)
     try:
         await pod.wait_until_listening()
-        desk, jumbo = Room(pod, DESK), Room(pod, JUMBO)
+        desk, jumbo = s.Room(pod, s.DESK), s.Room(pod, JUMBO)
         # A change in the jumbo room just before: its pace holds the offboarding's removal there.
-        assert "/confirm 1" in (await jumbo.say(ALICE, f"/kick @m{crowd[0]}")).text
-        await jumbo.say(ALICE, "/confirm 1")
+        assert "/confirm 1" in (await jumbo.say(s.ALICE, f"/kick @m{crowd[0]}")).text
+        await jumbo.say(s.ALICE, "/confirm 1")
         assert "1 done" in (await pod.next_message(JUMBO)).text
         assert clock.slept == []
 
-        reply = await desk.say(FRANK, f"/offboard @bob {LEAVING} --ib-group {GROUP}")
+        reply = await desk.say(s.FRANK, f"/offboard @bob {LEAVING} --ib-group {s.GROUP}")
         text = reply.text
         assert text.startswith(
             "@Frank Compliance /offboard · case 3: offboarding @Bob Member from 5 rooms and"
@@ -121,31 +107,31 @@ async def test_offboarding_end_to_end_then_undo(
             " leave the room ownerless. Make someone else an owner there first." in text
         )
         assert "Skipped “Old Desk”: the room is deactivated, so its membership is locked." in text
-        assert f"Removed @Bob Member from IB group {GROUP}." in text
+        assert f"Removed @Bob Member from IB group {s.GROUP}." in text
         assert "&lt;b&gt;Corner&lt;/b&gt;" in reply.messageml  # a room name is user text
 
         paced = pytest.approx(3.0 * (1 + JITTER_MARGIN))  # the pace and the jitter margin
         assert clock.slept == [paced]  # the jumbo room's removal kept its pace; no other waited
-        for room in (DESK, SOLO, JUMBO):
-            assert BOB not in pod.room(room).members
-        assert pod.room(CORNER).members[BOB] is True
-        assert BOB in pod.room(OLD).members
-        assert BOB not in pod.group(GROUP).members
+        for room in (s.DESK, s.SOLO, JUMBO):
+            assert s.BOB not in pod.room(room).members
+        assert pod.room(CORNER).members[s.BOB] is True
+        assert s.BOB in pod.room(OLD).members
+        assert s.BOB not in pod.group(s.GROUP).members
         assert sorted(removals(pod)[1:]) == sorted(
-            (pod.room(r).stream_id, BOB) for r in (DESK, SOLO, JUMBO)
+            (pod.room(r).stream_id, s.BOB) for r in (s.DESK, s.SOLO, JUMBO)
         )
 
-        case = await desk.say(FRANK, "/case 3")  # one entry per room and group
+        case = await desk.say(s.FRANK, "/case 3")  # one entry per room and group
         assert case.text.count("• Bob Member — done: Removed @Bob Member from") == 4
 
-        undo = await desk.say(FRANK, "/undo")
+        undo = await desk.say(s.FRANK, "/undo")
         assert undo.text.startswith("@Frank Compliance /undo · case 5: undoing case 3: 4 done")
         for name in ("Trading Desk", "Solo", "Jumbo"):
             assert f"Re-added @Bob Member to “{name}”." in undo.text
-        assert f"Re-added @Bob Member to IB group {GROUP}" in undo.text
-        for room in (DESK, SOLO, JUMBO):
-            assert pod.room(room).members[BOB] is False
-        assert BOB in pod.group(GROUP).members
+        assert f"Re-added @Bob Member to IB group {s.GROUP}" in undo.text
+        for room in (s.DESK, s.SOLO, JUMBO):
+            assert pod.room(room).members[s.BOB] is False
+        assert s.BOB in pod.group(s.GROUP).members
         assert clock.slept == [paced, paced]  # the re-add in the jumbo room waited for its pace too
     finally:
         await app.stop()
@@ -154,8 +140,8 @@ async def test_offboarding_end_to_end_then_undo(
 async def test_a_dry_run_shows_each_room_and_changes_nothing(
     pod: SymphonyPod, offboarding: App
 ) -> None:
-    desk = Room(pod, DESK)
-    reply = await desk.say(FRANK, f"/offboard @bob --dry-run --ib-group={GROUP}")
+    desk = s.Room(pod, s.DESK)
+    reply = await desk.say(s.FRANK, f"/offboard @bob --dry-run --ib-group={s.GROUP}")
     text = reply.text
     assert text.startswith(
         "@Frank Compliance /offboard · case 1: dry run, nothing was changed: 4 would be done,"
@@ -169,17 +155,17 @@ async def test_a_dry_run_shows_each_room_and_changes_nothing(
     )
     assert "Would refuse: Skipped “Old Desk”" in text
     assert f"Would refuse: Refused in “{CORNER_NAME}”" in text
-    assert f"Would ask the platform to remove @Bob Member from IB group {GROUP}." in text
-    assert changes(pod) == []
+    assert f"Would ask the platform to remove @Bob Member from IB group {s.GROUP}." in text
+    assert s.changes(pod) == []
 
 
 async def test_above_the_limit_it_waits_for_the_callers_confirmation(
-    pod: SymphonyPod, settings_for: ConfigMaker
+    pod: SymphonyPod, settings_for: s.ConfigMaker
 ) -> None:
     bobs_world(pod)
-    async with running(pod, settings_for(policy=POLICY, bulk={"confirm_above": 2})):
-        desk = Room(pod, DESK)
-        plan = await desk.say(FRANK, "/offboard bob@example.com")
+    async with s.running(pod, settings_for(policy=POLICY, bulk={"confirm_above": 2})):
+        desk = s.Room(pod, s.DESK)
+        plan = await desk.say(s.FRANK, "/offboard bob@example.com")
         assert plan.text.startswith(
             "@Frank Compliance /offboard · case 1: plan: 3 would be done, 2 refused. That is more"
             " than the 2 changes this bot makes without a confirmation"
@@ -187,29 +173,32 @@ async def test_above_the_limit_it_waits_for_the_callers_confirmation(
         assert "Would remove @Bob Member from “Solo”." in plan.text
         assert "It is 3 requests to the platform, one per room or group" in plan.text
         assert "/confirm 1" in plan.text
-        assert changes(pod) == []
-        listing = await desk.say(ALICE, "/jobs")
+        assert s.changes(pod) == []
+        listing = await desk.say(s.ALICE, "/jobs")
         assert "• case 1 /offboard by Frank Compliance: waiting for its caller's /confirm" in (
             listing.text
         )
-        other = await desk.say(CAROL, "/confirm 1")
+        other = await desk.say(s.CAROL, "/confirm 1")
         assert "Only Frank Compliance, who asked for case 1, can confirm it." in other.text
-        assert changes(pod) == []
-        assert "Confirmed case 1" in (await desk.say(FRANK, "/confirm 1")).text
-        summary = await pod.next_message(DESK, timeout=20)
+        assert s.changes(pod) == []
+        assert "Confirmed case 1" in (await desk.say(s.FRANK, "/confirm 1")).text
+        summary = await pod.next_message(s.DESK, timeout=20)
         assert summary.text.startswith(
             "@Frank Compliance /offboard · case 1: offboarding @Bob Member from 5 rooms:"
             " 3 done, 2 refused."
         ), summary.text
         assert "Removed @Bob Member from “Solo”." in summary.text
-        assert len(changes(pod)) == 3
+        assert len(s.changes(pod)) == 3
 
 
 async def test_a_caller_the_policy_does_not_name_lists_no_rooms(
     pod: SymphonyPod, offboarding: App
 ) -> None:
     """The refusal: tests/contract/test_offboard.py; here, not even a room list was asked for."""
-    assert "You may not run /offboard" in (await Room(pod, DESK).say(ALICE, "/offboard @bob")).text
+    assert (
+        "You may not run /offboard"
+        in (await s.Room(pod, s.DESK).say(s.ALICE, "/offboard @bob")).text
+    )
     assert pod.calls("POST", STREAMS) == []
 
 
@@ -217,7 +206,7 @@ async def test_the_rooms_come_page_by_page(pod: SymphonyPod, offboarding: App) -
     platform = offboarding.platforms["symphony"]
     assert isinstance(platform, SymphonyPlatform)
     platform.rooms_page_size = 2
-    reply = await Room(pod, DESK).say(FRANK, "/offboard @bob --dry-run")
+    reply = await s.Room(pod, s.DESK).say(s.FRANK, "/offboard @bob --dry-run")
     assert "4 would be done" not in reply.text  # no IB group this time
     assert "3 would be done, 2 refused" in reply.text
     pages = [(r.query.get("skip"), r.query.get("limit")) for r in pod.calls("POST", STREAMS)]
@@ -228,44 +217,44 @@ async def test_without_the_admin_role_it_says_so_and_changes_nothing(
     pod: SymphonyPod, offboarding: App
 ) -> None:
     pod.bot_roles.discard("USER_PROVISIONING")
-    reply = await Room(pod, DESK).say(FRANK, "/offboard @bob")
+    reply = await s.Room(pod, s.DESK).say(s.FRANK, "/offboard @bob")
     assert (
         "Could not list the rooms of @Bob Member, so nothing was changed: the platform refused"
         " (403), the bot lacks the right here" in reply.text
     )
-    assert changes(pod) == []
+    assert s.changes(pod) == []
 
 
 async def test_one_room_refusing_is_a_failed_line(pod: SymphonyPod, offboarding: App) -> None:
-    solo = pod.room(SOLO).stream_id
+    solo = pod.room(s.SOLO).stream_id
     pod.fail_next("POST", rf"/room/{solo}/membership/remove", 403)
-    text = (await Room(pod, DESK).say(FRANK, "/offboard @bob --ib-group nosuchgroup")).text
+    text = (await s.Room(pod, s.DESK).say(s.FRANK, "/offboard @bob --ib-group nosuchgroup")).text
     assert "2 done, 2 refused, 2 failed" in text, text
     assert "Failed in IB group nosuchgroup: could not remove @Bob Member:" in text
     assert "Failed in “Solo”: could not remove @Bob Member: the platform refused (403)" in text
-    assert BOB in pod.room(SOLO).members
-    assert BOB not in pod.room(DESK).members
+    assert s.BOB in pod.room(s.SOLO).members
+    assert s.BOB not in pod.room(s.DESK).members
 
 
 async def test_a_job_cut_off_mid_way_resumes_without_acting_twice(
-    pod: SymphonyPod, settings_for: ConfigMaker
+    pod: SymphonyPod, settings_for: s.ConfigMaker
 ) -> None:
     bobs_world(pod)
-    first = await start_bot(settings_for(policy=POLICY))
+    first = await s.start_bot(settings_for(policy=POLICY))
     await pod.wait_until_listening()
     held = pod.hold_next("POST", rf"/room/{JUMBO}/membership/remove")
-    pod.say(FRANK, DESK, "/offboard @bob")
+    pod.say(s.FRANK, s.DESK, "/offboard @bob")
     await pod.wait_for_calls("POST", rf"/room/{JUMBO}/membership/remove")
     before = removals(pod)  # the jumbo room is Bob's newest: the others came first
     assert first.dispatcher is not None
     await first.dispatcher.cancel()  # the process dies while that removal is in flight
     await first.stop(grace_seconds=0)
-    pod.room(JUMBO).drop_member(BOB)  # the pod had applied it; the bot never heard
+    pod.room(JUMBO).drop_member(s.BOB)  # the pod had applied it; the bot never heard
     held.set()
 
-    second = await start_bot(settings_for(policy=POLICY))
+    second = await s.start_bot(settings_for(policy=POLICY))
     try:
-        summary = await pod.next_message(DESK, timeout=20)
+        summary = await pod.next_message(s.DESK, timeout=20)
     finally:
         await second.stop()
     text = summary.text
@@ -281,63 +270,63 @@ async def test_a_job_cut_off_mid_way_resumes_without_acting_twice(
         assert f"Removed @Bob Member from “{name}”." in text
     rooms = [room for room, _ in removals(pod)]
     assert len(rooms) == len(set(rooms)) == 3  # each room asked exactly once
-    assert sorted(before[:2]) == sorted((pod.room(r).stream_id, BOB) for r in (DESK, SOLO))
+    assert sorted(before[:2]) == sorted((pod.room(r).stream_id, s.BOB) for r in (s.DESK, s.SOLO))
 
 
-async def test_progress_is_counted_in_rooms(pod: SymphonyPod, settings_for: ConfigMaker) -> None:
+async def test_progress_is_counted_in_rooms(pod: SymphonyPod, settings_for: s.ConfigMaker) -> None:
     bobs_world(pod)
     bulk = {"progress_every_percent": 40, "progress_every_seconds": 0}
-    async with running(pod, settings_for(policy=POLICY, bulk=bulk)):
-        desk = Room(pod, DESK)
-        first = await desk.say(FRANK, f"/offboard @bob --ib-group {GROUP}")
+    async with s.running(pod, settings_for(policy=POLICY, bulk=bulk)):
+        desk = s.Room(pod, s.DESK)
+        first = await desk.say(s.FRANK, f"/offboard @bob --ib-group {s.GROUP}")
         # Six steps (five rooms, one group): a report after 40 % of them, i.e. the third.
         assert first.text == (
             "@Frank Compliance /offboard · case 1: in progress, 3 of 6 handled (50 %):"
             " 2 done, 1 refused."
         )
-        summary = await pod.next_message(DESK)
+        summary = await pod.next_message(s.DESK)
         assert "4 done, 2 refused." in summary.text
 
 
 async def test_a_cancel_stops_it_between_rooms(pod: SymphonyPod, offboarding: App) -> None:
-    desk = Room(pod, DESK)
+    desk = s.Room(pod, s.DESK)
     held = pod.hold_next("POST", rf"/room/{JUMBO}/membership/remove")  # Bob's newest room
-    pod.say(FRANK, DESK, f"/offboard @bob --ib-group {GROUP}")
+    pod.say(s.FRANK, s.DESK, f"/offboard @bob --ib-group {s.GROUP}")
     await pod.wait_for_calls("POST", rf"/room/{JUMBO}/membership/remove")
-    assert "Case 1 stops after the change in hand" in (await desk.say(FRANK, "/cancel 1")).text
+    assert "Case 1 stops after the change in hand" in (await desk.say(s.FRANK, "/cancel 1")).text
     held.set()
-    summary = await pod.next_message(DESK, timeout=20)
+    summary = await pod.next_message(s.DESK, timeout=20)
     assert summary.text.startswith(
         "@Frank Compliance /offboard · case 1: offboarding @Bob Member: cancelled after 5 of 6"
         " rooms and groups: 3 done, 2 refused. The rest was not touched."
     ), summary.text
-    assert BOB not in pod.room(JUMBO).members
-    assert BOB in pod.group(GROUP).members  # the group came after the cancel
-    assert pod.calls("POST", rf"/admin/group/{GROUP}/membership/remove") == []
+    assert s.BOB not in pod.room(JUMBO).members
+    assert s.BOB in pod.group(s.GROUP).members  # the group came after the cancel
+    assert pod.calls("POST", rf"/admin/group/{s.GROUP}/membership/remove") == []
 
 
 async def test_a_room_the_person_left_meanwhile_is_skipped(
     pod: SymphonyPod, offboarding: App
 ) -> None:
-    solo = pod.room(SOLO).stream_id
+    solo = pod.room(s.SOLO).stream_id
     held = pod.hold_next("GET", rf"/room/{solo}/membership/list")
-    pod.say(FRANK, DESK, "/offboard @bob --dry-run")
+    pod.say(s.FRANK, s.DESK, "/offboard @bob --dry-run")
     await pod.wait_for_calls("GET", rf"/room/{solo}/membership/list", 1, timeout=20)
-    pod.room(SOLO).drop_member(BOB)  # Bob leaves Solo between the room list and its members
+    pod.room(s.SOLO).drop_member(s.BOB)  # Bob leaves Solo between the room list and its members
     held.set()
-    reply = await pod.next_message(DESK, timeout=20)
+    reply = await pod.next_message(s.DESK, timeout=20)
     assert "Skipped “Solo”: @Bob Member is no longer a member." in reply.text
-    assert changes(pod) == []
+    assert s.changes(pod) == []
 
 
 async def test_an_offboarding_can_be_scheduled_and_cancelled(
     pod: SymphonyPod, offboarding: App
 ) -> None:
-    desk = Room(pod, DESK)
-    reply = await desk.say(FRANK, "/offboard @bob --at 23:59 leaving")
+    desk = s.Room(pod, s.DESK)
+    reply = await desk.say(s.FRANK, "/offboard @bob --at 23:59 leaving")
     assert "@Frank Compliance /offboard · case 1: scheduled: it runs at " in reply.text
     assert "To drop it, answer /cancel 1" in reply.text
-    listing = await desk.say(ALICE, "/jobs")
+    listing = await desk.say(s.ALICE, "/jobs")
     assert "• case 1 /offboard by Frank Compliance: scheduled for" in listing.text
-    assert "Cancelled case 1 (/offboard)" in (await desk.say(FRANK, "/cancel 1")).text
-    assert changes(pod) == []
+    assert "Cancelled case 1 (/offboard)" in (await desk.say(s.FRANK, "/cancel 1")).text
+    assert s.changes(pod) == []
