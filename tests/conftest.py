@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.app import App
 from bot.platforms.symphony.adapter import SymphonyPlatform
@@ -57,6 +58,16 @@ def settings_for(pod: SymphonyPod, tmp_path: Path) -> ConfigMaker:
         return settings(tmp_path, "symphony", pod.bdk_config(key), SPINE_POLICY, **overrides)
 
     return make
+
+
+def config_file_for(pod: SymphonyPod, tmp_path: Path, **top: Any) -> Path:
+    """A ``kickbot.yaml`` in ``tmp_path`` for a real ``kickbot`` process on ``pod``: its store in
+    ``tmp_path``, plus the other top-level keys ``top`` (``bulk``, ``policy``...)."""
+    key = pod.write_private_key(tmp_path / "bot.pem")
+    path = tmp_path / "kickbot.yaml"
+    data = {"store": f"sqlite:///{tmp_path}/kickbot.db", "symphony": pod.bdk_config(key), **top}
+    path.write_text(yaml.safe_dump(data))
+    return path
 
 
 async def start_bot(settings: Settings) -> App:

@@ -11,32 +11,20 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner, Result
 
 from bot.cli import main
 from bot.cli_offboard import OffboardRequest, offboard
 from bot.store import Store
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import BOB, DESK, GROUP, SOLO, ConfigMaker, changes
+from tests.conftest import BOB, DESK, GROUP, SOLO, ConfigMaker, changes, config_file_for
 from tests.crowd import JUMBO
 from tests.test_offboard import CORNER, OLD, bobs_world
 
 
 @pytest.fixture
 def config_file(pod: SymphonyPod, tmp_path: Path) -> Path:
-    key = pod.write_private_key(tmp_path / "bot.pem")
-    path = tmp_path / "kickbot.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "store": f"sqlite:///{tmp_path}/kickbot.db",
-                "symphony": pod.bdk_config(key),
-                "policy": {"protected": ["carol@example.com"]},
-            }
-        )
-    )
-    return path
+    return config_file_for(pod, tmp_path, policy={"protected": ["carol@example.com"]})
 
 
 async def kickbot(*args: str, stdin: bytes = b"") -> tuple[int, str]:

@@ -9,28 +9,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, DAVE, DESK, changes
+from tests.conftest import ALICE, BOB, DAVE, DESK, changes, config_file_for
 
 REMOVE = r"/pod/v1/room/hJ4x-Kq_ZW9vbQ/membership/remove"
 
 
 @pytest.fixture
 def config_file(pod: SymphonyPod, tmp_path: Path) -> Path:
-    key = pod.write_private_key(tmp_path / "bot.pem")
-    path = tmp_path / "kickbot.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "store": f"sqlite:///{tmp_path}/kickbot.db",
-                "lease_seconds": 5,
-                "symphony": pod.bdk_config(key),
-            }
-        )
-    )
-    return path
+    return config_file_for(pod, tmp_path, lease_seconds=5)
 
 
 async def start(config: Path) -> asyncio.subprocess.Process:

@@ -10,10 +10,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE
+from tests.conftest import ALICE, config_file_for
 from tests.crowd import JUMBO, add_crowd, mentions
 from tests.test_run import processes, start
 
@@ -25,19 +24,8 @@ TARGETS = 20
 
 @pytest.fixture
 def jumbo_config(pod: SymphonyPod, tmp_path: Path) -> Path:
-    key = pod.write_private_key(tmp_path / "bot.pem")
-    path = tmp_path / "kickbot.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "store": f"sqlite:///{tmp_path}/kickbot.db",
-                "lease_seconds": 5,
-                "bulk": {"jumbo_members": 10, "jumbo_interval_seconds": 0.25},
-                "symphony": pod.bdk_config(key),
-            }
-        )
-    )
-    return path
+    bulk = {"jumbo_members": 10, "jumbo_interval_seconds": 0.25}
+    return config_file_for(pod, tmp_path, lease_seconds=5, bulk=bulk)
 
 
 def removed_ids(pod: SymphonyPod) -> Counter[int]:
