@@ -4,46 +4,36 @@ paces changes to it (a burst of changes_per_minute, then evenly)."""
 from __future__ import annotations
 
 from bot.testing.slack.workspace import SlackWorkspace
-from tests.slack.conftest import (
-    ALICE,
-    BOB,
-    DAVE,
-    DESK,
-    Channel,
-    SettingsMaker,
-    kicks,
-    start_bot,
-    stop_bot,
-)
+from tests.slack import conftest as s
 
 
 async def test_the_plan_estimates_at_tier_3(
-    slack: SlackWorkspace, slack_settings: SettingsMaker
+    slack: SlackWorkspace, slack_settings: s.SettingsMaker
 ) -> None:
     settings = slack_settings("http", bulk={"confirm_above": 1})
-    bot = await start_bot(slack, settings, "http")
+    bot = await s.start_bot(slack, settings, "http")
     try:
-        plan = await Channel(slack, bot, DESK).slash(ALICE, "@bob @dave")
+        plan = await s.Channel(slack, bot, s.DESK).slash(s.ALICE, "@bob @dave")
     finally:
-        await stop_bot(bot)
+        await s.stop_bot(bot)
     assert "plan: 2 would be done." in plan.plain
     assert "At Slack's published limit (one change every 1.2 s) it will take about 1 s." in (
         plan.plain
     )
-    assert kicks(slack) == []
+    assert s.kicks(slack) == []
 
 
 async def test_a_lower_configured_rate_is_used_and_a_burst_goes_through(
-    slack: SlackWorkspace, slack_settings: SettingsMaker
+    slack: SlackWorkspace, slack_settings: s.SettingsMaker
 ) -> None:
     settings = slack_settings("http")
     assert settings.slack is not None
     settings.slack["changes_per_minute"] = 2
-    bot = await start_bot(slack, settings, "http")
+    bot = await s.start_bot(slack, settings, "http")
     try:
         assert bot.platform.change_interval_seconds == 30
-        reply = await Channel(slack, bot, DESK).slash(ALICE, "@bob @dave")
+        reply = await s.Channel(slack, bot, s.DESK).slash(s.ALICE, "@bob @dave")
     finally:
-        await stop_bot(bot)
+        await s.stop_bot(bot)
     assert "2 done" in reply.plain
-    assert [k["user"] for k in kicks(slack)] == [BOB, DAVE]
+    assert [k["user"] for k in s.kicks(slack)] == [s.BOB, s.DAVE]

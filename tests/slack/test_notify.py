@@ -8,57 +8,49 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.testing.slack.workspace import SlackWorkspace
-from tests.slack.conftest import (
-    ALICE,
-    BOB,
-    DAVE,
-    DESK,
-    Bot,
-    Channel,
-    SettingsMaker,
-    start_bot,
-    stop_bot,
-)
+from tests.slack import conftest as s
 
 NOTIFY = {"removed_users": True, "contact": "compliance@example.com"}
 
 
 @pytest.fixture
-async def notifying(slack: SlackWorkspace, slack_settings: SettingsMaker) -> AsyncIterator[Channel]:
-    started: Bot = await start_bot(slack, slack_settings("http", notify=NOTIFY), "http")
-    yield Channel(slack, started, DESK)
-    await stop_bot(started)
+async def notifying(
+    slack: SlackWorkspace, slack_settings: s.SettingsMaker
+) -> AsyncIterator[s.Channel]:
+    started: s.Bot = await s.start_bot(slack, slack_settings("http", notify=NOTIFY), "http")
+    yield s.Channel(slack, started, s.DESK)
+    await s.stop_bot(started)
 
 
 async def test_removed_person_gets_a_direct_message(
-    slack: SlackWorkspace, notifying: Channel
+    slack: SlackWorkspace, notifying: s.Channel
 ) -> None:
-    reply = await notifying.slash(ALICE, "@bob posted <!channel> & *spam*")
+    reply = await notifying.slash(s.ALICE, "@bob posted <!channel> & *spam*")
     assert "Removed @Bob Member" in reply.plain
-    assert BOB not in notifying.members
-    im = slack.im_of(BOB)
+    assert s.BOB not in notifying.members
+    im = slack.im_of(s.BOB)
     assert im is not None
-    assert slack.channel(im).members == [slack.bot_user_id, BOB]
+    assert slack.channel(im).members == [slack.bot_user_id, s.BOB]
     notice = await slack.next_message(im)
     assert notice.plain.splitlines() == [
         "You were removed from the room desk by @Alice Admin.",
         "Reason: posted <!channel> & ∗spam∗",
         "Questions: contact compliance@example.com.",
     ]
-    assert notice.text.startswith(f"You were removed from the room desk by <@{ALICE}>.")
+    assert notice.text.startswith(f"You were removed from the room desk by <@{s.ALICE}>.")
     # The reason cannot ping the channel (Slack's three escapes) or bold the notice (look-alikes).
     assert "Reason: posted &lt;!channel&gt; &amp; ∗spam∗" in notice.text
     assert [{**c.query, **(c.body or {})} for c in slack.calls("conversations.open")] == [
-        {"users": BOB}
+        {"users": s.BOB}
     ]
 
 
 async def test_each_removed_person_gets_their_own_notice_and_the_im_is_reused(
-    slack: SlackWorkspace, notifying: Channel
+    slack: SlackWorkspace, notifying: s.Channel
 ) -> None:
-    slack.open_im(DAVE)  # an earlier conversation: Slack answers already_open
-    await notifying.slash(ALICE, "@bob @dave")
-    for user in (BOB, DAVE):
+    slack.open_im(s.DAVE)  # an earlier conversation: Slack answers already_open
+    await notifying.slash(s.ALICE, "@bob @dave")
+    for user in (s.BOB, s.DAVE):
         im = slack.im_of(user)
         assert im is not None
         assert "You were removed from the room desk" in (await slack.next_message(im)).plain
@@ -66,25 +58,25 @@ async def test_each_removed_person_gets_their_own_notice_and_the_im_is_reused(
 
 
 async def test_without_im_write_the_notice_failure_is_said_and_the_removal_counts(
-    slack: SlackWorkspace, notifying: Channel
+    slack: SlackWorkspace, notifying: s.Channel
 ) -> None:
     slack.scopes.discard("im:write")  # an app installed from an older manifest
-    reply = await notifying.slash(ALICE, "@bob")
+    reply = await notifying.slash(s.ALICE, "@bob")
     assert "1 done" in reply.plain
-    assert BOB not in notifying.members
+    assert s.BOB not in notifying.members
     assert "Could not send @Bob Member the removal notice: the platform refused (403)" in (
         reply.plain
     )
     assert "the bot's token lacks the OAuth scope im:write" in reply.plain
-    assert slack.im_of(BOB) is None
+    assert slack.im_of(s.BOB) is None
 
 
-async def test_a_deactivated_account_is_said(slack: SlackWorkspace, notifying: Channel) -> None:
-    slack.users[BOB].deleted = True
-    reply = await notifying.slash(ALICE, "@bob")
+async def test_a_deactivated_account_is_said(slack: SlackWorkspace, notifying: s.Channel) -> None:
+    slack.users[s.BOB].deleted = True
+    reply = await notifying.slash(s.ALICE, "@bob")
     assert "Removed @Bob Member." in reply.plain
     assert (
         "Could not send @Bob Member the removal notice: not found (404): this user's Slack "
         "account is deactivated (Slack: user_disabled)" in reply.plain
     )
-    assert slack.im_of(BOB) is None
+    assert slack.im_of(s.BOB) is None
