@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import psycopg
@@ -32,6 +33,25 @@ print("locked", flush=True)
 time.sleep(float(sys.argv[2]))
 conn.execute("COMMIT")
 """
+
+
+def another_process_locks(
+    path: Path,
+) -> tuple[Callable[[], Awaitable[None]], list[asyncio.subprocess.Process]]:
+    """A hiccup for ``_kick_three_with``: another process takes the SQLite file's write lock
+    and holds it longer than the busy timeout (the store must try again); the list gets it."""
+    held = BUSY_TIMEOUT_MS / 1000 + 2
+    holder: list[asyncio.subprocess.Process] = []
+
+    async def lock() -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", HOLDER, str(path), str(held), stdout=asyncio.subprocess.PIPE
+        )
+        assert proc.stdout is not None
+        assert await proc.stdout.readline() == b"locked\n"
+        holder.append(proc)
+
+    return lock, holder
 
 
 async def _kick_three_with(pod: SymphonyPod, app: App, hiccup: object) -> str:
@@ -76,16 +96,7 @@ async def test_sqlite_locked_by_another_process_between_targets(
     pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
 ) -> None:
     path = tmp_path / "kickbot.db"
-    held = BUSY_TIMEOUT_MS / 1000 + 2  # longer than the busy timeout: the store must try again
-    holder: list[asyncio.subprocess.Process] = []
-
-    async def lock() -> None:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", HOLDER, str(path), str(held), stdout=asyncio.subprocess.PIPE
-        )
-        assert proc.stdout is not None
-        assert await proc.stdout.readline() == b"locked\n"
-        holder.append(proc)
+    lock, holder = another_process_locks(path)
 
     app = await start_bot(settings_for(store=f"sqlite:///{path}", lease_seconds=LEASE))
     try:
@@ -103,16 +114,7 @@ async def test_a_store_down_past_its_retries_sets_the_job_aside_and_answers_once
     """The store stays locked past the time it tries again: the job is not crashed but
     queued again with what it did, and resumed in this process once the store answers."""
     path = tmp_path / "kickbot.db"
-    held = BUSY_TIMEOUT_MS / 1000 + 2
-    holder: list[asyncio.subprocess.Process] = []
-
-    async def lock() -> None:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", HOLDER, str(path), str(held), stdout=asyncio.subprocess.PIPE
-        )
-        assert proc.stdout is not None
-        assert await proc.stdout.readline() == b"locked\n"
-        holder.append(proc)
+    lock, holder = another_process_locks(path)
 
     app = await start_bot(settings_for(store=f"sqlite:///{path}", lease_seconds=LEASE))
     assert app.store is not None

@@ -14,7 +14,7 @@ from bot.model import Invocation, RoomRef, UserRef, Word
 from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import line
 from bot.store import OpenJob, Store
-from bot.store.records import JobState
+from bot.store.records import Job, JobState
 
 ALICE = UserRef("1", "Alice", "alice@example.com")
 ROOM, OTHER = "room1", "room2"
@@ -156,13 +156,9 @@ async def test_a_result_goes_with_its_case_s_next_write_and_a_release_writes_the
     assert {k: v[0] for k, v in (again.settled or {}).items()} == {"2": "done", "4": "failed"}
 
 
-async def test_another_case_s_read_that_cannot_write_a_result_leaves_it_to_its_case(
-    store: Store, store_url: str
-) -> None:
-    """A read first writes every case's pending results; when that fails, the read goes on
-    and each result stays pending for its own case, which writes it later."""
-    if not store_url.startswith("sqlite"):
-        pytest.skip("renames a table behind the store's back (SQLite file)")
+async def claimed_with_a_pending_result(store: Store) -> tuple[int, Job]:
+    """A /kick recorded and claimed, its removal of Bob done and written to its journal only:
+    the result waits in the store for a read or for the case's close to write it."""
     case, job = await store.record_and_claim(invocation(), "kick", "change", A, 60)
     assert case is not None
     assert job is not None
@@ -170,6 +166,17 @@ async def test_another_case_s_read_that_cannot_write_a_result_leaves_it_to_its_c
     bob = UserRef("2", "Bob")
     await journal.start(bob)
     await journal.record(ItemResult(bob, Status.DONE, line("Removed @Bob.")))
+    return case, job
+
+
+async def test_another_case_s_read_that_cannot_write_a_result_leaves_it_to_its_case(
+    store: Store, store_url: str
+) -> None:
+    """A read first writes every case's pending results; when that fails, the read goes on
+    and each result stays pending for its own case, which writes it later."""
+    if not store_url.startswith("sqlite"):
+        pytest.skip("renames a table behind the store's back (SQLite file)")
+    case, _ = await claimed_with_a_pending_result(store)
     other = await record(store, room=OTHER)
     assert await claimed(store, B, room=OTHER) == other  # running: a cancel only marks it
     path = store_url.removeprefix("sqlite:///").split("?")[0]
@@ -364,13 +371,7 @@ async def test_a_read_writing_a_result_while_its_case_closes_leaves_the_chain_tr
         pytest.skip("two connections at once: PostgreSQL (SQLite has one writer)")
     import psycopg
 
-    case, job = await store.record_and_claim(invocation(), "kick", "change", A, 60)
-    assert case is not None
-    assert job is not None
-    journal = store.journal(case, job.settled)
-    bob = UserRef("2", "Bob")
-    await journal.start(bob)
-    await journal.record(ItemResult(bob, Status.DONE, line("Removed @Bob.")))
+    case, job = await claimed_with_a_pending_result(store)
     conninfo, _, schema = store_url.partition("?search_path=")
     async with await psycopg.AsyncConnection.connect(conninfo) as outside:
         await outside.execute(f'SET search_path TO "{schema}"')
