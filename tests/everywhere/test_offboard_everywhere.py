@@ -3,6 +3,9 @@ workspace doubles behind one bot; one case, per-platform and per-room lines, one
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import pytest
 
 from bot.app import App
@@ -17,6 +20,19 @@ from tests.everywhere.conftest import POLICY, Maker
 from tests.slack import conftest as slack_kit
 
 FRANK = symphony.FRANK
+
+
+@contextlib.asynccontextmanager
+async def seam_app(settings_for: Maker) -> AsyncIterator[App]:
+    """The bot on every platform, its policy naming the ``scim:okta`` seam; stopped when done."""
+    settings = settings_for()
+    settings.policy = naming(settings.policy, ["scim:okta"])
+    app = App(settings)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
 
 
 async def test_one_case_on_symphony_and_slack(
@@ -42,11 +58,7 @@ async def test_one_case_on_symphony_and_slack(
 async def test_the_seam_acts_at_once_and_reports_in_each_room(
     settings_for: Maker, pod: SymphonyPod, slack: SlackWorkspace
 ) -> None:
-    settings = settings_for()
-    settings.policy = naming(settings.policy, ["scim:okta"])
-    app = App(settings)
-    await app.start()
-    try:
+    async with seam_app(settings_for) as app:
         assert app.dispatcher is not None
         departure = Departure("Bob@Example.com", "left the company", "scim:okta", key="k1")
         case = await start_departure(
@@ -66,8 +78,6 @@ async def test_the_seam_acts_at_once_and_reports_in_each_room(
             assert f"case {case}: offboarding bob@example.com on 2 platforms" in text, text
         assert symphony.BOB not in pod.room(symphony.DESK).members
         assert slack_kit.BOB not in slack.members(slack_kit.DESK)
-    finally:
-        await app.stop()
 
 
 async def test_unknown_on_one_platform_is_reported_and_the_others_go_on(
@@ -135,11 +145,7 @@ def kicks_or_lookups(slack: SlackWorkspace, before: int) -> list[str]:
 async def test_the_seam_waits_for_a_named_confirmer(
     settings_for: Maker, pod: SymphonyPod, slack: SlackWorkspace
 ) -> None:
-    settings = settings_for()
-    settings.policy = naming(settings.policy, ["scim:okta"])
-    app = App(settings)
-    await app.start()
-    try:
+    async with seam_app(settings_for) as app:
         assert app.dispatcher is not None
         case = await start_departure(
             app.dispatcher,
@@ -163,8 +169,6 @@ async def test_the_seam_waits_for_a_named_confirmer(
         copy = (await slack.next_message(slack_kit.DESK, timeout=30)).plain
         assert f"case {case}: offboarding bob@example.com on 2 platforms" in copy, copy
         assert slack_kit.BOB not in slack.members(slack_kit.DESK)
-    finally:
-        await app.stop()
 
 
 async def test_a_job_cut_off_resumes_after_a_restart_each_removal_once(
