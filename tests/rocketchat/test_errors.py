@@ -24,36 +24,29 @@ from tests.rocketchat.conftest import (
 )
 
 
-async def test_server_last_owner_error_on_kick_becomes_a_clear_reply(
-    server: RocketChatServer, desk: Room
+@pytest.mark.parametrize(
+    ("command", "method", "sentence", "code"),
+    [
+        ("kick", "groups.kick", "remove @carol", "error-you-are-last-owner"),
+        ("demote", "groups.removeOwner", "demote @carol", "error-remove-last-owner"),
+    ],
+)
+async def test_server_last_owner_error_becomes_a_clear_reply(
+    server: RocketChatServer, desk: Room, command: str, method: str, sentence: str, code: str
 ) -> None:
-    # The bot sees two owners and lets the kick through; meanwhile someone demotes alice, so
-    # when the kick arrives carol is the last owner and the server's own rule refuses it.
-    release = server.hold_next("groups.kick")
-    await desk.post(ALICE, "!kick @carol")
-    await server.wait_for_calls("groups.kick")
-    server.room(DESK).roles[ALICE].discard("owner")
-    release.set()
-    reply = await server.next_message(DESK)
-    text = visible(reply.msg)
-    assert "Could not remove @carol" in text
-    assert "refuses to remove the room's last owner" in text
-    assert "error-you-are-last-owner" in text
-    assert CAROL in desk.members
-
-
-async def test_server_last_owner_error_on_demote_becomes_a_clear_reply(
-    server: RocketChatServer, desk: Room
-) -> None:
-    release = server.hold_next("groups.removeOwner")
-    await desk.post(ALICE, "!demote @carol")
-    await server.wait_for_calls("groups.removeOwner")
+    # The bot sees two owners and lets the change through; meanwhile someone demotes alice, so
+    # when it arrives carol is the last owner and the server's own rule refuses it.
+    release = server.hold_next(method)
+    await desk.post(ALICE, f"!{command} @carol")
+    await server.wait_for_calls(method)
     server.room(DESK).roles[ALICE].discard("owner")
     release.set()
     text = visible((await server.next_message(DESK)).msg)
-    assert "Could not demote @carol" in text
-    assert "refuses to demote the room's last owner" in text
-    assert "error-remove-last-owner" in text
+    assert f"Could not {sentence}" in text
+    verb = sentence.split()[0]
+    assert f"refuses to {verb} the room's last owner" in text
+    assert code in text
+    assert CAROL in desk.members
     assert server.room(DESK).owners == {CAROL}
 
 
