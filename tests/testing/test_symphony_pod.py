@@ -344,6 +344,15 @@ async def tokens(pod: SymphonyPod, http: aiohttp.ClientSession) -> dict[str, str
     return headers
 
 
+async def new_datafeed(pod: SymphonyPod, http: aiohttp.ClientSession) -> tuple[dict[str, str], str]:
+    """The bot's session headers and the read path of a datafeed it has just created."""
+    headers = await tokens(pod, http)
+    async with http.post("/agent/v5/datafeeds", headers=headers) as response:
+        assert response.status == 201
+        feed = (await response.json())["id"]
+    return headers, f"/agent/v5/datafeeds/{feed}/read"
+
+
 async def test_login_verifies_the_jwt(pod: SymphonyPod, http: aiohttp.ClientSession) -> None:
     wrong_sub = jwt.encode(
         {"sub": "mallory", "exp": int(time.time()) + 60}, pod.private_key_pem, algorithm="RS512"
@@ -452,11 +461,7 @@ async def test_read_holds_and_wakes_on_an_event(
     pod: SymphonyPod, http: aiohttp.ClientSession
 ) -> None:
     pod.hold_seconds = 5.0
-    headers = await tokens(pod, http)
-    async with http.post("/agent/v5/datafeeds", headers=headers) as response:
-        assert response.status == 201
-        feed = (await response.json())["id"]
-    read = f"/agent/v5/datafeeds/{feed}/read"
+    headers, read = await new_datafeed(pod, http)
     started = time.monotonic()
     pending = asyncio.create_task(http.post(read, json={"ackId": ""}, headers=headers))
     await pod.wait_for_calls("POST", read)
@@ -484,9 +489,7 @@ async def test_unacknowledged_batch_is_redelivered_after_the_delay(
     pod: SymphonyPod, http: aiohttp.ClientSession
 ) -> None:
     pod.redelivery_seconds = 0.05
-    headers = await tokens(pod, http)
-    async with http.post("/agent/v5/datafeeds", headers=headers) as response:
-        read = f"/agent/v5/datafeeds/{(await response.json())['id']}/read"
+    headers, read = await new_datafeed(pod, http)
     message_id = pod.say(JANE, ROOM, "one")
     for _ in range(2):  # delivered, not acknowledged, delivered again
         async with http.post(read, json={"ackId": ""}, headers=headers) as response:
