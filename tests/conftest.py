@@ -6,6 +6,7 @@ reading the bot's reply there; the pod checks every request against the Symphony
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -75,6 +76,27 @@ async def start_bot(settings: Settings) -> App:
     app = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
     await app.start()
     return app
+
+
+async def kill(app: App) -> None:
+    """``app``'s process dies: what it is doing is cut off where it stands, with no grace."""
+    assert app.dispatcher is not None
+    await app.dispatcher.cancel()
+    await app.stop(grace_seconds=0)
+
+
+async def killed_mid_call(
+    pod: SymphonyPod, settings: Settings, method: str, path: str, text: str
+) -> asyncio.Event:
+    """A bot on ``settings`` that Alice asks ``text`` in the desk, killed while its call
+    ``method path`` is in flight (held): returns the hold, to let the pod answer nobody."""
+    app = await start_bot(settings)
+    await pod.wait_until_listening()
+    release = pod.hold_next(method, path)
+    pod.say(ALICE, DESK, text)
+    await pod.wait_for_calls(method, path, 1)
+    await kill(app)
+    return release
 
 
 @contextlib.asynccontextmanager

@@ -21,6 +21,7 @@ from tests.conftest import (
     SOLO,
     ConfigMaker,
     changes,
+    killed_mid_call,
     running,
     start_bot,
 )
@@ -126,14 +127,8 @@ async def test_restart_resumes_a_recorded_command(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
     """A command cut off by a stop (grace period over) is handed back and run by the next start."""
-    app = await start_bot(settings_for())
-    await pod.wait_until_listening()
-    release = pod.hold_next("GET", r"/pod/v3/room/.*/info")
-    pod.say(ALICE, DESK, "/demote @carol")
-    await pod.wait_for_calls("GET", r"/pod/v3/room/.*/info", 1)
-    assert app.dispatcher is not None
-    await app.dispatcher.cancel()  # the process dies mid-command
-    await app.stop(grace_seconds=0)
+    info = r"/pod/v3/room/.*/info"
+    release = await killed_mid_call(pod, settings_for(), "GET", info, "/demote @carol")
     release.set()
     assert pod.room(DESK).members[CAROL] is True
 
