@@ -4,14 +4,16 @@ workspace doubles behind one bot; one case, per-platform and per-room lines, one
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 import pytest
 
 from bot.app import App
 from bot.everywhere import Departure, naming, start_departure
+from bot.platform import Platform
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.platforms.symphony.adapter import SymphonyPlatform
+from bot.settings import Settings
 from bot.testing.slack.signing import SignedSender
 from bot.testing.slack.workspace import SlackWorkspace
 from bot.testing.symphony import SymphonyPod
@@ -23,16 +25,24 @@ FRANK = symphony.FRANK
 
 
 @contextlib.asynccontextmanager
-async def seam_app(settings_for: Maker) -> AsyncIterator[App]:
-    """The bot on every platform, its policy naming the ``scim:okta`` seam; stopped when done."""
-    settings = settings_for()
-    settings.policy = naming(settings.policy, ["scim:okta"])
-    app = App(settings)
+async def started(
+    settings: Settings, platforms: Mapping[str, Platform] | None = None
+) -> AsyncIterator[App]:
+    """The bot on ``settings`` (on every platform they name, or on ``platforms``), started;
+    stopped when done."""
+    app = App(settings, platforms)
     await app.start()
     try:
         yield app
     finally:
         await app.stop()
+
+
+def seam_app(settings_for: Maker) -> contextlib.AbstractAsyncContextManager[App]:
+    """The bot on every platform, its policy naming the ``scim:okta`` seam; stopped when done."""
+    settings = settings_for()
+    settings.policy = naming(settings.policy, ["scim:okta"])
+    return started(settings)
 
 
 async def test_one_case_on_symphony_and_slack(
@@ -248,17 +258,11 @@ async def test_an_undo_where_a_platform_is_not_served_leaves_it_for_a_later_undo
 ) -> None:
     settings = settings_for()
     desk = symphony.Room(pod, symphony.DESK)
-    both = App(settings)
-    await both.start()
-    try:
+    async with started(settings):
         await pod.wait_until_listening()
         await desk.say(FRANK, "/offboard bob@example.com --platform all")
-    finally:
-        await both.stop()
     assert settings.symphony is not None
-    alone = App(settings, {"symphony": SymphonyPlatform(settings.symphony)})
-    await alone.start()
-    try:
+    async with started(settings, {"symphony": SymphonyPlatform(settings.symphony)}):
         text = (await desk.say(FRANK, "/undo 1")).text
         assert "Re-added @Bob Member to “Symphony Trading Desk”." in text, text
         assert "Not undone for bob in “Slack desk”: this bot does not serve Slack now." in text, (
@@ -266,18 +270,12 @@ async def test_an_undo_where_a_platform_is_not_served_leaves_it_for_a_later_undo
         )
         assert symphony.BOB in pod.room(symphony.DESK).members
         assert slack_kit.BOB not in slack.members(slack_kit.DESK)
-    finally:
-        await alone.stop()
-    again = App(settings)
-    await again.start()
-    try:
+    async with started(settings):
         text = (await desk.say(FRANK, "/undo 1")).text
         assert slack_kit.BOB in slack.members(slack_kit.DESK), text
         assert slack_kit.BOB in slack.members(slack_kit.SECRET), text
         assert "Re-added bob to “Slack desk”." in text, text
         assert "Already undone for @Bob Member in “Symphony Solo” by case 2" in text, text
-    finally:
-        await again.stop()
 
 
 async def test_a_dry_run_plans_every_platform_and_changes_nothing(
@@ -296,9 +294,7 @@ async def test_a_protected_person_is_refused_on_every_platform(
     settings_for: Maker, pod: SymphonyPod, slack: SlackWorkspace
 ) -> None:
     policy = {**POLICY, "protected": ["bob@example.com"]}
-    protected = App(settings_for(policy=policy))
-    await protected.start()
-    try:
+    async with started(settings_for(policy=policy)):
         await pod.wait_until_listening()
         desk = symphony.Room(pod, symphony.DESK)
         text = (await desk.say(FRANK, "/offboard bob@example.com --platform all")).text
@@ -306,5 +302,3 @@ async def test_a_protected_person_is_refused_on_every_platform(
         assert text.count("is protected") == 2, text
         assert symphony.changes(pod) == []
         assert slack.calls("conversations.kick") == []
-    finally:
-        await protected.stop()
