@@ -4,9 +4,10 @@ end, waiting for a receiver, and ``kickbot audit stream --status`` run as a comm
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from bot.audit import Chain
 from bot.store import Store
 from bot.store.connection import Connection
 from bot.store.database import Database
+from tests.kickbot_process import Running
+from tests.ops.process import kickbot_run
 
 
 async def append(store_url: str, notes: Sequence[dict[str, Any]], case: int = 0) -> None:
@@ -84,3 +87,11 @@ def status(
          *options],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def ready_run(config: dict[str, Any], tmp_path: Path) -> AsyncIterator[Running]:
+    """``kickbot run`` on ``config`` as a real process, once it answers ``/readyz``."""
+    async with kickbot_run(config, tmp_path) as bot:
+        await bot.wait_for("/readyz", 200)
+        yield bot

@@ -5,8 +5,10 @@ reported by ``kickbot audit stream --status``."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import ssl
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.testing.symphony import SymphonyPod
 from tests.audit_stream.certs import make_pki
-from tests.audit_stream.kit import append, chain, status, stored, until
+from tests.audit_stream.kit import append, chain, ready_run, status, stored, until
 from tests.audit_stream.receivers import HecReceiver
 from tests.conftest import ALICE, BOB, DESK
 from tests.ops.process import kickbot_run
@@ -35,6 +37,20 @@ def config(pod: SymphonyPod, tmp_path: Path, hec: HecReceiver, **sink: Any) -> d
     }  # fmt: skip
 
 
+@contextlib.asynccontextmanager
+async def collecting(
+    hec: HecReceiver, pod: SymphonyPod, tmp_path: Path, **sink: Any
+) -> AsyncIterator[dict[str, Any]]:
+    """``hec`` listening, and a config that streams to it; when done, a held answer is let go
+    and ``hec`` stops."""
+    await hec.start()
+    try:
+        yield config(pod, tmp_path, hec, **sink)
+    finally:
+        hec.release.set()
+        await hec.stop()
+
+
 def lag(metrics: str) -> float | None:
     for family in text_string_to_metric_families(metrics):
         for s in family.samples:
@@ -48,12 +64,9 @@ async def test_every_record_once_in_order_over_https(pod: SymphonyPod, tmp_path:
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(pki.cert, pki.key)
     hec = HecReceiver(TOKEN, server)
-    await hec.start()
-    cfg = config(pod, tmp_path, hec, ca_file=str(pki.ca))
-    url = cfg["store"]
-    try:
-        async with kickbot_run(cfg, tmp_path) as bot:
-            await bot.wait_for("/readyz", 200)
+    async with collecting(hec, pod, tmp_path, ca_file=str(pki.ca)) as cfg:
+        url = cfg["store"]
+        async with ready_run(cfg, tmp_path) as bot:
             pod.say(ALICE, DESK, "/kick @bob spamming | x=y \\ CEF:0|forged")
             assert "Removed @Bob Member" in (await pod.next_message(DESK, timeout=30)).text
             assert BOB not in pod.room(DESK).members
@@ -77,18 +90,13 @@ async def test_every_record_once_in_order_over_https(pod: SymphonyPod, tmp_path:
             assert f"splunk (splunk_hec): acknowledged #{last} of #{last}, 0 behind" in shown.stdout
             assert await bot.stop() == 0, bot.output()
             assert TOKEN not in bot.output()
-    finally:
-        await hec.stop()
 
 
 async def test_records_wait_while_the_collector_is_down(pod: SymphonyPod, tmp_path: Path) -> None:
     hec = HecReceiver(TOKEN)
-    await hec.start()
-    cfg = config(pod, tmp_path, hec)
-    url = cfg["store"]
-    try:
-        async with kickbot_run(cfg, tmp_path) as bot:
-            await bot.wait_for("/readyz", 200)
+    async with collecting(hec, pod, tmp_path) as cfg:
+        url = cfg["store"]
+        async with ready_run(cfg, tmp_path) as bot:
             await append(url, [{"n": n} for n in range(5)])
             await until(lambda: len(hec.events) == 5, what="the first records")
             await stored(url, "splunk", 5)
@@ -109,8 +117,6 @@ async def test_records_wait_while_the_collector_is_down(pod: SymphonyPod, tmp_pa
             assert shown.returncode == 0, shown.stdout
             assert "last error" not in shown.stdout, shown.stdout
             assert await bot.stop() == 0, bot.output()
-    finally:
-        await hec.stop()
 
 
 async def test_sigkill_mid_stream_loses_nothing(pod: SymphonyPod, tmp_path: Path) -> None:
@@ -118,12 +124,9 @@ async def test_sigkill_mid_stream_loses_nothing(pod: SymphonyPod, tmp_path: Path
     record is sent twice): after the restart every record is there, and the only copies are
     that batch's, with the same seq and hash. Killed when idle: no copy at all."""
     hec = HecReceiver(TOKEN)
-    await hec.start()
-    cfg = config(pod, tmp_path, hec)
-    url = cfg["store"]
-    try:
-        async with kickbot_run(cfg, tmp_path) as bot:
-            await bot.wait_for("/readyz", 200)
+    async with collecting(hec, pod, tmp_path) as cfg:
+        url = cfg["store"]
+        async with ready_run(cfg, tmp_path) as bot:
             await append(url, [{"n": n} for n in range(10)])
             await until(lambda: len(hec.events) == 10, what="the first batch")
             hec.hold = True
@@ -147,34 +150,26 @@ async def test_sigkill_mid_stream_loses_nothing(pod: SymphonyPod, tmp_path: Path
         assert all(len(copies) == 1 for copies in by_seq.values())  # a copy is identical
 
         before = len(hec.events)  # killed when idle: nothing is sent again
-        async with kickbot_run(cfg, tmp_path) as bot:
-            await bot.wait_for("/readyz", 200)
+        async with ready_run(cfg, tmp_path) as bot:
             await append(url, [{"n": 30}])
             await until(lambda: len(hec.events) == before + 1, what="the next record")
             await stored(url, "splunk", 31)  # its position written: the window is closed
             bot.kill()
             await bot.proc.wait()
-        async with kickbot_run(cfg, tmp_path) as bot:
-            await bot.wait_for("/readyz", 200)
+        async with ready_run(cfg, tmp_path) as bot:
             await append(url, [{"n": 31}])
             await until(lambda: len(hec.events) == before + 2, what="the record after")
             assert await bot.stop() == 0, bot.output()
         assert hec.seqs()[before:] == [31, 32]
-    finally:
-        hec.release.set()
-        await hec.stop()
 
 
 async def test_a_refused_token_is_reported_and_the_records_wait(
     pod: SymphonyPod, tmp_path: Path
 ) -> None:
     hec = HecReceiver("another-token")
-    await hec.start()
-    cfg = config(pod, tmp_path, hec)
-    url = cfg["store"]
-    try:
-        async with kickbot_run(cfg, tmp_path) as bot:
-            await bot.wait_for("/readyz", 200)
+    async with collecting(hec, pod, tmp_path) as cfg:
+        url = cfg["store"]
+        async with ready_run(cfg, tmp_path) as bot:
             await append(url, [{"n": n} for n in range(3)])
             await until(lambda: hec.refused >= 2, what="a second try")
             shown = status(cfg, tmp_path, "--max-lag", "0")
@@ -189,5 +184,3 @@ async def test_a_refused_token_is_reported_and_the_records_wait(
             await until(lambda: len(hec.events) == 3, what="the records, once accepted")
             assert hec.seqs() == [1, 2, 3]
             assert await bot.stop() == 0, bot.output()
-    finally:
-        await hec.stop()

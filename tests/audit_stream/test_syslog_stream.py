@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.testing.symphony import SymphonyPod
 from tests.audit_stream.certs import make_pki
-from tests.audit_stream.kit import append, chain, status, stored, until
+from tests.audit_stream.kit import append, chain, ready_run, status, stored, until
 from tests.audit_stream.parse import parse_cef
 from tests.audit_stream.receivers import SyslogReceiver
 from tests.conftest import ALICE, DESK
@@ -50,8 +50,7 @@ async def test_tls_with_a_client_certificate_and_hostile_text(
                  client_key=str(pki.key), server_name="localhost")  # fmt: skip
     url = cfg["store"]
     try:
-        async with kickbot_run(cfg, tmp_path) as bot:
-            await bot.wait_for("/readyz", 200)
+        async with ready_run(cfg, tmp_path) as bot:
             pod.say(ALICE, DESK, f"/kick @bob {HOSTILE_REASON}")
             assert "Removed @Bob Member" in (await pod.next_message(DESK, timeout=30)).text
             await append(url, [{"reason": HOSTILE_NOTE, "target": HOSTILE_NOTE, "n": n}
@@ -102,8 +101,7 @@ async def test_tcp_records_wait_while_the_receiver_is_down(
     cfg = config(pod, tmp_path, receiver)
     url = cfg["store"]
     try:
-        async with kickbot_run(cfg, tmp_path) as bot:
-            await bot.wait_for("/readyz", 200)
+        async with ready_run(cfg, tmp_path) as bot:
             await append(url, [{"n": n} for n in range(5)])
             await until(lambda: len(receiver.taken) == 5, what="the first records")
             await stored(url, "siem", 5)
@@ -128,8 +126,7 @@ async def test_udp(pod: SymphonyPod, tmp_path: Path) -> None:
     await receiver.start()
     cfg = config(pod, tmp_path, receiver, utf8_bom=False)
     try:
-        async with kickbot_run(cfg, tmp_path) as bot:
-            await bot.wait_for("/readyz", 200)
+        async with ready_run(cfg, tmp_path) as bot:
             await append(cfg["store"], [{"n": n} for n in range(15)])
             await until(lambda: len(receiver.taken) >= 15, what="the datagrams")
             assert receiver.seqs() == list(range(1, 16))
@@ -149,8 +146,7 @@ async def test_a_certificate_that_does_not_verify_gets_nothing(
     await receiver.start()
     cfg = config(pod, tmp_path, receiver)  # no ca_file: the system's CAs, which do not know it
     try:
-        async with kickbot_run(cfg, tmp_path) as bot:
-            await bot.wait_for("/readyz", 200)
+        async with ready_run(cfg, tmp_path) as bot:
             await append(cfg["store"], [{"n": 1}])
             await asyncio.sleep(2)
             shown = status(cfg, tmp_path, "--max-lag", "0")
