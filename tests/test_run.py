@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -38,11 +38,25 @@ async def processes() -> AsyncIterator[list[asyncio.subprocess.Process]]:
             await p.wait()
 
 
+Launch = Callable[[Path], Awaitable[asyncio.subprocess.Process]]
+
+
+@pytest.fixture
+def launch(processes: list[asyncio.subprocess.Process]) -> Launch:
+    """Start ``kickbot run`` on a config file; killed, if still running, when the test ends."""
+
+    async def go(config: Path) -> asyncio.subprocess.Process:
+        proc = await start(config)
+        processes.append(proc)
+        return proc
+
+    return go
+
+
 async def test_run_serves_commands_and_stops_on_sigterm(
-    pod: SymphonyPod, config_file: Path, processes: list[asyncio.subprocess.Process]
+    pod: SymphonyPod, config_file: Path, launch: Launch
 ) -> None:
-    proc = await start(config_file)
-    processes.append(proc)
+    proc = await launch(config_file)
     await pod.wait_until_listening(timeout=60)
     pod.say(ALICE, DESK, "/kick @bob")
     assert "Removed @Bob Member." in (await pod.next_message(DESK, timeout=30)).text
@@ -53,10 +67,9 @@ async def test_run_serves_commands_and_stops_on_sigterm(
 
 
 async def test_a_killed_bot_finishes_the_command_after_restart_without_acting_twice(
-    pod: SymphonyPod, config_file: Path, processes: list[asyncio.subprocess.Process]
+    pod: SymphonyPod, config_file: Path, launch: Launch
 ) -> None:
-    first = await start(config_file)
-    processes.append(first)
+    first = await launch(config_file)
     await pod.wait_until_listening(timeout=60)
     release = pod.hold_next("POST", REMOVE)
     pod.say(ALICE, DESK, "/kick @bob @dave")
@@ -67,8 +80,7 @@ async def test_a_killed_bot_finishes_the_command_after_restart_without_acting_tw
     pod.room(DESK).drop_member(BOB)
     release.set()
 
-    second = await start(config_file)
-    processes.append(second)
+    second = await launch(config_file)
     reply = await pod.next_message(DESK, timeout=60)  # after the dead run's lease (5 s) expires
     assert "Removed @Bob Member (the call was made before kickbot restarted" in reply.text
     assert "Removed @Dave External." in reply.text

@@ -14,9 +14,9 @@ import pytest
 from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, config_file_for
 from tests.crowd import JUMBO, add_crowd, mentions
-from tests.test_run import processes, start
+from tests.test_run import Launch, launch, processes
 
-__all__ = ["processes"]  # the fixture, shared with test_run
+__all__ = ["launch", "processes"]  # the fixtures, shared with test_run
 
 REMOVE = r"/pod/v1/room/.*/membership/remove"
 TARGETS = 20
@@ -32,9 +32,11 @@ def removed_ids(pod: SymphonyPod) -> Counter[int]:
     return Counter(int(r.body["id"]) for r in pod.calls("POST", REMOVE))
 
 
-async def start_job(pod: SymphonyPod, config: Path) -> tuple[asyncio.subprocess.Process, list[int]]:
+async def start_job(
+    pod: SymphonyPod, launch: Launch, config: Path
+) -> tuple[asyncio.subprocess.Process, list[int]]:
     crowd = add_crowd(pod, JUMBO, 30, name="Jumbo")
-    proc = await start(config)
+    proc = await launch(config)
     await pod.wait_until_listening(timeout=60)
     pod.say(ALICE, JUMBO, f"/kick {mentions(crowd[:TARGETS])} leavers")
     plan = await pod.next_message(JUMBO, timeout=30)
@@ -45,18 +47,16 @@ async def start_job(pod: SymphonyPod, config: Path) -> tuple[asyncio.subprocess.
 
 
 async def test_sigkill_mid_job_then_restart_removes_everyone_exactly_once(
-    pod: SymphonyPod, jumbo_config: Path, processes: list[asyncio.subprocess.Process]
+    pod: SymphonyPod, jumbo_config: Path, launch: Launch
 ) -> None:
-    first, targets = await start_job(pod, jumbo_config)
-    processes.append(first)
+    first, targets = await start_job(pod, launch, jumbo_config)
     await pod.wait_for_calls("POST", REMOVE, 6, timeout=30)
     first.kill()
     await first.wait()
     before = sum(removed_ids(pod).values())
     assert 6 <= before < TARGETS
 
-    second = await start(jumbo_config)
-    processes.append(second)
+    second = await launch(jumbo_config)
     final = await pod.next_message(JUMBO, timeout=90)  # after the dead run's lease expires
     while "in progress" in final.text:
         final = await pod.next_message(JUMBO, timeout=90)
@@ -71,10 +71,9 @@ async def test_sigkill_mid_job_then_restart_removes_everyone_exactly_once(
 
 
 async def test_sigterm_mid_job_finishes_the_call_in_flight_and_resumes_on_restart(
-    pod: SymphonyPod, jumbo_config: Path, processes: list[asyncio.subprocess.Process]
+    pod: SymphonyPod, jumbo_config: Path, launch: Launch
 ) -> None:
-    first, targets = await start_job(pod, jumbo_config)
-    processes.append(first)
+    first, targets = await start_job(pod, launch, jumbo_config)
     await pod.wait_for_calls("POST", REMOVE, 4, timeout=30)
     first.send_signal(signal.SIGTERM)
     output, _ = await asyncio.wait_for(first.communicate(), 30)
@@ -89,8 +88,7 @@ async def test_sigterm_mid_job_finishes_the_call_in_flight_and_resumes_on_restar
     # every call the bot began was answered and journalled: nothing is "unknown" after SIGTERM
     assert not set(stopped_at) & set(pod.room(JUMBO).members)
 
-    second = await start(jumbo_config)
-    processes.append(second)
+    second = await launch(jumbo_config)
     final = await pod.next_message(JUMBO, timeout=60)  # released, so resumed at once
     while "in progress" in final.text:
         final = await pod.next_message(JUMBO, timeout=60)
