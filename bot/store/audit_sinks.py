@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot import audit
 from bot.audit.links import Record
 from bot.store.connection import Connection
 from bot.store.database import Database, for_update, storable
@@ -63,18 +64,8 @@ def _gone(holder: str | None) -> bool:
 
 def end_seq(conn: Connection) -> int:
     """The chain's last sequence number: of the log, else of the last pruning checkpoint."""
-    last = conn.value("SELECT MAX(seq) FROM audit_log")
-    if last is None:
-        last = conn.value("SELECT MAX(through_seq) FROM audit_checkpoints")
-    return int(last or 0)
-
-
-def _record(row: tuple[object, ...]) -> Record:
-    seq, at, kind, case_id, payload, prev_hash, digest, link = row
-    return Record(
-        int(str(seq)), str(at), str(kind), int(str(case_id)), str(payload), str(prev_hash),
-        str(digest), str(link),
-    )  # fmt: skip
+    end = audit.chain_end(conn)
+    return end.seq if end is not None else 0
 
 
 class AuditSinkPositions:
@@ -121,7 +112,7 @@ class AuditSinkPositions:
                 f" LIMIT {int(limit)}",
                 {"seq": seq},
             )
-            return [_record(tuple(r.values())) for r in rows]
+            return [Record(**r) for r in rows]
 
         return await self._db.run(read)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import structlog
 from tenacity import (
@@ -61,6 +61,11 @@ class SinkStream:
         self._fast = wait_exponential_jitter(
             initial=FIRST_RETRY_SECONDS, max=sink.retry_max_seconds
         )
+        self.lease = LEASE_SECONDS + sink.timeout_seconds
+        """How long a claim or an acknowledgement holds the sink: long enough for one send
+        to run out its time limit while the lease still stands."""
+        self.renew_every = min(sink.poll_seconds, LEASE_SECONDS / 3)
+        """The lease is renewed this often, idle or not, so it never lapses under a holder."""
 
     async def run(self) -> None:
         while True:
@@ -80,7 +85,7 @@ class SinkStream:
     async def _claim(self) -> int:
         while True:
             found = await self.positions.claim(
-                self.sink.name, self.holder, LEASE_SECONDS, from_end=self.sink.start_at == "end"
+                self.sink.name, self.holder, self.lease, from_end=self.sink.start_at == "end"
             )
             if found is not None:
                 self.acknowledged = found
@@ -91,16 +96,15 @@ class SinkStream:
         loop = asyncio.get_running_loop()
         renewed = loop.time()
         while True:
+            if loop.time() - renewed >= self.renew_every:  # before any send, after any wait
+                if await self.positions.claim(self.sink.name, self.holder, self.lease) is None:
+                    raise _Lost
+                renewed = loop.time()
             self.wake.clear()  # an append from here on wakes the wait below
             batch = await self.positions.records_after(acknowledged, self.sink.batch_size)
             if not batch:
-                if loop.time() - renewed > LEASE_SECONDS / 3:
-                    if await self.positions.claim(self.sink.name, self.holder,
-                                                  LEASE_SECONDS) is None:  # fmt: skip
-                        raise _Lost
-                    renewed = loop.time()
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.sink.poll_seconds):
+                    async with asyncio.timeout(self.renew_every):
                         await self.wake.wait()
                 continue
             if batch[0].seq != acknowledged + 1:
@@ -109,9 +113,7 @@ class SinkStream:
                             last=batch[0].seq - 1)  # fmt: skip
             await self._send(batch)
             last = batch[-1].seq
-            if not await self.positions.acknowledge(
-                self.sink.name, self.holder, last, LEASE_SECONDS
-            ):
+            if not await self.positions.acknowledge(self.sink.name, self.holder, last, self.lease):
                 raise _Lost
             acknowledged = self.acknowledged = last
             self.moved.set()
@@ -154,9 +156,7 @@ class SinkStream:
         report("audit sink refused the records; trying again later" if refused
                else "audit sink unavailable; trying again", sink=self.sink.name, error=error,
                attempt=state.attempt_number, wait_s=round(wait, 1))  # fmt: skip
-        if not await self.positions.failed(
-            self.sink.name, self.holder, error, wait + LEASE_SECONDS
-        ):
+        if not await self.positions.failed(self.sink.name, self.holder, error, wait + self.lease):
             raise _Lost
 
     async def _sleep(self, seconds: float) -> None:
@@ -169,13 +169,8 @@ class SinkStream:
 class Streamer:
     """Every configured sink's stream; a sink of the audit chain (``appended`` wakes them)."""
 
-    def __init__(
-        self,
-        sinks: Sequence[Settings],
-        make_sender: Callable[[Settings], Sender] = sender_for,
-    ):
+    def __init__(self, sinks: Sequence[Settings]):
         self.sinks = list(sinks)
-        self._make_sender = make_sender
         self.streams: list[SinkStream] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._last_appended = 0
@@ -187,15 +182,13 @@ class Streamer:
             stream.wake.set()
 
     def started(self, head: Head | None) -> None:
-        if head is not None:
-            self._last_appended = max(self._last_appended, head.seq)
-        for stream in self.streams:
-            stream.wake.set()
+        """Nothing to do: the chain starts when the store opens, before ``start``, and each
+        stream reads from its own position when it starts."""
 
     def start(self, positions: AuditSinkPositions) -> None:
         holder = holder_id()
         for sink in self.sinks:
-            stream = SinkStream(sink, self._make_sender(sink), positions, holder)
+            stream = SinkStream(sink, sender_for(sink), positions, holder)
             self.streams.append(stream)
             task = asyncio.create_task(stream.run(), name=f"audit-sink-{sink.name}")
             self._tasks.append(task)

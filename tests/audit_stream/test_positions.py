@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from bot.audit import Chain, Record
 from bot.store import Store
 from bot.store.audit_sinks import AuditSinkPositions, holder_id
 from bot.store.connection import Connection
+from bot.streaming import streamer as streamer_module
 from bot.streaming.settings import SplunkHecSink
 from bot.streaming.streamer import Streamer
 from tests.audit_stream.kit import append, until
@@ -90,6 +93,41 @@ async def test_two_instances_send_each_record_once(store_url: str) -> None:
     finally:
         await first.stop(0)
         await second.stop(0)
+        await one.close()
+        await two.close()
+        await hec.stop()
+
+
+async def test_an_idle_holder_keeps_its_lease_however_long_it_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A holder that waits long between polls still renews its lease in time: another
+    instance never takes the sink over under it, so a record woken after the wait is sent
+    once, by one of them."""
+    monkeypatch.setattr(streamer_module, "LEASE_SECONDS", 0.6)
+    url = f"sqlite:///{tmp_path}/kickbot.db"
+    hec = HecReceiver(TOKEN)
+    await hec.start()
+    fields = {"type": "splunk_hec", "name": "splunk", "url": hec.url, "token": TOKEN,
+              "timeout_seconds": 0.3}  # fmt: skip
+    patient = Streamer([SplunkHecSink.model_validate({**fields, "poll_seconds": 600})])
+    eager = Streamer([SplunkHecSink.model_validate({**fields, "poll_seconds": 0.1})])
+    one, two = await Store.open(url), await Store.open(url)
+    try:
+        patient.start(one.audit_sinks)
+        await until(lambda: patient.streams[0].acknowledged is not None, what="a claim")
+        eager.start(two.audit_sinks)
+        await asyncio.sleep(2.0)  # more than twice the lease (0.6 s + the 0.3 s time limit)
+        await append(url, [{"n": n} for n in range(5)])
+        patient.appended([])
+        eager.appended([])
+        await until(lambda: len(hec.events) >= 5, what="every record")
+        await asyncio.sleep(0.5)
+        assert hec.seqs() == [1, 2, 3, 4, 5]
+        assert eager.streams[0].acknowledged is None  # never held the sink
+    finally:
+        await patient.stop(0)
+        await eager.stop(0)
         await one.close()
         await two.close()
         await hec.stop()
