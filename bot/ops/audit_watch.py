@@ -88,6 +88,7 @@ class AuditWatch:
             self._observer.audit_verify_failed("error")
             return None
         if found.broken is not None:  # checked whole each time until it is mended
+            self._last_full = None
             log.error("the audit chain is broken", problem=str(found.broken), full=full)
             self._observer.audit_verify_failed("broken")
             return found

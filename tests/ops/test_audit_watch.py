@@ -84,12 +84,16 @@ async def test_after_a_full_check_only_the_new_records_are_read(
     assert found.broken is not None
     assert "not the head verified before" in found.broken.why
     assert await exposed(metrics) == {"seq": 8, "broken": 1, "error": 0}  # the last good head
+    again = await watch.check(db, None)  # a broken chain is checked whole from then on
+    assert again is not None
+    assert again.broken is not None
+    assert (again.broken.seq, again.checked, "edited" in again.broken.why) == (8, 7, True)
 
 
 async def test_an_edit_before_the_head_is_found_by_the_next_full_check(
     db: Database, store_url: str
 ) -> None:
-    watch, _ = await watching(store_url)
+    watch, metrics = await watching(store_url)
     await watch.check(db, None)
     await tamper(
         store_url,
@@ -98,12 +102,13 @@ async def test_an_edit_before_the_head_is_found_by_the_next_full_check(
     tail = await watch.check(db, None)  # its hash left as it was: the tail check cannot see it
     assert tail is not None
     assert tail.broken is None
-    due, due_metrics = await watching(store_url, full_every=0)
-    found = await due.check(db, None)
+    assert watch._last_full is not None
+    watch._last_full -= HOUR  # the whole check falls due
+    found = await watch.check(db, None)
     assert found is not None
     assert found.broken is not None
     assert (found.broken.seq, "edited" in found.broken.why) == (2, True)
-    assert (await exposed(due_metrics))["broken"] == 1
+    assert (await exposed(metrics))["broken"] == 1
 
 
 async def test_pruning_past_the_head_checked_means_a_full_check(
