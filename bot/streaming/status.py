@@ -41,16 +41,11 @@ def statuses(
     """Every configured sink (name, kind), in the config's order (one the store has never
     streamed: acknowledged 0), then the store's rows of sinks no longer configured."""
     found = {p.name: p for p in positions}
-    out = []
-    for name, kind in configured:
-        p = found.pop(name, None)
-        if p is None:
-            out.append(SinkStatus(name, kind, 0, head, None, None, None))
-        else:
-            out.append(SinkStatus(name, kind, p.acknowledged, head, p.sent_at, p.error,
-                                  p.error_at))  # fmt: skip
-    out += [
-        SinkStatus(p.name, None, p.acknowledged, head, p.sent_at, p.error, p.error_at)
-        for p in found.values()
+    rows: list[tuple[SinkPosition, str | None]] = [
+        (found.pop(name, SinkPosition(name, 0)), kind) for name, kind in configured
     ]
-    return out
+    rows += [(p, None) for p in found.values()]
+    return [
+        SinkStatus(p.name, kind, p.acknowledged, head, p.sent_at, p.error, p.error_at)
+        for p, kind in rows
+    ]
