@@ -116,54 +116,39 @@ class AuditSinkPositions:
 
         return await self._db.run(read)
 
+    async def _held_update(self, name: str, holder: str, sets: str, **values: object) -> bool:
+        """``UPDATE … SET sets`` on the sink's row while ``holder`` holds it; whether it did."""
+        params = {"name": name, "holder": holder, **values}
+        sql = f"UPDATE audit_sinks SET {sets} WHERE name = :name AND holder = :holder"
+        return await self._db.run(lambda conn: conn.execute(sql, params) == 1)
+
     async def acknowledge(self, name: str, holder: str, seq: int, lease_seconds: float) -> bool:
         """Every record up to ``seq`` acknowledged by the sink (its error cleared, the lease
         renewed); False when ``holder`` no longer holds the sink (nothing written)."""
-        params = {"name": name, "holder": holder, "seq": seq, "at": now_iso(),
-                  "until": time.time() + lease_seconds}  # fmt: skip
-
-        def write(conn: Connection) -> bool:
-            return (
-                conn.execute(
-                    "UPDATE audit_sinks SET acknowledged = CASE WHEN acknowledged < :seq"
-                    " THEN :seq ELSE acknowledged END, sent_at = :at, error = NULL,"
-                    " error_at = NULL, lease_until = :until"
-                    " WHERE name = :name AND holder = :holder",
-                    params,
-                )
-                == 1
-            )
-
-        return await self._db.run(write)
+        return await self._held_update(
+            name,
+            holder,
+            "acknowledged = CASE WHEN acknowledged < :seq THEN :seq ELSE acknowledged END,"
+            " sent_at = :at, error = NULL, error_at = NULL, lease_until = :until",
+            seq=seq,
+            at=now_iso(),
+            until=time.time() + lease_seconds,
+        )
 
     async def failed(self, name: str, holder: str, error: str, lease_seconds: float) -> bool:
         """The sink's last error (the lease renewed past the wait before the next try)."""
-        params = {"name": name, "holder": holder, "error": storable(error)[:2000],
-                  "at": now_iso(), "until": time.time() + lease_seconds}  # fmt: skip
-
-        def write(conn: Connection) -> bool:
-            return (
-                conn.execute(
-                    "UPDATE audit_sinks SET error = :error, error_at = :at, lease_until = :until"
-                    " WHERE name = :name AND holder = :holder",
-                    params,
-                )
-                == 1
-            )
-
-        return await self._db.run(write)
+        return await self._held_update(
+            name,
+            holder,
+            "error = :error, error_at = :at, lease_until = :until",
+            error=storable(error)[:2000],
+            at=now_iso(),
+            until=time.time() + lease_seconds,
+        )
 
     async def release(self, name: str, holder: str) -> None:
         """Let another instance take the sink over at once (this one stops)."""
-
-        def write(conn: Connection) -> None:
-            conn.execute(
-                "UPDATE audit_sinks SET holder = NULL, lease_until = NULL"
-                " WHERE name = :name AND holder = :holder",
-                {"name": name, "holder": holder},
-            )
-
-        await self._db.run(write)
+        await self._held_update(name, holder, "holder = NULL, lease_until = NULL")
 
     async def held(self, names: Sequence[str] | None) -> tuple[int, str] | None:
         """How far records may be pruned for these sinks (None: every sink in the store):
