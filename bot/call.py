@@ -195,19 +195,7 @@ class Call:
         under ``scope``, if given; no progress reports of its own)."""
         ctx = self._ctx
         journal = ctx.journal if scope is None else ScopedJournal(ctx.journal, scope)
-        there = dataclasses.replace(
-            ctx,
-            platform=platform,
-            room=None,
-            journal=journal,
-            progress=None,
-            # What was read of this platform's room is not the other platform's.
-            _acting=None,
-            _members=None,
-            _caller_owner=None,
-            _owners={},
-            _interval=None,
-        )
+        there = ctx.elsewhere(platform=platform, room=None, journal=journal)
         return Call(there, self._checks)
 
     def scoped(self, scope: str) -> Call:

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot import telemetry
 from bot.casebook import CaseBook
@@ -80,17 +80,17 @@ class Context:
         """This command acting in another room (offboarding: one person, many rooms). Member
         list, owner checks and pace are that room's, and its journal entries are keyed by the
         room, so one person has an entry per room. Replies still go where it was asked."""
-        return dataclasses.replace(
-            self,
-            room=info,
-            journal=ScopedJournal(self.journal, info.room.id),
-            progress=None,
-            _acting=info.room,
-            _members=None,
-            _caller_owner=None,
-            _owners={},
-            _interval=None,
-        )
+        journal = ScopedJournal(self.journal, info.room.id)
+        return self.elsewhere(room=info, journal=journal, _acting=info.room)
+
+    def elsewhere(self, **changes: Any) -> Context:
+        """This command with ``changes``, acting somewhere else: nothing read of the room it
+        acted in (members, owner look-ups, pace) is kept, and it reports no progress."""
+        fresh: dict[str, Any] = {
+            "progress": None, "_acting": None, "_members": None, "_caller_owner": None,
+            "_owners": {}, "_interval": None,
+        }  # fmt: skip
+        return dataclasses.replace(self, **(fresh | changes))
 
     def rehearsal(self) -> Context:
         """A dry-run copy: handlers update its member map as if they had acted, so a later
