@@ -104,9 +104,13 @@ class RoomView(Protocol):
     async def caller_is_owner(self) -> bool: ...
 
 
-Step = tuple["Call", UserRef, Callable[[], Awaitable[ItemResult]]]
-"""One piece of work for ``Effects.settle``: the services whose journal keeps its result, the
-person it is for, and the work itself."""
+Place = TypeVar("Place")
+StepAt = tuple[Place, UserRef, Callable[[], Awaitable[ItemResult]]]
+"""One piece of a command's work: the place whose journal keeps its result (a handler's
+``Call``; inside the pipeline, its ``Context``), the person it is for, and the work itself."""
+
+Step = StepAt["Call"]
+"""One piece of work for ``Effects.settle``."""
 
 
 class Effects(Protocol):

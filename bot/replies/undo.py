@@ -194,3 +194,10 @@ def cannot_undo_here(user: UserRef, platform: str) -> Line:
         who(user),
         ".",
     )
+
+
+def undo_cancelled(case: int, items: Sequence[ItemResult], total: int) -> Line:
+    return line(
+        f"undoing case {case}: cancelled after {len(items):,} of {total:,} changes:"
+        f" {counts(items)}. The rest was not undone: /undo {case} can still reverse it."
+    )
