@@ -56,8 +56,3 @@ async def test_owners_are_ranked_by_power_level(world: World) -> None:
     reply = await world.ask(world.carol, f"!demote {world.erin.user_id}")
     assert "Erin ranks the same as or above you in this room" in reply.body
     assert world.proxy.changes() == []
-
-
-async def test_ib_remove_is_not_available(world: World, bot: App) -> None:
-    reply = await world.ask(world.alice, f"!ib-remove group1 {world.bob.user_id}")
-    assert "is not available on Matrix: Matrix has no information barriers." in reply.body

@@ -59,10 +59,3 @@ async def test_user_text_is_escaped(slack: SlackWorkspace, desk: Channel) -> Non
     assert "<!channel>" not in reply.text
     assert "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;" in reply.text
     assert reply.text.count("<@") == 2  # the caller and bob, nothing else
-
-
-async def test_demote_says_slack_has_no_api_for_it(slack: SlackWorkspace, desk: Channel) -> None:
-    reply = await desk.slash(ALICE, "@bob", command="/demote")
-    assert "/demote is not available on Slack" in reply.plain
-    assert "Slack offers bots no API to demote a channel manager" in reply.plain
-    assert BOB in desk.members
