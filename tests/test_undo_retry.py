@@ -1,7 +1,8 @@
 """An undo step that failed with its change known not to be in place gives its claim up, so a
 later /undo of the same case tries it again; a step whose outcome is unknown, or that is done,
 keeps its claim (at most one undo re-adds). A /cancel stops an undo before its next change, and
-gives up the claims of the changes it did not make."""
+gives up the claims of the changes it did not make. A re-add refused outright: the contract
+table's ``test_a_refused_re_add_can_be_undone_again``."""
 
 from __future__ import annotations
 
@@ -10,25 +11,6 @@ from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, BOB, DAVE, DESK, Room
 
 ADD = r"/membership/add$"
-
-
-async def test_a_refused_re_add_can_be_undone_again(pod: SymphonyPod, desk: Room, bot: App) -> None:
-    await desk.say(ALICE, "/kick @bob")
-    assert BOB not in desk.members
-    pod.fail_next("POST", ADD, 403, body={"code": 403, "message": "Not now"})
-    first = await desk.say(ALICE, "/undo 1")
-    assert "1 failed" in first.text, first.text
-    assert BOB not in desk.members
-    assert bot.store is not None
-    assert await bot.store.undo_claims(1) == {}  # given up with the failure
-    second = await desk.say(ALICE, "/undo 1")
-    assert "Re-added @Bob Member." in second.text, second.text
-    assert "already undone" not in second.text
-    assert desk.members[BOB] is False
-    assert await bot.store.undo_claims(1) == {str(BOB): 3}  # done: kept
-    third = await desk.say(ALICE, "/undo 1")
-    assert "Case 1 was already undone by case 3." in third.text
-    assert len(pod.calls("POST", ADD)) == 2
 
 
 async def test_a_failed_re_add_the_room_shows_not_made_can_be_undone_again(

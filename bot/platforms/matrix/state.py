@@ -5,19 +5,24 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot import errors
 from bot.files import read_if_present, replace_whole
 from bot.platforms.matrix.text import USER_ID
+from bot.platforms.urls import base_url
+
+LOCAL_HTTP = "must start with https:// (or http:// for a local server)"
 
 
 class MatrixSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    homeserver: str = Field(description="client-server API base URL, e.g. https://matrix.example")
+    homeserver: Annotated[str, base_url(LOCAL_HTTP)] = Field(
+        description="client-server API base URL, e.g. https://matrix.example"
+    )
     user_id: str = Field(description="the bot account, e.g. @kickbot:example.org")
     access_token: SecretStr | None = None
     password: SecretStr | None = None
@@ -35,13 +40,6 @@ class MatrixSettings(BaseModel):
         8, ge=0, le=100, description="M_LIMIT_EXCEEDED retries (each after retry_after_ms)"
     )
     request_timeout: float = Field(30.0, gt=0, le=600)
-
-    @field_validator("homeserver")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("must start with https:// (or http:// for a local server)")
-        return v.rstrip("/")
 
     @field_validator("user_id")
     @classmethod
