@@ -25,7 +25,7 @@ from bot.platform import ExplainsEmailAccess, Platform, SupportsOwnerLookup
 from bot.progress import Progress
 from bot.replies import refusals
 from bot.reply import Reply
-from bot.services import Halted, Journal
+from bot.services import Halted, Journal, StepAt
 
 T = TypeVar("T")
 
@@ -190,12 +190,9 @@ class Context:
         return found
 
 
-Step = tuple[Context, UserRef, Callable[[], Awaitable[ItemResult]]]
-"""One piece of a command's work: the context whose journal keeps its result, the person it is
-for, and the work itself."""
-
-
-async def settle_each(ctx: Context, steps: Sequence[Step]) -> tuple[list[ItemResult], bool]:
+async def settle_each(
+    ctx: Context, steps: Sequence[StepAt[Context]]
+) -> tuple[list[ItemResult], bool]:
     """Run the steps in turn, skipping those a previous run already settled, and journal each
     result as soon as it is known (and report progress, for long commands). Returns the results
     and whether a /cancel ended the loop early; a shutdown raises ``Halted`` so the job is handed

@@ -36,10 +36,17 @@ class Targets:
 
 
 @dataclass(frozen=True, slots=True)
-class Arg:
-    """Exactly one plain word."""
+class _Named:
+    """A part of a command's grammar that is only its name (shown in usage); the subclass
+    says how it is parsed."""
 
     name: str
+
+
+class Arg(_Named):
+    """Exactly one plain word."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,21 +56,19 @@ class CaseNumber:
     name: str = "case"
 
 
-@dataclass(frozen=True, slots=True)
-class Rest:
+class Rest(_Named):
     """Everything left, as free text (optional)."""
 
-    name: str
+    __slots__ = ()
 
 
 ArgSpec = Targets | Arg | CaseNumber | Rest
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(_Named):
     """An option word such as ``--dry-run``, accepted anywhere after the command."""
 
-    name: str
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)

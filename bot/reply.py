@@ -11,24 +11,29 @@ from bot.model import UserRef
 
 
 @dataclass(frozen=True, slots=True)
-class Text:
+class _Words:
+    """A run of text; its subclass says how a renderer treats it. Segments of two kinds are
+    never equal, even with the same text."""
+
+    text: str
+
+
+class Text(_Words):
     """kickbot's own words. Still escaped by renderers, but never contains markup."""
 
-    text: str
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Untrusted:
+class Untrusted(_Words):
     """Text that came from a user or a platform: always escaped."""
 
-    text: str
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Code:
+class Code(_Words):
     """Untrusted text shown as code (usage lines, ids)."""
 
-    text: str
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)

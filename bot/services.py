@@ -2,9 +2,9 @@
 
 - ``Asked``: the parsed command, who asked, where, and the targets left after the checks.
 - ``RoomView``: the platform and the room a command acts in (its info, members, owners). Reads.
-- ``Effects``: every state-changing call goes through ``change`` (a removal: ``remove``; or
-  ``pace``), which checks for a halt, journals the call as started, keeps the room's pace and
-  makes no call in a dry run;
+- ``Effects``: every state-changing call goes through ``change`` (a removal: ``remove``), which
+  checks for a halt, journals the call as started, keeps the room's pace and makes no call in
+  a dry run;
   ``each`` and ``settle`` settle targets one by one with the journal, progress and /cancel.
 - ``Cases``: the case's id, its journal and the casebook.
 - ``Checks``: the policy and the registry, and the dispatcher's checks a handler asks for
@@ -104,9 +104,13 @@ class RoomView(Protocol):
     async def caller_is_owner(self) -> bool: ...
 
 
-Step = tuple["Call", UserRef, Callable[[], Awaitable[ItemResult]]]
-"""One piece of work for ``Effects.settle``: the services whose journal keeps its result, the
-person it is for, and the work itself."""
+Place = TypeVar("Place")
+StepAt = tuple[Place, UserRef, Callable[[], Awaitable[ItemResult]]]
+"""One piece of a command's work: the place whose journal keeps its result (a handler's
+``Call``; inside the pipeline, its ``Context``), the person it is for, and the work itself."""
+
+Step = StepAt["Call"]
+"""One piece of work for ``Effects.settle``."""
 
 
 class Effects(Protocol):
@@ -129,8 +133,8 @@ class Effects(Protocol):
         ...
 
     async def pace(self) -> None:
-        """Wait for the room's pace only (a change another record guards, such as /undo's
-        claims)."""
+        """Wait for the room's pace only: a second call within one ``change`` (/undo's
+        promotion after its re-add)."""
         ...
 
     async def pace_interval(self) -> float:

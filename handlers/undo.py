@@ -7,14 +7,17 @@ that place now (its policy right, ownership of the room it acts in, rank), and a
 change is claimed in the store before it is reversed, so two undos at once never both act. A
 step that failed with its change known not to be in place (refused, or looked at and not there)
 gives its claim up with its result, so a later undo can try it again; one whose outcome is unknown
-keeps it.
+keeps it. Each reversal is a change like any command's (``Effects.change``, in the room it acts
+in): a shutdown hands the undo back, to resume holding its claims; a /cancel stops it before its
+next change, and the claims of the changes it did not make are given up.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import assert_never
+from typing import TypeVar, assert_never
 
 from bot.call import Call
 from bot.case_lookup import recorded_case, refused_elsewhere
@@ -36,8 +39,11 @@ from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLeve
 from bot.replies import failures, refusals
 from bot.replies import undo as sentences
 from bot.reply import Line, unmentioned
+from bot.services import Effects, Halted
 from bot.store import AuditRow
 from bot.undo_steps import IbReadd, Readd, Repromote, StoredStep, Unreadable
+
+T = TypeVar("T")
 
 
 async def undo(call: Call) -> Outcome:
@@ -106,14 +112,24 @@ async def undo(call: Call) -> Outcome:
     # Claimed in one transaction just before acting: of two undos at once, one gets each change.
     ids = [steps[n][0].id for n in allowed]
     holders = await book.claim_undo(number, cases.case_id, ids) if ids else {}
-    for n in allowed:
+    for k, n in enumerate(allowed):
         target, how = steps[n]
         person = _person(target, how)
         holder = holders.get(target.id)
         release = False
         there = _platform_of(call, how)
         if holder == cases.case_id and there is not None:
-            done, release = await _reverse(there, _room_id(how, row), person, how)
+            place = _vetting(vettings, there, row).place(how)
+            try:
+                done, release = await _reverse(place, person, how)
+            except Halted as halted:  # looked for before each change: this one was not made
+                if halted.reason != "cancelled":
+                    raise  # a shutdown: handed back, it resumes holding its claims
+                # A /cancel: the claims on the changes not made are given up for a later undo.
+                unmade = [steps[m][0].id for m in allowed[k:]]
+                await book.release_undo(number, cases.case_id, unmade)
+                items = [settled[m] for m in sorted(settled)]
+                return Report(tuple(items), (sentences.undo_cancelled(number, items, len(steps)),))
         elif holder is not None:
             line = sentences.already_undone_step(person, _where(how), holder)
             done = ItemResult(person, Status.REFUSED, line)
@@ -189,15 +205,12 @@ def _room_id(how: StoredStep, row: AuditRow) -> str:
     return how.room if isinstance(how, Readd) and how.room is not None else row.room
 
 
-def _room_name(how: StoredStep, room_id: str) -> str:
-    return how.name if isinstance(how, Readd) and how.name is not None else room_id
-
-
 class _Vetting:
     """Whether the caller may reverse each step of a case now, as if running the original
     command there: its policy right (room ownership counted in the room the step acts in), and
     rank through the dispatcher's check (``Checks.reversal``). Read-only; a check that cannot
-    be made refuses the step."""
+    be made refuses the step. The services of each room it looks at (``place``) are the ones
+    the step's change then goes through."""
 
     def __init__(self, call: Call, row: AuditRow):
         self.call = call
@@ -208,13 +221,17 @@ class _Vetting:
         self.in_room = original.needs_room if original is not None else True
         self._rooms: dict[str, Call] = {}
 
-    def _room(self, room_id: str, name: str) -> Call:
-        """The services in that room: its owners, and the platform's own rank order there."""
+    def place(self, how: StoredStep) -> Call:
+        """The services of where a step acts, built once for its check and its change: the
+        room asked in (an IB group's step too: it acts in no room), or that room's (its owners,
+        and its pace)."""
         call = self.call
         asked = call.asked.room
+        room_id = asked.id if isinstance(how, IbReadd) else _room_id(how, self.row)
         if room_id == asked.id:
             return call
         if room_id not in self._rooms:
+            name = how.name if isinstance(how, Readd) and how.name is not None else room_id
             self._rooms[room_id] = call.in_room(RoomInfo(type(asked)(room_id), name, True))
         return self._rooms[room_id]
 
@@ -222,12 +239,7 @@ class _Vetting:
         call, command = self.call, self.row.command
         policy, reversal = call.checks.policy, call.checks.reversal
         caller = call.asked.caller
-        group_step = isinstance(how, IbReadd)
-        if group_step:  # acts in no room: ownership, if a rule asks, of the room asked in
-            place = call
-        else:
-            room_id = _room_id(how, self.row)
-            place = self._room(room_id, _room_name(how, room_id))
+        place = self.place(how)  # an IB group's: ownership, if a rule asks, of the room asked in
         try:
             decision = decide_static(policy, command, caller)
             if decision.verdict is Verdict.NEEDS_ROOM_OWNER:
@@ -237,7 +249,7 @@ class _Vetting:
                 return sentences.undo_not_entitled(person, command, where, decision)
             if reversal is None:
                 return sentences.undo_unchecked(person, where, None)
-            named_only = not self.in_room or group_step
+            named_only = not self.in_room or isinstance(how, IbReadd)
             ranked = call.roomless() if named_only else place
             why = await reversal(ranked, self.actor, person)
         except PlatformError as err:
@@ -245,38 +257,38 @@ class _Vetting:
         return None if why is None else sentences.undo_refused(person, where, why)
 
 
-async def _reverse(
-    call: Call, room_id: str, target: UserRef, how: StoredStep
-) -> tuple[ItemResult, bool]:
+async def _reverse(place: Call, target: UserRef, how: StoredStep) -> tuple[ItemResult, bool]:
     """The step's result, and whether it failed with its change known not to be in place (its
-    claim is then given up)."""
-    platform = call.room.platform
+    claim is then given up). ``place``: the services of where it acts (``_Vetting.place``);
+    its change goes through their ``Effects.change``, as every change does: a halt is looked
+    for first, the room's pace is kept, a failure is counted. No target is journalled as
+    started there: the claim taken guards the step (an undo resumed holding it acts again)."""
+    platform, room, effects = place.room.platform, place.room.acting, place.effects
     acted = False  # a call of the step made its change: a later failure leaves it made in part
-    asked = call.asked.room
-    room = asked if room_id == asked.id else type(asked)(room_id)
-    # Changes in this room keep its pace (jumbo rooms); another room's size is not looked up.
-    pace = call.effects.pace if room_id == asked.id else _no_pace
-    if isinstance(how, Readd) and how.room is not None and room_id != asked.id:
-        pace = call.in_room(RoomInfo(room, _room_name(how, room_id), True)).effects.pace  # its own
     try:
         match how:
             case Readd(owner=owner, name=name, kind=kind):
                 if not isinstance(platform, SupportsUndo):
                     return _cannot(target, platform.name), False
-                await pace()
                 invited = isinstance(platform, SupportsInviteOnly)
-                # An answer lost: the room decides (here and below).
-                said = await confirmed(
-                    lambda: platform.add_member(room, target, kind),  # the kind they were
-                    added(platform, room, target),
-                )
-                acted = True
-                if owner:
-                    await pace()
-                    said += "; " + await confirmed(
-                        lambda: platform.promote_owner(room, target),
-                        promoted(platform, room, target),
+
+                async def readd() -> str:
+                    nonlocal acted
+                    # An answer lost: the room decides (here and below).
+                    said = await confirmed(
+                        lambda: platform.add_member(room, target, kind),  # the kind they were
+                        added(platform, room, target),
                     )
+                    acted = True
+                    if owner:
+                        await effects.pace()  # a second call in the room: its own turn
+                        said += "; " + await confirmed(
+                            lambda: platform.promote_owner(room, target),
+                            promoted(platform, room, target),
+                        )
+                    return said
+
+                said = await _made(effects, readd)
                 if invited:
                     line = (
                         sentences.invited_back_to_room(target, name, owner)
@@ -293,28 +305,37 @@ async def _reverse(
             case Repromote(level=level):
                 if not isinstance(platform, SupportsUndo):
                     return _cannot(target, platform.name), False
-                await pace()
                 if level is not None and isinstance(platform, SupportsOwnerLevels):
-                    said = await confirmed(
-                        lambda: platform.restore_owner_level(room, target, level),
-                        level_restored(platform, room, target, level),
+                    said = await _made(
+                        effects,
+                        lambda: confirmed(
+                            lambda: platform.restore_owner_level(room, target, level),
+                            level_restored(platform, room, target, level),
+                        ),
                     )
                     line = sentences.level_restored(target, level)
                     return ItemResult(target, Status.DONE, line, said), False
-                said = await confirmed(
-                    lambda: platform.promote_owner(room, target), promoted(platform, room, target)
+                said = await _made(
+                    effects,
+                    lambda: confirmed(
+                        lambda: platform.promote_owner(room, target),
+                        promoted(platform, room, target),
+                    ),
                 )
                 return ItemResult(target, Status.DONE, sentences.repromoted(target), said), False
             case IbReadd(group=group):
                 if not isinstance(platform, SupportsIbGroups):
                     return _cannot(target, platform.name), False
                 # An answer lost: the group decides.
-                results, raw = await ib_confirmed(
-                    platform,
-                    lambda: platform.add_to_ib_group(group, [target]),
-                    group,
-                    [target],
-                    removing=False,
+                results, raw = await _made(
+                    effects,
+                    lambda: ib_confirmed(
+                        platform,
+                        lambda: platform.add_to_ib_group(group, [target]),
+                        group,
+                        [target],
+                        removing=False,
+                    ),
                 )
                 if results and results[0]:  # the group refused this person: not added
                     line = sentences.ib_readd_refused(target, group, results[0])
@@ -334,12 +355,15 @@ async def _reverse(
         ), not_made  # fmt: skip
 
 
+async def _made(effects: Effects, change: Callable[[], Awaitable[T]]) -> T:
+    """``change`` made through ``effects``; /undo has no dry run, so it is always made."""
+    said = await effects.change(change)
+    assert said is not None  # None only in a dry run
+    return said
+
+
 def _cannot(target: UserRef, platform: str) -> ItemResult:
     return ItemResult(target, Status.REFUSED, sentences.cannot_undo_here(target, platform))
-
-
-async def _no_pace() -> None:
-    return None
 
 
 COMMAND = Command(

@@ -20,7 +20,7 @@ from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import Settings
 from bot.testing.symphony import SymphonyPod
 from bot.testing.symphony.state import SimMessage
-from tests.kit import SPINE_POLICY, checked, settings
+from tests.kit import SPINE_POLICY, checked, room_fixture, settings
 from tests.kit import ConfigMaker as ConfigMaker
 
 BOT = 1000
@@ -134,14 +134,8 @@ class Room:
         return dict(self.pod.room(self.id).members)
 
 
-@pytest.fixture
-def desk(pod: SymphonyPod, bot: App) -> Room:
-    return Room(pod, DESK)
-
-
-@pytest.fixture
-def solo(pod: SymphonyPod, bot: App) -> Room:
-    return Room(pod, SOLO)
+desk = room_fixture("pod", Room, DESK)
+solo = room_fixture("pod", Room, SOLO)
 
 
 def changes(pod: SymphonyPod) -> list[str]:

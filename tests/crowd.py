@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
+from bot.settings import Settings
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOT, CAROL
+from tests.conftest import ALICE, BOT, CAROL, Room, running
 
 CROWD = "Q3Jvd2QtUm9vbS0wMDAx"
 JUMBO = "SnVtYm8tUm9vbS0wMDAx"
@@ -23,3 +27,14 @@ def add_crowd(pod: SymphonyPod, stream_id: str, size: int, name: str = "Crowd") 
 
 def mentions(ids: list[int]) -> str:
     return " ".join(f"@m{uid}" for uid in ids)
+
+
+@contextlib.asynccontextmanager
+async def crowded(
+    pod: SymphonyPod, settings: Settings, size: int
+) -> AsyncIterator[tuple[list[int], Room]]:
+    """The crowd room (``add_crowd``) of ``size`` members and the bot on ``settings``, running:
+    the members' ids and the room to talk in."""
+    crowd = add_crowd(pod, CROWD, size)
+    async with running(pod, settings):
+        yield crowd, Room(pod, CROWD)

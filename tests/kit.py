@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
+
+import pytest
 
 from bot.app import App
 from bot.settings import Settings, parse
@@ -51,6 +53,31 @@ async def checked(double: D) -> AsyncIterator[D]:
     async with double:
         yield double
         double.assert_no_violations()
+
+
+@contextlib.asynccontextmanager
+async def running(starting: Awaitable[App]) -> AsyncIterator[App]:
+    """The bot ``starting`` starts (a platform's ``start_bot(...)``), stopped when the block is
+    done, whether it passed or failed."""
+    app = await starting
+    try:
+        yield app
+    finally:
+        await app.stop()
+
+
+R = TypeVar("R")
+
+
+def room_fixture(double: str, room: Callable[[Any, str], R], room_id: str) -> Any:
+    """A fixture giving ``room(<double>, room_id)`` once the ``bot`` fixture has started the bot;
+    ``double`` names the fixture of the platform's double (``pod``, ``chime``, ``server``)."""
+
+    @pytest.fixture
+    def fixture(request: pytest.FixtureRequest, bot: object) -> R:
+        return room(request.getfixturevalue(double), room_id)
+
+    return fixture
 
 
 async def cases(app: App) -> int:

@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bot.store import Store
 from bot.store.database import parse_url
 
 POSTGRES_ENV = "KICKBOT_TEST_DATABASE_URL"
@@ -52,6 +53,23 @@ async def store_url_for(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         return
     async with postgres_schema(postgres_base()) as url:
         yield url
+
+
+@contextlib.asynccontextmanager
+async def opened(url: str) -> AsyncIterator[Store]:
+    """The store at ``url``, opened as kickbot opens it; closed when done."""
+    store = await Store.open(url)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@contextlib.asynccontextmanager
+async def two_open(url: str) -> AsyncIterator[tuple[Store, Store]]:
+    """Two stores on one database, as two kickbot instances share it."""
+    async with opened(url) as first, opened(url) as second:
+        yield first, second
 
 
 async def recorded(store: sqlite3.Connection, count: int = 1) -> None:

@@ -11,38 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot import audit
-from bot.model import Invocation, MentionToken, RoomRef, UserRef, Word
-from bot.outcome import ItemResult, OutcomeKind, Status
-from bot.reply import line
-from bot.store import Store
 from bot.store.database import Database
+from tests.test_audit_trail import make_cases
 
 REASON = 'spam, "quoted" & naïve — 東京'
-
-
-async def make_cases(url: str, n: int, first: int = 0, key: bytes | None = None) -> None:
-    store = await Store.open(url, audit.Chain(key) if key else None)
-    try:
-        for i in range(first, first + n):
-            target = UserRef(str(100 + i), f"Zoë {i}")
-            inv = Invocation(
-                "symphony", f"m{i}", RoomRef("room1"), UserRef("1", "Alice", "alice@example.com"),
-                (Word("/kick"), MentionToken(target, "@Zoë"), Word(REASON)),
-            )  # fmt: skip
-            case = await store.record(inv, "kick")
-            assert case is not None
-            job = await store.claim("symphony", "room1", "test", 60)
-            assert job is not None
-            assert job.id == case
-            await store.note_reason(case, REASON)
-            await store.journal(case).record(
-                ItemResult(
-                    target, Status.DONE, line("Removed ", target.label), "200 Member removed"
-                )
-            )
-            await store.finish(case, OutcomeKind.REPORT, f"done {i}")
-    finally:
-        await store.close()
 
 
 def cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -55,7 +27,9 @@ def cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 async def url(store_url: str) -> str:
     """A store (SQLite, and PostgreSQL when configured) holding 3 closed cases."""
-    await make_cases(store_url, 3)  # 3 cases x (case record + 1 result) = 6 records
+    await make_cases(
+        store_url, 3, key=None, reason=REASON
+    )  # 3 cases x (case record + 1 result) = 6 records
     return store_url
 
 
@@ -124,7 +98,7 @@ async def test_export_round_trips(url: str, tmp_path: Path) -> None:
     assert rows[0]["reason"] == REASON
     assert rows[1]["kind"] == "result"
     assert rows[1]["target"] == "Zoë 0"
-    assert rows[1]["platform_response"] == "200 Member removed"
+    assert rows[1]["platform_response"] == "200 Removed"
     # every field survives the CSV round trip exactly as in the JSON export
     for from_csv, from_json in zip(rows, as_json, strict=True):
         assert from_csv == {k: str(v) for k, v in from_json.items()}
@@ -139,7 +113,7 @@ async def test_pruning_leaves_a_signed_checkpoint(url: str) -> None:
     finally:
         await db.close()
     # the bot, given the key, goes on from the checkpoint: its key record, then keyed links
-    await make_cases(url, 1, first=10, key=b"secret")
+    await make_cases(url, 1, first=10, key="secret")
     assert await check(url, b"secret") == (3, None)
     broken = (await check(url, b"wrong key"))[1]
     assert broken is not None

@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import (
-    ALICE,
-    BOB,
-    BOT,
-    CAROL,
-    DAVE,
-    DESK,
-    FRANK,
-    ConfigMaker,
-    Room,
-    changes,
-    running,
-)
-from tests.crowd import CROWD, add_crowd, mentions
+from tests.conftest import ALICE, BOB, BOT, CAROL, DAVE, DESK, FRANK, ConfigMaker, Room, changes
+from tests.crowd import CROWD, add_crowd, crowded, mentions
+
+ADMIN_LIST = r"/admin/stream/.*/membership/list"
+"""The admin member list: the one that tells who is external."""
 
 
 async def test_external_members_are_counted_first_then_removed(pod: SymphonyPod, bot: App) -> None:
@@ -32,8 +23,7 @@ async def test_external_members_are_counted_first_then_removed(pod: SymphonyPod,
     assert "Would remove @Dave External — reason: cross-company clean-up" in plan.text
     assert "/confirm 1" in plan.text
     assert changes(pod) == []
-    # the admin list (the one that tells who is external) was read, nothing else changed
-    assert pod.calls("GET", r"/admin/stream/.*/membership/list")
+    assert pod.calls("GET", ADMIN_LIST)  # read, and nothing else changed
 
     await room.say(ALICE, "/confirm 1")
     done = await pod.next_message(DESK)
@@ -45,9 +35,7 @@ async def test_external_members_are_counted_first_then_removed(pod: SymphonyPod,
 async def test_all_except_owners_spares_owners_the_bot_and_the_caller(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
-    crowd = add_crowd(pod, CROWD, 7)
-    async with running(pod, settings_for(bulk={"confirm_above": 3})):
-        room = Room(pod, CROWD)
+    async with crowded(pod, settings_for(bulk={"confirm_above": 3}), 7) as (crowd, room):
         plan = await room.say(ALICE, "/kick --all-except-owners")
         assert "plan: 7 would be done. That is more than the 3 changes" in plan.text
         assert plan.text.count("Would remove @Member") == 7
@@ -74,8 +62,7 @@ async def test_filters_combine_with_each_other_and_with_mentions(
 
 
 async def test_a_filter_that_matches_nobody_changes_nothing(pod: SymphonyPod, bot: App) -> None:
-    room = Room(pod, DESK)
-    reply = await room.say(ALICE, "/kick --external")
+    reply = await Room(pod, DESK).say(ALICE, "/kick --external")
     assert "Nobody in this room matches --external. Nothing was changed." in reply.text
     assert changes(pod) == []
 
@@ -87,7 +74,7 @@ async def test_an_unentitled_caller_gets_no_member_lookup_and_no_change(
     reply = await Room(pod, DESK).say(BOB, "/kick --all-except-owners")
     assert "You may not run /kick here" in reply.text
     assert changes(pod) == []
-    assert not pod.calls("GET", r"/admin/stream/.*/membership/list")
+    assert not pod.calls("GET", ADMIN_LIST)
 
 
 async def test_without_the_admin_role_the_external_filter_is_refused_clearly(
@@ -103,11 +90,8 @@ async def test_without_the_admin_role_the_external_filter_is_refused_clearly(
 async def test_a_long_report_lists_problems_first_and_counts_the_rest(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
-    crowd = add_crowd(pod, CROWD, 30)
-    async with running(pod, settings_for(bulk={"confirm_above": 100})):
-        room = Room(pod, CROWD)
-        reply = await room.say(ALICE, f"/kick {mentions(crowd)} @bob")
-    text = reply.text
+    async with crowded(pod, settings_for(bulk={"confirm_above": 100}), 30) as (crowd, room):
+        text = (await room.say(ALICE, f"/kick {mentions(crowd)} @bob")).text
     assert text.startswith("@Alice Owner /kick · case 1: 30 done, 1 refused")
     lines = text.splitlines()
     assert "Bob Member" in lines[1]  # problems first
@@ -120,9 +104,7 @@ async def test_a_long_report_lists_problems_first_and_counts_the_rest(
 async def test_a_case_of_hundreds_lists_the_first_200(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
-    crowd = add_crowd(pod, CROWD, 205)
-    async with running(pod, settings_for(bulk={"confirm_above": 1000})):
-        room = Room(pod, CROWD)
+    async with crowded(pod, settings_for(bulk={"confirm_above": 1000}), 205) as (crowd, room):
         pod.say(ALICE, CROWD, "/kick --all-except-owners")
         assert "/confirm 1" in (await pod.next_message(CROWD, timeout=30)).text
         await room.say(ALICE, "/confirm 1")

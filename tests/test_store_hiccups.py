@@ -19,7 +19,7 @@ from bot.errors import StoreError
 from bot.store import Store
 from bot.store.database import BUSY_TIMEOUT_MS, parse_url
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, ConfigMaker, start_bot
+from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, ConfigMaker, running, start_bot
 from tests.stores import postgres_base, postgres_schema
 
 REMOVE = r"/membership/remove$"
@@ -92,40 +92,23 @@ async def _check_once_and_done(pod: SymphonyPod, app: App, reply: str) -> None:
     assert await audit.verify(app.store.database, None) == (len(chain), None)
 
 
+@pytest.mark.parametrize("retry_seconds", [None, 0.1], ids=["within-retries", "past-retries"])
 async def test_sqlite_locked_by_another_process_between_targets(
-    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
+    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path, retry_seconds: float | None
 ) -> None:
+    """Past its retries (0.1 s: it gives up within one busy timeout), the store sets the job
+    aside, not crashed but queued again with what it did, and this process resumes it once the
+    store answers."""
     path = tmp_path / "kickbot.db"
     lock, holder = another_process_locks(path)
-
-    app = await start_bot(settings_for(store=f"sqlite:///{path}", lease_seconds=LEASE))
-    try:
+    async with running(pod, settings_for(store=f"sqlite:///{path}", lease_seconds=LEASE)) as app:
+        assert app.store is not None
+        if retry_seconds is not None:
+            app.store.database.retry_seconds = retry_seconds
         reply = await _kick_three_with(pod, app, lock)
         (proc,) = holder
         assert await proc.wait() == 0  # it held the lock all along, and let it go
         await _check_once_and_done(pod, app, reply)
-    finally:
-        await app.stop()
-
-
-async def test_a_store_down_past_its_retries_sets_the_job_aside_and_answers_once(
-    pod: SymphonyPod, settings_for: ConfigMaker, tmp_path: Path
-) -> None:
-    """The store stays locked past the time it tries again: the job is not crashed but
-    queued again with what it did, and resumed in this process once the store answers."""
-    path = tmp_path / "kickbot.db"
-    lock, holder = another_process_locks(path)
-
-    app = await start_bot(settings_for(store=f"sqlite:///{path}", lease_seconds=LEASE))
-    assert app.store is not None
-    app.store.database.retry_seconds = 0.1  # gives up within one busy timeout
-    try:
-        reply = await _kick_three_with(pod, app, lock)
-        (proc,) = holder
-        assert await proc.wait() == 0
-        await _check_once_and_done(pod, app, reply)
-    finally:
-        await app.stop()
 
 
 async def test_postgresql_connections_terminated_between_targets(

@@ -9,7 +9,6 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import Untrusted, line
 from bot.store import Store
 from bot.store.database import parse_url
+from tests.stores import opened
 
 NUL, LONE_HIGH, LONE_LOW = "\x00", "\ud800", "\udc00"
 FFFD = "\ufffd"
@@ -38,46 +38,41 @@ def test_storable_replaces_nul_and_lone_surrogates_and_joins_pairs() -> None:
     STORED.encode("utf-8")  # encodable
 
 
-@pytest.fixture
-async def store(store_url: str) -> AsyncIterator[Store]:
-    s = await Store.open(store_url)
-    yield s
-    await s.close()
+async def test_unstorable_text_is_recorded_safely_in_every_column(store_url: str) -> None:
+    async with opened(store_url) as store:
+        caller = UserRef("U1" + NUL, "Eve" + UNSTORABLE, "eve@example.com")
+        tokens = (Word("/kick"), Word("@bob"), Word("because" + UNSTORABLE))
+        inv = Invocation("slack", "Ev" + NUL, RoomRef("C1" + LONE_HIGH), caller, tokens)
+        case = await store.record(inv, "kick")
+        assert case is not None
+        assert await store.record(inv, "kick") is None  # a redelivery is still recognised
+        job = await store.claim("slack", "C1" + LONE_HIGH, "me", 60)
+        assert job is not None
+        assert job.id == case
+        assert job.invocation.text == inv.text  # the job itself runs on what was typed
+        await store.note_reason(case, "because" + UNSTORABLE)
+        bob = UserRef("U2", "Bob" + UNSTORABLE)
+        journal = store.journal(case, job.settled)
+        await journal.start(bob)
+        said = line("Removed @Bob — reason: ", Untrusted("because" + UNSTORABLE))
+        await journal.record(ItemResult(bob, Status.DONE, said, platform_response=UNSTORABLE))
+        await store.finish(case, OutcomeKind.REPORT, "Removed @Bob — reason: because" + UNSTORABLE)
 
-
-async def test_unstorable_text_is_recorded_safely_in_every_column(store: Store) -> None:
-    caller = UserRef("U1" + NUL, "Eve" + UNSTORABLE, "eve@example.com")
-    tokens = (Word("/kick"), Word("@bob"), Word("because" + UNSTORABLE))
-    inv = Invocation("slack", "Ev" + NUL, RoomRef("C1" + LONE_HIGH), caller, tokens)
-    case = await store.record(inv, "kick")
-    assert case is not None
-    assert await store.record(inv, "kick") is None  # a redelivery is still recognised
-    job = await store.claim("slack", "C1" + LONE_HIGH, "me", 60)
-    assert job is not None
-    assert job.id == case
-    assert job.invocation.text == inv.text  # the job itself runs on what was typed
-    await store.note_reason(case, "because" + UNSTORABLE)
-    bob = UserRef("U2", "Bob" + UNSTORABLE)
-    journal = store.journal(case, job.settled)
-    await journal.start(bob)
-    said = line("Removed @Bob — reason: ", Untrusted("because" + UNSTORABLE))
-    await journal.record(ItemResult(bob, Status.DONE, said, platform_response=UNSTORABLE))
-    await store.finish(case, OutcomeKind.REPORT, "Removed @Bob — reason: because" + UNSTORABLE)
-
-    (row,) = await store.audit()
-    assert row.caller == "Eve" + STORED
-    assert row.reason == "because" + STORED
-    assert row.text.endswith("because" + STORED)
-    assert row.room == "C1" + FFFD
-    (result,) = row.results
-    assert result["target"] == "Bob" + STORED
-    assert result["platform_response"] == STORED
-    assert result["detail"].endswith("because" + STORED)  # kept exact as JSON, shown safe
-    assert (await store.audit(user="Eve" + UNSTORABLE))[0].case == case  # found by what was typed
-    # The case and its result, hashed as stored: the chain verifies, and it matches the tables.
-    checked = await audit.examine(store.database, None)
-    assert checked.intact, checked.first_problem
-    assert (checked.checked, checked.cases, checked.results) == (2, 1, 1)
+        (row,) = await store.audit()
+        assert row.caller == "Eve" + STORED
+        assert row.reason == "because" + STORED
+        assert row.text.endswith("because" + STORED)
+        assert row.room == "C1" + FFFD
+        (result,) = row.results
+        assert result["target"] == "Bob" + STORED
+        assert result["platform_response"] == STORED
+        assert result["detail"].endswith("because" + STORED)  # kept exact as JSON, shown safe
+        found = await store.audit(user="Eve" + UNSTORABLE)  # by what was typed
+        assert found[0].case == case
+        # The case and its result, hashed as stored: the chain verifies and matches the tables.
+        checked = await audit.examine(store.database, None)
+        assert checked.intact, checked.first_problem
+        assert (checked.checked, checked.cases, checked.results) == (2, 1, 1)
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -87,32 +82,27 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-async def record_one(url: str, then: Callable[[], None]) -> None:
-    """Open the store as kickbot does, record a command, look (``then``) before closing."""
-    store = await Store.open(url)
-    try:
+FILES = ("kickbot.db", "kickbot.db-shm", "kickbot.db-wal")
+"""A SQLite store and its WAL and shared-memory files."""
+
+
+async def modes_while_open(path: Path) -> dict[str, int]:
+    """Open the store at ``path`` as kickbot does and record a command: the modes of the files
+    beside it, as they are before it is closed."""
+    async with opened(f"sqlite:///{path}") as store:
         inv = Invocation("slack", "e1", RoomRef("C1"), UserRef("U1", "Eve"), (Word("/help"),))
         await store.record(inv, "help", lane="control")
-        then()
-    finally:
-        await store.close()
+        return {p.name: mode(p) for p in path.parent.iterdir()}
 
 
 def test_a_new_sqlite_store_and_its_wal_and_shm_are_the_owners_only(tmp_path: Path) -> None:
     was = os.umask(0o022)  # the usual umask: SQLite alone would make the files 0644
     tmp_path.chmod(0o755)
-    path = tmp_path / "state" / "kickbot.db"
-    seen: dict[str, int] = {}
-
-    def look() -> None:
-        seen.update({p.name: mode(p) for p in path.parent.iterdir()})
-
     try:
-        asyncio.run(record_one(f"sqlite:///{path}", look))
+        seen = asyncio.run(modes_while_open(tmp_path / "state" / "kickbot.db"))
     finally:
         os.umask(was)
-    names = ["kickbot.db", "kickbot.db-shm", "kickbot.db-wal"]
-    assert seen == dict.fromkeys(names, 0o600)
+    assert seen == dict.fromkeys(FILES, 0o600)
     assert mode(tmp_path) == 0o755  # the directory is left as it was
 
 
@@ -126,16 +116,10 @@ def test_an_existing_store_made_readable_to_all_is_closed_to_others(tmp_path: Pa
         check=True,
     )  # fmt: skip
     assert made.returncode == 0
-    for name in ("kickbot.db", "kickbot.db-wal", "kickbot.db-shm"):
+    for name in FILES:
         (tmp_path / name).chmod(0o644)
     assert (tmp_path / "kickbot.db-wal").exists()
-    seen: dict[str, int] = {}
-
-    def look() -> None:
-        seen.update({p.name: mode(p) for p in tmp_path.iterdir()})
-
-    asyncio.run(record_one(f"sqlite:///{path}", look))
-    assert seen == dict.fromkeys(["kickbot.db", "kickbot.db-shm", "kickbot.db-wal"], 0o600)
+    assert asyncio.run(modes_while_open(path)) == dict.fromkeys(FILES, 0o600)
     assert mode(path) == 0o600  # and after kickbot closed it
 
 

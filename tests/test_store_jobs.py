@@ -15,6 +15,7 @@ from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import line
 from bot.store import OpenJob, Store
 from bot.store.records import Job, JobState
+from tests.stores import opened, two_open
 
 ALICE = UserRef("1", "Alice", "alice@example.com")
 ROOM, OTHER = "room1", "room2"
@@ -23,9 +24,8 @@ A, B = "instance-a", "instance-b"
 
 @pytest.fixture
 async def store(store_url: str) -> AsyncIterator[Store]:
-    s = await Store.open(store_url)
-    yield s
-    await s.close()
+    async with opened(store_url) as s:
+        yield s
 
 
 _events = iter(range(10**6))
@@ -315,8 +315,7 @@ async def test_open_jobs_show_state_progress_and_caller(store: Store) -> None:
 
 
 async def test_instances_claiming_at_once_take_each_job_once(store_url: str) -> None:
-    first, second = await Store.open(store_url), await Store.open(store_url)
-    try:
+    async with two_open(store_url) as (first, second):
         cases = [await record(first, "jobs", lane="control") for _ in range(30)]
 
         async def drain(store: Store, owner: str) -> list[int]:
@@ -336,14 +335,10 @@ async def test_instances_claiming_at_once_take_each_job_once(store_url: str) -> 
                 first.claim("symphony", room, A, 60), second.claim("symphony", room, B, 60)
             )
             assert len([job for job in taken if job is not None]) == 1
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_instances_finishing_at_once_keep_one_chain(store_url: str) -> None:
-    first, second = await Store.open(store_url), await Store.open(store_url)
-    try:
+    async with two_open(store_url) as (first, second):
         cases = [await record(first) for _ in range(12)]
         await asyncio.gather(
             *(
@@ -354,9 +349,6 @@ async def test_instances_finishing_at_once_keep_one_chain(store_url: str) -> Non
         assert await audit.verify(first.database, None) == (len(cases), None)
         rows = await audit.export_rows(first.database, None, None)
         assert sorted(int(r["case"]) for r in rows) == cases
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_a_read_writing_a_result_while_its_case_closes_leaves_the_chain_true(

@@ -13,6 +13,7 @@ from bot.outcome import ItemResult, OutcomeKind, Status
 from bot.reply import line
 from bot.store import Store
 from bot.undo_steps import Readd
+from tests.stores import opened, two_open
 from tests.test_store_migrations import LEGACY_DDL, LEGACY_JOB_STATE
 
 TARGETS = [f"u{n}" for n in range(20)]
@@ -36,8 +37,7 @@ async def a_kick(store: Store) -> int:
 
 
 async def test_two_stores_claiming_at_once_each_change_has_one_holder(store_url: str) -> None:
-    first, second = await Store.open(store_url), await Store.open(store_url)
-    try:
+    async with two_open(store_url) as (first, second):
         kick = await a_kick(first)
         since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat(timespec="milliseconds")
         found = await first.last_undoable("symphony", "room1", "1", ["kick"], since)
@@ -61,9 +61,6 @@ async def test_two_stores_claiming_at_once_each_change_has_one_holder(store_url:
         assert await second.undo_claims(kick) == got[0]
         # Nothing left to undo: the case is no longer the caller's last undoable one.
         assert await second.last_undoable("symphony", "room1", "1", ["kick"], since) is None
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_undos_finished_before_the_claims_stay_undone(tmp_path: Path) -> None:
@@ -85,19 +82,15 @@ async def test_undos_finished_before_the_claims_stay_undone(tmp_path: Path) -> N
                 (case,),
             )
     db.close()
-    store = await Store.open(f"sqlite:///{path}")
-    try:
+    async with opened(f"sqlite:///{path}") as store:
         assert await store.undo_claims(1) == {"bob": 2}
         assert await store.undo_claims(3) == {}
-    finally:
-        await store.close()
 
 
 async def test_a_released_claim_goes_with_its_failed_result_and_only_its_holders(
     store_url: str,
 ) -> None:
-    store = await Store.open(store_url)
-    try:
+    async with opened(store_url) as store:
         kick = await a_kick(store)
         one = await store.record(invocation("undo-1", "/undo"), "undo")
         two = await store.record(invocation("undo-2", "/undo"), "undo")
@@ -113,5 +106,3 @@ async def test_a_released_claim_goes_with_its_failed_result_and_only_its_holders
         (row,) = await store.audit(case=one)
         assert [(r["target_id"], r["result"]) for r in row.results] == [("u0", "failed")]
         assert await store.claim_undo(kick, two, ["u0"]) == {"u0": two}  # free to try again
-    finally:
-        await store.close()

@@ -1,33 +1,16 @@
 """An undo step that failed with its change known not to be in place gives its claim up, so a
 later /undo of the same case tries it again; a step whose outcome is unknown, or that is done,
-keeps its claim (at most one undo re-adds)."""
+keeps its claim (at most one undo re-adds). A /cancel stops an undo before its next change, and
+gives up the claims of the changes it did not make. A re-add refused outright: the contract
+table's ``test_a_refused_re_add_can_be_undone_again``."""
 
 from __future__ import annotations
 
 from bot.app import App
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, DESK, Room
+from tests.conftest import ALICE, BOB, DAVE, DESK, Room
 
 ADD = r"/membership/add$"
-
-
-async def test_a_refused_re_add_can_be_undone_again(pod: SymphonyPod, desk: Room, bot: App) -> None:
-    await desk.say(ALICE, "/kick @bob")
-    assert BOB not in desk.members
-    pod.fail_next("POST", ADD, 403, body={"code": 403, "message": "Not now"})
-    first = await desk.say(ALICE, "/undo 1")
-    assert "1 failed" in first.text, first.text
-    assert BOB not in desk.members
-    assert bot.store is not None
-    assert await bot.store.undo_claims(1) == {}  # given up with the failure
-    second = await desk.say(ALICE, "/undo 1")
-    assert "Re-added @Bob Member." in second.text, second.text
-    assert "already undone" not in second.text
-    assert desk.members[BOB] is False
-    assert await bot.store.undo_claims(1) == {str(BOB): 3}  # done: kept
-    third = await desk.say(ALICE, "/undo 1")
-    assert "Case 1 was already undone by case 3." in third.text
-    assert len(pod.calls("POST", ADD)) == 2
 
 
 async def test_a_failed_re_add_the_room_shows_not_made_can_be_undone_again(
@@ -66,3 +49,27 @@ async def test_a_re_add_whose_outcome_is_unknown_keeps_its_claim(
     again = await desk.say(ALICE, "/undo 1")
     assert "Case 1 was already undone by case 2." in again.text
     assert BOB not in desk.members
+
+
+async def test_a_cancel_stops_an_undo_before_its_next_change(
+    pod: SymphonyPod, desk: Room, bot: App
+) -> None:
+    await desk.say(ALICE, "/kick @bob @dave")
+    held = pod.hold_next("POST", ADD)
+    pod.say(ALICE, DESK, "/undo 1")
+    await pod.wait_for_calls("POST", ADD, 1)
+    assert "Case 2 stops after the change in hand" in (await desk.say(ALICE, "/cancel 2")).text
+    held.set()
+    stopped = await pod.next_message(DESK)
+    assert (
+        "undoing case 1: cancelled after 1 of 2 changes: 1 done."
+        " The rest was not undone: /undo 1 can still reverse it." in stopped.text
+    ), stopped.text
+    assert desk.members[BOB] is False
+    assert DAVE not in desk.members
+    assert bot.store is not None
+    assert await bot.store.undo_claims(1) == {str(BOB): 2}  # Dave's given up: not made
+    again = await desk.say(ALICE, "/undo 1")
+    assert "Re-added @Dave External." in again.text, again.text
+    assert "Already undone for @Bob Member by case 2" in again.text
+    assert len(pod.calls("POST", ADD)) == 2

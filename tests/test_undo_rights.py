@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from bot.app import App
 from bot.testing.symphony import SymphonyPod
 from tests import conftest as s
+from tests.kit import SPINE_POLICY
 
 ADD = r"/pod/v1/room/[^/]+/membership/add"
 IB_ADD = r"/pod/v1/admin/group/[^/]+/membership/add"
@@ -25,94 +28,49 @@ def adds(pod: SymphonyPod) -> list[tuple[str, int]]:
     return [(r.path.split("/")[4], r.body["id"]) for r in pod.calls("POST", ADD)]
 
 
-async def bot_with(pod: SymphonyPod, settings_for: s.ConfigMaker, policy: dict[str, Any]) -> App:
-    app = await s.start_bot(settings_for(policy=policy))
-    await pod.wait_until_listening()
-    return app
-
-
-async def test_a_room_owner_cannot_undo_an_ib_removal_without_the_ib_right(
-    pod: SymphonyPod, desk: s.Room
-) -> None:
-    await desk.say(s.FRANK, f"/ib-remove {s.GROUP} @bob @dave")
-    assert {s.BOB, s.DAVE}.isdisjoint(pod.group(s.GROUP).members)
-    before = s.changes(pod)
-    reply = (await desk.say(s.ALICE, "/undo 1")).text  # Alice owns the desk; /undo is hers here
-    assert "undoing case 1: 2 refused" in reply
-    for name in ("Bob Member", "Dave External"):
-        assert (
-            f"Not undone for @{name} in IB group {s.GROUP}: undoing /ib-remove needs a user named"
-            " in policy.commands.ib-remove.users." in reply
-        )
-    assert s.changes(pod) == before  # no state-changing call
-    assert {s.BOB, s.DAVE}.isdisjoint(pod.group(s.GROUP).members)
-    # The one with the right still can: the refusals claimed nothing.
-    again = (await desk.say(s.FRANK, "/undo 1")).text
-    assert "undoing case 1: 2 done" in again
-    assert {s.BOB, s.DAVE} <= set(pod.group(s.GROUP).members)
-
-
 OFFBOARD: dict[str, Any] = {
-    "commands": {
-        "offboard": {"users": ["frank@example.com"]},
-        "undo": {"room_owners": True, "users": ["frank@example.com"]},
-    },
-    "owners_may_act_on_owners": True,
+    **SPINE_POLICY,
+    "commands": {**SPINE_POLICY["commands"], "offboard": {"users": ["frank@example.com"]}},
 }
 
 
-async def test_a_desk_owner_cannot_undo_an_offboarding(
-    pod: SymphonyPod, settings_for: s.ConfigMaker
+@pytest.mark.parametrize(
+    ("line", "command", "names", "steps"),
+    [
+        (f"/ib-remove {s.GROUP} @bob @dave", "ib-remove", ["Bob Member", "Dave External"], 2),
+        (f"/offboard @bob --ib-group {s.GROUP}", "offboard", ["Bob Member"], 3),
+    ],
+    ids=["ib-remove", "offboard"],
+)
+async def test_a_room_owner_cannot_undo_an_ib_removal_without_the_commands_right(
+    pod: SymphonyPod,
+    settings_for: s.ConfigMaker,
+    line: str,
+    command: str,
+    names: list[str],
+    steps: int,
 ) -> None:
-    app = await bot_with(pod, settings_for, OFFBOARD)
-    try:
+    """Alice owns every room here and may /undo, yet not a step in an IB group: that needs the
+    right to run the command (an offboarding's steps in rooms: the contract's
+    ``test_an_owner_of_every_room_cannot_undo_an_offboarding``). No call is made, nothing is
+    claimed: Frank, who has the right, still can."""
+    async with s.running(pod, settings_for(policy=OFFBOARD)):
         desk = s.Room(pod, s.DESK)
-        reply = (await desk.say(s.FRANK, f"/offboard @bob --ib-group {s.GROUP}")).text
-        assert "3 done" in reply  # the desk, Solo and the IB group
+        assert f"{steps} done" in (await desk.say(s.FRANK, line)).text
+        gone = set(pod.group(s.GROUP).members)
         before = s.changes(pod)
-        undo = (await desk.say(s.ALICE, "/undo 1")).text  # Alice owns both rooms, yet
-        assert "undoing case 1: 3 refused" in undo
-        for where in ("in “Trading Desk”", "in “Solo”", f"in IB group {s.GROUP}"):
+        reply = (await desk.say(s.ALICE, "/undo 1")).text
+        assert f"undoing case 1: {steps} refused" in reply
+        for name in names:
             assert (
-                f"Not undone for @Bob Member {where}: undoing /offboard needs a user named in"
-                " policy.commands.offboard.users." in undo
+                f"Not undone for @{name} in IB group {s.GROUP}: undoing /{command} needs a user"
+                f" named in policy.commands.{command}.users." in reply
             )
         assert s.changes(pod) == before
-        assert s.BOB not in pod.room(s.DESK).members
-        assert s.BOB not in pod.room(s.SOLO).members
-        assert s.BOB not in pod.group(s.GROUP).members
-    finally:
-        await app.stop()
-
-
-async def test_an_offboarding_is_undone_only_in_the_rooms_the_caller_owns(
-    pod: SymphonyPod, settings_for: s.ConfigMaker
-) -> None:
-    """With room owners allowed to offboard, each room's step needs its own owner: Carol owns
-    the desk, not Solo."""
-    policy = {
-        **OFFBOARD,
-        "commands": {
-            "offboard": {"room_owners": True, "users": ["frank@example.com"]},
-            "undo": {"room_owners": True},
-        },
-    }
-    app = await bot_with(pod, settings_for, policy)
-    try:
-        desk = s.Room(pod, s.DESK)
-        assert "2 done" in (await desk.say(s.FRANK, "/offboard @bob")).text
-        undo = (await desk.say(s.CAROL, "/undo 1")).text
-        assert "undoing case 1: 1 done, 1 refused" in undo
-        assert "Re-added @Bob Member to “Trading Desk”." in undo
-        assert (
-            "Not undone for @Bob Member in “Solo”: undoing /offboard needs an owner of the room"
-            " or a user named in policy.commands.offboard.users, as running it would." in undo
-        )
-        assert adds(pod) == [(pod.room(s.DESK).stream_id, s.BOB)]
-        assert s.BOB in pod.room(s.DESK).members
-        assert s.BOB not in pod.room(s.SOLO).members
-    finally:
-        await app.stop()
+        assert set(pod.group(s.GROUP).members) == gone
+        again = (await desk.say(s.FRANK, "/undo 1")).text
+        assert f"undoing case 1: {steps} done" in again
+        assert {s.BOB, s.DAVE} <= set(pod.group(s.GROUP).members)
 
 
 async def test_two_undos_at_once_re_add_once(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ import structlog
 
 from bot.audit.links import GENESIS, Head, Record
 from bot.errors import ConfigError
+from bot.files import read_if_present, replace_whole
 
 log = structlog.get_logger(__name__)
 
@@ -60,14 +60,9 @@ class HeadFile:
 
     def read(self) -> Head | None:
         """The head in the file; None when there is no file."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        text = read_if_present(self.path, f"cannot read the audit head file {self.path}")
+        if text is None:
             return None
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read the audit head file {self.path}: {exc.strerror}"
-            ) from None
         try:
             return Head.parse(text)
         except ConfigError as exc:
@@ -94,12 +89,5 @@ class HeadFile:
         if head.seq <= self._last and self.path.exists():
             return
         data = {**head.to_json(), "at": datetime.now(UTC).isoformat(timespec="milliseconds")}
-        fd, tmp = tempfile.mkstemp(prefix=".kickbot-head-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(json.dumps(data) + "\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_whole(self.path, json.dumps(data) + "\n", ".kickbot-head-")
         self._last = head.seq

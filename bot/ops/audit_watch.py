@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import structlog
@@ -38,31 +39,31 @@ class VerifyObserver(Protocol):
     def audit_verify_failed(self, reason: str) -> None: ...
 
 
+@dataclass(eq=False)
 class AuditWatch:
-    def __init__(
-        self, app: Running, observer: VerifyObserver, every: float, full_every: float
-    ) -> None:
-        self._app = app
-        self._observer = observer
-        self._every = every
-        self._full_every = full_every
-        self.verified: Head | None = None
-        """The last head found intact (None: none yet, or the chain is empty)."""
-        self._last_full: float | None = None
+    app: Running
+    observer: VerifyObserver
+    every: float
+    """Seconds between two checks (of the tail, unless the whole chain is due)."""
+    full_every: float
+    """Seconds between two checks of the whole chain."""
+    verified: Head | None = field(default=None, init=False)
+    """The last head found intact (None: none yet, or the chain is empty)."""
+    _last_full: float | None = field(default=None, init=False, repr=False)
 
     async def run(self) -> None:
         """Forever: check once the store is open, then every ``every`` seconds."""
         db: Database | None = None
         try:
             while True:
-                store = self._app.store
+                store = self.app.store
                 if store is None:  # still opening (and migrating)
                     await asyncio.sleep(0.2)
                     continue
                 if db is None:
                     db = Database(store.database.url)  # a connection and thread of its own
                 await self.check(db, store.audit_key)
-                await asyncio.sleep(self._every)
+                await asyncio.sleep(self.every)
         finally:
             if db is not None:
                 with contextlib.suppress(Exception):
@@ -73,7 +74,7 @@ class AuditWatch:
         now = time.monotonic()
         verified = self.verified
         full = (
-            verified is None or self._last_full is None or now - self._last_full >= self._full_every
+            verified is None or self._last_full is None or now - self._last_full >= self.full_every
         )
 
         def examine(conn: Connection) -> Verification:
@@ -85,12 +86,12 @@ class AuditWatch:
             found = await db.run(examine)
         except Exception as exc:
             log.warning("could not check the audit chain", error=str(exc))
-            self._observer.audit_verify_failed("error")
+            self.observer.audit_verify_failed("error")
             return None
         if found.broken is not None:  # checked whole each time until it is mended
             self._last_full = None
             log.error("the audit chain is broken", problem=str(found.broken), full=full)
-            self._observer.audit_verify_failed("broken")
+            self.observer.audit_verify_failed("broken")
             return found
         if full:
             self._last_full = now
@@ -103,5 +104,5 @@ class AuditWatch:
             full=full,
             seconds=round(time.monotonic() - now, 3),
         )
-        self._observer.audit_verified(seq, time.time())
+        self.observer.audit_verified(seq, time.time())
         return found

@@ -5,14 +5,13 @@ changes state or shows a secret; other paths are a 404."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Sequence
 
 import structlog
 from aiohttp import web
 
 from bot import telemetry
+from bot.listening import Listening
 from bot.ops.audit_watch import AuditWatch
 from bot.ops.metrics import CONTENT_TYPE_LATEST, PrometheusObserver
 from bot.ops.readiness import ReadinessCheck, Running
@@ -29,14 +28,13 @@ class OpsServer:
         self.app = app
         self.readiness = ReadinessCheck(app, timeout=settings.ready_timeout_seconds)
         self.metrics = PrometheusObserver(sorted(app.platforms), sinks)
-        self._runner: web.AppRunner | None = None
+        self._listening: Listening | None = None
         self.audit_watch = AuditWatch(
             app,
             self.metrics,
             every=settings.audit_verify_minutes * 60,
             full_every=settings.audit_full_verify_hours * 3600,
         )
-        self._watching: asyncio.Task[None] | None = None
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=1024)
@@ -60,11 +58,13 @@ class OpsServer:
 
     async def start(self) -> None:
         telemetry.install(self.metrics)
-        self._runner = web.AppRunner(self.application(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.listen_host, self.settings.listen_port)
-        await site.start()
-        self._watching = asyncio.create_task(self.audit_watch.run(), name="audit-watch")
+        self._listening = await Listening.start(
+            self.application(),
+            self.settings.listen_host,
+            self.settings.listen_port,
+            self.audit_watch.run,
+            "audit-watch",
+        )
         log.info(
             "operations endpoint listening",
             host=self.settings.listen_host,
@@ -73,13 +73,9 @@ class OpsServer:
 
     async def stop(self) -> None:
         telemetry.install(telemetry.Observer())
-        if self._watching is not None:
-            self._watching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watching
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._listening is not None:
+            await self._listening.stop()
+            self._listening = None
 
 
 async def serve(settings: HttpSettings, app: Running, sinks: Sequence[str] = ()) -> OpsServer:

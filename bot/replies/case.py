@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.replies import pointers
+from bot.replies import pointers, refusals
 from bot.reply import Code, Line, Reply, Untrusted, line
 from bot.store import AuditRow
 
@@ -13,13 +13,7 @@ of MessageML)."""
 
 
 def case_elsewhere(case: int) -> Reply:
-    return (
-        line(
-            f"Case {case} happened in another room; only users named in ",
-            Code("policy.commands.case.users"),
-            " may see cases from other rooms.",
-        ),
-    )
+    return refusals.case_elsewhere(case, "case", "; only", "see cases from other rooms")
 
 
 def case_details(row: AuditRow) -> Reply:

@@ -23,6 +23,18 @@ def malformed(problem: str, hint: str | None, usage: str, options: str = "") -> 
     return tuple(lines)
 
 
+def case_elsewhere(case: int, command: str, lead: str, may: str) -> Reply:
+    """A case of another room, to a caller whom ``command``'s policy users do not name: what
+    the sentence says after "another room" (``lead``), and what those users ``may`` do."""
+    return (
+        line(
+            f"Case {case} happened in another room{lead} users named in ",
+            Code(f"policy.commands.{command}.users"),
+            f" may {may}.",
+        ),
+    )
+
+
 def unknown_command(name: str, nearest: str | None) -> Reply:
     """A command-like word that is none of kickbot's: the nearest command, and /help."""
     asked, lists = Code("/" + name), line(Code(pointers.HELP), " lists the ones you may use.")

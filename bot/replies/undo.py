@@ -8,7 +8,7 @@ from bot import errors
 from bot.entitlement import Decision, Verdict
 from bot.model import UserRef
 from bot.outcome import ItemResult
-from bot.replies import pointers
+from bot.replies import pointers, refusals
 from bot.replies.failures import failure
 from bot.replies.wording import counts, in_room, platform_name, who
 from bot.reply import Code, Line, Reply, Untrusted, line
@@ -73,13 +73,8 @@ def undo_headline(case: int, items: Sequence[ItemResult]) -> Line:
 
 
 def undo_elsewhere(case: int) -> Reply:
-    return (
-        line(
-            f"Case {case} happened in another room: undo it there. Only users named in ",
-            Code("policy.commands.undo.users"),
-            " may undo a case from another room.",
-        ),
-    )
+    may = "undo a case from another room"
+    return refusals.case_elsewhere(case, "undo", ": undo it there. Only", may)
 
 
 def nothing_changed(case: int) -> Reply:
@@ -193,4 +188,11 @@ def cannot_undo_here(user: UserRef, platform: str) -> Line:
         f"{platform_name(platform)} offers no way for the bot to reverse the change for ",
         who(user),
         ".",
+    )
+
+
+def undo_cancelled(case: int, items: Sequence[ItemResult], total: int) -> Line:
+    return line(
+        f"undoing case {case}: cancelled after {len(items):,} of {total:,} changes:"
+        f" {counts(items)}. The rest was not undone: /undo {case} can still reverse it."
     )

@@ -12,8 +12,6 @@ announced by ``Content-Length``). Every answer, errors included, is SCIM's JSON:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hmac
 import json
 from http import HTTPStatus
@@ -32,6 +30,7 @@ from scim2_server.applications.asgi import ASGIApplication
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 
+from bot.listening import Listening
 from bot.scim.offboarder import Offboarder
 from bot.scim.offboarding import Offboarding
 from bot.scim.service import USER, KickbotScimService, provider
@@ -93,8 +92,7 @@ class ScimServer:
             Tokens(settings.tokens), UserStorage(users, USER, self.offboarding)
         )
         self._max_body = settings.max_body_kib * 1024
-        self._runner: web.AppRunner | None = None
-        self._resuming: asyncio.Task[None] | None = None
+        self._listening: Listening | None = None
         self.port: int | None = None
         """The port listened on (known once started; ``listen_port: 0`` picks a free one)."""
 
@@ -102,24 +100,21 @@ class ScimServer:
         app = web.Application(client_max_size=self._max_body)
         app.router.add_route("*", PREFIX + "{tail:(/.*)?}", self._serve)
         app.router.add_route("*", "/{tail:.*}", self._elsewhere)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.listen_host, self.settings.listen_port)
-        await site.start()
-        server = getattr(site, "_server", None)
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self.settings.listen_port
-        self._resuming = asyncio.create_task(self.offboarding.keep_resuming(), name="scim")
+        self._listening = await Listening.start(
+            app,
+            self.settings.listen_host,
+            self.settings.listen_port,
+            self.offboarding.keep_resuming,
+            "scim",
+        )
+        self.port = self._listening.port
         log.info("scim listening", host=self.settings.listen_host, port=self.port,
                  clients=sorted(self.settings.tokens))  # fmt: skip
 
     async def stop(self) -> None:
-        if self._resuming is not None:
-            self._resuming.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._resuming
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._listening is not None:
+            await self._listening.stop()
+            self._listening = None
 
     def _base_url(self, request: web.Request) -> str:
         if self.settings.public_url:

@@ -18,7 +18,7 @@ from bot.platforms.chime.adapter import ChimePlatform
 from bot.settings import Settings
 from bot.testing.chime.double import DEFAULT_ACCOUNT_ID, ChimeDouble
 from bot.testing.chime.state import WebhookMessage
-from tests.kit import SPINE_POLICY, aws_double, settings
+from tests.kit import SPINE_POLICY, aws_double, room_fixture, running, settings
 from tests.kit import ConfigMaker as ConfigMaker
 
 ALICE = "a11ce000-0000-4000-8000-000000000001"  # Administrator of DESK and SOLO
@@ -81,9 +81,8 @@ async def start_bot(settings: Settings, chime: ChimeDouble) -> App:
 
 @pytest.fixture
 async def bot(settings_for: ConfigMaker, chime: ChimeDouble) -> AsyncIterator[App]:
-    app = await start_bot(settings_for(), chime)
-    yield app
-    await app.stop()
+    async with running(start_bot(settings_for(), chime)) as app:
+        yield app
 
 
 class Room:
@@ -107,14 +106,8 @@ class Room:
         return dict(self.chime.room(self.id).roles)
 
 
-@pytest.fixture
-def desk(chime: ChimeDouble, bot: App) -> Room:
-    return Room(chime, DESK)
-
-
-@pytest.fixture
-def solo(chime: ChimeDouble, bot: App) -> Room:
-    return Room(chime, SOLO)
+desk = room_fixture("chime", Room, DESK)
+solo = room_fixture("chime", Room, SOLO)
 
 
 def path(room: str, member: str | None = None) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.testing.chime.double import ChimeDouble
 from tests.chime.conftest import ALICE, BOB, CAROL, DESK, ConfigMaker, Room, start_bot
+from tests.kit import running
 
 
 async def test_a_failed_room_lookup_refuses_the_whole_command(
@@ -16,15 +17,11 @@ async def test_a_failed_room_lookup_refuses_the_whole_command(
     # The sender is found in the room's member list when the event arrives, a list kept for a
     # while: a /help first keeps it, so the kick's own lookup of the list (for the roles, made
     # with GetRoom, not served from the kept list with reuse off) is the one that fails.
-    app = await start_bot(settings_for({"members_reuse_seconds": 0}), chime)
-    try:
-        await Room(chime, DESK).say(ALICE, "/help")
+    async with running(start_bot(settings_for({"members_reuse_seconds": 0}), chime)):
+        desk = Room(chime, DESK)
+        await desk.say(ALICE, "/help")
         chime.fail_next("ListRoomMemberships", "ForbiddenException", message="Access denied")
-        reply = (
-            await Room(chime, DESK).say(ALICE, "/kick @bob@example.com @carol@example.com")
-        ).text
-    finally:
-        await app.stop()
+        reply = (await desk.say(ALICE, "/kick @bob@example.com @carol@example.com")).text
     assert "Could not check the room before acting, so nothing was changed" in reply
     assert "Access denied" in reply
     statuses = [c.status for c in chime.calls("ListRoomMemberships")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.testing.chime.double import ChimeDouble
 from tests.chime.conftest import ALICE, BOB, DESK, SOLO, ConfigMaker, Room, path, start_bot
+from tests.kit import running
 
 
 async def test_a_kick_mentions_the_caller_and_is_answered_204(
@@ -39,17 +40,13 @@ async def test_unaddressed_mention_text_is_not_a_command(chime: ChimeDouble, des
 async def test_paginated_member_list_is_read_to_the_end(
     chime: ChimeDouble, settings_for: ConfigMaker
 ) -> None:
-    app = await start_bot(settings_for({"page_size": 2}), chime)
-    try:
+    async with running(start_bot(settings_for({"page_size": 2}), chime)):
         reply = await Room(chime, DESK).say(ALICE, "/kick @frank@example.com @dave@globex.example")
-        # Frank is last in the list (page 3 of 2-member pages) and still found (protected).
-        assert "@frank@example.com is protected" in reply.text
-        assert "Removed @dave@globex.example." in reply.text
-        tokens = [c.query.get("next-token") for c in chime.calls("ListRoomMemberships")]
-        assert "page-4" in tokens
-        assert all(c.query["max-results"] == "2" for c in chime.calls("ListRoomMemberships"))
-    finally:
-        await app.stop()
+    # Frank is last in the list (page 3 of 2-member pages) and still found (protected).
+    assert "@frank@example.com is protected" in reply.text
+    assert "Removed @dave@globex.example." in reply.text
+    assert "page-4" in [c.query.get("next-token") for c in chime.calls("ListRoomMemberships")]
+    assert all(c.query["max-results"] == "2" for c in chime.calls("ListRoomMemberships"))
 
 
 async def test_room_ids_are_taken_from_the_event(chime: ChimeDouble, solo: Room) -> None:
@@ -75,10 +72,7 @@ async def test_the_list_read_for_the_sender_serves_the_command(
 async def test_with_reuse_off_a_command_reads_its_own_list(
     chime: ChimeDouble, settings_for: ConfigMaker
 ) -> None:
-    app = await start_bot(settings_for({"members_reuse_seconds": 0}), chime)
-    try:
+    async with running(start_bot(settings_for({"members_reuse_seconds": 0}), chime)):
         reply = await Room(chime, DESK).say(ALICE, "/kick @bob@example.com")
-    finally:
-        await app.stop()
     assert "Removed @bob@example.com." in reply.text
     assert len(chime.calls("ListRoomMemberships")) == 2

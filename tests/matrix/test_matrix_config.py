@@ -1,63 +1,28 @@
-"""The matrix: section is checked at load; every error names the key."""
+"""The matrix: section at load and at start (a bad key: ``tests/contract/test_config_platforms``):
+the sync position file, the token's account, the example config."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from bot.app import App, build_platforms
+from bot.app import App
 from bot.cli import main
 from bot.errors import ConfigError, Unauthorized
 from bot.platforms.matrix.adapter import MatrixPlatform
 from bot.platforms.matrix.state import SyncTokenFile
-from bot.settings import parse
-from handlers import COMMANDS
+from tests.contract.test_config_platforms import GOOD as CONFIG
 from tests.matrix.conftest import World
 
-GOOD: dict[str, Any] = {
-    "homeserver": "https://matrix.example.org/",
-    "user_id": "@kickbot:example.org",
-    "access_token": "syt_secret",
-    "sync_token_file": "/var/lib/kickbot/matrix-sync.json",
-}
-
-
-def build(**changes: Any) -> MatrixPlatform:
-    section = {k: v for k, v in {**GOOD, **changes}.items() if v is not None}
-    return MatrixPlatform(section)
+GOOD = CONFIG["matrix"]
 
 
 def test_a_good_section_builds() -> None:
-    platform = build()
+    platform = MatrixPlatform(GOOD)
     assert platform.settings.homeserver == "https://matrix.example.org"
     assert platform.command_prefixes == ("!",)
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"acess_token": "x"}, "matrix.acess_token: unknown key"),
-        ({"sync_token_file": None}, "matrix.sync_token_file: Field required"),
-        ({"homeserver": "matrix.example.org"}, "matrix.homeserver: Value error, must start"),
-        ({"user_id": "kickbot"}, "matrix.user_id: Value error, must be a full Matrix user id"),
-        ({"password": "pw"}, "matrix.access_token: give exactly one of access_token or password"),
-        ({"access_token": None}, "matrix.access_token: give exactly one"),
-        ({"timeline_limit": 0}, "matrix.timeline_limit: Input should be greater than or equal"),
-    ],
-)
-def test_errors_name_the_key(changes: dict[str, Any], message: str) -> None:
-    with pytest.raises(ConfigError) as err:
-        build(**changes)
-    assert str(err.value).startswith(message)
-
-
-def test_the_whole_config_file_path_reports_the_key() -> None:
-    settings = parse({"matrix": {**GOOD, "sync_tokn_file": "x"}}, [c.name for c in COMMANDS])
-    with pytest.raises(ConfigError, match=r"^matrix\.sync_tokn_file: unknown key"):
-        build_platforms(settings)
 
 
 def test_the_sync_position_file_is_tied_to_its_account(tmp_path: Path) -> None:

@@ -25,7 +25,8 @@ from bot.testing.symphony import SymphonyPod
 from tests.conftest import ALICE, DESK
 from tests.ops.process import kickbot_run
 from tests.ops.test_metrics import Samples, samples, value
-from tests.test_audit_chain import make_cases, tamper
+from tests.test_audit_chain import tamper
+from tests.test_audit_trail import make_cases
 
 HOUR = 3600.0
 FAILURES = "kickbot_audit_verify_failures_total"
@@ -42,7 +43,7 @@ class Opened:
 
 @pytest.fixture
 async def db(store_url: str) -> AsyncIterator[Database]:
-    await make_cases(store_url, 3)  # 6 records
+    await make_cases(store_url, 3, key=None)  # 6 records
     database = Database.connect(store_url)
     yield database
     await database.close()
@@ -72,7 +73,7 @@ async def test_after_a_full_check_only_the_new_records_are_read(
     first = await watch.check(db, None)
     assert first is not None
     assert (first.checked, first.broken) == (6, None)
-    await make_cases(store_url, 1, first=10)  # 2 more records
+    await make_cases(store_url, 1, first=10, key=None)  # 2 more records
     tail = await watch.check(db, None)
     assert tail is not None
     assert (tail.checked, tail.broken) == (2, None)  # not the 6 checked before
@@ -117,7 +118,7 @@ async def test_pruning_past_the_head_checked_means_a_full_check(
     watch, metrics = await watching(store_url)
     await watch.check(db, None)
     assert await audit.prune(db, "2999-01-01", b"secret") == 6
-    await make_cases(store_url, 1, first=10, key=b"secret")  # the key record, then keyed links
+    await make_cases(store_url, 1, first=10, key="secret")  # the key record, then keyed links
     found = await watch.check(db, b"secret")
     assert found is not None
     assert (found.broken, found.checkpoints, found.checked) == (None, 1, 3)

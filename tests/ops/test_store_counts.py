@@ -9,14 +9,14 @@ import pytest
 
 from bot.outcome import OutcomeKind
 from bot.store import Store
+from tests.stores import opened
 from tests.test_store_jobs import A, claimed, record
 
 
 @pytest.fixture
 async def store(store_url: str) -> AsyncIterator[Store]:
-    s = await Store.open(store_url)
-    yield s
-    await s.close()
+    async with opened(store_url) as s:
+        yield s
 
 
 async def test_counts_follow_cases_from_queued_to_closed(store: Store) -> None:

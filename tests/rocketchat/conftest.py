@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.testing.rocketchat.server import Delivery, RocketChatServer
 from bot.testing.rocketchat.state import RcMessage
 from tests.kit import ConfigMaker as ConfigMaker
-from tests.kit import checked, settings
+from tests.kit import checked, room_fixture, running, settings
 
 BOT = "kickbot-id"
 ALICE = "u-alice"  # owner of desk, town and solo
@@ -89,9 +89,8 @@ async def start_bot(settings: Settings, server: RocketChatServer) -> App:
 
 @pytest.fixture
 async def bot(settings_for: ConfigMaker, server: RocketChatServer) -> AsyncIterator[App]:
-    app = await start_bot(settings_for(), server)
-    yield app
-    await app.stop()
+    async with running(start_bot(settings_for(), server)) as app:
+        yield app
 
 
 def platform_of(app: App) -> RocketChatPlatform:
@@ -124,19 +123,9 @@ class Room:
         return self.server.room(self.id).owners
 
 
-@pytest.fixture
-def desk(server: RocketChatServer, bot: App) -> Room:
-    return Room(server, DESK)
-
-
-@pytest.fixture
-def town(server: RocketChatServer, bot: App) -> Room:
-    return Room(server, TOWN)
-
-
-@pytest.fixture
-def solo(server: RocketChatServer, bot: App) -> Room:
-    return Room(server, SOLO)
+desk = room_fixture("server", Room, DESK)
+town = room_fixture("server", Room, TOWN)
+solo = room_fixture("server", Room, SOLO)
 
 
 def visible(text: str) -> str:

@@ -56,13 +56,3 @@ async def test_offboarding_on_slack(slack: SlackWorkspace, offboarding: Bot) -> 
     assert BOB not in slack.members(SECRET)
     assert BOB in slack.members(LOUNGE)
     assert BOB in slack.members(OLD)
-
-
-async def test_ib_groups_are_symphony_only(slack: SlackWorkspace, offboarding: Bot) -> None:
-    desk = Channel(slack, offboarding, DESK)
-    reply = await desk.mention(FRANK, "@kickbot offboard @bob --ib-group research")
-    assert (
-        "--ib-group: Slack has no Information Barrier groups (only Symphony does)."
-        " Nothing was changed." in reply.plain
-    )
-    assert kicks(slack) == []

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.errors import ConfigError
 from bot.platforms.inbound import ListenPath
+from bot.platforms.urls import base_url
 
 TOKEN_ENV = "CHIME_BOT_SECURITY_TOKEN"
 DEFAULT_ENDPOINT = "https://chime.us-east-1.amazonaws.com"
@@ -18,7 +19,9 @@ class ChimeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     account_id: str = Field(min_length=1, description="the Amazon Chime (Enterprise) account id")
-    endpoint_url: str = Field(DEFAULT_ENDPOINT, description="the Chime API endpoint")
+    endpoint_url: Annotated[str, base_url("must be an http(s) URL")] = Field(
+        DEFAULT_ENDPOINT, description="the Chime API endpoint"
+    )
     region: str = Field("us-east-1", min_length=1, description="SigV4 signing region")
     profile: str | None = Field(
         None, description="AWS profile; unset: botocore's usual chain (environment, files, role)"
@@ -56,13 +59,6 @@ class ChimeSettings(BaseModel):
     reply_interval_seconds: float = Field(
         1.1, ge=1.0, description="pace of replies per room (webhooks allow 1 per second)"
     )
-
-    @field_validator("endpoint_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL")
-        return value.rstrip("/")
 
     @field_validator("bot_email")
     @classmethod

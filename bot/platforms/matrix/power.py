@@ -51,32 +51,27 @@ class Creation:
         return cls(version, creators, sender)
 
 
+SPEC_LEVELS = {"users_default": 0, "kick": 50, "invite": 0, "state_default": 50}
+"""The levels of ``m.room.power_levels`` kickbot reads, with the spec's value for each where the
+event leaves it out (or gives no number)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PowerLevels:
     content: Mapping[str, Any]
     creation: Creation
     users: Mapping[str, int] = field(init=False)
+    users_default: int = field(init=False)
+    kick: int = field(init=False)
+    invite: int = field(init=False)
+    state_default: int = field(init=False)
 
     def __post_init__(self) -> None:
         raw = self.content.get("users") or {}
         users = {str(k): _int(v, 0) for k, v in raw.items()} if isinstance(raw, dict) else {}
         object.__setattr__(self, "users", users)
-
-    @property
-    def users_default(self) -> int:
-        return _int(self.content.get("users_default"), 0)
-
-    @property
-    def kick(self) -> int:
-        return _int(self.content.get("kick"), 50)
-
-    @property
-    def invite(self) -> int:
-        return _int(self.content.get("invite"), 0)
-
-    @property
-    def state_default(self) -> int:
-        return _int(self.content.get("state_default"), 50)
+        for name, default in SPEC_LEVELS.items():
+            object.__setattr__(self, name, _int(self.content.get(name), default))
 
     def event_level(self, event_type: str) -> int:
         events = self.content.get("events") or {}

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot import errors
+from bot.files import read_if_present, replace_whole
 from bot.platforms.matrix.text import USER_ID
+from bot.platforms.urls import base_url
+
+LOCAL_HTTP = "must start with https:// (or http:// for a local server)"
 
 
 class MatrixSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    homeserver: str = Field(description="client-server API base URL, e.g. https://matrix.example")
+    homeserver: Annotated[str, base_url(LOCAL_HTTP)] = Field(
+        description="client-server API base URL, e.g. https://matrix.example"
+    )
     user_id: str = Field(description="the bot account, e.g. @kickbot:example.org")
     access_token: SecretStr | None = None
     password: SecretStr | None = None
@@ -35,13 +40,6 @@ class MatrixSettings(BaseModel):
         8, ge=0, le=100, description="M_LIMIT_EXCEEDED retries (each after retry_after_ms)"
     )
     request_timeout: float = Field(30.0, gt=0, le=600)
-
-    @field_validator("homeserver")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("must start with https:// (or http:// for a local server)")
-        return v.rstrip("/")
 
     @field_validator("user_id")
     @classmethod
@@ -110,14 +108,9 @@ class SyncTokenFile:
         self._who = {"user_id": user_id, "homeserver": homeserver}
 
     def load(self) -> str | None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        text = read_if_present(self.path, f"matrix.sync_token_file: cannot read {self.path}")
+        if text is None:
             return None
-        except OSError as exc:
-            raise errors.ConfigError(
-                f"matrix.sync_token_file: cannot read {self.path}: {exc.strerror}"
-            ) from None
         try:
             data = json.loads(text)
             token = data["next_batch"]
@@ -135,18 +128,4 @@ class SyncTokenFile:
     def save(self, token: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps({**self._who, "next_batch": token})
-        fd, tmp = tempfile.mkstemp(prefix=".sync-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        replace_whole(self.path, data, ".sync-", durable=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bot.testing.aws.paging import paged
@@ -26,21 +27,20 @@ class ChimeError(Exception):
         self.message = message
 
 
+@dataclass(eq=False)
 class Operations:
-    def __init__(
-        self,
-        account_id: str,
-        users: dict[str, ChimeUser],
-        rooms: dict[str, ChimeRoom],
-        bot: ChimeUser,
-        default_page_size: int,
-    ) -> None:
-        self.account_id = account_id
-        self.users = users
-        self.rooms = rooms
-        self.bot = bot
-        self.default_page_size = default_page_size
-        self.handlers: dict[str, Callable[[Params], Answer]] = {
+    """The operations on one account's users and rooms (the double's own dicts, shared)."""
+
+    account_id: str
+    users: dict[str, ChimeUser]
+    rooms: dict[str, ChimeRoom]
+    bot: ChimeUser
+    default_page_size: int
+
+    @property
+    def handlers(self) -> dict[str, Callable[[Params], Answer]]:
+        """Each operation by its name in the service model."""
+        return {
             "GetRoom": self._get_room,
             "ListRoomMemberships": self._list_memberships,
             "DeleteRoomMembership": self._delete_membership,
