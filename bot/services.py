@@ -2,9 +2,9 @@
 
 - ``Asked``: the parsed command, who asked, where, and the targets left after the checks.
 - ``RoomView``: the platform and the room a command acts in (its info, members, owners). Reads.
-- ``Effects``: every state-changing call goes through ``change`` (a removal: ``remove``; or
-  ``pace``), which checks for a halt, journals the call as started, keeps the room's pace and
-  makes no call in a dry run;
+- ``Effects``: every state-changing call goes through ``change`` (a removal: ``remove``), which
+  checks for a halt, journals the call as started, keeps the room's pace and makes no call in
+  a dry run;
   ``each`` and ``settle`` settle targets one by one with the journal, progress and /cancel.
 - ``Cases``: the case's id, its journal and the casebook.
 - ``Checks``: the policy and the registry, and the dispatcher's checks a handler asks for
@@ -133,8 +133,8 @@ class Effects(Protocol):
         ...
 
     async def pace(self) -> None:
-        """Wait for the room's pace only (a change another record guards, such as /undo's
-        claims)."""
+        """Wait for the room's pace only: a second call within one ``change`` (/undo's
+        promotion after its re-add)."""
         ...
 
     async def pace_interval(self) -> float:

@@ -1,4 +1,5 @@
-"""!kick end to end against a real Synapse: /sync -> kickbot -> POST /kick -> reply in thread."""
+"""!kick on Matrix's wire, against a real Synapse: /sync -> kickbot -> POST /kick -> reply in the
+thread, in text and HTML; what Synapse itself refuses, checked before any call."""
 
 from __future__ import annotations
 
@@ -15,14 +16,18 @@ def head(body: str) -> str:
     return body.splitlines()[0]
 
 
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
 async def test_owner_kicks_with_reason_and_the_reply_is_in_the_thread(
     world: World, bot: App
 ) -> None:
     bob = world.bob
+    reason = f"spamming <b>x</b> \u202eevil\u2069 {BIDI}"
     cmd = await world.say(
         world.alice,
-        f"!kick {bob.display_name} spamming <b>x</b>",
-        html=f"!kick {bob.pill} spamming &lt;b&gt;x&lt;/b&gt;",
+        f"!kick {bob.display_name} {reason}",
+        html=f"!kick {bob.pill} {reason.replace('<', '&lt;').replace('>', '&gt;')}",
     )
     reply = await world.watcher.reply_to(cmd)
     assert reply.sender == world.bot.user_id
@@ -34,26 +39,24 @@ async def test_owner_kicks_with_reason_and_the_reply_is_in_the_thread(
     assert "Removed Bob — reason: spamming <b>x</b>" in reply.body
     assert "spamming &lt;b&gt;x&lt;/b&gt;" in reply.html
     assert "<b>" not in reply.html
+    for sent in (reply.body, reply.html):  # bidirectional controls are shown, not obeyed
+        assert not set(sent) & set(BIDI), sent
+        assert "x</b> ⟨U+202E⟩evil⟨U+2069⟩ ⟨U+202A⟩⟨U+202B⟩" in sent.replace("&lt;/b&gt;", "</b>")
     assert f'<a href="https://matrix.to/#/{world.alice.user_id}">Alice</a>' in reply.html
     assert reply.content["m.mentions"]["user_ids"] == [world.alice.user_id, bob.user_id]
-    assert bob.user_id not in await world.joined()
     assert world.proxy.changes() == [f"POST /_matrix/client/v3/rooms/{world.ops}/kick -> 200"]
-
-
-async def test_the_reason_reaches_the_server(world: World, bot: App) -> None:
-    await world.ask(world.alice, f"!kick {world.bob.user_id} spamming")
-    member = await world.hs.state(world.watcher.who, world.ops, "m.room.member", world.bob.user_id)
+    member = await world.hs.state(world.watcher.who, world.ops, "m.room.member", bob.user_id)
     assert member["membership"] == "leave"
-    assert member.get("reason") == "spamming"
+    assert member.get("reason") == reason  # the reason reaches the server
 
 
-async def test_user_ids_typed_in_full_and_the_bot_addressed_by_name(world: World, bot: App) -> None:
+async def test_the_bot_addressed_by_name_and_a_user_id_typed_in_full(
+    world: World, bot: App
+) -> None:
+    """Addressed by its user id: tests/contract (test_a_command_after_a_mention_...)."""
     reply = await world.ask(world.alice, f"kickbot: kick {world.dave.user_id}")
     assert "Removed Dave." in reply.body
-    reply = await world.ask(world.alice, f"{world.bot.user_id} !kick {world.bob.user_id}")
-    assert "Removed Bob." in reply.body
-    assert not {world.dave.user_id, world.bob.user_id} & await world.joined()
-    assert len(world.kicks()) == 2
+    assert world.dave.user_id not in await world.joined()
 
 
 async def test_an_equal_power_level_is_refused_before_any_call(world: World, bot: App) -> None:

@@ -13,8 +13,14 @@ NOTIFY = {"removed_users": True, "contact": "compliance@example.com"}
 
 
 async def direct_rooms(world: World) -> dict[str, list[str]]:
+    """The bot's direct rooms by person (its ``m.direct`` account data; none before the first)."""
     path = f"/_matrix/client/v3/user/{quote(world.bot.user_id)}/account_data/m.direct"
-    found: dict[str, list[str]] = await world.hs.request(world.bot, "GET", path)
+    try:
+        found: dict[str, list[str]] = await world.hs.request(world.bot, "GET", path)
+    except MatrixCallError as err:
+        if err.errcode != "M_NOT_FOUND":  # M_NOT_FOUND: never set
+            raise
+        return {}
     return found
 
 
@@ -26,11 +32,10 @@ async def notices(world: World, who: Account, room: str) -> list[dict[str, Any]]
 
 
 async def test_removed_person_is_told_in_a_direct_room(world: World) -> None:
+    """The notice's lines: tests/contract/test_notices.py; here, how it travels and reads."""
     await world.start_bot(world.settings(notify=NOTIFY))
     bob = world.bob
-    reply = await world.ask(world.alice, f"!kick {bob.user_id} posted <b>@room</b> spam")
-    assert "Removed Bob" in reply.body
-    assert bob.user_id not in await world.joined()
+    await world.ask(world.alice, f"!kick {bob.user_id} posted <b>@room</b> spam")
     (room,) = (await direct_rooms(world))[bob.user_id]
     invite = await world.hs.state(world.bot, room, "m.room.member", bob.user_id)
     assert invite["membership"] == "invite"
@@ -42,11 +47,7 @@ async def test_removed_person_is_told_in_a_direct_room(world: World) -> None:
     assert notice["sender"] == world.bot.user_id
     content = notice["content"]
     assert content["msgtype"] == "m.notice"
-    assert content["body"].splitlines() == [
-        "You were removed from the room Ops by Alice.",
-        "Reason: posted <b>@room</b> spam",
-        "Questions: contact compliance@example.com.",
-    ]
+    assert content["body"].splitlines()[1] == "Reason: posted <b>@room</b> spam"
     # The reason is escaped in the HTML, and only the caller is mentioned (no @room ping).
     assert "Reason: posted &lt;b&gt;@room&lt;/b&gt; spam" in content["formatted_body"]
     assert content["m.mentions"] == {"user_ids": [world.alice.user_id]}
@@ -71,32 +72,22 @@ async def test_the_direct_room_is_reused_and_a_leaver_is_invited_again(world: Wo
     assert [b.splitlines()[1] for b in bodies] == ["Reason: first", "Reason: second"]
 
 
-async def test_someone_who_refuses_invites_is_said_and_the_removal_counts(world: World) -> None:
+async def test_someone_who_refuses_invites_is_said_and_no_room_is_left(world: World) -> None:
+    """Done and said: tests/contract/test_notices.py; here, Matrix's reason, and no room left."""
     await world.start_bot(world.settings(notify=NOTIFY))
     bob = world.bob
     path = f"/_matrix/client/v3/user/{quote(bob.user_id)}/account_data/m.invite_permission_config"
     await world.hs.request(bob, "PUT", path, {"default_action": "block"})
     before = await bot_rooms(world)
     reply = await world.ask(world.alice, f"!kick {bob.user_id}")
-    assert "1 done" in reply.body
-    assert bob.user_id not in await world.joined()
     assert (
         "Could not send Bob the removal notice: the platform refused (403), the bot lacks the "
         "right here: M_INVITE_BLOCKED: You are not permitted to invite this user." in reply.body
     )
-    assert bob.user_id not in await direct_rooms_or_empty(world)
+    assert bob.user_id not in await direct_rooms(world)
     assert await bot_rooms(world) == before  # no empty room is left from the notice
 
 
 async def bot_rooms(world: World) -> set[str]:
     found = await world.hs.request(world.bot, "GET", "/_matrix/client/v3/joined_rooms")
     return set(found["joined_rooms"])
-
-
-async def direct_rooms_or_empty(world: World) -> dict[str, list[str]]:
-    try:
-        return await direct_rooms(world)
-    except MatrixCallError as err:
-        if err.errcode != "M_NOT_FOUND":  # M_NOT_FOUND: never set
-            raise
-        return {}

@@ -1,4 +1,5 @@
-"""!demote (owner, owner and moderator, never the last owner), !help and !undo end to end."""
+"""!demote on Rocket.Chat's wire: the endpoint family of the room's type, an owner who is also a
+moderator, a moderator who is no owner (!help and !undo: ``tests/contract/test_demote_undo.py``)."""
 
 from __future__ import annotations
 
@@ -34,10 +35,3 @@ async def test_a_moderator_only_is_not_an_owner_to_demote(
     assert "@dave is not an owner of this room: nothing to demote." in visible(reply.msg)
     assert server.room(DESK).roles[DAVE] == {"moderator"}
     assert server.changing_calls() == []
-
-
-async def test_help_lists_what_the_caller_may_do_with_the_prefix(desk: Room) -> None:
-    reply = await desk.say(ALICE, "!help")
-    text = visible(reply.msg)
-    assert "`!kick @user [@user …] [reason…]`" in text  # code spans
-    assert "/kick" not in text  # that is Rocket.Chat's own built-in command

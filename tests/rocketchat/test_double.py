@@ -117,3 +117,28 @@ async def test_rate_limiter_answers_429_with_the_reset_in_epoch_ms(
     other = await http.get("groups.roles", params={"roomId": DESK})
     assert other.status_code == 200  # per route
     assert server.violations == []
+
+
+async def test_dm_create_is_held_to_the_servers_rule(
+    rc: tuple[RocketChatServer, httpx.AsyncClient],
+) -> None:
+    """The published schema accepts every body (an ambiguous ``oneOf``); the double applies
+    the server's rule instead: exactly one of ``username``/``usernames``."""
+    server, http = rc
+    good = await http.post("dm.create", json={"username": "bob"})
+    again = await http.post("dm.create", json={"username": "bob"})
+    nobody = await http.post("dm.create", json={"username": "nobody"})
+    assert server.violations == []
+    empty = await http.post("dm.create", json={})
+    both = await http.post("dm.create", json={"username": "bob", "usernames": "bob"})
+    dm = "".join(sorted((BOT, BOB)))
+    assert good.json() == {
+        "room": {"t": "d", "rid": dm, "usernames": ["kickbot", "bob"]},
+        "success": True,
+    }
+    assert again.json() == good.json()  # the same room on every call
+    assert nobody.status_code == 400
+    assert nobody.json()["errorType"] == "error-invalid-user"
+    assert (empty.status_code, both.status_code) == (400, 400)
+    assert len(server.violations) == 2
+    assert all("[spec]" in v and "exactly one of username" in v for v in server.violations)

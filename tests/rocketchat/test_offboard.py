@@ -10,6 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.testing.rocketchat.server import RocketChatServer
+from tests.kit import running
 from tests.rocketchat.conftest import (
     BOB,
     BOT,
@@ -31,14 +32,12 @@ async def offboarding(server: RocketChatServer, settings_for: ConfigMaker) -> As
     server.add_room(OLD, "old", "p", owners=[FRANK], members=[BOT, BOB], archived=True)
     server.add_room(HIDDEN, "hidden", "p", owners=[FRANK], members=[BOB])
     policy = {"commands": {"offboard": {"users": [FRANK]}}}
-    app = await start_bot(settings_for(policy=policy), server)
-    yield app
-    await app.stop()
+    async with running(start_bot(settings_for(policy=policy), server)) as app:
+        yield app
 
 
 async def test_offboarding_on_rocketchat(server: RocketChatServer, offboarding: App) -> None:
-    reply = await Room(server, DESK).say(FRANK, "!offboard @bob left the team")
-    text = reply.msg
+    text = (await Room(server, DESK).say(FRANK, "!offboard @bob left the team")).msg
     assert "offboarding @bob from 4 rooms: 3 done, 1 refused." in text, text
     for name in ("desk", "town", "solo"):
         assert f"Removed @bob from “{name}” — reason: left the team" in text

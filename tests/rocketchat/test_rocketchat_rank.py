@@ -7,6 +7,7 @@ command refused)."""
 from __future__ import annotations
 
 from bot.testing.rocketchat.server import RocketChatServer
+from tests.kit import running
 from tests.rocketchat.conftest import (
     ALICE,
     BOB,
@@ -26,13 +27,11 @@ async def test_a_rank_named_by_user_id_outranks_an_owner(
     server: RocketChatServer, settings_for: ConfigMaker
 ) -> None:
     # The tests' policy names frank, by user id, in the compliance rank.
-    app = await start_bot(settings_for(policy={**POLICY, "protect_named_users": False}), server)
-    try:
+    policy = {**POLICY, "protect_named_users": False}
+    async with running(start_bot(settings_for(policy=policy), server)):
         desk = Room(server, DESK)
         refused = visible((await desk.say(ALICE, "!kick @frank")).msg)
         done = visible((await desk.say(FRANK, "!kick @alice")).msg)
-    finally:
-        await app.stop()
     assert "@frank outranks you (compliance above room owner): not touched." in refused
     assert "Removed @alice." in done
     assert server.changing_calls() == [f"groups.kick {ALICE}"]

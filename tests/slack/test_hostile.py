@@ -80,17 +80,13 @@ async def test_junk_gets_a_4xx_before_any_work(slack: SlackWorkspace, http_bot: 
     assert await cases(http_bot.app) == 1
 
 
-BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
-
-async def test_user_text_cannot_format_reorder_ping_or_unfurl(
+async def test_user_text_cannot_format_ping_or_unfurl(
     slack: SlackWorkspace, desk_http: Channel
 ) -> None:
-    # As Slack delivers it: a typed link as <url>, a typed "<!channel>" and "&" escaped.
+    """BiDi controls in a reason: tests/contract (test_bidi_controls_...); here, Slack's markup.
+    As Slack delivers it: a typed link as <url>, a typed "<!channel>" and "&" escaped."""
     reason = (
-        "*bold* _it_ ~strike~ `code` ```block``` \u202eevil\u2069 "
-        + BIDI
-        + " <https://evil.example/x> &lt;!channel&gt; &amp;"
+        "*bold* _it_ ~strike~ `code` ```block``` <https://evil.example/x> &lt;!channel&gt; &amp;"
     )
     typed = f"<@{BOT}> kick <@{BOB}> {reason}"
     reply = await desk_http.mention(ALICE, typed, raw=True)
@@ -99,8 +95,6 @@ async def test_user_text_cannot_format_reorder_ping_or_unfurl(
     text = str(sent["text"])
     assert sent["unfurl_links"] in (False, "false", "0")
     assert sent["unfurl_media"] in (False, "false", "0")
-    assert not set(text) & set(BIDI)
-    assert "⟨U+202E⟩evil⟨U+2069⟩" in text  # visible, reordering nothing
     for markup in ("*bold*", "_it_", "~strike~", "`code`", "```", "<https:", "<!channel>"):
         assert markup not in text, markup
     assert "https://evil.example/x" in text  # a link as its text: not unfurled

@@ -4,14 +4,11 @@ channel shows: done, and undoable."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from bot.testing.slack.workspace import SlackWorkspace
+from tests.contract.worlds import LOST
 from tests.slack.conftest import ALICE, Channel, kicks
-
-LOST: dict[str, dict[str, Any]] = {"500": {"status": 500}, "reset": {"reset": True}}
 
 
 @pytest.mark.parametrize("how", sorted(LOST))

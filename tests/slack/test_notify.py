@@ -25,45 +25,33 @@ async def notifying(
 async def test_removed_person_gets_a_direct_message(
     slack: SlackWorkspace, notifying: s.Channel
 ) -> None:
-    reply = await notifying.slash(s.ALICE, "@bob posted <!channel> & *spam*")
-    assert "Removed @Bob Member" in reply.plain
-    assert s.BOB not in notifying.members
+    """The notice's lines: tests/contract/test_notices.py; here, how it travels and reads."""
+    await notifying.slash(s.ALICE, "@bob posted <!channel> & *spam*")
     im = slack.im_of(s.BOB)
     assert im is not None
     assert slack.channel(im).members == [slack.bot_user_id, s.BOB]
     notice = await slack.next_message(im)
-    assert notice.plain.splitlines() == [
-        "You were removed from the room desk by @Alice Admin.",
-        "Reason: posted <!channel> & ∗spam∗",
-        "Questions: contact compliance@example.com.",
-    ]
+    assert notice.plain.splitlines()[1] == "Reason: posted <!channel> & ∗spam∗"
     assert notice.text.startswith(f"You were removed from the room desk by <@{s.ALICE}>.")
     # The reason cannot ping the channel (Slack's three escapes) or bold the notice (look-alikes).
     assert "Reason: posted &lt;!channel&gt; &amp; ∗spam∗" in notice.text
-    assert [{**c.query, **(c.body or {})} for c in slack.calls("conversations.open")] == [
-        {"users": s.BOB}
-    ]
 
 
-async def test_each_removed_person_gets_their_own_notice_and_the_im_is_reused(
+async def test_an_earlier_direct_message_is_reused(
     slack: SlackWorkspace, notifying: s.Channel
 ) -> None:
-    slack.open_im(s.DAVE)  # an earlier conversation: Slack answers already_open
+    im, _ = slack.open_im(s.DAVE)  # an earlier conversation: Slack answers already_open
     await notifying.slash(s.ALICE, "@bob @dave")
-    for user in (s.BOB, s.DAVE):
-        im = slack.im_of(user)
-        assert im is not None
-        assert "You were removed from the room desk" in (await slack.next_message(im)).plain
+    assert "You were removed from the room desk" in (await slack.next_message(im)).plain
     assert len([c for c in slack.channels.values() if c.is_im]) == 2
 
 
-async def test_without_im_write_the_notice_failure_is_said_and_the_removal_counts(
+async def test_without_im_write_the_failure_names_the_scope(
     slack: SlackWorkspace, notifying: s.Channel
 ) -> None:
+    """Done and said: tests/contract/test_notices.py; here, the reason Slack gives."""
     slack.scopes.discard("im:write")  # an app installed from an older manifest
     reply = await notifying.slash(s.ALICE, "@bob")
-    assert "1 done" in reply.plain
-    assert s.BOB not in notifying.members
     assert "Could not send @Bob Member the removal notice: the platform refused (403)" in (
         reply.plain
     )

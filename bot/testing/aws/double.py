@@ -194,6 +194,13 @@ class AwsDouble(NamedCalls[RecordedCall]):
         """The operation's answer (through :meth:`_answered`)."""
         raise NotImplementedError
 
+    def _not_emulated(self, request: web.Request, route: Route) -> web.Response:
+        """The answer to an operation of the models the double does not emulate: a violation,
+        and a 501."""
+        message = f"{route.operation} is not emulated"
+        self.violate("unimplemented", message, request)
+        return error_response("ServiceFailureException", message, 501)
+
     def _answered(
         self, request: web.Request, route: Route, status: int, data: dict[str, Any]
     ) -> web.Response:

@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.testing.aws.double import AwsDouble, RecordedCall, error_response
+from bot.testing.aws.double import AwsDouble, RecordedCall
 from bot.testing.aws.model import Route, ServiceSpec
 from bot.testing.chime import model as chime_model
 from bot.testing.chime.events import ChimeEvents
@@ -202,9 +202,7 @@ class ChimeDouble(AwsDouble):
     def _answer(self, request: web.Request, route: Route, params: Params) -> web.Response:
         handler = self.operations.handlers.get(route.operation)
         if handler is None:
-            self.violate("unimplemented", f"{route.operation} is not emulated", request)
-            message = f"{route.operation} is not emulated"
-            return error_response("ServiceFailureException", message, 501)
+            return self._not_emulated(request, route)
         try:
             if params.get("AccountId") != self.account_id:
                 raise ChimeError("NotFoundException", "The account does not exist.")

@@ -233,9 +233,7 @@ class ChimeSdkDouble(AwsDouble):
     def _answer(self, request: web.Request, route: Route, params: dict[str, Any]) -> web.Response:
         handler = self.operations.handlers.get(route.operation)
         if handler is None:
-            self.violate("unimplemented", f"{route.operation} is not emulated", request)
-            message = f"{route.operation} is not emulated"
-            return error_response("ServiceFailureException", message, 501)
+            return self._not_emulated(request, route)
         try:
             status, data = handler(params, params.get("ChimeBearer"))
         except ChimeSdkError as err:
