@@ -56,42 +56,36 @@ class Sizes:
     host_modes: tuple[str, ...]
 
 
-FULL = Sizes(
-    overhead_n=100,
-    overhead_warmup=5,
-    overhead_platforms=tuple(overhead.MODULES),
-    isolation_rooms=200,
-    isolation_big_room=5000,
-    throughput_rooms=(1, 10, 100, 1000),
-    throughput_commands=1000,
-    pace_removals=1000,
-    pace_rooms=100,
-    pace_per_room=20,
-    pace_published_removals=20,
-    interval=0.02,
-    jumbo_members=1000,
-    host_rooms=100,
-    host_commands=500,
-    host_modes=("symphony", "all"),
-)
-QUICK = Sizes(
-    overhead_n=1,
-    overhead_warmup=0,
-    # every platform's but Matrix's, which starts a Synapse
-    overhead_platforms=tuple(name for name in overhead.MODULES if name != "matrix"),
-    isolation_rooms=3,
-    isolation_big_room=30,
-    throughput_rooms=(1, 3),
-    throughput_commands=6,
-    pace_removals=5,
-    pace_rooms=3,
-    pace_per_room=2,
-    pace_published_removals=2,
-    interval=0.02,
-    jumbo_members=10,
-    host_rooms=2,
-    host_commands=4,
-    host_modes=("symphony",),
+def _sizes(**each: tuple[Any, Any]) -> tuple[Sizes, Sizes]:
+    """The realistic sizes and the tiny ones (``--quick``: checks that every bench runs), from
+    each field's two values side by side."""
+    return (
+        Sizes(**{name: full for name, (full, _) in each.items()}),
+        Sizes(**{name: quick for name, (_, quick) in each.items()}),
+    )
+
+
+FULL, QUICK = _sizes(
+    overhead_n=(100, 1),
+    overhead_warmup=(5, 0),
+    # quick: every platform's but Matrix's, which starts a Synapse
+    overhead_platforms=(
+        tuple(overhead.MODULES),
+        tuple(name for name in overhead.MODULES if name != "matrix"),
+    ),
+    isolation_rooms=(200, 3),
+    isolation_big_room=(5000, 30),
+    throughput_rooms=((1, 10, 100, 1000), (1, 3)),
+    throughput_commands=(1000, 6),
+    pace_removals=(1000, 5),
+    pace_rooms=(100, 3),
+    pace_per_room=(20, 2),
+    pace_published_removals=(20, 2),
+    interval=(0.02, 0.02),
+    jumbo_members=(1000, 10),
+    host_rooms=(100, 2),
+    host_commands=(500, 4),
+    host_modes=(("symphony", "all"), ("symphony",)),
 )
 
 

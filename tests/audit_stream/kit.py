@@ -1,5 +1,6 @@
 """What the audit stream tests share: records appended as another process would, the chain's
-end, waiting for a receiver, and ``kickbot audit stream --status`` run as a command."""
+end, waiting for a receiver (and for it to be away), and ``kickbot audit stream --status`` run as
+a command."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
-from bot.audit import Chain
+from bot import audit
 from bot.store import Store
-from bot.store.connection import Connection
 from bot.store.database import Database
 from tests.kickbot_process import Running
 from tests.ops.process import kickbot_run
@@ -26,11 +26,8 @@ async def append(store_url: str, notes: Sequence[dict[str, Any]], case: int = 0)
     offboard, would): ``kickbot run`` finds them by polling."""
     store = await Store.open(store_url)  # made and migrated if new
     try:
-
-        def write(conn: Connection) -> None:
-            Chain(None, []).append(conn, case, [("note", n) for n in notes])
-
-        await store.database.run(write, atomic=True)
+        entries = [("note", n) for n in notes]
+        await store.database.run(lambda conn: audit.append(conn, case, entries), atomic=True)
     finally:
         await store.close()
 
@@ -75,6 +72,25 @@ async def until(check: Callable[[], bool], within: float = 30, what: str = "") -
         if loop.time() > deadline:
             raise TimeoutError(f"waited {within} s for {what or check}")
         await asyncio.sleep(0.05)
+
+
+class Receiver(Protocol):
+    async def stop(self) -> None: ...
+
+    def seqs(self) -> list[int]:
+        """The sequence numbers of the records taken, in arrival order."""
+        ...
+
+
+async def taken_then_away(store_url: str, sink: str, receiver: Receiver, total: int) -> None:
+    """Five records appended and taken by ``receiver`` as ``sink`` (their position stored, so
+    none is sent again), then ``receiver`` stopped and records up to #``total`` appended while
+    it is away."""
+    await append(store_url, [{"n": n} for n in range(5)])
+    await until(lambda: len(receiver.seqs()) == 5, what="the first records")
+    await stored(store_url, sink, 5)
+    await receiver.stop()
+    await append(store_url, [{"n": n} for n in range(5, total)])
 
 
 def status(

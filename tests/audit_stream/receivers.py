@@ -10,7 +10,7 @@ import contextlib
 import json
 import ssl
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -54,6 +54,13 @@ class HecReceiver:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
 
     async def _collect(self, request: web.Request) -> web.Response:
         self.requests += 1

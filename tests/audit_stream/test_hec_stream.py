@@ -16,7 +16,15 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.testing.symphony import SymphonyPod
 from tests.audit_stream.certs import make_pki
-from tests.audit_stream.kit import append, chain, ready_run, status, stored, until
+from tests.audit_stream.kit import (
+    append,
+    chain,
+    ready_run,
+    status,
+    stored,
+    taken_then_away,
+    until,
+)
 from tests.audit_stream.receivers import HecReceiver
 from tests.conftest import ALICE, BOB, DESK
 from tests.ops.process import kickbot_run
@@ -97,11 +105,7 @@ async def test_records_wait_while_the_collector_is_down(pod: SymphonyPod, tmp_pa
     async with collecting(hec, pod, tmp_path) as cfg:
         url = cfg["store"]
         async with ready_run(cfg, tmp_path) as bot:
-            await append(url, [{"n": n} for n in range(5)])
-            await until(lambda: len(hec.events) == 5, what="the first records")
-            await stored(url, "splunk", 5)
-            await hec.stop()
-            await append(url, [{"n": n} for n in range(5, 40)])
+            await taken_then_away(url, "splunk", hec, 40)
             await asyncio.sleep(2)  # several tries fail meanwhile
             shown = status(cfg, tmp_path, "--max-lag", "10")
             assert shown.returncode == 1, shown.stdout

@@ -4,6 +4,8 @@ two streamers sharing one store: one sends, the other takes over when it stops."
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -65,16 +67,29 @@ async def test_a_dead_local_holder_is_not_waited_for(store_url: str) -> None:
         await store.close()
 
 
+@contextlib.asynccontextmanager
+async def instances(url: str, *streamers: Streamer) -> AsyncIterator[list[Store]]:
+    """A store opened on ``url`` for each streamer, as instances of kickbot sharing one store
+    have (each streamer is started on its own store's positions by the test); when done, the
+    streamers stop at once, then the stores close."""
+    stores = [await Store.open(url) for _ in streamers]
+    try:
+        yield stores
+    finally:
+        for streamer in streamers:
+            await streamer.stop(0)
+        for store in stores:
+            await store.close()
+
+
 async def test_two_instances_send_each_record_once(store_url: str) -> None:
     hec = HecReceiver(TOKEN)
-    await hec.start()
     sink = SplunkHecSink.model_validate({
         "type": "splunk_hec", "name": "splunk", "url": hec.url, "token": TOKEN,
         "poll_seconds": 0.2, "batch_size": 7,
     })  # fmt: skip
-    one, two = await Store.open(store_url), await Store.open(store_url)
     first, second = Streamer([sink]), Streamer([sink])
-    try:
+    async with hec, instances(store_url, first, second) as (one, two):
         first.start(one.audit_sinks)
         second.start(two.audit_sinks)
         for start in range(0, 60, 6):
@@ -90,12 +105,6 @@ async def test_two_instances_send_each_record_once(store_url: str) -> None:
         await append(store_url, [{"n": 60}])
         await until(lambda: len(hec.events) >= 61, within=10, what="the other instance")
         assert hec.seqs() == list(range(1, 62))
-    finally:
-        await first.stop(0)
-        await second.stop(0)
-        await one.close()
-        await two.close()
-        await hec.stop()
 
 
 async def test_an_idle_holder_keeps_its_lease_however_long_it_waits(
@@ -107,13 +116,11 @@ async def test_an_idle_holder_keeps_its_lease_however_long_it_waits(
     monkeypatch.setattr(streamer_module, "LEASE_SECONDS", 0.6)
     url = f"sqlite:///{tmp_path}/kickbot.db"
     hec = HecReceiver(TOKEN)
-    await hec.start()
     fields = {"type": "splunk_hec", "name": "splunk", "url": hec.url, "token": TOKEN,
               "timeout_seconds": 0.3}  # fmt: skip
     patient = Streamer([SplunkHecSink.model_validate({**fields, "poll_seconds": 600})])
     eager = Streamer([SplunkHecSink.model_validate({**fields, "poll_seconds": 0.1})])
-    one, two = await Store.open(url), await Store.open(url)
-    try:
+    async with hec, instances(url, patient, eager) as (one, two):
         patient.start(one.audit_sinks)
         await until(lambda: patient.streams[0].acknowledged is not None, what="a claim")
         eager.start(two.audit_sinks)
@@ -125,12 +132,6 @@ async def test_an_idle_holder_keeps_its_lease_however_long_it_waits(
         await asyncio.sleep(0.5)
         assert hec.seqs() == [1, 2, 3, 4, 5]
         assert eager.streams[0].acknowledged is None  # never held the sink
-    finally:
-        await patient.stop(0)
-        await eager.stop(0)
-        await one.close()
-        await two.close()
-        await hec.stop()
 
 
 async def test_an_append_wakes_the_stream_without_polling(tmp_path: Path) -> None:

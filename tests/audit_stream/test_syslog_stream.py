@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.testing.symphony import SymphonyPod
 from tests.audit_stream.certs import make_pki
-from tests.audit_stream.kit import append, chain, ready_run, status, stored, until
+from tests.audit_stream.kit import append, chain, ready_run, status, taken_then_away, until
 from tests.audit_stream.parse import parse_cef
 from tests.audit_stream.receivers import SyslogReceiver
 from tests.conftest import ALICE, DESK
@@ -102,11 +102,7 @@ async def test_tcp_records_wait_while_the_receiver_is_down(
     url = cfg["store"]
     try:
         async with ready_run(cfg, tmp_path) as bot:
-            await append(url, [{"n": n} for n in range(5)])
-            await until(lambda: len(receiver.taken) == 5, what="the first records")
-            await stored(url, "siem", 5)
-            await receiver.stop()
-            await append(url, [{"n": n} for n in range(5, 33)])
+            await taken_then_away(url, "siem", receiver, 33)
             await asyncio.sleep(2)
             shown = status(cfg, tmp_path)
             assert "siem (syslog): acknowledged #5 of #33, 28 behind" in shown.stdout, shown.stdout

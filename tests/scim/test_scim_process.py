@@ -8,12 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.testing.slack.workspace import SlackWorkspace
 from bot.testing.symphony import SymphonyPod
 from tests import conftest as symphony
-from tests.everywhere.conftest import POLICY
+from tests.everywhere.kit import assert_out_everywhere, process_config, undo_and_assert_back
 from tests.matrix.conftest import World
 from tests.scim.conftest import OKTA_DEACTIVATE, OKTA_TOKEN, okta_user
 from tests.scim.process import Running, kickbot_run, ready
@@ -25,28 +23,18 @@ REMOVE = r"/pod/v1/room/[^/]+/membership/remove"
 
 
 def config(pod: SymphonyPod, slack: SlackWorkspace, world: World, tmp: Path) -> dict[str, Any]:
-    identities = tmp / "identities.yaml"
-    identities.write_text(
-        yaml.safe_dump({"bob@example.com": {"matrix": world.bob.user_id}}), encoding="utf-8"
-    )
     return {
-        "store": f"sqlite:///{tmp}/kickbot.db",
+        **process_config(pod, slack, world, tmp, "socket"),
         "lease_seconds": 5,
-        "policy": POLICY,
-        "symphony": pod.bdk_config(pod.write_private_key(tmp / "bot.pem")),
-        "slack": slack_kit.slack_section(slack, "socket"),
-        "matrix": world.section(),
-        "offboarding": {"identity_map": str(identities), "retry_first_seconds": 0.05},
         "scim": {"tokens": {"okta": OKTA_TOKEN}, "report_rooms": {"symphony": DESK_AS_SHOWN}},
     }
 
 
-async def started(kickbot: Running, pod: SymphonyPod) -> None:
+async def deactivate_bob(kickbot: Running, pod: SymphonyPod) -> None:
+    """Once ``kickbot`` is ready (and listening on the pod), Okta creates Bob and deactivates
+    him; a PATCH with a wrong token before is refused."""
     await ready(kickbot, OKTA_TOKEN)
     await pod.wait_until_listening(timeout=60)
-
-
-async def deactivate_bob(kickbot: Running) -> None:
     async with kickbot.client(OKTA_TOKEN) as okta:
         created = await okta.post("/Users", json=okta_user())
         assert created.status_code == 201, created.text
@@ -70,37 +58,12 @@ def case_of(text: str) -> int:
     return int(text.split("case ")[1].split(":")[0])
 
 
-async def assert_out_everywhere(pod: SymphonyPod, slack: SlackWorkspace, world: World) -> None:
-    assert symphony.BOB not in pod.room(symphony.DESK).members
-    assert symphony.BOB not in pod.room(symphony.SOLO).members
-    assert slack_kit.BOB not in slack.members(slack_kit.DESK)
-    assert slack_kit.BOB not in slack.members(slack_kit.SECRET)
-    assert world.bob.user_id not in await world.joined()
-    assert world.bob.user_id not in await world.joined(world.old)
-
-
-async def undo_and_assert_back(
-    pod: SymphonyPod, slack: SlackWorkspace, world: World, case: int
-) -> None:
-    desk = symphony.Room(pod, symphony.DESK)
-    undone = (await desk.say(symphony.FRANK, f"/undo {case}")).text
-    assert f"undoing case {case}: 6 done" in undone, undone
-    assert symphony.BOB in pod.room(symphony.DESK).members
-    assert symphony.BOB in pod.room(symphony.SOLO).members
-    assert slack_kit.BOB in slack.members(slack_kit.DESK)
-    assert slack_kit.BOB in slack.members(slack_kit.SECRET)
-    for room in (world.ops, world.old):
-        member = await world.hs.state(world.watcher.who, room, "m.room.member", world.bob.user_id)
-        assert member["membership"] == "invite"
-
-
 async def test_a_scim_deactivation_is_one_case_on_three_platforms_and_undo_restores_it(
     pod: SymphonyPod, slack: SlackWorkspace, world: World, tmp_path: Path
 ) -> None:
     slack.channel(slack_kit.GENERAL).members.remove(slack_kit.BOB)  # Slack forbids it there
     async with kickbot_run(config(pod, slack, world, tmp_path), tmp_path) as kickbot:
-        await started(kickbot, pod)
-        await deactivate_bob(kickbot)
+        await deactivate_bob(kickbot, pod)
         text = await report(pod)
         assert "scim:okta" in text, text
         assert "on 3 platforms, 6 rooms: 6 done." in text, text
@@ -117,8 +80,7 @@ async def test_a_platform_down_during_it_is_tried_again_and_reported(
     slack.channel(slack_kit.GENERAL).members.remove(slack_kit.BOB)
     slack.fail_next("users.conversations", "service_unavailable", status=503, times=2)
     async with kickbot_run(config(pod, slack, world, tmp_path), tmp_path) as kickbot:
-        await started(kickbot, pod)
-        await deactivate_bob(kickbot)
+        await deactivate_bob(kickbot, pod)
         text = await report(pod)
         assert "on 3 platforms, 6 rooms: 6 done." in text, text
         assert "Slack: 2 rooms, 2 done; tried again " in text, text
@@ -134,8 +96,7 @@ async def test_a_sigkill_mid_job_resumes_with_every_removal_made_once(
     data = config(pod, slack, world, tmp_path)
     held = slack.hold_next("conversations.kick")
     async with kickbot_run(data, tmp_path) as first:
-        await started(first, pod)
-        await deactivate_bob(first)
+        await deactivate_bob(first, pod)
         await slack.wait_for_calls("conversations.kick", 1, timeout=60)
         first.kill()  # SIGKILL while Slack's first removal waits for its answer
         await first.proc.wait()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import pytest
 
 from tests.scim.conftest import (
@@ -31,6 +34,15 @@ ENTRA_USER = {
 }
 
 
+async def patch_active(
+    client: httpx.AsyncClient, uid: str, body: dict[str, Any], *, active: bool
+) -> None:
+    """The PATCH ``body`` to user ``uid`` is answered 200 with the user ``active`` or not."""
+    answer = await client.patch(f"/Users/{uid}", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["active"] is active
+
+
 async def test_okta_creates_finds_and_deactivates_a_user_once(scim: Scim) -> None:
     created = await scim.okta.post("/Users", json=okta_user())
     assert created.status_code == 201, created.text
@@ -51,9 +63,7 @@ async def test_okta_creates_finds_and_deactivates_a_user_once(scim: Scim) -> Non
     assert none.json()["totalResults"] == 0
     assert none.json().get("Resources", []) == []
 
-    deactivated = await scim.okta.patch(f"/Users/{user['id']}", json=OKTA_DEACTIVATE)
-    assert deactivated.status_code == 200, deactivated.text
-    assert deactivated.json()["active"] is False
+    await patch_active(scim.okta, user["id"], OKTA_DEACTIVATE, active=False)
     assert [(e, by) for e, by, _ in scim.started.calls] == [("bob@example.com", "scim:okta")]
     again = await scim.okta.patch(f"/Users/{user['id']}", json=OKTA_DEACTIVATE)
     assert again.status_code == 200
@@ -73,14 +83,10 @@ async def test_entra_string_booleans_deactivate_and_reactivation_re_adds_nothing
     assert created.status_code == 201, created.text
     uid = created.json()["id"]
     # Entra ID's deprovisioning PATCH: "Replace", a path, and the boolean as a string.
-    off = await scim.entra.patch(f"/Users/{uid}", json=ENTRA_DEACTIVATE)
-    assert off.status_code == 200, off.text
-    assert off.json()["active"] is False
+    await patch_active(scim.entra, uid, ENTRA_DEACTIVATE, active=False)
     assert [(e, by) for e, by, _ in scim.started.calls] == [("carol@example.com", "scim:entra")]
 
-    on = await scim.entra.patch(f"/Users/{uid}", json=ENTRA_REACTIVATE)
-    assert on.status_code == 200
-    assert on.json()["active"] is True
+    await patch_active(scim.entra, uid, ENTRA_REACTIVATE, active=True)
     assert len(scim.started.calls) == 1  # reactivation starts nothing (and re-adds nothing)
 
     # Leaving again is a new offboarding.
