@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
+
 from bot.testing.chime.double import ChimeDouble
-from tests.chime.conftest import ALICE, BOB, DESK, SOLO, ConfigMaker, Room, path, start_bot
+from tests.chime.conftest import ALICE, BOB, CAROL, DESK, SOLO, ConfigMaker, Room, path, start_bot
 from tests.kit import running
 
 
@@ -69,10 +73,35 @@ async def test_the_list_read_for_the_sender_serves_the_command(
     assert len(chime.calls("ListRoomMemberships")) == 2
 
 
-async def test_with_reuse_off_a_command_reads_its_own_list(
-    chime: ChimeDouble, settings_for: ConfigMaker
-) -> None:
+@pytest.fixture
+async def unreused(chime: ChimeDouble, settings_for: ConfigMaker) -> AsyncIterator[Room]:
+    """#desk, the bot keeping no member list for later commands (``members_reuse_seconds: 0``)."""
     async with running(start_bot(settings_for({"members_reuse_seconds": 0}), chime)):
-        reply = await Room(chime, DESK).say(ALICE, "/kick @bob@example.com")
-    assert "Removed @bob@example.com." in reply.text
+        yield Room(chime, DESK)
+
+
+async def test_with_reuse_off_a_command_reads_its_own_list(
+    chime: ChimeDouble, unreused: Room
+) -> None:
+    assert "Removed @bob@example.com." in (await unreused.say(ALICE, "/kick @bob@example.com")).text
     assert len(chime.calls("ListRoomMemberships")) == 2
+
+
+async def test_a_failed_room_lookup_refuses_the_whole_command(
+    chime: ChimeDouble, unreused: Room
+) -> None:
+    """The rank matrix, with Administrator as room owner, is the contract table's; a Chime
+    room's roles come from one member list per command, so no per-target look-up fails alone.
+    The sender is found in the room's member list when the event arrives: a /help first keeps
+    that list, so the kick's own read of it (for the roles) is the one that fails."""
+    await unreused.say(ALICE, "/help")
+    chime.fail_next("ListRoomMemberships", "ForbiddenException", message="Access denied")
+    reply = (await unreused.say(ALICE, "/kick @bob@example.com @carol@example.com")).text
+    assert "Could not check the room before acting, so nothing was changed" in reply
+    assert "Access denied" in reply
+    statuses = [c.status for c in chime.calls("ListRoomMemberships")]
+    assert statuses[-1] == 403, statuses
+    assert statuses.count(403) == 1, statuses
+    assert chime.room(DESK).roles[BOB] == "Member"
+    assert chime.room(DESK).roles[CAROL] == "Administrator"
+    assert chime.state_changes() == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import botocore.session
 import pytest
 
@@ -20,25 +22,27 @@ def test_every_error_either_model_declares_has_its_own_sentence() -> None:
     assert len(set(SENTENCES.values())) == len(SENTENCES)
 
 
-async def test_a_429_is_retried_and_the_kick_goes_through(
-    desk: Channel, sdk: ChimeSdkDouble
-) -> None:
-    sdk.fail_next("DeleteChannelMembership", "ThrottledClientException", retry_after=0.05)
-    reply = await desk.say("alice", "/kick @bob")
-    assert "1 done" in reply, reply
-    assert [c.status for c in sdk.calls("DeleteChannelMembership")] == [429, 204]
-    assert "bob" not in desk.members
+RETRIED: dict[str, tuple[str, dict[str, Any], str, list[int]]] = {
+    "429": ("ThrottledClientException", {"retry_after": 0.05}, "1 done", [429, 204]),
+    "503": ("ServiceUnavailableException", {"times": 5}, "1 failed", [503] * 5),
+}
+"""A throttled call is retried until it goes through; an unavailable service until the
+attempts (``retry_attempts``: 5) run out, and then said."""
 
 
-async def test_a_503_is_retried_until_the_attempts_run_out(
-    desk: Channel, sdk: ChimeSdkDouble
+@pytest.mark.parametrize("status", list(RETRIED))
+async def test_a_throttled_or_unavailable_call_is_retried(
+    desk: Channel, sdk: ChimeSdkDouble, status: str
 ) -> None:
-    sdk.fail_next("DeleteChannelMembership", "ServiceUnavailableException", times=5)
+    error, failing, outcome, statuses = RETRIED[status]
+    sdk.fail_next("DeleteChannelMembership", error, **failing)
     reply = await desk.say("alice", "/kick @bob")
-    assert "1 failed" in reply, reply
-    assert SENTENCES["ServiceUnavailableException"] in reply
-    assert len(sdk.calls("DeleteChannelMembership")) == 5  # retry_attempts
-    assert "bob" in desk.members
+    assert outcome in reply, reply
+    assert [c.status for c in sdk.calls("DeleteChannelMembership")] == statuses
+    failed = outcome == "1 failed"
+    assert ("bob" in desk.members) is failed
+    if failed:
+        assert SENTENCES[error] in reply
 
 
 @pytest.mark.parametrize(

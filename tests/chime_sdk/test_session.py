@@ -15,6 +15,7 @@ import pytest
 from bot.app import App
 from bot.platforms.chime_sdk.adapter import ChimeSdkPlatform
 from bot.platforms.chime_sdk.session import MessagingSession, SessionRefused
+from bot.settings import Settings
 from bot.testing.chime_sdk.demo import readable
 from bot.testing.chime_sdk.double import ChimeSdkDouble
 from tests.chime_sdk.conftest import ConfigMaker, start_bot
@@ -189,18 +190,23 @@ async def test_the_first_start_leaves_older_messages_alone(
     assert sdk.user_arn("bob") in sdk.channel(desk).members
 
 
+async def refused(settings: Settings, why: str) -> None:
+    """The bot started on ``settings``: its messaging session is refused, saying ``why``."""
+    app, platform = await start_bot(settings, listening=False)
+    try:
+        feed = session_of(platform).feed
+        assert feed is not None
+        with pytest.raises(SessionRefused, match=why):
+            await asyncio.wait_for(feed, WAIT)
+    finally:
+        await app.stop()
+
+
 async def test_a_forbidden_close_ends_the_session_and_says_why(
     sdk: ChimeSdkDouble, settings_for: ConfigMaker
 ) -> None:
     sdk.sessions.close_next(4401)
-    app, platform = await start_bot(settings_for(), listening=False)
-    try:
-        feed = session_of(platform).feed
-        assert feed is not None
-        with pytest.raises(SessionRefused, match="4401"):
-            await asyncio.wait_for(feed, WAIT)
-    finally:
-        await app.stop()
+    await refused(settings_for(), "4401")
     assert [a.accepted for a in sdk.sessions.requests] == [True]
 
 
@@ -208,14 +214,7 @@ async def test_wrong_credentials_are_refused_and_nothing_is_heard(
     sdk: ChimeSdkDouble, settings_for: ConfigMaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
-    app, platform = await start_bot(settings_for(), listening=False)
-    try:
-        feed = session_of(platform).feed
-        assert feed is not None
-        with pytest.raises(SessionRefused, match="GetMessagingSessionEndpoint"):
-            await asyncio.wait_for(feed, WAIT)
-    finally:
-        await app.stop()
+    await refused(settings_for(), "GetMessagingSessionEndpoint")
     assert sdk.sessions.requests == []
     assert all("SignatureDoesNotMatch" in v for v in sdk.violations)
     assert sdk.violations  # the double saw the wrong signature (and refused it)

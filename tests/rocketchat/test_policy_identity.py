@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.testing.rocketchat.server import RocketChatServer
+from tests.kit import running
 from tests.rocketchat.conftest import (
     ALICE,
     BOB,
@@ -40,11 +41,8 @@ async def say(
     server: RocketChatServer, settings_for: ConfigMaker, policy: dict[str, Any], user: str,
     text: str,
 ) -> str:  # fmt: skip
-    app = await start_bot(settings_for(policy=policy), server)
-    try:
+    async with running(start_bot(settings_for(policy=policy), server)):
         return plain((await Room(server, DESK).say(user, text)).msg)
-    finally:
-        await app.stop()
 
 
 @pytest.fixture
@@ -53,64 +51,63 @@ async def hidden(server: RocketChatServer) -> RocketChatServer:
     return server
 
 
-async def test_a_denied_caller_is_refused_when_emails_are_hidden(
-    hidden: RocketChatServer, settings_for: ConfigMaker
+DENY_CAROL = {"deny": ["carol@example.com"]}
+CANNOT_TELL: dict[str, tuple[dict[str, Any], str, str, str]] = {
+    "the denied caller": (
+        DENY_CAROL,
+        CAROL,
+        "!kick @bob",
+        "You may not run !kick: kickbot cannot tell whether you are one of the people named by"
+        " e-mail in policy.deny, because Rocket.Chat does not show the bot your e-mail address"
+        " nor find anyone by those addresses. Nothing was changed.",
+    ),
+    # Alice is not the denied person, but nothing the server shows can tell her apart.
+    "anyone else": (DENY_CAROL, ALICE, "!kick @bob", "cannot tell whether you are one of the"),
+    "a caller named for the command": (
+        {"commands": {"kick": {"users": ["bob@example.com"]}}},
+        BOB,
+        "!kick @dave",
+        "named by e-mail in policy.commands.kick.users",
+    ),
+    "a target who may outrank the caller": (
+        {"ranks": [{"name": "compliance", "users": ["bob@example.com"]}]},
+        ALICE,
+        "!kick @bob",
+        "named by e-mail in policy.ranks (compliance)",
+    ),
+}
+"""Who an e-mail entry of the policy may be, and what is said when that cannot be told."""
+
+
+@pytest.mark.parametrize("case", list(CANNOT_TELL))
+async def test_an_email_entry_that_cannot_be_told_refuses_naming_the_permission(
+    hidden: RocketChatServer, settings_for: ConfigMaker, case: str
 ) -> None:
-    policy = {"deny": ["carol@example.com"]}
-    reply = await say(hidden, settings_for, policy, CAROL, "!kick @bob")
-    assert (
-        "You may not run !kick: kickbot cannot tell whether you are one of the people named by "
-        "e-mail in policy.deny, because Rocket.Chat does not show the bot your e-mail address "
-        "nor find anyone by those addresses. Nothing was changed." in reply
-    )
+    policy, caller, text, said = CANNOT_TELL[case]
+    reply = await say(hidden, settings_for, policy, caller, text)
+    assert said in reply
     assert PERMISSION in reply
     assert "Administration › Workspace › Permissions" in reply
-    assert BOB in hidden.room(DESK).members
-    assert hidden.changing_calls() == []
-
-
-async def test_anyone_is_refused_while_an_email_entry_cannot_be_told(
-    hidden: RocketChatServer, settings_for: ConfigMaker
-) -> None:
-    # Alice is not the denied person, but nothing the server shows can tell her apart.
-    reply = await say(hidden, settings_for, {"deny": ["carol@example.com"]}, ALICE, "!kick @bob")
-    assert "cannot tell whether you are one of the people named by e-mail" in reply
     assert hidden.changing_calls() == []
 
 
 async def test_with_the_permission_the_entry_is_matched(
     server: RocketChatServer, settings_for: ConfigMaker
 ) -> None:
-    policy = {"deny": ["carol@example.com"]}
-    assert "You are on this bot's deny list" in await say(
-        server, settings_for, policy, CAROL, "!kick @bob"
-    )
+    denied = await say(server, settings_for, DENY_CAROL, CAROL, "!kick @bob")
+    assert "You are on this bot's deny list" in denied
     assert server.changing_calls() == []
-    assert "Removed @bob" in await say(server, settings_for, policy, ALICE, "!kick @bob")
+    assert "Removed @bob" in await say(server, settings_for, DENY_CAROL, ALICE, "!kick @bob")
 
 
 async def test_the_permission_granted_later_is_seen_without_a_restart(
     hidden: RocketChatServer, settings_for: ConfigMaker
 ) -> None:
-    policy = {"deny": ["carol@example.com"]}
-    app = await start_bot(settings_for(policy=policy), hidden)
-    try:
+    async with running(start_bot(settings_for(policy=DENY_CAROL), hidden)):
         room = Room(hidden, DESK)
         assert "cannot tell whether" in plain((await room.say(CAROL, "!kick @bob")).msg)
         hidden.world.permissions[PERMISSION] = frozenset({"admin"})
         assert "deny list" in plain((await room.say(CAROL, "!kick @bob")).msg)
-    finally:
-        await app.stop()
-    assert hidden.changing_calls() == []
-
-
-async def test_a_caller_named_by_email_is_refused_saying_why(
-    hidden: RocketChatServer, settings_for: ConfigMaker
-) -> None:
-    policy = {"commands": {"kick": {"users": ["bob@example.com"]}}}
-    reply = await say(hidden, settings_for, policy, BOB, "!kick @dave")
-    assert "named by e-mail in policy.commands.kick.users" in reply
-    assert PERMISSION in reply
     assert hidden.changing_calls() == []
 
 
@@ -143,27 +140,14 @@ async def test_a_target_who_may_be_protected_is_not_touched(
     assert hidden.changing_calls() == []
 
 
-async def test_a_target_who_may_outrank_the_caller_is_not_touched(
-    hidden: RocketChatServer, settings_for: ConfigMaker
-) -> None:
-    policy = {"ranks": [{"name": "compliance", "users": ["bob@example.com"]}]}
-    reply = await say(hidden, settings_for, policy, ALICE, "!kick @bob")
-    assert "named by e-mail in policy.ranks (compliance)" in reply
-    assert BOB in hidden.room(DESK).members
-    assert hidden.changing_calls() == []
-
-
 async def test_with_the_permission_an_address_nobody_has_blocks_nobody(
     server: RocketChatServer, settings_for: ConfigMaker
 ) -> None:
     # The member list shows no e-mail addresses, but the server would have found the entry's
     # owner: nobody has that address, so it names none of them.
     policy = {"protected": ["nobody@elsewhere.example"]}
-    app = await start_bot(settings_for(policy=policy), server)
-    try:
+    async with running(start_bot(settings_for(policy=policy), server)):
         reply = plain((await Room(server, SOLO).say(ALICE, "!kick --all-except-owners")).msg)
-    finally:
-        await app.stop()
     assert "cannot tell" not in reply
     assert "Would remove @bob" in reply
 
@@ -177,14 +161,11 @@ async def test_another_rooms_case_is_refused_naming_the_permission_when_emails_a
     # unknown.
     hidden = server
     policy = {"commands": {command: {"room_owners": True, "users": ["carol@example.com"]}}}
-    app = await start_bot(settings_for(policy=policy), hidden)
-    try:
+    async with running(start_bot(settings_for(policy=policy), hidden)):
         kicked = plain((await Room(hidden, SOLO).say(ALICE, "!kick @bob")).msg)
         assert "Removed" in kicked, kicked
         hide_emails(hidden)
         reply = plain((await Room(hidden, DESK).say(CAROL, f"!{command} 1")).msg)
-    finally:
-        await app.stop()
     assert "Case 1 happened in another room" in reply, reply
     assert (
         f"kickbot cannot tell whether you are one of the people named by e-mail in "
@@ -199,11 +180,8 @@ async def test_another_rooms_case_shown_to_a_caller_named_by_a_shown_email(
     server: RocketChatServer, settings_for: ConfigMaker
 ) -> None:
     policy = {"commands": {"case": {"users": ["carol@example.com"]}}}
-    app = await start_bot(settings_for(policy=policy), server)
-    try:
+    async with running(start_bot(settings_for(policy=policy), server)):
         await Room(server, SOLO).say(ALICE, "!kick @bob")
         reply = plain((await Room(server, DESK).say(CAROL, "!case 1")).msg)
-    finally:
-        await app.stop()
     assert "case 1," in reply, reply
     assert "another room" not in reply
