@@ -15,6 +15,7 @@ from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import Settings
 from bot.store import Store
 from bot.testing.symphony import SymphonyPod
+from bot.testing.symphony.state import SimMessage
 from tests import conftest as s
 from tests.crowd import JUMBO, add_crowd
 from tests.test_pacing import FakeClock
@@ -48,6 +49,11 @@ def bobs_world(pod: SymphonyPod) -> list[int]:
 def removals(pod: SymphonyPod) -> list[tuple[str, int]]:
     """(room, user id) of every removal the pod received, in order."""
     return [(r.path.split("/")[4], r.body["id"]) for r in pod.calls("POST", REMOVE)]
+
+
+async def said(pod: SymphonyPod, line: str, caller: int = s.FRANK) -> SimMessage:
+    """``line`` said in the desk, by Frank unless ``caller``: the bot's reply."""
+    return await s.Room(pod, s.DESK).say(caller, line)
 
 
 async def start_on_clock(settings: Settings, clock: FakeClock) -> App:
@@ -140,9 +146,11 @@ async def test_offboarding_end_to_end_then_undo(
 async def test_a_dry_run_shows_each_room_and_changes_nothing(
     pod: SymphonyPod, offboarding: App
 ) -> None:
-    desk = s.Room(pod, s.DESK)
-    reply = await desk.say(s.FRANK, f"/offboard @bob --dry-run --ib-group={s.GROUP}")
-    text = reply.text
+    """The rooms come page by page (two a page here)."""
+    platform = offboarding.platforms["symphony"]
+    assert isinstance(platform, SymphonyPlatform)
+    platform.rooms_page_size = 2
+    text = (await said(pod, f"/offboard @bob --dry-run --ib-group={s.GROUP}")).text
     assert text.startswith(
         "@Frank Compliance /offboard · case 1: dry run, nothing was changed: 4 would be done,"
         " 2 refused"
@@ -157,6 +165,8 @@ async def test_a_dry_run_shows_each_room_and_changes_nothing(
     assert f"Would refuse: Refused in “{CORNER_NAME}”" in text
     assert f"Would ask the platform to remove @Bob Member from IB group {s.GROUP}." in text
     assert s.changes(pod) == []
+    pages = [(r.query.get("skip"), r.query.get("limit")) for r in pod.calls("POST", STREAMS)]
+    assert pages[:3] == [("0", "2"), ("2", "2"), ("4", "2")]
 
 
 async def test_above_the_limit_it_waits_for_the_callers_confirmation(
@@ -164,8 +174,7 @@ async def test_above_the_limit_it_waits_for_the_callers_confirmation(
 ) -> None:
     bobs_world(pod)
     async with s.running(pod, settings_for(policy=POLICY, bulk={"confirm_above": 2})):
-        desk = s.Room(pod, s.DESK)
-        plan = await desk.say(s.FRANK, "/offboard bob@example.com")
+        plan = await said(pod, "/offboard bob@example.com")
         assert plan.text.startswith(
             "@Frank Compliance /offboard · case 1: plan: 3 would be done, 2 refused. That is more"
             " than the 2 changes this bot makes without a confirmation"
@@ -174,14 +183,14 @@ async def test_above_the_limit_it_waits_for_the_callers_confirmation(
         assert "It is 3 requests to the platform, one per room or group" in plan.text
         assert "/confirm 1" in plan.text
         assert s.changes(pod) == []
-        listing = await desk.say(s.ALICE, "/jobs")
-        assert "• case 1 /offboard by Frank Compliance: waiting for its caller's /confirm" in (
-            listing.text
+        listing = (await said(pod, "/jobs", s.ALICE)).text
+        assert (
+            "• case 1 /offboard by Frank Compliance: waiting for its caller's /confirm" in listing
         )
-        other = await desk.say(s.CAROL, "/confirm 1")
+        other = await said(pod, "/confirm 1", s.CAROL)
         assert "Only Frank Compliance, who asked for case 1, can confirm it." in other.text
         assert s.changes(pod) == []
-        assert "Confirmed case 1" in (await desk.say(s.FRANK, "/confirm 1")).text
+        assert "Confirmed case 1" in (await said(pod, "/confirm 1")).text
         summary = await pod.next_message(s.DESK, timeout=20)
         assert summary.text.startswith(
             "@Frank Compliance /offboard · case 1: offboarding @Bob Member from 5 rooms:"
@@ -195,32 +204,17 @@ async def test_a_caller_the_policy_does_not_name_lists_no_rooms(
     pod: SymphonyPod, offboarding: App
 ) -> None:
     """The refusal: tests/contract/test_offboard.py; here, not even a room list was asked for."""
-    assert (
-        "You may not run /offboard"
-        in (await s.Room(pod, s.DESK).say(s.ALICE, "/offboard @bob")).text
-    )
+    assert "You may not run /offboard" in (await said(pod, "/offboard @bob", s.ALICE)).text
     assert pod.calls("POST", STREAMS) == []
-
-
-async def test_the_rooms_come_page_by_page(pod: SymphonyPod, offboarding: App) -> None:
-    platform = offboarding.platforms["symphony"]
-    assert isinstance(platform, SymphonyPlatform)
-    platform.rooms_page_size = 2
-    reply = await s.Room(pod, s.DESK).say(s.FRANK, "/offboard @bob --dry-run")
-    assert "4 would be done" not in reply.text  # no IB group this time
-    assert "3 would be done, 2 refused" in reply.text
-    pages = [(r.query.get("skip"), r.query.get("limit")) for r in pod.calls("POST", STREAMS)]
-    assert pages[:3] == [("0", "2"), ("2", "2"), ("4", "2")]
 
 
 async def test_without_the_admin_role_it_says_so_and_changes_nothing(
     pod: SymphonyPod, offboarding: App
 ) -> None:
     pod.bot_roles.discard("USER_PROVISIONING")
-    reply = await s.Room(pod, s.DESK).say(s.FRANK, "/offboard @bob")
     assert (
         "Could not list the rooms of @Bob Member, so nothing was changed: the platform refused"
-        " (403), the bot lacks the right here" in reply.text
+        " (403), the bot lacks the right here" in (await said(pod, "/offboard @bob")).text
     )
     assert s.changes(pod) == []
 
@@ -228,7 +222,7 @@ async def test_without_the_admin_role_it_says_so_and_changes_nothing(
 async def test_one_room_refusing_is_a_failed_line(pod: SymphonyPod, offboarding: App) -> None:
     solo = pod.room(s.SOLO).stream_id
     pod.fail_next("POST", rf"/room/{solo}/membership/remove", 403)
-    text = (await s.Room(pod, s.DESK).say(s.FRANK, "/offboard @bob --ib-group nosuchgroup")).text
+    text = (await said(pod, "/offboard @bob --ib-group nosuchgroup")).text
     assert "2 done, 2 refused, 2 failed" in text, text
     assert "Failed in IB group nosuchgroup: could not remove @Bob Member:" in text
     assert "Failed in “Solo”: could not remove @Bob Member: the platform refused (403)" in text
@@ -275,8 +269,7 @@ async def test_progress_is_counted_in_rooms(pod: SymphonyPod, settings_for: s.Co
     bobs_world(pod)
     bulk = {"progress_every_percent": 40, "progress_every_seconds": 0}
     async with s.running(pod, settings_for(policy=POLICY, bulk=bulk)):
-        desk = s.Room(pod, s.DESK)
-        first = await desk.say(s.FRANK, f"/offboard @bob --ib-group {s.GROUP}")
+        first = await said(pod, f"/offboard @bob --ib-group {s.GROUP}")
         # Six steps (five rooms, one group): a report after 40 % of them, i.e. the third.
         assert first.text == (
             "@Frank Compliance /offboard · case 1: in progress, 3 of 6 handled (50 %):"
@@ -287,11 +280,10 @@ async def test_progress_is_counted_in_rooms(pod: SymphonyPod, settings_for: s.Co
 
 
 async def test_a_cancel_stops_it_between_rooms(pod: SymphonyPod, offboarding: App) -> None:
-    desk = s.Room(pod, s.DESK)
     held = pod.hold_next("POST", rf"/room/{JUMBO}/membership/remove")  # Bob's newest room
     pod.say(s.FRANK, s.DESK, f"/offboard @bob --ib-group {s.GROUP}")
     await pod.wait_for_calls("POST", rf"/room/{JUMBO}/membership/remove")
-    assert "Case 1 stops after the change in hand" in (await desk.say(s.FRANK, "/cancel 1")).text
+    assert "Case 1 stops after the change in hand" in (await said(pod, "/cancel 1")).text
     held.set()
     summary = await pod.next_message(s.DESK, timeout=20)
     assert summary.text.startswith(
@@ -320,11 +312,10 @@ async def test_a_room_the_person_left_meanwhile_is_skipped(
 async def test_an_offboarding_can_be_scheduled_and_cancelled(
     pod: SymphonyPod, offboarding: App
 ) -> None:
-    desk = s.Room(pod, s.DESK)
-    reply = await desk.say(s.FRANK, "/offboard @bob --at 23:59 leaving")
-    assert "@Frank Compliance /offboard · case 1: scheduled: it runs at " in reply.text
-    assert "To drop it, answer /cancel 1" in reply.text
-    listing = await desk.say(s.ALICE, "/jobs")
-    assert "• case 1 /offboard by Frank Compliance: scheduled for" in listing.text
-    assert "Cancelled case 1 (/offboard)" in (await desk.say(s.FRANK, "/cancel 1")).text
+    reply = (await said(pod, "/offboard @bob --at 23:59 leaving")).text
+    assert "@Frank Compliance /offboard · case 1: scheduled: it runs at " in reply
+    assert "To drop it, answer /cancel 1" in reply
+    listing = (await said(pod, "/jobs", s.ALICE)).text
+    assert "• case 1 /offboard by Frank Compliance: scheduled for" in listing
+    assert "Cancelled case 1 (/offboard)" in (await said(pod, "/cancel 1")).text
     assert s.changes(pod) == []

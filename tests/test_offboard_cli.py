@@ -15,16 +15,33 @@ from click.testing import CliRunner, Result
 
 from bot.cli import main
 from bot.cli_offboard import OffboardRequest, offboard
-from bot.store import Store
 from bot.testing.symphony import SymphonyPod
 from tests.conftest import BOB, DESK, GROUP, SOLO, ConfigMaker, changes, config_file_for
 from tests.crowd import JUMBO
+from tests.stores import opened
 from tests.test_offboard import CORNER, OLD, bobs_world
+
+
+@pytest.fixture(autouse=True)
+def _bobs_world(pod: SymphonyPod) -> None:
+    bobs_world(pod)
 
 
 @pytest.fixture
 def config_file(pod: SymphonyPod, tmp_path: Path) -> Path:
     return config_file_for(pod, tmp_path, policy={"protected": ["carol@example.com"]})
+
+
+Args = Callable[..., tuple[str, ...]]
+
+
+@pytest.fixture
+def offboard_args(config_file: Path) -> Args:
+    """``kickbot offboard``'s arguments for a person, on the pod as configured (or another
+    ``platform``)."""
+    return lambda email="bob@example.com", platform="symphony": (
+        "offboard", email, "--platform", platform, "--config", str(config_file)
+    )  # fmt: skip
 
 
 async def kickbot(*args: str, stdin: bytes = b"") -> tuple[int, str]:
@@ -45,13 +62,11 @@ async def invoke(*args: str, answer: str = "") -> Result:
 
 
 async def test_offboard_as_a_process_plans_acts_and_records_a_case(
-    pod: SymphonyPod, config_file: Path, tmp_path: Path
+    pod: SymphonyPod, offboard_args: Args, tmp_path: Path
 ) -> None:
-    bobs_world(pod)
     status, out = await kickbot(
-        "offboard", "bob@example.com", "--platform", "symphony", "--config", str(config_file),
-        "--ib-group", GROUP, "--reason", "leaving the firm", "--yes",
-    )  # fmt: skip
+        *offboard_args(), "--ib-group", GROUP, "--reason", "leaving the firm", "--yes"
+    )
     assert status == 0, out
     assert "Bob Member <bob@example.com> (user id 1002)" in out
     assert "dry run, nothing was changed: 4 would be done, 2 refused" in out  # the plan first
@@ -64,11 +79,8 @@ async def test_offboard_as_a_process_plans_acts_and_records_a_case(
     assert BOB in pod.room(OLD).members
     assert BOB not in pod.group(GROUP).members
 
-    store = await Store.open(f"sqlite:///{tmp_path}/kickbot.db")
-    try:
+    async with opened(f"sqlite:///{tmp_path}/kickbot.db") as store:
         (row,) = await store.audit()
-    finally:
-        await store.close()
     assert row.caller == f"cli:{getpass.getuser()}"
     assert row.command == "offboard"
     assert row.outcome == "report"
@@ -77,49 +89,42 @@ async def test_offboard_as_a_process_plans_acts_and_records_a_case(
 
 
 async def test_a_failed_room_makes_the_exit_status_non_zero(
-    pod: SymphonyPod, config_file: Path
+    pod: SymphonyPod, offboard_args: Args
 ) -> None:
-    bobs_world(pod)
     pod.fail_next("POST", rf"/room/{pod.room(SOLO).stream_id}/membership/remove", 500, times=3)
-    status, out = await kickbot(
-        "offboard", "bob@example.com", "--platform", "symphony", "--config", str(config_file),
-        "--yes",
-    )  # fmt: skip
+    status, out = await kickbot(*offboard_args(), "--yes")
     assert status == 1, out
     assert "Failed in “Solo”: could not remove @Bob Member" in out
     assert BOB in pod.room(SOLO).members
     assert BOB not in pod.room(DESK).members
 
 
-async def test_it_asks_first_and_no_changes_nothing(pod: SymphonyPod, config_file: Path) -> None:
-    bobs_world(pod)
-    args = ("offboard", "bob@example.com", "--platform", "symphony", "--config", str(config_file))
-    result = await invoke(*args, answer="n\n")
+async def test_it_asks_first_and_no_changes_nothing(pod: SymphonyPod, offboard_args: Args) -> None:
+    result = await invoke(*offboard_args(), answer="n\n")
     assert result.exit_code == 2, result.output
     assert "Make these 3 changes (case 1)? [y/N]" in result.output
     assert "Nothing was changed." in result.output
     assert changes(pod) == []
 
-    result = await invoke(*args, answer="y\n")
+    result = await invoke(*offboard_args(), answer="y\n")
     assert result.exit_code == 0, result.output
     assert "offboarding @Bob Member from 5 rooms: 3 done, 2 refused." in result.output
     assert len(changes(pod)) == 3
 
 
-async def test_dry_run_unknown_and_protected_people(pod: SymphonyPod, config_file: Path) -> None:
-    bobs_world(pod)
-    base = ("--platform", "symphony", "--config", str(config_file))
-    dry = await invoke("offboard", "bob@example.com", *base, "--dry-run")
+async def test_dry_run_unknown_and_protected_people(
+    pod: SymphonyPod, offboard_args: Args, config_file: Path
+) -> None:
+    dry = await invoke(*offboard_args(), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "Would remove @Bob Member from “Trading Desk”." in dry.output
-    unknown = await invoke("offboard", "nobody@example.com", *base, "--yes")
+    unknown = await invoke(*offboard_args("nobody@example.com"), "--yes")
     assert unknown.exit_code == 1
     assert "Error: no user has the e-mail address nobody@example.com" in unknown.output
-    protected = await invoke("offboard", "carol@example.com", *base, "--yes")
+    protected = await invoke(*offboard_args("carol@example.com"), "--yes")
     assert protected.exit_code == 0, protected.output
     assert "@Carol Owner is protected" in protected.output
-    slack = await invoke("offboard", "bob@example.com", "--platform", "slack", "--config",
-                         str(config_file))  # fmt: skip
+    slack = await invoke(*offboard_args(platform="slack"))
     assert slack.exit_code == 1
     assert f"Error: {config_file}: slack: not configured in this file" in slack.output
     assert changes(pod) == []
@@ -149,7 +154,6 @@ class Recorder:
 async def test_the_progress_bar_advances_room_by_room(
     pod: SymphonyPod, settings_for: ConfigMaker
 ) -> None:
-    bobs_world(pod)
     terminal = Recorder()
     request = OffboardRequest("bob@example.com", "symphony", (GROUP,))
     assert await offboard(settings_for(), request, terminal) == 0
@@ -160,7 +164,7 @@ async def test_the_progress_bar_advances_room_by_room(
 
 
 async def test_a_killed_command_line_case_is_closed_by_the_next_run_and_left_alone_by_a_bot(
-    pod: SymphonyPod, config_file: Path, tmp_path: Path, settings_for: ConfigMaker
+    pod: SymphonyPod, offboard_args: Args, tmp_path: Path, settings_for: ConfigMaker
 ) -> None:
     """A command-line case whose process died (its lease lapsed) is never taken by a bot; the
     next command-line run closes it as interrupted and then does its own work."""
@@ -168,10 +172,8 @@ async def test_a_killed_command_line_case_is_closed_by_the_next_run_and_left_alo
     from bot.model import Invocation, RoomRef, UserRef, Word
     from tests.conftest import start_bot
 
-    bobs_world(pod)
     url = f"sqlite:///{tmp_path}/kickbot.db"
-    store = await Store.open(url)
-    try:
+    async with opened(url) as store:
         dead = Invocation(
             platform="symphony",
             event_id="cli:dead",
@@ -182,8 +184,6 @@ async def test_a_killed_command_line_case_is_closed_by_the_next_run_and_left_alo
         case = await store.record(dead, "offboard", lane="cli")
         assert case is not None
         assert await store.claim("symphony", CLI_ROOM, "dead-cli", 0.0, "cli") is not None
-    finally:
-        await store.close()
 
     app = await start_bot(settings_for(store=url))  # resumes and sweeps: must leave it
     try:
@@ -195,14 +195,10 @@ async def test_a_killed_command_line_case_is_closed_by_the_next_run_and_left_alo
         await app.stop()
     assert changes(pod) == []
 
-    args = ("offboard", "bob@example.com", "--platform", "symphony", "--config", str(config_file))
-    result = await invoke(*args, "--yes")
+    result = await invoke(*offboard_args(), "--yes")
     assert result.exit_code == 0, result.output
     assert "3 done" in result.output
-    store = await Store.open(url)
-    try:
+    async with opened(url) as store:
         first, second = await store.audit()
-    finally:
-        await store.close()
     assert (first.case, first.outcome) == (case, "interrupted")
     assert second.outcome == "report"
