@@ -1,40 +1,11 @@
-"""Rank on Rocket.Chat beyond the contract table's matrix (``tests/contract/test_contract.py``,
-with moderators and global admins as room owners in
-``test_rank_matrix_with_the_platforms_own_owners``): a rank named by user id, and a look-up
-that fails: a target's rank (that target refused, and so an undo's step), the room's (the whole
-command refused)."""
+"""Rank on Rocket.Chat when a look-up fails: a target's rank (that target refused, and so an
+undo's step), the room's (the whole command refused). The rank matrix, with moderators and
+global admins as room owners, and a rank named by user id are the contract table's."""
 
 from __future__ import annotations
 
 from bot.testing.rocketchat.server import RocketChatServer
-from tests.kit import running
-from tests.rocketchat.conftest import (
-    ALICE,
-    BOB,
-    CAROL,
-    DESK,
-    ERIN,
-    FRANK,
-    POLICY,
-    ConfigMaker,
-    Room,
-    start_bot,
-    visible,
-)
-
-
-async def test_a_rank_named_by_user_id_outranks_an_owner(
-    server: RocketChatServer, settings_for: ConfigMaker
-) -> None:
-    # The tests' policy names frank, by user id, in the compliance rank.
-    policy = {**POLICY, "protect_named_users": False}
-    async with running(start_bot(settings_for(policy=policy), server)):
-        desk = Room(server, DESK)
-        refused = visible((await desk.say(ALICE, "!kick @frank")).msg)
-        done = visible((await desk.say(FRANK, "!kick @alice")).msg)
-    assert "@frank outranks you (compliance above room owner): not touched." in refused
-    assert "Removed @alice." in done
-    assert server.changing_calls() == [f"groups.kick {ALICE}"]
+from tests.rocketchat.conftest import ALICE, BOB, CAROL, DESK, ERIN, Room, visible
 
 
 async def said_while_ranks_fail(

@@ -1,44 +1,11 @@
-"""Rank on Slack beyond the contract table's matrix (``tests/contract/test_contract.py``, with a
-workspace admin and a channel's creator as room owners, and Slack's workspace owners in
-``test_rank_matrix_with_the_platforms_own_owners``): a rank named by Slack user id, and a rank
-that cannot be established, which refuses that target only."""
+"""Rank on Slack when a target's rank cannot be established: that target only is refused. The
+rank matrix, with workspace owners and admins and a channel's creator as room owners, and a rank
+named by Slack user id are the contract table's."""
 
 from __future__ import annotations
 
 from bot.testing.slack.workspace import SlackWorkspace
-from tests.slack.conftest import (
-    ALICE,
-    BOB,
-    DAVE,
-    DESK,
-    OWEN,
-    Channel,
-    SettingsMaker,
-    kicks,
-    start_bot,
-    stop_bot,
-)
-
-BY_ID = {
-    "commands": {"kick": {"room_owners": True, "users": [DAVE]}},
-    "ranks": [{"name": "admin", "users": [DAVE]}],
-    "protect_named_users": False,
-}
-
-
-async def test_a_rank_named_by_user_id_outranks_a_workspace_owner(
-    slack: SlackWorkspace, slack_settings: SettingsMaker
-) -> None:
-    bot = await start_bot(slack, slack_settings("http", policy=BY_ID), "http")
-    try:
-        desk = Channel(slack, bot, DESK)
-        refused = await desk.slash(OWEN, "@dave")
-        done = await desk.slash(DAVE, "@owen")
-    finally:
-        await stop_bot(bot)
-    assert "@Dave External outranks you (admin above room owner): not touched." in refused.plain
-    assert "Removed @Owen Owner." in done.plain
-    assert kicks(slack) == [{"channel": DESK, "user": OWEN}]
+from tests.slack.conftest import ALICE, BOB, DAVE, DESK, Channel, kicks
 
 
 async def test_a_failed_rank_lookup_refuses_that_target_only(
