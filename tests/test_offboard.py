@@ -1,5 +1,6 @@
 """/offboard on the Symphony double, end to end: one person out of every room the bot can act in
-(the admin list of the user's streams), and out of IB groups."""
+(the admin list of the user's streams), and out of IB groups. What every platform shares is in the
+contract table (tests/contract/test_offboard.py, test_offboard_cells.py)."""
 
 from __future__ import annotations
 
@@ -306,16 +307,4 @@ async def test_a_room_the_person_left_meanwhile_is_skipped(
     held.set()
     reply = await pod.next_message(s.DESK, timeout=20)
     assert "Skipped “Solo”: @Bob Member is no longer a member." in reply.text
-    assert s.changes(pod) == []
-
-
-async def test_an_offboarding_can_be_scheduled_and_cancelled(
-    pod: SymphonyPod, offboarding: App
-) -> None:
-    reply = (await said(pod, "/offboard @bob --at 23:59 leaving")).text
-    assert "@Frank Compliance /offboard · case 1: scheduled: it runs at " in reply
-    assert "To drop it, answer /cancel 1" in reply
-    listing = (await said(pod, "/jobs", s.ALICE)).text
-    assert "• case 1 /offboard by Frank Compliance: scheduled for" in listing
-    assert "Cancelled case 1 (/offboard)" in (await said(pod, "/cancel 1")).text
     assert s.changes(pod) == []
