@@ -334,6 +334,11 @@ async def matrix_world(start: Start) -> AsyncIterator[World]:
                 read.call("PUT", _invites(account), {"default_action": "block"}, who=account)
                 blocked.append(account)
 
+        def fail_room() -> str:
+            """The caller's rank is read from #desk's power levels: that read fails."""
+            proxy.fail_next(_in(desk, "GET", "/state/m.room.power_levels"), status=500)
+            return "M_UNKNOWN: refused by the test proxy"
+
         try:
             await app.start()
             yield World(
@@ -358,6 +363,7 @@ async def matrix_world(start: Start) -> AsyncIterator[World]:
                     lambda change, how: proxy.lose_next(calls[change], reset=how == "reset"),
                     lambda change: proxy.fail_next(calls[change]),
                     lambda: proxy.hold_next(lambda c: c.method == "GET" and _room_of(c) == desk),
+                    fail_room,
                 ),
                 app=app,
                 post=post,

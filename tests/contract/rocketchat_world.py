@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -70,6 +71,26 @@ async def rocketchat_world(start: w.Start) -> AsyncIterator[w.World]:
 
         by_username = {str(ids[p]).removeprefix("u-"): p for p in w.PEOPLE}
 
+        def fail_room() -> str:
+            server.fail_next("groups.roles", status=403, message="Not allowed")
+            return "Not allowed"
+
+        held: set[asyncio.Task[None]] = set()
+
+        def fail_rank(person: str) -> str:
+            """The first target's rank: users are read at delivery (usernames, the caller),
+            then the room (rooms.info first), then each target without a room role with
+            users.info; holding rooms.info lets a users.info failure meet only the targets'."""
+            release, seen = server.hold_next("rooms.info"), len(server.calls("rooms.info"))
+
+            async def plan() -> None:
+                await server.wait_for_calls("rooms.info", seen + 1)
+                server.fail_next("users.info", status=403, message=f"Not {person}")
+                release.set()
+
+            held.add(asyncio.create_task(plan()))
+            return f"Not {person}"
+
         try:
             yield w.World(
                 "rocketchat",
@@ -86,7 +107,15 @@ async def rocketchat_world(start: w.Start) -> AsyncIterator[w.World]:
                     refuse,
                 ),
                 mention=lambda person, text: said.say(person, "@kickbot " + text[1:]),
-                knobs=w.knobs_of(server, RC_CALLS, "rooms.info", {}, {"status": 500}),
+                knobs=w.knobs_of(
+                    server,
+                    RC_CALLS,
+                    "rooms.info",
+                    {},
+                    {"status": 500},
+                    fail_room=fail_room,
+                    fail_rank=fail_rank,
+                ),
                 app=app,
                 post=post,
                 server=server,
@@ -98,4 +127,6 @@ async def rocketchat_world(start: w.Start) -> AsyncIterator[w.World]:
                 ),
             )
         finally:
+            for task in held:
+                task.cancel()
             await app.stop()

@@ -60,6 +60,14 @@ def slack_world(mode: slack.Mode) -> w.Maker:
             async def mention(person: str, text: str) -> str:
                 return (await desk.mention(ids[person], "@kickbot " + text[1:])).plain
 
+            def fail_room() -> str:
+                ws.fail_next("conversations.members", "channel_not_found")
+                return "channel_not_found"
+
+            def fail_rank(person: str) -> str:
+                ws.fail_next("users.info", "fatal_error", matching={"user": ids[person]})
+                return "fatal_error"
+
             try:
                 yield w.World(
                     f"slack-{mode}",
@@ -85,6 +93,8 @@ def slack_world(mode: slack.Mode) -> w.Maker:
                         "conversations.info",
                         {"error": "internal_error"},
                         {"error": "restricted_action"},
+                        fail_room=fail_room,
+                        fail_rank=fail_rank,
                     ),
                     app=bot.app,
                     post=post,

@@ -66,6 +66,10 @@ async def symphony_world(start: w.Start) -> AsyncIterator[w.World]:
         def refuse_change(change: str) -> None:
             pod.fail_next("POST", call(change), 400, body={"code": 400, "message": "No, not today"})
 
+        def fail_room() -> str:
+            pod.fail_next("GET", r"/pod/v2/room/[^/]+/membership/list", 403)
+            return "the platform refused (403)"
+
         try:
             yield w.World(
                 "symphony",
@@ -80,7 +84,10 @@ async def symphony_world(start: w.Start) -> AsyncIterator[w.World]:
                 w.Notices(notice, lambda: list(ims()), refuse),
                 lambda person, text: desk.say(person, "@kickbot " + text),
                 knobs=w.Knobs(
-                    lose, refuse_change, lambda: pod.hold_next("GET", r"/pod/v3/room/[^/]+/info")
+                    lose,
+                    refuse_change,
+                    lambda: pod.hold_next("GET", r"/pod/v3/room/[^/]+/info"),
+                    fail_room,
                 ),
                 app=app,
                 post=post,

@@ -154,6 +154,21 @@ class World:
             assert self.owners() == set(owners.split(", "))
         return reply
 
+    def failing_room(self) -> str:
+        """``knobs.fail_room``: the next look-up of #desk fails; what the reply shows of it."""
+        assert self.knobs is not None
+        if self.knobs.fail_room is None:
+            pytest.skip(f"{self}: no look-up of the room to fail")
+        return self.knobs.fail_room()
+
+    def failing_rank(self, person: str) -> str:
+        """``knobs.fail_rank``: the next look-up of ``person``'s rank fails; what the reply
+        shows of it. The test is skipped where a target's rank comes with the room's look-up."""
+        assert self.knobs is not None
+        if self.knobs.fail_rank is None:
+            pytest.skip(f"{self}: a target's rank comes with the room's look-up, not on its own")
+        return self.knobs.fail_rank(person)
+
     def owned(self) -> Callable[[], set[str]]:
         """``owners``; the test is skipped where a room's owners are not its own."""
         if self.owners is None:
@@ -259,6 +274,13 @@ class Knobs:
     hold_lookup: Callable[[], asyncio.Event] | None = None
     """Hold the next look-up of the room a command makes before acting (released by setting
     the event); ``None`` where the world has not said which call that is."""
+    fail_room: Callable[[], str] | None = None
+    """The next look-up of #desk a command makes before acting (who is in it, in what role)
+    is refused; returns what the reply shows of the platform's answer."""
+    fail_rank: Callable[[str], str] | None = None
+    """``fail_rank(person)``: the next look-up of ``person``'s rank, a target's read on its own,
+    is refused; returns what the reply shows of the platform's answer. ``None`` where a
+    target's rank comes with the room's look-up (the platform has no such call)."""
 
 
 LOST: dict[str, dict[str, Any]] = {"500": {"status": 500}, "reset": {"reset": True}}
@@ -333,6 +355,9 @@ def knobs_of(
     lost: Mapping[str, Any],
     refused: Mapping[str, Any],
     how: Mapping[str, Mapping[str, Any]] = LOST,
+    *,
+    fail_room: Callable[[], str] | None = None,
+    fail_rank: Callable[[str], str] | None = None,
 ) -> Knobs:
     """The knobs of a double whose ``fail_next`` and ``hold_next`` take a call's name: a
     change's call fails with ``lost`` after acting (and ``how``'s: a 500 or a reset), with
@@ -341,14 +366,22 @@ def knobs_of(
         lambda change, h: double.fail_next(calls[change], after_effect=True, **lost, **how[h]),
         lambda change: double.fail_next(calls[change], **refused),
         lambda: double.hold_next(lookup),
+        fail_room,
+        fail_rank,
     )
 
 
 def aws_knobs(double: Any, calls: Mapping[str, str], lookup: str, *errors: str) -> Knobs:
     """An AWS double's knobs: its two ``errors`` a change's call fails with, after acting and
-    before; ``lookup`` is the operation that reads the room before a command acts."""
+    before; ``lookup`` is the operation that reads the room before a command acts, and the one
+    a failed look-up of the room is (refused: the second error)."""
     lost, refused = ({"error": error} for error in errors)
-    return knobs_of(double, calls, lookup, lost, refused, AWS_LOST)
+
+    def fail_room() -> str:
+        double.fail_next(lookup, errors[1], message="The bot may not read this room")
+        return "The bot may not read this room"
+
+    return knobs_of(double, calls, lookup, lost, refused, AWS_LOST, fail_room=fail_room)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
-"""Rank on Rocket.Chat when a look-up fails: a target's rank (that target refused, and so an
-undo's step), the room's (the whole command refused). The rank matrix, with moderators and
-global admins as room owners, and a rank named by user id are the contract table's."""
+"""Rank on Rocket.Chat when a target's rank cannot be looked up in an undo: that step is refused.
+A failed rank or room look-up in a command is the contract table's
+(``tests/contract/test_lookup_failures.py``), as are the rank matrix, with moderators and global
+admins as room owners, and a rank named by user id."""
 
 from __future__ import annotations
 
 from bot.testing.rocketchat.server import RocketChatServer
-from tests.rocketchat.conftest import ALICE, BOB, CAROL, DESK, ERIN, Room, visible
+from tests.rocketchat.conftest import ALICE, BOB, CAROL, DESK, Room, visible
 
 
 async def said_while_ranks_fail(
@@ -23,19 +24,6 @@ async def said_while_ranks_fail(
     return visible((await server.next_message(DESK, timeout=20.0)).msg)
 
 
-async def test_a_failed_rank_lookup_refuses_that_target_only(
-    server: RocketChatServer, desk: Room
-) -> None:
-    server.room(DESK).add(ERIN)
-    reply = await said_while_ranks_fail(server, desk, ALICE, "!kick @bob @erin")
-    assert "Could not establish the rank of @bob, so they were not touched" in reply
-    assert "Removed @erin." in reply
-    (failed,) = server.calls("users.info", status=403)
-    assert failed.query == {"userId": BOB}
-    assert BOB in desk.members
-    assert server.changing_calls() == [f"groups.kick {ERIN}"]
-
-
 async def test_an_undo_step_whose_rank_cannot_be_established_is_refused(
     server: RocketChatServer, desk: Room
 ) -> None:
@@ -45,13 +33,3 @@ async def test_an_undo_step_whose_rank_cannot_be_established_is_refused(
     assert "Not undone for @bob: Could not establish the rank of @bob" in reply
     assert BOB not in desk.members
     assert server.changing_calls() == [f"groups.kick {BOB}"]
-
-
-async def test_a_failed_room_lookup_refuses_the_whole_command(
-    server: RocketChatServer, desk: Room
-) -> None:
-    server.fail_next("groups.roles", "error-not-allowed", status=403, message="Not allowed")
-    reply = visible((await desk.say(ALICE, "!kick @bob")).msg)
-    assert "Could not check the room before acting, so nothing was changed" in reply
-    assert BOB in desk.members
-    assert server.changing_calls() == []
