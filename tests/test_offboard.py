@@ -170,37 +170,6 @@ async def test_a_dry_run_shows_each_room_and_changes_nothing(
     assert pages[:3] == [("0", "2"), ("2", "2"), ("4", "2")]
 
 
-async def test_above_the_limit_it_waits_for_the_callers_confirmation(
-    pod: SymphonyPod, settings_for: s.ConfigMaker
-) -> None:
-    bobs_world(pod)
-    async with s.running(pod, settings_for(policy=POLICY, bulk={"confirm_above": 2})):
-        plan = await said(pod, "/offboard bob@example.com")
-        assert plan.text.startswith(
-            "@Frank Compliance /offboard · case 1: plan: 3 would be done, 2 refused. That is more"
-            " than the 2 changes this bot makes without a confirmation"
-        ), plan.text
-        assert "Would remove @Bob Member from “Solo”." in plan.text
-        assert "It is 3 requests to the platform, one per room or group" in plan.text
-        assert "/confirm 1" in plan.text
-        assert s.changes(pod) == []
-        listing = (await said(pod, "/jobs", s.ALICE)).text
-        assert (
-            "• case 1 /offboard by Frank Compliance: waiting for its caller's /confirm" in listing
-        )
-        other = await said(pod, "/confirm 1", s.CAROL)
-        assert "Only Frank Compliance, who asked for case 1, can confirm it." in other.text
-        assert s.changes(pod) == []
-        assert "Confirmed case 1" in (await said(pod, "/confirm 1")).text
-        summary = await pod.next_message(s.DESK, timeout=20)
-        assert summary.text.startswith(
-            "@Frank Compliance /offboard · case 1: offboarding @Bob Member from 5 rooms:"
-            " 3 done, 2 refused."
-        ), summary.text
-        assert "Removed @Bob Member from “Solo”." in summary.text
-        assert len(s.changes(pod)) == 3
-
-
 async def test_a_caller_the_policy_does_not_name_lists_no_rooms(
     pod: SymphonyPod, offboarding: App
 ) -> None:
@@ -264,20 +233,6 @@ async def test_a_job_cut_off_mid_way_resumes_without_acting_twice(
     rooms = [room for room, _ in removals(pod)]
     assert len(rooms) == len(set(rooms)) == 3  # each room asked exactly once
     assert sorted(before[:2]) == sorted((pod.room(r).stream_id, s.BOB) for r in (s.DESK, s.SOLO))
-
-
-async def test_progress_is_counted_in_rooms(pod: SymphonyPod, settings_for: s.ConfigMaker) -> None:
-    bobs_world(pod)
-    bulk = {"progress_every_percent": 40, "progress_every_seconds": 0}
-    async with s.running(pod, settings_for(policy=POLICY, bulk=bulk)):
-        first = await said(pod, f"/offboard @bob --ib-group {s.GROUP}")
-        # Six steps (five rooms, one group): a report after 40 % of them, i.e. the third.
-        assert first.text == (
-            "@Frank Compliance /offboard · case 1: in progress, 3 of 6 handled (50 %):"
-            " 2 done, 1 refused."
-        )
-        summary = await pod.next_message(s.DESK)
-        assert "4 done, 2 refused." in summary.text
 
 
 async def test_a_cancel_stops_it_between_rooms(pod: SymphonyPod, offboarding: App) -> None:

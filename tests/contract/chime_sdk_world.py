@@ -82,6 +82,7 @@ async def chime_sdk_world(start: w.Start) -> AsyncIterator[w.World]:
                 knobs=w.aws_knobs(double, CHIME_SDK_CALLS, "DescribeChannel", *ERRORS),
                 app=app,
                 post=post,
+                later=desk.reply,
                 mention=mention,
                 at_word_is_an_id=True,
                 server=double,

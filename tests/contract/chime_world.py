@@ -40,9 +40,12 @@ async def chime_world(start: w.Start) -> AsyncIterator[w.World]:
         desk = chime.Room(double, chime.DESK)
         said, solo = (w.room_of(chime.Room(double, r), ids, name, members="roles") for r in ROOMS)
 
+        async def later() -> str:
+            return await w.text_of(double.next_message(chime.DESK, timeout=20.0))
+
         async def post(person: str, text: str) -> w.Reply:
             await desk.send(ids[person], text)
-            return lambda: w.text_of(double.next_message(chime.DESK, timeout=20.0))
+            return later
 
         def changes() -> list[str]:
             made = []
@@ -73,6 +76,7 @@ async def chime_world(start: w.Start) -> AsyncIterator[w.World]:
                 knobs=w.aws_knobs(double, CHIME_CALLS, "GetRoom", "ServiceFailure", "Forbidden"),
                 app=app,
                 post=post,
+                later=later,
                 server=double,
                 room_name="Trading Desk",
                 solo=solo,

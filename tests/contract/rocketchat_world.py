@@ -45,13 +45,12 @@ async def rocketchat_world(start: w.Start) -> AsyncIterator[w.World]:
             for r in (rocketchat.DESK, rocketchat.SOLO)
         )
 
+        async def later() -> str:
+            return read(await server.next_message(rocketchat.DESK, timeout=20.0))
+
         async def post(person: str, text: str) -> w.Reply:
             assert (await desk.post(ids[person], text)).status == 200
-
-            async def reply() -> str:
-                return read(await server.next_message(rocketchat.DESK, timeout=20.0))
-
-            return reply
+            return later
 
         def changes() -> list[str]:
             verb = {call: change for change, call in RC_CALLS.items()}
@@ -118,6 +117,7 @@ async def rocketchat_world(start: w.Start) -> AsyncIterator[w.World]:
                 ),
                 app=app,
                 post=post,
+                later=later,
                 server=server,
                 solo=solo,
                 nook=lambda: (

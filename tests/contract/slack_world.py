@@ -42,6 +42,9 @@ def slack_world(mode: slack.Mode) -> w.Maker:
 
                 return reply
 
+            async def later() -> str:
+                return (await ws.next_message(slack.DESK, timeout=20.0)).plain
+
             def changes() -> list[str]:
                 made = []
                 verb = {f"/api/{call}": change for change, call in SLACK_CALLS.items()}
@@ -98,6 +101,7 @@ def slack_world(mode: slack.Mode) -> w.Maker:
                     ),
                     app=bot.app,
                     post=post,
+                    later=later,
                     server=ws,
                 )
             finally:

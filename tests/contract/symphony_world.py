@@ -28,9 +28,12 @@ async def symphony_world(start: w.Start) -> AsyncIterator[w.World]:
         desk, solo = (w.room_of(symphony.Room(pod, r), ids, name) for r in (DESK, SOLO))
         room = pod.room(DESK).stream_id
 
+        async def later() -> str:
+            return await w.text_of(pod.next_message(DESK, timeout=20.0))
+
         async def post(person: str, text: str) -> w.Reply:
             pod.say(ids[person], DESK, text)
-            return lambda: w.text_of(pod.next_message(DESK, timeout=20.0))
+            return later
 
         def changes() -> list[str]:
             made = symphony.changes(pod)  # every membership or IB group change
@@ -91,6 +94,7 @@ async def symphony_world(start: w.Start) -> AsyncIterator[w.World]:
                 ),
                 app=app,
                 post=post,
+                later=later,
                 server=pod,
                 solo=solo,
                 nook=lambda: (

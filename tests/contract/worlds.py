@@ -87,6 +87,9 @@ class World:
     """The bot (its store: a case's results)."""
     post: Callable[[str, str], Awaitable[Reply]] | None = None
     """``post(person, line)``: said in #desk without waiting; returns how to await the reply."""
+    later: Reply | None = None
+    """The bot's next message in #desk not yet read (by ``say``, a reply or ``later``): what
+    follows a reply (a confirmed plan's report, progress)."""
     server: Restartable | None = None
     """The platform's server, to stop and start again (an outage); None: not one server."""
     solo: Solo | None = None
@@ -168,6 +171,11 @@ class World:
         if self.knobs.fail_rank is None:
             pytest.skip(f"{self}: a target's rank comes with the room's look-up, not on its own")
         return self.knobs.fail_rank(person)
+
+    async def next_said(self) -> str:
+        """``later``: the bot's next message in #desk after those already read."""
+        assert self.later is not None
+        return await self.later()
 
     def owned(self) -> Callable[[], set[str]]:
         """``owners``; the test is skipped where a room's owners are not its own."""
