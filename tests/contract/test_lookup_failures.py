@@ -1,7 +1,7 @@
 """A look-up the bot makes before acting that fails: the room's (who is in it, in what role)
-refuses the whole command; one target's rank refuses that target only. The same on every
-platform; each world says which of its double's calls that is (``Knobs.fail_room``,
-``Knobs.fail_rank``)."""
+refuses the whole command; one target's rank refuses that target only (in an undo, that step).
+The same on every platform; each world says which of its double's calls that is
+(``Knobs.fail_room``, ``Knobs.fail_rank``)."""
 
 from __future__ import annotations
 
@@ -22,4 +22,12 @@ async def test_a_failed_rank_lookup_refuses_that_target_only(world: World) -> No
     reply = await world.play(
         "alice", "kick @bob @dave", untouched, "Removed {dave}.", changes="remove dave"
     )
+    assert shown in reply
+
+
+async def test_an_undo_step_whose_rank_cannot_be_established_is_refused(world: World) -> None:
+    await world.play("carol", "kick @bob", "Removed {bob}.", changes="remove bob")
+    shown = world.failing_rank("bob")
+    refused = "Not undone for {bob}: Could not establish the rank of {bob}"
+    reply = await world.play("alice", "undo 1", "undoing case 1: 1 refused", refused)
     assert shown in reply
