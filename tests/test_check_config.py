@@ -3,6 +3,7 @@ with the same checks: every problem at once, each naming the file and the key.""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -28,16 +29,17 @@ def pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
-@pytest.fixture(scope="module")
+@functools.cache
 def rsa_pem() -> bytes:
+    """An RSA private key as the BDK reads it (made once: making one takes a while)."""
     return pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
 
 
 @pytest.fixture
-def good(tmp_path: Path, rsa_pem: bytes) -> dict[str, Any]:
+def good(tmp_path: Path) -> dict[str, Any]:
     """A config that checks: a Symphony pod's host, the bot's key file, an SQLite store."""
     key = tmp_path / "bot.pem"
-    key.write_bytes(rsa_pem)
+    key.write_bytes(rsa_pem())
     return {
         "store": f"sqlite:///{tmp_path}/kickbot.db",
         "symphony": {
@@ -51,6 +53,16 @@ def write(tmp_path: Path, data: Any, name: str = "kickbot.yaml") -> Path:
     path = tmp_path / name
     path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
     return path
+
+
+def run(path: Path) -> subprocess.CompletedProcess[str]:
+    """``kickbot run --config path`` as a process."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def check(path: Path, *, command: str = "check-config") -> tuple[int, list[str]]:
@@ -218,14 +230,8 @@ def test_an_empty_file_is_an_error_for_check_config_and_run(tmp_path: Path) -> N
     )
     assert check(empty) == (1, [expected])
     # As a process: `run` used to open the store and wait for a signal, saying nothing.
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--config", str(empty)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [expected]
+    done = run(empty)
+    assert (done.returncode, done.stderr.splitlines()) == (1, [expected])
     assert not (tmp_path / "kickbot.db").exists()
 
 
@@ -235,17 +241,14 @@ def test_a_bad_store_stops_run_before_anything_connects(
     good["store"] = "mysql://db.example/kickbot"
     good["symphony"]["host"] = "127.0.0.1"
     good["symphony"]["port"] = 9  # nothing listens: a connection attempt would fail otherwise
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--config", str(write(tmp_path, good))],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = run(write(tmp_path, good))
+    assert (done.returncode, done.stderr.splitlines()) == (
+        1,
+        [
+            f"Error: {tmp_path / 'kickbot.yaml'}: store: unsupported database URL mysql://"
+            " (sqlite:///PATH or postgresql://USER@HOST/DB)"
+        ],
     )
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
-        f"Error: {tmp_path / 'kickbot.yaml'}: store: unsupported database URL mysql://"
-        " (sqlite:///PATH or postgresql://USER@HOST/DB)"
-    ]
 
 
 def test_offboard_names_the_file_of_a_platform_problem(
@@ -253,18 +256,14 @@ def test_offboard_names_the_file_of_a_platform_problem(
 ) -> None:
     good["symphony"]["agnet"] = {}
     path = write(tmp_path, good)
-    result = CliRunner().invoke(
-        main, ["offboard", "bob@example.com", "--platform", "symphony", "--config", str(path)]
-    )
-    assert result.exit_code == 1
-    assert result.output.splitlines() == [
-        f"Error: {path}: symphony.agnet: unknown key (BDK keys: see docs/symphony.md)"
-    ]
-    result = CliRunner().invoke(
-        main, ["offboard", "bob@example.com", "--platform", "slack", "--config", str(path)]
-    )
-    assert result.exit_code == 1
-    assert result.output.splitlines() == [f"Error: {path}: slack: not configured in this file"]
+    for platform, problem in [
+        ("symphony", "symphony.agnet: unknown key (BDK keys: see docs/symphony.md)"),
+        ("slack", "slack: not configured in this file"),
+    ]:
+        args = ["offboard", "bob@example.com", "--platform", platform, "--config", str(path)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1
+        assert result.output.splitlines() == [f"Error: {path}: {problem}"]
 
 
 def test_a_store_in_memory_is_a_problem_check_config_names() -> None:

@@ -54,7 +54,6 @@ ALLOWED: dict[tuple[str, str], int] = {
     ("bot/grammar.py", "case"): 1,  # a case number argument's placeholder: "/undo [case]"
     ("bot/store/schema.py", "undo"): 1,  # the results table's undo column
     ("bot/platforms/matrix/adapter.py", "kick"): 2,  # Matrix's own "kick" power level and endpoint
-    ("bot/platforms/matrix/power.py", "kick"): 1,
     ("bot/platforms/rocketchat/config.py", "kick"): 2,  # Rocket.Chat's built-in /kick
     ("bot/platforms/rocketchat/adapter.py", "kick"): 1,  # its endpoints groups.kick, channels.kick
 }

@@ -11,6 +11,7 @@ from bot.platforms.symphony.adapter import SymphonyPlatform
 from bot.settings import parse
 from handlers import COMMANDS
 from tests.kit import AWS_ENV
+from tests.test_check_config import rsa_pem
 
 KNOWN = [c.name for c in COMMANDS]
 BDK = {"host": "pod.example.com", "bot": {"username": "kickbot", "privateKey": {"path": "k.pem"}}}
@@ -92,17 +93,8 @@ EXAMPLES: dict[str, tuple[str, dict[str, str]]] = {
 def test_each_platforms_example_config_checks(
     platform: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     key = tmp_path / "kickbot.pem"
-    key.write_bytes(
-        rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    key.write_bytes(rsa_pem())
     for name in (*AWS_ENV, "SLACK_SIGNING_SECRET"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
@@ -125,11 +117,3 @@ def test_policy_example_is_valid() -> None:
     data = yaml.safe_load((root / "config/policy.example.yaml").read_text())
     settings = parse(data, KNOWN)
     assert settings.policy.rule("ib-remove").users == ["349026222344891", "it.admin@example.com"]
-
-
-def test_run_with_a_bad_config_exits_with_the_reason(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("policy:\n  deny: [x]\n  protect: [y]\n")
-    result = CliRunner().invoke(main, ["run", "--config", str(bad)])
-    assert result.exit_code != 0
-    assert "policy.protect: unknown key" in result.output

@@ -32,20 +32,6 @@ async def test_external_members_are_counted_first_then_removed(pod: SymphonyPod,
     assert {ALICE, CAROL, BOB, FRANK, BOT} <= set(room.members)
 
 
-async def test_all_except_owners_spares_owners_the_bot_and_the_caller(
-    pod: SymphonyPod, settings_for: ConfigMaker
-) -> None:
-    async with crowded(pod, settings_for(bulk={"confirm_above": 3}), 7) as (crowd, room):
-        plan = await room.say(ALICE, "/kick --all-except-owners")
-        assert "plan: 7 would be done. That is more than the 3 changes" in plan.text
-        assert plan.text.count("Would remove @Member") == 7
-        await room.say(ALICE, "/confirm 1")
-        done = await pod.next_message(CROWD)
-        assert done.text.startswith("@Alice Owner /kick · case 1: 7 done")
-    assert not set(crowd) & set(room.members)
-    assert set(room.members) == {ALICE, CAROL, BOT}
-
-
 async def test_filters_combine_with_each_other_and_with_mentions(
     pod: SymphonyPod, bot: App
 ) -> None:

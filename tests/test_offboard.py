@@ -1,5 +1,6 @@
 """/offboard on the Symphony double, end to end: one person out of every room the bot can act in
-(the admin list of the user's streams), and out of IB groups."""
+(the admin list of the user's streams), and out of IB groups. What every platform shares is in the
+contract table (tests/contract/test_offboard.py, test_offboard_cells.py)."""
 
 from __future__ import annotations
 
@@ -169,37 +170,6 @@ async def test_a_dry_run_shows_each_room_and_changes_nothing(
     assert pages[:3] == [("0", "2"), ("2", "2"), ("4", "2")]
 
 
-async def test_above_the_limit_it_waits_for_the_callers_confirmation(
-    pod: SymphonyPod, settings_for: s.ConfigMaker
-) -> None:
-    bobs_world(pod)
-    async with s.running(pod, settings_for(policy=POLICY, bulk={"confirm_above": 2})):
-        plan = await said(pod, "/offboard bob@example.com")
-        assert plan.text.startswith(
-            "@Frank Compliance /offboard · case 1: plan: 3 would be done, 2 refused. That is more"
-            " than the 2 changes this bot makes without a confirmation"
-        ), plan.text
-        assert "Would remove @Bob Member from “Solo”." in plan.text
-        assert "It is 3 requests to the platform, one per room or group" in plan.text
-        assert "/confirm 1" in plan.text
-        assert s.changes(pod) == []
-        listing = (await said(pod, "/jobs", s.ALICE)).text
-        assert (
-            "• case 1 /offboard by Frank Compliance: waiting for its caller's /confirm" in listing
-        )
-        other = await said(pod, "/confirm 1", s.CAROL)
-        assert "Only Frank Compliance, who asked for case 1, can confirm it." in other.text
-        assert s.changes(pod) == []
-        assert "Confirmed case 1" in (await said(pod, "/confirm 1")).text
-        summary = await pod.next_message(s.DESK, timeout=20)
-        assert summary.text.startswith(
-            "@Frank Compliance /offboard · case 1: offboarding @Bob Member from 5 rooms:"
-            " 3 done, 2 refused."
-        ), summary.text
-        assert "Removed @Bob Member from “Solo”." in summary.text
-        assert len(s.changes(pod)) == 3
-
-
 async def test_a_caller_the_policy_does_not_name_lists_no_rooms(
     pod: SymphonyPod, offboarding: App
 ) -> None:
@@ -265,20 +235,6 @@ async def test_a_job_cut_off_mid_way_resumes_without_acting_twice(
     assert sorted(before[:2]) == sorted((pod.room(r).stream_id, s.BOB) for r in (s.DESK, s.SOLO))
 
 
-async def test_progress_is_counted_in_rooms(pod: SymphonyPod, settings_for: s.ConfigMaker) -> None:
-    bobs_world(pod)
-    bulk = {"progress_every_percent": 40, "progress_every_seconds": 0}
-    async with s.running(pod, settings_for(policy=POLICY, bulk=bulk)):
-        first = await said(pod, f"/offboard @bob --ib-group {s.GROUP}")
-        # Six steps (five rooms, one group): a report after 40 % of them, i.e. the third.
-        assert first.text == (
-            "@Frank Compliance /offboard · case 1: in progress, 3 of 6 handled (50 %):"
-            " 2 done, 1 refused."
-        )
-        summary = await pod.next_message(s.DESK)
-        assert "4 done, 2 refused." in summary.text
-
-
 async def test_a_cancel_stops_it_between_rooms(pod: SymphonyPod, offboarding: App) -> None:
     held = pod.hold_next("POST", rf"/room/{JUMBO}/membership/remove")  # Bob's newest room
     pod.say(s.FRANK, s.DESK, f"/offboard @bob --ib-group {s.GROUP}")
@@ -306,16 +262,4 @@ async def test_a_room_the_person_left_meanwhile_is_skipped(
     held.set()
     reply = await pod.next_message(s.DESK, timeout=20)
     assert "Skipped “Solo”: @Bob Member is no longer a member." in reply.text
-    assert s.changes(pod) == []
-
-
-async def test_an_offboarding_can_be_scheduled_and_cancelled(
-    pod: SymphonyPod, offboarding: App
-) -> None:
-    reply = (await said(pod, "/offboard @bob --at 23:59 leaving")).text
-    assert "@Frank Compliance /offboard · case 1: scheduled: it runs at " in reply
-    assert "To drop it, answer /cancel 1" in reply
-    listing = (await said(pod, "/jobs", s.ALICE)).text
-    assert "• case 1 /offboard by Frank Compliance: scheduled for" in listing
-    assert "Cancelled case 1 (/offboard)" in (await said(pod, "/cancel 1")).text
     assert s.changes(pod) == []

@@ -49,12 +49,3 @@ async def test_junk_gets_a_4xx_before_any_work(chime: ChimeDouble, bot: App, des
     assert await raw_post(url, [JSON_TYPE, *signed(token, event)], event) == 200
     assert "Commands you may use here" in (await chime.next_message(DESK)).text
     assert await cases(bot) == 1
-
-
-async def test_text_json_can_carry_but_no_reply_can_is_replaced(
-    chime: ChimeDouble, desk: Room
-) -> None:
-    """BiDi controls in a reason: tests/contract (test_bidi_controls_...); here, a NUL and a
-    lone surrogate, which only a JSON body (``\\u0000``, ``\\ud800``) carries."""
-    reply = await desk.say(ALICE, "/kick @bob@example.com nul\x00 lone\ud800")
-    assert "nul\ufffd lone\ufffd" in reply.content  # answered: nothing unsendable went out

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from tests import kit
 from tests.chime_sdk import conftest as chime_sdk
@@ -21,17 +18,17 @@ CHIME_SDK_CALLS = {
 }
 
 
+ERRORS = ("ServiceFailureException", "ForbiddenException")
+"""A call's failure after acting, and its refusal before."""
+
+
 @contextlib.asynccontextmanager
-async def chime_sdk_world(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    policy: w.Policy = None,
-    options: w.Options = w.NONE,
-) -> AsyncIterator[w.World]:
+async def chime_sdk_world(start: w.Start) -> AsyncIterator[w.World]:
     """AppInstanceUserIds that are e-mail addresses (``user_ids_are_emails``), so that the
     policy's and the commands' addresses find people as on the other platforms."""
     ids = dict(chime_sdk.EMAIL) | {p: f"{p}@example.com" for p in w.EXTRA}
-    async with kit.aws_double(chime_sdk.make_double(ids), monkeypatch, tmp_path) as double:
+    double_of = kit.aws_double(chime_sdk.make_double(ids), start.monkeypatch, start.tmp_path)
+    async with double_of as double:
         desk_arn = f"{double.app_instance_arn}/channel/desk"
         for p, display in w.EXTRA.items():
             double.channel(desk_arn).add(double.add_user(ids[p], display))
@@ -39,10 +36,9 @@ async def chime_sdk_world(
         names |= {uid: person for person, uid in ids.items()}  # a path's last segment
         names[double.bot] = "kickbot"
         section = double.config(user_ids_are_emails=True)
-        settings = kit.settings(
-            tmp_path, "chime_sdk", section, w.or_default(policy, SPINE_POLICY), **options
+        app, platform = await chime_sdk.start_bot(
+            start.settings("chime_sdk", section, SPINE_POLICY)
         )
-        app, platform = await chime_sdk.start_bot(settings)
         desk = chime_sdk.Channel(double, platform, "desk", ids)
         solo = chime_sdk.Channel(double, platform, "solo", ids)
         channel = double.channel(desk.arn)
@@ -83,15 +79,10 @@ async def chime_sdk_world(
                 lambda: {names.get(arn, arn) for arn in channel.members},
                 changes,
                 lambda: {names[arn] for arn in channel.moderators if arn != double.bot},
-                knobs=w.aws_knobs(
-                    double,
-                    CHIME_SDK_CALLS,
-                    "ServiceFailureException",
-                    "ForbiddenException",
-                    "DescribeChannel",
-                ),
+                knobs=w.aws_knobs(double, CHIME_SDK_CALLS, "DescribeChannel", *ERRORS),
                 app=app,
                 post=post,
+                later=desk.reply,
                 mention=mention,
                 at_word_is_an_id=True,
                 server=double,

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from bot.testing.chime.state import Membership
 from tests import kit
@@ -22,18 +19,14 @@ CHIME_CALLS = {
 }
 
 
+ROOMS = (chime.DESK, chime.SOLO)
 NOOK = "a00c0000-0000-4000-8000-0000000a00c0"
 """Chime's room for /offboard whose only administrator is bob."""
 
 
 @contextlib.asynccontextmanager
-async def chime_world(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    policy: w.Policy = None,
-    options: w.Options = w.NONE,
-) -> AsyncIterator[w.World]:
-    async with kit.aws_double(chime.make_double(), monkeypatch, tmp_path) as double:
+async def chime_world(start: w.Start) -> AsyncIterator[w.World]:
+    async with kit.aws_double(chime.make_double(), start.monkeypatch, start.tmp_path) as double:
         extra = {p: f"{i:x}e77a000-0000-4000-8000-{i:012x}" for i, p in enumerate(w.EXTRA, 7)}
         ids, name = w.people_of(chime, double.bot.user_id, extra)
         desk_room = double.room(chime.DESK)
@@ -43,22 +36,16 @@ async def chime_world(
         email = {uid: u.email for uid, u in double.users.items()} | {
             ids["kickbot"]: double.bot.email
         }
-        settings = kit.settings(
-            tmp_path, "chime", double.config(), w.or_default(policy, SPINE_POLICY), **options
-        )
-        app = await chime.start_bot(settings, double)
+        app = await chime.start_bot(start.settings("chime", double.config(), SPINE_POLICY), double)
         desk = chime.Room(double, chime.DESK)
-        solo = chime.Room(double, chime.SOLO)
+        said, solo = (w.room_of(chime.Room(double, r), ids, name, members="roles") for r in ROOMS)
 
-        async def say_solo(person: str, text: str) -> str:
-            return (await solo.say(ids[person], text)).text
-
-        async def say(person: str, text: str) -> str:
-            return (await desk.say(ids[person], text)).text
+        async def later() -> str:
+            return await w.text_of(double.next_message(chime.DESK, timeout=20.0))
 
         async def post(person: str, text: str) -> w.Reply:
             await desk.send(ids[person], text)
-            return lambda: w.text_of(double.next_message(chime.DESK, timeout=20.0))
+            return later
 
         def changes() -> list[str]:
             made = []
@@ -82,16 +69,17 @@ async def chime_world(
                 "/",
                 {p: f"@{email[ids[p]]}" for p in ids} | {"erin": chime.EMAIL[chime.ERIN]},
                 {p: f"@{email[ids[p]]}" for p in ids},
-                say,
-                lambda: {name(uid) for uid in desk.roles},
+                said.say,
+                said.members,
                 changes,
                 lambda: {name(uid) for uid, role in desk.roles.items() if role == "Administrator"},
-                knobs=w.aws_knobs(double, CHIME_CALLS, "ServiceFailure", "Forbidden", "GetRoom"),
+                knobs=w.aws_knobs(double, CHIME_CALLS, "GetRoom", "ServiceFailure", "Forbidden"),
                 app=app,
                 post=post,
+                later=later,
                 server=double,
                 room_name="Trading Desk",
-                solo=w.Solo(say_solo, lambda: {name(uid) for uid in solo.roles}),
+                solo=solo,
                 nook=lambda: double.add_room(NOOK, "Nook", administrators=[ids["bob"]]).name,
             )
         finally:

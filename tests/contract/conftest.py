@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,9 @@ from tests.contract.matrix_world import matrix_world
 from tests.contract.rocketchat_world import rocketchat_world
 from tests.contract.slack_world import slack_world
 from tests.contract.symphony_world import symphony_world
-from tests.contract.worlds import NONE, Options, Policy, World
+from tests.contract.worlds import NONE, Maker, Options, Policy, Start, World
 
-WORLDS: dict[str, Callable[..., contextlib.AbstractAsyncContextManager[World]]] = {
+WORLDS: dict[str, Maker] = {
     "symphony": symphony_world,
     "slack-http": slack_world("http"),
     "slack-socket": slack_world("socket"),
@@ -54,5 +53,5 @@ async def world(
         pytest.skip(
             f"{request.param}: not one of the worlds this is about ({', '.join(only.args)})"
         )
-    async with WORLDS[request.param](tmp_path, monkeypatch, policy, options) as started:
+    async with WORLDS[request.param](Start(tmp_path, monkeypatch, policy, options)) as started:
         yield started

@@ -23,11 +23,8 @@ import secrets
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-
-import pytest
 
 from bot.app import App
 from bot.platforms.matrix.adapter import MatrixPlatform
@@ -39,18 +36,7 @@ from bot.testing.matrix import (
     Watcher,
 )
 from tests import kit
-from tests.contract.worlds import (
-    EXTRA,
-    NONE,
-    PEOPLE,
-    Knobs,
-    Notices,
-    Options,
-    Policy,
-    Reply,
-    Solo,
-    World,
-)
+from tests.contract.worlds import EXTRA, PEOPLE, Knobs, Notices, Reply, Solo, Start, World
 from tests.kit import SPINE_POLICY
 from tests.matrix import session
 
@@ -131,20 +117,19 @@ async def _desk(hs: Homeserver) -> Desk:
     made = await asyncio.gather(*(hs.register(f"{p}.{tag}", DISPLAY.get(p, p)) for p in names))
     accounts = dict(zip(names, made, strict=True))
     bot, watch = accounts.pop("kickbot"), accounts.pop("watcher")
-    power = {accounts[p].user_id: level for p, level in LEVELS.items()}
-    inside = [a for p, a in accounts.items() if p != "erin"]
+    rooms = {"desk": [p for p in accounts if p != "erin"], "solo": SOLO}
     room, solo = await asyncio.gather(
-        hs.create_room(
-            bot, name="desk", members=[*inside, watch], power=power, version="12", kick=KICK
-        ),
-        hs.create_room(
-            bot,
-            name="solo",
-            members=[*(accounts[p] for p in SOLO), watch],
-            power={accounts["alice"].user_id: LEVELS["alice"]},
-            version="12",
-            kick=KICK,
-        ),
+        *(
+            hs.create_room(
+                bot,
+                name=name,
+                members=[*(accounts[p] for p in inside), watch],
+                power={accounts[p].user_id: LEVELS[p] for p in LEVELS if p in inside},
+                version="12",
+                kick=KICK,
+            )
+            for name, inside in rooms.items()
+        )
     )
     levels = await asyncio.gather(hs.power_levels(bot, room), hs.power_levels(bot, solo))
     power_of = dict(zip((room, solo), levels, strict=True))
@@ -187,10 +172,7 @@ class Reader:
         return set(self.call("GET", f"/rooms/{self.room}/joined_members")["joined"])
 
     def levels(self) -> dict[str, int]:
-        users: dict[str, int] = self.call("GET", f"/rooms/{self.room}/state/m.room.power_levels")[
-            "users"
-        ]
-        return users
+        return dict(self.call("GET", f"/rooms/{self.room}/state/m.room.power_levels")["users"])
 
     def invited(self) -> set[str]:
         chunk = self.call("GET", f"/rooms/{self.room}/members?membership=invite")["chunk"]
@@ -217,14 +199,17 @@ def _calls(room: str) -> dict[str, Callable[[ProxiedCall], bool]]:
     }
 
 
+def _invites(account: Account) -> str:
+    """Where ``account`` says whose invitations it takes."""
+    return f"/user/{quote(account.user_id)}/account_data/m.invite_permission_config"
+
+
 def _room_of(call: ProxiedCall) -> str:
     return call.path.removeprefix(f"{CLIENT}/rooms/").split("/", 1)[0]
 
 
 @contextlib.asynccontextmanager
-async def matrix_world(
-    tmp_path: Path, _: pytest.MonkeyPatch, policy: Policy = None, options: Options = NONE
-) -> AsyncIterator[World]:
+async def matrix_world(start: Start) -> AsyncIterator[World]:
     server = session.synapse()
     async with Homeserver.of(server) as hs:
         made = await _desk(hs)
@@ -246,11 +231,11 @@ async def matrix_world(
             "homeserver": proxy.url,
             "user_id": bot.user_id,
             "access_token": bot.access_token,
-            "sync_token_file": str(tmp_path / "matrix-sync.json"),
+            "sync_token_file": str(start.tmp_path / "matrix-sync.json"),
             "sync_timeout_ms": 10_000,
         }
-        rules = by_id(SPINE_POLICY if policy is None else policy, ids)
-        settings = kit.settings(tmp_path, "matrix", section, rules, **options)
+        rules = by_id(start.policy if start.policy is not None else SPINE_POLICY, ids)
+        settings = kit.settings(start.tmp_path, "matrix", section, rules, **start.options)
         assert settings.matrix is not None
         app = App(settings, {"matrix": MatrixPlatform(settings.matrix)})
         blocked: list[Account] = []
@@ -272,6 +257,14 @@ async def matrix_world(
 
         async def say(person: str, text: str) -> str:
             return await reply_to(await hs.say(accounts[person], desk, text))
+
+        async def later() -> str:
+            """The bot's first message in #desk not yet taken as a reply."""
+            said = await watcher.wait_for(
+                lambda s: s.sender == bot.user_id and s.room == desk and s.event_id not in answered
+            )
+            answered.append(said.event_id)
+            return said.body
 
         async def say_solo(person: str, text: str) -> str:
             event = await hs.say(accounts[person], made.solo, text)
@@ -346,9 +339,13 @@ async def matrix_world(
         def refuse_notices() -> None:
             """Everyone refuses invitations (the bot's direct rooms start with one)."""
             for account in people.values():
-                path = f"/user/{quote(account.user_id)}/account_data/m.invite_permission_config"
-                read.call("PUT", path, {"default_action": "block"}, who=account)
+                read.call("PUT", _invites(account), {"default_action": "block"}, who=account)
                 blocked.append(account)
+
+        def fail_room() -> str:
+            """The caller's rank is read from #desk's power levels: that read fails."""
+            proxy.fail_next(_in(desk, "GET", "/state/m.room.power_levels"), status=500)
+            return "M_UNKNOWN: refused by the test proxy"
 
         try:
             await app.start()
@@ -374,9 +371,11 @@ async def matrix_world(
                     lambda change, how: proxy.lose_next(calls[change], reset=how == "reset"),
                     lambda change: proxy.fail_next(calls[change]),
                     lambda: proxy.hold_next(lambda c: c.method == "GET" and _room_of(c) == desk),
+                    fail_room,
                 ),
                 app=app,
                 post=post,
+                later=later,
                 server=proxy,
                 nook=nook,
                 solo=Solo(say_solo, lambda: {name(uid) for uid in solo.joined()}),
@@ -386,5 +385,4 @@ async def matrix_world(
             await watcher.stop()
             await proxy.stop()
             for account in blocked:
-                path = f"/user/{quote(account.user_id)}/account_data/m.invite_permission_config"
-                await hs.request(account, "PUT", CLIENT + path, {})
+                await hs.request(account, "PUT", CLIENT + _invites(account), {})

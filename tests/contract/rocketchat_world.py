@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests import kit
 from tests.contract import worlds as w
@@ -22,9 +20,7 @@ RC_CALLS = {
 
 
 @contextlib.asynccontextmanager
-async def rocketchat_world(
-    tmp_path: Path, _: pytest.MonkeyPatch, policy: w.Policy = None, options: w.Options = w.NONE
-) -> AsyncIterator[w.World]:
+async def rocketchat_world(start: w.Start) -> AsyncIterator[w.World]:
     extra = {p: f"u-{p}" for p in [*w.EXTRA, "mona", "gus"]} | {"grace": rocketchat.GRACE}
     ids, name = w.people_of(rocketchat, extra=extra)
     async with kit.checked(rocketchat.make_server()) as server:
@@ -37,37 +33,27 @@ async def rocketchat_world(
         desk_room.add(ids["mona"], "moderator")
         desk_room.add(ids["grace"])
         desk_room.add(ids["gus"])
-        settings = rocketchat.settings_maker(server, tmp_path)(
-            policy=w.or_default(policy, rocketchat.POLICY), **options
-        )
+        settings = start.settings("rocketchat", server.bot_config(), rocketchat.POLICY)
         app = await rocketchat.start_bot(settings, server)
         desk = rocketchat.Room(server, rocketchat.DESK)
-        solo = rocketchat.Room(server, rocketchat.SOLO)
 
         def read(message: Any) -> str:
             return rocketchat.visible(message.msg).replace("`", "")  # code spans: markup
 
-        async def say(person: str, text: str) -> str:
-            return read(await desk.say(ids[person], text))
+        said, solo = (
+            w.room_of(rocketchat.Room(server, r), ids, name, read)
+            for r in (rocketchat.DESK, rocketchat.SOLO)
+        )
 
-        async def say_solo(person: str, text: str) -> str:
-            return read(await solo.say(ids[person], text))
+        async def later() -> str:
+            return read(await server.next_message(rocketchat.DESK, timeout=20.0))
 
         async def post(person: str, text: str) -> w.Reply:
             assert (await desk.post(ids[person], text)).status == 200
-
-            async def reply() -> str:
-                return read(await server.next_message(rocketchat.DESK, timeout=20.0))
-
-            return reply
+            return later
 
         def changes() -> list[str]:
-            verb = {
-                "groups.kick": "remove",
-                "groups.invite": "add",
-                "groups.removeOwner": "demote",
-                "groups.addOwner": "promote",
-            }
+            verb = {call: change for change, call in RC_CALLS.items()}
             return [  # every state-changing call, as server.changing_calls()
                 f"{verb.get(endpoint, endpoint)} {name(user)}"
                 for endpoint, user in (c.split(" ", 1) for c in server.changing_calls())
@@ -84,14 +70,34 @@ async def rocketchat_world(
 
         by_username = {str(ids[p]).removeprefix("u-"): p for p in w.PEOPLE}
 
+        def fail_room() -> str:
+            server.fail_next("groups.roles", status=403, message="Not allowed")
+            return "Not allowed"
+
+        held: set[asyncio.Task[None]] = set()
+
+        def fail_rank(person: str) -> str:
+            """The first target's rank: users are read at delivery (usernames, the caller),
+            then the room (rooms.info first), then each target without a room role with
+            users.info; holding rooms.info lets a users.info failure meet only the targets'."""
+            release, seen = server.hold_next("rooms.info"), len(server.calls("rooms.info"))
+
+            async def plan() -> None:
+                await server.wait_for_calls("rooms.info", seen + 1)
+                server.fail_next("users.info", status=403, message=f"Not {person}")
+                release.set()
+
+            held.add(asyncio.create_task(plan()))
+            return f"Not {person}"
+
         try:
             yield w.World(
                 "rocketchat",
                 "!",
                 {p: f"@{p}" for p in ids},
                 {p: f"@{p}" for p in ids},
-                say,
-                lambda: {name(uid) for uid in desk.members},
+                said.say,
+                said.members,
                 changes,
                 lambda: {name(uid) for uid in desk.owners},
                 notices=w.Notices(
@@ -99,18 +105,21 @@ async def rocketchat_world(
                     lambda: [by_username[c.body["username"]] for c in server.calls("dm.create")],
                     refuse,
                 ),
-                mention=lambda person, text: say(person, "@kickbot " + text[1:]),
-                knobs=w.Knobs(
-                    lambda change, how: server.fail_next(
-                        RC_CALLS[change], after_effect=True, **w.LOST[how]
-                    ),
-                    lambda change: server.fail_next(RC_CALLS[change], status=500),
-                    lambda: server.hold_next("rooms.info"),
+                mention=lambda person, text: said.say(person, "@kickbot " + text[1:]),
+                knobs=w.knobs_of(
+                    server,
+                    RC_CALLS,
+                    "rooms.info",
+                    {},
+                    {"status": 500},
+                    fail_room=fail_room,
+                    fail_rank=fail_rank,
                 ),
                 app=app,
                 post=post,
+                later=later,
                 server=server,
-                solo=w.Solo(say_solo, lambda: {name(uid) for uid in solo.members}),
+                solo=solo,
                 nook=lambda: (
                     server.add_room(
                         "R-nook", "nook", "p", owners=[ids["bob"]], members=[ids["kickbot"]]
@@ -118,4 +127,6 @@ async def rocketchat_world(
                 ),
             )
         finally:
+            for task in held:
+                task.cancel()
             await app.stop()

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
-
-import pytest
+from collections.abc import AsyncIterator
 
 from tests import kit
 from tests.contract import worlds as w
@@ -16,11 +13,9 @@ from tests.slack import conftest as slack
 SLACK_CALLS = {"remove": "conversations.kick", "add": "conversations.invite"}
 
 
-def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncContextManager[w.World]]:
+def slack_world(mode: slack.Mode) -> w.Maker:
     @contextlib.asynccontextmanager
-    async def world(
-        tmp_path: Path, _: pytest.MonkeyPatch, policy: w.Policy = None, options: w.Options = w.NONE
-    ) -> AsyncIterator[w.World]:
+    async def world(start: w.Start) -> AsyncIterator[w.World]:
         extra = {p: f"U0{p.upper()}" for p in [*w.EXTRA, "olga"]} | {"owen": slack.OWEN}
         ids, name = w.people_of(slack, extra=extra)
         async with kit.checked(slack.make_workspace()) as ws:
@@ -28,10 +23,7 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                 ws.add_user(ids[p], p, display, email=f"{p}@example.com", is_owner=p == "olga")
                 ws.join(slack.DESK, ids[p])
             section = slack.slack_section(ws, mode)
-            settings = kit.settings(
-                tmp_path, "slack", section, w.or_default(policy, slack.POLICY), **options
-            )
-            bot = await slack.start_bot(ws, settings, mode)
+            bot = await slack.start_bot(ws, start.settings("slack", section, slack.POLICY), mode)
             desk = slack.Channel(ws, bot, slack.DESK)
 
             async def say(person: str, text: str) -> str:
@@ -50,10 +42,13 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
 
                 return reply
 
+            async def later() -> str:
+                return (await ws.next_message(slack.DESK, timeout=20.0)).plain
+
             def changes() -> list[str]:
                 made = []
+                verb = {f"/api/{call}": change for change, call in SLACK_CALLS.items()}
                 for r in ws.requests:
-                    verb = {"/api/conversations.kick": "remove", "/api/conversations.invite": "add"}
                     if r.path in verb:
                         args = {**r.query, **(r.body or {})}
                         assert args["channel"] == slack.DESK, args
@@ -67,6 +62,14 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
 
             async def mention(person: str, text: str) -> str:
                 return (await desk.mention(ids[person], "@kickbot " + text[1:])).plain
+
+            def fail_room() -> str:
+                ws.fail_next("conversations.members", "channel_not_found")
+                return "channel_not_found"
+
+            def fail_rank(person: str) -> str:
+                ws.fail_next("users.info", "fatal_error", matching={"user": ids[person]})
+                return "fatal_error"
 
             try:
                 yield w.World(
@@ -87,15 +90,18 @@ def slack_world(mode: slack.Mode) -> Callable[..., contextlib.AbstractAsyncConte
                     ),
                     mention=mention,
                     mention_only=True,
-                    knobs=w.Knobs(
-                        lambda change, how: ws.fail_next(
-                            SLACK_CALLS[change], "internal_error", after_effect=True, **w.LOST[how]
-                        ),
-                        lambda change: ws.fail_next(SLACK_CALLS[change], "restricted_action"),
-                        lambda: ws.hold_next("conversations.info"),
+                    knobs=w.knobs_of(
+                        ws,
+                        SLACK_CALLS,
+                        "conversations.info",
+                        {"error": "internal_error"},
+                        {"error": "restricted_action"},
+                        fail_room=fail_room,
+                        fail_rank=fail_rank,
                     ),
                     app=bot.app,
                     post=post,
+                    later=later,
                     server=ws,
                 )
             finally:

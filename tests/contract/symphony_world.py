@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from tests import conftest as symphony
 from tests import kit
+from tests.conftest import DESK, SOLO
 from tests.contract import worlds as w
 from tests.kit import SPINE_POLICY
 
@@ -18,36 +16,24 @@ VERBS = {"remove": "remove", "add": "add", "demoteOwner": "demote", "promoteOwne
 
 
 @contextlib.asynccontextmanager
-async def symphony_world(
-    tmp_path: Path, _: pytest.MonkeyPatch, policy: w.Policy = None, options: w.Options = w.NONE
-) -> AsyncIterator[w.World]:
+async def symphony_world(start: w.Start) -> AsyncIterator[w.World]:
     ids, name = w.people_of(symphony, extra={p: 2001 + i for i, p in enumerate(w.EXTRA)})
     async with kit.checked(symphony.make_pod()) as pod:
         for p, display in w.EXTRA.items():
             pod.add_user(ids[p], display, email=f"{p}@example.com", username=p)
-            pod.room(symphony.DESK).set_member(ids[p], owner=False)
-        key = pod.write_private_key(tmp_path / "bot.pem")
-        section = pod.bdk_config(key)
-        app = await symphony.start_bot(
-            kit.settings(
-                tmp_path, "symphony", section, w.or_default(policy, SPINE_POLICY), **options
-            )
-        )
+            pod.room(DESK).set_member(ids[p], owner=False)
+        section = pod.bdk_config(pod.write_private_key(start.tmp_path / "bot.pem"))
+        app = await symphony.start_bot(start.settings("symphony", section, SPINE_POLICY))
         await pod.wait_until_listening()
-        desk = symphony.Room(pod, symphony.DESK)
-        solo = symphony.Room(pod, symphony.SOLO)
+        desk, solo = (w.room_of(symphony.Room(pod, r), ids, name) for r in (DESK, SOLO))
+        room = pod.room(DESK).stream_id
 
-        async def say_solo(person: str, text: str) -> str:
-            return (await solo.say(ids[person], text)).text
-
-        room = pod.room(symphony.DESK).stream_id
-
-        async def say(person: str, text: str) -> str:
-            return (await desk.say(ids[person], text)).text
+        async def later() -> str:
+            return await w.text_of(pod.next_message(DESK, timeout=20.0))
 
         async def post(person: str, text: str) -> w.Reply:
-            pod.say(ids[person], symphony.DESK, text)
-            return lambda: w.text_of(pod.next_message(symphony.DESK, timeout=20.0))
+            pod.say(ids[person], DESK, text)
+            return later
 
         def changes() -> list[str]:
             made = symphony.changes(pod)  # every membership or IB group change
@@ -83,26 +69,34 @@ async def symphony_world(
         def refuse_change(change: str) -> None:
             pod.fail_next("POST", call(change), 400, body={"code": 400, "message": "No, not today"})
 
+        def fail_room() -> str:
+            pod.fail_next("GET", r"/pod/v2/room/[^/]+/membership/list", 403)
+            return "the platform refused (403)"
+
         try:
             yield w.World(
                 "symphony",
                 "/",
                 {p: f"@{p}" for p in ids} | {"erin": "erin@example.com"},
                 {p: f"@{pod.user(ids[p]).display_name}" for p in ids},
-                say,
-                lambda: {name(uid) for uid in desk.members},
+                desk.say,
+                desk.members,
                 changes,
-                lambda: {name(uid) for uid, owner in desk.members.items() if owner},
+                lambda: {name(uid) for uid, owner in pod.room(DESK).members.items() if owner},
                 "Trading Desk",
                 w.Notices(notice, lambda: list(ims()), refuse),
-                lambda person, text: say(person, "@kickbot " + text),
+                lambda person, text: desk.say(person, "@kickbot " + text),
                 knobs=w.Knobs(
-                    lose, refuse_change, lambda: pod.hold_next("GET", r"/pod/v3/room/[^/]+/info")
+                    lose,
+                    refuse_change,
+                    lambda: pod.hold_next("GET", r"/pod/v3/room/[^/]+/info"),
+                    fail_room,
                 ),
                 app=app,
                 post=post,
+                later=later,
                 server=pod,
-                solo=w.Solo(say_solo, lambda: {name(uid) for uid in solo.members}),
+                solo=solo,
                 nook=lambda: (
                     pod.add_room(None, "Nook", owners=[ids["bob"]], members=[ids["kickbot"]]).name
                 ),

@@ -6,20 +6,14 @@ what is about one wire alone (signing, threads, text rendering, errors) stays in
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from tests.contract.worlds import OWN_OWNERS, RANKED, World
 
 
 async def test_an_owner_kicks_a_member_with_a_reason(world: World) -> None:
-    reply = await world.say("alice", world.line("kick", "bob", rest="spamming the desk"))
-    heading = f"{world.shown['alice']} {world.command}kick · case 1: 1 done"
-    assert reply.startswith(heading), reply
-    assert f"Removed {world.shown['bob']} — reason: spamming the desk" in reply
-    assert "bob" not in world.members()
-    assert world.changes() == ["remove bob"]
+    said = ("^{alice} {c}kick · case 1: 1 done", "Removed {bob} — reason: spamming the desk")
+    await world.play("alice", "kick @bob spamming the desk", *said, changes="remove bob")
 
 
 async def test_several_targets_and_an_email(world: World) -> None:
@@ -36,70 +30,48 @@ async def test_several_targets_and_an_email(world: World) -> None:
 
 
 async def test_a_member_may_not_kick_and_no_change_is_asked_for(world: World) -> None:
-    reply = await world.say("bob", world.line("kick", "dave", "frank"))
-    assert f"You may not run {world.command}kick here" in reply
-    assert "owner of this room" in reply
-    assert {"dave", "frank"} <= world.members()
-    assert world.changes() == []
+    said = ("You may not run {c}kick here", "owner of this room")
+    await world.play("bob", "kick @dave @frank", *said)
 
 
 async def test_someone_not_in_the_room_is_said_without_a_call(world: World) -> None:
-    reply = await world.say("alice", world.line("kick", "erin"))
-    assert f"{world.shown['erin']} is not a member of this room: nothing to do." in reply
-    assert "erin" not in world.members()
-    assert world.changes() == []
+    await world.play("alice", "kick @erin", "{erin} is not a member of this room: nothing to do.")
 
 
 async def test_a_dry_run_answers_per_target_and_changes_nothing(world: World) -> None:
-    before = world.members()
-    reply = await world.say("alice", world.line("kick", "bob", rest="--dry-run off topic"))
-    assert "dry run, nothing was changed: 1 would be done" in reply
-    assert f"Would remove {world.shown['bob']} — reason: off topic" in reply
-    assert world.members() == before
-    assert world.changes() == []
+    said = (
+        "dry run, nothing was changed: 1 would be done",
+        "Would remove {bob} — reason: off topic",
+    )
+    await world.play("alice", "kick @bob --dry-run off topic", *said)
 
 
 async def test_undo_re_adds_the_kicked_member(world: World) -> None:
-    await world.say("alice", world.line("kick", "bob"))
-    assert "bob" not in world.members()
-    reply = await world.say("alice", world.line("undo"))
-    assert "case 2: undoing case 1: 1 done" in reply
-    assert world.readded("bob") in reply
-    assert world.back("bob")
-    assert world.changes() == ["remove bob", "add bob"]
-    again = await world.say("alice", world.line("undo", rest="1"))
-    assert "Case 1 was already undone by case 2." in again
-    assert world.changes() == ["remove bob", "add bob"]
+    await world.play("alice", "kick @bob", changes="remove bob")
+    said = ("case 2: undoing case 1: 1 done", "{readded[bob]}")
+    await world.play("alice", "undo", *said, changes="add bob")
+    await world.play("alice", "undo 1", "Case 1 was already undone by case 2.")
 
 
 async def test_no_one_named_shows_the_usage(world: World) -> None:
-    reply = await world.say("alice", world.line("kick"))
-    assert "Name at least one person." in reply
-    assert world.changes() == []
+    await world.play("alice", "kick", "Name at least one person.")
 
 
 async def test_a_typed_name_is_not_a_mention(world: World) -> None:
     if world.at_word_is_an_id:
         pytest.skip("an @word names a person by id there: see test_someone_not_in_the_room")
-    reply = await world.say("alice", world.line("kick", rest="@Robert please"))
-    assert "“@Robert” is typed text, not a mention." in reply
-    assert "Pick the person from the @-mention list" in reply
-    assert f"Usage: {world.command}kick @user [@user …] [reason…]" in reply
-    assert world.changes() == []
+    said = ("“@Robert” is typed text, not a mention.", "Pick the person from the @-mention list")
+    usage = "Usage: {c}kick @user [@user …] [reason…]"
+    await world.play("alice", "kick @Robert please", *said, usage)
 
 
 async def test_an_unknown_address_is_said_without_a_call(world: World) -> None:
-    reply = await world.say("alice", world.line("kick", rest="nobody@example.com"))
-    assert "No user has the e-mail address nobody@example.com: nothing done." in reply
-    assert world.changes() == []
+    await world.play("alice", "kick nobody@example.com", UNKNOWN)
 
 
 async def test_the_bot_and_the_people_named_in_the_policy_are_protected(world: World) -> None:
-    reply = await world.say("alice", world.line("kick", "kickbot", "frank"))
+    reply = await world.play("alice", "kick @kickbot @frank", "{kickbot} is protected")
     assert reply.count("is protected") == 2
-    assert f"{world.shown['kickbot']} is protected" in reply
-    assert {"kickbot", "frank"} <= world.members()
-    assert world.changes() == []
 
 
 COMPLIANCE_KICKS = {
@@ -112,14 +84,9 @@ COMPLIANCE_KICKS = {
 
 @pytest.mark.parametrize("policy", [COMPLIANCE_KICKS], ids=["compliance-kicks"])
 async def test_the_last_owner_is_never_removed(world: World) -> None:
-    if world.owners is None:
-        pytest.skip(f"{world}: a room's owners are not its own, so it has no last owner")
-    reply = await world.say("frank", world.line("kick", "carol", "alice"))  # not themselves
-    assert f"Removed {world.shown['carol']}." in reply
-    assert f"{world.shown['alice']} is the last owner of this room" in reply
-    assert "carol" not in world.members()
-    assert world.owners() == {"alice"}
-    assert world.changes() == ["remove carol"]
+    world.owned()
+    said = ("Removed {carol}.", "{alice} is the last owner of this room")
+    await world.play("frank", "kick @carol @alice", *said, changes="remove carol", owners="alice")
 
 
 # Rank: who may act on a co-owner, and a named rank above owners.
@@ -128,33 +95,25 @@ DEFAULTS: dict[str, object] = {}
 """No policy at all: each command's own default rule."""
 
 
-def _owned(world: World) -> Callable[[], set[str]]:
-    if world.owners is None:
-        pytest.skip(f"{world}: a room's owners are not its own, so there is no /demote")
-    return world.owners
-
-
 @pytest.mark.parametrize("policy", [DEFAULTS], ids=["default-policy"])
 async def test_by_default_an_owner_does_not_kick_a_co_owner(world: World) -> None:
-    reply = await world.say("carol", world.line("kick", "alice"))
-    assert world.co_owner_untouched("alice") in reply
-    assert "alice" in world.members()
-    assert world.changes() == []
+    await world.play("carol", "kick @alice", "{untouched[alice]}")
 
 
-@pytest.mark.parametrize(
-    "policy",
-    [
-        {"owners_may_act_on_owners": True},
-        {"commands": {"kick": {"room_owners": True, "owners_may_act_on_owners": True}}},
-    ],
-    ids=["policy-wide", "command-rule"],
-)
+def owners_on_owners(command: str, may: bool) -> pytest.MarkDecorator:
+    """A policy that says whether owners may act on co-owners, the two ways it can: for
+    every command, and in ``command``'s rule."""
+    rule = {"room_owners": True, "owners_may_act_on_owners": may}
+    return pytest.mark.parametrize(
+        "policy",
+        [{"owners_may_act_on_owners": may}, {"commands": {command: rule}}],
+        ids=["policy-wide", "command-rule"],
+    )
+
+
+@owners_on_owners("kick", may=True)
 async def test_a_policy_may_let_owners_kick_co_owners(world: World) -> None:
-    reply = await world.say("alice", world.line("kick", "carol"))
-    assert f"Removed {world.shown['carol']}." in reply
-    assert "carol" not in world.members()
-    assert world.changes() == ["remove carol"]
+    await world.play("alice", "kick @carol", "Removed {carol}.", changes="remove carol")
 
 
 @pytest.mark.worlds(*OWN_OWNERS)
@@ -175,31 +134,21 @@ async def test_a_policy_lets_owners_of_every_source_kick_co_owners(world: World)
 
 @pytest.mark.parametrize("policy", [DEFAULTS], ids=["default-policy"])
 async def test_by_default_an_owner_demotes_a_co_owner(world: World) -> None:
-    owners = _owned(world)
-    reply = await world.say("alice", world.line("demote", "carol"))
-    assert f"Demoted {world.shown['carol']} to member." in reply
-    assert owners() == {"alice"}
-    assert "carol" in world.members()
-    assert world.changes() == ["demote carol"]
+    world.owned()
+    said = "Demoted {carol} to member."
+    await world.play("alice", "demote @carol", said, changes="demote carol", owners="alice")
 
 
-@pytest.mark.parametrize(
-    "policy",
-    [
-        {"owners_may_act_on_owners": False},
-        {"commands": {"demote": {"room_owners": True, "owners_may_act_on_owners": False}}},
-    ],
-    ids=["policy-wide", "command-rule"],
-)
+@owners_on_owners("demote", may=False)
 async def test_a_policy_that_says_no_keeps_co_owners(world: World) -> None:
-    owners = _owned(world)
+    world.owned()
     if world.levels is not None:
         pytest.skip(f"{world}: power levels decide between owners, not the policy")
-    reply = await world.say("alice", world.line("demote", "carol"))
-    assert f"{world.shown['carol']} has the same rank as you (room owner): not touched." in reply
-    assert "only if policy.owners_may_act_on_owners is true" in reply
-    assert owners() == {"alice", "carol"}
-    assert world.changes() == []
+    said = (
+        "{carol} has the same rank as you (room owner): not touched.",
+        "only if policy.owners_may_act_on_owners is true",
+    )
+    await world.play("alice", "demote @carol", *said, owners="alice, carol")
 
 
 SENIOR_CAROL = {"ranks": [{"name": "senior", "users": ["carol@example.com"]}]}
@@ -208,13 +157,10 @@ SENIOR_CAROL = {"ranks": [{"name": "senior", "users": ["carol@example.com"]}]}
 
 @pytest.mark.parametrize("policy", [SENIOR_CAROL], ids=["senior-carol"])
 async def test_a_named_rank_outranks_an_owner(world: World) -> None:
-    refused = f"{world.shown['carol']} outranks you (senior above room owner): not touched."
-    assert refused in await world.say("alice", world.line("kick", "carol"))
+    refused = "{carol} outranks you (senior above room owner): not touched."
+    await world.play("alice", "kick @carol", refused)
     if world.owners is not None:
-        assert refused in await world.say("alice", world.line("demote", "carol"))
-        assert world.owners() == {"alice", "carol"}
-    assert "carol" in world.members()
-    assert world.changes() == []
+        await world.play("alice", "demote @carol", refused, owners="alice, carol")
 
 
 def refusal(mine: str, theirs: str) -> str:
@@ -281,13 +227,13 @@ async def test_rank_matrix_with_the_platforms_own_owners(
     await kick_across(world, caller, target, rank[mine], rank[theirs])
 
 
+UNKNOWN = "No user has the e-mail address nobody@example.com: nothing done."
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 async def test_bidi_controls_in_a_reason_are_shown_not_obeyed(world: World) -> None:
-    reply = await world.say(
-        "alice", world.line("kick", "bob", rest=f"spamming \u202eevil\u2069 {BIDI}")
+    said = ("reason: spamming ⟨U+202E⟩evil⟨U+2069⟩ ⟨U+202A⟩⟨U+202B⟩", "Removed {bob}")
+    reply = await world.play(
+        "alice", f"kick @bob spamming \u202eevil\u2069 {BIDI}", *said, changes="remove bob"
     )
     assert not set(reply) & set(BIDI)
-    assert "reason: spamming ⟨U+202E⟩evil⟨U+2069⟩ ⟨U+202A⟩⟨U+202B⟩" in reply
-    assert f"Removed {world.shown['bob']}" in reply

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,29 +14,20 @@ from tests.contract.worlds import Solo, World
 from tests.stores import closed
 
 
-def _owned(world: World) -> Callable[[], set[str]]:
-    if world.owners is None:
-        pytest.skip(f"{world}: a room's owners are not its own, so there is no /demote")
-    return world.owners
-
-
 async def test_demoting_both_owners_keeps_one(world: World) -> None:
-    owners = _owned(world)
-    reply = await world.say("alice", world.line("demote", "carol", "alice"))
-    assert f"Demoted {world.shown['carol']} to member." in reply
-    assert f"{world.shown['alice']} is the last owner" in reply
-    assert owners() == {"alice"}
-    assert world.changes() == ["demote carol"]
+    world.owned()
+    said = ("Demoted {carol} to member.", "{alice} is the last owner")
+    await world.play("alice", "demote @carol @alice", *said, changes="demote carol", owners="alice")
 
 
 async def test_demote_refusals_change_nothing(world: World) -> None:
-    owners = _owned(world)
-    reply = await world.say("alice", world.line("demote", "bob"))
-    assert f"{world.shown['bob']} is not an owner of this room: nothing to demote." in reply
-    reply = await world.say("bob", world.line("demote", "carol"))
-    assert f"You may not run {world.command}demote here" in reply
-    assert owners() == {"alice", "carol"}
-    assert world.changes() == []
+    world.owned()
+    await world.play(
+        "alice", "demote @bob", "{bob} is not an owner of this room: nothing to demote."
+    )
+    await world.play(
+        "bob", "demote @carol", "You may not run {c}demote here", owners="alice, carol"
+    )
 
 
 async def test_undo_a_kick_re_adds_and_re_promotes_once(world: World) -> None:
@@ -60,36 +50,32 @@ async def test_undo_a_kick_re_adds_and_re_promotes_once(world: World) -> None:
 
 
 async def test_undo_a_demote_once(world: World) -> None:
-    owners = _owned(world)
-    await world.say("alice", world.line("demote", "carol"))
-    assert owners() == {"alice"}
-    reply = await world.say("alice", world.line("undo", rest="1"))
-    assert world.repromoted("carol") in reply
-    assert owners() == {"alice", "carol"}
-    again = await world.say("alice", world.line("undo", rest="1"))
-    assert "Case 1 was already undone by case 2." in again
-    assert owners() == {"alice", "carol"}
+    world.owned()
+    await world.play("alice", "demote @carol", changes="demote carol", owners="alice")
+    back = "{repromoted[carol]}"
+    await world.play("alice", "undo 1", back, changes="promote carol", owners="alice, carol")
+    await world.play(
+        "alice", "undo 1", "Case 1 was already undone by case 2.", owners="alice, carol"
+    )
+
+
+NOTHING = "You have no case in this room that can still be undone"
 
 
 async def test_undo_refusals(world: World) -> None:
-    c = world.command
-    nothing = await world.say("alice", world.line("undo"))
-    assert "You have no case in this room that can still be undone" in nothing
-    await world.say("alice", world.line("help"))
-    said = await world.say("alice", world.line("undo", rest="2"))
-    assert f"Case 2 was {c}help, which changes nothing, so there is nothing to undo." in said
-    assert "There is no case 99." in await world.say("alice", world.line("undo", rest="99"))
-    assert f"You may not run {c}undo here" in await world.say("bob", world.line("undo", rest="1"))
-    assert world.changes() == []
+    await world.play("alice", "undo", NOTHING)
+    await world.play("alice", "help")
+    nothing = "Case 2 was {c}help, which changes nothing, so there is nothing to undo."
+    await world.play("alice", "undo 2", nothing)
+    await world.play("alice", "undo 99", "There is no case 99.")
+    await world.play("bob", "undo 1", "You may not run {c}undo here")
 
 
 async def test_undo_without_a_number_skips_cases_that_changed_nothing(world: World) -> None:
-    assert f"Removed {world.shown['bob']}." in await world.say("alice", world.line("kick", "bob"))
-    assert "not a member" in await world.say("alice", world.line("kick", "bob"))
-    assert "undoing case 1: 1 done" in await world.say("alice", world.line("undo"))
-    assert world.back("bob")
-    nothing = await world.say("alice", world.line("undo"))
-    assert "You have no case in this room that can still be undone" in nothing
+    await world.play("alice", "kick @bob", "Removed {bob}.", changes="remove bob")
+    await world.play("alice", "kick @bob", "not a member")
+    await world.play("alice", "undo", "undoing case 1: 1 done", changes="add bob")
+    await world.play("alice", "undo", NOTHING)
 
 
 async def test_help_lists_what_the_caller_may_do(world: World) -> None:
@@ -109,17 +95,14 @@ async def test_help_lists_what_the_caller_may_do(world: World) -> None:
 @pytest.mark.parametrize("policy", [COMPLIANCE_KICKS], ids=["compliance-kicks"])
 async def test_an_owner_cannot_undo_a_higher_ranks_kick(world: World) -> None:
     # A co-owner's kick is the same rank's: that one Alice may undo.
-    assert f"Removed {world.shown['bob']}." in await world.say("carol", world.line("kick", "bob"))
-    assert world.readded("bob") in await world.say("alice", world.line("undo", rest="1"))
-    assert f"Removed {world.shown['dave']}." in await world.say("frank", world.line("kick", "dave"))
-    undo = await world.say("alice", world.line("undo", rest="3"))
-    assert (
-        f"Not undone for {world.shown['dave']}: {world.shown['frank']} made this change and"
-        " outranks you (compliance above room owner); only users named in"
-        " policy.commands.undo.users may undo a higher rank's change." in undo
+    await world.play("carol", "kick @bob", "Removed {bob}.", changes="remove bob")
+    await world.play("alice", "undo 1", "{readded[bob]}", changes="add bob")
+    await world.play("frank", "kick @dave", "Removed {dave}.", changes="remove dave")
+    not_undone = (
+        "Not undone for {dave}: {frank} made this change and outranks you (compliance above room"
+        " owner); only users named in policy.commands.undo.users may undo a higher rank's change."
     )
-    assert "dave" not in world.members()
-    assert world.changes() == ["remove bob", "add bob", "remove dave"]
+    await world.play("alice", "undo 3", not_undone)
 
 
 NAMED_UNDO = {
@@ -135,19 +118,15 @@ NAMED_UNDO = {
 
 @pytest.mark.parametrize("policy", [NAMED_UNDO], ids=["alice-named-for-undo"])
 async def test_a_rule_naming_the_caller_lets_them_undo_a_higher_ranks_kick(world: World) -> None:
-    assert f"Removed {world.shown['bob']}." in await world.say("frank", world.line("kick", "bob"))
-    reply = await world.say("alice", world.line("undo", rest="1"))
-    assert world.readded("bob") in reply
-    assert world.back("bob")
+    await world.play("frank", "kick @bob", "Removed {bob}.", changes="remove bob")
+    await world.play("alice", "undo 1", "{readded[bob]}", changes="add bob")
 
 
 async def test_the_last_owner_is_never_demoted(world: World) -> None:
-    owners = _owned(world)
-    await world.say("alice", world.line("demote", "carol"))
-    reply = await world.say("alice", world.line("demote", "alice"))
-    assert f"{world.shown['alice']} is the last owner of this room and cannot be demoted" in reply
-    assert owners() == {"alice"}
-    assert world.changes() == ["demote carol"]
+    world.owned()
+    await world.play("alice", "demote @carol", changes="demote carol")
+    last = "{alice} is the last owner of this room and cannot be demoted"
+    await world.play("alice", "demote @alice", last, owners="alice")
 
 
 def _solo(world: World) -> Solo:
@@ -204,15 +183,13 @@ async def test_a_change_this_version_cannot_reverse_is_refused_by_name(
 ) -> None:
     """Undo data written by another version (an operation this one does not know) is refused
     for that person, and nothing is called."""
-    assert f"Removed {world.shown['bob']}." in await world.say("alice", world.line("kick", "bob"))
+    await world.play("alice", "kick @bob", "Removed {bob}.", changes="remove bob")
     with sqlite3.connect(tmp_path / "kickbot.db") as db:
         await closed(db, 1)
         db.execute("""UPDATE results SET undo = '{"op": "teleport"}' WHERE command_id = 1""")
-    reply = await world.say("alice", world.line("undo", rest="1"))
     platform = PLUGINS[world.platform.split("-")[0]].display_name
-    assert (
-        f"{platform} offers no way for the bot to reverse the change for {world.shown['bob']}."
-        in reply
+    await world.play(
+        "alice",
+        "undo 1",
+        f"{platform} offers no way for the bot to reverse the change for {{bob}}.",
     )
-    assert "bob" not in world.members()
-    assert world.changes() == ["remove bob"]

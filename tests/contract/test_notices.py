@@ -16,9 +16,9 @@ notify = pytest.mark.parametrize("options", [NOTIFY], ids=["notify"])
 
 @notify
 async def test_a_removed_person_is_told_why(world: World) -> None:
-    reply = await world.say("alice", world.line("kick", "bob", rest="flooding <the> desk & more"))
-    assert f"Removed {world.shown['bob']} — reason: flooding <the> desk & more" in reply
-    assert "bob" not in world.members()
+    reason = "flooding <the> desk & more"
+    removed = "Removed {bob} — reason: " + reason
+    reply = await world.play("alice", f"kick @bob {reason}", removed, changes="remove bob")
     if world.notices is None:
         assert reply.splitlines()[-1].endswith(f"{NOT_TOLD} (notify.removed_users is on).")
         return
@@ -45,8 +45,7 @@ async def test_each_removed_person_gets_their_own_notice(world: World) -> None:
 
 @notify
 async def test_nobody_removed_nobody_told(world: World) -> None:
-    reply = await world.say("alice", world.line("kick", "erin"))
-    assert "1 refused" in reply
+    reply = await world.play("alice", "kick @erin", "1 refused")
     assert NOT_TOLD not in reply
     assert world.notices is None or world.notices.opened() == []
 
@@ -56,17 +55,12 @@ async def test_a_refused_notice_is_said_and_the_removal_counts(world: World) -> 
     if world.notices is None:
         pytest.skip(f"{world}: a bot cannot message a person")
     world.notices.refuse()
-    reply = await world.say("alice", world.line("kick", "bob"))
-    assert "1 done" in reply
-    assert "bob" not in world.members()
-    refused = f"Could not send {world.shown['bob']} the removal notice: the platform refused ("
-    assert refused in reply
-    assert world.changes() == ["remove bob"]
+    refused = "Could not send {bob} the removal notice: the platform refused ("
+    await world.play("alice", "kick @bob", "1 done", refused, changes="remove bob")
 
 
 async def test_no_notice_by_default(world: World) -> None:
-    reply = await world.say("alice", world.line("kick", "bob"))
-    assert f"Removed {world.shown['bob']}." in reply
+    reply = await world.play("alice", "kick @bob", "Removed {bob}.", changes="remove bob")
     assert NOT_TOLD not in reply
     assert world.notices is None or world.notices.opened() == []
 

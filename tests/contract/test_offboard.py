@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.contract.test_contract import UNKNOWN
 from tests.contract.worlds import World
 
 OFFBOARD = {
@@ -54,34 +55,28 @@ async def test_a_dry_run_shows_each_room_and_changes_nothing(
 
 @offboard
 async def test_only_callers_the_policy_names_may_offboard(world: World, nook: str | None) -> None:
-    reply = await world.say("alice", world.line("offboard", "bob"))  # an owner: not enough
-    assert (
-        f"You may not run {world.command}offboard: only users named in"
-        " policy.commands.offboard.users may, and you are not named there." in reply
+    refused = (
+        "You may not run {c}offboard: only users named in policy.commands.offboard.users may, and"
+        " you are not named there."
     )
-    assert world.changes() == []
+    await world.play("alice", "offboard @bob", refused)  # an owner: not enough
 
 
 @pytest.mark.parametrize("policy", [{**OFFBOARD, "protect_named_users": False}], ids=["open"])
 async def test_bad_requests_are_refused_and_change_nothing(world: World, nook: str | None) -> None:
     """Callers named in the policy are protected by default; here they are not, so the
     handler's own guard against offboarding oneself is what answers."""
-    c = world.command
-    several = await world.say("frank", world.line("offboard", "bob", "dave"))
-    assert (
-        f"{c}offboard takes exactly one person and you named 2: offboard them one at a time."
-        " Nothing was changed." in several
+    several = (
+        "{c}offboard takes exactly one person and you named 2: offboard them one at a time."
+        " Nothing was changed."
     )
-    yourself = await world.say("frank", world.line("offboard", "frank"))
-    assert "You cannot offboard yourself. Nothing was changed." in yourself
-    unknown = await world.say("frank", world.line("offboard", rest="nobody@example.com"))
-    assert "No user has the e-mail address nobody@example.com: nothing done." in unknown
-    nowhere = await world.say("frank", world.line("offboard", "erin"))
-    assert (
-        f"offboarding {world.shown['erin']}: not in any room the bot can act in; nothing to do."
-        in nowhere
+    await world.play("frank", "offboard @bob @dave", several)
+    await world.play(
+        "frank", "offboard @frank", "You cannot offboard yourself. Nothing was changed."
     )
-    assert world.changes() == []
+    await world.play("frank", "offboard nobody@example.com", UNKNOWN)
+    nowhere = "offboarding {erin}: not in any room the bot can act in; nothing to do."
+    await world.play("frank", "offboard @erin", nowhere)
 
 
 @offboard

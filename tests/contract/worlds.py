@@ -13,11 +13,18 @@ world its own policy (the ``policy`` fixture); by default each platform's tests'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
+from pathlib import Path
 from typing import Any, Protocol
 
+import pytest
+
 from bot.app import App
+from bot.settings import Settings
+from tests import kit
 
 
 class Restartable(Protocol):
@@ -80,6 +87,9 @@ class World:
     """The bot (its store: a case's results)."""
     post: Callable[[str, str], Awaitable[Reply]] | None = None
     """``post(person, line)``: said in #desk without waiting; returns how to await the reply."""
+    later: Reply | None = None
+    """The bot's next message in #desk not yet read (by ``say``, a reply or ``later``): what
+    follows a reply (a confirmed plan's report, progress)."""
     server: Restartable | None = None
     """The platform's server, to stop and start again (an outage); None: not one server."""
     solo: Solo | None = None
@@ -104,6 +114,74 @@ class World:
         """``/kick @bob reason`` in the platform's own syntax."""
         words = [self.command + name, *(self.typed[p] for p in people)]
         return " ".join(words + ([rest] if rest else []))
+
+    def typed_line(self, line: str) -> str:
+        """``kick @bob reason`` (a command, each person an ``@`` and a name of ``PEOPLE``) in
+        the platform's own syntax; an ``@word`` naming nobody stays as it is."""
+        words = [self.typed.get(w[1:], w) if w[:1] == "@" else w for w in line.split(" ")]
+        return self.command + " ".join(words)
+
+    def fill(self, text: str) -> str:
+        """``text`` as this world says it: ``{c}`` the command prefix, ``{bob}`` Bob as the bot
+        shows him, ``{readded[bob]}``, ``{readded_owner[bob]}``, ``{repromoted[bob]}`` and
+        ``{untouched[bob]}`` the world's lines for him (``readded``...)."""
+        return text.format(
+            c=self.command,
+            readded=Per(self.readded),
+            readded_owner=Per(lambda p: self.readded(p, owner=True)),
+            repromoted=Per(self.repromoted),
+            untouched=Per(self.co_owner_untouched),
+            **self.shown,
+        )
+
+    async def play(
+        self, who: str, line: str, *said: str, changes: str = "", owners: str = ""
+    ) -> str:
+        """``who`` says ``line`` (``typed_line``) in #desk and the reply has each of ``said``
+        (``fill``; one starting with ``^`` starts the reply). The line asked for exactly
+        ``changes`` (``"remove bob, add bob"``): whoever they remove is out of #desk, whoever
+        they add is back (``back``), everyone else stays where they were; then, if ``owners`` are
+        given (``"alice, carol"``), #desk's owners are those, where a room's owners are its own.
+        Returns the reply."""
+        before, done = self.members(), len(self.changes())
+        reply = await self.say(who, self.typed_line(line))
+        for text in map(self.fill, said):
+            assert reply.startswith(text[1:]) if text[:1] == "^" else text in reply, reply
+        asked = [c for c in changes.split(", ") if c]
+        assert self.changes()[done:] == asked
+        moved = {p: v for v, p in (c.split(" ", 1) for c in asked) if v in ("remove", "add")}
+        assert self.members() - set(moved) == before - set(moved)
+        for person, verb in moved.items():
+            assert (person not in self.members()) if verb == "remove" else self.back(person)
+        if owners and self.owners is not None:
+            assert self.owners() == set(owners.split(", "))
+        return reply
+
+    def failing_room(self) -> str:
+        """``knobs.fail_room``: the next look-up of #desk fails; what the reply shows of it."""
+        assert self.knobs is not None
+        if self.knobs.fail_room is None:
+            pytest.skip(f"{self}: no look-up of the room to fail")
+        return self.knobs.fail_room()
+
+    def failing_rank(self, person: str) -> str:
+        """``knobs.fail_rank``: the next look-up of ``person``'s rank fails; what the reply
+        shows of it. The test is skipped where a target's rank comes with the room's look-up."""
+        assert self.knobs is not None
+        if self.knobs.fail_rank is None:
+            pytest.skip(f"{self}: a target's rank comes with the room's look-up, not on its own")
+        return self.knobs.fail_rank(person)
+
+    async def next_said(self) -> str:
+        """``later``: the bot's next message in #desk after those already read."""
+        assert self.later is not None
+        return await self.later()
+
+    def owned(self) -> Callable[[], set[str]]:
+        """``owners``; the test is skipped where a room's owners are not its own."""
+        if self.owners is None:
+            pytest.skip(f"{self}: a room's owners are not its own, so there is no /demote")
+        return self.owners
 
     def back(self, person: str) -> bool:
         """After an undo: ``person`` is in #desk again (or invited, where that is all it does)."""
@@ -142,12 +220,39 @@ class World:
         return self.platform
 
 
+class Per(dict[str, str]):
+    """A world's line for each person, as ``str.format`` reads it (``{readded[bob]}``)."""
+
+    def __init__(self, line: Callable[[str], str]) -> None:
+        super().__init__()
+        self.line = line
+
+    def __missing__(self, person: str) -> str:
+        return self.line(person)
+
+
 @dataclass(frozen=True)
 class Solo:
     """A second room: said there, who is in it."""
 
     say: Callable[[str, str], Awaitable[str]]
     members: Callable[[], set[str]]
+
+
+def room_of(
+    room: Any,
+    ids: Mapping[str, Any],
+    name: Callable[[Any], str],
+    read: Callable[[Any], str] = attrgetter("text"),
+    members: str = "members",
+) -> Solo:
+    """A double's room as a world sees it: ``room.say(id, line)`` as a person, its answer read
+    by ``read``; who is in it (the ids in its ``members``), by name."""
+
+    async def say(person: str, line: str) -> str:
+        return read(await room.say(ids[person], line))
+
+    return Solo(say, lambda: {name(uid) for uid in getattr(room, members)})
 
 
 @dataclass(frozen=True)
@@ -177,6 +282,13 @@ class Knobs:
     hold_lookup: Callable[[], asyncio.Event] | None = None
     """Hold the next look-up of the room a command makes before acting (released by setting
     the event); ``None`` where the world has not said which call that is."""
+    fail_room: Callable[[], str] | None = None
+    """The next look-up of #desk a command makes before acting (who is in it, in what role)
+    is refused; returns what the reply shows of the platform's answer."""
+    fail_rank: Callable[[str], str] | None = None
+    """``fail_rank(person)``: the next look-up of ``person``'s rank, a target's read on its own,
+    is refused; returns what the reply shows of the platform's answer. ``None`` where a
+    target's rank comes with the room's look-up (the platform has no such call)."""
 
 
 LOST: dict[str, dict[str, Any]] = {"500": {"status": 500}, "reset": {"reset": True}}
@@ -240,15 +352,61 @@ def people_of(
     return ids, lambda uid: names.get(str(uid), str(uid))
 
 
-def aws_knobs(
-    double: Any, calls: Mapping[str, str], failure: str, forbidden: str, lookup: str = ""
+AWS_LOST: dict[str, dict[str, Any]] = {"500": {}, "reset": {"reset": True}}
+"""``LOST`` for an AWS double, whose failures are errors by name, not statuses."""
+
+
+def knobs_of(
+    double: Any,
+    calls: Mapping[str, str],
+    lookup: str,
+    lost: Mapping[str, Any],
+    refused: Mapping[str, Any],
+    how: Mapping[str, Mapping[str, Any]] = LOST,
+    *,
+    fail_room: Callable[[], str] | None = None,
+    fail_rank: Callable[[str], str] | None = None,
 ) -> Knobs:
-    """An AWS double's knobs: ``failure`` after acting (or a reset), ``forbidden`` before;
-    ``lookup``, the operation that reads the room before a command acts."""
+    """The knobs of a double whose ``fail_next`` and ``hold_next`` take a call's name: a
+    change's call fails with ``lost`` after acting (and ``how``'s: a 500 or a reset), with
+    ``refused`` before; ``lookup`` is the call that reads the room before a command acts."""
     return Knobs(
-        lambda change, how: double.fail_next(
-            calls[change], failure, after_effect=True, reset=how == "reset"
-        ),
-        lambda change: double.fail_next(calls[change], forbidden),
-        (lambda: double.hold_next(lookup)) if lookup else None,
+        lambda change, h: double.fail_next(calls[change], after_effect=True, **lost, **how[h]),
+        lambda change: double.fail_next(calls[change], **refused),
+        lambda: double.hold_next(lookup),
+        fail_room,
+        fail_rank,
     )
+
+
+def aws_knobs(double: Any, calls: Mapping[str, str], lookup: str, *errors: str) -> Knobs:
+    """An AWS double's knobs: its two ``errors`` a change's call fails with, after acting and
+    before; ``lookup`` is the operation that reads the room before a command acts, and the one
+    a failed look-up of the room is (refused: the second error)."""
+    lost, refused = ({"error": error} for error in errors)
+
+    def fail_room() -> str:
+        double.fail_next(lookup, errors[1], message="The bot may not read this room")
+        return "The bot may not read this room"
+
+    return knobs_of(double, calls, lookup, lost, refused, AWS_LOST, fail_room=fail_room)
+
+
+@dataclass(frozen=True)
+class Start:
+    """What a world is made of besides its platform: the test's folder and monkeypatch, and
+    the scenario's policy and other settings."""
+
+    tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch
+    policy: Policy
+    options: Options
+
+    def settings(self, platform: str, section: Any, default: Mapping[str, Any]) -> Settings:
+        """The bot's settings: the scenario's policy, else ``default`` (the platform's tests')."""
+        policy = or_default(self.policy, default)
+        return kit.settings(self.tmp_path, platform, section, policy, **self.options)
+
+
+Maker = Callable[[Start], contextlib.AbstractAsyncContextManager[World]]
+"""A platform's world, made for a test (``conftest.WORLDS``)."""

@@ -146,35 +146,24 @@ async def test_the_adapter_checks_the_callers_rank_and_passes_the_reason(world: 
         return None
 
     await platform.start(sink)
+    w = world
+    people = (w.alice, w.bob, w.carol, w.dave, w.erin, w.frank, w.bot)
+    alice, bob, carol, dave, erin, frank, kickbot = (UserRef(a.user_id) for a in people)
+    room = RoomRef(world.ops)
     try:
-        room = RoomRef(world.ops)
         with pytest.raises(errors.Forbidden) as err:
-            await platform.remove_member(
-                room, UserRef(world.frank.user_id), caller=UserRef(world.carol.user_id)
-            )
-        assert err.value.detail == (
-            f"{world.frank.user_id} has power level 50, the same as or above yours (50)"
-        )
+            await platform.remove_member(room, frank, caller=carol)
+        assert err.value.detail == f"{frank.id} has power level 50, the same as or above yours (50)"
         with pytest.raises(errors.Forbidden) as err:
-            await platform.remove_member(
-                room, UserRef(world.dave.user_id), caller=UserRef(world.bob.user_id)
-            )
+            await platform.remove_member(room, dave, caller=bob)
         assert "power level 0, below the 50 needed to kick" in err.value.detail
         assert world.proxy.changes() == []
-        assert await platform.outranks(
-            room, UserRef(world.alice.user_id), UserRef(world.bot.user_id)
-        )
-        assert not await platform.outranks(
-            room, UserRef(world.carol.user_id), UserRef(world.frank.user_id)
-        )
-        assert await platform.power_level(room, UserRef(world.erin.user_id)) == 100
-        said = await platform.remove_member(
-            room, UserRef(world.bob.user_id), "spamming", caller=UserRef(world.carol.user_id)
-        )
-        assert said == f"200 kicked {world.bob.user_id} (reason: spamming)"
-        member = await world.hs.state(
-            world.watcher.who, world.ops, "m.room.member", world.bob.user_id
-        )
+        assert await platform.outranks(room, alice, kickbot)
+        assert not await platform.outranks(room, carol, frank)
+        assert await platform.power_level(room, erin) == 100
+        said = await platform.remove_member(room, bob, "spamming", caller=carol)
+        assert said == f"200 kicked {bob.id} (reason: spamming)"
+        member = await world.hs.state(world.watcher.who, world.ops, "m.room.member", bob.id)
         assert member == {"membership": "leave", "reason": "spamming"}
     finally:
         await platform.stop()

@@ -34,18 +34,6 @@ def refused(world: World) -> list[str]:
     return [f"{c.method} {c.path}" for c in world.proxy.calls if c.status == 500]
 
 
-async def test_a_failed_room_lookup_refuses_the_whole_command(world: World, bot: App) -> None:
-    # The caller's rank is read from the room's power levels: that read fails.
-    world.proxy.fail_next(nth_levels_read(world), status=500)
-    bob, carol = world.bob.user_id, world.carol.user_id
-    reply = (await world.ask(world.alice, f"!kick {bob} {carol}")).body
-    assert "Could not check the room before acting, so nothing was changed" in reply
-    assert "M_UNKNOWN: refused by the test proxy" in reply
-    assert len(refused(world)) == 1
-    assert {bob, carol} <= await world.joined()
-    assert world.proxy.changes() == []
-
-
 async def test_a_failed_grading_of_one_owner_refuses_that_target_only(
     world: World, bot: App
 ) -> None:

@@ -8,6 +8,7 @@ which checks every Web API call against the official spec.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,29 +165,37 @@ async def stop_bot(bot: Bot) -> None:
         await bot.transport.sender.close()
 
 
+@contextlib.asynccontextmanager
+async def running(
+    slack: SlackWorkspace, settings: Settings, mode: Mode = "http"
+) -> AsyncIterator[Bot]:
+    """The bot on ``settings`` in ``mode``, stopped when the block is done, passed or failed."""
+    started = await start_bot(slack, settings, mode)
+    try:
+        yield started
+    finally:
+        await stop_bot(started)
+
+
 @pytest.fixture(params=["http", "socket"])
 async def bot(
     request: pytest.FixtureRequest, slack: SlackWorkspace, slack_settings: SettingsMaker
 ) -> AsyncIterator[Bot]:
     """The bot in each mode in turn."""
-    mode: Mode = request.param
-    started = await start_bot(slack, slack_settings(mode), mode)
-    yield started
-    await stop_bot(started)
+    async with running(slack, slack_settings(request.param), request.param) as started:
+        yield started
 
 
 @pytest.fixture
 async def http_bot(slack: SlackWorkspace, slack_settings: SettingsMaker) -> AsyncIterator[Bot]:
-    started = await start_bot(slack, slack_settings("http"), "http")
-    yield started
-    await stop_bot(started)
+    async with running(slack, slack_settings("http")) as started:
+        yield started
 
 
 @pytest.fixture
 async def socket_bot(slack: SlackWorkspace, slack_settings: SettingsMaker) -> AsyncIterator[Bot]:
-    started = await start_bot(slack, slack_settings("socket"), "socket")
-    yield started
-    await stop_bot(started)
+    async with running(slack, slack_settings("socket"), "socket") as started:
+        yield started
 
 
 class Channel:

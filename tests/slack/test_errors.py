@@ -19,9 +19,8 @@ from tests.slack.conftest import (
     Channel,
     make_workspace,
     manifest_scopes,
+    running,
     slack_section,
-    start_bot,
-    stop_bot,
 )
 
 SENTENCES = {
@@ -75,11 +74,8 @@ async def test_workspace_setting_restricts_kicks(slack: SlackWorkspace, desk_htt
 async def test_a_scope_really_missing_from_the_token(tmp_path: Path) -> None:
     async with make_workspace(manifest_scopes() - {"channels:manage"}) as slack:
         data = {"store": f"sqlite:///{tmp_path}/k.db", "slack": slack_section(slack, "http")}
-        bot = await start_bot(slack, parse(data, [c.name for c in COMMANDS]), "http")
-        try:
+        async with running(slack, parse(data, [c.name for c in COMMANDS])) as bot:
             reply = await Channel(slack, bot, DESK).slash(ALICE, "@bob")
-        finally:
-            await stop_bot(bot)
         assert "lacks the OAuth scope channels:manage,channels:write" in reply.plain
         assert BOB in slack.members(DESK)
         slack.assert_no_violations()

@@ -24,8 +24,7 @@ from tests.slack.conftest import (
     Channel,
     HttpTransport,
     SettingsMaker,
-    start_bot,
-    stop_bot,
+    running,
 )
 
 
@@ -108,9 +107,8 @@ async def test_user_text_cannot_format_ping_or_unfurl(
 async def http_bot_on_store(
     slack: SlackWorkspace, slack_settings: SettingsMaker, store_url: str
 ) -> AsyncIterator[Bot]:
-    started = await start_bot(slack, slack_settings("http", store=store_url), "http")
-    yield started
-    await stop_bot(started)
+    async with running(slack, slack_settings("http", store=store_url)) as started:
+        yield started
 
 
 async def test_text_no_store_can_hold_is_recorded_safely_and_answered(

@@ -17,9 +17,8 @@ NOTIFY = {"removed_users": True, "contact": "compliance@example.com"}
 async def notifying(
     slack: SlackWorkspace, slack_settings: s.SettingsMaker
 ) -> AsyncIterator[s.Channel]:
-    started: s.Bot = await s.start_bot(slack, slack_settings("http", notify=NOTIFY), "http")
-    yield s.Channel(slack, started, s.DESK)
-    await s.stop_bot(started)
+    async with s.running(slack, slack_settings("http", notify=NOTIFY)) as started:
+        yield s.Channel(slack, started, s.DESK)
 
 
 async def test_removed_person_gets_a_direct_message(

@@ -21,8 +21,7 @@ from tests.slack.conftest import (
     Channel,
     SettingsMaker,
     kicks,
-    start_bot,
-    stop_bot,
+    running,
 )
 
 OLD = "C0OLDDESK1"  # archived
@@ -36,15 +35,14 @@ async def offboarding(slack: SlackWorkspace, slack_settings: SettingsMaker) -> A
     slack.channel(LOUNGE).members.remove(BOT)
     commands = {"kick": {"room_owners": True}, "offboard": {"users": [FRANK]}}
     policy = {**POLICY, "commands": commands}
-    started = await start_bot(slack, slack_settings("http", policy=policy), "http")
-    yield started
-    await stop_bot(started)
+    async with running(slack, slack_settings("http", policy=policy)) as started:
+        yield started
 
 
 async def test_offboarding_on_slack(slack: SlackWorkspace, offboarding: Bot) -> None:
-    desk = Channel(slack, offboarding, DESK)
-    reply = await desk.mention(FRANK, "@kickbot offboard @bob moved on")
-    text = reply.plain
+    text = (
+        await Channel(slack, offboarding, DESK).mention(FRANK, "@kickbot offboard @bob moved on")
+    ).plain
     assert "offboarding @Bob Member from 4 rooms: 2 done, 1 refused, 1 failed." in text, text
     assert "Removed @Bob Member from “desk” — reason: moved on" in text
     assert "Removed @Bob Member from “secret” — reason: moved on" in text

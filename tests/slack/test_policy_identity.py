@@ -42,11 +42,8 @@ async def test_without_users_read_email_a_denied_caller_is_refused(tmp_path: Pat
             [c.name for c in COMMANDS],
             "test",
         )
-        bot = await s.start_bot(slack, settings, "http")
-        try:
+        async with s.running(slack, settings) as bot:
             reply = await s.Channel(slack, bot, s.DESK).slash(s.ALICE, "@dave")
-        finally:
-            await s.stop_bot(bot)
         assert (
             "kickbot cannot tell whether you are one of the people named by e-mail in "
             "policy.deny, because Slack does not show the bot your e-mail address" in reply.plain
@@ -60,12 +57,9 @@ async def test_without_users_read_email_a_denied_caller_is_refused(tmp_path: Pat
 async def test_with_the_scope_the_deny_entry_matches(
     slack: SlackWorkspace, slack_settings: s.SettingsMaker
 ) -> None:
-    bot = await s.start_bot(
-        slack, slack_settings("http", policy={"deny": ["alice@example.com"]}), "http"
-    )
-    try:
+    async with s.running(
+        slack, slack_settings("http", policy={"deny": ["alice@example.com"]})
+    ) as bot:
         reply = await s.Channel(slack, bot, s.DESK).slash(s.ALICE, "@dave")
-    finally:
-        await s.stop_bot(bot)
     assert "You are on this bot's deny list" in reply.plain
     assert s.kicks(slack) == []
