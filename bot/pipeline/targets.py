@@ -105,6 +105,12 @@ async def filtered(ctx: Context, filters: Sequence[str]) -> list[UserRef]:
     chosen = [m for m in members.values() if m.user.id not in skip]
     if "all-except-owners" in filters:
         chosen = [m for m in chosen if not m.is_owner]
+        # "Owners" as the rank check counts them: a platform's own sources of the rank
+        # (Rocket.Chat's moderators and global admins, Slack's workspace owners) are spared too,
+        # not only those the member list marks. A lookup that fails refuses the whole command.
+        ctx.look_up_owners(m.user for m in chosen)
+        owners = [await ctx.is_owner(m.user) for m in chosen]
+        chosen = [m for m, owner in zip(chosen, owners, strict=True) if not owner]
     if "external" in filters and isinstance(ctx.platform, SupportsExternalMembers):
         external = await ctx.platform.external_members(ctx.invocation.room)
         chosen = [m for m in chosen if m.user.id in external]
