@@ -319,7 +319,6 @@ async def _reverse(
     for first, the room's pace is kept, a failure is counted. The step is journalled as started
     in the undo's own journal (``begun``), not the place's (keyed by its room there)."""
     platform, room, effects = place.room.platform, place.room.acting, place.effects
-    acted = False  # a call of the step made its change: a later failure leaves it made in part
     try:
         match how:
             case Readd(owner=owner, name=name, kind=kind):
@@ -327,23 +326,30 @@ async def _reverse(
                     return _cannot(target, platform.name), False
                 invited = isinstance(platform, SupportsInviteOnly)
 
-                async def readd() -> str:
-                    nonlocal acted
+                async def readd() -> tuple[str, PlatformError | None]:
+                    """What the platform said, and why the promotion after a re-add made
+                    failed (None: it did not)."""
                     # An answer lost: the room decides (here and below).
                     said = await confirmed(
                         lambda: platform.add_member(room, target, kind),  # the kind they were
                         added(platform, room, target),
                     )
-                    acted = True
                     if owner:
                         await effects.pace()  # a second call in the room: its own turn
-                        said += "; " + await confirmed(
-                            lambda: platform.promote_owner(room, target),
-                            promoted(platform, room, target),
-                        )
-                    return said
+                        try:
+                            said += "; " + await confirmed(
+                                lambda: platform.promote_owner(room, target),
+                                promoted(platform, room, target),
+                            )
+                        except PlatformError as err:
+                            return said, err
+                    return said, None
 
-                said = await _made(effects, begun, readd)
+                said, unpromoted = await _made(effects, begun, readd)
+                if unpromoted is not None:  # back, not as owner: its claim is kept (re-added)
+                    line = sentences.readded_not_owner(target, name, invited, unpromoted)
+                    said += "; " + (unpromoted.response or unpromoted.detail or "")
+                    return ItemResult(target, Status.FAILED, line, said), False
                 if invited:
                     line = (
                         sentences.invited_back_to_room(target, name, owner)
@@ -406,7 +412,7 @@ async def _reverse(
                 assert_never(how)
     except PlatformError as err:
         # Through ``confirmed``: refused, or looked at and not in place, unless the look failed.
-        not_made = not acted and known_not_made(err)
+        not_made = known_not_made(err)
         return ItemResult(
             target, Status.FAILED, failures.failed(target, "undo the change for", err),
             err.response or err.detail,

@@ -13,7 +13,7 @@ import pytest
 from bot.app import App
 from bot.pipeline.run import CANCEL_POLL_SECONDS
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, DAVE, DESK, ConfigMaker, Room
+from tests.conftest import ALICE, BOB, CAROL, DAVE, DESK, ConfigMaker, Room
 from tests.stores import opened
 
 ADD = r"/membership/add$"
@@ -86,3 +86,16 @@ async def test_a_cancel_stops_an_undo_before_its_next_change(
     assert "Re-added @Dave External." in again.text, again.text
     assert "Already undone for @Bob Member by case 2" in again.text
     assert len(pod.calls("POST", ADD)) == 2
+
+
+async def test_a_promotion_that_fails_after_the_re_add_says_they_are_back_not_as_owner(
+    pod: SymphonyPod, desk: Room, bot: App
+) -> None:
+    await desk.say(ALICE, "/kick @carol")
+    pod.fail_next("POST", r"/membership/promoteOwner$", 403, times=10)
+    undo = await desk.say(ALICE, "/undo")
+    assert "Re-added @Carol Owner, but could not make them owner again: " in undo.text, undo.text
+    assert "Make them owner by hand." in undo.text
+    assert desk.members[CAROL] is False  # back, as a member
+    assert bot.store is not None
+    assert await bot.store.undo_claims(1) == {str(CAROL): 2}  # re-added: never again

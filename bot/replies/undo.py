@@ -126,6 +126,22 @@ def readded(user: UserRef, owner: bool) -> Line:
     return line("Re-added ", who(user), " as owner." if owner else ".")
 
 
+def readded_not_owner(
+    user: UserRef, room: str | None, invited: bool, err: errors.PlatformError
+) -> Line:
+    """Re-added (or invited back), then the promotion failed: they are back, not as owner."""
+    back = "Invited back " if invited else "Re-added "
+    where: tuple[str | Untrusted, ...] = (" to ", in_room(room)) if room is not None else ()
+    return line(
+        back,
+        who(user),
+        *where,
+        ", but could not make them owner again: ",
+        *failure(err),
+        ". Make them owner by hand.",
+    )
+
+
 def repromoted(user: UserRef) -> Line:
     return line("Promoted ", who(user), " back to owner.")
 
