@@ -24,6 +24,10 @@ class CaseBook(Protocol):
 
     async def mark_undoes(self, case: int, undone: int) -> None: ...
 
+    async def undoes(self, case: int) -> int | None:
+        """The case an undo reverses, once a run of it chose it (``mark_undoes``)."""
+        ...
+
     async def last_undoable(
         self, platform: str, room: str, caller_id: str, names: Sequence[str], since: str
     ) -> int | None: ...

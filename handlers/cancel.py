@@ -10,7 +10,7 @@ from bot.case_lookup import recorded_case
 from bot.commands import Command
 from bot.entitlement import Access
 from bot.grammar import CaseNumber, Grammar
-from bot.outcome import Info, Outcome, Refusal, Refused
+from bot.outcome import Info, Outcome, Refusal, Refused, Status
 from bot.replies import cancel as sentences
 from bot.reply import plain
 from bot.services import HasAsked, HasCases, HasRoom
@@ -32,14 +32,15 @@ async def cancel(call: Uses) -> Outcome:
         return Refused(Refusal.MALFORMED, sentences.cancel_too_late(number, row.outcome))
     if row.caller_id != inv.caller.id and not await call.room.caller_is_owner():
         return Refused(Refusal.NOT_ENTITLED, sentences.cancel_not_yours(number, row.caller))
-    said = await cases.book.request_cancel(
-        number, cases.case_id, plain(sentences.cancelled_before_start(cases.case_id))
-    )
+    # Handed back part-done (a shutdown): what it did is kept, and its reply says so.
+    did = any(r["result"] == Status.DONE for r in row.results)
+    closing = sentences.cancelled_part_done if did else sentences.cancelled_before_start
+    said = await cases.book.request_cancel(number, cases.case_id, plain(closing(cases.case_id)))
     if said == "finished":
         return Refused(Refusal.MALFORMED, sentences.cancel_too_late(number, "report"))
     if said == "stopping":
         return Info(sentences.cancel_stopping(number))
-    return Info(sentences.cancelled(number, row.command))
+    return Info(sentences.cancelled(number, row.command, did))
 
 
 COMMAND = Command(

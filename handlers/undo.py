@@ -8,8 +8,12 @@ change is claimed in the store before it is reversed, so two undos at once never
 step that failed with its change known not to be in place (refused, or looked at and not there)
 gives its claim up with its result, so a later undo can try it again; one whose outcome is unknown
 keeps it. Each reversal is a change like any command's (``Effects.change``, in the room it acts
-in): a shutdown hands the undo back, to resume holding its claims; a /cancel stops it before its
-next change, and the claims of the changes it did not make are given up.
+in), noted as started in the undo's journal just before it is called: a shutdown hands the undo
+back, to resume holding its claims; a /cancel stops it before its next change, and the claims of
+the changes it did not make are given up (not one an earlier run began: its outcome is unknown).
+A resumed run goes on with the case it chose (``CaseBook.undoes``), past the window; a step it
+claimed and never began that the checks now refuse gives its claim up, one it began is made again
+(the platform's look settles an answer lost).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from bot.platform import SupportsIbGroups, SupportsInviteOnly, SupportsOwnerLeve
 from bot.replies import failures, refusals
 from bot.replies import undo as sentences
 from bot.reply import Line, unmentioned
-from bot.services import Effects, Halted
+from bot.services import Effects, Halted, Journal
 from bot.store import AuditRow
 from bot.undo_steps import IbReadd, Readd, Repromote, StoredStep, Unreadable
 
@@ -58,8 +62,13 @@ async def undo(call: Call) -> Outcome:
     undoable = [c.name for c in checks.registry if c.undoable]  # each says so (Command.undo_steps)
     minutes = checks.policy.undo_window_minutes
     window = timedelta(minutes=minutes)
-    if given:
-        number: int | None = int(given)
+    # A run handed back (a shutdown, a crash) goes on with the case it chose, past the window:
+    # its claims are on that case's changes, and it may have made some.
+    resumed = await book.undoes(cases.case_id)
+    if resumed is not None:
+        number: int | None = resumed
+    elif given:
+        number = int(given)
     else:
         since = (datetime.now(UTC) - window).isoformat(timespec="milliseconds")
         number = await book.last_undoable(inv.platform, inv.room.id, inv.caller.id, undoable, since)
@@ -77,7 +86,8 @@ async def undo(call: Call) -> Outcome:
         return Refused(Refusal.MALFORMED, sentences.not_undoable(number, row.command, itself))
     if not row.finished_at:  # still running, or its reply is out and its close on the way
         return Refused(Refusal.MALFORMED, sentences.undo_not_finished(number))
-    if datetime.now(UTC) - datetime.fromisoformat(row.finished_at) > window:
+    late = datetime.now(UTC) - datetime.fromisoformat(row.finished_at) > window
+    if late and resumed is None:
         return Refused(Refusal.MALFORMED, sentences.undo_too_late(number, minutes))
     steps = await book.undoable(number)
     if not steps:
@@ -85,16 +95,22 @@ async def undo(call: Call) -> Outcome:
     # Changes another undo has claimed (given up only by an undo that failed to reverse them).
     claims = await book.undo_claims(number)
     others = {t: by for t, by in claims.items() if by != cases.case_id}
+    mine = {t for t, by in claims.items() if by == cases.case_id}  # an earlier run's
     if all(target.id in others for target, _ in steps):
         return Refused(Refusal.MALFORMED, sentences.already_undone(number, min(others.values())))
     await book.mark_undoes(cases.case_id, number)
     vettings: dict[str, _Vetting] = {}
     settled: dict[int, ItemResult] = {}
     allowed: list[int] = []
+    begun: set[int] = set()  # an earlier run's change, in flight when it stopped: made again
     for n, (target, how) in enumerate(steps):
         prev = await journal.previous(target)  # a run cut off earlier settled it
         if prev is not None:
             settled[n] = prev
+            continue
+        if target.id in mine and await journal.started(target):
+            begun.add(n)  # allowed when it began; its claim is kept whatever the checks say now
+            allowed.append(n)
             continue
         person, where = _person(target, how), _where(how)
         there = _platform_of(call, how)
@@ -109,6 +125,8 @@ async def undo(call: Call) -> Outcome:
             continue
         settled[n] = _said_here(call, how, ItemResult(target, Status.REFUSED, line))
         await journal.record(settled[n])
+        if target.id in mine:  # claimed by an earlier run, never begun: free for a later undo
+            await book.release_undo(number, cases.case_id, [target.id])
     # Claimed in one transaction just before acting: of two undos at once, one gets each change.
     ids = [steps[n][0].id for n in allowed]
     holders = await book.claim_undo(number, cases.case_id, ids) if ids else {}
@@ -121,15 +139,11 @@ async def undo(call: Call) -> Outcome:
         if holder == cases.case_id and there is not None:
             place = _vetting(vettings, there, row).place(how)
             try:
-                done, release = await _reverse(place, person, how)
+                done, release = await _reverse(place, _Begun(journal, target), person, how)
             except Halted as halted:  # looked for before each change: this one was not made
                 if halted.reason != "cancelled":
                     raise  # a shutdown: handed back, it resumes holding its claims
-                # A /cancel: the claims on the changes not made are given up for a later undo.
-                unmade = [steps[m][0].id for m in allowed[k:]]
-                await book.release_undo(number, cases.case_id, unmade)
-                items = [settled[m] for m in sorted(settled)]
-                return Report(tuple(items), (sentences.undo_cancelled(number, items, len(steps)),))
+                return await _cancelled(call, number, steps, settled, allowed[k:], begun)
         elif holder is not None:
             line = sentences.already_undone_step(person, _where(how), holder)
             done = ItemResult(person, Status.REFUSED, line)
@@ -141,6 +155,35 @@ async def undo(call: Call) -> Outcome:
             await book.release_undo(number, cases.case_id, [target.id])
     items = [settled[n] for n in range(len(steps))]
     return Report(tuple(items), (sentences.undo_headline(number, items),))
+
+
+async def _cancelled(
+    call: Call,
+    number: int,
+    steps: list[tuple[UserRef, StoredStep]],
+    settled: dict[int, ItemResult],
+    unmade: list[int],
+    begun: set[int],
+) -> Report:
+    """An undo a /cancel stopped before its next change. The claims on the changes it did not
+    make are given up for a later undo, except a change an earlier run began (its outcome is
+    unknown: it keeps its claim, so no undo makes it twice)."""
+    journal = call.cases.journal
+    for m in unmade:
+        if m in begun:
+            target, how = steps[m]
+            line = sentences.undo_left_unknown(_person(target, how), _where(how))
+            settled[m] = _said_here(call, how, ItemResult(target, Status.FAILED, line))
+            await journal.record(settled[m])
+    free = [steps[m][0].id for m in unmade if m not in begun]
+    # With the results just recorded, in one transaction.
+    await call.cases.book.release_undo(number, call.cases.case_id, free)
+    items = [settled[m] for m in sorted(settled)]
+    # The changes made, by this run or one before it (a refusal settled before any change is
+    # not one), out of those it was to make.
+    done = [i for m, i in settled.items() if m not in unmade and i.status is not Status.REFUSED]
+    headline = sentences.undo_cancelled(number, done, len(done) + len(unmade), bool(free))
+    return Report(tuple(items), (headline,))
 
 
 def _platform_of(call: Call, how: StoredStep) -> Call | None:
@@ -257,12 +300,24 @@ class _Vetting:
         return None if why is None else sentences.undo_refused(person, where, why)
 
 
-async def _reverse(place: Call, target: UserRef, how: StoredStep) -> tuple[ItemResult, bool]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Begun:
+    """The undo's own journal entry of a step (keyed as its result is), noted as started just
+    before its change is called: a run cut off then leaves it "started", so a resumed run makes
+    it again (the platform's look settles an answer lost) and a /cancel keeps its claim."""
+
+    journal: Journal
+    key: UserRef
+
+
+async def _reverse(
+    place: Call, begun: _Begun, target: UserRef, how: StoredStep
+) -> tuple[ItemResult, bool]:
     """The step's result, and whether it failed with its change known not to be in place (its
     claim is then given up). ``place``: the services of where it acts (``_Vetting.place``);
     its change goes through their ``Effects.change``, as every change does: a halt is looked
-    for first, the room's pace is kept, a failure is counted. No target is journalled as
-    started there: the claim taken guards the step (an undo resumed holding it acts again)."""
+    for first, the room's pace is kept, a failure is counted. The step is journalled as started
+    in the undo's own journal (``begun``), not the place's (keyed by its room there)."""
     platform, room, effects = place.room.platform, place.room.acting, place.effects
     acted = False  # a call of the step made its change: a later failure leaves it made in part
     try:
@@ -288,7 +343,7 @@ async def _reverse(place: Call, target: UserRef, how: StoredStep) -> tuple[ItemR
                         )
                     return said
 
-                said = await _made(effects, readd)
+                said = await _made(effects, begun, readd)
                 if invited:
                     line = (
                         sentences.invited_back_to_room(target, name, owner)
@@ -308,6 +363,7 @@ async def _reverse(place: Call, target: UserRef, how: StoredStep) -> tuple[ItemR
                 if level is not None and isinstance(platform, SupportsOwnerLevels):
                     said = await _made(
                         effects,
+                        begun,
                         lambda: confirmed(
                             lambda: platform.restore_owner_level(room, target, level),
                             level_restored(platform, room, target, level),
@@ -317,6 +373,7 @@ async def _reverse(place: Call, target: UserRef, how: StoredStep) -> tuple[ItemR
                     return ItemResult(target, Status.DONE, line, said), False
                 said = await _made(
                     effects,
+                    begun,
                     lambda: confirmed(
                         lambda: platform.promote_owner(room, target),
                         promoted(platform, room, target),
@@ -329,6 +386,7 @@ async def _reverse(place: Call, target: UserRef, how: StoredStep) -> tuple[ItemR
                 # An answer lost: the group decides.
                 results, raw = await _made(
                     effects,
+                    begun,
                     lambda: ib_confirmed(
                         platform,
                         lambda: platform.add_to_ib_group(group, [target]),
@@ -355,9 +413,16 @@ async def _reverse(place: Call, target: UserRef, how: StoredStep) -> tuple[ItemR
         ), not_made  # fmt: skip
 
 
-async def _made(effects: Effects, change: Callable[[], Awaitable[T]]) -> T:
-    """``change`` made through ``effects``; /undo has no dry run, so it is always made."""
-    said = await effects.change(change)
+async def _made(effects: Effects, begun: _Begun, change: Callable[[], Awaitable[T]]) -> T:
+    """``change`` made through ``effects``, the step noted as started just before it is called
+    (after the halt check and the pace: a change a /cancel stopped was never begun); /undo has
+    no dry run, so it is always made."""
+
+    async def started() -> T:
+        await begun.journal.start(begun.key)
+        return await change()
+
+    said = await effects.change(started)
     assert said is not None  # None only in a dry run
     return said
 

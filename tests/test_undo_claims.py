@@ -36,6 +36,16 @@ async def a_kick(store: Store) -> int:
     return case
 
 
+async def a_kick_and_two_undos(store: Store) -> tuple[int, int, int]:
+    """``a_kick``'s case, and the cases of two /undo commands recorded after it."""
+    kick = await a_kick(store)
+    one = await store.record(invocation("undo-1", "/undo"), "undo")
+    two = await store.record(invocation("undo-2", "/undo"), "undo")
+    assert one is not None
+    assert two is not None
+    return kick, one, two
+
+
 async def test_two_stores_claiming_at_once_each_change_has_one_holder(store_url: str) -> None:
     async with two_open(store_url) as (first, second):
         kick = await a_kick(first)
@@ -91,11 +101,7 @@ async def test_a_released_claim_goes_with_its_failed_result_and_only_its_holders
     store_url: str,
 ) -> None:
     async with opened(store_url) as store:
-        kick = await a_kick(store)
-        one = await store.record(invocation("undo-1", "/undo"), "undo")
-        two = await store.record(invocation("undo-2", "/undo"), "undo")
-        assert one is not None
-        assert two is not None
+        kick, one, two = await a_kick_and_two_undos(store)
         assert await store.claim_undo(kick, one, ["u0", "u1"]) == {"u0": one, "u1": one}
         assert await store.claim_undo(kick, two, ["u2"]) == {"u2": two}
         failed = ItemResult(UserRef("u0"), Status.FAILED, line("Could not re-add."), "403")
@@ -106,3 +112,23 @@ async def test_a_released_claim_goes_with_its_failed_result_and_only_its_holders
         (row,) = await store.audit(case=one)
         assert [(r["target_id"], r["result"]) for r in row.results] == [("u0", "failed")]
         assert await store.claim_undo(kick, two, ["u0"]) == {"u0": two}  # free to try again
+
+
+async def test_a_cancel_of_an_undo_handed_back_gives_up_only_the_claims_it_never_began(
+    store_url: str,
+) -> None:
+    """A shutdown handed the undo back after some changes (one in flight, its outcome
+    unknown); cancelled before it runs again, it keeps the claims of those and gives up the
+    rest, in the transaction that closes it. Another undo's claims are left as they are."""
+    async with opened(store_url) as store:
+        kick, one, two = await a_kick_and_two_undos(store)
+        await store.mark_undoes(one, kick)
+        await store.claim_undo(kick, one, ["u0", "u1", "u2", "u3"])
+        await store.claim_undo(kick, two, ["u4"])
+        journal = store.journal(one)
+        await journal.record(ItemResult(UserRef("u0"), Status.DONE, line("Re-added.")))
+        await journal.start(UserRef("u1"))  # in flight when it stopped
+        assert await store.request_cancel(one, two, "cancelled") == "cancelled"
+        assert await store.undo_claims(kick) == {"u0": one, "u1": one, "u4": two}
+        assert await store.undoes(one) == kick
+        assert await store.undoes(two) is None

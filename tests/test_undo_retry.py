@@ -1,14 +1,20 @@
 """An undo step that failed with its change known not to be in place gives its claim up, so a
 later /undo of the same case tries it again; a step whose outcome is unknown, or that is done,
-keeps its claim (at most one undo re-adds). A /cancel stops an undo before its next change, and
-gives up the claims of the changes it did not make. A re-add refused outright: the contract
-table's ``test_a_refused_re_add_can_be_undone_again``."""
+keeps its claim (at most one undo re-adds). A /cancel, through this instance or another, stops an
+undo before its next change, and gives up the claims of the changes it did not make. A re-add
+refused outright: the contract table's ``test_a_refused_re_add_can_be_undone_again``."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from bot.app import App
+from bot.pipeline.run import CANCEL_POLL_SECONDS
 from bot.testing.symphony import SymphonyPod
-from tests.conftest import ALICE, BOB, DAVE, DESK, Room
+from tests.conftest import ALICE, BOB, DAVE, DESK, ConfigMaker, Room
+from tests.stores import opened
 
 ADD = r"/membership/add$"
 
@@ -51,14 +57,21 @@ async def test_a_re_add_whose_outcome_is_unknown_keeps_its_claim(
     assert BOB not in desk.members
 
 
+@pytest.mark.parametrize("through", ["this instance", "another instance"])
 async def test_a_cancel_stops_an_undo_before_its_next_change(
-    pod: SymphonyPod, desk: Room, bot: App
+    pod: SymphonyPod, desk: Room, bot: App, settings_for: ConfigMaker, through: str
 ) -> None:
     await desk.say(ALICE, "/kick @bob @dave")
     held = pod.hold_next("POST", ADD)
     pod.say(ALICE, DESK, "/undo 1")
     await pod.wait_for_calls("POST", ADD, 1)
-    assert "Case 2 stops after the change in hand" in (await desk.say(ALICE, "/cancel 2")).text
+    if through == "this instance":
+        said = (await desk.say(ALICE, "/cancel 2")).text
+        assert "Case 2 stops after the change in hand" in said
+    else:  # put in the store, where the undo looks for it (at most once a period)
+        async with opened(settings_for().store) as store:
+            assert await store.request_cancel(2, 1, "cancelled") == "stopping"
+        await asyncio.sleep(CANCEL_POLL_SECONDS)
     held.set()
     stopped = await pod.next_message(DESK)
     assert (

@@ -1,7 +1,8 @@
 """The run step: the handler acts, and what goes with a run.
 
 A long command reports its progress in the thread and looks for a /cancel between targets (in
-the store, where another instance may have put it, at most once a second); any command stops
+the store, where another instance may have put it, at most once a second), as does a command
+that finds its changes itself (/undo); any command stops
 between targets when the bot shuts down. After the handler, a command that removes people tells
 them why (``Command.notifies_removed``, ``notify.removed_users``), and the targets set aside
 before any call join its report in the order given.
@@ -47,7 +48,8 @@ async def run(
     command = asked.command
     if ready.long:
         ctx.progress = progress(desk, job, ctx.platform, len(ctx.targets))
-    ctx.halt = halt_check(desk, job.id, ready.long)
+    # A command that finds its changes itself (/undo: none given) may run long too.
+    ctx.halt = halt_check(desk, job.id, ready.long or not ctx.targets)
     if ready.long:
         await desk.store.note_total(job.id, len(ctx.targets))
     outcome = await command.run(Call(ctx, lent))
@@ -62,9 +64,10 @@ async def run(
     return outcome
 
 
-def halt_check(desk: Desk, case: int, long: bool) -> HaltCheck:
+def halt_check(desk: Desk, case: int, polls: bool) -> HaltCheck:
     """A shutdown stops any command between targets; a /cancel is looked for (in the store,
-    where another instance may have put it) only by long commands."""
+    where another instance may have put it) only by long commands, and by those that find
+    their changes themselves (``polls``)."""
 
     looked = -math.inf
 
@@ -76,7 +79,7 @@ def halt_check(desk: Desk, case: int, long: bool) -> HaltCheck:
             return "cancelled"
         # At most once a second: a jumbo job's every target would otherwise add a store
         # round trip, queued ahead of other rooms' commands.
-        if long and desk.monotonic() - looked >= CANCEL_POLL_SECONDS:
+        if polls and desk.monotonic() - looked >= CANCEL_POLL_SECONDS:
             looked = desk.monotonic()
             if await desk.store.cancel_requested(case):
                 return "cancelled"

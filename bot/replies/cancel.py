@@ -36,7 +36,26 @@ def cancelled_before_start(by_case: int) -> Reply:
     return (line(f"Cancelled by case {by_case} before it changed anything."),)
 
 
-def cancelled(case: int, command: str) -> Reply:
+def cancelled_part_done(by_case: int) -> Reply:
+    return (
+        line(
+            f"Cancelled by case {by_case} while paused for a restart: what it had done before"
+            " is kept (its results), the rest was not done."
+        ),
+    )
+
+
+def cancelled(case: int, command: str, part_done: bool = False) -> Reply:
+    if part_done:
+        return (
+            line(
+                f"Cancelled case {case} (",
+                Code("/" + command),
+                "): what it did before the bot restarted is kept (",
+                pointers.on_case(pointers.CASE, case),
+                " shows it); the rest will not be done.",
+            ),
+        )
     return (line(f"Cancelled case {case} (", Code("/" + command), "): it had changed nothing."),)
 
 

@@ -191,8 +191,23 @@ def cannot_undo_here(user: UserRef, platform: str) -> Line:
     )
 
 
-def undo_cancelled(case: int, items: Sequence[ItemResult], total: int) -> Line:
+def undo_cancelled(case: int, made: Sequence[ItemResult], total: int, rest_free: bool) -> Line:
+    """A /cancel stopped the undo: what it did of the ``total`` changes it was to make, and
+    whether the rest can still be reversed (their claims given up)."""
+    did = (
+        f"cancelled after {len(made):,} of {total:,} changes: {counts(made)}."
+        if made
+        else f"cancelled before any of its {total:,} changes."
+    )
+    rest = f" The rest was not undone: /undo {case} can still reverse it." if rest_free else ""
+    return line(f"undoing case {case}: {did}{rest}")
+
+
+def undo_left_unknown(user: UserRef, where: Line) -> Line:
     return line(
-        f"undoing case {case}: cancelled after {len(items):,} of {total:,} changes:"
-        f" {counts(items)}. The rest was not undone: /undo {case} can still reverse it."
+        "The change for ",
+        who(user),
+        *where,
+        " was under way when kickbot stopped, and the undo was cancelled before it looked"
+        " again: its outcome is unknown, and no later undo makes it (check by hand).",
     )

@@ -39,8 +39,9 @@ class Cases(StorePart):
         chain.published(closed)
 
     async def request_cancel(self, case: int, by_case: int, reply: str) -> str:
-        """Cancel a case on behalf of ``by_case``: "cancelled" (it had not started, or waited
-        for a confirmation: it is now finished, outcome "cancelled", in the audit chain),
+        """Cancel a case on behalf of ``by_case``: "cancelled" (it had not started, was handed
+        back, or waited for a confirmation: it is now finished, outcome "cancelled", in the
+        audit chain; an undo's claims on changes it never began are given up with it),
         "stopping" (it is running: its worker stops after the current target), "finished"
         (already done, nothing changed) or "unknown" (no such case)."""
 
@@ -57,6 +58,7 @@ class Cases(StorePart):
             conn.execute("UPDATE commands SET cancel_requested_by = :by WHERE id = :case", given)
             if state == JobState.RUNNING:
                 return "stopping"
+            release_unbegun_undo_claims(conn, case)
             appended[:] = close_case(conn, case, OutcomeKind.CANCELLED, reply, self._chain)
             return "cancelled"
 
@@ -114,6 +116,18 @@ class Cases(StorePart):
     async def audit(self, **query: Unpack[AuditQuery]) -> list[AuditRow]:
         await self._written()
         return await self._db.run(lambda conn: audit_rows(conn, **query))
+
+
+def release_unbegun_undo_claims(conn: Connection, case: int) -> None:
+    """An undo closed before it ran again (handed back by a shutdown, then cancelled): its
+    claims on the changes it never began are given up, so a later undo can make them. A change
+    with a row in its results (done, failed, or begun with its outcome unknown) keeps its claim.
+    Nothing for a case that is not an undo (it holds no claims)."""
+    conn.execute(
+        "DELETE FROM undo_claims WHERE by_case = :case AND NOT EXISTS (SELECT 1 FROM results"
+        " WHERE results.command_id = :case AND results.target_id = undo_claims.target_id)",
+        {"case": case},
+    )
 
 
 def close_case(

@@ -19,6 +19,11 @@ class UndoClaims(StorePart):
     async def mark_undoes(self, case: int, undone: int) -> None:
         await self._update(case, undoes=undone)
 
+    async def undoes(self, case: int) -> int | None:
+        """The case the undo ``case`` reverses, if a run of it chose one (``mark_undoes``)."""
+        found = await self._value("SELECT undoes FROM commands WHERE id = :case", {"case": case})
+        return None if found is None else int(found)
+
     async def undoable(self, case: int) -> list[tuple[UserRef, StoredStep]]:
         """The changes a case made that can be reversed, in order."""
         await self._written()  # an earlier case's: its failure is its own
