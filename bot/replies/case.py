@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.replies import pointers, refusals
+from bot.replies import refusals
 from bot.reply import Code, Line, Reply, Untrusted, line
 from bot.store import AuditRow
 
@@ -66,10 +66,7 @@ CASE_STATES = {
     "queued": ("It is waiting its turn.", "waiting"),
     "scheduled": ("It is scheduled to run later.", "scheduled"),
     "running": ("It is running now.", "running"),
-    "awaiting": (
-        f"Its plan waits for its caller's {pointers.CONFIRM}.",
-        f"awaiting {pointers.CONFIRM}",
-    ),
+    "awaiting": ("Its plan waits for its caller's confirmation.", "awaiting confirmation"),
 }
 
 

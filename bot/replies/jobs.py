@@ -10,18 +10,19 @@ from bot.reply import Code, Line, Reply, Untrusted, line
 from bot.store import OpenJob
 
 
-def _job_state(job: OpenJob) -> str:
+def _job_state(job: OpenJob) -> tuple[str | Code, ...]:
+    """Where a job is; a command it points to is code, so each platform shows its own prefix."""
     if job.cancel_requested:
-        return "stopping (cancel asked)"
+        return ("stopping (cancel asked)",)
     if job.state == "running":
         if job.total:
-            return f"running, {job.settled:,} of {job.total:,} handled"
-        return "running"
+            return (f"running, {job.settled:,} of {job.total:,} handled",)
+        return ("running",)
     if job.state == "scheduled" and job.not_before is not None:
-        return f"scheduled for {utc_time(job.not_before)}"
+        return (f"scheduled for {utc_time(job.not_before)}",)
     if job.state == "awaiting":
-        return f"waiting for its caller's {pointers.CONFIRM}"
-    return "queued"
+        return ("waiting for its caller's ", Code(pointers.CONFIRM))
+    return ("queued",)
 
 
 def jobs_list(jobs: Sequence[OpenJob]) -> Reply:
@@ -35,7 +36,8 @@ def jobs_list(jobs: Sequence[OpenJob]) -> Reply:
                 Code("/" + job.command),
                 " by ",
                 Untrusted(job.caller.label),
-                f": {_job_state(job)}",
+                ": ",
+                *_job_state(job),
             )
         )
     if len(jobs) > PLAN_LINES:

@@ -34,7 +34,8 @@ async def test_an_offboarding_above_the_limit_waits_for_its_callers_confirmation
     # at one request per room (the platform's own pace).
     if "published limit" not in plan:
         assert " requests to the platform, one per room or group, so it will take seconds" in plan
-    await world.play("alice", "jobs", "• case 1 {c}offboard by ", ": waiting for its caller's ")
+    waiting = ": waiting for its caller's {c}confirm"
+    await world.play("alice", "jobs", "• case 1 {c}offboard by ", waiting)
     await world.play("carol", "confirm 1", "Only ", ", who asked for case 1, can confirm it.")
     assert "Confirmed case 1" in await world.say("frank", world.line("confirm", rest="1"))
     summary = await world.next_said()
