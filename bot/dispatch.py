@@ -137,6 +137,11 @@ class Dispatcher:
         """Wait for every worker to run out of jobs."""
         await self._lanes.drain()
 
+    @property
+    def stopping(self) -> bool:
+        """Paused for a shutdown (``pause``): running jobs stop after the call in flight."""
+        return self._lanes.stopping
+
     def pause(self) -> None:
         """Shutting down: take no new job, and stop running ones after the call in flight.
         A stopped job goes back to the queue with its journal, so the next start (or another

@@ -29,7 +29,10 @@ async def paused_undo(pod: SymphonyPod, desk: Room, first: App, text: str) -> No
     pod.say(ALICE, DESK, text)
     await pod.wait_for_calls("POST", ADD, 1)
     stopping = asyncio.create_task(first.stop(grace_seconds=10))
-    await asyncio.sleep(1.0)  # the shutdown is under way before the re-add answers
+    assert first.dispatcher is not None
+    async with asyncio.timeout(10):  # the shutdown is under way before the re-add answers
+        while not first.dispatcher.stopping:  # noqa: ASYNC110 (a flag the bot sets, no event)
+            await asyncio.sleep(0.01)
     held.set()
     await stopping
     assert "paused, the bot is restarting" in (await pod.next_message(DESK)).text
