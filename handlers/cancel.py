@@ -32,8 +32,9 @@ async def cancel(call: Uses) -> Outcome:
         return Refused(Refusal.MALFORMED, sentences.cancel_too_late(number, row.outcome))
     if row.caller_id != inv.caller.id and not await call.room.caller_is_owner():
         return Refused(Refusal.NOT_ENTITLED, sentences.cancel_not_yours(number, row.caller))
-    # Handed back part-done (a shutdown): what it did is kept, and its reply says so.
-    did = any(r["result"] == Status.DONE for r in row.results)
+    # Handed back part-done (a shutdown): what it did, or began with its answer lost (a
+    # "started" row), is kept, and its reply says so rather than "it had changed nothing".
+    did = any(r["result"] in (Status.DONE, "started") for r in row.results)
     closing = sentences.cancelled_part_done if did else sentences.cancelled_before_start
     said = await cases.book.request_cancel(number, cases.case_id, plain(closing(cases.case_id)))
     if said == "finished":
